@@ -1,0 +1,54 @@
+/**
+ * The contract every runtime adapter fulfils. Only files in `engine/runtime/` implement it.
+ * @module
+ */
+
+/** Runtimes sluice knows by name. */
+export type RuntimeName = "deno" | "bun" | "node" | "deno-deploy";
+
+/** Signals sluice listens to for graceful shutdown. */
+export type SignalName = "SIGINT" | "SIGTERM";
+
+/** A registered cron job; `stop()` unregisters it. */
+export interface CronHandle {
+  /** Unregisters the job; a run in progress finishes. */
+  stop(): void;
+}
+
+/**
+ * What sluice needs from a runtime, in one small surface.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "./mod.ts";
+ * const off = runtime.onSignal("SIGINT", () => console.log("stopping"));
+ * off();
+ * ```
+ */
+export interface RuntimeAdapter {
+  /** Which runtime this is. */
+  readonly name: RuntimeName;
+  /** Number of logical cores (at least 1). */
+  readonly cpuCount: number;
+  /** Whether module Workers exist here (not on Deno Deploy). */
+  readonly hasWorkers: boolean;
+  /** Reads an environment variable; undefined when unset or when the runtime forbids reading it. */
+  env(name: string): string | undefined;
+  /** A snapshot of the environment (for `${VAR}` interpolation). */
+  envObject(): Record<string, string | undefined>;
+  /** Command-line arguments after the script name. */
+  args(): string[];
+  /** Calls `handler` on the signal; returns a function that removes the listener. */
+  onSignal(signal: SignalName, handler: () => void): () => void;
+  /**
+   * Registers `fn` on a 5-field cron schedule using the runtime's native cron when it has one;
+   * returns undefined when it has none (the caller then uses its own timer).
+   */
+  nativeCron(name: string, schedule: string, fn: () => Promise<void>): CronHandle | undefined;
+  /** Ends the process with `code`. */
+  exit(code: number): never;
+  /** Whether stdout is a terminal. */
+  isTerminal(): boolean;
+  /** Resident set size of this process in bytes. */
+  memoryRss(): number;
+}

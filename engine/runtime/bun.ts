@@ -1,0 +1,37 @@
+/**
+ * The Bun adapter: native `Bun.cron` when this Bun has it.
+ * @module
+ */
+import type { CronHandle, RuntimeAdapter } from "./adapter.ts";
+import {
+  nodeArgs,
+  nodeCpuCount,
+  nodeEnv,
+  nodeEnvObject,
+  nodeExit,
+  nodeIsTerminal,
+  nodeMemoryRss,
+  nodeOnSignal,
+} from "./node_common.ts";
+
+// deno-lint-ignore no-explicit-any
+const Bun = (globalThis as any).Bun;
+
+/** The adapter used under Bun 1.x. */
+export const bunAdapter: RuntimeAdapter = {
+  name: "bun",
+  cpuCount: nodeCpuCount(),
+  hasWorkers: typeof (globalThis as { Worker?: unknown }).Worker === "function",
+  env: nodeEnv,
+  envObject: nodeEnvObject,
+  args: nodeArgs,
+  onSignal: nodeOnSignal,
+  nativeCron(_name, schedule, fn): CronHandle | undefined {
+    if (typeof Bun?.cron !== "function") return undefined;
+    const job = Bun.cron(schedule, fn);
+    return { stop: () => job?.stop?.() };
+  },
+  exit: nodeExit,
+  isTerminal: nodeIsTerminal,
+  memoryRss: nodeMemoryRss,
+};

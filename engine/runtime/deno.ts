@@ -1,0 +1,46 @@
+/**
+ * The Deno adapter: native `Deno.cron` (needs `--unstable-cron`), Deploy detection.
+ * @module
+ */
+import type { CronHandle, RuntimeAdapter } from "./adapter.ts";
+import {
+  nodeArgs,
+  nodeCpuCount,
+  nodeEnv,
+  nodeEnvObject,
+  nodeExit,
+  nodeIsTerminal,
+  nodeMemoryRss,
+  nodeOnSignal,
+} from "./node_common.ts";
+
+// deno-lint-ignore no-explicit-any
+const Deno = (globalThis as any).Deno;
+const onDeploy = typeof Deno?.env?.get === "function" && (() => {
+  try {
+    return Boolean(Deno.env.get("DENO_DEPLOYMENT_ID"));
+  } catch {
+    return false;
+  }
+})();
+
+/** The adapter used under Deno 2 (and Deno Deploy, which has no Worker). */
+export const denoAdapter: RuntimeAdapter = {
+  name: onDeploy ? "deno-deploy" : "deno",
+  cpuCount: onDeploy ? 1 : nodeCpuCount(),
+  hasWorkers: typeof (globalThis as { Worker?: unknown }).Worker === "function",
+  env: nodeEnv,
+  envObject: nodeEnvObject,
+  args: () => (Deno?.args ? [...Deno.args] : nodeArgs()),
+  onSignal: nodeOnSignal,
+  nativeCron(name, schedule, fn): CronHandle | undefined {
+    if (typeof Deno?.cron !== "function") return undefined;
+    const controller = new AbortController();
+    Deno.cron(name, schedule, { signal: controller.signal }, fn);
+    return { stop: () => controller.abort() };
+  },
+  exit: nodeExit,
+  isTerminal:
+    () => (typeof Deno?.stdout?.isTerminal === "function" ? Deno.stdout.isTerminal() : nodeIsTerminal()),
+  memoryRss: () => (typeof Deno?.memoryUsage === "function" ? Deno.memoryUsage().rss : nodeMemoryRss()),
+};
