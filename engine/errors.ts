@@ -1,0 +1,56 @@
+/**
+ * The base of every error sluice raises for a user's input, and the helpers that keep secrets out of
+ * messages.
+ * @module
+ */
+
+/**
+ * An error with a stable `code`, the input that caused it in the message, and a `hint` that says what
+ * to do. The CLI prints `message` and `hint`, never a stack, for a `SluiceError`.
+ *
+ * @example
+ * ```ts
+ * import { SluiceError } from "./errors.ts";
+ * throw new SluiceError("E_FEED_HTTP", "https://example.org/feed.xml: HTTP 500", "retry later");
+ * ```
+ */
+export class SluiceError extends Error {
+  /** Stable machine-readable code such as `E_CONFIG_UNKNOWN_OPTION`. */
+  readonly code: string;
+  /** What the user can do about it. */
+  readonly hint?: string;
+
+  /**
+   * @param code stable code
+   * @param message what happened, naming the input (URL, file:line:col, folder)
+   * @param hint what to do about it
+   * @param options standard error options (`cause`)
+   */
+  constructor(code: string, message: string, hint?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+/**
+ * Returns `url` with any password (and user name) replaced by `***`, for logs and errors.
+ *
+ * @example
+ * ```ts
+ * import { redactUrl } from "./errors.ts";
+ * redactUrl("imap://bob:secret@mail.example:143"); // "imap://***:***@mail.example:143"
+ * ```
+ */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    if (u.username) u.username = "***";
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^/@\s]*@/, "//***@");
+  }
+}
