@@ -123,6 +123,25 @@ export interface EntryItem {
 }
 
 /**
+ * One feed after parsing: what `parse` hands to `dedupe`, which splits it into new entries. The HTTP
+ * validators travel with it so they are committed only once every new entry is delivered.
+ *
+ * @example
+ * ```ts
+ * const p: ParsedFeedItem = { feed: { url: "u", folder: "F" }, etag: '"v1"',
+ *   parsed: { format: "rss2.0", entries: [] } };
+ * ```
+ */
+export interface ParsedFeedItem {
+  feed: FeedRef;
+  parsed: ParsedFeed;
+  /** ETag of the response the entries came from (committed after delivery). */
+  etag?: string;
+  /** Last-Modified of that response (committed after delivery). */
+  lastModified?: string;
+}
+
+/**
  * A composed RFC 5322 message ready for a mailbox.
  *
  * @example
