@@ -1,0 +1,17 @@
+/**
+ * The pipeline engine: typed stages, the builder, the runner and what it measures.
+ * @module
+ */
+export * from "./stage.ts";
+export * from "./constructors.ts";
+export * from "./placed.ts";
+export * from "./fan.ts";
+export * from "./pipeline.ts";
+export * from "./runner.ts";
+export * from "./metrics.ts";
+export * from "./resources.ts";
+export * from "./trace.ts";
+export * from "./logger.ts";
+export { backoffDelay, StageTimeoutError, withRetry } from "./retry.ts";
+export { deadLetterOf, writeDeadLetter } from "./dead_letter.ts";
+export * from "./with_options.ts";

@@ -1,0 +1,124 @@
+/**
+ * Per-item time limits and retries with exponential backoff and full jitter.
+ * @module
+ */
+import { SluiceError } from "../errors.ts";
+import type { RetryPolicy } from "./stage.ts";
+
+/**
+ * An item took longer than the stage's `timeout`.
+ *
+ * @example
+ * ```ts
+ * throw new StageTimeoutError("fetch", 30000);
+ * ```
+ */
+export class StageTimeoutError extends SluiceError {
+  constructor(stage: string, ms: number) {
+    super(
+      "E_STAGE_TIMEOUT",
+      `stage \`${stage}\`: item timed out after ${ms} ms`,
+      "raise the stage's `timeout` or lower its load",
+    );
+  }
+}
+
+/**
+ * The delay before retry number `retry` (1-based): `backoffMs * 2^(retry-1)` capped at `maxBackoffMs`,
+ * with full jitter (a uniform draw below it) unless `jitter` is false.
+ *
+ * @example
+ * ```ts
+ * backoffDelay({ attempts: 5, backoffMs: 100, jitter: false }, 3); // 400
+ * ```
+ */
+export function backoffDelay(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
+  const cap = policy.maxBackoffMs ?? 30_000;
+  const base = Math.min(cap, policy.backoffMs * 2 ** (retry - 1));
+  return policy.jitter === false ? base : Math.round(base * (0.5 + random() / 2));
+}
+
+/**
+ * Sleeps `ms`, rejecting with the signal's reason when it aborts (and clearing the timer).
+ *
+ * @example
+ * ```ts
+ * await sleep(10);
+ * ```
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Runs `fn` with a per-attempt time limit and the retry policy. `fn` gets a signal that aborts on the
+ * run's signal or the attempt's timeout. `onRetry` is told of every retry.
+ *
+ * @example
+ * ```ts
+ * let n = 0;
+ * const v = await withRetry(() => { if (++n < 2) throw new Error("flaky"); return n; },
+ *   { stage: "s", retry: { attempts: 3, backoffMs: 1 } });
+ * console.log(v); // 2
+ * ```
+ */
+export async function withRetry<T>(
+  fn: (signal: AbortSignal) => Promise<T> | T,
+  opts: {
+    stage: string;
+    retry?: RetryPolicy;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+    onRetry?: (error: unknown, attempt: number) => void;
+  },
+): Promise<T> {
+  const attempts = Math.max(1, opts.retry?.attempts ?? 1);
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await attemptOnce(fn, opts.stage, opts.timeoutMs, opts.signal);
+    } catch (error) {
+      if (opts.signal?.aborted) throw error;
+      const retryable = opts.retry?.retryable ?? (() => true);
+      if (attempt >= attempts || !retryable(error)) throw error;
+      opts.onRetry?.(error, attempt);
+      await sleep(backoffDelay(opts.retry!, attempt), opts.signal);
+    }
+  }
+}
+
+function attemptOnce<T>(
+  fn: (signal: AbortSignal) => Promise<T> | T,
+  stage: string,
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  if (!timeoutMs) return Promise.resolve().then(() => fn(signal ?? NEVER));
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal!.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new StageTimeoutError(stage, timeoutMs);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  return Promise.race([Promise.resolve().then(() => fn(controller.signal)), timedOut]).finally(() => {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  });
+}
+
+const NEVER = new AbortController().signal;

@@ -1,0 +1,513 @@
+/**
+ * The runner: connects a pipeline's stages with bounded channels (backpressure end to end), runs each
+ * with its concurrency, retries, time limit and error policy, stops cleanly on SIGINT/SIGTERM, and
+ * returns a summary with per-stage metrics.
+ * @module
+ */
+import { chan, type Channel, WorkerPool } from "../kernel/mod.ts";
+import { runtime } from "../runtime/mod.ts";
+import { SluiceError } from "../errors.ts";
+import { startLoopLagMonitor } from "../scheduler/loop_lag.ts";
+import type { Pipeline } from "./pipeline.ts";
+import type { Placement, Stage, StageContext } from "./stage.ts";
+import { RunMetrics, type StageMetrics } from "./metrics.ts";
+import { RunResources } from "./resources.ts";
+import { Tracer } from "./trace.ts";
+import { type Logger, textLogger } from "./logger.ts";
+import { withRetry } from "./retry.ts";
+import { deadLetterOf, writeDeadLetter } from "./dead_letter.ts";
+
+/**
+ * A stage's item failed with `onError: "fail"`, which stops the pipeline.
+ *
+ * @example
+ * ```ts
+ * throw new StageFailedError("parse", "https://x/feed", new Error("bad xml"));
+ * ```
+ */
+export class StageFailedError extends SluiceError {
+  constructor(readonly stage: string, readonly item: string | undefined, cause: unknown) {
+    super(
+      "E_STAGE_FAILED",
+      `stage \`${stage}\` failed${item ? ` on ${item}` : ""}: ${messageOf(cause)}`,
+      "set `on-error: drop` or `dead-letter` on the stage to keep going past failing items",
+      { cause },
+    );
+  }
+}
+
+/** Options of {@linkcode runPipeline}. */
+export interface RunOptions {
+  /** Aborting it stops everything at once (in-flight items are abandoned). */
+  signal?: AbortSignal;
+  /** Aborting it stops the sources; in-flight items finish (a time budget uses this). */
+  stopSignal?: AbortSignal;
+  /** Handle SIGINT/SIGTERM: the first stops sources and drains, a second (or the grace) aborts. */
+  handleSignals?: boolean;
+  /** How long in-flight items may take to drain after a stop signal. Default 10 s. */
+  graceMs?: number;
+  /** The worker pool for `pool` stages; by default one is created on first use and closed at the end. */
+  pool?: WorkerPool;
+  resources?: RunResources;
+  tracer?: Tracer;
+  logger?: Logger;
+  metrics?: RunMetrics;
+  /** Dry run: sinks write what they would send into this folder. */
+  dryRun?: string;
+  /** Force every `pool`/`auto` stage onto the event loop (the `loop-only` comparison mode). */
+  placementOverride?: "loop";
+  /** Measure event-loop lag during the run (default true). */
+  measureLag?: boolean;
+}
+
+/** One item that failed for good. */
+export interface ItemFailure {
+  stage: string;
+  item?: string;
+  error: string;
+  code?: string;
+}
+
+/**
+ * What a run did.
+ *
+ * @example
+ * ```ts
+ * function report(s: RunSummary) { console.log(s.ok, s.failures.length, s.metrics.stages.length); }
+ * ```
+ */
+export interface RunSummary {
+  /** No failed items, not aborted, no error. */
+  ok: boolean;
+  /** Stopped early by a signal or the stop signal (items in flight were drained). */
+  stopped: boolean;
+  /** What stopped it: SIGINT/SIGTERM (`signal`) or the `stopSignal` option (a time budget). */
+  stoppedBy?: "signal" | "stopSignal";
+  /** Aborted hard (second signal, grace expired, external abort, or a `fail` error). */
+  aborted: boolean;
+  /** The error that stopped the run, if any. */
+  error?: unknown;
+  failures: ItemFailure[];
+  durationMs: number;
+  metrics: ReturnType<RunMetrics["snapshot"]>;
+}
+
+/**
+ * Runs `pipeline` to completion and returns its summary. It never throws for a failing item; it
+ * rejects only on a bug in sluice itself.
+ *
+ * @example
+ * ```ts
+ * import { pipeline } from "./pipeline.ts";
+ * import { fromIterable, map, sink } from "./constructors.ts";
+ * const out: number[] = [];
+ * const p = pipeline(fromIterable([1, 2, 3])).pipe(map((n: number) => n * 2)).to(sink((n: number) => { out.push(n); }));
+ * const summary = await runPipeline(p);
+ * console.log(summary.ok, out); // true [2, 4, 6]
+ * ```
+ */
+export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}): Promise<RunSummary> {
+  const started = performance.now();
+  const hard = new AbortController();
+  const stop = new AbortController();
+  const logger = options.logger ?? textLogger("info");
+  const metrics = options.metrics ?? new RunMetrics();
+  const tracer = options.tracer ?? new Tracer(false);
+  const resources = options.resources ?? new RunResources();
+  const failures: ItemFailure[] = [];
+  let ownPool: WorkerPool | undefined;
+  let stopped = false;
+  let stoppedBy: "signal" | "stopSignal" | undefined;
+
+  const unlink: Array<() => void> = [];
+  const onExternalAbort = (signal: AbortSignal) => () => hard.abort(signal.reason);
+  if (options.signal) {
+    if (options.signal.aborted) hard.abort(options.signal.reason);
+    const h = onExternalAbort(options.signal);
+    options.signal.addEventListener("abort", h, { once: true });
+    unlink.push(() => options.signal!.removeEventListener("abort", h));
+  }
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const beginStop = (why: string, by: "signal" | "stopSignal") => {
+    if (stop.signal.aborted) return;
+    stopped = true;
+    stoppedBy = by;
+    stop.abort(new SluiceError("E_STOPPED", why));
+    const grace = options.graceMs ?? 10_000;
+    graceTimer = setTimeout(() => {
+      logger.log("warn", `grace period of ${grace} ms over: aborting in-flight items`);
+      hard.abort(new SluiceError("E_ABORTED", "aborted: the grace period ran out"));
+    }, grace);
+  };
+  if (options.stopSignal) {
+    const s = options.stopSignal;
+    const h = () => beginStop("stop requested", "stopSignal");
+    if (s.aborted) h();
+    else s.addEventListener("abort", h, { once: true });
+    unlink.push(() => s.removeEventListener("abort", h));
+  }
+  if (options.handleSignals) {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      unlink.push(runtime.onSignal(sig, () => {
+        if (!stop.signal.aborted) {
+          logger.log("warn", `${sig}: stopping sources, finishing items in flight (again to abort)`);
+          beginStop(`${sig} received`, "signal");
+        } else {
+          logger.log("warn", `${sig} again: aborting`);
+          hard.abort(new SluiceError("E_ABORTED", `aborted by a second ${sig}`));
+        }
+      }));
+    }
+  }
+  const stopSignal = AbortSignal.any([stop.signal, hard.signal]);
+  const lag = options.measureLag === false ? undefined : startLoopLagMonitor({ intervalMs: 100 });
+  if (lag) metrics.watchLag(() => lag.snapshot());
+
+  const contextFor = (stage: string, m: StageMetrics, placement: Placement): StageContext => ({
+    signal: hard.signal,
+    placement,
+    stopSignal,
+    stage,
+    resources,
+    tracer,
+    dryRun: options.dryRun,
+    placementOverride: options.placementOverride,
+    get pool() {
+      return options.pool ?? (ownPool ??= new WorkerPool());
+    },
+    log: (level, message, fields) => logger.log(level, message, { stage, ...fields }),
+    count: (counter, n = 1) => {
+      m.counters[counter] = (m.counters[counter] ?? 0) + n;
+    },
+    placed: (placement: Placement) => {
+      m.placement = placement;
+    },
+  });
+
+  const runner = new ChainRunner({ metrics, contextFor, hard, failures, logger, tracer });
+  try {
+    await runner.run(pipeline.stages as Array<Stage<unknown, unknown>>, undefined);
+  } finally {
+    clearTimeout(graceTimer);
+    for (const u of unlink) u();
+    if (lag) {
+      metrics.lag = pick(lag.stop());
+      metrics.watchLag(() => metrics.lag);
+    }
+    try {
+      await resources.closeAll();
+    } catch (e) {
+      logger.log("error", `closing resources: ${messageOf(e)}`);
+    }
+    await ownPool?.close();
+  }
+  const aborted = hard.signal.aborted;
+  const error = aborted ? hard.signal.reason : undefined;
+  return {
+    ok: !aborted && failures.length === 0,
+    stopped,
+    stoppedBy,
+    aborted,
+    error,
+    failures,
+    durationMs: performance.now() - started,
+    metrics: metrics.snapshot(),
+  };
+}
+
+function pick(s: { p50: number; p99: number; max: number }) {
+  return { p50: s.p50, p99: s.p99, max: s.max };
+}
+
+interface ChainDeps {
+  metrics: RunMetrics;
+  contextFor(stage: string, m: StageMetrics, placement: Placement): StageContext;
+  hard: AbortController;
+  failures: ItemFailure[];
+  logger: Logger;
+  tracer: Tracer;
+}
+
+/** Runs a chain of stages (a pipeline, or one branch of a fan-out). */
+class ChainRunner {
+  constructor(private deps: ChainDeps) {}
+
+  async run(stages: Array<Stage<unknown, unknown>>, input: Channel<unknown> | undefined): Promise<void> {
+    const tasks: Promise<void>[] = [];
+    let current = input;
+    stages.forEach((stage, i) => {
+      const o = stage.options;
+      const m = this.deps.metrics.stage(o.name, o.placement, o.concurrency, o.capacity);
+      const last = i === stages.length - 1;
+      const out = last || stage.body.kind === "branch" ? undefined : chan<unknown>(stages[i + 1].options.capacity);
+      if (out) this.deps.metrics.watchDepth(stages[i + 1].options.name, () => out.length);
+      tasks.push(this.runStage(stage, m, current, out));
+      current = out;
+    });
+    const results = await Promise.allSettled(tasks);
+    for (const r of results) {
+      if (r.status === "rejected" && !this.deps.hard.signal.aborted) {
+        this.deps.hard.abort(r.reason);
+      }
+    }
+  }
+
+  private async runStage(
+    stage: Stage<unknown, unknown>,
+    m: StageMetrics,
+    input: Channel<unknown> | undefined,
+    out: Channel<unknown> | undefined,
+  ): Promise<void> {
+    const ctx = this.deps.contextFor(stage.options.name, m, stage.options.placement);
+    const body = stage.body;
+    try {
+      switch (body.kind) {
+        case "source":
+          return await this.runSource(body.produce, ctx, m, out);
+        case "transform":
+          return await this.runTransform(stage, body, ctx, m, input!, out);
+        case "stream":
+          return await this.runStream(body.stream, ctx, m, input!, out);
+        case "branch":
+          return await this.runBranch(body.branches, ctx, m, input!);
+      }
+    } catch (error) {
+      if (!this.deps.hard.signal.aborted) {
+        const e = error instanceof SluiceError ? error : new StageFailedError(stage.options.name, undefined, error);
+        this.deps.logger.log("error", messageOf(e), { stage: stage.options.name });
+        this.deps.hard.abort(e);
+      }
+    } finally {
+      out?.close();
+      if (input && this.deps.hard.signal.aborted) drain(input);
+    }
+  }
+
+  private async runSource(
+    produce: (ctx: StageContext) => AsyncIterable<unknown> | Iterable<unknown>,
+    ctx: StageContext,
+    m: StageMetrics,
+    out: Channel<unknown> | undefined,
+  ): Promise<void> {
+    for await (const value of produce(ctx)) {
+      if (ctx.stopSignal.aborted) break;
+      m.itemsOut++;
+      if (out) await out.send(value, { signal: ctx.signal });
+    }
+  }
+
+  private async runStream(
+    stream: (input: AsyncIterable<unknown>, ctx: StageContext) => AsyncIterable<unknown>,
+    ctx: StageContext,
+    m: StageMetrics,
+    input: Channel<unknown>,
+    out: Channel<unknown> | undefined,
+  ): Promise<void> {
+    const counted = async function* () {
+      while (true) {
+        const r = await input.recv({ signal: ctx.signal });
+        if (!r.ok) return;
+        m.itemsIn++;
+        yield r.value;
+      }
+    };
+    for await (const value of stream(counted(), ctx)) {
+      m.itemsOut++;
+      if (out) await out.send(value, { signal: ctx.signal });
+    }
+  }
+
+  private async runBranch(
+    branches: Array<Array<Stage<unknown, unknown>>>,
+    ctx: StageContext,
+    m: StageMetrics,
+    input: Channel<unknown>,
+  ): Promise<void> {
+    const inputs = branches.map((b) => chan<unknown>(b[0].options.capacity));
+    const runs = branches.map((b, i) => this.run(b, inputs[i]));
+    try {
+      while (true) {
+        const r = await input.recv({ signal: ctx.signal });
+        if (!r.ok) break;
+        m.itemsIn++;
+        for (const ch of inputs) await ch.send(r.value, { signal: ctx.signal });
+        m.itemsOut++;
+      }
+    } finally {
+      for (const ch of inputs) ch.close();
+      await Promise.all(runs);
+    }
+  }
+
+  private async runTransform(
+    stage: Stage<unknown, unknown>,
+    body: Extract<Stage<unknown, unknown>["body"], { kind: "transform" }>,
+    ctx: StageContext,
+    m: StageMetrics,
+    input: Channel<unknown>,
+    out: Channel<unknown> | undefined,
+  ): Promise<void> {
+    const o = stage.options;
+    await body.open?.(ctx);
+    const order = o.ordered && o.concurrency > 1 ? new InOrder() : undefined;
+    let seq = 0;
+    const lane = o.placement === "owner" ? `owner:${o.name}` : o.placement === "pool" ? "pool" : "loop";
+    const worker = async () => {
+      while (true) {
+        const r = await input.recv({ signal: ctx.signal });
+        if (!r.ok) return;
+        const mySeq = seq++;
+        m.itemsIn++;
+        m.inFlight++;
+        m.maxInFlight = Math.max(m.maxInFlight, m.inFlight + input.length);
+        const t0 = performance.now();
+        const label = describeItem(r.value);
+        const endSpan = this.deps.tracer.begin(lane, o.name, label);
+        let emitted: Awaited<ReturnType<typeof body.handle>> | undefined;
+        try {
+          emitted = await withRetry((signal) => body.handle(r.value, signal === ctx.signal ? ctx : withSignal(ctx, signal)), {
+            stage: o.name,
+            retry: o.retry,
+            timeoutMs: o.timeoutMs,
+            signal: ctx.signal,
+            onRetry: (error, attempt) => {
+              m.retries++;
+              ctx.log("debug", `retry ${attempt} after: ${messageOf(error)}`, { item: label });
+            },
+          });
+        } catch (error) {
+          if (ctx.signal.aborted) return;
+          await this.failItem(stage, ctx, m, r.value, label, error);
+        } finally {
+          m.busyMs += performance.now() - t0;
+          m.inFlight--;
+          endSpan();
+        }
+        if (order) await order.turn(mySeq, ctx.signal);
+        try {
+          if (emitted) await this.emit(emitted, m, out, ctx);
+        } finally {
+          order?.done(mySeq);
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: o.concurrency }, worker));
+    } finally {
+      await body.close?.(ctx);
+    }
+  }
+
+  private async emit(
+    emitted: { one: unknown } | { many: Iterable<unknown> | AsyncIterable<unknown> } | { none: true },
+    m: StageMetrics,
+    out: Channel<unknown> | undefined,
+    ctx: StageContext,
+  ): Promise<void> {
+    if ("none" in emitted) return;
+    if ("one" in emitted) {
+      m.itemsOut++;
+      if (out) await out.send(emitted.one, { signal: ctx.signal });
+      return;
+    }
+    for await (const v of emitted.many) {
+      m.itemsOut++;
+      if (out) await out.send(v, { signal: ctx.signal });
+    }
+  }
+
+  private async failItem(
+    stage: Stage<unknown, unknown>,
+    ctx: StageContext,
+    m: StageMetrics,
+    item: unknown,
+    label: string | undefined,
+    error: unknown,
+  ): Promise<void> {
+    const o = stage.options;
+    m.errors++;
+    const failure: ItemFailure = {
+      stage: o.name,
+      item: label,
+      error: messageOf(error),
+      ...(error instanceof SluiceError ? { code: error.code } : {}),
+    };
+    if (o.onError === "fail") throw new StageFailedError(o.name, label, error);
+    this.deps.failures.push(failure);
+    if (o.onError === "dead-letter" && o.deadLetter) {
+      m.deadLettered++;
+      await writeDeadLetter(o.deadLetter, deadLetterOf(o.name, item, error));
+      ctx.log("warn", `dead-lettered: ${failure.error}`, { item: label });
+    } else {
+      m.dropped++;
+      ctx.log("warn", `dropped: ${failure.error}`, { item: label });
+    }
+  }
+}
+
+/** Lets concurrent workers emit in input order: each waits for its turn. */
+class InOrder {
+  #next = 0;
+  #waiting = new Map<number, () => void>();
+
+  turn(seq: number, signal: AbortSignal): Promise<void> {
+    if (seq === this.#next) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#waiting.set(seq, () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+    });
+  }
+
+  done(seq: number): void {
+    if (seq !== this.#next) return;
+    this.#next++;
+    const wake = this.#waiting.get(this.#next);
+    if (wake) {
+      this.#waiting.delete(this.#next);
+      wake();
+    }
+  }
+}
+
+/** The context with another abort signal (an attempt's timeout); getters stay lazy. */
+function withSignal(ctx: StageContext, signal: AbortSignal): StageContext {
+  return Object.create(ctx, { signal: { value: signal } });
+}
+
+/** Empties a channel after an abort so that no sender stays blocked on it. */
+function drain(ch: Channel<unknown>): void {
+  while (ch.tryRecv()?.ok) { /* discard */ }
+}
+
+/**
+ * A short label for an item in logs, failures and traces: a URL, an entry id, or a string.
+ *
+ * @example
+ * ```ts
+ * describeItem({ feed: { url: "https://x/feed" } }); // "https://x/feed"
+ * ```
+ */
+export function describeItem(item: unknown): string | undefined {
+  if (typeof item === "string") return item.length > 120 ? item.slice(0, 117) + "..." : item;
+  if (typeof item === "number") return String(item);
+  if (!item || typeof item !== "object") return undefined;
+  const o = item as Record<string, unknown>;
+  if (typeof o.label === "string") return o.label;
+  const feed = o.feed as Record<string, unknown> | undefined;
+  const entry = o.entry as Record<string, unknown> | undefined;
+  if (feed && typeof feed.url === "string") {
+    return entry && typeof entry.id === "string" ? `${feed.url} #${entry.id}` : feed.url;
+  }
+  if (typeof o.feedUrl === "string") return typeof o.entryId === "string" ? `${o.feedUrl} #${o.entryId}` : o.feedUrl;
+  if (typeof o.url === "string") return o.url;
+  if (Array.isArray(item)) return `batch of ${item.length}`;
+  return undefined;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,186 @@
+/**
+ * What a stage is: its item types, where it runs, and how it treats a failing item. Constructors in
+ * `constructors.ts`, `placed.ts` and `fan.ts` build stages; `runner.ts` runs them.
+ * @module
+ */
+import type { Channel } from "../kernel/mod.ts";
+import type { WorkerPool } from "../kernel/mod.ts";
+import type { RunResources } from "./resources.ts";
+import type { Tracer } from "./trace.ts";
+
+/** Where a stage runs: the event loop, the worker pool, a child process, a single owner, or measured. */
+export type Placement = "loop" | "pool" | "process" | "owner" | "auto";
+
+/** What a failing item does once its retries are spent. */
+export type OnError = "drop" | "dead-letter" | "fail";
+
+/**
+ * Retry policy: `attempts` tries in all (1 = no retry), exponential backoff from `backoffMs` up to
+ * `maxBackoffMs`, with full jitter unless `jitter` is false. `retryable` picks the errors worth retrying.
+ *
+ * @example
+ * ```ts
+ * const retry: RetryPolicy = { attempts: 3, backoffMs: 200, retryable: (e) => !(e instanceof TypeError) };
+ * ```
+ */
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+  maxBackoffMs?: number;
+  jitter?: boolean;
+  retryable?: (error: unknown) => boolean;
+}
+
+/** A failed item as it is written to a dead-letter file or channel. */
+export interface DeadLetter {
+  stage: string;
+  error: string;
+  code?: string;
+  item: unknown;
+  at: string;
+}
+
+/**
+ * The options every stage accepts. Unset values take the defaults in {@linkcode STAGE_DEFAULTS}.
+ *
+ * @example
+ * ```ts
+ * const o: StageOptions = { name: "fetch", concurrency: 32, retry: { attempts: 3, backoffMs: 500 } };
+ * ```
+ */
+export interface StageOptions {
+  /** Unique name in the pipeline (metrics, trace, errors). */
+  name?: string;
+  placement?: Placement;
+  /** Items processed at once. */
+  concurrency?: number;
+  /** Capacity of the stage's input channel (backpressure bound). */
+  capacity?: number;
+  /** Keep output in input order (default true when concurrency is 1, false otherwise). */
+  ordered?: boolean;
+  /** Per-item time limit in ms (each attempt). */
+  timeoutMs?: number;
+  retry?: RetryPolicy;
+  onError?: OnError;
+  /** Where dead letters go: a JSONL file path or a channel. */
+  deadLetter?: string | Channel<DeadLetter>;
+  /** Item type names for the YAML loader's checks and `plan`. */
+  inType?: string;
+  outType?: string;
+  /** A short description for `plan`. */
+  description?: string;
+}
+
+/** Stage options after defaults. */
+export interface ResolvedStageOptions extends StageOptions {
+  name: string;
+  placement: Placement;
+  concurrency: number;
+  capacity: number;
+  ordered: boolean;
+  onError: OnError;
+}
+
+/** The defaults of {@linkcode StageOptions}. */
+export const STAGE_DEFAULTS = { concurrency: 1, capacity: 16, onError: "fail" as OnError };
+
+/**
+ * What a stage's function sees for each item: the run's abort signal, the shared resources, and hooks.
+ *
+ * @example
+ * ```ts
+ * const fn = (x: number, ctx: StageContext) => { if (ctx.signal.aborted) throw ctx.signal.reason; return x; };
+ * ```
+ */
+export interface StageContext {
+  /** Aborted when the run stops hard (second signal, grace expired, a `fail` error). */
+  readonly signal: AbortSignal;
+  /** Aborted when sources should stop producing (first signal, time budget). Sources watch this. */
+  readonly stopSignal: AbortSignal;
+  readonly stage: string;
+  /** The placement the stage was configured with (an `auto` stage decides at run time). */
+  readonly placement: Placement;
+  readonly resources: RunResources;
+  readonly pool: WorkerPool;
+  readonly tracer: Tracer;
+  /** Logs a line through the run's logger. */
+  log(level: "info" | "warn" | "error" | "debug", message: string, fields?: Record<string, unknown>): void;
+  /** Counts a named event for the stage's metrics (e.g. `notModified`). */
+  count(counter: string, n?: number): void;
+  /** Dry run: sinks write what they would send into a folder instead of sending it. */
+  readonly dryRun?: string;
+  /** `"loop"` in the loop-only comparison mode: pool and auto stages stay on the event loop. */
+  readonly placementOverride?: "loop";
+  /** Records where a stage actually runs (an `auto` stage after measuring), for metrics and `plan`. */
+  placed(placement: Placement): void;
+}
+
+/** How the runner drives a stage. */
+export type StageBody<In, Out> =
+  | { kind: "source"; produce: (ctx: StageContext) => AsyncIterable<Out> | Iterable<Out> }
+  | {
+    kind: "transform";
+    /** Results of one item: a value (`one`), none or many (`many`). */
+    handle: (item: In, ctx: StageContext) => Promise<Emitted<Out>> | Emitted<Out>;
+    open?: (ctx: StageContext) => Promise<void> | void;
+    close?: (ctx: StageContext) => Promise<void> | void;
+  }
+  | { kind: "stream"; stream: (input: AsyncIterable<In>, ctx: StageContext) => AsyncIterable<Out> }
+  | { kind: "branch"; branches: Array<Array<Stage<unknown, unknown>>> };
+
+/** Results of a transform for one item. */
+export type Emitted<Out> = { one: Out } | { many: Iterable<Out> | AsyncIterable<Out> } | { none: true };
+
+/**
+ * A typed pipeline stage taking `In` items and producing `Out` items. Chaining a stage whose `In` does
+ * not accept the previous stage's `Out` is a compile error (see `pipeline.ts`).
+ *
+ * @example
+ * ```ts
+ * import { map } from "./constructors.ts";
+ * const double: Stage<number, number> = map((n: number) => n * 2, { name: "double" });
+ * ```
+ */
+export interface Stage<In, Out> {
+  readonly options: ResolvedStageOptions;
+  readonly body: StageBody<In, Out>;
+  /** Phantom members: they make `In` contravariant and `Out` covariant for the type checker. */
+  readonly __in?: (item: In) => void;
+  readonly __out?: () => Out;
+}
+
+/**
+ * A stage of any item types: what factories return and what a chain stores (the builder checked the
+ * types when the chain was made).
+ */
+// deno-lint-ignore no-explicit-any
+export type AnyStage = Stage<any, any>;
+
+/** The marker for "no items" (a source's input, a sink's output). */
+export type None = never;
+
+/**
+ * Applies defaults to stage options; `fallbackName` names an unnamed stage.
+ *
+ * @example
+ * ```ts
+ * resolveStageOptions({ concurrency: 4 }, "map").ordered; // false
+ * ```
+ */
+export function resolveStageOptions(
+  options: StageOptions | undefined,
+  fallbackName: string,
+  placement: Placement = "loop",
+): ResolvedStageOptions {
+  const o = options ?? {};
+  const concurrency = Math.max(1, Math.floor(o.concurrency ?? STAGE_DEFAULTS.concurrency));
+  return {
+    ...o,
+    name: o.name ?? fallbackName,
+    placement: o.placement ?? placement,
+    concurrency,
+    capacity: Math.max(0, Math.floor(o.capacity ?? Math.max(STAGE_DEFAULTS.capacity, concurrency * 2))),
+    ordered: o.ordered ?? concurrency === 1,
+    onError: o.onError ?? (o.deadLetter ? "dead-letter" : STAGE_DEFAULTS.onError),
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * Stage factories: what a YAML `use:` names. A factory declares its item types and option schema (for
+ * the loader's checks) and builds the stage from validated options. `buildPipeline` turns a loaded
+ * {@linkcode PipelineSpec} into a runnable pipeline.
+ * @module
+ */
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { SluiceError } from "../errors.ts";
+import type { StageCatalog, StageCatalogEntry } from "../config/catalog.ts";
+import type { PipelineSpec, StageSpec } from "../config/spec.ts";
+import { Chain } from "./pipeline.ts";
+import type { AnyStage, Stage, StageOptions } from "./stage.ts";
+import { withOptions } from "./with_options.ts";
+
+/** What a factory's `create` gets besides its options. */
+export interface BuildContext {
+  /** The pipeline file (relative paths in options resolve against its folder). */
+  file?: string;
+}
+
+/**
+ * A stage that YAML can name: catalog facts plus the builder.
+ *
+ * @example
+ * ```ts
+ * import { map } from "./constructors.ts";
+ * const shout: StageFactory = {
+ *   name: "shout", description: "upper-cases strings", inType: "string", outType: "string", options: {},
+ *   create: () => map((s: string) => s.toUpperCase(), { name: "shout" }),
+ * };
+ * ```
+ */
+export interface StageFactory extends StageCatalogEntry {
+  /** Stage-level defaults (placement, concurrency, on-error...) that YAML keys override. */
+  defaults?: StageOptions;
+  create(options: Record<string, unknown>, ctx: BuildContext): AnyStage;
+}
+
+/**
+ * A catalog of factories by name that also loads `./file.ts#export` module stages. A module export may
+ * be a {@linkcode StageFactory} or a plain stage (then typed `any` -> `any`, no options).
+ *
+ * @example
+ * ```ts
+ * const registry = new StageRegistry([]);
+ * console.log(registry.names()); // []
+ * ```
+ */
+export class StageRegistry implements StageCatalog {
+  #byName = new Map<string, StageFactory>();
+  #modules = new Map<string, StageFactory>();
+
+  constructor(factories: StageFactory[]) {
+    for (const f of factories) this.#byName.set(f.name, f);
+  }
+
+  get(name: string): StageFactory | undefined {
+    return this.#byName.get(name) ?? this.#modules.get(name);
+  }
+
+  names(): string[] {
+    return [...this.#byName.keys()];
+  }
+
+  /** Loads `./my-stage.ts#name` relative to the pipeline file `fromFile`. */
+  async loadModule(specifier: string, fromFile: string): Promise<StageFactory> {
+    const [file, exportName = "default"] = specifier.split("#");
+    const url = /^[a-z]+:/i.test(file) ? file : pathToFileURL(path.resolve(path.dirname(fromFile), file)).href;
+    const mod = await import(url);
+    const value = mod[exportName];
+    if (value === undefined) {
+      throw new SluiceError(
+        "E_STAGE_MODULE",
+        `${file} has no export \`${exportName}\``,
+        `export a stage or StageFactory named \`${exportName}\``,
+      );
+    }
+    const factory: StageFactory = isFactory(value) ? value : {
+      name: specifier,
+      description: `module stage ${specifier}`,
+      inType: "any",
+      outType: "any",
+      options: {},
+      create: () => value as Stage<unknown, unknown>,
+    };
+    this.#modules.set(specifier, factory);
+    return factory;
+  }
+}
+
+function isFactory(v: unknown): v is StageFactory {
+  return typeof v === "object" && v !== null && typeof (v as StageFactory).create === "function";
+}
+
+/**
+ * Builds the runnable pipeline of a loaded spec: each stage from its factory, then the YAML's
+ * stage-level keys applied over the factory's defaults.
+ *
+ * @example
+ * ```ts ignore
+ * const spec = await loadPipelineConfig("pipelines/rss2imap.yaml", { env, catalog: registry });
+ * const p = buildPipeline(spec, registry);
+ * ```
+ */
+export function buildPipeline(spec: PipelineSpec, registry: StageCatalog): Chain<never, unknown> {
+  const stages = spec.stages.map((s) => buildStage(s, registry, spec.file));
+  return new Chain<never, unknown>(stages);
+}
+
+function buildStage(s: StageSpec, registry: StageCatalog, file: string): Stage<unknown, unknown> {
+  const factory = (registry.get(s.use) ?? s.entry) as StageFactory;
+  if (typeof factory.create !== "function") {
+    throw new SluiceError("E_STAGE_UNKNOWN", `${file}: stage \`${s.use}\` cannot be built`, "check `use:`");
+  }
+  const stage = factory.create(s.with, { file });
+  const overrides: StageOptions = {
+    ...factory.defaults,
+    name: s.id,
+    placement: s.placement,
+    concurrency: s.concurrency,
+    capacity: s.capacity,
+    ordered: s.ordered,
+    timeoutMs: s.timeout,
+    onError: s.onError,
+    deadLetter: s.deadLetter ? path.resolve(path.dirname(file), s.deadLetter) : undefined,
+    inType: factory.inType,
+    outType: factory.outType,
+    description: factory.description,
+  };
+  if (s.retry) {
+    overrides.retry = {
+      attempts: s.retry.attempts,
+      backoffMs: s.retry.backoff,
+      maxBackoffMs: s.retry.maxBackoff,
+      jitter: s.retry.jitter,
+      retryable: s.retry.on ? (e) => s.retry!.on!.some((code) => errorCode(e) === code) : undefined,
+    };
+  }
+  const withDefaults = withOptions(stage, stripUndefined({ ...factory.defaults }));
+  return withOptions(withDefaults, overrides);
+}
+
+function stripUndefined(o: StageOptions): StageOptions {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as StageOptions;
+}
+
+function errorCode(e: unknown): string | undefined {
+  return (e as { code?: string })?.code ?? (e as Error)?.name;
+}
