@@ -20,6 +20,11 @@ export interface FeedRef {
   folder: string;
   /** Display name from OPML or the YAML list, when given. */
   title?: string;
+  /**
+   * True when the folder was not chosen by the user (a plain list): it is then named after the feed's
+   * title once the feed is parsed (`folder` holds a name derived from the URL until then).
+   */
+  autoFolder?: boolean;
 }
 
 /**

@@ -15,3 +15,4 @@ export * from "./logger.ts";
 export { backoffDelay, StageTimeoutError, withRetry } from "./retry.ts";
 export { deadLetterOf, writeDeadLetter } from "./dead_letter.ts";
 export * from "./with_options.ts";
+export * from "./stage_factory.ts";

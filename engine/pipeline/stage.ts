@@ -154,7 +154,7 @@ export interface Stage<In, Out> {
  * types when the chain was made).
  */
 // deno-lint-ignore no-explicit-any
-export type AnyStage = Stage<any, any>;
+export type AnyStage = Stage<any, any> | Stage<never, any>;
 
 /** The marker for "no items" (a source's input, a sink's output). */
 export type None = never;

@@ -113,7 +113,7 @@ function buildStage(s: StageSpec, registry: StageCatalog, file: string): Stage<u
   if (typeof factory.create !== "function") {
     throw new SluiceError("E_STAGE_UNKNOWN", `${file}: stage \`${s.use}\` cannot be built`, "check `use:`");
   }
-  const stage = factory.create(s.with, { file });
+  const stage = factory.create(s.with, { file }) as Stage<unknown, unknown>;
   const overrides: StageOptions = {
     ...factory.defaults,
     name: s.id,

@@ -45,6 +45,11 @@ export interface RuntimeAdapter {
    * returns undefined when it has none (the caller then uses its own timer).
    */
   nativeCron(name: string, schedule: string, fn: () => Promise<void>): CronHandle | undefined;
+  /**
+   * Why `nativeCron` returns undefined on a runtime that could have native cron, and what to do
+   * (Deno without `--unstable-cron`); undefined when native cron works or the runtime never has it.
+   */
+  nativeCronMissingHint(): string | undefined;
   /** Ends the process with `code`. */
   exit(code: number): never;
   /** Whether stdout is a terminal. */

@@ -31,6 +31,8 @@ export const bunAdapter: RuntimeAdapter = {
     const job = Bun.cron(schedule, fn);
     return { stop: () => job?.stop?.() };
   },
+  nativeCronMissingHint: () =>
+    typeof Bun?.cron === "function" ? undefined : "this Bun has no Bun.cron; upgrade Bun to use native cron",
   exit: nodeExit,
   isTerminal: nodeIsTerminal,
   memoryRss: nodeMemoryRss,

@@ -36,9 +36,12 @@ export const denoAdapter: RuntimeAdapter = {
   nativeCron(name, schedule, fn): CronHandle | undefined {
     if (typeof Deno?.cron !== "function") return undefined;
     const controller = new AbortController();
-    Deno.cron(name, schedule, { signal: controller.signal }, fn);
+    // Deno.cron accepts only letters, digits, spaces, hyphens and underscores in a job name.
+    Deno.cron(name.replace(/[^A-Za-z0-9 _-]/g, "_"), schedule, { signal: controller.signal }, fn);
     return { stop: () => controller.abort() };
   },
+  nativeCronMissingHint: () =>
+    typeof Deno?.cron === "function" ? undefined : "run deno with --unstable-cron to use Deno.cron",
   exit: nodeExit,
   isTerminal:
     () => (typeof Deno?.stdout?.isTerminal === "function" ? Deno.stdout.isTerminal() : nodeIsTerminal()),

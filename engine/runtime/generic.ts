@@ -24,6 +24,7 @@ export const genericAdapter: RuntimeAdapter = {
   args: nodeArgs,
   onSignal: nodeOnSignal,
   nativeCron: () => undefined,
+  nativeCronMissingHint: () => undefined,
   exit: nodeExit,
   isTerminal: nodeIsTerminal,
   memoryRss: nodeMemoryRss,

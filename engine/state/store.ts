@@ -3,6 +3,7 @@
  * entry ids, per-feed health). Adapters: node:sqlite (default), Deno KV, in-memory (tests).
  * @module
  */
+import { SluiceError } from "../errors.ts";
 
 /**
  * Health and validators of one feed.
@@ -30,7 +31,54 @@ export interface FeedState {
 }
 
 /**
- * Where delivered entry ids, feed validators and health live.
+ * One delivered (or seen) entry for {@linkcode StateStore.markDeliveredMany}.
+ *
+ * @example
+ * ```ts
+ * const d: DeliveryRecord = { id: "tag:example.org,2026:1", folder: "News", messageId: "<1@sluice>" };
+ * ```
+ */
+export interface DeliveryRecord {
+  /** The entry id (guid, id or link). */
+  id: string;
+  /** IMAP folder it went to. */
+  folder?: string;
+  /** Message-ID of the mail. */
+  messageId?: string;
+}
+
+/**
+ * What a successful fetch tells the store. `undefined` keeps the stored value (a 304 carries no new
+ * validators), `null` clears it (a 200 without an ETag).
+ *
+ * @example
+ * ```ts
+ * const ok: FetchSuccess = { etag: '"v2"', lastModified: null, title: "Example" };
+ * ```
+ */
+export interface FetchSuccess {
+  etag?: string | null;
+  lastModified?: string | null;
+  title?: string | null;
+}
+
+/**
+ * Whether a feed is due, and why not when it is not.
+ *
+ * @example
+ * ```ts
+ * const d: FetchDecision = { fetch: false, reason: "backing off after 4 failures" };
+ * ```
+ */
+export interface FetchDecision {
+  fetch: boolean;
+  /** Why the feed is skipped (set when `fetch` is false). */
+  reason?: string;
+}
+
+/**
+ * Where delivered entry ids, feed validators and health live. Every method that writes a delivery
+ * also creates the feed's record, so {@linkcode StateStore.listFeeds} sees it.
  *
  * @example
  * ```ts
@@ -42,20 +90,79 @@ export interface FeedState {
  * ```
  */
 export interface StateStore {
+  /** What this store is and where it lives, for logs (`sqlite:/var/lib/sluice/state.db`). */
+  readonly description: string;
   /** The feed's stored state, or undefined if never seen. */
   getFeed(feedUrl: string): Promise<FeedState | undefined>;
-  /** Merges `patch` into the feed's state (creating it). */
+  /** Merges `patch` into the feed's state (creating it); a key set to `undefined` is removed. */
   updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void>;
-  /** Whether the entry was already delivered. */
+  /** Whether the entry was already delivered (or marked seen). */
   isDelivered(feedUrl: string, entryId: string): Promise<boolean>;
-  /** Records a confirmed delivery. Idempotent. */
-  markDelivered(feedUrl: string, entryId: string, info?: { folder?: string; messageId?: string }): Promise<void>;
-  /** Number of delivered entries, for one feed or all. */
+  /** Records a confirmed delivery. Idempotent: the first record of an id wins. */
+  markDelivered(
+    feedUrl: string,
+    entryId: string,
+    info?: { folder?: string; messageId?: string },
+  ): Promise<void>;
+  /**
+   * Records many deliveries at once, in one transaction (Deno KV: chunks of 500, its limit is 1000
+   * mutations per commit). Idempotent per id.
+   */
+  markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void>;
+  /**
+   * Marks ids as seen without delivering them (a new subscription starts from "now" instead of
+   * flooding the mailbox with the feed's back catalogue). They count as delivered for dedupe.
+   */
+  markAllSeen(feedUrl: string, ids: string[]): Promise<void>;
+  /** The ids not yet delivered or seen, in input order, each once. One query for the whole list. */
+  filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]>;
+  /** Number of delivered (and seen) entries, for one feed or all. */
   deliveredCount(feedUrl?: string): Promise<number>;
-  /** Every known feed with its state and delivered count. */
+  /** Every known feed with its state and delivered count, sorted by URL. */
   listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>>;
   /** Removes a feed's state and delivered ids. */
   forgetFeed(feedUrl: string): Promise<void>;
-  /** Releases the store (files, handles). */
+  /** A fetch succeeded (200 or 304): resets failures and back-off, stores validators and title. */
+  recordSuccess(feedUrl: string, info?: FetchSuccess, now?: Date): Promise<FeedState>;
+  /** A fetch failed: counts it and sets `nextAttemptAfter` by the store's back-off policy. */
+  recordFailure(feedUrl: string, reason: string, now?: Date): Promise<FeedState>;
+  /** Whether the feed is due at `now` (false while backing off). */
+  shouldFetch(feedUrl: string, now?: Date): Promise<FetchDecision>;
+  /** Releases the store (files, handles). Idempotent; any other call after it throws. */
   close(): Promise<void>;
+}
+
+/** Stable codes of {@linkcode StateStoreError}. */
+export type StateStoreErrorCode =
+  | "E_STATE_SPEC"
+  | "E_STATE_NOT_WRITABLE"
+  | "E_STATE_LOCKED"
+  | "E_STATE_CORRUPT"
+  | "E_STATE_SCHEMA"
+  | "E_STATE_KV_UNAVAILABLE"
+  | "E_STATE_CLOSED"
+  | "E_STATE_IO";
+
+/**
+ * A state store could not be opened or used; the message names the store's path and the hint says
+ * what to do.
+ *
+ * @example
+ * ```ts
+ * import { StateStoreError } from "./store.ts";
+ * const e = new StateStoreError("E_STATE_LOCKED", "/var/lib/sluice/state.db: database is locked",
+ *   "another sluice process is writing; stop it or use another STATE_DIR");
+ * console.log(e.code, e.message, e.hint);
+ * ```
+ */
+export class StateStoreError extends SluiceError {
+  /**
+   * @param code stable code
+   * @param message what happened, naming the store path
+   * @param hint what to do about it
+   * @param options standard error options (`cause`)
+   */
+  constructor(code: StateStoreErrorCode, message: string, hint?: string, options?: ErrorOptions) {
+    super(code, message, hint, options);
+  }
 }

@@ -1,0 +1,28 @@
+/**
+ * The exit codes of `cli.ts`, documented in `--help` and the README.
+ * @module
+ */
+
+/**
+ * What the process's exit status means.
+ *
+ * @example
+ * ```ts
+ * import { EXIT } from "./exit_codes.ts";
+ * console.log(EXIT.CONFIG); // 1
+ * ```
+ */
+export const EXIT = {
+  /** Everything delivered (or, for `check`, the file is valid). */
+  OK: 0,
+  /** The pipeline file is invalid (every error is listed). */
+  CONFIG: 1,
+  /** The run finished, but some items failed (named in the summary). */
+  ITEMS_FAILED: 2,
+  /** The run stopped on an error (a stage with `on-error: fail`, the mailbox unreachable...). */
+  RUN_FAILED: 3,
+  /** Stopped by SIGINT/SIGTERM (in-flight items were drained first). */
+  INTERRUPTED: 130,
+  /** The command line is wrong. */
+  USAGE: 64,
+} as const;

@@ -1,0 +1,65 @@
+/**
+ * The `--help` texts. Kept free of imports so `cli.ts --help` starts fast.
+ * @module
+ */
+
+const EXIT_CODES = `Exit codes:
+  0    success (check: the file is valid)
+  1    configuration error (every error listed with file:line:column)
+  2    the run finished, but some items failed (listed in the summary)
+  3    the run stopped on an error
+  64   wrong command line
+  130  stopped by SIGINT/SIGTERM after draining in-flight items`;
+
+/** Help for each command, and the overview. */
+export const HELP: Record<string, string> = {
+  main: `sluice: concurrent data pipelines for Deno and Bun
+
+Usage:
+  cli.ts [run] FILE [options]     run a pipeline (run is the default command)
+  cli.ts check FILE               validate only; lists every error
+  cli.ts plan FILE [--format text|mermaid|json]
+                                  stages, placement, concurrency, capacities, graph
+  cli.ts state FILE [options]     per-feed health and counts; forget a feed; mark entries seen
+  cli.ts help COMMAND             help for one command
+
+Run "cli.ts help run" for the run options.
+
+${EXIT_CODES}`,
+  run: `cli.ts [run] FILE [options]: run a pipeline
+
+Options:
+  --dry-run[=DIR]     no side effects: sinks write .eml files into DIR (default ./out/dry-run),
+                      nothing is recorded as delivered
+  --every "CRON"      run on a 5-field cron schedule in a long-lived process (UTC); runs never
+                      overlap; SIGTERM stops after the current run. The YAML's schedule: does the same.
+  --budget DURATION   stop sources after DURATION (e.g. 50s); in-flight items finish, the rest
+                      is delivered by the next run
+  --trace FILE        write a Chrome trace of the run (open in ui.perfetto.dev)
+  --json              log JSON lines (progress, failures, summary) on stderr
+  --summary-json FILE write the run's summary (metrics, failures) as JSON to FILE
+  --quiet             only errors and the final summary line
+  --verbose           debug logs
+  --placement loop    keep CPU stages on the event loop (comparison mode)
+  --sequential        one item at a time in every stage, all on the event loop (comparison mode)
+  --grace DURATION    how long in-flight items may drain after SIGINT/SIGTERM (default 10s)
+  --env-file FILE     read KEY=VALUE lines into the environment first
+
+${EXIT_CODES}`,
+  check: `cli.ts check FILE: validate a pipeline file without running it
+
+Checks YAML syntax, stage names, every option against the stage's schema, environment variables,
+and that consecutive stages' item types fit. Prints every error as file:line:column with the line
+and a caret, and exits 1 if there is any.`,
+  plan: `cli.ts plan FILE [--format text|mermaid|json]: show how the pipeline will run
+
+Prints each stage with its placement (loop, pool, process, owner, auto), concurrency, channel
+capacity, and item types. --format mermaid prints the graph as Mermaid text for a README or issue.`,
+  state: `cli.ts state FILE [options]: what the pipeline's state store remembers
+
+Without options: per-feed health (last success, consecutive failures, back-off) and delivered counts.
+  --forget URL       forget a feed: its validators, health and delivered entry ids
+  --mark-seen [URL]  fetch the feed(s) now and mark every current entry as delivered without sending
+                     anything (a new subscription then does not flood the mailbox with its history)
+  --json             print JSON`,
+};

@@ -1,0 +1,91 @@
+/**
+ * `plan`: how a pipeline will run, as a table, Mermaid text, or JSON.
+ * @module
+ */
+import type { Pipeline } from "../engine/pipeline/mod.ts";
+import type { AnyStage } from "../engine/pipeline/mod.ts";
+
+/** One row of the plan. */
+export interface PlanRow {
+  name: string;
+  kind: string;
+  placement: string;
+  concurrency: number;
+  capacity: number;
+  ordered: boolean;
+  inType: string;
+  outType: string;
+  onError: string;
+}
+
+/**
+ * The plan rows of `pipeline`, in order.
+ *
+ * @example
+ * ```ts ignore
+ * for (const row of planRows(pipeline)) console.log(row.name, row.placement);
+ * ```
+ */
+export function planRows(pipeline: Pipeline): PlanRow[] {
+  return pipeline.stages.map((s: AnyStage) => ({
+    name: s.options.name,
+    kind: s.body.kind === "transform" ? (s.options.outType === "none" ? "sink" : "map") : s.body.kind,
+    placement: s.options.placement,
+    concurrency: s.options.concurrency,
+    capacity: s.options.capacity,
+    ordered: s.options.ordered,
+    inType: s.options.inType ?? "any",
+    outType: s.options.outType ?? "any",
+    onError: s.options.onError,
+  }));
+}
+
+/**
+ * The plan as an aligned text table.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(planText(pipeline, "rss2imap"));
+ * ```
+ */
+export function planText(pipeline: Pipeline, name: string): string {
+  const rows = planRows(pipeline);
+  const header = ["stage", "placement", "concurrency", "capacity", "in -> out", "on error"];
+  const lines = rows.map((r) => [
+    r.name,
+    r.placement,
+    String(r.concurrency),
+    r.kind === "source" ? "-" : String(r.capacity),
+    `${r.kind === "source" ? "none" : r.inType} -> ${r.outType}`,
+    r.kind === "source" ? "-" : r.onError,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [`pipeline ${name}: ${rows.length} stages`, fmt(header), ...lines.map(fmt)].join("\n");
+}
+
+/**
+ * The plan as a Mermaid flowchart: one node per stage labelled with its placement and concurrency, edges
+ * labelled with the channel capacity.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(planMermaid(pipeline));
+ * ```
+ */
+export function planMermaid(pipeline: Pipeline): string {
+  const rows = planRows(pipeline);
+  const id = (i: number) => `s${i}`;
+  const shape = (r: PlanRow, i: number) => {
+    const label = `${r.name}<br/>${r.placement} x${r.concurrency}`;
+    if (r.kind === "source") return `  ${id(i)}[/"${label}"/]`;
+    if (r.placement === "owner") return `  ${id(i)}[("${label}")]`;
+    if (r.placement === "pool") return `  ${id(i)}[["${label}"]]`;
+    return `  ${id(i)}["${label}"]`;
+  };
+  const lines = ["flowchart LR", ...rows.map(shape)];
+  for (let i = 1; i < rows.length; i++) {
+    lines.push(`  ${id(i - 1)} -->|"${rows[i].inType} (cap ${rows[i].capacity})"| ${id(i)}`);
+  }
+  return lines.join("\n");
+}

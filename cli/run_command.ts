@@ -1,0 +1,156 @@
+/**
+ * `run`: loads a pipeline file, runs it once (or on a schedule), shows progress and the summary, and
+ * turns the outcome into an exit code.
+ * @module
+ */
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import process from "node:process";
+import { ConfigErrors } from "../engine/config/mod.ts";
+import {
+  jsonLogger,
+  type Logger,
+  type Pipeline,
+  RunMetrics,
+  runPipeline,
+  type RunSummary,
+  textLogger,
+  Tracer,
+  withOptions,
+} from "../engine/pipeline/mod.ts";
+import { Chain } from "../engine/pipeline/pipeline.ts";
+import { runtime } from "../engine/runtime/mod.ts";
+import { runOnSchedule, TimeBudget } from "../engine/schedule/mod.ts";
+import { EXIT } from "./exit_codes.ts";
+import { loadPipeline } from "./load.ts";
+import { type ProgressMode, startProgress } from "./progress.ts";
+import { summaryJson, summaryText } from "./summary.ts";
+
+/** Options of {@linkcode runCommand} (from the command line). */
+export interface RunCommandOptions {
+  file: string;
+  dryRun?: string;
+  every?: string;
+  budgetMs?: number;
+  trace?: string;
+  json?: boolean;
+  summaryJson?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  placement?: "loop";
+  sequential?: boolean;
+  graceMs?: number;
+}
+
+/**
+ * Runs the pipeline in `opts.file` and returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * const code = await runCommand({ file: "pipelines/rss2imap.yaml", dryRun: "./out" });
+ * ```
+ */
+export async function runCommand(opts: RunCommandOptions): Promise<number> {
+  const write = (text: string) => void process.stderr.write(text);
+  const logger: Logger = opts.json
+    ? jsonLogger(opts.verbose ? "debug" : opts.quiet ? "error" : "info", (l) => write(l + "\n"))
+    : textLogger(opts.verbose ? "debug" : opts.quiet ? "error" : "info", (l) => write(l + "\n"));
+  let loaded;
+  try {
+    loaded = await loadPipeline(opts.file);
+  } catch (e) {
+    if (e instanceof ConfigErrors) {
+      write(e.format() + "\n");
+      return EXIT.CONFIG;
+    }
+    throw e;
+  }
+  const { spec } = loaded;
+  const pipeline = comparisonMode(loaded.pipeline, opts);
+  const schedule = opts.every ?? spec.schedule;
+  const budgetMs = opts.budgetMs ?? spec.budget;
+  const once = () => runOnce(pipeline, spec.name, { ...opts, budgetMs }, logger, write);
+  if (!schedule) return exitCodeOf(await once());
+
+  const stop = new AbortController();
+  const offs = (["SIGINT", "SIGTERM"] as const).map((sig) =>
+    runtime.onSignal(sig, () => {
+      logger.log("warn", `${sig}: stopping after the current run`);
+      stop.abort();
+    })
+  );
+  logger.log("info", `${spec.name}: running on schedule "${schedule}" (UTC); Ctrl-C stops after the current run`);
+  let worst = 0;
+  try {
+    await runOnSchedule(schedule, async () => {
+      const code = exitCodeOf(await once());
+      worst = Math.max(worst, code === EXIT.INTERRUPTED ? 0 : code);
+    }, { name: spec.name, signal: stop.signal, log: (m) => logger.log("warn", m) });
+  } finally {
+    for (const off of offs) off();
+  }
+  return worst;
+}
+
+async function runOnce(
+  pipeline: Pipeline,
+  name: string,
+  opts: RunCommandOptions,
+  logger: Logger,
+  write: (text: string) => void,
+): Promise<RunSummary> {
+  const metrics = new RunMetrics();
+  const tracer = new Tracer(Boolean(opts.trace));
+  const mode: ProgressMode = opts.quiet ? "off" : opts.json ? "json" : runtime.isTerminal() ? "tty" : "lines";
+  const budget = opts.budgetMs ? new TimeBudget(opts.budgetMs) : undefined;
+  const stopProgress = startProgress(metrics, mode, write);
+  let summary: RunSummary;
+  try {
+    summary = await runPipeline(pipeline, {
+      handleSignals: true,
+      graceMs: opts.graceMs,
+      stopSignal: budget?.signal,
+      dryRun: opts.dryRun ? path.resolve(opts.dryRun) : undefined,
+      placementOverride: opts.placement ?? (opts.sequential ? "loop" : undefined),
+      logger,
+      metrics,
+      tracer,
+    });
+  } finally {
+    stopProgress();
+    budget?.dispose();
+  }
+  if (opts.trace) {
+    await tracer.write(opts.trace);
+    logger.log("info", `trace written to ${opts.trace} (open it in https://ui.perfetto.dev)`);
+  }
+  if (opts.summaryJson) await writeFile(opts.summaryJson, JSON.stringify(summaryJson(summary), null, 2));
+  if (opts.json) write(JSON.stringify({ summary: summaryJson(summary) }) + "\n");
+  else if (opts.quiet) write(`${name}: ${summary.ok ? "ok" : "failed"} (${summary.failures.length} failed items)\n`);
+  else write(`${name}: ${summaryText(summary)}\n`);
+  if (opts.dryRun) logger.log("info", `dry run: messages written to ${path.resolve(opts.dryRun)}, nothing sent`);
+  return summary;
+}
+
+/** `--sequential`: every stage one item at a time (and on the loop, set by the caller). */
+function comparisonMode(pipeline: Pipeline, opts: RunCommandOptions): Pipeline {
+  if (!opts.sequential) return pipeline;
+  return new Chain<never, unknown>(pipeline.stages.map((s) => withOptions(s, { concurrency: 1, capacity: 1 })));
+}
+
+/**
+ * The exit code of a finished run (see `exit_codes.ts`).
+ *
+ * @example
+ * ```ts ignore
+ * process.exitCode = exitCodeOf(summary);
+ * ```
+ */
+export function exitCodeOf(summary: RunSummary): number {
+  if (summary.aborted) {
+    const code = (summary.error as { code?: string })?.code;
+    return code === "E_ABORTED" ? EXIT.INTERRUPTED : EXIT.RUN_FAILED;
+  }
+  if (summary.stoppedBy === "signal") return EXIT.INTERRUPTED;
+  return summary.failures.length ? EXIT.ITEMS_FAILED : EXIT.OK;
+}

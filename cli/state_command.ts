@@ -1,0 +1,107 @@
+/**
+ * `state`: what the pipeline's state store remembers (per-feed health and counts), forgetting a feed,
+ * and marking every current entry as seen so that a new subscription does not flood the mailbox.
+ * @module
+ */
+import process from "node:process";
+import { ConfigErrors, type PipelineSpec } from "../engine/config/mod.ts";
+import { Chain, runPipeline, sink, type Stage, textLogger } from "../engine/pipeline/mod.ts";
+import { openStore } from "../engine/state/mod.ts";
+import { runStore } from "../stages/run_state.ts";
+import type { ParsedFeedItem } from "../stages/types.ts";
+import { EXIT } from "./exit_codes.ts";
+import { loadPipeline } from "./load.ts";
+
+/** Options of {@linkcode stateCommand}. */
+export interface StateCommandOptions {
+  file: string;
+  forget?: string;
+  /** `true` for every feed, or one feed URL. */
+  markSeen?: string | true;
+  json?: boolean;
+}
+
+/**
+ * Runs `cli.ts state` and returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * await stateCommand({ file: "pipelines/rss2imap.yaml", forget: "https://example.org/feed.xml" });
+ * ```
+ */
+export async function stateCommand(opts: StateCommandOptions): Promise<number> {
+  let loaded;
+  try {
+    loaded = await loadPipeline(opts.file);
+  } catch (e) {
+    if (e instanceof ConfigErrors) {
+      process.stderr.write(e.format() + "\n");
+      return EXIT.CONFIG;
+    }
+    throw e;
+  }
+  const location = stateLocation(loaded.spec);
+  if (opts.markSeen) return await markSeen(loaded, location, opts.markSeen === true ? undefined : opts.markSeen);
+  const store = await openStore(location);
+  try {
+    if (opts.forget) {
+      await store.forgetFeed(opts.forget);
+      process.stdout.write(`forgot ${opts.forget}\n`);
+      return EXIT.OK;
+    }
+    const feeds = await store.listFeeds();
+    if (opts.json) {
+      process.stdout.write(JSON.stringify({ state: location, feeds }, null, 2) + "\n");
+      return EXIT.OK;
+    }
+    process.stdout.write(`state ${location}: ${feeds.length} feeds, ${await store.deliveredCount()} delivered entries\n`);
+    for (const f of feeds) {
+      const s = f.state;
+      const health = s.consecutiveFailures
+        ? `FAILING x${s.consecutiveFailures}${s.nextAttemptAfter ? `, next try after ${s.nextAttemptAfter}` : ""}: ${
+          s.lastError ?? ""
+        }`
+        : "ok";
+      process.stdout.write(
+        `  ${f.url}\n    ${s.title ?? ""}${s.title ? "; " : ""}delivered ${f.delivered}; last success ${
+          s.lastSuccess ?? "never"
+        }; ${health}\n`,
+      );
+    }
+    return EXIT.OK;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The state location the pipeline's stages use (their `state:` option). */
+export function stateLocation(spec: PipelineSpec): string {
+  for (const s of spec.stages) if (typeof s.with.state === "string" && s.with.state) return s.with.state;
+  return "./.sluice";
+}
+
+/** Runs the pipeline's source, fetch and parse stages and marks every entry found as seen. */
+async function markSeen(loaded: Awaited<ReturnType<typeof loadPipeline>>, location: string, only?: string) {
+  const stages = loaded.pipeline.stages;
+  const upToParse = stages.findIndex((s) => s.options.outType === "ParsedFeedItem");
+  if (upToParse < 0) {
+    process.stderr.write("this pipeline has no parse stage: nothing to mark as seen\n");
+    return EXIT.USAGE;
+  }
+  let marked = 0;
+  const head = stages.slice(0, upToParse + 1);
+  const mark = sink(async (item: ParsedFeedItem, ctx) => {
+    if (only && item.feed.url !== only) return;
+    const store = await runStore(ctx, location);
+    await store.markAllSeen(item.feed.url, item.parsed.entries.map((e) => e.id));
+    await store.recordSuccess(item.feed.url, {
+      etag: item.etag ?? null,
+      lastModified: item.lastModified ?? null,
+      title: item.parsed.title ?? null,
+    });
+    marked += item.parsed.entries.length;
+  }, { name: "mark-seen" });
+  const summary = await runPipeline(new Chain<never, unknown>([...head, mark as Stage<unknown, unknown>]), { logger: textLogger("warn") });
+  process.stdout.write(`marked ${marked} entries as seen\n`);
+  return summary.ok ? EXIT.OK : EXIT.ITEMS_FAILED;
+}

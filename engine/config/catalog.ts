@@ -1,0 +1,67 @@
+/**
+ * What the loader needs to know about stages: for each name, its input and output item types and its
+ * option schema. The stage registry (stages/registry.ts) provides this; tests provide a small fake.
+ * @module
+ */
+import type { OptionSchema } from "./schema.ts";
+
+/**
+ * One stage as the loader sees it. `inType`/`outType` are item type names (`FeedRef`, `FetchedFeed`),
+ * `"none"` for a source's input or a sink's output, `"any"` for a generic stage. An `inType` may list
+ * alternatives: `"FeedEntry | EntryItem"`.
+ *
+ * @example
+ * ```ts
+ * const fetch: StageCatalogEntry = {
+ *   name: "fetch", inType: "FeedRef", outType: "FetchedFeed", description: "downloads feeds",
+ *   options: { concurrency: { type: "integer", default: 8, min: 1, description: "parallel requests" } },
+ * };
+ * ```
+ */
+export interface StageCatalogEntry {
+  name: string;
+  inType: string;
+  outType: string;
+  options: OptionSchema;
+  description: string;
+}
+
+/**
+ * Looks stages up by name. `loadModule` resolves `use: ./my-stage.ts#name` (relative to `fromFile`, the
+ * pipeline file); without it, module stages are reported as unsupported.
+ *
+ * @example
+ * ```ts
+ * const catalog: StageCatalog = { get: () => undefined, names: () => [] };
+ * ```
+ */
+export interface StageCatalog {
+  get(name: string): StageCatalogEntry | undefined;
+  names(): string[];
+  loadModule?(specifier: string, fromFile: string): Promise<StageCatalogEntry>;
+}
+
+/**
+ * A catalog over a fixed list of entries (plus an optional module loader): enough for tests and for
+ * programs that register their own stages.
+ *
+ * @example
+ * ```ts
+ * import { catalogOf } from "./catalog.ts";
+ * const catalog = catalogOf([
+ *   { name: "numbers", inType: "none", outType: "number", options: {}, description: "counts" },
+ * ]);
+ * catalog.names(); // ["numbers"]
+ * ```
+ */
+export function catalogOf(
+  entries: readonly StageCatalogEntry[],
+  loadModule?: (specifier: string, fromFile: string) => Promise<StageCatalogEntry>,
+): StageCatalog {
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  return {
+    get: (name) => byName.get(name),
+    names: () => [...byName.keys()],
+    ...(loadModule ? { loadModule } : {}),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Loading pipelines from YAML: positions for every key and value, `${VAR}` interpolation, option
+ * schemas with defaults, type checks between stages, and errors rendered like a compiler's.
+ *
+ * @example
+ * ```ts
+ * import { ConfigErrors, loadPipelineConfig } from "./mod.ts";
+ * import { builtinStages } from "../../stages/registry.ts";
+ * const catalog = builtinStages();
+ * try {
+ *   const spec = await loadPipelineConfig("pipelines/rss2imap.yaml", { catalog });
+ * } catch (e) {
+ *   if (e instanceof ConfigErrors) console.error(e.format());
+ * }
+ * ```
+ * @module
+ */
+export { catalogOf, type StageCatalog, type StageCatalogEntry } from "./catalog.ts";
+export { ConfigError, ConfigErrorCode, ConfigErrors, type ConfigNote } from "./config_error.ts";
+export { DurationError, parseDuration } from "./duration.ts";
+export {
+  type Environment,
+  interpolate,
+  type Interpolation,
+  type MalformedReference,
+  type VariableReference,
+} from "./interpolate.ts";
+export { loadPipelineConfig, type LoadPipelineOptions, parsePipelineConfig } from "./load_pipeline_config.ts";
+export { isModuleSpecifier, type ModuleStageReference, parseModuleSpecifier } from "./module_specifier.ts";
+export { KEY_ALIASES, PIPELINE_KEYS, RETRY_KEYS, STAGE_KEYS } from "./pipeline_keys.ts";
+export {
+  type ConfigPath,
+  formatPosition,
+  noPositions,
+  type PathPositions,
+  type Position,
+  type Span,
+} from "./position.ts";
+export { resolveStage } from "./resolve_stage.ts";
+export {
+  type OptionSchema,
+  type OptionSpec,
+  type ValidatedOptions,
+  validateOptions,
+  type ValidationContext,
+} from "./schema.ts";
+export { type LoadedYaml, readYamlWithPositions } from "./source_map.ts";
+export type { ErrorPolicy, PipelineSpec, Placement, RetrySpec, StageSpec } from "./spec.ts";
+export { editDistance, suggest } from "./suggest.ts";
+export { checkStageTypes, type TypedStage, typeFits } from "./type_check.ts";

@@ -1,0 +1,121 @@
+/**
+ * The entry module of every {@linkcode WorkerPool} worker: imports task modules on demand (once per
+ * module), runs one task at a time, posts the result (moving buffers, see `pool_transfer.ts`) or the
+ * flattened error, and tells the pool before the worker dies so a crashed task never hangs.
+ *
+ * Not imported by user code; `worker_pool.ts` starts it with `new Worker(new URL("./pool_worker.ts",
+ * import.meta.url), { type: "module" })`.
+ *
+ * @example
+ * ```ts
+ * const w = new Worker(new URL("./pool_worker.ts", import.meta.url), { type: "module" });
+ * w.postMessage([1, "file:///tasks.ts", "double", [21]]); // answers [1, 1, 42]
+ * ```
+ * @module
+ */
+// Bun gives a Worker no bunfig preload: the npm: plugin must be loaded here, before any task module is
+// imported (task modules are then loaded with dynamic import(), which the plugin sees).
+import "../runtime/bun_npm_plugin.ts";
+import process from "node:process";
+import { SluiceError } from "../errors.ts";
+import { PoolTaskModuleError } from "./pool_errors.ts";
+import { describeError, type ResultMessage, serializeError, type TaskMessage } from "./pool_protocol.ts";
+import { unwrapTaskResult } from "./pool_transfer.ts";
+
+/** The parts of a dedicated worker's global scope this entry uses. */
+interface WorkerScope {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent) => void) | null;
+  close?: () => void;
+  addEventListener(type: string, listener: (e: Event) => void): void;
+}
+
+type TaskModule = Record<string, unknown>;
+
+const scope = globalThis as unknown as WorkerScope;
+const loaded = new Map<string, TaskModule>();
+
+scope.onmessage = (e: MessageEvent) => {
+  const [id, module, name, args] = e.data as TaskMessage;
+  const mod = loaded.get(module);
+  if (mod) return callExport(id, module, mod, name, args);
+  import(module).then(
+    (m: TaskModule) => {
+      loaded.set(module, m);
+      callExport(id, module, m, name, args);
+    },
+    (err) => {
+      const problem = `cannot be imported: ${describeError(err)}`;
+      replyError(
+        id,
+        new PoolTaskModuleError(module, problem, "check the module URL and that it loads on its own"),
+      );
+    },
+  );
+};
+
+function callExport(id: number, module: string, mod: TaskModule, name: string, args: unknown[]): void {
+  const fn = mod[name];
+  if (typeof fn !== "function") {
+    const exports = Object.keys(mod).filter((k) => typeof mod[k] === "function").join(", ") || "none";
+    const hint = `export a function named ${name} (exported functions: ${exports})`;
+    return replyError(id, new PoolTaskModuleError(module, `has no exported function "${name}"`, hint));
+  }
+  let out: unknown;
+  try {
+    out = fn(...args);
+  } catch (err) {
+    return replyError(id, err);
+  }
+  if (out !== null && typeof (out as PromiseLike<unknown>)?.then === "function") {
+    (out as PromiseLike<unknown>).then((v) => replyValue(id, module, name, v), (err) => replyError(id, err));
+  } else replyValue(id, module, name, out);
+}
+
+function replyValue(id: number, module: string, name: string, result: unknown): void {
+  const { value, transfer } = unwrapTaskResult(result);
+  try {
+    scope.postMessage([id, 1, value] satisfies ResultMessage, transfer);
+  } catch (err) {
+    replyError(
+      id,
+      new SluiceError(
+        "E_POOL_RESULT_CLONE",
+        `the result of pool task ${module}#${name} cannot be sent to the main thread: ${describeError(err)}`,
+        "return plain data (objects, arrays, strings, numbers, typed arrays), not functions or class instances",
+      ),
+    );
+  }
+}
+
+function replyError(id: number, err: unknown): void {
+  scope.postMessage([id, 0, serializeError(err)] satisfies ResultMessage);
+}
+
+// Everything below exists so that a dying worker says so: otherwise the pool would wait for its task's
+// answer forever (Deno reports neither self.close() nor an exit to the parent).
+let reported = false;
+function reportCrash(reason: string): void {
+  if (reported) return;
+  reported = true;
+  scope.postMessage({ crash: reason });
+}
+
+scope.addEventListener("error", (e) => {
+  e.preventDefault();
+  const ev = e as ErrorEvent;
+  reportCrash(`uncaught ${describeError(ev.error ?? ev.message)}`);
+});
+scope.addEventListener("unhandledrejection", (e) => {
+  e.preventDefault();
+  reportCrash(`unhandled rejection ${describeError((e as PromiseRejectionEvent).reason)}`);
+});
+scope.addEventListener("unload", () => reportCrash("the worker exited"));
+process.on("exit", (code) => reportCrash(`the worker exited with code ${code}`));
+if (typeof scope.close === "function") {
+  const close = scope.close.bind(scope);
+  scope.close = () => {
+    reportCrash("the task called self.close()");
+    close();
+  };
+}

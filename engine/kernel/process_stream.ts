@@ -1,0 +1,309 @@
+/**
+ * The `process` placement: a stage's items stream through an external command, one line each, through
+ * its stdin and stdout. Runs the command with zx 8, which also kills the command's whole process tree on
+ * abort (a plain `child.kill()` leaves the grandchildren of `sh -c "..."` holding the pipes open).
+ * @module
+ */
+// deno-lint-ignore no-import-prefix
+import { $ } from "npm:zx@^8.8.5";
+import type { Buffer } from "node:buffer";
+import process from "node:process";
+import type { Readable, Writable } from "node:stream";
+import { SluiceError } from "../errors.ts";
+
+/** Options of {@linkcode streamThroughCommand}. */
+export interface StreamThroughCommandOptions {
+  /** The program and its arguments, each passed as one argument (quoted for the shell by zx). */
+  command: string[];
+  /**
+   * `lines`: each item is written as `String(item)` plus a newline, each output line is yielded as a
+   * string (without the line break). `jsonl`: items are written as JSON lines, output lines parsed.
+   */
+  format: "lines" | "jsonl";
+  /** Aborting kills the command (and its children) and makes the iteration throw `signal.reason`. */
+  signal?: AbortSignal;
+  /** Working directory of the command. */
+  cwd?: string;
+  /** Variables added to (or, when `undefined`, removed from) this process's environment for the command. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * The command of a `process` stage could not start or exited unsuccessfully.
+ *
+ * @example
+ * ```ts
+ * import { ProcessStageError } from "./process_stream.ts";
+ * const e = new ProcessStageError(["sh", "-c", "exit 3"], 3, null, ["boom"]);
+ * console.log(e.message); // "command sh -c 'exit 3' exited with code 3: boom"
+ * ```
+ */
+export class ProcessStageError extends SluiceError {
+  /** The command as given. */
+  readonly command: string[];
+  /** The exit code, `null` when a signal ended it. */
+  readonly exitCode: number | null;
+  /** The signal that ended it, if any. */
+  readonly signal: string | null;
+  /** The last lines the command wrote to stderr. */
+  readonly stderrTail: string[];
+
+  /**
+   * @param command the command as given
+   * @param exitCode its exit code (`null` when killed by a signal)
+   * @param signal the signal that ended it
+   * @param stderrTail its last stderr lines
+   */
+  constructor(command: string[], exitCode: number | null, signal: string | null, stderrTail: string[]) {
+    const how = exitCode === 127
+      ? "could not start (exit code 127: command not found)"
+      : exitCode !== null
+      ? `exited with code ${exitCode}`
+      : `was killed by ${signal}`;
+    const tail = stderrTail.length ? `: ${stderrTail.join(" | ")}` : "";
+    super(
+      "E_PROCESS_STAGE",
+      `command ${showCommand(command)} ${how}${tail}`,
+      exitCode === 127
+        ? "check that the program is installed and on PATH (or give its absolute path)"
+        : "run the command by hand with the same input to see why it fails",
+    );
+    this.command = command;
+    this.exitCode = exitCode;
+    this.signal = signal;
+    this.stderrTail = stderrTail;
+  }
+}
+
+/**
+ * An item could not be written as one line, or an output line of a `jsonl` command is not JSON.
+ *
+ * @example
+ * ```ts
+ * import { ProcessStreamFormatError } from "./process_stream.ts";
+ * const e = new ProcessStreamFormatError("output line 3 of command jq is not JSON", "make it print JSON");
+ * console.log(e.code); // "E_PROCESS_FORMAT"
+ * ```
+ */
+export class ProcessStreamFormatError extends SluiceError {
+  /**
+   * @param message what is wrong, naming the command and line
+   * @param hint what to do
+   */
+  constructor(message: string, hint: string) {
+    super("E_PROCESS_FORMAT", message, hint);
+  }
+}
+
+const STDERR_TAIL_LINES = 10;
+
+/**
+ * Streams `items` through `command`: each item becomes a line on its stdin (waiting when the pipe is
+ * full), each line it prints is yielded (parsed for `jsonl`). Throws {@linkcode ProcessStageError} when
+ * the command cannot start or exits non-zero (after yielding what it printed), and kills the command
+ * when the consumer stops early, the signal aborts, or `items` throws.
+ *
+ * @param items what to write, one line each
+ * @param options the command, line format, abort signal, working directory and environment
+ * @returns the command's output lines
+ * @example
+ * ```ts
+ * import { streamThroughCommand } from "./process_stream.ts";
+ * async function* words() { yield "b"; yield "a"; }
+ * for await (const line of streamThroughCommand<string, string>(words(), { command: ["sort"], format: "lines" })) {
+ *   console.log(line); // "a", then "b"
+ * }
+ * ```
+ */
+export async function* streamThroughCommand<In, Out>(
+  items: AsyncIterable<In>,
+  options: StreamThroughCommandOptions,
+): AsyncGenerator<Out, void, undefined> {
+  const { command, format, signal } = options;
+  if (command.length === 0) {
+    throw new ProcessStreamFormatError("a process stage needs a command", 'give command: ["program", "arg"]');
+  }
+  signal?.throwIfAborted();
+  const child = $({
+    quiet: true,
+    nothrow: true,
+    verbose: false,
+    cwd: options.cwd,
+    env: options.env ? commandEnv(options.env) : process.env,
+    // zx keeps every output chunk for its ProcessOutput; this stream may be endless, so keep none.
+    store: { stdout: new DiscardedChunks(), stderr: new DiscardedChunks(), stdall: new DiscardedChunks() },
+  })`${command}`;
+  const stderr = new LineTail(STDERR_TAIL_LINES);
+  child.stderr.on("data", (chunk: Uint8Array | string) => stderr.push(chunk));
+
+  let stopping = false;
+  let killing: Promise<void> | undefined;
+  let feedError: unknown;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      killing = child.kill().catch(() => {});
+    } catch {
+      // zx throws "too late to kill" when the command has already exited: nothing left to stop.
+    }
+  };
+  signal?.addEventListener("abort", stop, { once: true });
+  feed(items, child.stdin, format, command, () => stopping).catch((e) => {
+    feedError = e;
+    stop();
+  });
+
+  let finished = false;
+  try {
+    let lineNo = 0;
+    for await (const line of readLines(child.stdout)) {
+      lineNo++;
+      yield (format === "jsonl" ? parseJsonLine(line, lineNo, command) : line) as Out;
+    }
+    const out = await child;
+    signal?.throwIfAborted();
+    if (feedError !== undefined) throw feedError;
+    if (out.exitCode !== 0) {
+      throw new ProcessStageError(command, out.exitCode, out.signal ?? null, stderr.lines());
+    }
+    finished = true;
+  } catch (e) {
+    // Killing the command on abort can end stdout with a stream error; the abort reason is the story.
+    signal?.throwIfAborted();
+    throw e;
+  } finally {
+    signal?.removeEventListener("abort", stop);
+    if (!finished) {
+      stop();
+      await child.catch(() => {});
+    }
+    await killing;
+    stopping = true; // the feeder may still wait on `items`; it ends at its next item
+  }
+}
+
+/** Writes the items to the command's stdin, one line each, honouring backpressure; then closes stdin. */
+async function feed<In>(
+  items: AsyncIterable<In>,
+  stdin: Writable,
+  format: "lines" | "jsonl",
+  command: string[],
+  stopped: () => boolean,
+): Promise<void> {
+  // The command may exit without reading everything (EPIPE): its exit code tells what happened.
+  stdin.on("error", () => {});
+  let n = 0;
+  for await (const item of items) {
+    if (stopped() || stdin.destroyed) return;
+    n++;
+    if (!stdin.write(encodeLine(item, n, format, command))) await drained(stdin);
+  }
+  stdin.end();
+}
+
+function encodeLine(item: unknown, n: number, format: "lines" | "jsonl", command: string[]): string {
+  const line = format === "jsonl" ? JSON.stringify(item) : String(item);
+  if (line === undefined) {
+    throw new ProcessStreamFormatError(
+      `input item ${n} for command ${showCommand(command)} has no JSON form (${typeof item})`,
+      "send JSON-serialisable values to a jsonl process stage",
+    );
+  }
+  if (format === "lines" && /[\r\n]/.test(line)) {
+    throw new ProcessStreamFormatError(
+      `input item ${n} for command ${showCommand(command)} contains a line break, which would split it`,
+      'use format: "jsonl", or replace line breaks before this stage',
+    );
+  }
+  return line + "\n";
+}
+
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done).off("close", done).off("error", done);
+      resolve();
+    };
+    stream.on("drain", done).on("close", done).on("error", done);
+  });
+}
+
+/** Splits a byte stream into lines (without `\n` or `\r\n`); yields a last line that lacks a break. */
+async function* readLines(stream: Readable): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of stream) {
+    rest += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let nl = rest.indexOf("\n"); nl >= 0; nl = rest.indexOf("\n", start)) {
+      const end = nl > start && rest.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      yield rest.slice(start, end);
+      start = nl + 1;
+    }
+    rest = rest.slice(start);
+  }
+  rest += decoder.decode();
+  if (rest.length > 0) yield rest.endsWith("\r") ? rest.slice(0, -1) : rest;
+}
+
+function parseJsonLine(line: string, lineNo: number, command: string[]): unknown {
+  try {
+    return JSON.parse(line);
+  } catch (e) {
+    const shown = line.length > 80 ? `${line.slice(0, 80)}...` : line;
+    throw new ProcessStreamFormatError(
+      `output line ${lineNo} of command ${showCommand(command)} is not valid JSON ` +
+        `(${(e as Error).message}): ${JSON.stringify(shown)}`,
+      'make the command print one JSON value per line, or use format: "lines"',
+    );
+  }
+}
+
+/** This process's environment with `extra` laid over it (`undefined` removes a variable). */
+function commandEnv(extra: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...extra })) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+/** The command as a shell would show it, for messages. */
+function showCommand(command: string[]): string {
+  return command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(" ");
+}
+
+/** Keeps the last `max` lines written to a stream, for an error message. */
+class LineTail {
+  readonly #max: number;
+  readonly #lines: string[] = [];
+  readonly #decoder = new TextDecoder();
+  #partial = "";
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  push(chunk: Uint8Array | string): void {
+    const text = this.#partial +
+      (typeof chunk === "string" ? chunk : this.#decoder.decode(chunk, { stream: true }));
+    const parts = text.split(/\r?\n/);
+    this.#partial = (parts.pop() ?? "").slice(-1000);
+    for (const p of parts) if (p.trim()) this.#lines.push(p.length > 500 ? `${p.slice(0, 500)}...` : p);
+    if (this.#lines.length > this.#max) this.#lines.splice(0, this.#lines.length - this.#max);
+  }
+
+  lines(): string[] {
+    return this.#partial.trim() ? [...this.#lines, this.#partial].slice(-this.#max) : [...this.#lines];
+  }
+}
+
+/** A chunk list for zx's output store that keeps nothing (memory stays flat on endless streams). */
+class DiscardedChunks extends Array<string | Buffer> {
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+
+  override push(): number {
+    return 0;
+  }
+}

@@ -1,0 +1,416 @@
+/**
+ * A pool of module Workers that runs CPU-bound tasks off the event loop. Functions cannot cross threads,
+ * so a task is named by its module URL and export; the worker imports the module once and calls the
+ * export with structured-cloned arguments.
+ *
+ * Buffers: `transfer` moves argument buffers to the worker (they are detached here); results move back
+ * by the rule in `pool_transfer.ts` (a whole `ArrayBuffer`/typed array at the top level of the result, or
+ * exactly the list given to `transferResult`).
+ * @module
+ */
+import { setTimeout as setNodeTimeout } from "node:timers";
+import { pathToFileURL } from "node:url";
+import { runtime } from "../runtime/mod.ts";
+import { PoolClosedError, PoolTaskModuleError, WorkerCrashedError } from "./pool_errors.ts";
+import { describeError, reviveError, type SerializedError, type TaskMessage } from "./pool_protocol.ts";
+import { unwrapTaskResult } from "./pool_transfer.ts";
+
+export { PoolClosedError, PoolTaskModuleError, WorkerCrashedError } from "./pool_errors.ts";
+export { transferResult } from "./pool_transfer.ts";
+
+/** Names a pool task: the module that exports it and the export's name. */
+export interface PoolTask {
+  /** An absolute module URL (`new URL("./tasks.ts", import.meta.url)`), `file:` URL or absolute path. */
+  module: string | URL;
+  /** The exported function to call (sync or async). */
+  export: string;
+}
+
+/** Per-call options of {@linkcode WorkerPool.run}. */
+export interface PoolRunOptions {
+  /** Argument buffers to move to the worker instead of copying (detached here once sent). */
+  transfer?: Transferable[];
+  /** Aborting removes a queued task, or terminates (and replaces) the worker running it. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@linkcode WorkerPool}. */
+export interface WorkerPoolOptions {
+  /** Maximum number of workers, started on demand. Default: `runtime.cpuCount`. */
+  size?: number;
+  /**
+   * Milliseconds after which an idle worker is terminated. Default: never where the runtime can stop an
+   * idle worker from keeping the process alive (Bun's `unref`), 1000 ms elsewhere (Deno), so that a
+   * script that forgets `close()` still exits.
+   */
+  idleTimeoutMs?: number;
+  /** `false` runs tasks on the event loop even where Workers exist (tests, debugging). */
+  useWorkers?: boolean;
+}
+
+/** Counters for metrics and tests. */
+export interface PoolStats {
+  /** Live workers. */
+  workers: number;
+  /** Workers running a task. */
+  busy: number;
+  /** Tasks waiting for a worker. */
+  queued: number;
+  /** Workers that crashed (and were replaced) since the pool was made. */
+  crashed: number;
+}
+
+interface PendingTask {
+  id: number;
+  module: string;
+  exportName: string;
+  args: unknown[];
+  transfer: Transferable[];
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  slot?: Slot;
+  done: boolean;
+}
+
+interface Slot {
+  worker: Worker & { ref?(): void; unref?(): void };
+  task?: PendingTask;
+  dead: boolean;
+  idleSince: number;
+  idleTimer?: ReturnType<typeof setNodeTimeout>;
+}
+
+const DEFAULT_IDLE_MS_WITHOUT_UNREF = 1000;
+let warnedNoWorkers = false;
+
+/**
+ * Runs named tasks on a fixed-size set of module Workers; tasks wait in FIFO order when all are busy.
+ * Where Workers do not exist (Deno Deploy) it runs them on the event loop and says so once.
+ *
+ * @example
+ * ```ts
+ * import { WorkerPool } from "./worker_pool.ts";
+ * const pool = new WorkerPool({ size: 2 });
+ * try {
+ *   const sum = await pool.run<number>({ module: new URL("./tasks.ts", import.meta.url), export: "sum" }, [[1, 2, 3]]);
+ * } finally {
+ *   await pool.close();
+ * }
+ * ```
+ */
+export class WorkerPool {
+  /** Maximum number of workers. */
+  readonly size: number;
+  /** Whether tasks run in Workers (false on runtimes without them, or with `useWorkers: false`). */
+  readonly usesWorkers: boolean;
+  readonly #idleTimeoutMs: number | undefined;
+  readonly #slots = new Set<Slot>();
+  readonly #idle: Slot[] = [];
+  #queue: PendingTask[] = [];
+  #head = 0;
+  #queued = 0;
+  #nextId = 1;
+  #crashed = 0;
+  #closed = false;
+
+  /**
+   * @param options pool size, idle timeout, and whether to use workers at all
+   */
+  constructor(options: WorkerPoolOptions = {}) {
+    this.size = Math.max(1, Math.floor(options.size ?? runtime.cpuCount));
+    this.usesWorkers = runtime.hasWorkers && options.useWorkers !== false;
+    this.#idleTimeoutMs = options.idleTimeoutMs;
+  }
+
+  /** Current counters (live workers, busy workers, queued tasks, crashes so far). */
+  get stats(): PoolStats {
+    let busy = 0;
+    for (const s of this.#slots) if (s.task) busy++;
+    return { workers: this.#slots.size, busy, queued: this.#queued, crashed: this.#crashed };
+  }
+
+  /**
+   * Runs `task` with `args` in a worker and resolves with what it returned (or rejects with what it
+   * threw, name/message/stack/code preserved). Rejects with {@linkcode WorkerCrashedError} when the
+   * worker dies, `signal.reason` when aborted, {@linkcode PoolClosedError} when the pool closes first.
+   *
+   * @param task the module URL and export name
+   * @param args arguments, structured-cloned (or moved, see `transfer`)
+   * @param options `transfer` list and abort `signal`
+   * @returns the task's result
+   * @example
+   * ```ts
+   * import { WorkerPool } from "./worker_pool.ts";
+   * const pool = new WorkerPool();
+   * const bytes = new Uint8Array(1 << 20);
+   * const digest = await pool.run<string>(
+   *   { module: new URL("./tasks.ts", import.meta.url), export: "sha1" },
+   *   [bytes],
+   *   { transfer: [bytes.buffer] },
+   * );
+   * await pool.close();
+   * ```
+   */
+  run<R>(task: PoolTask, args: unknown[] = [], options: PoolRunOptions = {}): Promise<R> {
+    let module: string;
+    try {
+      module = taskModuleUrl(task.module);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const { signal } = options;
+    if (this.#closed) return Promise.reject(new PoolClosedError(`${module}#${task.export}`));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (!this.usesWorkers) return runOnLoop<R>(module, task.export, args, signal);
+    return new Promise<R>((resolve, reject) => {
+      const t: PendingTask = {
+        id: this.#nextId++,
+        module,
+        exportName: task.export,
+        args,
+        transfer: options.transfer ?? [],
+        signal,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        done: false,
+      };
+      if (signal) {
+        t.onAbort = () => this.#abort(t);
+        signal.addEventListener("abort", t.onAbort, { once: true });
+      }
+      const slot = this.#freeSlot();
+      if (slot) this.#start(slot, t);
+      else this.#enqueue(t);
+    });
+  }
+
+  /**
+   * Terminates every worker. Queued and running tasks reject with {@linkcode PoolClosedError}; later
+   * `run` calls reject too. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * import { WorkerPool } from "./worker_pool.ts";
+   * const pool = new WorkerPool({ size: 1 });
+   * await pool.close();
+   * console.log(pool.stats.workers); // 0
+   * ```
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    for (let t = this.#dequeue(); t; t = this.#dequeue()) this.#fail(t, new PoolClosedError(label(t)));
+    for (const slot of [...this.#slots]) {
+      const t = slot.task;
+      this.#kill(slot);
+      if (t) this.#fail(t, new PoolClosedError(label(t)));
+    }
+    return Promise.resolve();
+  }
+
+  /** An idle worker, or a new one while below `size`; undefined when all are busy. */
+  #freeSlot(): Slot | undefined {
+    const idle = this.#idle.pop();
+    if (idle) return idle;
+    if (this.#slots.size < this.size) return this.#spawn();
+    return undefined;
+  }
+
+  #spawn(): Slot {
+    const worker = new Worker(new URL("./pool_worker.ts", import.meta.url), { type: "module" });
+    const slot: Slot = { worker, dead: false, idleSince: 0 };
+    worker.onmessage = (e: MessageEvent) => {
+      const d = e.data;
+      if (Array.isArray(d)) {
+        const t = slot.task;
+        if (!t || t.id !== d[0]) return;
+        slot.task = undefined;
+        // Hand the worker its next task before settling, so it never idles while callbacks run.
+        this.#release(slot);
+        this.#settle(t);
+        if (d[1]) t.resolve(d[2]);
+        else t.reject(reviveError(d[2] as SerializedError));
+      } else if (d && typeof d.crash === "string") this.#crash(slot, d.crash);
+    };
+    worker.addEventListener("error", (e: Event) => {
+      e.preventDefault(); // otherwise the worker's error is rethrown on the main thread
+      const ev = e as ErrorEvent;
+      this.#crash(slot, `uncaught ${describeError(ev.error ?? ev.message)}`);
+    });
+    // Bun reports any end of a worker with "close"; Deno has no such event (the entry reports instead).
+    worker.addEventListener("close", () => this.#crash(slot, "the worker exited"));
+    this.#slots.add(slot);
+    return slot;
+  }
+
+  #start(slot: Slot, t: PendingTask): void {
+    slot.task = t;
+    t.slot = slot;
+    slot.worker.ref?.();
+    try {
+      slot.worker.postMessage([t.id, t.module, t.exportName, t.args] satisfies TaskMessage, t.transfer);
+    } catch (e) {
+      slot.task = undefined;
+      t.slot = undefined;
+      this.#release(slot);
+      this.#fail(t, new TypeError(`arguments of pool task ${label(t)} cannot be sent: ${describeError(e)}`));
+    }
+  }
+
+  /** Gives a worker that just finished the next queued task, or parks it as idle. */
+  #release(slot: Slot): void {
+    const next = this.#dequeue();
+    if (next) return this.#start(slot, next);
+    this.#idle.push(slot);
+    slot.worker.unref?.();
+    this.#armIdleTimer(slot);
+  }
+
+  #armIdleTimer(slot: Slot): void {
+    const idleMs = this.#idleTimeoutMs ??
+      (typeof slot.worker.unref === "function" ? undefined : DEFAULT_IDLE_MS_WITHOUT_UNREF);
+    if (idleMs === undefined || !Number.isFinite(idleMs)) return;
+    slot.idleSince = performance.now();
+    if (slot.idleTimer) return; // the pending check re-arms itself for the remaining time
+    const check = (): void => {
+      slot.idleTimer = undefined;
+      if (slot.dead || slot.task) return;
+      const left = idleMs - (performance.now() - slot.idleSince);
+      if (left > 1) {
+        slot.idleTimer = setNodeTimeout(check, left);
+        slot.idleTimer.unref();
+      } else this.#kill(slot);
+    };
+    slot.idleTimer = setNodeTimeout(check, idleMs);
+    slot.idleTimer.unref();
+  }
+
+  #crash(slot: Slot, reason: string): void {
+    if (slot.dead) return;
+    const t = slot.task;
+    this.#kill(slot);
+    this.#crashed++;
+    if (t) this.#fail(t, new WorkerCrashedError(label(t), reason));
+    this.#pump();
+  }
+
+  #abort(t: PendingTask): void {
+    if (t.done) return;
+    if (t.slot) {
+      // A running task cannot be interrupted inside its worker: end the worker and start another.
+      this.#kill(t.slot);
+      this.#pump();
+    } else this.#queued--;
+    this.#fail(t, t.signal?.reason);
+  }
+
+  /** Starts queued tasks on free or new workers (after a worker was killed). */
+  #pump(): void {
+    while (this.#queued > 0 && !this.#closed) {
+      const slot = this.#freeSlot();
+      if (!slot) return;
+      const t = this.#dequeue();
+      if (!t) return this.#release(slot);
+      this.#start(slot, t);
+    }
+  }
+
+  #kill(slot: Slot): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    this.#slots.delete(slot);
+    const i = this.#idle.indexOf(slot);
+    if (i >= 0) this.#idle.splice(i, 1);
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
+    slot.task = undefined;
+    slot.worker.onmessage = null;
+    slot.worker.terminate();
+  }
+
+  #enqueue(t: PendingTask): void {
+    this.#queue.push(t);
+    this.#queued++;
+  }
+
+  /** The oldest task still waiting (aborted ones are skipped: abort only marks them). */
+  #dequeue(): PendingTask | undefined {
+    while (this.#head < this.#queue.length) {
+      const t = this.#queue[this.#head];
+      this.#queue[this.#head++] = undefined as unknown as PendingTask;
+      if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
+      if (!t.done) {
+        this.#queued--;
+        return t;
+      }
+    }
+    return undefined;
+  }
+
+  #settle(t: PendingTask): void {
+    t.done = true;
+    t.slot = undefined;
+    if (t.onAbort) t.signal?.removeEventListener("abort", t.onAbort);
+  }
+
+  #fail(t: PendingTask, error: unknown): void {
+    if (t.done) return;
+    this.#settle(t);
+    t.reject(error);
+  }
+}
+
+function label(t: PendingTask): string {
+  return `${t.module}#${t.exportName}`;
+}
+
+/**
+ * The absolute URL a worker can import: relative paths are refused because a worker cannot know what
+ * they were relative to.
+ */
+function taskModuleUrl(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (/^[a-z][a-z0-9+.-]+:/i.test(module)) return module;
+  if (module.startsWith("/")) return pathToFileURL(module).href;
+  throw new PoolTaskModuleError(
+    module,
+    "is a relative path, and a worker cannot know what it is relative to",
+    `pass new URL(${JSON.stringify(module)}, import.meta.url)`,
+  );
+}
+
+/** Runs a task on the event loop, for runtimes without Workers. */
+async function runOnLoop<R>(module: string, name: string, args: unknown[], signal?: AbortSignal): Promise<R> {
+  if (!warnedNoWorkers) {
+    warnedNoWorkers = true;
+    console.warn("sluice: no Worker here, running pool tasks on the event loop");
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(module);
+  } catch (e) {
+    const problem = `cannot be imported: ${describeError(e)}`;
+    throw new PoolTaskModuleError(module, problem, "check the module URL and that it loads on its own");
+  }
+  const fn = mod[name];
+  if (typeof fn !== "function") {
+    throw new PoolTaskModuleError(module, `has no exported function "${name}"`, `export a function ${name}`);
+  }
+  signal?.throwIfAborted();
+  const result = fn(...args);
+  if (!signal) return unwrapTaskResult(await result).value as R;
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return unwrapTaskResult(await Promise.race([result, aborted])).value as R;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * The scheduler: where stages run. The event-loop lag monitor measures what placement is for; the `auto`
+ * placement measures a stage's first items and moves it to the worker pool past a threshold.
+ * @module
+ */
+export * from "./loop_lag.ts";
+export * from "./auto_placement.ts";

@@ -1,0 +1,169 @@
+/**
+ * The in-memory state store: everything in Maps, gone when the process ends. For tests and dry runs.
+ * @module
+ */
+import {
+  applyFailure,
+  applySuccess,
+  type BackoffPolicy,
+  DEFAULT_BACKOFF,
+  fetchDecision,
+  mergeState,
+} from "./feed_health.ts";
+import {
+  type DeliveryRecord,
+  type FeedState,
+  type FetchDecision,
+  type FetchSuccess,
+  type StateStore,
+  StateStoreError,
+} from "./store.ts";
+
+interface Delivery {
+  folder?: string;
+  messageId?: string;
+  at: string;
+  seen: boolean;
+}
+
+interface FeedRecord {
+  state: FeedState;
+  delivered: Map<string, Delivery>;
+}
+
+/**
+ * A {@linkcode StateStore} held in memory.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from "./memory_store.ts";
+ * const store = new MemoryStore();
+ * await store.markDelivered("https://x/feed", "id-1");
+ * await store.isDelivered("https://x/feed", "id-1"); // true
+ * await store.close();
+ * ```
+ */
+export class MemoryStore implements StateStore {
+  readonly description = "memory:";
+  #feeds = new Map<string, FeedRecord>();
+  #closed = false;
+  #backoff: BackoffPolicy;
+
+  /** @param options `backoff`: the failure back-off policy (default {@linkcode DEFAULT_BACKOFF}) */
+  constructor(options: { backoff?: BackoffPolicy } = {}) {
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  /** Runs `fn` unless the store is closed, as a promise like the other adapters. */
+  #use<T>(fn: () => T): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(
+        new StateStoreError("E_STATE_CLOSED", "memory: state store used after close()", "open a new store"),
+      );
+    }
+    return Promise.resolve(fn());
+  }
+
+  #feed(url: string): FeedRecord {
+    let feed = this.#feeds.get(url);
+    if (!feed) this.#feeds.set(url, feed = { state: { consecutiveFailures: 0 }, delivered: new Map() });
+    return feed;
+  }
+
+  #record(url: string, entries: Iterable<DeliveryRecord>, seen: boolean): void {
+    const delivered = this.#feed(url).delivered;
+    const at = new Date().toISOString();
+    for (const e of entries) {
+      if (!delivered.has(e.id)) delivered.set(e.id, { folder: e.folder, messageId: e.messageId, at, seen });
+    }
+  }
+
+  getFeed(feedUrl: string): Promise<FeedState | undefined> {
+    return this.#use(() => {
+      const state = this.#feeds.get(feedUrl)?.state;
+      return state && { ...state };
+    });
+  }
+
+  updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void> {
+    return this.#use(() => {
+      const feed = this.#feed(feedUrl);
+      feed.state = mergeState(feed.state, patch);
+    });
+  }
+
+  isDelivered(feedUrl: string, entryId: string): Promise<boolean> {
+    return this.#use(() => this.#feeds.get(feedUrl)?.delivered.has(entryId) ?? false);
+  }
+
+  markDelivered(
+    feedUrl: string,
+    entryId: string,
+    info: { folder?: string; messageId?: string } = {},
+  ): Promise<void> {
+    return this.#use(() => this.#record(feedUrl, [{ id: entryId, ...info }], false));
+  }
+
+  markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void> {
+    return this.#use(() => this.#record(feedUrl, entries, false));
+  }
+
+  markAllSeen(feedUrl: string, ids: string[]): Promise<void> {
+    return this.#use(() => this.#record(feedUrl, ids.map((id) => ({ id })), true));
+  }
+
+  filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]> {
+    return this.#use(() => {
+      const delivered = this.#feeds.get(feedUrl)?.delivered;
+      const unique = [...new Set(ids)];
+      return delivered ? unique.filter((id) => !delivered.has(id)) : unique;
+    });
+  }
+
+  deliveredCount(feedUrl?: string): Promise<number> {
+    return this.#use(() => {
+      if (feedUrl !== undefined) return this.#feeds.get(feedUrl)?.delivered.size ?? 0;
+      let n = 0;
+      for (const feed of this.#feeds.values()) n += feed.delivered.size;
+      return n;
+    });
+  }
+
+  listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>> {
+    return this.#use(() =>
+      [...this.#feeds.keys()].sort().map((url) => {
+        const feed = this.#feeds.get(url)!;
+        return { url, state: { ...feed.state }, delivered: feed.delivered.size };
+      })
+    );
+  }
+
+  forgetFeed(feedUrl: string): Promise<void> {
+    return this.#use(() => void this.#feeds.delete(feedUrl));
+  }
+
+  recordSuccess(feedUrl: string, info: FetchSuccess = {}, now: Date = new Date()): Promise<FeedState> {
+    return this.#use(() => {
+      const feed = this.#feed(feedUrl);
+      feed.state = applySuccess(feed.state, info, now);
+      return { ...feed.state };
+    });
+  }
+
+  recordFailure(feedUrl: string, reason: string, now: Date = new Date()): Promise<FeedState> {
+    return this.#use(() => {
+      const feed = this.#feed(feedUrl);
+      feed.state = applyFailure(feed.state, reason, now, this.#backoff);
+      return { ...feed.state };
+    });
+  }
+
+  shouldFetch(feedUrl: string, now: Date = new Date()): Promise<FetchDecision> {
+    return this.#use(() => fetchDecision(this.#feeds.get(feedUrl)?.state, now));
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Durable state: the {@linkcode StateStore} contract, its adapters (sqlite by default, Deno KV,
+ * memory), {@linkcode openStore} and the per-feed health policy.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "./mod.ts";
+ * const store = await openStore("memory:");
+ * const fresh = await store.filterUndelivered("https://x/feed", ["a", "b"]);
+ * await store.markDeliveredMany("https://x/feed", fresh.map((id) => ({ id, folder: "News" })));
+ * await store.close();
+ * ```
+ * @module
+ */
+export type {
+  DeliveryRecord,
+  FeedState,
+  FetchDecision,
+  FetchSuccess,
+  StateStore,
+  StateStoreErrorCode,
+} from "./store.ts";
+export { StateStoreError } from "./store.ts";
+export {
+  applyFailure,
+  applySuccess,
+  backoffMs,
+  type BackoffPolicy,
+  DEFAULT_BACKOFF,
+  fetchDecision,
+  mergeState,
+} from "./feed_health.ts";
+export { MemoryStore } from "./memory_store.ts";
+export { SQLITE_SCHEMA_VERSION, SqliteStore, type SqliteStoreOptions } from "./sqlite_store.ts";
+export { KvStore, type KvStoreOptions } from "./kv_store.ts";
+export {
+  openStore,
+  type OpenStoreOptions,
+  parseStoreSpec,
+  type ResolvedStoreSpec,
+  type StoreKind,
+  type StoreSpec,
+} from "./open_store.ts";

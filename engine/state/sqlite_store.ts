@@ -1,0 +1,312 @@
+/**
+ * The default state store: one SQLite file (`<STATE_DIR>/state.db`) through `node:sqlite`, in WAL mode,
+ * with a schema version table, prepared statements and one transaction per batch. The API is
+ * synchronous underneath, so use a store from the main thread only (workers open their own, or better,
+ * send results to the main thread).
+ * @module
+ */
+import { dirname } from "node:path";
+import { openSqlite, type SqliteDatabase, type SqliteStatement } from "../runtime/sqlite.ts";
+import {
+  applyFailure,
+  applySuccess,
+  type BackoffPolicy,
+  DEFAULT_BACKOFF,
+  fetchDecision,
+  mergeState,
+} from "./feed_health.ts";
+import { ensureStateDir, storageError } from "./storage_error.ts";
+import {
+  type DeliveryRecord,
+  type FeedState,
+  type FetchDecision,
+  type FetchSuccess,
+  type StateStore,
+  StateStoreError,
+} from "./store.ts";
+
+/** Options of {@linkcode SqliteStore.open}. */
+export interface SqliteStoreOptions {
+  /** Failure back-off policy (default {@linkcode DEFAULT_BACKOFF}). */
+  backoff?: BackoffPolicy;
+  /** How long a write waits for another process's lock before E_STATE_LOCKED (default 5000). */
+  busyTimeoutMs?: number;
+  /**
+   * `"full"` (default): every commit is on disk before it returns, so a delivery survives a power cut
+   * (measured here: ~400-900 single commits/s). `"normal"`: a power cut (not a crash of sluice) may
+   * lose the last commits, so their entries would be mailed again (~35-50k commits/s).
+   */
+  durability?: "full" | "normal";
+}
+
+/** Schema migrations; index i brings the schema from version i to i + 1. Append, never edit. */
+const MIGRATIONS = [
+  `CREATE TABLE feeds (url TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+   CREATE TABLE delivered (
+     feed TEXT NOT NULL, id TEXT NOT NULL, folder TEXT, message_id TEXT,
+     at TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (feed, id)
+   ) WITHOUT ROWID;`,
+];
+
+/** The schema version this code writes. */
+export const SQLITE_SCHEMA_VERSION: number = MIGRATIONS.length;
+
+const FRESH_STATE = JSON.stringify({ consecutiveFailures: 0 });
+
+const SQL = {
+  getFeed: "SELECT state FROM feeds WHERE url = ?",
+  putFeed:
+    "INSERT INTO feeds (url, state) VALUES (?, ?) ON CONFLICT (url) DO UPDATE SET state = excluded.state",
+  ensureFeed: `INSERT OR IGNORE INTO feeds (url, state) VALUES (?, '${FRESH_STATE}')`,
+  isDelivered: "SELECT 1 AS hit FROM delivered WHERE feed = ? AND id = ?",
+  markDelivered:
+    "INSERT OR IGNORE INTO delivered (feed, id, folder, message_id, at, seen) VALUES (?, ?, ?, ?, ?, ?)",
+  // One statement for a whole feed's ids: json_each turns the JSON array into rows.
+  delivered: "SELECT id FROM delivered WHERE feed = ? AND id IN (SELECT value FROM json_each(?))",
+  countFeed: "SELECT COUNT(*) AS n FROM delivered WHERE feed = ?",
+  countAll: "SELECT COUNT(*) AS n FROM delivered",
+  listFeeds:
+    "SELECT f.url, f.state, (SELECT COUNT(*) FROM delivered d WHERE d.feed = f.url) AS n FROM feeds f ORDER BY f.url",
+  forgetDelivered: "DELETE FROM delivered WHERE feed = ?",
+  forgetFeed: "DELETE FROM feeds WHERE url = ?",
+} as const;
+
+type Statements = { [K in keyof typeof SQL]: SqliteStatement };
+
+/**
+ * A {@linkcode StateStore} in one SQLite file.
+ *
+ * @example
+ * ```ts
+ * import { SqliteStore } from "./sqlite_store.ts";
+ * const store = await SqliteStore.open("/tmp/sluice-example/state.db");
+ * await store.markDeliveredMany("https://x/feed", [{ id: "a" }, { id: "b", folder: "News" }]);
+ * await store.filterUndelivered("https://x/feed", ["a", "c"]); // ["c"]
+ * await store.close();
+ * ```
+ */
+export class SqliteStore implements StateStore {
+  readonly description: string;
+  /** The database file. */
+  readonly path: string;
+  #db: SqliteDatabase | undefined;
+  #sql: Statements;
+  #backoff: BackoffPolicy;
+
+  private constructor(path: string, db: SqliteDatabase, backoff: BackoffPolicy) {
+    this.path = path;
+    this.description = `sqlite:${path}`;
+    this.#db = db;
+    this.#backoff = backoff;
+    this.#sql = Object.fromEntries(
+      Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)]),
+    ) as Statements;
+  }
+
+  /**
+   * Opens (creating the directory and file if needed) the store at `file` and migrates its schema.
+   *
+   * @throws StateStoreError E_STATE_NOT_WRITABLE, E_STATE_LOCKED, E_STATE_CORRUPT or E_STATE_SCHEMA
+   * @example
+   * ```ts
+   * import { SqliteStore } from "./sqlite_store.ts";
+   * const store = await SqliteStore.open("/tmp/sluice-example/state.db", { busyTimeoutMs: 1000 });
+   * await store.close();
+   * ```
+   */
+  static async open(file: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+    ensureStateDir(dirname(file));
+    let db: SqliteDatabase | undefined;
+    try {
+      db = await openSqlite(file, { busyTimeoutMs: options.busyTimeoutMs });
+      migrate(db, file, options.durability ?? "full");
+      return new SqliteStore(file, db, options.backoff ?? DEFAULT_BACKOFF);
+    } catch (cause) {
+      try {
+        db?.close();
+      } catch { /* the original error matters more */ }
+      throw storageError(cause, file);
+    }
+  }
+
+  /** Runs `fn` against the open database, turning SQLite errors into StateStoreErrors. */
+  #use<T>(fn: (db: SqliteDatabase, sql: Statements) => T): Promise<T> {
+    const db = this.#db;
+    if (!db) {
+      return Promise.reject(
+        new StateStoreError(
+          "E_STATE_CLOSED",
+          `${this.path}: state store used after close()`,
+          "open a new store",
+        ),
+      );
+    }
+    try {
+      return Promise.resolve(fn(db, this.#sql));
+    } catch (cause) {
+      return Promise.reject(storageError(cause, this.path));
+    }
+  }
+
+  #readState(url: string): FeedState | undefined {
+    const row = this.#sql.getFeed.get(url);
+    if (!row) return undefined;
+    try {
+      return JSON.parse(String(row.state)) as FeedState;
+    } catch (cause) {
+      throw new StateStoreError(
+        "E_STATE_CORRUPT",
+        `${this.path}: the stored state of ${url} is not valid JSON`,
+        "forget the feed (StateStore.forgetFeed) to reset its state",
+        { cause },
+      );
+    }
+  }
+
+  #modifyState(url: string, change: (state: FeedState | undefined) => FeedState): Promise<FeedState> {
+    return this.#use((db, sql) =>
+      transaction(db, () => {
+        const next = change(this.#readState(url));
+        sql.putFeed.run(url, JSON.stringify(next));
+        return next;
+      })
+    );
+  }
+
+  #record(url: string, entries: readonly DeliveryRecord[], seen: boolean): Promise<void> {
+    return this.#use((db, sql) =>
+      transaction(db, () => {
+        const at = new Date().toISOString();
+        sql.ensureFeed.run(url);
+        for (const e of entries) {
+          sql.markDelivered.run(url, e.id, e.folder ?? null, e.messageId ?? null, at, seen ? 1 : 0);
+        }
+      })
+    );
+  }
+
+  getFeed(feedUrl: string): Promise<FeedState | undefined> {
+    return this.#use(() => this.#readState(feedUrl));
+  }
+
+  async updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void> {
+    await this.#modifyState(feedUrl, (state) => mergeState(state, patch));
+  }
+
+  isDelivered(feedUrl: string, entryId: string): Promise<boolean> {
+    return this.#use((_, sql) => sql.isDelivered.get(feedUrl, entryId) !== undefined);
+  }
+
+  markDelivered(
+    feedUrl: string,
+    entryId: string,
+    info: { folder?: string; messageId?: string } = {},
+  ): Promise<void> {
+    return this.#record(feedUrl, [{ id: entryId, ...info }], false);
+  }
+
+  markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void> {
+    return this.#record(feedUrl, entries, false);
+  }
+
+  markAllSeen(feedUrl: string, ids: string[]): Promise<void> {
+    return this.#record(feedUrl, ids.map((id) => ({ id })), true);
+  }
+
+  filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]> {
+    return this.#use((_, sql) => {
+      const unique = [...new Set(ids)];
+      if (unique.length === 0) return [];
+      const known = new Set(sql.delivered.all(feedUrl, JSON.stringify(unique)).map((r) => String(r.id)));
+      return unique.filter((id) => !known.has(id));
+    });
+  }
+
+  deliveredCount(feedUrl?: string): Promise<number> {
+    return this.#use((_, sql) => {
+      const row = feedUrl === undefined ? sql.countAll.get() : sql.countFeed.get(feedUrl);
+      return Number(row?.n ?? 0);
+    });
+  }
+
+  listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>> {
+    return this.#use((_, sql) =>
+      sql.listFeeds.all().map((r) => ({
+        url: String(r.url),
+        state: JSON.parse(String(r.state)) as FeedState,
+        delivered: Number(r.n),
+      }))
+    );
+  }
+
+  forgetFeed(feedUrl: string): Promise<void> {
+    return this.#use((db, sql) =>
+      transaction(db, () => {
+        sql.forgetDelivered.run(feedUrl);
+        sql.forgetFeed.run(feedUrl);
+      })
+    );
+  }
+
+  recordSuccess(feedUrl: string, info: FetchSuccess = {}, now: Date = new Date()): Promise<FeedState> {
+    return this.#modifyState(feedUrl, (state) => applySuccess(state, info, now));
+  }
+
+  recordFailure(feedUrl: string, reason: string, now: Date = new Date()): Promise<FeedState> {
+    return this.#modifyState(feedUrl, (state) => applyFailure(state, reason, now, this.#backoff));
+  }
+
+  shouldFetch(feedUrl: string, now: Date = new Date()): Promise<FetchDecision> {
+    return this.#use(() => fetchDecision(this.#readState(feedUrl), now));
+  }
+
+  close(): Promise<void> {
+    const db = this.#db;
+    this.#db = undefined;
+    try {
+      db?.close();
+    } catch (cause) {
+      return Promise.reject(storageError(cause, this.path));
+    }
+    return Promise.resolve();
+  }
+}
+
+/** Runs `fn` in a write transaction (BEGIN IMMEDIATE takes the write lock up front: no upgrade deadlock). */
+function transaction<T>(db: SqliteDatabase, fn: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    try {
+      db.exec("ROLLBACK");
+    } catch { /* BEGIN failed, nothing to roll back */ }
+    throw error;
+  }
+}
+
+/** Sets the pragmas and brings the schema to {@linkcode SQLITE_SCHEMA_VERSION}. */
+function migrate(db: SqliteDatabase, file: string, durability: "full" | "normal"): void {
+  db.exec("PRAGMA journal_mode = WAL");
+  // FULL by default: a delivered mark survives a power cut, or the next run would mail the entry again.
+  db.exec(`PRAGMA synchronous = ${durability === "normal" ? "NORMAL" : "FULL"}`);
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  transaction(db, () => {
+    const version = Number(db.prepare("SELECT MAX(version) AS v FROM schema_version").get()?.v ?? 0);
+    if (version > SQLITE_SCHEMA_VERSION) {
+      throw new StateStoreError(
+        "E_STATE_SCHEMA",
+        `${file} has schema version ${version}; this sluice knows up to ${SQLITE_SCHEMA_VERSION}`,
+        "it was written by a newer sluice: upgrade sluice or point STATE_DIR elsewhere",
+      );
+    }
+    const record = db.prepare("INSERT INTO schema_version (version) VALUES (?)");
+    for (let v = version; v < SQLITE_SCHEMA_VERSION; v++) {
+      db.exec(MIGRATIONS[v]);
+      record.run(v + 1);
+    }
+  });
+}

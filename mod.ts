@@ -1,0 +1,54 @@
+/**
+ * sluice: Go's concurrency story for Deno and Bun (channels, select, tasks, single owners, a worker
+ * pool) and a typed pipeline DSL built on it, with the stages of the rss2imap pipeline.
+ *
+ * @example
+ * ```ts
+ * import { chan, fromIterable, map, pipeline, runPipeline, sink } from "./mod.ts";
+ *
+ * const ch = chan<number>(1);
+ * await ch.send(41);
+ * console.log((await ch.recv()).value); // 41
+ *
+ * const out: number[] = [];
+ * await runPipeline(
+ *   pipeline(fromIterable([1, 2, 3])).pipe(map((n: number) => n * 2)).to(sink((n: number) => { out.push(n); })),
+ * );
+ * ```
+ * @module
+ */
+
+// The kernel: channels, select, tasks, synchronisation, owners, the worker pool, process streams.
+export * from "./engine/kernel/mod.ts";
+// The pipeline engine: stages, builder, runner, metrics, trace, YAML-facing factories.
+export * from "./engine/pipeline/mod.ts";
+// Loading pipelines from YAML.
+export {
+  ConfigError,
+  ConfigErrors,
+  loadPipelineConfig,
+  parseDuration,
+  parsePipelineConfig,
+  type PipelineSpec,
+  type StageSpec,
+} from "./engine/config/mod.ts";
+// State between runs and schedules.
+export * from "./engine/state/mod.ts";
+export { ManualClock, nextFire, parseCron, realClock, runOnSchedule, TimeBudget } from "./engine/schedule/mod.ts";
+export { runtime } from "./engine/runtime/mod.ts";
+export { redactUrl, SluiceError } from "./engine/errors.ts";
+// Placement measurement.
+export * from "./engine/scheduler/mod.ts";
+// The built-in stages (each usable on its own) and the rss2imap pipeline.
+export { builtinStages } from "./stages/registry.ts";
+export { feeds, loadFeeds } from "./stages/feeds.ts";
+export { ConditionalFetcher, fetchFeeds, FetchError } from "./stages/fetch.ts";
+export { FeedParseError, parseFeed, parseFeeds } from "./stages/parse.ts";
+export { dedupe } from "./stages/dedupe.ts";
+export { findImages, ImageCache, rewriteEntryImages, rewriteImages } from "./stages/rewrite_images.ts";
+export { composeMessage, mime } from "./stages/mime.ts";
+export { DryRunWriter, MaildirWriter } from "./stages/maildir.ts";
+export { ImapUploader } from "./stages/upload_imap.ts";
+export { mailbox, maildir, uploadImap } from "./stages/mailbox.ts";
+export type * from "./stages/types.ts";
+export { rss2imap, type Rss2ImapOptions } from "./pipelines/rss2imap.ts";

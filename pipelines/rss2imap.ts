@@ -1,0 +1,54 @@
+/**
+ * rss2imap in TypeScript: the same stages as `rss2imap.yaml`, chained with the typed builder (a stage
+ * that does not fit the previous one is a compile error).
+ *
+ * @example
+ * ```ts ignore
+ * import { rss2imap } from "./pipelines/rss2imap.ts";
+ * import { runPipeline } from "./mod.ts";
+ * const summary = await runPipeline(rss2imap({ feeds: "feeds.txt", imapUrl: Deno.env.get("IMAP_URL") }));
+ * ```
+ * @module
+ */
+import { pipeline } from "../engine/pipeline/mod.ts";
+import { feeds } from "../stages/feeds.ts";
+import { fetchFeeds } from "../stages/fetch.ts";
+import { parseFeeds } from "../stages/parse.ts";
+import { dedupe } from "../stages/dedupe.ts";
+import { rewriteImages } from "../stages/rewrite_images.ts";
+import { mime } from "../stages/mime.ts";
+import { mailbox } from "../stages/mailbox.ts";
+
+/** Where rss2imap reads and writes. */
+export interface Rss2ImapOptions {
+  /** A feed list file or URL (one URL a line, or OPML). */
+  feeds?: string;
+  /** Folder name -> feed URLs. */
+  folders?: Record<string, string[]>;
+  /** `imap://user:pass@host:port` or `imaps://`; unset: the Maildir. */
+  imapUrl?: string;
+  /** Maildir root when there is no IMAP URL (default `./mail`). */
+  maildir?: string;
+  /** State location (default `./.sluice`). */
+  state?: string;
+}
+
+/**
+ * The rss2imap pipeline.
+ *
+ * @example
+ * ```ts
+ * const p = rss2imap({ folders: { News: ["https://example.org/feed.xml"] }, state: "memory:" });
+ * console.log(p.names()); // ["feeds", "fetch", "parse", "dedupe", "rewrite-images", "mime", "upload-imap" or "maildir"]
+ * ```
+ */
+export function rss2imap(opts: Rss2ImapOptions) {
+  const state = opts.state ?? "./.sluice";
+  return pipeline(feeds({ list: opts.feeds, folders: opts.folders, state }))
+    .pipe(fetchFeeds({ state }))
+    .pipe(parseFeeds({ state }))
+    .pipe(dedupe({ state }))
+    .pipe(rewriteImages())
+    .pipe(mime())
+    .to(mailbox({ url: opts.imapUrl, maildir: opts.maildir ?? "./mail", state }));
+}

@@ -1,0 +1,96 @@
+/**
+ * `dedupe`: turns a parsed feed into its new entries. It asks the state store which entry ids were not
+ * delivered yet, tells the delivery ledger to expect them (the feed's validators are committed once all
+ * are confirmed), and yields one {@linkcode EntryItem} per new entry, oldest first.
+ * @module
+ */
+import { flatMap, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
+import { runLedger } from "./delivery_ledger.ts";
+import { sanitizeFolder } from "./feed_list.ts";
+import type { EntryItem, FeedEntry, ParsedFeedItem } from "./types.ts";
+
+/** Options of `dedupe`. */
+export interface DedupeOptions {
+  /** State location (sqlite dir, `kv:PATH`, `memory:`). */
+  state: string;
+  /** Deliver at most this many new entries per feed and run (the newest); 0 = all. */
+  maxPerFeed?: number;
+}
+
+/**
+ * The new entries of one parsed feed.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const item of newEntries(parsed, { state: "memory:" }, ctx)) console.log(item.entry.id);
+ * ```
+ */
+export async function newEntries(
+  item: ParsedFeedItem,
+  opts: DedupeOptions,
+  ctx: StageContext,
+): Promise<EntryItem[]> {
+  const ledger = await runLedger(ctx, opts.state);
+  const { feed, parsed } = item;
+  const unique = new Map<string, FeedEntry>();
+  for (const e of parsed.entries) if (!unique.has(e.id)) unique.set(e.id, e);
+  const fresh = new Set(await ledger.store.filterUndelivered(feed.url, [...unique.keys()]));
+  let entries = [...unique.values()].filter((e) => fresh.has(e.id)).sort(byDate);
+  if (opts.maxPerFeed && entries.length > opts.maxPerFeed) {
+    ctx.count("skippedOld", entries.length - opts.maxPerFeed);
+    entries = entries.slice(-opts.maxPerFeed);
+  }
+  await ledger.expect(feed.url, entries.map((e) => e.id), {
+    etag: item.etag,
+    lastModified: item.lastModified,
+    title: parsed.title,
+  });
+  ctx.count("newEntries", entries.length);
+  const folder = feed.autoFolder && parsed.title ? sanitizeFolder(parsed.title) : feed.folder;
+  return entries.map((entry) => ({
+    feed: { ...feed, folder },
+    feedTitle: feed.title ?? parsed.title,
+    feedLink: parsed.link,
+    entry,
+    images: [],
+  }));
+}
+
+/** Oldest first; entries without a date keep their feed order after dated ones of the same feed. */
+function byDate(a: FeedEntry, b: FeedEntry): number {
+  const ta = Date.parse(a.published ?? a.updated ?? "");
+  const tb = Date.parse(b.published ?? b.updated ?? "");
+  if (Number.isNaN(ta) || Number.isNaN(tb)) return 0;
+  return ta - tb;
+}
+
+/**
+ * The `dedupe` stage for TypeScript pipelines.
+ *
+ * @example
+ * ```ts
+ * const d = dedupe({ state: "./.sluice" });
+ * ```
+ */
+export function dedupe(opts: DedupeOptions) {
+  return flatMap((item: ParsedFeedItem, ctx) => newEntries(item, opts, ctx), {
+    name: "dedupe",
+    inType: "ParsedFeedItem",
+    outType: "EntryItem",
+    concurrency: 4,
+  });
+}
+
+/** The `dedupe` stage for YAML. */
+export const dedupeStage: StageFactory = {
+  name: "dedupe",
+  description: "keeps the entries not delivered yet (state store keyed by feed and entry id)",
+  inType: "ParsedFeedItem",
+  outType: "EntryItem",
+  options: {
+    state: { type: "string", default: "./.sluice", description: "state location (sqlite dir, kv:PATH, memory:)" },
+    "max-per-feed": { type: "integer", default: 0, min: 0, description: "newest entries per feed and run; 0 = all" },
+  },
+  defaults: { concurrency: 4 },
+  create: (o) => dedupe({ state: o.state as string, maxPerFeed: o["max-per-feed"] as number }),
+};

@@ -1,0 +1,21 @@
+/**
+ * `exec`: streams items through an external command (process placement), one line or JSON line per
+ * item each way.
+ * @module
+ */
+import { processMap, type StageFactory } from "../engine/pipeline/mod.ts";
+
+/** The `exec` stage for YAML. */
+export const execStage: StageFactory = {
+  name: "exec",
+  description: "streams items through an external command (stdin/stdout, lines or JSON lines)",
+  inType: "any",
+  outType: "any",
+  options: {
+    command: { type: "string[]", required: true, description: "the command and its arguments" },
+    format: { type: "string", enum: ["lines", "jsonl"], default: "jsonl", description: "item encoding" },
+  },
+  defaults: { placement: "process" },
+  create: (o) =>
+    processMap({ command: o.command as string[], format: o.format as "lines" | "jsonl" }, { name: "exec" }),
+};

@@ -1,0 +1,173 @@
+/**
+ * Feed dates to ISO 8601 (UTC, `toISOString`). Feeds write RFC 822 (`Tue, 10 Jun 2003 04:00:00 EST`, also
+ * 2-digit years, missing seconds or day name, full month names, a trailing `(EDT)` comment), RFC 3339 /
+ * ISO 8601 (with or without zone, fractions, basic `20240506T100000Z`), and W3C-DTF partial dates
+ * (`2024`, `2024-05`). Parsing is explicit rather than `Date.parse`, whose leniency differs between
+ * runtimes: the same feed must give the same dates under Deno and Bun.
+ *
+ * Rules: a date-time without a zone is taken as UTC (deterministic, unlike the host's local time); a
+ * missing time is midnight UTC; 2-digit years 00-49 are 20xx and 50-99 19xx (RFC 5322 4.3); military zone
+ * letters other than `Z` count as UTC, as RFC 5322 says, since RFC 822 defined their signs backwards;
+ * an unknown zone name counts as UTC too.
+ * Anything else, or an impossible date (31 April), gives undefined: never an exception.
+ * @module
+ */
+
+/** Named zones feeds use, in minutes east of UTC. */
+const ZONE_OFFSETS: Record<string, number> = {
+  UT: 0,
+  UTC: 0,
+  GMT: 0,
+  Z: 0,
+  WET: 0,
+  EST: -300,
+  EDT: -240,
+  CST: -360,
+  CDT: -300,
+  MST: -420,
+  MDT: -360,
+  PST: -480,
+  PDT: -420,
+  AST: -240,
+  ADT: -180,
+  AKST: -540,
+  AKDT: -480,
+  HST: -600,
+  NST: -210,
+  NDT: -150,
+  BST: 60,
+  CET: 60,
+  CEST: 120,
+  MET: 60,
+  MEST: 120,
+  WEST: 60,
+  EET: 120,
+  EEST: 180,
+  MSK: 180,
+  IST: 330,
+  JST: 540,
+  KST: 540,
+  HKT: 480,
+  SGT: 480,
+  AWST: 480,
+  ACST: 570,
+  AEST: 600,
+  AEDT: 660,
+  NZST: 720,
+  NZDT: 780,
+};
+
+const MONTHS: Record<string, number> = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+};
+
+const RFC822 =
+  /^(?:[A-Za-z]+\.?,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?[\s-]+(\d{2,4})(?:[\sT,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*([A-Za-z]{1,5}|[+-]\d{2}:?\d{2})?\s*(?:\(.*\))?$/;
+/** Month-first variant some generators emit: `Tue, Jun 10 2003 04:00:00 GMT`. */
+const MONTH_FIRST =
+  /^(?:[A-Za-z]+,?\s*)?([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*([A-Za-z]{1,5}|[+-]\d{2}:?\d{2})?$/;
+const ISO =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt\s]+(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(?:[.,](\d+))?)?(Z|[+-]\d{2}(?:\d{2})?)?$/;
+
+/**
+ * Parses a feed date into an ISO 8601 UTC string, or undefined when it is missing or not a date.
+ *
+ * @param value the date as the feed wrote it
+ * @returns e.g. `2003-06-10T09:00:00.000Z`, or undefined
+ * @example
+ * ```ts
+ * import { parseFeedDate } from "./dates.ts";
+ * parseFeedDate("Tue, 10 Jun 2003 04:00:00 EST"); // "2003-06-10T09:00:00.000Z"
+ * parseFeedDate("2024-05"); // "2024-05-01T00:00:00.000Z"
+ * parseFeedDate("soon"); // undefined
+ * ```
+ */
+export function parseFeedDate(value: string | undefined | null): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const text = value.trim().replace(/\s+/g, " ");
+  if (text === "") return undefined;
+  let m = ISO.exec(text) ?? ISO_BASIC.exec(text);
+  if (m) {
+    return build(+m[1], m[2] ? +m[2] : 1, m[3] ? +m[3] : 1, m[4], m[5], m[6], m[7], m[8]);
+  }
+  m = RFC822.exec(text);
+  if (m) {
+    const month = monthNumber(m[2]);
+    if (month === undefined) return undefined;
+    return build(fullYear(m[3]), month, +m[1], m[4], m[5], m[6], undefined, m[7]);
+  }
+  m = MONTH_FIRST.exec(text);
+  if (m) {
+    const month = monthNumber(m[1]);
+    if (month === undefined) return undefined;
+    return build(+m[3], month, +m[2], m[4], m[5], m[6], undefined, m[7]);
+  }
+  return undefined;
+}
+
+function monthNumber(name: string): number | undefined {
+  return MONTHS[name.slice(0, 3).toLowerCase()];
+}
+
+function fullYear(digits: string): number {
+  const year = +digits;
+  if (digits.length === 2) return year < 50 ? 2000 + year : 1900 + year;
+  if (digits.length === 3) return 1900 + year;
+  return year;
+}
+
+/** Minutes east of UTC for a zone as written; an unknown name counts as UTC (a date hours off beats none). */
+function zoneOffset(zone: string | undefined): number {
+  if (zone === undefined) return 0;
+  const numeric = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone);
+  if (numeric) {
+    const minutes = +numeric[2] * 60 + +(numeric[3] ?? 0);
+    return numeric[1] === "-" ? -minutes : minutes;
+  }
+  const upper = zone.toUpperCase();
+  return Object.hasOwn(ZONE_OFFSETS, upper) ? ZONE_OFFSETS[upper] : 0;
+}
+
+function build(
+  year: number,
+  month: number,
+  day: number,
+  hour?: string,
+  minute?: string,
+  second?: string,
+  fraction?: string,
+  zone?: string,
+): string | undefined {
+  const h = hour === undefined ? 0 : +hour;
+  const min = minute === undefined ? 0 : +minute;
+  // A leap second (":60") is kept as the last second of the minute rather than rejected.
+  const s = second === undefined ? 0 : Math.min(+second, 59);
+  const ms = fraction === undefined ? 0 : Math.round(+`0.${fraction}` * 1000);
+  const offset = zoneOffset(zone);
+  if (year < 1 || year > 9999 || month < 1 || month > 12 || h > 24 || min > 59) {
+    return undefined;
+  }
+  // Date.UTC would roll 31 April over to 1 May: reject instead of guessing.
+  if (day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (h === 24 && (min > 0 || s > 0 || ms > 0)) return undefined;
+  const date = new Date(Date.UTC(year, month - 1, day, h, min, s, Math.min(ms, 999)));
+  if (year < 100) date.setUTCFullYear(year);
+  return new Date(date.getTime() - offset * 60_000).toISOString();
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return [31, 0, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+}

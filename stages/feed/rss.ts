@@ -1,0 +1,112 @@
+/**
+ * RSS 0.9x, 1.0 (RDF) and 2.0 documents to a {@link ParsedFeed}. The three share their item vocabulary
+ * (`title`, `link`, `description`) and the usual extensions (`content:encoded`, `dc:*`, `atom:link`);
+ * RDF puts items beside the channel rather than inside it, so both places are read.
+ * @module
+ */
+import type { Enclosure, FeedEntry, ParsedFeed } from "../types.ts";
+import { parseFeedDate } from "./dates.ts";
+import { entryId } from "./entry_id.ts";
+import { singleLine } from "./plain_text.ts";
+import { resolveUrl } from "./urls.ts";
+import type { XmlElement } from "./xml.ts";
+import { attrOf, baseOf, childrenByKey, markupOf, textOf } from "./xml_query.ts";
+import { compactEntry } from "./compact_entry.ts";
+
+type Fields = Map<string, XmlElement[]>;
+
+const first = (fields: Fields, key: string) => fields.get(key)?.[0];
+
+/**
+ * Maps an RSS or RDF root element. Relative links and enclosures resolve against `xml:base` when a feed
+ * uses it, else against the feed URL.
+ *
+ * @param root the `<rss>` or `<rdf:RDF>` element
+ * @param format the version detected from the root
+ * @param url the feed URL (the base for relative links)
+ * @example
+ * ```ts
+ * import { parseXml } from "./xml.ts";
+ * import { mapRss } from "./rss.ts";
+ * const { root } = parseXml('<rss version="2.0"><channel><title>T</title></channel></rss>');
+ * mapRss(root, "rss2.0", "https://ex.org/feed").title; // "T"
+ * ```
+ */
+export function mapRss(root: XmlElement, format: ParsedFeed["format"], url: string): ParsedFeed {
+  const rootBase = baseOf(root, url);
+  const top = childrenByKey(root, "");
+  const channel = first(top, "channel");
+  const channelBase = baseOf(channel, rootBase);
+  const fields: Fields = channel ? childrenByKey(channel, "") : new Map();
+  const entries: FeedEntry[] = [];
+  for (const item of fields.get("item") ?? []) entries.push(mapItem(item, baseOf(item, channelBase)));
+  for (const item of top.get("item") ?? []) entries.push(mapItem(item, baseOf(item, rootBase)));
+  const link = textOf(first(fields, "link")) ?? alternateHref(fields.get("atom:link"));
+  return {
+    format,
+    title: singleLine(textOf(first(fields, "title")) ?? textOf(first(fields, "dc:title"))),
+    link: link === undefined ? undefined : resolveUrl(link, channelBase),
+    entries,
+  };
+}
+
+function mapItem(item: XmlElement, base: string): FeedEntry {
+  const fields = childrenByKey(item, "");
+  const guidElement = first(fields, "guid");
+  const guid = textOf(guidElement);
+  const guidIsLink = guid !== undefined && attrOf(guidElement, "isPermaLink")?.toLowerCase() !== "false" &&
+    /^https?:\/\//i.test(guid);
+  const href = textOf(first(fields, "link")) ?? alternateHref(fields.get("atom:link")) ??
+    (guidIsLink ? guid : undefined);
+  const link = href === undefined ? undefined : resolveUrl(href, base);
+  const title = singleLine(textOf(first(fields, "title")) ?? textOf(first(fields, "dc:title")));
+  const html = markupOf(first(fields, "content:encoded"));
+  const summary = markupOf(first(fields, "description")) ?? markupOf(first(fields, "dc:description")) ??
+    markupOf(first(fields, "itunes:summary"));
+  const enclosures = (fields.get("enclosure") ?? []).flatMap((e) => enclosureOf(e, base));
+  return compactEntry({
+    id: entryId({ id: guid ?? attrOf(item, "about"), link, title, html, summary, enclosures }),
+    title,
+    link,
+    published: dateOf(fields, "pubdate", "dc:date", "dcterms:issued", "dcterms:created"),
+    updated: dateOf(fields, "atom:updated", "dcterms:modified"),
+    author: singleLine(
+      textOf(first(fields, "author")) ?? joinedText(fields.get("dc:creator")) ??
+        textOf(first(fields, "itunes:author")),
+    ),
+    html,
+    summary,
+    enclosures,
+  });
+}
+
+/** The first of `keys` that holds a parseable date. */
+function dateOf(fields: Fields, ...keys: string[]): string | undefined {
+  for (const key of keys) {
+    const date = parseFeedDate(textOf(first(fields, key)));
+    if (date !== undefined) return date;
+  }
+  return undefined;
+}
+
+function joinedText(elements: XmlElement[] | undefined): string | undefined {
+  const names = (elements ?? []).map(textOf).filter((n) => n !== undefined);
+  return names.length > 0 ? names.join(", ") : undefined;
+}
+
+/** `href` of the first `atom:link` that is the alternate (HTML) link. */
+function alternateHref(links: XmlElement[] | undefined): string | undefined {
+  const link = links?.find((l) => (attrOf(l, "rel") ?? "alternate") === "alternate");
+  return attrOf(link, "href");
+}
+
+function enclosureOf(element: XmlElement, base: string): Enclosure[] {
+  const url = attrOf(element, "url");
+  if (url === undefined) return [];
+  const length = Number.parseInt(attrOf(element, "length") ?? "", 10);
+  return [{
+    url: resolveUrl(url, base),
+    ...(attrOf(element, "type") ? { type: attrOf(element, "type") } : {}),
+    ...(Number.isFinite(length) && length >= 0 ? { length } : {}),
+  }];
+}

@@ -1,0 +1,180 @@
+/**
+ * Reading the list of feeds: one URL a line, OPML (outlines map to folders), or the YAML's own
+ * folder -> feeds map. A plain list puts each feed in a folder named after the feed.
+ * @module
+ */
+import { SluiceError } from "../engine/errors.ts";
+import type { FeedRef } from "./types.ts";
+
+/**
+ * The feed list could not be read or holds something that is not a feed URL.
+ *
+ * @example
+ * ```ts
+ * throw new FeedListError("feeds.txt:3: `ftp://x` is not an http(s) URL", "fix or remove the line");
+ * ```
+ */
+export class FeedListError extends SluiceError {
+  constructor(message: string, hint: string) {
+    super("E_FEED_LIST", message, hint);
+  }
+}
+
+/**
+ * Parses a feed list file's text: OPML when it looks like XML, otherwise one URL a line (`#` comments,
+ * blank lines ignored; an optional folder after the URL: `https://x/feed.xml News`).
+ *
+ * @example
+ * ```ts
+ * parseFeedList("https://example.org/feed.xml\n", "feeds.txt");
+ * // [{ url: "https://example.org/feed.xml", folder: "example org feed xml", autoFolder: true }]
+ * ```
+ */
+export function parseFeedList(text: string, source: string): FeedRef[] {
+  const trimmed = text.replace(/^\uFEFF/, "").trimStart();
+  if (trimmed.startsWith("<")) return parseOpml(trimmed, source);
+  const feeds: FeedRef[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) return;
+    const [url, ...rest] = line.split(/\s+/);
+    checkUrl(url, `${source}:${i + 1}`);
+    const folder = rest.join(" ");
+    feeds.push(folder ? { url, folder } : { url, folder: folderFromUrl(url), autoFolder: true });
+  });
+  return dedupeFeeds(feeds);
+}
+
+/**
+ * Feeds from the YAML's `folders:` map: folder name -> list of URLs or `{ url, title }`.
+ *
+ * @example
+ * ```ts
+ * feedsFromFolders({ News: ["https://example.org/feed.xml"] });
+ * ```
+ */
+export function feedsFromFolders(folders: Record<string, unknown>): FeedRef[] {
+  const feeds: FeedRef[] = [];
+  for (const [folder, list] of Object.entries(folders)) {
+    if (!Array.isArray(list)) {
+      throw new FeedListError(
+        `folder \`${folder}\`: expected a list of feed URLs`,
+        "write `Folder: [url, url]`",
+      );
+    }
+    for (const item of list) {
+      const url = typeof item === "string" ? item : (item as { url?: string })?.url;
+      if (typeof url !== "string") {
+        throw new FeedListError(
+          `folder \`${folder}\`: ${JSON.stringify(item)} is not a feed URL`,
+          "use a URL",
+        );
+      }
+      checkUrl(url, `folder \`${folder}\``);
+      const title = typeof item === "object" ? (item as { title?: string }).title : undefined;
+      feeds.push({ url, folder, ...(title ? { title } : {}) });
+    }
+  }
+  return dedupeFeeds(feeds);
+}
+
+/** Outlines with `xmlUrl` are feeds; the titles of the outlines around them make the folder path. */
+function parseOpml(xml: string, source: string): FeedRef[] {
+  const feeds: FeedRef[] = [];
+  const stack: Array<string | undefined> = [];
+  const tag = /<(\/?)outline\b([^>]*?)(\/?)>/gi;
+  if (!/<opml\b/i.test(xml)) {
+    throw new FeedListError(`${source}: XML but not OPML`, "give an OPML file or one feed URL a line");
+  }
+  for (const m of xml.matchAll(tag)) {
+    const [, closing, attrs, selfClosing] = m;
+    if (closing) {
+      stack.pop();
+      continue;
+    }
+    const a = attributes(attrs);
+    const url = a.xmlurl;
+    if (url) {
+      checkUrl(url, source);
+      const path = stack.filter((s): s is string => !!s);
+      const title = a.title ?? a.text;
+      feeds.push(
+        path.length ? { url, folder: path.join("/"), ...(title ? { title } : {}) } : {
+          url,
+          folder: title ? sanitizeFolder(title) : folderFromUrl(url),
+          autoFolder: !title,
+          ...(title ? { title } : {}),
+        },
+      );
+    }
+    if (!selfClosing) stack.push(url ? undefined : a.title ?? a.text);
+  }
+  return dedupeFeeds(feeds);
+}
+
+function attributes(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/([\w:-]+)\s*=\s*("([^"]*)"|'([^']*)')/g)) {
+    out[m[1].toLowerCase()] = decodeXml(m[3] ?? m[4] ?? "");
+  }
+  return out;
+}
+
+function decodeXml(s: string): string {
+  return s.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-f]+);/gi, (_, e: string) => {
+    const named: Record<string, string> = { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" };
+    if (named[e.toLowerCase()]) return named[e.toLowerCase()];
+    return String.fromCodePoint(
+      e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10),
+    );
+  });
+}
+
+function checkUrl(url: string, where: string): void {
+  let ok = false;
+  try {
+    ok = /^https?:$/.test(new URL(url).protocol);
+  } catch { /* reported below */ }
+  if (!ok) throw new FeedListError(`${where}: \`${url}\` is not an http(s) URL`, "fix or remove it");
+}
+
+function dedupeFeeds(feeds: FeedRef[]): FeedRef[] {
+  const seen = new Set<string>();
+  return feeds.filter((f) => !seen.has(`${f.folder}\n${f.url}`) && seen.add(`${f.folder}\n${f.url}`));
+}
+
+/**
+ * A folder name for a feed without one: host and path segments, e.g. `example org feed xml`.
+ *
+ * @example
+ * ```ts
+ * folderFromUrl("https://example.org/blog/feed.xml"); // "example org blog feed xml"
+ * ```
+ */
+export function folderFromUrl(url: string): string {
+  const u = new URL(url);
+  const parts = [u.host, ...u.pathname.split("/").filter(Boolean)];
+  if (u.search) parts.push(u.search.slice(1));
+  return sanitizeFolder(parts.join(" "));
+}
+
+/**
+ * A folder name safe for IMAP and Maildir++: no hierarchy separators or control characters, at most 80
+ * characters.
+ *
+ * @example
+ * ```ts
+ * sanitizeFolder("News/Tech. Daily"); // "News-Tech Daily"
+ * ```
+ */
+export function sanitizeFolder(name: string): string {
+  const clean = name
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .replace(/[/\\.]+\s*/g, (m) => (m.trim() === "." ? " " : "-"))
+    .replace(/[%*"]/g, "")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 80)
+    .trim();
+  return clean || "Feeds";
+}

@@ -1,0 +1,69 @@
+/**
+ * How long to wait before retrying a request: exponential backoff with jitter, or what the server asked
+ * for in `Retry-After` (capped), and an abortable wait that leaves no timer behind.
+ * @module
+ */
+
+/**
+ * The delay before retry number `attempt` (0 for the first retry): `baseMs * 2^attempt`, capped at
+ * `maxMs`, then scaled by a random factor in [0.5, 1) so many clients that failed together do not retry
+ * together.
+ *
+ * @example
+ * ```ts
+ * import { backoffDelay } from "./backoff.ts";
+ * backoffDelay(2, { baseMs: 500, maxMs: 30_000 }, () => 0.999); // just under 2000
+ * ```
+ */
+export function backoffDelay(
+  attempt: number,
+  limits: { baseMs: number; maxMs: number },
+  random: () => number = Math.random,
+): number {
+  const exponential = Math.min(limits.maxMs, limits.baseMs * 2 ** attempt);
+  return Math.round(exponential * (0.5 + random() / 2));
+}
+
+/**
+ * Parses a `Retry-After` header (delay in seconds, or an HTTP date) into milliseconds from `now`;
+ * undefined when absent or unreadable. A date in the past gives 0.
+ *
+ * @example
+ * ```ts
+ * import { parseRetryAfter } from "./backoff.ts";
+ * parseRetryAfter("120"); // 120000
+ * parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", Date.parse("2015-10-21T07:27:00Z")); // 60000
+ * ```
+ */
+export function parseRetryAfter(header: string | null | undefined, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * Resolves after `ms`, or rejects with `signal.reason` as soon as `signal` aborts (clearing the timer, so
+ * a cancelled run leaves nothing pending).
+ *
+ * @example
+ * ```ts
+ * import { sleep } from "./backoff.ts";
+ * await sleep(10, AbortSignal.timeout(1000));
+ * ```
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

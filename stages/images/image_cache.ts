@@ -1,0 +1,188 @@
+/**
+ * Fetches entry images once per run: many entries of a feed share a logo or an author's avatar, and
+ * concurrent entries asking for the same URL share one request. A failed image is remembered too, so it
+ * is not retried by every entry, and it never fails the entry: it just stays a remote link.
+ * @module
+ */
+import type { InlineImage } from "../types.ts";
+import { redactUrl } from "../../engine/errors.ts";
+import { Deadline } from "../http/deadline.ts";
+import type { HostLimiter } from "../http/host_limiter.ts";
+import { readLimited } from "../http/read_limited.ts";
+import { PermitCounter } from "../http/semaphore.ts";
+import { SLUICE_USER_AGENT } from "../http/user_agent.ts";
+import { cidForUrl, filenameForUrl } from "./inline_name.ts";
+import { sniffImageType } from "./sniff.ts";
+
+/**
+ * Options of `ImageCache`.
+ *
+ * @example
+ * ```ts
+ * const opts: ImageCacheOptions = { concurrency: 8, maxBytes: 2 * 1024 * 1024 };
+ * ```
+ */
+export interface ImageCacheOptions {
+  /** Image requests in flight at once (default 16). */
+  concurrency?: number;
+  /** Largest image inlined, in bytes (default 5 MB); larger ones stay remote links. */
+  maxBytes?: number;
+  /** Ms one image may take, headers and body (default 15 000). */
+  timeoutMs?: number;
+  /** User-Agent header (default sluice's). */
+  userAgent?: string;
+  /** The run's signal: aborting it cancels every image request of this cache. */
+  signal?: AbortSignal;
+  /** Also hold a per-host permit of this limiter per request (e.g. the feed fetcher's, to be polite). */
+  limiter?: HostLimiter;
+  /** Told why an image was not inlined (URL redacted), e.g. to log it. */
+  onFailure?: (url: string, reason: string) => void;
+}
+
+/**
+ * Counters of one cache: `fetched` images inlined, `failed` URLs (HTTP error, timeout, too large, not an
+ * image), `hits` requests answered from the cache or an in-flight request, and `bytes` inlined.
+ *
+ * @example
+ * ```ts
+ * const s: ImageCacheStats = { fetched: 3, failed: 1, hits: 17, bytes: 48_211 };
+ * ```
+ */
+export interface ImageCacheStats {
+  fetched: number;
+  failed: number;
+  hits: number;
+  bytes: number;
+}
+
+const ACCEPT =
+  "image/avif, image/webp, image/png, image/jpeg, image/gif, image/svg+xml, image/*;q=0.8, */*;q=0.5";
+
+/**
+ * Fetches each distinct image URL at most once for its lifetime (one run), sniffs its type from the bytes
+ * and names it deterministically (`cid` from the URL's hash, filename from its path). `get` never rejects:
+ * anything that keeps an image from being inlined resolves to undefined and counts as `failed`.
+ *
+ * @example
+ * ```ts
+ * import { ImageCache } from "./image_cache.ts";
+ * const cache = new ImageCache({ concurrency: 8 });
+ * const image = await cache.get("https://example.org/logo.png");
+ * if (image) console.log(image.cid, image.contentType, image.content.byteLength);
+ * console.log(cache.stats); // { fetched: 1, failed: 0, hits: 0, bytes: ... }
+ * ```
+ */
+export class ImageCache {
+  readonly #entries = new Map<string, Promise<InlineImage | undefined>>();
+  readonly #permits: PermitCounter;
+  readonly #maxBytes: number;
+  readonly #timeoutMs: number;
+  readonly #userAgent: string;
+  readonly #signal?: AbortSignal;
+  readonly #limiter?: HostLimiter;
+  readonly #onFailure?: (url: string, reason: string) => void;
+  readonly #stats: ImageCacheStats = { fetched: 0, failed: 0, hits: 0, bytes: 0 };
+
+  /** @param opts limits and the run's signal; see `ImageCacheOptions` for the defaults */
+  constructor(opts: ImageCacheOptions = {}) {
+    this.#permits = new PermitCounter(opts.concurrency ?? 16);
+    this.#maxBytes = opts.maxBytes ?? 5 * 1024 * 1024;
+    this.#timeoutMs = opts.timeoutMs ?? 15_000;
+    this.#userAgent = opts.userAgent ?? SLUICE_USER_AGENT;
+    this.#signal = opts.signal;
+    this.#limiter = opts.limiter;
+    this.#onFailure = opts.onFailure;
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): ImageCacheStats {
+    return { ...this.#stats };
+  }
+
+  /**
+   * The inline image for `url`, or undefined when it cannot be inlined. The first call starts the
+   * request; later and concurrent calls share it. `signal` only stops this caller waiting (the request
+   * goes on for the others); it resolves undefined then.
+   */
+  get(url: string, signal?: AbortSignal): Promise<InlineImage | undefined> {
+    let entry = this.#entries.get(url);
+    if (entry) this.#stats.hits++;
+    else this.#entries.set(url, entry = this.#load(url));
+    return signal ? untilAborted(entry, signal) : entry;
+  }
+
+  async #load(url: string): Promise<InlineImage | undefined> {
+    if (!/^https?:\/\//i.test(url)) return this.#fail(url, "not an http(s) URL");
+    let releaseHost: (() => void) | undefined;
+    try {
+      await this.#permits.acquire(this.#signal);
+    } catch {
+      return this.#fail(url, "cancelled");
+    }
+    try {
+      releaseHost = await this.#limiter?.acquire(url, this.#signal);
+    } catch {
+      this.#permits.release();
+      return this.#fail(url, "cancelled");
+    }
+    const deadline = new Deadline({
+      headersMs: this.#timeoutMs,
+      totalMs: this.#timeoutMs,
+      signal: this.#signal,
+    });
+    try {
+      const response = await fetch(url, {
+        headers: { "user-agent": this.#userAgent, "accept": ACCEPT },
+        signal: deadline.signal,
+      });
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => {});
+        return this.#fail(url, `HTTP ${response.status}`);
+      }
+      const content = await readLimited(response, this.#maxBytes);
+      const type = sniffImageType(content);
+      if (!type) {
+        return this.#fail(url, `not an image (Content-Type ${response.headers.get("content-type")})`);
+      }
+      this.#stats.fetched++;
+      this.#stats.bytes += content.byteLength;
+      return {
+        cid: cidForUrl(url),
+        url,
+        contentType: type.contentType,
+        filename: filenameForUrl(url, type.extension),
+        content,
+      };
+    } catch (e) {
+      const reason = deadline.timedOut
+        ? `timeout after ${this.#timeoutMs / 1000} s`
+        : e instanceof Error
+        ? e.message
+        : String(e);
+      return this.#fail(url, reason);
+    } finally {
+      deadline.dispose();
+      releaseHost?.();
+      this.#permits.release();
+    }
+  }
+
+  #fail(url: string, reason: string): undefined {
+    this.#stats.failed++;
+    this.#onFailure?.(redactUrl(url), reason);
+    return undefined;
+  }
+}
+
+/** `promise`, or undefined as soon as `signal` aborts (without leaving a listener behind). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then((value) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(value);
+    });
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * When a password may be sent without TLS. sluice uses TLS whenever it can (imaps, or STARTTLS when the
+ * server offers it) and verifies certificates; a server without any TLS gets the password in the clear
+ * only on loopback, or when the user said so (`?tls=off` or `allowPlaintext`).
+ * @module
+ */
+import { ImapError } from "./errors.ts";
+import { endpointLabel, type ImapEndpoint, isLoopbackHost } from "./imap_url.ts";
+
+/**
+ * Throws unless a plaintext login to `endpoint` is acceptable. Called when the server offers no STARTTLS.
+ *
+ * @param endpoint the parsed URL (its `tls` mode and host decide)
+ * @param allowPlaintext the caller's explicit permission
+ * @throws {ImapError} `E_IMAP_TLS` when the URL demands STARTTLS; `E_IMAP_PLAINTEXT` for a remote host
+ * @example
+ * ```ts
+ * import { checkPlaintextLogin } from "./tls_policy.ts";
+ * import { parseImapUrl } from "./imap_url.ts";
+ * checkPlaintextLogin(parseImapUrl("imap://bob:pw@127.0.0.1:1143"), false); // fine: loopback
+ * ```
+ */
+export function checkPlaintextLogin(endpoint: ImapEndpoint, allowPlaintext: boolean): void {
+  const where = endpointLabel(endpoint);
+  if (endpoint.tls === "starttls") {
+    throw new ImapError(
+      "E_IMAP_TLS",
+      `${where} does not offer STARTTLS, but the URL asks for it (tls=starttls)`,
+      "use imaps:// if the server has an implicit-TLS port (993), or enable TLS on the server",
+    );
+  }
+  if (endpoint.tls === "off" || endpoint.implicitTls || allowPlaintext || isLoopbackHost(endpoint.host)) return;
+  throw new ImapError(
+    "E_IMAP_PLAINTEXT",
+    `${where} offers no TLS: refusing to send the password of ${endpoint.user} unencrypted`,
+    "use imaps://HOST (port 993), or, on a trusted network only, add ?tls=off to the URL",
+  );
+}

@@ -1,0 +1,127 @@
+/**
+ * The plain-text alternative of a message: a readable rendering of entry HTML (paragraphs, list items,
+ * quotes, link URLs kept), not a layout engine.
+ * @module
+ */
+
+/** Elements that start a new paragraph. */
+const BLOCKS = new Set([
+  "address",
+  "article",
+  "aside",
+  "dd",
+  "details",
+  "div",
+  "dl",
+  "dt",
+  "figcaption",
+  "figure",
+  "footer",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "header",
+  "main",
+  "nav",
+  "ol",
+  "p",
+  "section",
+  "summary",
+  "table",
+  "tr",
+  "ul",
+]);
+/** Elements whose content is never text a reader wants. */
+const SKIPPED = new Set(["script", "style", "template", "head", "title", "noscript", "svg"]);
+
+/** Markers that survive whitespace collapsing and become line breaks at the end. */
+const PARAGRAPH = "\u0000P\u0000";
+const LINE = "\u0000L\u0000";
+
+/** The minimal DOM surface used here (linkedom's nodes). */
+interface DomNode {
+  nodeType: number;
+  nodeName: string;
+  textContent: string | null;
+  childNodes: ArrayLike<DomNode>;
+  getAttribute?(name: string): string | null;
+}
+
+let parser: Promise<(html: string) => { document: { body: DomNode } }> | undefined;
+
+/**
+ * Renders HTML as plain text: one blank line between blocks, `- ` before list items, `> ` before
+ * quoted lines, `[alt]` for images, and a link's URL in angle brackets after its text.
+ *
+ * @param html an HTML fragment
+ * @returns text with `\n` line breaks and no trailing newline
+ *
+ * @example
+ * ```ts
+ * import { htmlToText } from "./mime_text.ts";
+ * await htmlToText('<p>Read <a href="https://example.org/">this</a></p><ul><li>one</li></ul>');
+ * // "Read this <https://example.org/>\n\n- one"
+ * ```
+ */
+export async function htmlToText(html: string): Promise<string> {
+  if (!html.trim()) return "";
+  // deno-lint-ignore no-import-prefix
+  parser ??= import("npm:linkedom@^0.18.15").then((m) => m.parseHTML as never);
+  const { document } = (await parser)(`<!doctype html><html><body>${html}</body></html>`);
+  return finish(render(document.body));
+}
+
+function render(node: DomNode): string {
+  if (node.nodeType === 3) return (node.textContent ?? "").replace(/\s+/g, " ");
+  if (node.nodeType !== 1) return "";
+  const name = node.nodeName.toLowerCase();
+  if (SKIPPED.has(name)) return "";
+  if (name === "br") return LINE;
+  if (name === "hr") return `${PARAGRAPH}----${PARAGRAPH}`;
+  if (name === "img") {
+    const alt = node.getAttribute?.("alt")?.trim();
+    return alt ? `[${alt}]` : "";
+  }
+  if (name === "pre") return PARAGRAPH + (node.textContent ?? "").replace(/\n/g, LINE) + PARAGRAPH;
+  const inner = children(node);
+  if (name === "a") return inner + linkSuffix(node, inner);
+  if (name === "li") return `${LINE}- ${inner.trim()}`;
+  if (name === "td" || name === "th") return ` ${inner} `;
+  if (name === "blockquote") return PARAGRAPH + quote(finish(inner)) + PARAGRAPH;
+  if (BLOCKS.has(name)) return PARAGRAPH + inner + PARAGRAPH;
+  return inner;
+}
+
+function children(node: DomNode): string {
+  let out = "";
+  for (const child of Array.from(node.childNodes)) out += render(child);
+  return out;
+}
+
+function linkSuffix(node: DomNode, text: string): string {
+  const href = node.getAttribute?.("href")?.trim();
+  if (!href || !/^(https?:|mailto:)/i.test(href)) return "";
+  const shown = text.trim();
+  return shown === href || shown === href.replace(/^mailto:/i, "") ? "" : ` <${href}>`;
+}
+
+function quote(text: string): string {
+  return text.split("\n").map((line) => (line ? `> ${line}` : ">")).join(LINE);
+}
+
+/** Turns markers into line breaks, trims every line, and keeps at most one blank line in a row. */
+function finish(marked: string): string {
+  const lines = marked.split(PARAGRAPH).join("\n\n").split(LINE).join("\n").split("\n").map((l) =>
+    l.replace(/ {2,}/g, " ").trim()
+  );
+  const out: string[] = [];
+  for (const line of lines) {
+    if (line === "" && (out.length === 0 || out[out.length - 1] === "")) continue;
+    out.push(line);
+  }
+  while (out.length && out[out.length - 1] === "") out.pop();
+  return out.join("\n");
+}

@@ -1,0 +1,35 @@
+/**
+ * The built-in stages by the name YAML uses (`use: fetch`). A new stage is a new file plus one line here.
+ *
+ * @example
+ * ```ts
+ * import { builtinStages } from "./registry.ts";
+ * console.log(builtinStages().names().includes("fetch")); // true
+ * ```
+ * @module
+ */
+import { StageRegistry } from "../engine/pipeline/mod.ts";
+import { feedsStage } from "./feeds.ts";
+import { fetchStage } from "./fetch.ts";
+import { parseStage } from "./parse.ts";
+import { dedupeStage } from "./dedupe.ts";
+import { rewriteImagesStage } from "./rewrite_images.ts";
+import { mimeStage } from "./mime.ts";
+import { mailboxStage, maildirStage, uploadImapStage } from "./mailbox.ts";
+import { execStage } from "./exec.ts";
+
+/** A registry holding every built-in stage (module stages load on demand). */
+export function builtinStages(): StageRegistry {
+  return new StageRegistry([
+    feedsStage,
+    fetchStage,
+    parseStage,
+    dedupeStage,
+    rewriteImagesStage,
+    mimeStage,
+    uploadImapStage,
+    maildirStage,
+    mailboxStage,
+    execStage,
+  ]);
+}

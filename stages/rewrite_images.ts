@@ -1,0 +1,156 @@
+/**
+ * Turns an entry's remote images into inline `cid:` parts: find the images in the HTML (sanitising it on
+ * the way), fetch each distinct one once per run through an `ImageCache`, attach the ones that arrived and
+ * point the HTML at them. Images that fail stay remote links.
+ * @module
+ */
+import type { EntryItem, InlineImage } from "./types.ts";
+import { ImageCache, type ImageCacheOptions } from "./images/image_cache.ts";
+import {
+  FIND_IMAGES_TASK,
+  findImages,
+  type FoundImages,
+  REWRITE_IMAGE_REFS_TASK,
+  rewriteImageRefs,
+} from "./images/html_images.ts";
+import { map, type Stage, type StageFactory } from "../engine/pipeline/mod.ts";
+
+export { ImageCache, type ImageCacheOptions, type ImageCacheStats } from "./images/image_cache.ts";
+export {
+  FIND_IMAGES_TASK,
+  findImages,
+  type FoundImages,
+  REWRITE_IMAGE_REFS_TASK,
+  rewriteImageRefs,
+} from "./images/html_images.ts";
+export { type SniffedImage, sniffImageType } from "./images/sniff.ts";
+
+/**
+ * Where the HTML work runs. The defaults run on the calling thread; the runner can pass functions that
+ * send the same work to the worker pool (`FIND_IMAGES_TASK`, `REWRITE_IMAGE_REFS_TASK`).
+ *
+ * @example
+ * ```ts
+ * import { WorkerPool } from "../engine/kernel/worker_pool.ts";
+ * import { FIND_IMAGES_TASK, type FoundImages, REWRITE_IMAGE_REFS_TASK } from "./rewrite_images.ts";
+ * const pool = new WorkerPool();
+ * const onPool: HtmlImageWork = {
+ *   findImages: (html, baseUrl) => pool.run<FoundImages>(FIND_IMAGES_TASK, [html, baseUrl]),
+ *   rewriteImageRefs: (html, cids) => pool.run<string>(REWRITE_IMAGE_REFS_TASK, [html, cids]),
+ * };
+ * ```
+ */
+export interface HtmlImageWork {
+  findImages(html: string, baseUrl: string): FoundImages | Promise<FoundImages>;
+  rewriteImageRefs(html: string, cids: Record<string, string>): string | Promise<string>;
+}
+
+const ON_THIS_THREAD: HtmlImageWork = { findImages, rewriteImageRefs };
+
+/**
+ * Returns `item` with its HTML sanitised, its images fetched through `cache` and attached as `images`,
+ * and their `src` rewritten to `cid:` references. The HTML is `item.html`, else the entry's `html`, else
+ * its `summary`; relative URLs resolve against the entry's link, else the feed URL. An item without HTML
+ * comes back unchanged. Rejects only when `signal` aborts (with its reason).
+ *
+ * @example
+ * ```ts
+ * import { ImageCache, rewriteEntryImages } from "./rewrite_images.ts";
+ * const cache = new ImageCache();
+ * const item = {
+ *   feed: { url: "https://example.org/feed.xml", folder: "News" },
+ *   entry: { id: "1", link: "https://example.org/post/1", html: '<img src="cat.png">', enclosures: [] },
+ *   images: [],
+ * };
+ * const out = await rewriteEntryImages(item, cache);
+ * out.html; // '<img src="cid:img.…@sluice">' when cat.png arrived, else its absolute URL
+ * ```
+ */
+export async function rewriteEntryImages(
+  item: EntryItem,
+  cache: ImageCache,
+  signal?: AbortSignal,
+  work: HtmlImageWork = ON_THIS_THREAD,
+): Promise<EntryItem> {
+  const html = item.html ?? item.entry.html ?? item.entry.summary;
+  if (html === undefined) return item;
+  const found = await work.findImages(html, item.entry.link ?? item.feed.url);
+  const fetched = await Promise.all(found.urls.map((url) => cache.get(url, signal)));
+  signal?.throwIfAborted();
+  const images = fetched.filter((image): image is InlineImage => image !== undefined);
+  const cids = Object.fromEntries(images.map((image) => [image.url, image.cid]));
+  const rewritten = images.length ? await work.rewriteImageRefs(found.html, cids) : found.html;
+  return { ...item, html: rewritten, images: [...item.images, ...images] };
+}
+
+/** Options of the `rewrite-images` stage. */
+export interface RewriteImagesOptions extends ImageCacheOptions {
+  /** Skip images entirely (the HTML is still sanitised). */
+  disabled?: boolean;
+}
+
+/**
+ * The `rewrite-images` stage: the HTML work (parse, sanitise, find images, rewrite) runs on the worker
+ * pool, the image downloads on the event loop through one cache shared by the whole run.
+ *
+ * @example
+ * ```ts
+ * const r = rewriteImages({ concurrency: 16 });
+ * ```
+ */
+export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem, EntryItem> {
+  const { disabled, ...cacheOptions } = opts;
+  return map(async (item: EntryItem, ctx) => {
+    const cache = ctx.resources.shared("image-cache", () => new ImageCache(cacheOptions));
+    const onPool = ctx.placementOverride !== "loop" && ctx.placement !== "loop";
+    const work: HtmlImageWork = onPool
+      ? {
+        findImages: (html, base) =>
+          ctx.pool.run<FoundImages>(FIND_IMAGES_TASK, [html, base], { signal: ctx.signal }),
+        rewriteImageRefs: (html, cids) =>
+          ctx.pool.run<string>(REWRITE_IMAGE_REFS_TASK, [html, cids], { signal: ctx.signal }),
+      }
+      : { findImages, rewriteImageRefs };
+    if (disabled) {
+      const html = item.html ?? item.entry.html ?? item.entry.summary;
+      if (html === undefined) return item;
+      return { ...item, html: (await work.findImages(html, item.entry.link ?? item.feed.url)).html };
+    }
+    const out = await rewriteEntryImages(item, cache, ctx.signal, work);
+    ctx.count("images", out.images.length - item.images.length);
+    return out;
+  }, {
+    name: "rewrite-images",
+    placement: "pool",
+    concurrency: 16,
+    inType: "EntryItem",
+    outType: "EntryItem",
+  });
+}
+
+/** The `rewrite-images` stage for YAML. */
+export const rewriteImagesStage: StageFactory = {
+  name: "rewrite-images",
+  description: "sanitises entry HTML, attaches its images inline (cid:) and rewrites the references",
+  inType: "EntryItem",
+  outType: "EntryItem",
+  options: {
+    "image-concurrency": { type: "integer", default: 16, min: 1, description: "image downloads at once" },
+    "max-image-size": {
+      type: "integer",
+      default: 5 * 1024 * 1024,
+      min: 1,
+      description: "largest image in bytes",
+    },
+    "image-timeout": { type: "duration", default: "20s", description: "time limit per image" },
+    disabled: { type: "boolean", default: false, description: "leave images as remote links" },
+  },
+  defaults: { concurrency: 16, placement: "pool", onError: "drop" },
+  create: (o) =>
+    rewriteImages({
+      concurrency: o["image-concurrency"] as number,
+      maxBytes: o["max-image-size"] as number,
+      timeoutMs: o["image-timeout"] as number,
+      disabled: o.disabled as boolean,
+    }),
+};

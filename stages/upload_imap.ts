@@ -1,0 +1,308 @@
+/**
+ * Delivers composed messages to IMAP folders: maps the pipeline's folder names to the server's
+ * hierarchy, creates missing folders once, appends in batches with MULTIAPPEND when the server offers it
+ * (one command, all or nothing, 3-5x faster than single APPENDs on Dovecot), and optionally asks the
+ * server whether an entry is already there (`X-Sluice-Entry-Id` header search).
+ *
+ * One `ImapUploader` is one connection used by one owner at a time (the kernel's `owner()` actor): never
+ * call it concurrently. When a call rejects with an error for which {@linkcode isConnectionError} is
+ * true, the connection is gone: `connect()` (or the owner's reconnect) opens a new one.
+ *
+ * @example
+ * ```ts
+ * import { ImapUploader } from "./upload_imap.ts";
+ * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
+ * await up.connect();
+ * const deliveries = await up.appendBatch("News/Tech", messages);
+ * await up.close();
+ * ```
+ * @module
+ */
+import { type AppendMode, ImapClient } from "./imap/client.ts";
+import { ImapError } from "./imap/errors.ts";
+import { endpointLabel, parseImapUrl } from "./imap/imap_url.ts";
+import type { Delivery, MailMessage } from "./types.ts";
+
+export { ImapConnectionError, ImapError, isConnectionError } from "./imap/errors.ts";
+
+/** The header the composer writes the entry id into; `hasEntry` searches it. */
+export const ENTRY_ID_HEADER = "X-Sluice-Entry-Id";
+
+/**
+ * Options of {@linkcode ImapUploader}.
+ *
+ * @example
+ * ```ts
+ * const o: ImapUploaderOptions = { url: "imaps://bob:secret@mail.example", maxBatch: 50, serverSideDedupe: true };
+ * ```
+ */
+export interface ImapUploaderOptions {
+  /** `imap://user:pass@host:port` or `imaps://...` (see `parseImapUrl`). */
+  url: string;
+  /** Most messages per APPEND command (MULTIAPPEND) or per pipelined burst. Default 50. */
+  maxBatch?: number;
+  /** Most message bytes per batch (a batch always takes at least one message). Default 10 MiB. */
+  batchBytes?: number;
+  /** Before appending, skip messages whose entry id the folder already holds (one search per message). */
+  serverSideDedupe?: boolean;
+  /** Flags for new messages, e.g. `["\\Seen"]`. Default none (unread). */
+  flags?: string[];
+  /** Force a way of appending (benchmarks); default `auto`. */
+  appendMode?: AppendMode;
+  /** Never use MULTIAPPEND (tests of the fallback). */
+  disableMultiappend?: boolean;
+  /** Extra trusted CA certificates (PEM). */
+  ca?: string | string[];
+  /** Verify the server certificate (default true). */
+  tlsRejectUnauthorized?: boolean;
+  /** Allow a plaintext login to a non-loopback host (same as `?tls=off`). */
+  allowPlaintext?: boolean;
+  /** Connect + TLS + greeting timeout. Default 15 s. */
+  connectTimeoutMs?: number;
+  /** Longest server silence during a command. Default 60 s. */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * Uploads messages over one IMAP connection. Not for concurrent use (see the module doc).
+ *
+ * @example
+ * ```ts
+ * const up = new ImapUploader({ url: Deno.env.get("IMAP_URL")! });
+ * if (!await up.hasEntry("News", "urn:entry:1")) await up.appendBatch("News", [message]);
+ * await up.close();
+ * ```
+ */
+export class ImapUploader {
+  #options: ImapUploaderOptions;
+  #client?: ImapClient;
+  /** Pipeline folder name -> server mailbox name, for folders known to exist. */
+  #folders = new Map<string, string>();
+  #location: string;
+
+  /**
+   * @param options URL, batching, TLS and dedupe options
+   * @throws {ImapError} `E_IMAP_URL` when the URL is malformed
+   */
+  constructor(options: ImapUploaderOptions) {
+    this.#options = options;
+    this.#location = endpointLabel(parseImapUrl(options.url));
+  }
+
+  /** Whether a working connection is open. */
+  get connected(): boolean {
+    return this.#client !== undefined && !this.#client.broken;
+  }
+
+  /**
+   * Opens and logs in the connection; a no-op when connected, a reconnect when the last one broke.
+   *
+   * @throws {ImapError} login, TLS or URL problems (`E_IMAP_AUTH`, `E_IMAP_TLS`, `E_IMAP_PLAINTEXT`)
+   * @throws {ImapConnectionError} when the server cannot be reached
+   * @example
+   * ```ts
+   * await up.connect();
+   * ```
+   */
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    await this.#client?.close();
+    this.#client = undefined;
+    const o = this.#options;
+    this.#client = await ImapClient.connect(o.url, {
+      ca: o.ca,
+      tlsRejectUnauthorized: o.tlsRejectUnauthorized,
+      allowPlaintext: o.allowPlaintext,
+      disableMultiappend: o.disableMultiappend,
+      connectTimeoutMs: o.connectTimeoutMs,
+      commandTimeoutMs: o.commandTimeoutMs,
+    });
+  }
+
+  /**
+   * The server's name for a pipeline folder: `/` and `.` both separate levels and become the server's
+   * delimiter, and the personal namespace prefix (`INBOX.` on some servers) is added.
+   *
+   * @param folder e.g. `News/Tech` or `News.Tech`
+   * @returns e.g. `News.Tech` on Dovecot, `INBOX.News.Tech` on Courier
+   * @example
+   * ```ts
+   * await up.mailboxName("News/Tech"); // "News.Tech"
+   * ```
+   */
+  async mailboxName(folder: string): Promise<string> {
+    const client = await this.#connected();
+    const levels = folder.split(/[/.]/).filter((s) => s !== "");
+    if (levels.length === 0) throw folderError(folder, "is empty");
+    if (levels.length === 1 && levels[0].toUpperCase() === "INBOX") return "INBOX";
+    const delimiter = await client.delimiter();
+    const name = delimiter ? levels.join(delimiter) : folder;
+    const prefix = await client.namespacePrefix();
+    return prefix && !name.toUpperCase().startsWith(prefix.toUpperCase()) ? prefix + name : name;
+  }
+
+  /**
+   * Creates the folder (and its parents) unless this uploader already saw it; returns its server name.
+   *
+   * @param folder pipeline folder name
+   * @returns the server mailbox name
+   * @example
+   * ```ts
+   * await up.ensureFolder("News/Tech");
+   * ```
+   */
+  async ensureFolder(folder: string): Promise<string> {
+    const known = this.#folders.get(folder);
+    if (known !== undefined) return known;
+    const client = await this.#connected();
+    const mailbox = await this.mailboxName(folder);
+    await client.ensureMailbox(mailbox);
+    this.#folders.set(folder, mailbox);
+    return mailbox;
+  }
+
+  /**
+   * Appends `msgs` to `folder` in batches (MULTIAPPEND when offered) and returns one delivery per
+   * message, in order, once the server confirmed them. With `serverSideDedupe`, messages the folder
+   * already holds are not appended again but still reported as delivered.
+   *
+   * A failed MULTIAPPEND stores nothing of its batch; earlier batches of the call stay stored. With
+   * pipelined APPENDs (no MULTIAPPEND) a failure can leave part of a batch stored: `serverSideDedupe`
+   * makes the retry skip those.
+   *
+   * @param folder pipeline folder name (`/` or `.` separated)
+   * @param msgs composed messages (CRLF line endings; bare LF is converted)
+   * @returns deliveries with `location` `imap://host:port/Mailbox`
+   * @throws {ImapError} the server refused an APPEND (`E_IMAP_NO`)
+   * @throws {ImapConnectionError} the connection broke (reconnect and retry)
+   * @example
+   * ```ts
+   * const delivered = await up.appendBatch("News", messages);
+   * ```
+   */
+  async appendBatch(folder: string, msgs: MailMessage[]): Promise<Delivery[]> {
+    if (msgs.length === 0) return [];
+    let mailbox = await this.ensureFolder(folder);
+    const client = await this.#connected();
+    const present = this.#options.serverSideDedupe
+      ? await this.#presentEntries(mailbox, msgs.map((m) => m.entryId))
+      : new Set<string>();
+    const toSend = msgs.filter((m) => !present.has(m.entryId));
+    for (const batch of batches(toSend, this.#options.maxBatch ?? 50, this.#options.batchBytes ?? 10 * 1024 * 1024)) {
+      const appendable = batch.map((m) => ({
+        raw: toCrlf(m.raw),
+        date: Number.isNaN(m.date?.getTime()) ? undefined : m.date,
+        flags: this.#options.flags,
+      }));
+      try {
+        await client.append(mailbox, appendable, this.#options.appendMode);
+      } catch (e) {
+        // Someone deleted the folder since we created it: create it again, once.
+        if (!(e instanceof ImapError) || e.responseCode !== "TRYCREATE") throw e;
+        this.#folders.delete(folder);
+        mailbox = await this.ensureFolder(folder);
+        await client.append(mailbox, appendable, this.#options.appendMode);
+      }
+    }
+    const location = `${this.#location}/${encodeURI(mailbox)}`;
+    return msgs.map((message) => ({ message, location }));
+  }
+
+  /**
+   * Whether `folder` holds a message with this entry id (header `X-Sluice-Entry-Id`).
+   *
+   * @param folder pipeline folder name
+   * @param entryId the entry id the composer wrote
+   * @returns true when the server has it
+   * @example
+   * ```ts
+   * await up.hasEntry("News", "urn:entry:1");
+   * ```
+   */
+  async hasEntry(folder: string, entryId: string): Promise<boolean> {
+    return (await this.hasEntries(folder, [entryId])).has(entryId);
+  }
+
+  /**
+   * Which of `entryIds` `folder` already holds (searches pipelined when the server has ESEARCH).
+   *
+   * @param folder pipeline folder name
+   * @param entryIds entry ids to look for
+   * @returns the ids found
+   * @example
+   * ```ts
+   * const found = await up.hasEntries("News", ["a", "b"]);
+   * ```
+   */
+  async hasEntries(folder: string, entryIds: string[]): Promise<Set<string>> {
+    const mailbox = await this.ensureFolder(folder);
+    return this.#presentEntries(mailbox, entryIds);
+  }
+
+  /**
+   * Logs out and closes the connection; never throws. The uploader can `connect()` again afterwards.
+   *
+   * @example
+   * ```ts
+   * await up.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.logout();
+  }
+
+  async #presentEntries(mailbox: string, entryIds: string[]): Promise<Set<string>> {
+    const client = await this.#connected();
+    const ids = [...new Set(entryIds)];
+    const found = await client.searchHeaderMany(mailbox, ENTRY_ID_HEADER, ids);
+    // SEARCH HEADER matches substrings ("12" finds "123"): confirm hits against the whole header value,
+    // or a message could be skipped for good. Hits are rare (re-runs after a crash), so is this round trip.
+    const hitUids = [...new Set([...found.values()].flat())];
+    if (hitUids.length === 0) return new Set();
+    const values = new Set((await client.headerValues(mailbox, hitUids, ENTRY_ID_HEADER)).values());
+    return new Set(ids.filter((id) => (found.get(id)?.length ?? 0) > 0 && values.has(id)));
+  }
+
+  async #connected(): Promise<ImapClient> {
+    if (!this.connected) await this.connect();
+    return this.#client!;
+  }
+}
+
+/** Splits into batches of at most `maxCount` messages and (unless a single message is larger) `maxBytes`. */
+function batches(msgs: MailMessage[], maxCount: number, maxBytes: number): MailMessage[][] {
+  const out: MailMessage[][] = [];
+  let current: MailMessage[] = [];
+  let bytes = 0;
+  for (const m of msgs) {
+    if (current.length > 0 && (current.length >= maxCount || bytes + m.raw.length > maxBytes)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += m.raw.length;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** IMAP wants CRLF; composers sometimes produce bare LF. Returns `raw` itself when it is already clean. */
+function toCrlf(raw: Uint8Array): Uint8Array {
+  let bare = 0;
+  for (let i = 0; i < raw.length; i++) if (raw[i] === 10 && raw[i - 1] !== 13) bare++;
+  if (bare === 0) return raw;
+  const out = new Uint8Array(raw.length + bare);
+  let j = 0;
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === 10 && raw[i - 1] !== 13) out[j++] = 13;
+    out[j++] = raw[i];
+  }
+  return out;
+}
+
+function folderError(folder: string, why: string): ImapError {
+  return new ImapError("E_IMAP_FOLDER", `IMAP folder '${folder}' ${why}`, "name folders like News/Tech or News.Tech");
+}

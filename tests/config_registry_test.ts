@@ -1,0 +1,74 @@
+/**
+ * The loader with the real stage registry: the shipped pipeline file loads, and module stages resolve
+ * (or fail with the loader's errors) through the registry's `loadModule`.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigErrors, loadPipelineConfig, parsePipelineConfig, typeFits } from "../engine/config/mod.ts";
+import { builtinStages } from "../stages/registry.ts";
+
+const repo = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+let dir = "";
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "sluice-config-registry-"));
+  await writeFile(
+    path.join(dir, "shout.ts"),
+    `export const shout = {
+  name: "shout", description: "upper-cases titles", inType: "EntryItem", outType: "EntryItem",
+  options: { volume: { type: "integer", default: 11, description: "how loud" } },
+  create: () => { throw new Error("not built in this test"); },
+};
+`,
+  );
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("pipelines/rss2imap.yaml loads with the built-in stages and every pair of stages fits", async () => {
+  const spec = await loadPipelineConfig(path.join(repo, "pipelines", "rss2imap.yaml"), {
+    env: {},
+    catalog: builtinStages(),
+  });
+  assert.equal(spec.name, "rss2imap");
+  assert.equal(spec.stages[0].entry.inType, "none");
+  for (let k = 1; k < spec.stages.length; k++) {
+    assert.ok(typeFits(spec.stages[k - 1].entry.outType, spec.stages[k].entry.inType), spec.stages[k].id);
+  }
+  assert.equal(new Set(spec.stages.map((s) => s.id)).size, spec.stages.length);
+});
+
+const pipeline = (use: string) =>
+  `stages:\n  - use: feeds\n  - use: fetch\n  - use: parse\n  - use: dedupe\n  - use: ${use}\n    with: { volume: 3 }\n`;
+
+test("a module stage loads through the registry, relative to the pipeline file", async () => {
+  const spec = await parsePipelineConfig(pipeline("./shout.ts#shout"), path.join(dir, "p.yaml"), {
+    env: {},
+    catalog: builtinStages(),
+  });
+  const stage = spec.stages[4];
+  assert.equal(stage.id, "shout");
+  assert.equal(stage.entry.inType, "EntryItem");
+  assert.deepEqual(stage.with, { volume: 3 });
+});
+
+test("a missing export and a missing file are ConfigErrors at the `use:` value", async () => {
+  for (
+    const [use, code] of [["./shout.ts#whisper", "E_CONFIG_MODULE_EXPORT"], [
+      "./nope.ts#x",
+      "E_CONFIG_MODULE_NOT_FOUND",
+    ]]
+  ) {
+    let caught: unknown;
+    await parsePipelineConfig(pipeline(use), path.join(dir, "p.yaml"), { env: {}, catalog: builtinStages() })
+      .catch((e) => caught = e);
+    assert.ok(caught instanceof ConfigErrors, use);
+    assert.deepEqual(caught.errors.map((e) => [e.code, e.pos.line, e.pos.column]), [[code, 6, 10]]);
+  }
+});

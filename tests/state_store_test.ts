@@ -1,0 +1,405 @@
+/**
+ * One contract suite for every StateStore adapter (memory, sqlite, Deno KV where the runtime has it),
+ * plus the sqlite and spec specifics: WAL, schema version, clear errors.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import {
+  DEFAULT_BACKOFF,
+  MemoryStore,
+  openStore,
+  parseStoreSpec,
+  SQLITE_SCHEMA_VERSION,
+  type StateStore,
+  StateStoreError,
+} from "../engine/state/mod.ts";
+import { kvSupport } from "../engine/runtime/kv.ts";
+
+const FEED = "https://example.org/feed.xml";
+const OTHER = "https://example.net/atom.xml";
+const MIN = 60_000;
+const T0 = new Date("2026-01-01T00:00:00.000Z");
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+let root = "";
+before(() => {
+  root = mkdtempSync(join(tmpdir(), "sluice-state-"));
+});
+after(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+let places = 0;
+/** A fresh location; the opener reopens the same one each call. */
+type Opener = () => Promise<StateStore>;
+
+interface Adapter {
+  name: string;
+  persistent: boolean;
+  skip?: string;
+  place(): Opener;
+}
+
+const kv = kvSupport();
+const adapters: Adapter[] = [
+  {
+    name: "memory",
+    persistent: false,
+    place: () => () => Promise.resolve(new MemoryStore()),
+  },
+  {
+    name: "sqlite",
+    persistent: true,
+    place() {
+      const dir = join(root, `sqlite-${places++}`);
+      return () => openStore(dir);
+    },
+  },
+  {
+    name: "kv",
+    persistent: true,
+    skip: kv.available ? undefined : `Deno KV suite skipped: ${kv.hint}`,
+    place() {
+      const file = join(root, `kv-${places++}`, "state.kv");
+      return () => openStore(`kv:${file}`);
+    },
+  },
+];
+
+/** Opens a store in a fresh place, runs `fn`, closes it. */
+async function withStore(adapter: Adapter, fn: (store: StateStore, reopen: Opener) => Promise<void>) {
+  const open = adapter.place();
+  const store = await open();
+  try {
+    await fn(store, open);
+  } finally {
+    await store.close();
+  }
+}
+
+for (const adapter of adapters) {
+  // Bun prints nothing for a skipped describe: say it here.
+  if (adapter.skip) console.log(adapter.skip);
+  describe(`StateStore contract: ${adapter.name}`, { skip: adapter.skip }, () => {
+    test("getFeed is undefined for an unknown feed; updateFeed merges and drops undefined keys", async () => {
+      await withStore(adapter, async (store) => {
+        assert.equal(await store.getFeed(FEED), undefined);
+        await store.updateFeed(FEED, { etag: '"a"', title: "Example" });
+        await store.updateFeed(FEED, { lastModified: "Tue, 01 Dec 2026 00:00:00 GMT", title: undefined });
+        assert.deepEqual(await store.getFeed(FEED), {
+          consecutiveFailures: 0,
+          etag: '"a"',
+          lastModified: "Tue, 01 Dec 2026 00:00:00 GMT",
+        });
+      });
+    });
+
+    test("markDelivered is idempotent and per feed; counts follow", async () => {
+      await withStore(adapter, async (store) => {
+        assert.equal(await store.isDelivered(FEED, "a"), false);
+        await store.markDelivered(FEED, "a", { folder: "News", messageId: "<a@x>" });
+        await store.markDelivered(FEED, "a", { folder: "Other" });
+        await store.markDelivered(OTHER, "b");
+        assert.equal(await store.isDelivered(FEED, "a"), true);
+        assert.equal(await store.isDelivered(OTHER, "a"), false);
+        assert.equal(await store.deliveredCount(FEED), 1);
+        assert.equal(await store.deliveredCount(), 2);
+        assert.equal(await store.deliveredCount("https://unknown/"), 0);
+      });
+    });
+
+    test("markDeliveredMany + filterUndelivered keep input order, drop duplicates", async () => {
+      await withStore(adapter, async (store) => {
+        await store.markDeliveredMany(FEED, [{ id: "b", folder: "News" }, { id: "d" }, { id: "b" }]);
+        assert.deepEqual(await store.filterUndelivered(FEED, ["e", "a", "b", "c", "a", "d"]), [
+          "e",
+          "a",
+          "c",
+        ]);
+        assert.deepEqual(await store.filterUndelivered(FEED, []), []);
+        assert.deepEqual(await store.filterUndelivered(OTHER, ["b", "x"]), ["b", "x"]);
+        assert.equal(await store.deliveredCount(FEED), 2);
+      });
+    });
+
+    test("markAllSeen makes current entries count as delivered; the feed is listed", async () => {
+      await withStore(adapter, async (store) => {
+        await store.markAllSeen(FEED, ["1", "2", "3"]);
+        assert.deepEqual(await store.filterUndelivered(FEED, ["1", "4", "3"]), ["4"]);
+        assert.deepEqual(await store.listFeeds(), [
+          { url: FEED, state: { consecutiveFailures: 0 }, delivered: 3 },
+        ]);
+      });
+    });
+
+    test("filterUndelivered on 10,000 ids with half delivered", async () => {
+      await withStore(adapter, async (store) => {
+        const ids = Array.from({ length: 10_000 }, (_, i) => `urn:entry:${i}`);
+        await store.markDeliveredMany(FEED, ids.filter((_, i) => i % 2 === 0).map((id) => ({ id })));
+        const fresh = await store.filterUndelivered(FEED, ids);
+        assert.equal(fresh.length, 5_000);
+        assert.ok(fresh.every((id) => Number(id.slice(10)) % 2 === 1));
+        assert.equal(await store.deliveredCount(FEED), 5_000);
+      });
+    });
+
+    test("filterUndelivered answers the same for short and long id lists (KV reads vs lists)", async () => {
+      await withStore(adapter, async (store) => {
+        const long = `tag:example.org,2026:${"z".repeat(700)}`;
+        const ids = [long, ...Array.from({ length: 1500 }, (_, i) => `n${i}`)];
+        await store.markDeliveredMany(FEED, ids.filter((_, i) => i % 3 === 0).map((id) => ({ id })));
+        for (const size of [999, 1001]) {
+          const fresh = await store.filterUndelivered(FEED, ids.slice(0, size));
+          assert.deepEqual(fresh, ids.slice(0, size).filter((_, i) => i % 3 !== 0), `${size} ids`);
+        }
+      });
+    });
+
+    test("ids and feed URLs longer than a KV key still dedupe", async () => {
+      await withStore(adapter, async (store) => {
+        const longFeed = `${FEED}?q=${"f".repeat(900)}`;
+        const longId = `https://example.org/${"x".repeat(1500)}`;
+        const twin = `https://example.org/${"x".repeat(1499)}y`;
+        await store.markDelivered(longFeed, longId);
+        assert.equal(await store.isDelivered(longFeed, longId), true);
+        assert.deepEqual(await store.filterUndelivered(longFeed, [longId, twin]), [twin]);
+        assert.equal((await store.listFeeds())[0].url, longFeed);
+      });
+    });
+
+    test("listFeeds sorts by URL (example.net before example.org) and carries state and counts", async () => {
+      await withStore(adapter, async (store) => {
+        await store.markDelivered(OTHER, "x");
+        await store.recordSuccess(FEED, { title: "Example", etag: '"e"' }, T0);
+        const feeds = await store.listFeeds();
+        assert.deepEqual(feeds.map((f) => [f.url, f.delivered, f.state.title]), [
+          [OTHER, 1, undefined],
+          [FEED, 0, "Example"],
+        ]);
+      });
+    });
+
+    test("forgetFeed removes the feed's delivered ids and state, not other feeds'", async () => {
+      await withStore(adapter, async (store) => {
+        await store.markDeliveredMany(FEED, Array.from({ length: 1200 }, (_, i) => ({ id: `e${i}` })));
+        await store.recordFailure(FEED, "HTTP 500", T0);
+        await store.markDelivered(OTHER, "e1");
+        await store.forgetFeed(FEED);
+        assert.equal(await store.getFeed(FEED), undefined);
+        assert.equal(await store.isDelivered(FEED, "e1"), false);
+        assert.equal(await store.deliveredCount(FEED), 0);
+        assert.equal(await store.isDelivered(OTHER, "e1"), true);
+        assert.deepEqual((await store.listFeeds()).map((f) => f.url), [OTHER]);
+      });
+    });
+
+    test("back-off: free failures, then doubling waits that shouldFetch honours, reset on success", async () => {
+      await withStore(adapter, async (store) => {
+        assert.deepEqual(await store.shouldFetch(FEED, T0), { fetch: true });
+        let s = await store.recordFailure(FEED, "HTTP 503", T0);
+        assert.equal(s.consecutiveFailures, 1);
+        assert.equal(s.nextAttemptAfter, undefined);
+        s = await store.recordFailure(FEED, "HTTP 503", T0);
+        assert.equal(s.nextAttemptAfter, undefined);
+        assert.equal((await store.shouldFetch(FEED, T0)).fetch, true);
+
+        s = await store.recordFailure(FEED, "timeout", T0);
+        assert.equal(s.consecutiveFailures, 3);
+        assert.equal(s.lastError, "timeout");
+        assert.equal(s.nextAttemptAfter, at(30 * MIN).toISOString());
+        const skipped = await store.shouldFetch(FEED, at(29 * MIN));
+        assert.equal(skipped.fetch, false);
+        assert.match(skipped.reason!, /backing off after 3 failures.*timeout/);
+        assert.deepEqual(await store.shouldFetch(FEED, at(30 * MIN)), { fetch: true });
+
+        s = await store.recordFailure(FEED, "timeout", at(30 * MIN));
+        assert.equal(s.nextAttemptAfter, at(90 * MIN).toISOString());
+
+        s = await store.recordSuccess(FEED, { etag: '"v2"', title: "Back" }, at(100 * MIN));
+        assert.equal(s.consecutiveFailures, 0);
+        assert.equal(s.nextAttemptAfter, undefined);
+        assert.equal(s.lastError, undefined);
+        assert.equal(s.lastSuccess, at(100 * MIN).toISOString());
+        assert.deepEqual(await store.getFeed(FEED), s);
+        assert.deepEqual(await store.shouldFetch(FEED, at(100 * MIN)), { fetch: true });
+      });
+    });
+
+    test("back-off is capped at 24 h", async () => {
+      await withStore(adapter, async (store) => {
+        let s = await store.recordFailure(FEED, "DNS", T0);
+        for (let i = 0; i < 40; i++) s = await store.recordFailure(FEED, "DNS", T0);
+        assert.equal(s.consecutiveFailures, 41);
+        assert.equal(Date.parse(s.nextAttemptAfter!) - T0.getTime(), DEFAULT_BACKOFF.maxMs);
+      });
+    });
+
+    test("recordSuccess keeps validators left undefined (304) and clears those set to null", async () => {
+      await withStore(adapter, async (store) => {
+        await store.recordSuccess(FEED, { etag: '"1"', lastModified: "Mon", title: "T" }, T0);
+        let s = await store.recordSuccess(FEED, {}, at(MIN));
+        assert.deepEqual([s.etag, s.lastModified, s.title], ['"1"', "Mon", "T"]);
+        s = await store.recordSuccess(FEED, { etag: null, lastModified: "Tue" }, at(2 * MIN));
+        assert.deepEqual([s.etag, s.lastModified, s.title], [undefined, "Tue", "T"]);
+        assert.equal("etag" in (await store.getFeed(FEED))!, false);
+      });
+    });
+
+    test("close is idempotent and later calls fail with E_STATE_CLOSED", async () => {
+      const store = await adapter.place()();
+      await store.close();
+      await store.close();
+      await assert.rejects(store.isDelivered(FEED, "a"), (e: unknown) => {
+        assert.ok(e instanceof StateStoreError);
+        assert.equal(e.code, "E_STATE_CLOSED");
+        return true;
+      });
+    });
+
+    if (adapter.persistent) {
+      test("state and deliveries persist across close and reopen", async () => {
+        await withStore(adapter, async (store, reopen) => {
+          await store.markDeliveredMany(FEED, [{ id: "a", folder: "News" }, { id: "b" }]);
+          await store.markAllSeen(OTHER, ["z"]);
+          await store.recordFailure(FEED, "HTTP 500", T0);
+          await store.close();
+          const again = await reopen();
+          try {
+            assert.deepEqual(await again.filterUndelivered(FEED, ["a", "b", "c"]), ["c"]);
+            assert.equal(await again.isDelivered(OTHER, "z"), true);
+            assert.equal((await again.getFeed(FEED))?.consecutiveFailures, 1);
+            assert.equal(await again.deliveredCount(), 3);
+          } finally {
+            await again.close();
+          }
+        });
+      });
+    }
+  });
+}
+
+describe("sqlite store specifics", () => {
+  test("uses WAL and records the schema version", async () => {
+    const dir = join(root, "wal");
+    const store = await openStore({ kind: "sqlite", path: dir });
+    assert.equal(store.description, `sqlite:${join(dir, "state.db")}`);
+    await store.close();
+    const db = new DatabaseSync(join(dir, "state.db"));
+    try {
+      assert.equal(db.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
+      assert.equal(
+        db.prepare("SELECT MAX(version) AS v FROM schema_version").get()?.v,
+        SQLITE_SCHEMA_VERSION,
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  test("refuses a database from a newer schema", async () => {
+    const dir = join(root, "newer");
+    await (await openStore(dir)).close();
+    const db = new DatabaseSync(join(dir, "state.db"));
+    db.exec(`INSERT INTO schema_version (version) VALUES (${SQLITE_SCHEMA_VERSION + 1})`);
+    db.close();
+    await assert.rejects(
+      openStore(dir),
+      (e: StateStoreError) => e.code === "E_STATE_SCHEMA" && /newer/.test(e.hint!),
+    );
+  });
+
+  test("a damaged file is E_STATE_CORRUPT naming the path", async () => {
+    const file = join(root, "damaged.db");
+    writeFileSync(file, "this is not sqlite ".repeat(500));
+    await assert.rejects(openStore(file), (e: StateStoreError) => {
+      assert.equal(e.code, "E_STATE_CORRUPT");
+      assert.ok(e.message.includes(file), e.message);
+      assert.match(e.hint!, /move the file away/);
+      return true;
+    });
+  });
+
+  test("a state dir that cannot be created is E_STATE_NOT_WRITABLE naming the dir", async () => {
+    const blocker = join(root, "a-file");
+    writeFileSync(blocker, "");
+    await assert.rejects(openStore(join(blocker, "state")), (e: StateStoreError) => {
+      assert.equal(e.code, "E_STATE_NOT_WRITABLE");
+      assert.ok(e.message.includes(join(blocker, "state")), e.message);
+      assert.match(e.hint!, /STATE_DIR/);
+      return true;
+    });
+  });
+
+  test("a write lock held by another connection is E_STATE_LOCKED after the busy timeout", async () => {
+    const dir = join(root, "locked");
+    const store = await openStore(dir, { busyTimeoutMs: 20 });
+    const other = new DatabaseSync(join(dir, "state.db"));
+    try {
+      other.exec("BEGIN IMMEDIATE");
+      await assert.rejects(store.markDelivered(FEED, "a"), (e: StateStoreError) => {
+        assert.equal(e.code, "E_STATE_LOCKED");
+        assert.match(e.message, /state\.db: database is locked/);
+        return true;
+      });
+      other.exec("ROLLBACK");
+      await store.markDelivered(FEED, "a");
+      assert.equal(await store.isDelivered(FEED, "a"), true);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+});
+
+describe("openStore specs", () => {
+  test("parseStoreSpec resolves every form", () => {
+    const table: Array<[Parameters<typeof parseStoreSpec>[0], { kind: string; path: string }]> = [
+      ["/var/lib/sluice", { kind: "sqlite", path: join("/var/lib/sluice", "state.db") }],
+      ["./state", { kind: "sqlite", path: join("./state", "state.db") }],
+      ["/data/feeds.db", { kind: "sqlite", path: "/data/feeds.db" }],
+      ["sqlite:/data/x", { kind: "sqlite", path: join("/data/x", "state.db") }],
+      ["kv:", { kind: "kv", path: "" }],
+      ["kv:/data/state.kv", { kind: "kv", path: "/data/state.kv" }],
+      ["kv:https://api.deno.com/databases/abc/connect", {
+        kind: "kv",
+        path: "https://api.deno.com/databases/abc/connect",
+      }],
+      ["memory:", { kind: "memory", path: "" }],
+      [{ kind: "memory" }, { kind: "memory", path: "" }],
+      [{ kind: "sqlite", path: "/s" }, { kind: "sqlite", path: join("/s", "state.db") }],
+      [{ kind: "kv" }, { kind: "kv", path: "" }],
+    ];
+    for (const [spec, want] of table) assert.deepEqual(parseStoreSpec(spec), want, JSON.stringify(spec));
+  });
+
+  test("bad specs are E_STATE_SPEC with a hint listing the forms", () => {
+    for (const spec of ["", "redis://localhost", "sqlite:", { kind: "sqlite" as const }]) {
+      assert.throws(() => parseStoreSpec(spec), (e: StateStoreError) => {
+        assert.equal(e.code, "E_STATE_SPEC");
+        assert.match(e.hint!, /kv:<path>/);
+        return true;
+      }, JSON.stringify(spec));
+    }
+  });
+
+  test("the back-off policy is configurable", async () => {
+    const store = await openStore("memory:", { backoff: { freeFailures: 0, baseMs: 1000, maxMs: 5000 } });
+    const s = await store.recordFailure(FEED, "x", T0);
+    assert.equal(s.nextAttemptAfter, at(1000).toISOString());
+    await store.close();
+  });
+
+  test("kv: without Deno KV says why and what to do", {
+    skip: kv.available ? "Deno KV is available" : undefined,
+  }, async () => {
+    await assert.rejects(openStore(`kv:${join(root, "nokv", "state.kv")}`), (e: StateStoreError) => {
+      assert.equal(e.code, "E_STATE_KV_UNAVAILABLE");
+      assert.ok(e.hint && e.hint.length > 0);
+      return true;
+    });
+  });
+});

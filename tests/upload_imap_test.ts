@@ -1,0 +1,164 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { ImapUploader, isConnectionError } from "../stages/upload_imap.ts";
+import type { ImapError } from "../stages/imap/errors.ts";
+import type { MailMessage } from "../stages/types.ts";
+import { dovecotSkip, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
+import { startTcpProxy } from "./support/tcp_proxy.ts";
+
+const enc = new TextEncoder();
+
+function mail(entryId: string, folder = "News", body = "Hello\r\n"): MailMessage {
+  const raw = enc.encode(
+    `From: feed@example.org\r\nSubject: ${entryId}\r\nX-Sluice-Entry-Id: ${entryId}\r\n` +
+      `Message-ID: <${entryId}@sluice>\r\n\r\n${body}`,
+  );
+  return {
+    folder,
+    raw,
+    date: new Date("2023-04-05T06:07:08Z"),
+    feedUrl: "https://example.org/feed.xml",
+    entryId,
+    messageId: `<${entryId}@sluice>`,
+  };
+}
+
+/** Message files Dovecot stored for a mailbox (`.A.B` directories under the Maildir, INBOX at the root). */
+async function filesIn(mailRoot: string, mailbox: string): Promise<number> {
+  const dir = mailbox === "INBOX" ? mailRoot : path.join(mailRoot, `.${mailbox}`);
+  let n = 0;
+  for (const sub of ["new", "cur"]) n += (await readdir(path.join(dir, sub)).catch(() => [])).length;
+  return n;
+}
+
+describe("ImapUploader against a private Dovecot", { skip: dovecotSkip() }, () => {
+  let dove: RunningDovecot;
+  before(async () => {
+    dove = await startDovecot({ fsync: false });
+  });
+  after(async () => {
+    await dove?.stop();
+  });
+
+  test("'/' and '.' folder names both map to the server's hierarchy", async () => {
+    const up = new ImapUploader({ url: dove.url });
+    try {
+      assert.equal(await up.mailboxName("News/Tech"), "News.Tech");
+      assert.equal(await up.mailboxName("inbox"), "INBOX");
+      const first = await up.appendBatch("News/Tech", [mail("a1"), mail("a2"), mail("a3")]);
+      const second = await up.appendBatch("News.Tech", [mail("a4"), mail("a5")]);
+      assert.equal(first.length, 3);
+      assert.equal(second.length, 2);
+      assert.equal(first[0].location, `imap://127.0.0.1:${dove.port}/News.Tech`);
+      assert.deepEqual(first.map((d) => d.message.entryId), ["a1", "a2", "a3"]);
+      assert.equal(await filesIn(dove.mailRoot, "News.Tech"), 5);
+    } finally {
+      await up.close();
+    }
+  });
+
+  test("a server with '/' as delimiter gets '/' names", async () => {
+    const slashDove = await startDovecot({ fsync: false, separator: "/" });
+    const up = new ImapUploader({ url: slashDove.url });
+    try {
+      assert.equal(await up.mailboxName("Blogs.Rust"), "Blogs/Rust");
+      await up.appendBatch("Blogs.Rust", [mail("s1")]);
+      // Dovecot's Maildir++ layout stores hierarchy levels as dot-separated directories.
+      assert.equal(await filesIn(slashDove.mailRoot, "Blogs.Rust"), 1);
+    } finally {
+      await up.close();
+      await slashDove.stop();
+    }
+  });
+
+  test("large inputs go out in MULTIAPPEND commands of at most maxBatch messages", async () => {
+    const proxy = await startTcpProxy(dove.port, { record: true });
+    const url = dove.url.replace(`:${dove.port}`, `:${proxy.port}`);
+    const up = new ImapUploader({ url, maxBatch: 50 });
+    try {
+      const msgs = Array.from({ length: 120 }, (_, i) => mail(`b${i}`, "Batched"));
+      const delivered = await up.appendBatch("Batched", msgs);
+      assert.deepEqual(delivered.map((d) => d.message), msgs);
+      assert.equal(await filesIn(dove.mailRoot, "Batched"), 120);
+      assert.equal(proxy.clientText.match(/ APPEND /g)?.length, 3); // 50 + 50 + 20
+    } finally {
+      await up.close();
+      await proxy.close();
+    }
+  });
+
+  test("bare LF line endings are sent as CRLF", async () => {
+    const proxy = await startTcpProxy(dove.port, { record: true });
+    const up = new ImapUploader({ url: dove.url.replace(`:${dove.port}`, `:${proxy.port}`) });
+    try {
+      const m = mail("lf1");
+      m.raw = enc.encode("Subject: lf\nX-Sluice-Entry-Id: lf1\n\nline one\nline two\r\n");
+      await up.appendBatch("Lf", [m]);
+      assert.ok(proxy.clientText.includes("Subject: lf\r\nX-Sluice-Entry-Id: lf1\r\n\r\nline one\r\nline two\r\n"));
+      assert.equal(await up.hasEntry("Lf", "lf1"), true);
+    } finally {
+      await up.close();
+      await proxy.close();
+    }
+  });
+
+  test("hasEntry matches the whole entry id, not a substring", async () => {
+    const up = new ImapUploader({ url: dove.url });
+    try {
+      await up.appendBatch("Ids", [mail("12", "Ids"), mail("https://example.org/p?id=7&x=\"q\"", "Ids")]);
+      assert.equal(await up.hasEntry("Ids", "12"), true);
+      assert.equal(await up.hasEntry("Ids", "1"), false);
+      assert.equal(await up.hasEntry("Ids", "123"), false);
+      assert.equal(await up.hasEntry("Ids", "https://example.org/p?id=7&x=\"q\""), true);
+      assert.deepEqual(await up.hasEntries("Ids", ["12", "2", "nope"]), new Set(["12"]));
+    } finally {
+      await up.close();
+    }
+  });
+
+  test("serverSideDedupe skips entries the folder already holds but reports them delivered", async () => {
+    const up = new ImapUploader({ url: dove.url, serverSideDedupe: true });
+    try {
+      await up.appendBatch("Dedupe", [mail("d1"), mail("d2")]);
+      const again = await up.appendBatch("Dedupe", [mail("d1"), mail("d2"), mail("d3")]);
+      assert.deepEqual(again.map((d) => d.message.entryId), ["d1", "d2", "d3"]);
+      assert.equal(await filesIn(dove.mailRoot, "Dedupe"), 3);
+    } finally {
+      await up.close();
+    }
+  });
+
+  test("a connection cut mid-batch is a connection error, and connect() recovers", async () => {
+    const proxy = await startTcpProxy(dove.port, { cutAfterClientBytes: 60_000 });
+    const up = new ImapUploader({ url: dove.url.replace(`:${dove.port}`, `:${proxy.port}`), maxBatch: 100 });
+    try {
+      await up.ensureFolder("Cut");
+      const big = "x".repeat(998) + "\r\n";
+      const msgs = Array.from({ length: 40 }, (_, i) => mail(`c${i}`, "Cut", big.repeat(3)));
+      await assert.rejects(up.appendBatch("Cut", msgs), (e: unknown) => {
+        assert.ok(isConnectionError(e), String(e));
+        return true;
+      });
+      assert.equal(up.connected, false);
+      await up.connect();
+      assert.equal((await up.appendBatch("Cut", msgs)).length, 40);
+      assert.equal(await filesIn(dove.mailRoot, "Cut"), 40); // MULTIAPPEND: the cut batch stored nothing
+    } finally {
+      await up.close();
+      await proxy.close();
+    }
+  });
+
+  test("a wrong password is not a connection error", async () => {
+    const up = new ImapUploader({ url: `imap://${dove.user}:not-it@127.0.0.1:${dove.port}` });
+    await assert.rejects(up.connect(), (e: ImapError) => {
+      assert.equal(e.code, "E_IMAP_AUTH");
+      assert.ok(!isConnectionError(e));
+      assert.ok(!e.message.includes("not-it"));
+      return true;
+    });
+    await up.close();
+  });
+});
