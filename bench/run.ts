@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import { startFeedFarm } from "./feed_farm.ts";
+import { startFeedFarm } from "../tests/support/feed_farm.ts";
 import { startDovecot } from "../tests/support/dovecot.ts";
 import { measureChild, type ChildFigures } from "./child_figures.ts";
 import { countMaildirMessages } from "./maildir_count.ts";
@@ -147,7 +147,7 @@ async function readLag(file: string): Promise<{ lagP50?: number; lagP99?: number
   try {
     const { readFile } = await import("node:fs/promises");
     const s = JSON.parse(await readFile(file, "utf8"));
-    const lag = s.loopLag ?? s.eventLoopLag ?? {};
+    const lag = s.lag ?? {};
     return { lagP50: lag.p50, lagP99: lag.p99, lagMax: lag.max };
   } catch {
     return {};

@@ -20,9 +20,10 @@ import {
 } from "../engine/pipeline/mod.ts";
 import { Chain } from "../engine/pipeline/pipeline.ts";
 import { runtime } from "../engine/runtime/mod.ts";
-import { runOnSchedule, TimeBudget } from "../engine/schedule/mod.ts";
+import { type Clock, TimeBudget } from "../engine/schedule/mod.ts";
 import { EXIT } from "./exit_codes.ts";
 import { loadPipeline } from "./load.ts";
+import { scheduleRuns } from "./schedule_runs.ts";
 import { type ProgressMode, startProgress } from "./progress.ts";
 import { summaryJson, summaryText } from "./summary.ts";
 
@@ -40,6 +41,10 @@ export interface RunCommandOptions {
   placement?: "loop";
   sequential?: boolean;
   graceMs?: number;
+  /** Time source of the schedule and the budget (default the real clock); for tests and scripts. */
+  clock?: Clock;
+  /** Stops a schedule like SIGTERM does (for scripts and tests; the CLI wires the signals itself). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -73,23 +78,34 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   if (!schedule) return exitCodeOf(await once());
 
   const stop = new AbortController();
+  const stopOn = opts.signal ? AbortSignal.any([stop.signal, opts.signal]) : stop.signal;
   const offs = (["SIGINT", "SIGTERM"] as const).map((sig) =>
     runtime.onSignal(sig, () => {
-      logger.log("warn", `${sig}: stopping after the current run`);
+      if (stop.signal.aborted) return;
+      logger.log(
+        "warn",
+        `${sig}: no new runs; the schedule stops once the current run (if any) has finished`,
+      );
       stop.abort();
     })
   );
-  logger.log("info", `${spec.name}: running on schedule "${schedule}" (UTC); Ctrl-C stops after the current run`);
-  let worst = 0;
+  const useNative = runtime.env("SLUICE_NATIVE_CRON") === "1";
+  logger.log(
+    "info",
+    `${spec.name}: running on schedule "${schedule}" (UTC${useNative ? ", native cron asked for" : ""}); ` +
+      "SIGTERM or Ctrl-C stops after the current run",
+  );
   try {
-    await runOnSchedule(schedule, async () => {
-      const code = exitCodeOf(await once());
-      worst = Math.max(worst, code === EXIT.INTERRUPTED ? 0 : code);
-    }, { name: spec.name, signal: stop.signal, log: (m) => logger.log("warn", m) });
+    return await scheduleRuns(schedule, async () => exitCodeOf(await once()), {
+      name: spec.name,
+      clock: opts.clock,
+      signal: stopOn,
+      useNative,
+      log: (level, message) => logger.log(level, message),
+    });
   } finally {
     for (const off of offs) off();
   }
-  return worst;
 }
 
 async function runOnce(
@@ -102,7 +118,7 @@ async function runOnce(
   const metrics = new RunMetrics();
   const tracer = new Tracer(Boolean(opts.trace));
   const mode: ProgressMode = opts.quiet ? "off" : opts.json ? "json" : runtime.isTerminal() ? "tty" : "lines";
-  const budget = opts.budgetMs ? new TimeBudget(opts.budgetMs) : undefined;
+  const budget = opts.budgetMs ? new TimeBudget(opts.budgetMs, { clock: opts.clock }) : undefined;
   const stopProgress = startProgress(metrics, mode, write);
   let summary: RunSummary;
   try {
@@ -126,16 +142,21 @@ async function runOnce(
   }
   if (opts.summaryJson) await writeFile(opts.summaryJson, JSON.stringify(summaryJson(summary), null, 2));
   if (opts.json) write(JSON.stringify({ summary: summaryJson(summary) }) + "\n");
-  else if (opts.quiet) write(`${name}: ${summary.ok ? "ok" : "failed"} (${summary.failures.length} failed items)\n`);
-  else write(`${name}: ${summaryText(summary)}\n`);
-  if (opts.dryRun) logger.log("info", `dry run: messages written to ${path.resolve(opts.dryRun)}, nothing sent`);
+  else if (opts.quiet) {
+    write(`${name}: ${summary.ok ? "ok" : "failed"} (${summary.failures.length} failed items)\n`);
+  } else write(`${name}: ${summaryText(summary)}\n`);
+  if (opts.dryRun) {
+    logger.log("info", `dry run: messages written to ${path.resolve(opts.dryRun)}, nothing sent`);
+  }
   return summary;
 }
 
 /** `--sequential`: every stage one item at a time (and on the loop, set by the caller). */
 function comparisonMode(pipeline: Pipeline, opts: RunCommandOptions): Pipeline {
   if (!opts.sequential) return pipeline;
-  return new Chain<never, unknown>(pipeline.stages.map((s) => withOptions(s, { concurrency: 1, capacity: 1 })));
+  return new Chain<never, unknown>(
+    pipeline.stages.map((s) => withOptions(s, { concurrency: 1, capacity: 1 })),
+  );
 }
 
 /**

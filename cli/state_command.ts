@@ -41,10 +41,23 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
     throw e;
   }
   const location = stateLocation(loaded.spec);
-  if (opts.markSeen) return await markSeen(loaded, location, opts.markSeen === true ? undefined : opts.markSeen);
+  if (opts.markSeen) {
+    return await markSeen(loaded, location, opts.markSeen === true ? undefined : opts.markSeen);
+  }
   const store = await openStore(location);
   try {
     if (opts.forget) {
+      if (!(await store.getFeed(opts.forget)) && (await store.deliveredCount(opts.forget)) === 0) {
+        // A typo would otherwise "succeed" and leave the feed that was meant in place.
+        const known = (await store.listFeeds()).map((f) => `  ${f.url}`).slice(0, 20).join("\n");
+        process.stderr.write(
+          `error: no state for ${opts.forget} in ${location}\n` +
+            (known
+              ? `feeds it knows (run "cli.ts state FILE" for all):\n${known}\n`
+              : "it knows no feeds yet\n"),
+        );
+        return EXIT.USAGE;
+      }
       await store.forgetFeed(opts.forget);
       process.stdout.write(`forgot ${opts.forget}\n`);
       return EXIT.OK;
@@ -54,13 +67,15 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
       process.stdout.write(JSON.stringify({ state: location, feeds }, null, 2) + "\n");
       return EXIT.OK;
     }
-    process.stdout.write(`state ${location}: ${feeds.length} feeds, ${await store.deliveredCount()} delivered entries\n`);
+    process.stdout.write(
+      `state ${location}: ${feeds.length} feeds, ${await store.deliveredCount()} delivered entries\n`,
+    );
     for (const f of feeds) {
       const s = f.state;
       const health = s.consecutiveFailures
-        ? `FAILING x${s.consecutiveFailures}${s.nextAttemptAfter ? `, next try after ${s.nextAttemptAfter}` : ""}: ${
-          s.lastError ?? ""
-        }`
+        ? `FAILING x${s.consecutiveFailures}${
+          s.nextAttemptAfter ? `, next try after ${s.nextAttemptAfter}` : ""
+        }: ${s.lastError ?? ""}`
         : "ok";
       process.stdout.write(
         `  ${f.url}\n    ${s.title ?? ""}${s.title ? "; " : ""}delivered ${f.delivered}; last success ${
@@ -101,7 +116,9 @@ async function markSeen(loaded: Awaited<ReturnType<typeof loadPipeline>>, locati
     });
     marked += item.parsed.entries.length;
   }, { name: "mark-seen" });
-  const summary = await runPipeline(new Chain<never, unknown>([...head, mark as Stage<unknown, unknown>]), { logger: textLogger("warn") });
+  const summary = await runPipeline(new Chain<never, unknown>([...head, mark as Stage<unknown, unknown>]), {
+    logger: textLogger("warn"),
+  });
   process.stdout.write(`marked ${marked} entries as seen\n`);
   return summary.ok ? EXIT.OK : EXIT.ITEMS_FAILED;
 }

@@ -322,7 +322,7 @@ function nextHop(response: Response, current: URL, chain: URL[], maxRedirects: n
       "REDIRECTS",
       chain[0].href,
       `too many redirects (more than ${maxRedirects}): ${describeChain([...chain, next])}`,
-      "use the final feed URL directly, or raise `maxRedirects` in the fetch options",
+      "use the final feed URL directly, or raise the fetch option `max-redirects` (`maxRedirects`)",
     );
   }
   return next;
@@ -355,15 +355,14 @@ function classify(
   const timedOut = deadline.timedOut;
   if (timedOut) {
     const headers = timedOut.phase === "headers";
+    const option = headers ? "`connect-timeout` (`connectTimeoutMs`)" : "`timeout` (`timeoutMs`)";
     return new FetchError(
       "TIMEOUT",
       url.href,
       headers
         ? `timeout after ${timedOut.ms / 1000} s: no response headers`
         : `timeout after ${timedOut.ms / 1000} s: response not complete`,
-      `the server is slow or unreachable; raise \`${
-        headers ? "connectTimeoutMs" : "timeoutMs"
-      }\` in the fetch options`,
+      `the server is slow or unreachable; raise the fetch option ${option}`,
       { retryable: true, cause: e },
     );
   }
@@ -372,7 +371,7 @@ function classify(
       "TOO_LARGE",
       url.href,
       `response is larger than the ${formatBytes(e.maxBytes)} limit`,
-      `if the feed really is that large, raise \`maxBytes\` in the fetch options (now ${e.maxBytes} bytes)`,
+      `if the feed really is that large, raise the fetch option \`max-size\` (\`maxBytes\`, now ${e.maxBytes} bytes)`,
       { cause: e },
     );
   }
@@ -457,7 +456,7 @@ export const fetchStage: StageFactory = {
       max: 10,
       description: "retries on network errors and 5xx",
     },
-    "per-host": { type: "integer", default: 4, min: 1, description: "concurrent requests per host" },
+    "per-host": { type: "integer", default: 32, min: 1, description: "concurrent requests per host" },
     "user-agent": { type: "string", default: SLUICE_USER_AGENT, description: "User-Agent header" },
   },
   defaults: { concurrency: 32, capacity: 64, onError: "drop" },

@@ -73,13 +73,6 @@ export class MaildirError extends SluiceError {}
  */
 export function maildirFolderDir(folder: string): string {
   const levels = folderLevels(folder);
-  if (levels === undefined) {
-    throw new MaildirError(
-      "E_MAILDIR_FOLDER",
-      `folder ${JSON.stringify(folder)} has no name left after removing dots, slashes and spaces`,
-      'give the folder a name such as "News" or "Tech/Blogs" (or "INBOX" for the top level)',
-    );
-  }
   return levels.length === 0 ? "" : `.${levels.map(encodeModifiedUtf7).join(".")}`;
 }
 
@@ -229,7 +222,8 @@ export class MaildirWriter implements MessageWriter {
 
 /**
  * Writes each message as `<dir>/<Folder>/<n>-<slug>.eml` for `--dry-run` previews, where `<Folder>` is
- * the Maildir++ name without its leading dot (`INBOX` for the top level) and `n` counts per folder.
+ * the sanitised folder levels joined by `.` (`Tech.Blogs`, `Café`; `INBOX` for the top level) and `n`
+ * counts per folder.
  *
  * @example
  * ```ts
@@ -259,7 +253,7 @@ export class DryRunWriter implements MessageWriter {
    * ```
    */
   async write(msg: MailMessage): Promise<Delivery> {
-    const folder = maildirFolderDir(msg.folder).slice(1) || "INBOX";
+    const folder = folderLevels(msg.folder).join(".") || "INBOX";
     const n = (this.#counters.get(folder) ?? 0) + 1;
     this.#counters.set(folder, n);
     const folderDir = path.join(this.dir, folder);
@@ -296,14 +290,18 @@ export class DryRunWriter implements MessageWriter {
   }
 }
 
-/** Folder levels after sanitising; `[]` for INBOX, undefined when a non-empty name sanitises to nothing. */
-function folderLevels(folder: string): string[] | undefined {
+/** Folder levels after sanitising (`[]` for INBOX); throws when a non-empty name sanitises to nothing. */
+function folderLevels(folder: string): string[] {
   // deno-lint-ignore no-control-regex
   const levels = folder.split(/[/.]/).map((l) => l.replace(/[\u0000-\u001f\u007f\\]/g, "_").trim())
     .filter(Boolean);
   if (levels.length > 0 && levels[0].toUpperCase() === "INBOX") levels.shift();
   if (levels.length === 0 && folder.trim() !== "" && folder.trim().toUpperCase() !== "INBOX") {
-    return undefined;
+    throw new MaildirError(
+      "E_MAILDIR_FOLDER",
+      `folder ${JSON.stringify(folder)} has no name left after removing dots, slashes and spaces`,
+      'give the folder a name such as "News" or "Tech/Blogs" (or "INBOX" for the top level)',
+    );
   }
   return levels;
 }

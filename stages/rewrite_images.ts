@@ -13,7 +13,8 @@ import {
   REWRITE_IMAGE_REFS_TASK,
   rewriteImageRefs,
 } from "./images/html_images.ts";
-import { map, type Stage, type StageFactory } from "../engine/pipeline/mod.ts";
+import { resolveStageOptions, type Stage, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
+import { AutoPlacement, measureBlocking } from "../engine/scheduler/auto_placement.ts";
 
 export { ImageCache, type ImageCacheOptions, type ImageCacheStats } from "./images/image_cache.ts";
 export {
@@ -90,8 +91,11 @@ export interface RewriteImagesOptions extends ImageCacheOptions {
 }
 
 /**
- * The `rewrite-images` stage: the HTML work (parse, sanitise, find images, rewrite) runs on the worker
- * pool, the image downloads on the event loop through one cache shared by the whole run.
+ * The `rewrite-images` stage: image downloads on the event loop through one cache shared by the whole
+ * run; the HTML work (parse, sanitise, find images, rewrite) where its placement says. The default,
+ * `auto`, times the HTML work of the first entries on the loop and moves it to the worker pool when an
+ * entry blocks the loop for more than a few milliseconds (typical entries take well under one, and a
+ * pool round trip per entry would cost more than it saves); `pool` and `loop` force either.
  *
  * @example
  * ```ts
@@ -100,32 +104,55 @@ export interface RewriteImagesOptions extends ImageCacheOptions {
  */
 export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem, EntryItem> {
   const { disabled, ...cacheOptions } = opts;
-  return map(async (item: EntryItem, ctx) => {
-    const cache = ctx.resources.shared("image-cache", () => new ImageCache(cacheOptions));
-    const onPool = ctx.placementOverride !== "loop" && ctx.placement !== "loop";
-    const work: HtmlImageWork = onPool
-      ? {
-        findImages: (html, base) =>
-          ctx.pool.run<FoundImages>(FIND_IMAGES_TASK, [html, base], { signal: ctx.signal }),
-        rewriteImageRefs: (html, cids) =>
-          ctx.pool.run<string>(REWRITE_IMAGE_REFS_TASK, [html, cids], { signal: ctx.signal }),
-      }
-      : { findImages, rewriteImageRefs };
-    if (disabled) {
-      const html = item.html ?? item.entry.html ?? item.entry.summary;
-      if (html === undefined) return item;
-      return { ...item, html: (await work.findImages(html, item.entry.link ?? item.feed.url)).html };
-    }
-    const out = await rewriteEntryImages(item, cache, ctx.signal, work);
-    ctx.count("images", out.images.length - item.images.length);
-    return out;
-  }, {
-    name: "rewrite-images",
-    placement: "pool",
-    concurrency: 16,
-    inType: "EntryItem",
-    outType: "EntryItem",
+  let auto: AutoPlacement | undefined;
+  const onLoop: HtmlImageWork = { findImages, rewriteImageRefs };
+  const timed: HtmlImageWork = {
+    findImages: (html, base) => {
+      const { result, blockingMs } = measureBlocking(() => findImages(html, base));
+      auto?.record(blockingMs);
+      return result;
+    },
+    rewriteImageRefs,
+  };
+  const onPool = (ctx: StageContext): HtmlImageWork => ({
+    findImages: (html, base) => ctx.pool.run<FoundImages>(FIND_IMAGES_TASK, [html, base], { signal: ctx.signal }),
+    rewriteImageRefs: (html, cids) =>
+      ctx.pool.run<string>(REWRITE_IMAGE_REFS_TASK, [html, cids], { signal: ctx.signal }),
   });
+  const workFor = (ctx: StageContext): HtmlImageWork => {
+    if (ctx.placementOverride === "loop" || ctx.placement === "loop") return onLoop;
+    if (!auto) return onPool(ctx);
+    if (auto.decided === undefined) return timed;
+    ctx.placed(auto.decided);
+    return auto.decided === "pool" ? onPool(ctx) : onLoop;
+  };
+  return {
+    options: resolveStageOptions({
+      name: "rewrite-images",
+      placement: "auto",
+      concurrency: 256,
+      inType: "EntryItem",
+      outType: "EntryItem",
+    }, "rewrite-images"),
+    body: {
+      kind: "transform",
+      open: (ctx) => {
+        auto = ctx.placement === "auto" ? new AutoPlacement({}) : undefined;
+      },
+      handle: async (item, ctx) => {
+        const cache = ctx.resources.shared("image-cache", () => new ImageCache(cacheOptions));
+        const work = workFor(ctx);
+        if (disabled) {
+          const html = item.html ?? item.entry.html ?? item.entry.summary;
+          if (html === undefined) return { one: item };
+          return { one: { ...item, html: (await work.findImages(html, item.entry.link ?? item.feed.url)).html } };
+        }
+        const out = await rewriteEntryImages(item, cache, ctx.signal, work);
+        ctx.count("images", out.images.length - item.images.length);
+        return { one: out };
+      },
+    },
+  };
 }
 
 /** The `rewrite-images` stage for YAML. */
@@ -135,7 +162,7 @@ export const rewriteImagesStage: StageFactory = {
   inType: "EntryItem",
   outType: "EntryItem",
   options: {
-    "image-concurrency": { type: "integer", default: 16, min: 1, description: "image downloads at once" },
+    "image-concurrency": { type: "integer", default: 256, min: 1, description: "image downloads at once" },
     "max-image-size": {
       type: "integer",
       default: 5 * 1024 * 1024,
@@ -145,7 +172,7 @@ export const rewriteImagesStage: StageFactory = {
     "image-timeout": { type: "duration", default: "20s", description: "time limit per image" },
     disabled: { type: "boolean", default: false, description: "leave images as remote links" },
   },
-  defaults: { concurrency: 16, placement: "pool", onError: "drop" },
+  defaults: { concurrency: 256, placement: "auto", onError: "drop" },
   create: (o) =>
     rewriteImages({
       concurrency: o["image-concurrency"] as number,

@@ -11,6 +11,8 @@
  * @example
  * ```ts
  * import { ImapUploader } from "./upload_imap.ts";
+ * import type { MailMessage } from "./types.ts";
+ * const messages: MailMessage[] = [];
  * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
  * await up.connect();
  * const deliveries = await up.appendBatch("News/Tech", messages);
@@ -68,7 +70,10 @@ export interface ImapUploaderOptions {
  *
  * @example
  * ```ts
- * const up = new ImapUploader({ url: Deno.env.get("IMAP_URL")! });
+ * import type { MailMessage } from "./types.ts";
+ * const message: MailMessage = { folder: "News", raw: new Uint8Array(), date: new Date(), feedUrl: "u",
+ *   entryId: "urn:entry:1", messageId: "<1@sluice>" };
+ * const up = new ImapUploader({ url: "imaps://bob:secret@mail.example" });
  * if (!await up.hasEntry("News", "urn:entry:1")) await up.appendBatch("News", [message]);
  * await up.close();
  * ```
@@ -101,6 +106,7 @@ export class ImapUploader {
    * @throws {ImapConnectionError} when the server cannot be reached
    * @example
    * ```ts
+   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * await up.connect();
    * ```
    */
@@ -127,6 +133,7 @@ export class ImapUploader {
    * @returns e.g. `News.Tech` on Dovecot, `INBOX.News.Tech` on Courier
    * @example
    * ```ts
+   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * await up.mailboxName("News/Tech"); // "News.Tech"
    * ```
    */
@@ -148,6 +155,7 @@ export class ImapUploader {
    * @returns the server mailbox name
    * @example
    * ```ts
+   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * await up.ensureFolder("News/Tech");
    * ```
    */
@@ -177,6 +185,9 @@ export class ImapUploader {
    * @throws {ImapConnectionError} the connection broke (reconnect and retry)
    * @example
    * ```ts
+   * import type { MailMessage } from "./types.ts";
+   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
+   * const messages: MailMessage[] = [];
    * const delivered = await up.appendBatch("News", messages);
    * ```
    */
@@ -188,7 +199,13 @@ export class ImapUploader {
       ? await this.#presentEntries(mailbox, msgs.map((m) => m.entryId))
       : new Set<string>();
     const toSend = msgs.filter((m) => !present.has(m.entryId));
-    for (const batch of batches(toSend, this.#options.maxBatch ?? 50, this.#options.batchBytes ?? 10 * 1024 * 1024)) {
+    for (
+      const batch of batches(
+        toSend,
+        this.#options.maxBatch ?? 50,
+        this.#options.batchBytes ?? 10 * 1024 * 1024,
+      )
+    ) {
       const appendable = batch.map((m) => ({
         raw: toCrlf(m.raw),
         date: Number.isNaN(m.date?.getTime()) ? undefined : m.date,
@@ -216,6 +233,7 @@ export class ImapUploader {
    * @returns true when the server has it
    * @example
    * ```ts
+   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * await up.hasEntry("News", "urn:entry:1");
    * ```
    */
@@ -231,6 +249,7 @@ export class ImapUploader {
    * @returns the ids found
    * @example
    * ```ts
+   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * const found = await up.hasEntries("News", ["a", "b"]);
    * ```
    */
@@ -244,6 +263,7 @@ export class ImapUploader {
    *
    * @example
    * ```ts
+   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * await up.close();
    * ```
    */
@@ -304,5 +324,9 @@ function toCrlf(raw: Uint8Array): Uint8Array {
 }
 
 function folderError(folder: string, why: string): ImapError {
-  return new ImapError("E_IMAP_FOLDER", `IMAP folder '${folder}' ${why}`, "name folders like News/Tech or News.Tech");
+  return new ImapError(
+    "E_IMAP_FOLDER",
+    `IMAP folder '${folder}' ${why}`,
+    "name folders like News/Tech or News.Tech",
+  );
 }

@@ -1,5 +1,5 @@
 /** TimeBudget: a deadline per tick whose signal aborts at the deadline or with a parent signal. */
-import { test } from "node:test";
+import { test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { ManualClock, TimeBudget } from "../engine/schedule/mod.ts";
 

@@ -3,7 +3,7 @@
  * run on YAML pipelines of module stages, with exit codes, JSON summaries, the trace file, and a
  * graceful stop on SIGINT.
  */
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";

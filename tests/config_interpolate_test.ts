@@ -2,7 +2,7 @@
  * `${VAR}` interpolation: defaults, unset variables, `$$` escapes, references inside longer strings, and
  * the positions of the references reported through the YAML reader.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { interpolate, readYamlWithPositions } from "../engine/config/mod.ts";
 

@@ -2,7 +2,7 @@
  * The loader with the real stage registry: the shipped pipeline file loads, and module stages resolve
  * (or fail with the loader's errors) through the registry's `loadModule`.
  */
-import { after, before, test } from "node:test";
+import { after, before, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -2,7 +2,7 @@
  * The option-schema language: defaults, duration coercion, values from variables coerced to their type,
  * every type's checks, plus parseDuration, suggest and formatPosition.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import {
   DurationError,

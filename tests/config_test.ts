@@ -2,7 +2,7 @@
  * Loading pipeline files: a valid file becomes the expected spec, and every kind of mistake is reported
  * with its exact position, message and hint, all of a file's mistakes at once.
  */
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

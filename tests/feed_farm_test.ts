@@ -1,4 +1,4 @@
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { inflateSync } from "node:zlib";
 import { Buffer } from "node:buffer";

@@ -2,7 +2,7 @@
  * ConditionalFetcher against a real local HTTP server: conditional GET, compression, redirects, timeouts,
  * size limit, retries and per-host limits.
  */
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { readdir } from "node:fs/promises";
@@ -11,12 +11,14 @@ import { astring, internalDate } from "../stages/imap/command_syntax.ts";
 import { ResponseReader } from "../stages/imap/response_reader.ts";
 import { parseResponse } from "../stages/imap/response_parser.ts";
 import { checkPlaintextLogin } from "../stages/imap/tls_policy.ts";
+import { headerValue } from "../stages/imap/header_value.ts";
 import { dovecotSkip, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { startTcpProxy } from "./support/tcp_proxy.ts";
 
 const enc = new TextEncoder();
-// Quotes, a backslash, a space, @ and %: exercises URL decoding and IMAP quoting of the password.
-const PASSWORD = 'p@ss "w\\rd" %1';
+// Quotes, a backslash, a space, @, % and non-ASCII: exercises URL decoding and, because of the 8-bit
+// characters, AUTHENTICATE PLAIN (ASCII passwords, as in upload_imap_test.ts, go through LOGIN).
+const PASSWORD = 'p@ss "w\\rd" %1 ü';
 
 function message(i: number, size = 5_000): Uint8Array {
   const body = `Message ${i}\r\n` + "lorem ipsum dolor sit amet\r\n".repeat(Math.ceil(size / 28));
@@ -30,7 +32,12 @@ describe("IMAP syntax (no server)", () => {
   test("parseImapUrl decodes credentials and picks default ports", () => {
     const e = parseImapUrl("imap://bob%40example.org:s%3Acr%20t@mail.example.org");
     assert.deepEqual([e.user, e.password, e.host, e.port, e.implicitTls, e.tls], [
-      "bob@example.org", "s:cr t", "mail.example.org", 143, false, "auto",
+      "bob@example.org",
+      "s:cr t",
+      "mail.example.org",
+      143,
+      false,
+      "auto",
     ]); // deno-fmt-ignore
     assert.equal(parseImapUrl("imaps://u:p@[::1]").port, 993);
     assert.equal(parseImapUrl("imaps://u:p@[::1]").host, "::1");
@@ -38,7 +45,14 @@ describe("IMAP syntax (no server)", () => {
   });
 
   test("parseImapUrl rejects other schemes and unknown options without showing the password", () => {
-    for (const bad of ["http://u:hunter2@h", "imap://u:hunter2@h/?tls=maybe", "imap://u:hunter2@h/?foo=1", "imap://h"]) {
+    for (
+      const bad of [
+        "http://u:hunter2@h",
+        "imap://u:hunter2@h/?tls=maybe",
+        "imap://u:hunter2@h/?foo=1",
+        "imap://h",
+      ]
+    ) {
       assert.throws(() => parseImapUrl(bad), (e: ImapError) => {
         assert.equal(e.code, "E_IMAP_URL");
         assert.ok(!e.message.includes("hunter2"), e.message);
@@ -49,7 +63,10 @@ describe("IMAP syntax (no server)", () => {
 
   test("a plaintext login is refused for remote hosts unless asked for", () => {
     const remote = parseImapUrl("imap://bob:pw@mail.example.org");
-    assert.throws(() => checkPlaintextLogin(remote, false), (e: ImapError) => e.code === "E_IMAP_PLAINTEXT" && !!e.hint);
+    assert.throws(
+      () => checkPlaintextLogin(remote, false),
+      (e: ImapError) => e.code === "E_IMAP_PLAINTEXT" && !!e.hint,
+    );
     checkPlaintextLogin(remote, true);
     checkPlaintextLogin(parseImapUrl("imap://bob:pw@mail.example.org/?tls=off"), false);
     checkPlaintextLogin(parseImapUrl("imap://bob:pw@localhost"), false);
@@ -61,7 +78,9 @@ describe("IMAP syntax (no server)", () => {
 
   test("responses with literals are framed across chunk boundaries", () => {
     const reader = new ResponseReader();
-    const wire = enc.encode('* 1 FETCH (UID 7 BODY[HEADER.FIELDS (X-A)] {12}\r\nX-A: 1\r\n\r\n\r\n)\r\nS1 OK [APPENDUID 9 3:5] done\r\n');
+    const wire = enc.encode(
+      "* 1 FETCH (UID 7 BODY[HEADER.FIELDS (X-A)] {12}\r\nX-A: 1\r\n\r\n\r\n)\r\nS1 OK [APPENDUID 9 3:5] done\r\n",
+    );
     const frames = [];
     for (let i = 0; i < wire.length; i += 5) frames.push(...reader.push(wire.subarray(i, i + 5)));
     assert.equal(frames.length, 2);
@@ -73,6 +92,14 @@ describe("IMAP syntax (no server)", () => {
     assert.equal(new TextDecoder().decode(items[3] as Uint8Array), "X-A: 1\r\n\r\n\r\n");
     const done = parseResponse(frames[1]);
     assert.deepEqual([done.tag, done.status, done.code, done.text], ["S1", "OK", "APPENDUID 9 3:5", "done"]);
+  });
+
+  test("header values are unfolded and MIME-decoded", () => {
+    assert.equal(headerValue("A: 1\r\nX-Id: =?UTF-8?Q?caf=C3=A9?= =?UTF-8?B?IMO8?=\r\n", "x-id"), "café ü");
+    assert.equal(headerValue("X-ID:\r\n https://e.org/a\r\n", "X-Id"), "https://e.org/a");
+    assert.equal(headerValue("X-Id: a b\r\n c\r\n", "X-Id"), "a b c");
+    assert.equal(headerValue("X-Id: =?ISO-8859-1?Q?=FC_x?=\r\n", "X-Id"), "ü x");
+    assert.equal(headerValue("Y: 1\r\n", "X-Id"), undefined);
   });
 
   test("mailbox names use modified UTF-7 and arguments are quoted or sent as literals", () => {
@@ -98,10 +125,13 @@ describe("IMAP client against a private Dovecot", { skip: dovecotSkip() }, () =>
   });
 
   test("logs in over STARTTLS verified with the test CA and reads capabilities", async () => {
-    const client = await ImapClient.connect(dove.url, { ca: dove.caCertPem });
+    // tls=starttls: on loopback, tls=auto would stay in plaintext.
+    const client = await ImapClient.connect(`${dove.url}/?tls=starttls`, { ca: dove.caCertPem });
     try {
       assert.equal(client.secure, true);
-      for (const cap of ["IMAP4REV1", "LITERAL+", "MULTIAPPEND", "UIDPLUS"]) assert.ok(client.capabilities.has(cap), cap);
+      for (const cap of ["IMAP4REV1", "LITERAL+", "MULTIAPPEND", "UIDPLUS"]) {
+        assert.ok(client.capabilities.has(cap), cap);
+      }
       assert.equal(await client.delimiter(), ".");
     } finally {
       await client.logout();
@@ -109,7 +139,7 @@ describe("IMAP client against a private Dovecot", { skip: dovecotSkip() }, () =>
   });
 
   test("STARTTLS without the CA fails certificate verification", async () => {
-    await assert.rejects(ImapClient.connect(dove.url), (e: ImapError) => {
+    await assert.rejects(ImapClient.connect(`${dove.url}/?tls=starttls`), (e: ImapError) => {
       assert.equal(e.code, "E_IMAP_TLS");
       assert.ok(!isConnectionError(e));
       return true;
@@ -117,7 +147,9 @@ describe("IMAP client against a private Dovecot", { skip: dovecotSkip() }, () =>
   });
 
   test("imaps verifies with the test CA and fails without it", async () => {
-    const url = `imaps://${encodeURIComponent(dove.user)}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${dove.tlsPort}`;
+    const url = `imaps://${encodeURIComponent(dove.user)}:${
+      encodeURIComponent(PASSWORD)
+    }@127.0.0.1:${dove.tlsPort}`;
     const client = await ImapClient.connect(url, { ca: dove.caCertPem });
     assert.equal(client.secure, true);
     await client.logout();
@@ -134,6 +166,12 @@ describe("IMAP client against a private Dovecot", { skip: dovecotSkip() }, () =>
       assert.ok(!isConnectionError(e));
       return true;
     });
+  });
+
+  test("on loopback tls=auto stays in plaintext even when STARTTLS is offered", async () => {
+    const client = await ImapClient.connect(dove.url);
+    assert.equal(client.secure, false);
+    await client.logout();
   });
 
   test("creates nested folders, parents included", async () => {
@@ -153,7 +191,11 @@ describe("IMAP client against a private Dovecot", { skip: dovecotSkip() }, () =>
     const client = await ImapClient.connect(plainUrl);
     try {
       await client.ensureMailbox("Dated");
-      const r = await client.append("Dated", [{ raw: message(1), date: new Date("2021-06-07T08:09:10Z"), flags: ["\\Seen"] }]);
+      const r = await client.append("Dated", [{
+        raw: message(1),
+        date: new Date("2021-06-07T08:09:10Z"),
+        flags: ["\\Seen"],
+      }]);
       assert.equal(r.uids?.length, 1);
       const dates = await client.internalDates("Dated");
       assert.equal(dates.get(r.uids![0]), "07-Jun-2021 08:09:10 +0000");
@@ -170,11 +212,30 @@ describe("IMAP client against a private Dovecot", { skip: dovecotSkip() }, () =>
     const client = await ImapClient.connect(plainUrl);
     try {
       await client.ensureMailbox("Multi");
-      const msgs = Array.from({ length: 100 }, (_, i) => ({ raw: message(i), date: new Date(Date.UTC(2024, 0, 1, 0, i)) }));
+      const msgs = Array.from(
+        { length: 100 },
+        (_, i) => ({ raw: message(i), date: new Date(Date.UTC(2024, 0, 1, 0, i)) }),
+      );
       const r = await client.append("Multi", msgs);
       assert.equal(r.mode, "multiappend");
       assert.equal(r.uids?.length, 100);
       assert.equal((await client.status("Multi")).messages, 100);
+    } finally {
+      await client.logout();
+    }
+  });
+
+  test("APPEND to a missing mailbox is refused with E_IMAP_NO [TRYCREATE], the connection stays usable", async () => {
+    const client = await ImapClient.connect(plainUrl);
+    try {
+      await assert.rejects(client.append("Missing", [{ raw: message(1) }]), (e: ImapError) => {
+        assert.equal(e.code, "E_IMAP_NO");
+        assert.equal(e.responseCode, "TRYCREATE");
+        assert.match(e.message, /^APPEND on sluice@127\.0\.0\.1:\d+ failed: NO \[TRYCREATE\]/);
+        assert.ok(!isConnectionError(e));
+        return true;
+      });
+      await client.noop();
     } finally {
       await client.logout();
     }
@@ -200,7 +261,11 @@ describe("IMAP client against a private Dovecot", { skip: dovecotSkip() }, () =>
       await client.ensureMailbox("Search");
       await client.append("Search", [3, 4, 5].map((i) => ({ raw: message(i) })));
       assert.deepEqual(await client.searchHeader("Search", "X-Sluice-Entry-Id", "urn:entry:4"), [2]);
-      const many = await client.searchHeaderMany("Search", "X-Sluice-Entry-Id", ["urn:entry:3", "urn:entry:9", "urn:entry:5"]);
+      const many = await client.searchHeaderMany("Search", "X-Sluice-Entry-Id", [
+        "urn:entry:3",
+        "urn:entry:9",
+        "urn:entry:5",
+      ]);
       assert.deepEqual([...many], [["urn:entry:3", [1]], ["urn:entry:9", []], ["urn:entry:5", [3]]]);
       // A message appended after SELECT is seen by the next search.
       await client.append("Search", [{ raw: message(9) }]);
@@ -215,7 +280,11 @@ describe("IMAP client against a private Dovecot", { skip: dovecotSkip() }, () =>
   test("a connection cut mid-batch rejects with ImapConnectionError, no hang", async () => {
     const proxy = await startTcpProxy(dove.port, { cutAfterClientBytes: 100_000 });
     try {
-      const client = await ImapClient.connect(`imap://${encodeURIComponent(dove.user)}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${proxy.port}/?tls=off`);
+      const client = await ImapClient.connect(
+        `imap://${encodeURIComponent(dove.user)}:${
+          encodeURIComponent(PASSWORD)
+        }@127.0.0.1:${proxy.port}/?tls=off`,
+      );
       const msgs = Array.from({ length: 100 }, (_, i) => ({ raw: message(i) })); // ~500 kB: cut inside
       for (const mode of ["auto", "pipelined"] as const) {
         await assert.rejects(client.append("INBOX", msgs, mode), (e: unknown) => {
@@ -230,6 +299,127 @@ describe("IMAP client against a private Dovecot", { skip: dovecotSkip() }, () =>
     } finally {
       await proxy.close();
     }
+  });
+});
+
+/**
+ * A scripted server without LITERAL+: it answers `+` to a synchronising literal (or NO when the literal
+ * is larger than `refuseOver`) and records whether the client sent literal bytes before being asked.
+ */
+async function startFakeServer(refuseOver = Infinity) {
+  const sockets = new Set<net.Socket>();
+  const state = { commands: [] as string[], earlyLiteral: false };
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on("error", () => {});
+    s.write("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN MULTIAPPEND] fake ready\r\n");
+    let buf = "";
+    let line = "";
+    let owed = 0; // literal bytes still expected
+    let waiting = false; // announced a literal, not yet sent "+"
+    s.setEncoding("latin1");
+    s.on("data", (chunk: string) => {
+      if (waiting) state.earlyLiteral = true;
+      buf += chunk;
+      for (;;) {
+        if (owed > 0) {
+          const take = Math.min(owed, buf.length);
+          line += buf.slice(0, take);
+          buf = buf.slice(take);
+          owed -= take;
+          if (owed > 0) return;
+          continue;
+        }
+        const eol = buf.indexOf("\r\n");
+        if (eol < 0) return;
+        line += buf.slice(0, eol);
+        buf = buf.slice(eol + 2);
+        const m = /\{(\d+)\}$/.exec(line);
+        const tag = line.split(" ")[0];
+        if (m && Number(m[1]) > refuseOver) {
+          s.write(`${tag} NO [TOOBIG] literal too large\r\n`);
+          line = "";
+          continue;
+        }
+        if (m) {
+          owed = Number(m[1]);
+          waiting = true;
+          setTimeout(() => { // give an eager client the chance to misbehave before "+"
+            waiting = false;
+            s.write("+ go ahead\r\n");
+          }, 20);
+          continue;
+        }
+        state.commands.push(line);
+        s.write(`${tag} OK ${/ LOGOUT$/.test(line) ? "bye" : "done"}\r\n`);
+        line = "";
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    state,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe("IMAP client without LITERAL+ (fake server)", () => {
+  test("synchronising literals wait for '+' (login and MULTIAPPEND)", async () => {
+    const fake = await startFakeServer();
+    try {
+      const client = await ImapClient.connect(
+        `imap://bob:${encodeURIComponent('a"b')}@127.0.0.1:${fake.port}`,
+      );
+      const r = await client.append("INBOX", [{ raw: enc.encode("A: 1\r\n\r\nx\r\n") }, {
+        raw: enc.encode("B: 2\r\n\r\ny\r\n"),
+      }]);
+      assert.equal(r.mode, "multiappend");
+      await client.logout();
+      assert.equal(fake.state.earlyLiteral, false);
+      assert.deepEqual(fake.state.commands.map((c) => c.replace(/^S\d+ /, "")), [
+        'LOGIN bob "a\\"b"',
+        "APPEND INBOX {11}A: 1\r\n\r\nx\r\n {11}B: 2\r\n\r\ny\r\n",
+        "LOGOUT",
+      ]);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test("a NO instead of '+' ends the command and the next one still works", async () => {
+    const fake = await startFakeServer(100);
+    try {
+      const client = await ImapClient.connect(`imap://bob:pw@127.0.0.1:${fake.port}`);
+      const big = enc.encode("X: y\r\n\r\n" + "z".repeat(500));
+      await assert.rejects(client.append("INBOX", [{ raw: big }]), {
+        code: "E_IMAP_NO",
+        responseCode: "TOOBIG",
+      });
+      await client.noop();
+      await client.logout();
+      assert.ok(!fake.state.commands.some((c) => c.includes("zzz")));
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe("IMAP client without a server", () => {
+  test("a refused connection is a connection error naming the server", async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r())); // now nothing listens there
+    await assert.rejects(ImapClient.connect(`imap://bob:hunter2@127.0.0.1:${port}`), (e: ImapError) => {
+      assert.ok(isConnectionError(e));
+      assert.match(e.message, new RegExp(`^bob@127\\.0\\.0\\.1:${port}: cannot connect`));
+      assert.ok(!e.message.includes("hunter2"));
+      return true;
+    });
   });
 });
 

@@ -2,7 +2,7 @@
  * Channels: rendezvous, back-pressure, close-and-drain, errors, cancellation, FIFO and a many-task
  * count-and-sum check.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { chan } from "../engine/kernel/channel.ts";
 import { ChannelClosedError, KernelUsageError } from "../engine/kernel/errors.ts";

@@ -2,7 +2,7 @@
  * owner(): strict one-at-a-time service in arrival order, reconnect with backoff after a fatal error,
  * and a close that answers every pending call.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { owner } from "../engine/kernel/owner.ts";
 import { OwnerClosedError, OwnerReconnectError } from "../engine/kernel/errors.ts";
@@ -176,7 +176,7 @@ describe("owner", () => {
     assert.equal(o.closed, true);
   });
 
-  test("close({ drain: false }) fails queued calls with OwnerClosedError; the running one completes", async () => {
+  test("close({ drain: false }), even after a draining close, fails queued calls; the running one completes", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
@@ -199,12 +199,14 @@ describe("owner", () => {
     const queued = [o.call.append("a"), o.call.append("b")];
     await running;
     assert.equal(o.pending, 3);
-    const closed = o.close({ drain: false });
+    const draining = o.close();
+    const closed = o.close({ drain: false }); // escalates the draining close
     for (const q of queued) await assert.rejects(q, OwnerClosedError);
     release();
     assert.equal(await slow, "slow@1");
     assert.equal(sawAbort, true, "the running action saw the close signal");
     await closed;
+    await draining;
   });
 
   test("close during a reconnect backoff answers the call and leaves no timer", async () => {

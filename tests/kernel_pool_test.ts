@@ -3,7 +3,7 @@
  * that keep their identity, buffer transfer both ways, cancellation, crashes, close, npm imports inside
  * task modules, and the event-loop fallback.
  */
-import { after, describe, test } from "node:test";
+import { after, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -49,7 +49,9 @@ describe("WorkerPool", () => {
   const pool = new WorkerPool({ size: 2 });
   // Shared by the tests that need exactly one worker: each worker start costs (a type check under deno test).
   const single = new WorkerPool({ size: 1 });
-  after(() => Promise.all([pool.close(), single.close()]));
+  after(async () => {
+    await Promise.all([pool.close(), single.close()]);
+  });
 
   test("runs a sync and an async export by module URL, absolute path or file: string", async () => {
     assert.equal(await pool.run<number>(task("double"), [21]), 42);
@@ -113,6 +115,14 @@ describe("WorkerPool", () => {
       assert.equal(kept.bytes[0], 7);
       assert.equal(await single.run(task("lastReturnedLength")), 50, "transferResult(v, []) copies");
     }
+  });
+
+  test("arguments that cannot be cloned reject with a clear error, and the worker keeps serving", async () => {
+    await assert.rejects(
+      pool.run(task("double"), [() => 1]),
+      /arguments of pool task .*#double cannot be sent/,
+    );
+    assert.equal(await pool.run(task("double"), [6]), 12);
   });
 
   test("a task module that statically imports npm:yaml runs in a worker", async () => {

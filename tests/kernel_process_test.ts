@@ -2,7 +2,7 @@
  * streamThroughCommand: items through an external command as lines or JSON lines, with backpressure,
  * errors that name the command, exit code and stderr, and abort or early stop killing the command.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { realpath } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -101,11 +101,29 @@ describe("streamThroughCommand", () => {
     assert.match(e.hint ?? "", /PATH/);
   });
 
+  test("a missing working directory throws ProcessStageError saying the command could not start", async () => {
+    const e = await rejection(
+      collect(
+        streamThroughCommand(from(["a"]), { command: ["cat"], format: "lines", cwd: "/sluice/no/such/dir" }),
+      ),
+    );
+    assert.ok(e instanceof ProcessStageError, String(e));
+    assert.match(e.message, /command cat could not start \(ENOENT/);
+  });
+
   test("an output line that is not JSON fails with its line number", async () => {
     const command = ["sh", "-c", `echo '{"ok":1}'; echo 'not json'`];
     const e = await rejection(collect(streamThroughCommand(from([]), { command, format: "jsonl" })));
     assert.ok(e instanceof ProcessStreamFormatError, String(e));
     assert.match(e.message, /output line 2 of command sh -c .* is not valid JSON .*"not json"/);
+  });
+
+  test("a bad JSON line from an endless command stops it instead of waiting for it to exit", async () => {
+    const e = await rejection(
+      collect(streamThroughCommand(from([]), { command: ["yes", "{"], format: "jsonl" })),
+    );
+    assert.ok(e instanceof ProcessStreamFormatError, String(e));
+    assert.match(e.message, /output line 1 /);
   });
 
   test("an input line with a line break is refused instead of being split", async () => {
@@ -133,6 +151,17 @@ describe("streamThroughCommand", () => {
     })());
     assert.deepEqual(out, ["first"]);
     assert.equal(e.message, "enough");
+  });
+
+  test("an error in the items stops the command and is what the iteration throws", async () => {
+    async function* failing(): AsyncGenerator<string> {
+      yield "one";
+      throw new Error("source broke");
+    }
+    const e = await rejection(
+      collect(streamThroughCommand(failing(), { command: ["cat"], format: "lines" })),
+    );
+    assert.equal(e.message, "source broke");
   });
 
   test("stopping early kills an endless command", async () => {

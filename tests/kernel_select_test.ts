@@ -2,7 +2,7 @@
  * select: one case commits, ready cases are chosen uniformly, losing cases keep their values, default,
  * timeout, abort, closed channels, and 100,000 random selects that lose or duplicate nothing.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { chan, type Channel } from "../engine/kernel/channel.ts";
 import { recvCase, select, type SelectCase, sendCase } from "../engine/kernel/select.ts";

@@ -2,7 +2,7 @@
  * Mutex, Semaphore, Event, Barrier, WaitGroup: exclusion, FIFO fairness, and cancellation (a cancelled
  * waiter never acquires later).
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { Mutex } from "../engine/kernel/mutex.ts";
 import { Semaphore } from "../engine/kernel/semaphore.ts";

@@ -2,7 +2,7 @@
  * go() and TaskGroup: results and failures propagate, the first error cancels the others, the limit
  * bounds concurrency, and a parent signal cancels the group.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { execFile } from "node:child_process";

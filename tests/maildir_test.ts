@@ -1,4 +1,4 @@
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import net from "node:net";
@@ -149,12 +149,14 @@ describe("DryRunWriter", () => {
       message(2),
       message(3, "Tech/Blogs"),
       message(4, "INBOX"),
+      message(6, "/Café/"),
     ]);
     assert.deepEqual(deliveries.map((d) => path.relative(dir, d.location)), [
       path.join("News", "0001-entry-1-cafe-creme.eml"),
       path.join("News", "0002-entry-2-cafe-creme.eml"),
       path.join("Tech.Blogs", "0001-entry-3-cafe-creme.eml"),
       path.join("INBOX", "0001-entry-4-cafe-creme.eml"),
+      path.join("Café", "0001-entry-6-cafe-creme.eml"),
     ]);
     assert.equal(await readFile(deliveries[0].location, "utf8"), new TextDecoder().decode(message(1).raw));
     assert.equal((await stat(deliveries[0].location)).mtime.getTime(), message(1).date.getTime());

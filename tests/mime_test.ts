@@ -1,7 +1,8 @@
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { composeMessage, headerSafe, messageIdFor } from "../stages/mime.ts";
 import { htmlToText } from "../stages/mime_text.ts";
+import { WorkerPool } from "../engine/kernel/worker_pool.ts";
 import type { EntryItem, InlineImage } from "../stages/types.ts";
 import {
   allParts,
@@ -104,6 +105,11 @@ describe("composeMessage", () => {
     assert.notEqual(a.messageId, c.messageId);
     assert.equal(headerValue(parseMime(a.raw), "message-id"), a.messageId);
     assert.deepEqual(a.raw, b.raw);
+    const newPassword = await composeMessage({
+      ...item(),
+      feed: { url: "https://bob:new@example.org/feed.xml", folder: "News" },
+    });
+    assert.equal(newPassword.messageId, a.messageId, "credentials are not part of the feed's identity");
   });
 
   test("CRLF line endings only, lines within 998 octets", async () => {
@@ -171,6 +177,25 @@ describe("composeMessage", () => {
     const msg = await composeMessage(item({}, []));
     const root = parseMime(msg.raw);
     assert.deepEqual(root.parts.map((p: MimePart) => p.contentType), ["text/plain", "text/html"]);
+  });
+});
+
+describe("composeMessage in a worker", () => {
+  test("runs unchanged as a WorkerPool task and gives the same bytes as on the loop", async () => {
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      const task = { module: new URL("../stages/mime.ts", import.meta.url), export: "composeMessage" };
+      const input = item();
+      const inWorker = await pool.run<Awaited<ReturnType<typeof composeMessage>>>(task, [input, {
+        to: "x@y.z",
+      }]);
+      const onLoop = await composeMessage(input, { to: "x@y.z" });
+      assert.ok(pool.usesWorkers);
+      assert.deepEqual(inWorker.raw, onLoop.raw);
+      assert.equal(inWorker.date.getTime(), onLoop.date.getTime());
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -3,7 +3,7 @@
  * types: serve the repository over HTTP the way a user's static host would, then `deno check` and
  * `deno run` a script in an empty folder that imports it.
  */
-import { after, before, test } from "node:test";
+import { after, before, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { execFile } from "node:child_process";

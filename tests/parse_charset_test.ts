@@ -1,7 +1,7 @@
 /**
  * Character sets: BOM > HTTP charset > XML declaration > UTF-8 (windows-1252 when not UTF-8).
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseFeed } from "../stages/parse.ts";

@@ -1,7 +1,7 @@
 /**
  * Feed dates: the formats feeds write, to ISO 8601 UTC; anything unreadable is undefined, never a throw.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { parseFeedDate } from "../stages/feed/dates.ts";
 import { parseFeed } from "../stages/parse.ts";

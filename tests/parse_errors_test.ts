@@ -2,7 +2,7 @@
  * Documents that are not feeds throw FeedParseError (E_FEED_PARSE) naming the URL and the reason; they
  * never come back as an empty feed.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { FeedParseError, parseFeed } from "../stages/parse.ts";

@@ -2,7 +2,7 @@
  * parseFeed: every format with every field, URL resolution (xml:base, feed URL), id fallbacks, a big
  * feed, and the pool task on the real worker pool.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseFeed, parseFeedTask } from "../stages/parse.ts";

@@ -2,7 +2,7 @@
  * The XML reader under parseFeed: namespaces, recovery of common sloppiness, positions in errors, and the
  * HTML serialisation of XHTML content.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { parseXml, type XmlElement, XmlSyntaxError } from "../stages/feed/xml.ts";
 import { attrOf, baseOf, keyOf, serializeHtml, textOf } from "../stages/feed/xml_query.ts";

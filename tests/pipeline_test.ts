@@ -2,7 +2,7 @@
  * The pipeline engine: constructors, ordering, backpressure, retries, error policies, batching, fan-out
  * and fan-in, placement, stopping, and the trace.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

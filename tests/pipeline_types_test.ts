@@ -3,7 +3,7 @@
  * `deno check` (the `check` task, run by CI) enforces the `@ts-expect-error` lines; at run time the
  * test only builds the pipelines.
  */
-import { test } from "node:test";
+import { test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { branch, chain, filter, fromIterable, map, pipeline, sink } from "../engine/pipeline/mod.ts";
 

@@ -2,7 +2,7 @@
  * Entry images: finding and sanitising them in HTML, sniffing types, fetching each distinct image once
  * per run (against a real local server), and rewriting references to `cid:` parts.
  */
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import type http from "node:http";
 import {
@@ -210,7 +210,7 @@ describe("ImageCache and rewriteEntryImages", () => {
 
     assert.equal(server.hits("/shared.png"), 1);
     for (let i = 0; i < 5; i++) assert.equal(server.hits(`/pic/${i}.png`), 1);
-    assert.deepEqual(cache.stats, { fetched: 6, failed: 0, hits: 34, bytes: 6 * PNG.byteLength });
+    assert.deepEqual(cache.stats, { fetched: 6, failed: 0, hits: 34, bytes: 6 * PNG.byteLength, evicted: 0 });
     for (const item of out) {
       assert.equal(item.images.length, 2);
       assert.deepEqual(
@@ -218,6 +218,20 @@ describe("ImageCache and rewriteEntryImages", () => {
         [...item.images.map((i) => i.cid), item.images[0].cid].sort(),
       );
     }
+  });
+
+  test("the cache keeps at most `cacheBytes` of images, dropping the least recently used", async () => {
+    const cache = new ImageCache({ cacheBytes: 2 * PNG.byteLength });
+    for (let i = 0; i < 3; i++) server.route(`/lru/${i}.png`, image(PNG, "image/png"));
+    await cache.get(server.url("/lru/0.png"));
+    await cache.get(server.url("/lru/1.png"));
+    await cache.get(server.url("/lru/0.png")); // 0 is now the most recently used
+    await cache.get(server.url("/lru/2.png")); // over the bound: 1 goes
+    assert.equal(cache.stats.evicted, 1);
+    await cache.get(server.url("/lru/0.png"));
+    assert.equal(server.hits("/lru/0.png"), 1, "a recently used image was dropped");
+    await cache.get(server.url("/lru/1.png"));
+    assert.equal(server.hits("/lru/1.png"), 2, "the least recently used image was kept");
   });
 
   test("cid references in the HTML match the attached images, which carry sniffed types and names", async () => {

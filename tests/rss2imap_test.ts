@@ -4,7 +4,7 @@
  * run sends conditional requests and appends nothing; an updated feed delivers only its new entries; a
  * broken feed fails alone; the Maildir default works with no server; a dry run sends nothing.
  */
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

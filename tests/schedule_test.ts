@@ -2,7 +2,7 @@
  * Cron parsing and next-fire times (tables), and the non-overlapping scheduler driven by a ManualClock:
  * no test waits for a real minute.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import process from "node:process";
 import {

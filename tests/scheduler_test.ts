@@ -3,7 +3,7 @@
  * light one stays, a single outlier does not move it) and the event-loop heartbeat (sees a block, stops
  * cleanly, never keeps the process alive).
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";

@@ -2,7 +2,7 @@
  * One contract suite for every StateStore adapter (memory, sqlite, Deno KV where the runtime has it),
  * plus the sqlite and spec specifics: WAL, schema version, clear errors.
  */
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,6 +1,6 @@
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { ImapUploader, isConnectionError } from "../stages/upload_imap.ts";
 import type { ImapError } from "../stages/imap/errors.ts";
@@ -96,7 +96,9 @@ describe("ImapUploader against a private Dovecot", { skip: dovecotSkip() }, () =
       const m = mail("lf1");
       m.raw = enc.encode("Subject: lf\nX-Sluice-Entry-Id: lf1\n\nline one\nline two\r\n");
       await up.appendBatch("Lf", [m]);
-      assert.ok(proxy.clientText.includes("Subject: lf\r\nX-Sluice-Entry-Id: lf1\r\n\r\nline one\r\nline two\r\n"));
+      assert.ok(
+        proxy.clientText.includes("Subject: lf\r\nX-Sluice-Entry-Id: lf1\r\n\r\nline one\r\nline two\r\n"),
+      );
       assert.equal(await up.hasEntry("Lf", "lf1"), true);
     } finally {
       await up.close();
@@ -107,12 +109,40 @@ describe("ImapUploader against a private Dovecot", { skip: dovecotSkip() }, () =
   test("hasEntry matches the whole entry id, not a substring", async () => {
     const up = new ImapUploader({ url: dove.url });
     try {
-      await up.appendBatch("Ids", [mail("12", "Ids"), mail("https://example.org/p?id=7&x=\"q\"", "Ids")]);
+      await up.appendBatch("Ids", [mail("12", "Ids"), mail('https://example.org/p?id=7&x="q"', "Ids")]);
       assert.equal(await up.hasEntry("Ids", "12"), true);
       assert.equal(await up.hasEntry("Ids", "1"), false);
       assert.equal(await up.hasEntry("Ids", "123"), false);
-      assert.equal(await up.hasEntry("Ids", "https://example.org/p?id=7&x=\"q\""), true);
+      assert.equal(await up.hasEntry("Ids", 'https://example.org/p?id=7&x="q"'), true);
       assert.deepEqual(await up.hasEntries("Ids", ["12", "2", "nope"]), new Set(["12"]));
+    } finally {
+      await up.close();
+    }
+  });
+
+  test("hasEntry finds ids the composer folded or MIME-encoded", async () => {
+    const up = new ImapUploader({ url: dove.url });
+    // The header lines as nodemailer writes them for a long URL, a non-ASCII id and a long id with spaces.
+    const written: [string, string][] = [
+      [
+        "https://example.org/2024/03/05/a-very-long-blog-post-title-that-goes-on/?utm_source=rss&x=1",
+        "X-Sluice-Entry-ID:\r\n https://example.org/2024/03/05/a-very-long-blog-post-title-that-goes-on/?utm_source=rss&x=1",
+      ],
+      ["urn:ünïcode:entry/42", "X-Sluice-Entry-ID: =?UTF-8?Q?urn=3A=C3=BCn=C3=AFcode=3Aentry/42?="],
+      [
+        "tag:blog.example.org,2024:post-1234567890 with spaces in it that is long enough to fold",
+        "X-Sluice-Entry-ID: tag:blog.example.org,2024:post-1234567890 with spaces in\r\n it that is long enough to fold",
+      ],
+    ]; // deno-fmt-ignore
+    try {
+      const msgs = written.map(([id, header]) => {
+        const m = mail(id, "Encoded");
+        m.raw = enc.encode(`From: feed@example.org\r\nSubject: s\r\n${header}\r\n\r\nbody\r\n`);
+        return m;
+      });
+      await up.appendBatch("Encoded", msgs);
+      for (const [id] of written) assert.equal(await up.hasEntry("Encoded", id), true, id);
+      assert.equal(await up.hasEntry("Encoded", "urn:ünïcode:entry/4"), false);
     } finally {
       await up.close();
     }
@@ -148,6 +178,18 @@ describe("ImapUploader against a private Dovecot", { skip: dovecotSkip() }, () =
     } finally {
       await up.close();
       await proxy.close();
+    }
+  });
+
+  test("a folder deleted behind the uploader's back is created again (TRYCREATE)", async () => {
+    const up = new ImapUploader({ url: dove.url });
+    try {
+      await up.appendBatch("Gone", [mail("g1")]);
+      await rm(path.join(dove.mailRoot, ".Gone"), { recursive: true });
+      await up.appendBatch("Gone", [mail("g2")]);
+      assert.equal(await filesIn(dove.mailRoot, "Gone"), 1);
+    } finally {
+      await up.close();
     }
   });
 

@@ -9,17 +9,15 @@ import path from "node:path";
 import process from "node:process";
 import { runtime } from "../runtime/mod.ts";
 import { CronError, parseCron } from "../schedule/cron.ts";
-import type { StageCatalog, StageCatalogEntry } from "./catalog.ts";
+import type { StageCatalog } from "./catalog.ts";
 import { ConfigError, ConfigErrorCode, ConfigErrors } from "./config_error.ts";
 import type { Environment } from "./interpolate.ts";
-import { KEY_ALIASES, PIPELINE_KEYS, STAGE_KEYS } from "./pipeline_keys.ts";
+import { PIPELINE_KEYS } from "./pipeline_keys.ts";
 import type { PathPositions, Span } from "./position.ts";
-import { isModuleSpecifier, parseModuleSpecifier } from "./module_specifier.ts";
-import { resolveStage } from "./resolve_stage.ts";
 import { validateOptions } from "./schema.ts";
 import { readYamlWithPositions } from "./source_map.ts";
-import type { ErrorPolicy, PipelineSpec, Placement, RetrySpec, StageSpec } from "./spec.ts";
-import { checkStageTypes } from "./type_check.ts";
+import type { PipelineSpec } from "./spec.ts";
+import { StageLoader } from "./stage_loader.ts";
 
 /**
  * Where variables come from (the process environment when absent) and which stages exist.
@@ -125,183 +123,6 @@ export async function parsePipelineConfig(
   return spec;
 }
 
-/** A stage item after its own checks, before ids are settled. */
-interface LoadedStage {
-  spec: Omit<StageSpec, "id">;
-  /** The `- use:` item, for type errors. */
-  span: Span;
-  explicitId?: { id: string; span: Span };
-}
-
-class StageLoader {
-  constructor(
-    readonly file: string,
-    readonly catalog: StageCatalog,
-    readonly errors: ConfigError[],
-  ) {}
-
-  async stages(raw: unknown, where: PathPositions): Promise<StageSpec[]> {
-    if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) {
-      const reason = raw === undefined
-        ? "missing `stages`: a pipeline needs at least one stage"
-        : "`stages` is empty";
-      this.#error(ConfigErrorCode.MissingStages, reason, where.keySpan(), this.#stagesHint());
-      return [];
-    }
-    if (!Array.isArray(raw)) {
-      this.#error(
-        ConfigErrorCode.WrongType,
-        `\`stages\` must be a list of \`- use: <stage>\` items, got ${
-          isRecord(raw) ? "a mapping" : JSON.stringify(raw)
-        }`,
-        where.valueSpan(),
-        this.#stagesHint(),
-      );
-      return [];
-    }
-    const loaded: (LoadedStage | undefined)[] = [];
-    for (let i = 0; i < raw.length; i++) loaded.push(await this.#stage(raw[i], i, where.child(i)));
-    const typed = loaded.map((s) => s && { use: s.spec.use, entry: s.spec.entry, span: s.span });
-    this.errors.push(...checkStageTypes(typed, this.catalog));
-    return this.#assignIds(loaded.filter((s): s is LoadedStage => s !== undefined));
-  }
-
-  async #stage(raw: unknown, index: number, where: PathPositions): Promise<LoadedStage | undefined> {
-    const itemSpan = where.valueSpan();
-    if (!isRecord(raw)) {
-      const hint = typeof raw === "string" ? `write \`- use: ${raw}\`` : "write `- use: <stage>`";
-      const got = raw === null ? "nothing" : Array.isArray(raw) ? "a list" : JSON.stringify(raw);
-      this.#error(
-        ConfigErrorCode.WrongType,
-        `stage ${index + 1} must be a mapping with \`use:\`, got ${got}`,
-        itemSpan,
-        hint,
-      );
-      return undefined;
-    }
-    if (raw.use === undefined) {
-      this.#error(
-        ConfigErrorCode.MissingOption,
-        `stage ${index + 1} has no \`use:\``,
-        itemSpan,
-        this.#stagesHint(),
-      );
-    }
-    const use = typeof raw.use === "string" ? raw.use : undefined;
-    const subject = use === undefined ? `stage ${index + 1}` : `stage \`${use}\``;
-    let entry: StageCatalogEntry | undefined;
-    if (use !== undefined) {
-      const resolved = await resolveStage(use, where.child("use").valueSpan(), this.file, this.catalog);
-      if (resolved.error) this.errors.push(resolved.error);
-      entry = resolved.entry;
-    }
-    const settings = validateOptions(STAGE_KEYS, withRetryShorthand(raw, where), where, {
-      subject,
-      aliases: KEY_ALIASES,
-      unknownHint: (key) =>
-        entry && Object.hasOwn(entry.options, key)
-          ? `\`${key}\` is an option of stage \`${use}\`: indent it under \`with:\``
-          : undefined,
-    });
-    this.errors.push(...settings.errors);
-    let options: Record<string, unknown> = {};
-    if (entry) {
-      const checked = validateOptions(entry.options, raw.with, where.child("with"), {
-        subject,
-        unknownHint: (key) =>
-          Object.hasOwn(STAGE_KEYS, key) || Object.hasOwn(KEY_ALIASES, key)
-            ? `\`${key}\` is a stage setting: move it out of \`with:\`, next to \`use:\``
-            : undefined,
-      });
-      this.errors.push(...checked.errors);
-      options = checked.value;
-    }
-    if (use === undefined || entry === undefined) return undefined;
-    const loaded: LoadedStage = {
-      spec: this.#spec(use, entry, options, settings.value, itemSpan),
-      span: itemSpan,
-    };
-    if (typeof settings.value.id === "string") {
-      loaded.explicitId = { id: settings.value.id, span: where.child("id").valueSpan() };
-    }
-    return loaded;
-  }
-
-  #spec(
-    use: string,
-    entry: StageCatalogEntry,
-    options: Record<string, unknown>,
-    s: Record<string, unknown>,
-    itemSpan: Span,
-  ): Omit<StageSpec, "id"> {
-    const spec: Omit<StageSpec, "id"> = { use, entry, with: options, pos: itemSpan.pos };
-    if (s.placement !== undefined) spec.placement = s.placement as Placement;
-    if (s.concurrency !== undefined) spec.concurrency = s.concurrency as number;
-    if (s.capacity !== undefined) spec.capacity = s.capacity as number;
-    if (s.ordered !== undefined) spec.ordered = s.ordered as boolean;
-    if (s.timeout !== undefined) spec.timeout = s.timeout as number;
-    if (s.retry !== undefined) spec.retry = s.retry as RetrySpec;
-    if (s.onError !== undefined) spec.onError = s.onError as ErrorPolicy;
-    if (typeof s.deadLetter === "string") {
-      // Relative to the pipeline file, like module stages: the pipeline behaves the same from any cwd.
-      spec.deadLetter = path.resolve(path.dirname(path.resolve(this.file)), s.deadLetter);
-      spec.onError ??= "dead-letter";
-    }
-    return spec;
-  }
-
-  /** Explicit ids must be unique; the others become `use`, or `use-N` (N = stage number) when taken. */
-  #assignIds(stages: LoadedStage[]): StageSpec[] {
-    const firstById = new Map<string, LoadedStage>();
-    for (const stage of stages) {
-      if (!stage.explicitId) continue;
-      const first = firstById.get(stage.explicitId.id);
-      if (!first) {
-        firstById.set(stage.explicitId.id, stage);
-        continue;
-      }
-      this.errors.push(
-        new ConfigError(
-          ConfigErrorCode.DuplicateId,
-          `duplicate stage id \`${stage.explicitId.id}\``,
-          stage.explicitId.span,
-          {
-            hint: "give each stage its own `id:`",
-            notes: [{
-              span: first.explicitId!.span,
-              message: `\`${stage.explicitId.id}\` is first used here`,
-            }],
-          },
-        ),
-      );
-    }
-    const baseOf = (s: LoadedStage) => idBase(s.spec.use, s.spec.entry);
-    const uses = new Map<string, number>();
-    for (const s of stages) if (!s.explicitId) uses.set(baseOf(s), (uses.get(baseOf(s)) ?? 0) + 1);
-    const taken = new Set(firstById.keys());
-    return stages.map((stage, i) => {
-      let id = stage.explicitId?.id;
-      if (id === undefined) {
-        const base = baseOf(stage);
-        id = (uses.get(base) ?? 0) > 1 || taken.has(base) ? `${base}-${i + 1}` : base;
-        while (taken.has(id)) id = `${id}-${i + 1}`;
-        taken.add(id);
-      }
-      return { ...stage.spec, id };
-    });
-  }
-
-  #stagesHint(): string {
-    return `add \`stages:\` with \`- use: <stage>\` items; built-in stages: ${
-      this.catalog.names().join(", ")
-    }`;
-  }
-
-  #error(code: string, reason: string, span: Span, hint?: string): void {
-    this.errors.push(new ConfigError(code, reason, span, { hint }));
-  }
-}
-
 /** A schedule the scheduler could not read is a mistake in the file: report it at its value. */
 function checkSchedule(schedule: string, root: PathPositions): ConfigError[] {
   try {
@@ -314,27 +135,6 @@ function checkSchedule(schedule: string, root: PathPositions): ConfigError[] {
       new ConfigError(ConfigErrorCode.BadSchedule, `\`schedule\`: ${e.message}`, span, { hint: e.hint }),
     ];
   }
-}
-
-/**
- * The default id of a stage: its catalog name, or for a module stage whose entry is named after the
- * specifier, the export (`./my-stage.ts#shout` -> `shout`; a default export -> the file name).
- */
-function idBase(use: string, entry: StageCatalogEntry): string {
-  const name = entry.name || use;
-  if (!isModuleSpecifier(name)) return name;
-  const { exportName, url } = parseModuleSpecifier(use, "/");
-  return exportName !== "default" ? exportName : path.basename(url).replace(/\.[^.]*$/, "");
-}
-
-/** `retry: 3` (or `retry: ${RETRIES}`) is short for `retry: { attempts: 3 }`. */
-function withRetryShorthand(raw: Record<string, unknown>, where: PathPositions): Record<string, unknown> {
-  const retry = raw.retry;
-  const fromVariable = where.child("retry").fromVariable();
-  if (typeof retry === "number" || (fromVariable && typeof retry === "string" && /^\s*\d+\s*$/.test(retry))) {
-    return { ...raw, retry: { attempts: Number(retry) } };
-  }
-  return raw;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -13,7 +13,14 @@
  * @module
  */
 export { chan } from "./channel.ts";
-export type { Channel, ChannelOpOptions, ChanOptions, RecvResult } from "./channel.ts";
+export type {
+  Channel,
+  ChannelOpOptions,
+  ChanOptions,
+  ReceiveChannel,
+  RecvResult,
+  SendChannel,
+} from "./channel.ts";
 export { recvCase, select, sendCase } from "./select.ts";
 export type { RecvCase, SelectCase, SelectOptions, SelectResult, SendCase } from "./select.ts";
 export { go } from "./go.ts";

@@ -80,7 +80,7 @@ export interface Owner<A> {
   /**
    * Stops accepting calls, answers every pending one and closes the resource. With `drain` (the
    * default) queued calls are served first; with `drain: false` they fail with OwnerClosedError and
-   * the running action's signal is aborted.
+   * the running action's signal is aborted (also when an earlier draining close is still running).
    */
   close(opts?: { drain?: boolean }): Promise<void>;
 }
@@ -192,17 +192,16 @@ class ResourceOwner<R, A extends Record<string, OwnerAction<R>>> implements Owne
   }
 
   close(opts?: { drain?: boolean }): Promise<void> {
-    if (!this.closing) {
-      this.closing = true;
-      if (opts?.drain === false) {
-        for (let r = this.queue.shift(); r !== null; r = this.queue.shift()) {
-          r.signal?.removeEventListener("abort", r);
-          r.reject(new OwnerClosedError(this.spec.name, r.action));
-        }
-        this.stop.abort(new OwnerClosedError(this.spec.name, "close"));
+    this.closing = true;
+    // A later close({ drain: false }) may cut short a draining close that is taking too long.
+    if (opts?.drain === false && !this.stop.signal.aborted) {
+      for (let r = this.queue.shift(); r !== null; r = this.queue.shift()) {
+        r.signal?.removeEventListener("abort", r);
+        r.reject(new OwnerClosedError(this.spec.name, r.action));
       }
-      this.wake?.();
+      this.stop.abort(new OwnerClosedError(this.spec.name, "close"));
     }
+    this.wake?.();
     return this.finished;
   }
 

@@ -7,7 +7,7 @@
  * import.meta.url), { type: "module" })`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const w = new Worker(new URL("./pool_worker.ts", import.meta.url), { type: "module" });
  * w.postMessage([1, "file:///tasks.ts", "double", [21]]); // answers [1, 1, 42]
  * ```

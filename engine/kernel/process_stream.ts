@@ -1,14 +1,18 @@
 /**
  * The `process` placement: a stage's items stream through an external command, one line each, through
- * its stdin and stdout. Runs the command with zx 8, which also kills the command's whole process tree on
- * abort (a plain `child.kill()` leaves the grandchildren of `sh -c "..."` holding the pipes open).
+ * its stdin and stdout. Runs the command with zx 8 (quoting, environment, exit status; its output store is
+ * replaced by one that keeps nothing, so an endless stream does not grow memory).
+ *
+ * The command runs in its own process group, and stopping it signals the whole group: a plain
+ * `child.kill()` leaves the grandchildren of `sh -c "..."` holding the pipes open, and killing a process
+ * tree found with `ps` races with a shell that forks its next command meanwhile. The cost: a terminal's
+ * Ctrl-C no longer reaches the command directly; sluice's own signal handling aborts the stage instead.
  * @module
  */
-// deno-lint-ignore no-import-prefix
-import { $ } from "npm:zx@^8.8.5";
 import type { Buffer } from "node:buffer";
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
+import { setTimeout as setNodeTimeout } from "node:timers";
 import { SluiceError } from "../errors.ts";
 
 /** Options of {@linkcode streamThroughCommand}. */
@@ -53,9 +57,19 @@ export class ProcessStageError extends SluiceError {
    * @param exitCode its exit code (`null` when killed by a signal)
    * @param signal the signal that ended it
    * @param stderrTail its last stderr lines
+   * @param startError why it could not be started at all (spawn failed), if that is what happened
    */
-  constructor(command: string[], exitCode: number | null, signal: string | null, stderrTail: string[]) {
-    const how = exitCode === 127
+  constructor(
+    command: string[],
+    exitCode: number | null,
+    signal: string | null,
+    stderrTail: string[],
+    startError?: string,
+  ) {
+    const notFound = exitCode === 127;
+    const how = startError !== undefined
+      ? `could not start (${startError})`
+      : notFound
       ? "could not start (exit code 127: command not found)"
       : exitCode !== null
       ? `exited with code ${exitCode}`
@@ -64,7 +78,9 @@ export class ProcessStageError extends SluiceError {
     super(
       "E_PROCESS_STAGE",
       `command ${showCommand(command)} ${how}${tail}`,
-      exitCode === 127
+      startError !== undefined
+        ? "check that the working directory exists and that bash is installed (zx runs commands through it)"
+        : notFound
         ? "check that the program is installed and on PATH (or give its absolute path)"
         : "run the command by hand with the same input to see why it fails",
     );
@@ -97,6 +113,11 @@ export class ProcessStreamFormatError extends SluiceError {
 
 const STDERR_TAIL_LINES = 10;
 
+// zx costs 70-90 ms to import; only programs that run a process stage should pay for it.
+type Zx = typeof import("npm:zx@^8.8.5");
+let zx: Promise<Zx> | undefined;
+const loadZx = (): Promise<Zx> => (zx ??= import("npm:zx@^8.8.5"));
+
 /**
  * Streams `items` through `command`: each item becomes a line on its stdin (waiting when the pipe is
  * full), each line it prints is yielded (parsed for `jsonl`). Throws {@linkcode ProcessStageError} when
@@ -124,63 +145,117 @@ export async function* streamThroughCommand<In, Out>(
     throw new ProcessStreamFormatError("a process stage needs a command", 'give command: ["program", "arg"]');
   }
   signal?.throwIfAborted();
-  const child = $({
-    quiet: true,
-    nothrow: true,
-    verbose: false,
-    cwd: options.cwd,
-    env: options.env ? commandEnv(options.env) : process.env,
-    // zx keeps every output chunk for its ProcessOutput; this stream may be endless, so keep none.
-    store: { stdout: new DiscardedChunks(), stderr: new DiscardedChunks(), stdall: new DiscardedChunks() },
-  })`${command}`;
-  const stderr = new LineTail(STDERR_TAIL_LINES);
-  child.stderr.on("data", (chunk: Uint8Array | string) => stderr.push(chunk));
-
-  let stopping = false;
-  let killing: Promise<void> | undefined;
+  const cmd = await RunningCommand.start(command, options);
   let feedError: unknown;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    try {
-      killing = child.kill().catch(() => {});
-    } catch {
-      // zx throws "too late to kill" when the command has already exited: nothing left to stop.
-    }
-  };
+  const stop = () => cmd.stop();
   signal?.addEventListener("abort", stop, { once: true });
-  feed(items, child.stdin, format, command, () => stopping).catch((e) => {
+  feed(items, cmd.child.stdin, format, command, () => cmd.stopping).catch((e) => {
     feedError = e;
-    stop();
+    cmd.stop();
   });
 
   let finished = false;
   try {
     let lineNo = 0;
-    for await (const line of readLines(child.stdout)) {
+    for await (const line of readLines(cmd.child.stdout)) {
       lineNo++;
       yield (format === "jsonl" ? parseJsonLine(line, lineNo, command) : line) as Out;
     }
-    const out = await child;
+    const out = await cmd.child;
     signal?.throwIfAborted();
     if (feedError !== undefined) throw feedError;
+    if (out.cause) throw startFailure(command, out.cause);
     if (out.exitCode !== 0) {
-      throw new ProcessStageError(command, out.exitCode, out.signal ?? null, stderr.lines());
+      throw new ProcessStageError(command, out.exitCode, out.signal ?? null, cmd.stderr.lines());
     }
     finished = true;
   } catch (e) {
-    // Killing the command on abort can end stdout with a stream error; the abort reason is the story.
+    // Stopping the command ends stdout with a stream error; the abort or the source's error is the story.
     signal?.throwIfAborted();
+    if (feedError !== undefined) throw feedError;
+    // A command that never started also ends stdout early ("premature close"): say why it did not start.
+    if (!(e instanceof SluiceError)) {
+      const cause = await cmd.stopAndWait();
+      if (cause) throw startFailure(command, cause);
+    }
     throw e;
   } finally {
     signal?.removeEventListener("abort", stop);
-    if (!finished) {
-      stop();
-      await child.catch(() => {});
-    }
-    await killing;
-    stopping = true; // the feeder may still wait on `items`; it ends at its next item
+    if (!finished) await cmd.stopAndWait();
+    cmd.stopping = true; // the feeder may still wait on `items`; it ends at its next item
   }
+}
+
+type ZxProcess = InstanceType<Zx["ProcessPromise"]>;
+
+/**
+ * The command's process, started by zx in its own process group, and how to stop it: SIGTERM to the
+ * whole group, then SIGKILL after 2 s for a command that ignores it.
+ */
+class RunningCommand {
+  readonly child: ZxProcess;
+  readonly stderr = new LineTail(STDERR_TAIL_LINES);
+  /** No more input is wanted: the command is being stopped, or its output is over. */
+  stopping = false;
+
+  private constructor(child: ZxProcess) {
+    this.child = child;
+    child.stderr.on("data", (chunk: Uint8Array | string) => this.stderr.push(chunk));
+  }
+
+  static async start(command: string[], options: StreamThroughCommandOptions): Promise<RunningCommand> {
+    const { $ } = await loadZx();
+    const child = $({
+      quiet: true,
+      nothrow: true,
+      detached: true, // its own process group, see the module comment
+      verbose: false,
+      cwd: options.cwd,
+      env: options.env ? commandEnv(options.env) : process.env,
+      // zx keeps every output chunk for its ProcessOutput; this stream may be endless, so keep none.
+      store: { stdout: new DiscardedChunks(), stderr: new DiscardedChunks(), stdall: new DiscardedChunks() },
+    })`${command}`;
+    return new RunningCommand(child);
+  }
+
+  /** Signals the group and stops reading; safe to call again. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.#signalGroup("SIGTERM");
+    // A daemonised grandchild could still hold the pipes; nothing more is read from them anyway.
+    this.child.stdout.destroy();
+    this.child.stderr.destroy();
+  }
+
+  /** Stops the command and waits for it to end; returns why it could not start, if it never did. */
+  async stopAndWait(): Promise<unknown> {
+    this.stop();
+    const escalate = setNodeTimeout(() => this.#signalGroup("SIGKILL"), 2000);
+    escalate.unref();
+    try {
+      return await this.child.then((out) => out.cause, () => undefined);
+    } finally {
+      clearTimeout(escalate);
+    }
+  }
+
+  #signalGroup(name: "SIGTERM" | "SIGKILL"): void {
+    const pid = this.child.child?.pid;
+    try {
+      if (pid) process.kill(-pid, name);
+    } catch {
+      // the group is already gone
+    }
+  }
+}
+
+function startFailure(command: string[], cause: unknown): ProcessStageError {
+  const err = cause as { code?: string; message?: string };
+  const why = err.code === "ENOENT"
+    ? "ENOENT: the working directory or the shell does not exist"
+    : err.message;
+  return new ProcessStageError(command, null, null, [], why ?? String(cause));
 }
 
 /** Writes the items to the command's stdin, one line each, honouring backpressure; then closes stdin. */

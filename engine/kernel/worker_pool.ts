@@ -92,9 +92,12 @@ let warnedNoWorkers = false;
  * @example
  * ```ts
  * import { WorkerPool } from "./worker_pool.ts";
+ * // tasks.ts: export function double(x: number) { return x * 2; }
+ * const tasks = new URL("../../tests/fixtures/pool_tasks.ts", import.meta.url);
  * const pool = new WorkerPool({ size: 2 });
  * try {
- *   const sum = await pool.run<number>({ module: new URL("./tasks.ts", import.meta.url), export: "sum" }, [[1, 2, 3]]);
+ *   const results = await Promise.all([1, 2, 3].map((x) => pool.run<number>({ module: tasks, export: "double" }, [x])));
+ *   console.log(results); // [2, 4, 6]
  * } finally {
  *   await pool.close();
  * }
@@ -143,13 +146,14 @@ export class WorkerPool {
    * @example
    * ```ts
    * import { WorkerPool } from "./worker_pool.ts";
-   * const pool = new WorkerPool();
+   * const pool = new WorkerPool({ size: 1 });
    * const bytes = new Uint8Array(1 << 20);
-   * const digest = await pool.run<string>(
-   *   { module: new URL("./tasks.ts", import.meta.url), export: "sha1" },
+   * const length = await pool.run<number>(
+   *   { module: new URL("../../tests/fixtures/pool_tasks.ts", import.meta.url), export: "byteLength" },
    *   [bytes],
-   *   { transfer: [bytes.buffer] },
+   *   { transfer: [bytes.buffer], signal: AbortSignal.timeout(10_000) },
    * );
+   * console.log(length, bytes.byteLength); // 1048576 0 (the buffer moved to the worker)
    * await pool.close();
    * ```
    */
@@ -250,6 +254,7 @@ export class WorkerPool {
     slot.worker.ref?.();
     try {
       slot.worker.postMessage([t.id, t.module, t.exportName, t.args] satisfies TaskMessage, t.transfer);
+      t.args = t.transfer = []; // sent: let big arguments be collected while the task runs
     } catch (e) {
       slot.task = undefined;
       t.slot = undefined;

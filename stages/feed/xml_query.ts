@@ -99,7 +99,8 @@ export function childrenByKey(parent: XmlElement, home: string): Map<string, Xml
  */
 export function textOf(element: XmlElement | undefined): string | undefined {
   if (element === undefined) return undefined;
-  const text = allText(element.children).trim();
+  const only = element.children.length === 1 ? element.children[0] : undefined;
+  const text = (typeof only === "string" ? only : allText(element.children)).trim();
   return text === "" ? undefined : text;
 }
 

@@ -37,15 +37,22 @@ export interface ImageCacheOptions {
   limiter?: HostLimiter;
   /** Told why an image was not inlined (URL redacted), e.g. to log it. */
   onFailure?: (url: string, reason: string) => void;
+  /**
+   * Bytes of fetched images kept for reuse (default 32 MiB): past it the least recently used are
+   * dropped, so memory stays flat however many feeds a run reads (a dropped image asked for again is
+   * fetched again).
+   */
+  cacheBytes?: number;
 }
 
 /**
  * Counters of one cache: `fetched` images inlined, `failed` URLs (HTTP error, timeout, too large, not an
- * image), `hits` requests answered from the cache or an in-flight request, and `bytes` inlined.
+ * image), `hits` requests answered from the cache or an in-flight request, `bytes` inlined, and
+ * `evicted` images dropped to keep within `cacheBytes`.
  *
  * @example
  * ```ts
- * const s: ImageCacheStats = { fetched: 3, failed: 1, hits: 17, bytes: 48_211 };
+ * const s: ImageCacheStats = { fetched: 3, failed: 1, hits: 17, bytes: 48_211, evicted: 0 };
  * ```
  */
 export interface ImageCacheStats {
@@ -53,6 +60,7 @@ export interface ImageCacheStats {
   failed: number;
   hits: number;
   bytes: number;
+  evicted: number;
 }
 
 const ACCEPT =
@@ -74,6 +82,10 @@ const ACCEPT =
  */
 export class ImageCache {
   readonly #entries = new Map<string, Promise<InlineImage | undefined>>();
+  /** Byte sizes of the images held, oldest use first (Map order), for the memory bound. */
+  readonly #held = new Map<string, number>();
+  #heldBytes = 0;
+  readonly #cacheBytes: number;
   readonly #permits: PermitCounter;
   readonly #maxBytes: number;
   readonly #timeoutMs: number;
@@ -81,12 +93,13 @@ export class ImageCache {
   readonly #signal?: AbortSignal;
   readonly #limiter?: HostLimiter;
   readonly #onFailure?: (url: string, reason: string) => void;
-  readonly #stats: ImageCacheStats = { fetched: 0, failed: 0, hits: 0, bytes: 0 };
+  readonly #stats: ImageCacheStats = { fetched: 0, failed: 0, hits: 0, bytes: 0, evicted: 0 };
 
   /** @param opts limits and the run's signal; see `ImageCacheOptions` for the defaults */
   constructor(opts: ImageCacheOptions = {}) {
     this.#permits = new PermitCounter(opts.concurrency ?? 16);
     this.#maxBytes = opts.maxBytes ?? 5 * 1024 * 1024;
+    this.#cacheBytes = opts.cacheBytes ?? 32 * 1024 * 1024;
     this.#timeoutMs = opts.timeoutMs ?? 15_000;
     this.#userAgent = opts.userAgent ?? SLUICE_USER_AGENT;
     this.#signal = opts.signal;
@@ -106,8 +119,18 @@ export class ImageCache {
    */
   get(url: string, signal?: AbortSignal): Promise<InlineImage | undefined> {
     let entry = this.#entries.get(url);
-    if (entry) this.#stats.hits++;
-    else this.#entries.set(url, entry = this.#load(url));
+    if (entry) {
+      this.#stats.hits++;
+      const size = this.#held.get(url);
+      if (size !== undefined) {
+        // Most recently used goes last.
+        this.#held.delete(url);
+        this.#held.set(url, size);
+      }
+    } else {
+      this.#entries.set(url, entry = this.#load(url));
+      entry.then((image) => image && this.#hold(url, image.content.byteLength));
+    }
     return signal ? untilAborted(entry, signal) : entry;
   }
 
@@ -164,6 +187,19 @@ export class ImageCache {
       deadline.dispose();
       releaseHost?.();
       this.#permits.release();
+    }
+  }
+
+  /** Keeps the bytes of at most `cacheBytes` of images: the least recently used are dropped first. */
+  #hold(url: string, size: number): void {
+    this.#held.set(url, size);
+    this.#heldBytes += size;
+    for (const [old, oldSize] of this.#held) {
+      if (this.#heldBytes <= this.#cacheBytes || old === url) break;
+      this.#held.delete(old);
+      this.#entries.delete(old);
+      this.#heldBytes -= oldSize;
+      this.#stats.evicted++;
     }
   }
 

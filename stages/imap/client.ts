@@ -10,8 +10,9 @@ import { ImapConnection } from "./connection.ts";
 import type { CommandResult } from "./connection.ts";
 import { astring, type CommandPart, flagList, internalDate, mailboxArg, quoted } from "./command_syntax.ts";
 import { ImapConnectionError, ImapError } from "./errors.ts";
-import { endpointLabel, type ImapEndpoint, parseImapUrl } from "./imap_url.ts";
+import { endpointLabel, type ImapEndpoint, isLoopbackHost, parseImapUrl } from "./imap_url.ts";
 import { checkPlaintextLogin } from "./tls_policy.ts";
+import { headerValue } from "./header_value.ts";
 import { decodeMailboxName } from "./mailbox_name.ts";
 import { type ImapResponse, type ImapValue, valueText } from "./response_parser.ts";
 import { expandSequenceSet } from "./sequence_set.ts";
@@ -80,6 +81,24 @@ export interface AppendResult {
 }
 
 /**
+ * What happened to one message of {@linkcode ImapClient.appendEach}.
+ *
+ * @example
+ * ```ts
+ * const o: AppendOutcome = { ok: true, uidValidity: 1, uids: [7] };
+ * ```
+ */
+export interface AppendOutcome {
+  /** Whether the server stored the message. */
+  ok: boolean;
+  /** Why not, when `ok` is false. */
+  error?: unknown;
+  uidValidity?: number;
+  /** The new UID (one element), with UIDPLUS. */
+  uids?: number[];
+}
+
+/**
  * A mailbox as LIST reports it.
  *
  * @example
@@ -136,6 +155,8 @@ export class ImapClient {
    * @throws {ImapConnectionError} when the server cannot be reached
    * @example
    * ```ts
+   * import { readFileSync } from "node:fs";
+   * const pem = readFileSync("ca.pem", "utf8");
    * const c = await ImapClient.connect("imaps://bob:secret@mail.example", { ca: pem });
    * ```
    */
@@ -188,6 +209,7 @@ export class ImapClient {
    * @returns the capability set
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * (await client.capability()).has("MULTIAPPEND");
    * ```
    */
@@ -199,7 +221,10 @@ export class ImapClient {
   async #secure(endpoint: ImapEndpoint): Promise<void> {
     if (endpoint.implicitTls || endpoint.tls === "off") return;
     if (this.#conn.capabilities.size === 0) await this.capability();
-    if (this.#conn.capabilities.has("STARTTLS")) {
+    // On loopback nothing crosses a network, and local servers mostly have self-signed certificates:
+    // `tls=auto` stays in plaintext there; `tls=starttls` insists.
+    const upgrade = endpoint.tls === "starttls" || !isLoopbackHost(endpoint.host);
+    if (upgrade && this.#conn.capabilities.has("STARTTLS")) {
       await this.#conn.startTls();
       await this.capability();
       return;
@@ -246,6 +271,7 @@ export class ImapClient {
    *
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * await client.delimiter(); // "." on a default Dovecot
    * ```
    */
@@ -263,6 +289,7 @@ export class ImapClient {
    *
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * await client.namespacePrefix(); // ""
    * ```
    */
@@ -286,6 +313,7 @@ export class ImapClient {
    * @returns the matching mailboxes
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * const boxes = await client.list("*");
    * ```
    */
@@ -301,6 +329,7 @@ export class ImapClient {
    * @param name full server name with the server's delimiter, e.g. `News.Tech`
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * await client.ensureMailbox("News.Tech");
    * ```
    */
@@ -338,6 +367,8 @@ export class ImapClient {
    * @throws {ImapConnectionError} when the connection drops before the answer
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * const raw = new TextEncoder().encode("Subject: hi\r\n\r\nbody\r\n");
    * await client.append("INBOX", [{ raw, date: new Date("2024-01-02T03:04:05Z"), flags: ["\\Seen"] }]);
    * ```
    */
@@ -361,16 +392,38 @@ export class ImapClient {
         results.push(await this.#conn.run(["APPEND ", target, ...appendArgs(m)], "APPEND"));
       }
     } else {
-      const settled = await Promise.allSettled(
-        messages.map((m) => this.#conn.run(["APPEND ", target, ...appendArgs(m)], "APPEND")),
-      );
-      const failed = settled.find((s) => s.status === "rejected");
-      if (failed) throw (failed as PromiseRejectedResult).reason;
-      results.push(...settled.map((s) => (s as PromiseFulfilledResult<CommandResult>).value));
+      const outcomes = await this.appendEach(mailbox, messages);
+      const failed = outcomes.find((o) => !o.ok);
+      if (failed) throw failed.error;
+      return { mode: chosen, uidValidity: outcomes[0].uidValidity, uids: uidsOf(outcomes) };
     }
     const each = results.map(appendUids);
-    const uids = each.every((u) => u.uids?.length === 1) ? each.map((u) => u.uids![0]) : undefined;
-    return { mode: chosen, uidValidity: each[0]?.uidValidity, uids };
+    return { mode: chosen, uidValidity: each[0]?.uidValidity, uids: uidsOf(each.map((u) => ({ ok: true, ...u }))) };
+  }
+
+  /**
+   * Appends each message with its own APPEND, all pipelined, and reports per message whether the
+   * server stored it: one refused message does not stop the others.
+   *
+   * @param mailbox full server name
+   * @param messages the messages
+   * @returns one outcome per message, in order (`error` is an `ImapError`, or an `ImapConnectionError`
+   *   for messages whose answer the connection did not live to deliver)
+   * @example
+   * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * const raw = new TextEncoder().encode("Subject: hi\r\n\r\nbody\r\n");
+   * const outcomes = await client.appendEach("INBOX", [{ raw }, { raw }]);
+   * ```
+   */
+  async appendEach(mailbox: string, messages: AppendMessage[]): Promise<AppendOutcome[]> {
+    const target = mailboxArg(mailbox);
+    const settled = await Promise.allSettled(
+      messages.map((m) => this.#conn.run(["APPEND ", target, ...appendArgs(m)], "APPEND")),
+    );
+    return settled.map((s) =>
+      s.status === "fulfilled" ? { ok: true, ...appendUids(s.value) } : { ok: false, error: s.reason }
+    );
   }
 
   /**
@@ -382,6 +435,7 @@ export class ImapClient {
    * @returns the number of messages (EXISTS)
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * const n = await client.select("INBOX");
    * ```
    */
@@ -407,6 +461,7 @@ export class ImapClient {
    * @returns `{ messages, uidNext }`
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * const { messages } = await client.status("INBOX");
    * ```
    */
@@ -434,6 +489,7 @@ export class ImapClient {
    * @returns matching UIDs
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * const uids = await client.searchHeader("News", "X-Sluice-Entry-Id", "urn:entry:1");
    * ```
    */
@@ -451,6 +507,7 @@ export class ImapClient {
    * @returns value -> matching UIDs (empty array when none)
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * const found = await client.searchHeaderMany("News", "X-Sluice-Entry-Id", ["a", "b"]);
    * ```
    */
@@ -488,6 +545,7 @@ export class ImapClient {
    * @returns UID -> internal date text
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * const dates = await client.internalDates("INBOX");
    * ```
    */
@@ -505,7 +563,8 @@ export class ImapClient {
   }
 
   /**
-   * The value of one header of the given messages, unfolded and trimmed (the first occurrence).
+   * The value of one header of the given messages: unfolded, MIME encoded-words decoded, trimmed (the
+   * first occurrence).
    *
    * @param mailbox full server name
    * @param uids message UIDs
@@ -513,6 +572,7 @@ export class ImapClient {
    * @returns UID -> header value (messages without the header are left out)
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * const ids = await client.headerValues("News", [1, 2], "X-Sluice-Entry-Id");
    * ```
    */
@@ -524,16 +584,16 @@ export class ImapClient {
       [`UID FETCH ${uids.join(",")} (UID BODY.PEEK[HEADER.FIELDS (`, astring(header), ")])"],
       "UID FETCH",
     );
-    const name = header.toLowerCase();
     for (const r of untagged) {
       const items = r.kind === "FETCH" ? r.values[0] : undefined;
       if (!Array.isArray(items)) continue;
       const uidAt = items.findIndex((v) => String(v).toUpperCase() === "UID");
-      const body = valueText(items.find((v, i) => i > 0 && String(items[i - 1]).toUpperCase().startsWith("BODY[")));
+      const body = valueText(
+        items.find((_v, i) => i > 0 && String(items[i - 1]).toUpperCase().startsWith("BODY[")),
+      );
       if (uidAt < 0 || body === undefined) continue;
-      const unfolded = body.replace(/\r?\n[ \t]+/g, " ");
-      const line = unfolded.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name}:`));
-      if (line !== undefined) out.set(Number(items[uidAt + 1]), line.slice(name.length + 1).trim());
+      const value = headerValue(body, header);
+      if (value !== undefined) out.set(Number(items[uidAt + 1]), value);
     }
     return out;
   }
@@ -543,6 +603,7 @@ export class ImapClient {
    *
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * await client.noop();
    * ```
    */
@@ -555,6 +616,7 @@ export class ImapClient {
    *
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * await client.logout();
    * ```
    */
@@ -568,6 +630,7 @@ export class ImapClient {
    *
    * @example
    * ```ts
+   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
    * await client.close();
    * ```
    */
@@ -587,6 +650,11 @@ function appendArgs(m: AppendMessage): CommandPart[] {
   if (m.date) parts.push(internalDate(m.date), " ");
   parts.push({ literal: m.raw });
   return parts;
+}
+
+/** One UID per message, or undefined when the server did not report every one. */
+function uidsOf(outcomes: AppendOutcome[]): number[] | undefined {
+  return outcomes.every((o) => o.uids?.length === 1) ? outcomes.map((o) => o.uids![0]) : undefined;
 }
 
 function appendUids(r: CommandResult): { uidValidity?: number; uids?: number[] } {

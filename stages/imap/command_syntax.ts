@@ -91,6 +91,7 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 
 /**
  * A date in APPEND's INTERNALDATE format, in UTC: `"dd-Mon-yyyy hh:mm:ss +0000"` (quotes included).
+ * Throws a RangeError for an invalid date or a year outside 1000-9999.
  *
  * @example
  * ```ts
@@ -99,6 +100,9 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
  * ```
  */
 export function internalDate(d: Date): string {
+  const year = d.getUTCFullYear();
+  // The format has four digits; a malformed date makes servers reject APPEND with BAD.
+  if (!(year >= 1000 && year <= 9999)) throw new RangeError(`not an IMAP internal date: ${String(d)}`);
   const p = (n: number) => String(n).padStart(2, "0");
   return `"${p(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${d.getUTCFullYear()} ` +
     `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000"`;

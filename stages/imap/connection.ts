@@ -62,6 +62,8 @@ interface InFlight {
   reject(e: unknown): void;
   /** Set once the tagged response arrived: stops writing the rest of the command. */
   finished: boolean;
+  /** Whether literal bytes were sent without the server asking (LITERAL+). */
+  sentUnasked?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -131,7 +133,7 @@ export class ImapConnection {
         reject,
         finished: false,
       });
-    }); // deno-fmt-ignore
+    });
     conn.#armTimer(options.connectTimeoutMs ?? 15_000, "connect and greeting");
     try {
       conn.greeting = await greeting;
@@ -169,6 +171,7 @@ export class ImapConnection {
    * @throws {ImapConnectionError} when the connection fails before the answer
    * @example
    * ```ts
+   * const conn = await ImapConnection.open({ host: "127.0.0.1", port: 143, implicitTls: false, label: "bob@127.0.0.1:143" });
    * await conn.run(["NOOP"], "NOOP");
    * ```
    */
@@ -192,6 +195,7 @@ export class ImapConnection {
    * @throws {ImapError} `E_IMAP_TLS` when the certificate does not verify
    * @example
    * ```ts
+   * const conn = await ImapConnection.open({ host: "127.0.0.1", port: 143, implicitTls: false, label: "bob@127.0.0.1:143" });
    * if (conn.capabilities.has("STARTTLS")) await conn.startTls();
    * ```
    */
@@ -225,6 +229,7 @@ export class ImapConnection {
    *
    * @example
    * ```ts
+   * const conn = await ImapConnection.open({ host: "127.0.0.1", port: 143, implicitTls: false, label: "bob@127.0.0.1:143" });
    * await conn.close();
    * ```
    */
@@ -304,6 +309,11 @@ export class ImapConnection {
     this.#settleTimer();
     if (r.status === "OK") cmd.resolve({ untagged: cmd.untagged, done: r });
     else cmd.reject(this.#refusal(cmd.name, r));
+    if (r.status === "BAD" && cmd.sentUnasked) {
+      // A server that rejects a command while parsing it (Dovecot: a bad date) may not have read the
+      // literal bytes sent with LITERAL+; it would take them for commands. Nothing after this is safe.
+      this.#fail(new Error(`the server rejected ${cmd.name} with BAD after literal data was sent`), cmd.name);
+    }
   }
 
   #byCorrelator(r: ImapResponse): InFlight | undefined {
@@ -335,7 +345,7 @@ export class ImapConnection {
         if (!plus) {
           await flush();
           if (!await this.#awaitContinuation(cmd)) return;
-        }
+        } else cmd.sentUnasked = true;
         pending.push(part.literal);
       } else {
         await flush();
@@ -403,14 +413,11 @@ export class ImapConnection {
       : cause instanceof Error
       ? cause.message
       : String(cause);
-    return new ImapConnectionError(
-      this.#scrub(`${this.label}: connection lost during ${command}: ${reason}`),
-      undefined,
-      {
-        command,
-        cause,
-      },
-    );
+    const what = command === "connect" ? "cannot connect" : `connection lost during ${command}`;
+    return new ImapConnectionError(this.#scrub(`${this.label}: ${what}: ${reason}`), undefined, {
+      command,
+      cause,
+    });
   }
 
   /** A certificate problem on connect is a configuration error, not a dropped connection. */

@@ -3,8 +3,9 @@
  *
  * `imap://USER:PASS@HOST[:PORT][/?tls=auto|starttls|off]` (port 143) or `imaps://USER:PASS@HOST[:PORT]`
  * (implicit TLS, port 993). User and password are percent-decoded (`%40` for `@`, `%3A` for `:`).
- * `tls=auto` (default) upgrades with STARTTLS when the server offers it; `starttls` insists on it;
- * `off` never uses TLS and allows a plaintext login anywhere.
+ * `tls=auto` (default) upgrades with STARTTLS when the server offers it, except on loopback (nothing
+ * crosses a network there, and local servers often have self-signed certificates); `starttls` insists
+ * on it, loopback included; `off` never uses TLS and allows a plaintext login anywhere.
  * @module
  */
 import { redactUrl } from "../../engine/errors.ts";

@@ -1,7 +1,7 @@
 /**
  * When a password may be sent without TLS. sluice uses TLS whenever it can (imaps, or STARTTLS when the
- * server offers it) and verifies certificates; a server without any TLS gets the password in the clear
- * only on loopback, or when the user said so (`?tls=off` or `allowPlaintext`).
+ * server offers it, except on loopback unless `?tls=starttls`) and verifies certificates; the password
+ * goes in the clear only on loopback, or when the user said so (`?tls=off` or `allowPlaintext`).
  * @module
  */
 import { ImapError } from "./errors.ts";
@@ -29,7 +29,9 @@ export function checkPlaintextLogin(endpoint: ImapEndpoint, allowPlaintext: bool
       "use imaps:// if the server has an implicit-TLS port (993), or enable TLS on the server",
     );
   }
-  if (endpoint.tls === "off" || endpoint.implicitTls || allowPlaintext || isLoopbackHost(endpoint.host)) return;
+  if (endpoint.tls === "off" || endpoint.implicitTls || allowPlaintext || isLoopbackHost(endpoint.host)) {
+    return;
+  }
   throw new ImapError(
     "E_IMAP_PLAINTEXT",
     `${where} offers no TLS: refusing to send the password of ${endpoint.user} unencrypted`,

@@ -100,7 +100,7 @@ export function dovecotAvailable(): boolean {
  *
  * @example
  * ```ts
- * import { describe } from "node:test";
+ * import { describe } from "./testing.ts";
  * describe("imap", { skip: dovecotSkip() }, () => {});
  * ```
  */
@@ -115,7 +115,7 @@ export function dovecotSkip(): string | false {
  *
  * @example
  * ```ts
- * import { test } from "node:test";
+ * import { test } from "./testing.ts";
  * test("append", async (t) => {
  *   if (!requireDovecot(t)) return;
  * });
@@ -266,9 +266,23 @@ function idOf(flag: "-u" | "-g", name: string): number {
 /** A self-signed certificate for 127.0.0.1 (EC: generated in milliseconds); returns its PEM. */
 function makeSelfSignedCert(dir: string): string {
   const r = spawnSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-days", "2",
-    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    path.join(dir, "key.pem"),
+    "-out",
+    path.join(dir, "cert.pem"),
+    "-days",
+    "2",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
   ], { encoding: "utf8" }); // deno-fmt-ignore
   if (r.status !== 0) throw new Error(`openssl could not create a test certificate: ${r.stderr || r.error}`);
   return readFileSync(path.join(dir, "cert.pem"), "utf8");
@@ -301,7 +315,9 @@ async function launch(dir: string, port: number): Promise<ChildProcess> {
     if (greeted === true) return child;
     if (greeted === "exited") {
       const log = await readFile(path.join(dir, "dovecot.log"), "utf8").catch(() => "");
-      throw new Error(`dovecot exited during startup: ${(stderr + log).trim().split("\n").slice(-5).join("\n")}`);
+      throw new Error(
+        `dovecot exited during startup: ${(stderr + log).trim().split("\n").slice(-5).join("\n")}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -339,7 +355,9 @@ async function stopInstance(child: ChildProcess, dir: string | undefined, instan
   if (child.exitCode === null && child.signalCode === null) {
     // Our own flag: Deno sets `signalCode` as soon as kill() is called, before the process has exited.
     let hasExited = false;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve())).then(() => hasExited = true);
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve())).then(() =>
+      hasExited = true
+    );
     child.kill("SIGTERM");
     await pollUntil(async () => (await instanceChildren(instance)).every((p) => p.service === "log"), exited);
     // process.kill, not child.kill: Deno's child.kill() ignores a second signal.
@@ -368,7 +386,10 @@ async function instanceChildren(instance: string): Promise<{ pid: number; servic
     if (!/^\d+$/.test(entry)) continue;
     const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
     if (cmdline.startsWith(`${instance}/`)) {
-      found.push({ pid: Number(entry), service: cmdline.slice(instance.length + 1).replace(/\0.*$/s, "").trim() });
+      found.push({
+        pid: Number(entry),
+        service: cmdline.slice(instance.length + 1).replace(/\0.*$/s, "").trim(),
+      });
     }
   }
   return found;

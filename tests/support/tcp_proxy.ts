@@ -45,6 +45,7 @@ export interface TcpProxy {
  * @returns the proxy
  * @example
  * ```ts
+ * const dove = { port: 1143 };
  * const proxy = await startTcpProxy(dove.port, { cutAfterClientBytes: 50_000 });
  * ```
  */
