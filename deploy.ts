@@ -48,7 +48,11 @@ export const DEFAULT_GRACE_MS = 10_000;
 /** The value of `SLUICE_PIPELINE` that selects the TypeScript rss2imap. */
 export const TS_RSS2IMAP = "rss2imap.ts";
 
-const DEFAULT_PIPELINE = fileURLToPath(new URL("./pipelines/rss2imap.yaml", import.meta.url));
+/** rss2imap.yaml beside this file; relative to the working folder when this module was loaded by URL. */
+function defaultPipeline(): string {
+  const url = new URL("./pipelines/rss2imap.yaml", import.meta.url);
+  return url.protocol === "file:" ? fileURLToPath(url) : "pipelines/rss2imap.yaml";
+}
 
 /**
  * A deploy setting (`SLUICE_BUDGET`, `SLUICE_CRON`, ...) that does not parse.
@@ -137,7 +141,7 @@ export function deploySettings(env: Record<string, string | undefined>): {
     }
   }
   return {
-    pipeline: env.SLUICE_PIPELINE || DEFAULT_PIPELINE,
+    pipeline: env.SLUICE_PIPELINE || defaultPipeline(),
     cron,
     budgetMs: duration("SLUICE_BUDGET", DEFAULT_BUDGET_MS),
     graceMs: duration("SLUICE_GRACE", DEFAULT_GRACE_MS),

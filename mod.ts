@@ -24,17 +24,28 @@ export * from "./engine/kernel/mod.ts";
 export * from "./engine/pipeline/mod.ts";
 // Loading pipelines from YAML.
 export {
+  catalogOf,
   ConfigError,
+  ConfigErrorCode,
   ConfigErrors,
+  formatPosition,
   loadPipelineConfig,
+  noPositions,
+  type OptionSchema,
+  type OptionSpec,
   parseDuration,
   parsePipelineConfig,
   type PipelineSpec,
+  type StageCatalog,
+  type StageCatalogEntry,
   type StageSpec,
+  suggest,
+  typeFits,
+  validateOptions,
 } from "./engine/config/mod.ts";
 // State between runs and schedules.
 export * from "./engine/state/mod.ts";
-export { ManualClock, nextFire, parseCron, realClock, runOnSchedule, TimeBudget } from "./engine/schedule/mod.ts";
+export * from "./engine/schedule/mod.ts";
 export { runtime } from "./engine/runtime/mod.ts";
 export { redactUrl, SluiceError } from "./engine/errors.ts";
 // Placement measurement.
@@ -42,12 +53,31 @@ export * from "./engine/scheduler/mod.ts";
 // The built-in stages (each usable on its own) and the rss2imap pipeline.
 export { builtinStages } from "./stages/registry.ts";
 export { feeds, loadFeeds } from "./stages/feeds.ts";
-export { ConditionalFetcher, fetchFeeds, FetchError } from "./stages/fetch.ts";
+export {
+  ConditionalFetcher,
+  type ConditionalFetcherOptions,
+  DEFAULT_FETCH_OPTIONS,
+  FetchError,
+  fetchFeeds,
+  HostLimiter,
+  type Validators,
+} from "./stages/fetch.ts";
 export { FeedParseError, parseFeed, parseFeeds } from "./stages/parse.ts";
 export { dedupe } from "./stages/dedupe.ts";
-export { findImages, ImageCache, rewriteEntryImages, rewriteImages } from "./stages/rewrite_images.ts";
-export { composeMessage, mime } from "./stages/mime.ts";
-export { DryRunWriter, MaildirWriter } from "./stages/maildir.ts";
+export {
+  findImages,
+  type FoundImages,
+  type HtmlImageWork,
+  ImageCache,
+  type ImageCacheOptions,
+  type ImageCacheStats,
+  rewriteEntryImages,
+  rewriteImageRefs,
+  rewriteImages,
+  sniffImageType,
+} from "./stages/rewrite_images.ts";
+export { type ComposeOptions, composeMessage, messageIdFor, mime } from "./stages/mime.ts";
+export { DryRunWriter, MaildirError, maildirFolderDir, MaildirWriter, type MessageWriter } from "./stages/maildir.ts";
 export { ImapUploader } from "./stages/upload_imap.ts";
 export { mailbox, maildir, uploadImap } from "./stages/mailbox.ts";
 export type * from "./stages/types.ts";

@@ -169,6 +169,7 @@ export function folderFromUrl(url: string): string {
  */
 export function sanitizeFolder(name: string): string {
   const clean = name
+    // deno-lint-ignore no-control-regex
     .replace(/[\u0000-\u001f\u007f]/g, "")
     .replace(/[/\\.]+\s*/g, (m) => (m.trim() === "." ? " " : "-"))
     .replace(/[%*"]/g, "")

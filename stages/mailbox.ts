@@ -70,9 +70,12 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions): Committer {
       ctx.count("batches");
       return deliveries;
     }, { maxBatch: opts.maxBatch ?? 50, keyOf: (m) => m.folder });
-    (gc as Committer & { close?: () => Promise<void> }).close = () => conn.close();
-    return gc;
-  }, (gc) => (gc as Committer & { close: () => Promise<void> }).close());
+    return { gc, conn };
+  }, async ({ gc, conn }) => {
+    // The batch in flight finishes and is recorded before the connection (and then the store) closes.
+    await gc.close();
+    await conn.close();
+  }).gc;
 }
 
 function writerCommitter(ctx: StageContext, key: string, writer: MessageWriter, state: string): Committer {
@@ -84,7 +87,7 @@ function writerCommitter(ctx: StageContext, key: string, writer: MessageWriter, 
       ctx.count("written", msgs.length);
       return deliveries;
     }, { maxBatch: 64, keyOf: (m) => m.folder });
-  });
+  }, (gc) => gc.close());
 }
 
 function dryRunCommitter(ctx: StageContext, state: string): Committer {

@@ -20,8 +20,8 @@
  * ```
  * @module
  */
-import { type AppendMode, ImapClient } from "./imap/client.ts";
-import { ImapError } from "./imap/errors.ts";
+import { type AppendMessage, type AppendMode, ImapClient } from "./imap/client.ts";
+import { ImapError, isConnectionError } from "./imap/errors.ts";
 import { endpointLabel, parseImapUrl } from "./imap/imap_url.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 
@@ -174,14 +174,18 @@ export class ImapUploader {
    * message, in order, once the server confirmed them. With `serverSideDedupe`, messages the folder
    * already holds are not appended again but still reported as delivered.
    *
-   * A failed MULTIAPPEND stores nothing of its batch; earlier batches of the call stay stored. With
-   * pipelined APPENDs (no MULTIAPPEND) a failure can leave part of a batch stored: `serverSideDedupe`
-   * makes the retry skip those.
+   * When the server refuses a batch (say one message is too large), its messages are appended one by
+   * one so that the others still arrive; the refused ones are then reported by an
+   * {@linkcode ImapBatchError}. Whatever the error, {@linkcode deliveredBefore} tells which messages of
+   * the call the server did store (a failed MULTIAPPEND stores nothing of its batch; with pipelined
+   * APPENDs a dropped connection can leave an unknown part stored: `serverSideDedupe` makes the retry
+   * skip those).
    *
    * @param folder pipeline folder name (`/` or `.` separated)
-   * @param msgs composed messages (CRLF line endings; bare LF is converted)
+   * @param msgs composed messages (CRLF line endings; bare LF is converted). The entry date becomes the
+   *   INTERNALDATE when it lies between 1970 and two days from now (servers mangle others).
    * @returns deliveries with `location` `imap://host:port/Mailbox`
-   * @throws {ImapError} the server refused an APPEND (`E_IMAP_NO`)
+   * @throws {ImapBatchError} the server refused some messages; the others are stored
    * @throws {ImapConnectionError} the connection broke (reconnect and retry)
    * @example
    * ```ts
@@ -193,36 +197,65 @@ export class ImapUploader {
    */
   async appendBatch(folder: string, msgs: MailMessage[]): Promise<Delivery[]> {
     if (msgs.length === 0) return [];
+    const stored = new Set<MailMessage>();
+    const failures: RefusedMessage[] = [];
     let mailbox = await this.ensureFolder(folder);
-    const client = await this.#connected();
-    const present = this.#options.serverSideDedupe
-      ? await this.#presentEntries(mailbox, msgs.map((m) => m.entryId))
-      : new Set<string>();
-    const toSend = msgs.filter((m) => !present.has(m.entryId));
-    for (
-      const batch of batches(
-        toSend,
-        this.#options.maxBatch ?? 50,
-        this.#options.batchBytes ?? 10 * 1024 * 1024,
-      )
-    ) {
-      const appendable = batch.map((m) => ({
-        raw: toCrlf(m.raw),
-        date: Number.isNaN(m.date?.getTime()) ? undefined : m.date,
-        flags: this.#options.flags,
-      }));
-      try {
-        await client.append(mailbox, appendable, this.#options.appendMode);
-      } catch (e) {
-        // Someone deleted the folder since we created it: create it again, once.
-        if (!(e instanceof ImapError) || e.responseCode !== "TRYCREATE") throw e;
-        this.#folders.delete(folder);
-        mailbox = await this.ensureFolder(folder);
-        await client.append(mailbox, appendable, this.#options.appendMode);
+    const deliveries = () => {
+      const location = `${this.#location}/${encodeURI(mailbox)}`;
+      return msgs.filter((m) => stored.has(m)).map((message) => ({ message, location }));
+    };
+    try {
+      if (this.#options.serverSideDedupe) {
+        const present = await this.#presentEntries(mailbox, msgs.map((m) => m.entryId));
+        for (const m of msgs) if (present.has(m.entryId)) stored.add(m);
       }
+      const toSend = msgs.filter((m) => !stored.has(m));
+      const { maxBatch = 50, batchBytes = 10 * 1024 * 1024 } = this.#options;
+      for (const batch of batches(toSend, maxBatch, batchBytes)) {
+        const appendable = batch.map((m) => this.#appendable(m));
+        try {
+          mailbox = await this.#appendOrRecreate(folder, mailbox, appendable);
+          for (const m of batch) stored.add(m);
+        } catch (e) {
+          if (!(e instanceof ImapError) || isConnectionError(e)) throw e;
+          if (batch.length === 1) {
+            failures.push({ message: batch[0], error: e });
+            continue;
+          }
+          // One message may spoil the whole MULTIAPPEND: one APPEND each lets the others through.
+          const outcomes = await (await this.#connected()).appendEach(mailbox, appendable);
+          for (const [i, o] of outcomes.entries()) {
+            if (o.ok) stored.add(batch[i]);
+            else if (isConnectionError(o.error) || !(o.error instanceof ImapError)) throw o.error;
+            else failures.push({ message: batch[i], error: o.error });
+          }
+        }
+      }
+    } catch (e) {
+      if (e instanceof Error) (e as Error & { [DELIVERED]?: Delivery[] })[DELIVERED] = deliveries();
+      throw e;
     }
-    const location = `${this.#location}/${encodeURI(mailbox)}`;
-    return msgs.map((message) => ({ message, location }));
+    if (failures.length > 0) throw new ImapBatchError(folder, msgs.length, failures, deliveries());
+    return deliveries();
+  }
+
+  /** Appends one batch; when the folder vanished (TRYCREATE), creates it again and retries once. */
+  async #appendOrRecreate(folder: string, mailbox: string, appendable: AppendMessage[]): Promise<string> {
+    const client = await this.#connected();
+    try {
+      await client.append(mailbox, appendable, this.#options.appendMode);
+      return mailbox;
+    } catch (e) {
+      if (!(e instanceof ImapError) || e.responseCode !== "TRYCREATE") throw e;
+      this.#folders.delete(folder);
+      const again = await this.ensureFolder(folder);
+      await client.append(again, appendable, this.#options.appendMode);
+      return again;
+    }
+  }
+
+  #appendable(m: MailMessage): AppendMessage {
+    return { raw: toCrlf(m.raw), date: usableInternalDate(m.date), flags: this.#options.flags };
   }
 
   /**
@@ -289,6 +322,95 @@ export class ImapUploader {
     if (!this.connected) await this.connect();
     return this.#client!;
   }
+}
+
+const DELIVERED = Symbol("sluice.imap.delivered");
+
+/**
+ * The messages of a failed {@linkcode ImapUploader.appendBatch} call that the server did store before
+ * the failure (confirm these, retry the rest).
+ *
+ * @param error what `appendBatch` threw
+ * @returns the deliveries the server confirmed (empty when none, or for other errors)
+ * @example
+ * ```ts
+ * import type { MailMessage } from "./types.ts";
+ * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
+ * const messages: MailMessage[] = [];
+ * try {
+ *   await up.appendBatch("News", messages);
+ * } catch (e) {
+ *   console.log(deliveredBefore(e).length, "stored before the failure");
+ * }
+ * ```
+ */
+export function deliveredBefore(error: unknown): Delivery[] {
+  if (error instanceof ImapBatchError) return error.delivered;
+  return (error as { [DELIVERED]?: Delivery[] } | undefined)?.[DELIVERED] ?? [];
+}
+
+/**
+ * One message the server refused, and its reason.
+ *
+ * @example
+ * ```ts
+ * import type { MailMessage } from "./types.ts";
+ * import { ImapError } from "./imap/errors.ts";
+ * const message: MailMessage = { folder: "News", raw: new Uint8Array(), date: new Date(), feedUrl: "u",
+ *   entryId: "urn:entry:1", messageId: "<1@sluice>" };
+ * const r: RefusedMessage = { message, error: new ImapError("E_IMAP_NO", "APPEND failed: NO too big") };
+ * ```
+ */
+export interface RefusedMessage {
+  message: MailMessage;
+  error: ImapError;
+}
+
+/**
+ * The server refused some messages of an `appendBatch` call (each was tried on its own); the others
+ * are stored and listed in `delivered`. Not a connection error: retrying the same messages will not help.
+ *
+ * @example
+ * ```ts
+ * import { ImapBatchError } from "./upload_imap.ts";
+ * const e = new ImapBatchError("News", 3, [], []);
+ * console.log(e.code); // E_IMAP_REFUSED
+ * ```
+ */
+export class ImapBatchError extends ImapError {
+  /** The refused messages with the server's reasons. */
+  readonly refused: RefusedMessage[];
+  /** The messages of the call that were stored. */
+  readonly delivered: Delivery[];
+
+  /**
+   * @param folder the pipeline folder
+   * @param total how many messages the call had
+   * @param refused the refused messages
+   * @param delivered the stored ones
+   */
+  constructor(folder: string, total: number, refused: RefusedMessage[], delivered: Delivery[]) {
+    const first = refused[0];
+    super(
+      "E_IMAP_REFUSED",
+      `${refused.length} of ${total} messages for IMAP folder '${folder}' refused` +
+        (first ? `; entry ${first.message.entryId} of ${first.message.feedUrl}: ${first.error.message}` : ""),
+      "the other messages were stored; a refused message is usually too large for the server or malformed",
+      { command: "APPEND", responseCode: first?.error.responseCode, cause: first?.error },
+    );
+    this.refused = refused;
+    this.delivered = delivered;
+  }
+}
+
+/**
+ * The entry date as INTERNALDATE when servers keep it as it is: from 1970 to two days ahead. Dovecot
+ * stores 1900 as 2036, replaces the far future with the arrival time and rejects year 1 outright.
+ */
+function usableInternalDate(d: Date | undefined): Date | undefined {
+  const t = d?.getTime();
+  if (t === undefined || Number.isNaN(t) || t < 0 || t > Date.now() + 2 * 86_400_000) return undefined;
+  return d;
 }
 
 /** Splits into batches of at most `maxCount` messages and (unless a single message is larger) `maxBytes`. */

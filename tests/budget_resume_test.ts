@@ -6,10 +6,13 @@
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { runTick } from "../deploy.ts";
+import { runCommand } from "../cli/run_command.ts";
+import { EXIT } from "../cli/exit_codes.ts";
 import { WorkerPool } from "../engine/kernel/mod.ts";
 import { silentLogger } from "../engine/pipeline/mod.ts";
 import { ManualClock } from "../engine/schedule/mod.ts";
@@ -135,5 +138,35 @@ describe("a run stopped by its time budget", () => {
     assert.equal(summary.stoppedBy, "stopSignal");
     assert.equal(farm.counters.feedRequests, 0);
     assert.deepEqual(await readMaildir(fresh.MAILDIR), []);
+  });
+});
+
+describe("cli run --budget", () => {
+  test("the budget ends an endless run: sources stop, every produced item reaches the sink, exit 0", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "sluice-budget-cli-"));
+    try {
+      const stages = fileURLToPath(new URL("./fixtures/cli/stages.ts", import.meta.url));
+      const out = path.join(dir, "out.txt");
+      const summaryFile = path.join(dir, "summary.json");
+      const file = path.join(dir, "endless.yaml");
+      await writeFile(
+        file,
+        `name: endless\nstages:\n  - use: ${stages}#numbers\n    with: { count: 0 }\n` +
+          `  - use: ${stages}#lines\n    with: { file: ${out} }\n`,
+      );
+      const clock = new ManualClock("2026-01-01T00:00:00Z");
+      const code = runCommand({ file, budgetMs: 10 * 60_000, clock, quiet: true, summaryJson: summaryFile });
+      await clock.whenSleeping(1); // the budget's deadline is set: spend it
+      await clock.advance(10 * 60_000);
+      assert.equal(await code, EXIT.OK);
+      const summary = JSON.parse(await readFile(summaryFile, "utf8"));
+      assert.equal(summary.stopped, true);
+      const [source, sink] = summary.stages;
+      assert.ok(source.itemsOut > 0);
+      assert.equal(sink.itemsIn, source.itemsOut, "an item in flight was lost");
+      assert.equal((await readFile(out, "utf8")).trim().split("\n").length, source.itemsOut);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

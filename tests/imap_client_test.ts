@@ -14,6 +14,7 @@ import { checkPlaintextLogin } from "../stages/imap/tls_policy.ts";
 import { headerValue } from "../stages/imap/header_value.ts";
 import { dovecotSkip, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { startTcpProxy } from "./support/tcp_proxy.ts";
+import { startFakeImapServer } from "./support/fake_imap_server.ts";
 
 const enc = new TextEncoder();
 // Quotes, a backslash, a space, @, % and non-ASCII: exercises URL decoding and, because of the 8-bit
@@ -302,74 +303,9 @@ describe("IMAP client against a private Dovecot", { skip: dovecotSkip() }, () =>
   });
 });
 
-/**
- * A scripted server without LITERAL+: it answers `+` to a synchronising literal (or NO when the literal
- * is larger than `refuseOver`) and records whether the client sent literal bytes before being asked.
- */
-async function startFakeServer(refuseOver = Infinity) {
-  const sockets = new Set<net.Socket>();
-  const state = { commands: [] as string[], earlyLiteral: false };
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on("error", () => {});
-    s.write("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN MULTIAPPEND] fake ready\r\n");
-    let buf = "";
-    let line = "";
-    let owed = 0; // literal bytes still expected
-    let waiting = false; // announced a literal, not yet sent "+"
-    s.setEncoding("latin1");
-    s.on("data", (chunk: string) => {
-      if (waiting) state.earlyLiteral = true;
-      buf += chunk;
-      for (;;) {
-        if (owed > 0) {
-          const take = Math.min(owed, buf.length);
-          line += buf.slice(0, take);
-          buf = buf.slice(take);
-          owed -= take;
-          if (owed > 0) return;
-          continue;
-        }
-        const eol = buf.indexOf("\r\n");
-        if (eol < 0) return;
-        line += buf.slice(0, eol);
-        buf = buf.slice(eol + 2);
-        const m = /\{(\d+)\}$/.exec(line);
-        const tag = line.split(" ")[0];
-        if (m && Number(m[1]) > refuseOver) {
-          s.write(`${tag} NO [TOOBIG] literal too large\r\n`);
-          line = "";
-          continue;
-        }
-        if (m) {
-          owed = Number(m[1]);
-          waiting = true;
-          setTimeout(() => { // give an eager client the chance to misbehave before "+"
-            waiting = false;
-            s.write("+ go ahead\r\n");
-          }, 20);
-          continue;
-        }
-        state.commands.push(line);
-        s.write(`${tag} OK ${/ LOGOUT$/.test(line) ? "bye" : "done"}\r\n`);
-        line = "";
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    state,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
 describe("IMAP client without LITERAL+ (fake server)", () => {
   test("synchronising literals wait for '+' (login and MULTIAPPEND)", async () => {
-    const fake = await startFakeServer();
+    const fake = await startFakeImapServer();
     try {
       const client = await ImapClient.connect(
         `imap://bob:${encodeURIComponent('a"b')}@127.0.0.1:${fake.port}`,
@@ -379,8 +315,8 @@ describe("IMAP client without LITERAL+ (fake server)", () => {
       }]);
       assert.equal(r.mode, "multiappend");
       await client.logout();
-      assert.equal(fake.state.earlyLiteral, false);
-      assert.deepEqual(fake.state.commands.map((c) => c.replace(/^S\d+ /, "")), [
+      assert.equal(fake.earlyLiteral, false);
+      assert.deepEqual(fake.commands.map((c) => c.replace(/^S\d+ /, "")), [
         'LOGIN bob "a\\"b"',
         "APPEND INBOX {11}A: 1\r\n\r\nx\r\n {11}B: 2\r\n\r\ny\r\n",
         "LOGOUT",
@@ -391,7 +327,7 @@ describe("IMAP client without LITERAL+ (fake server)", () => {
   });
 
   test("a NO instead of '+' ends the command and the next one still works", async () => {
-    const fake = await startFakeServer(100);
+    const fake = await startFakeImapServer({ refuseOver: 100 });
     try {
       const client = await ImapClient.connect(`imap://bob:pw@127.0.0.1:${fake.port}`);
       const big = enc.encode("X: y\r\n\r\n" + "z".repeat(500));
@@ -401,10 +337,35 @@ describe("IMAP client without LITERAL+ (fake server)", () => {
       });
       await client.noop();
       await client.logout();
-      assert.ok(!fake.state.commands.some((c) => c.includes("zzz")));
+      assert.ok(!fake.commands.some((c) => c.includes("zzz")));
     } finally {
       await fake.close();
     }
+  });
+});
+
+describe("IMAP client with LITERAL+ (fake server)", () => {
+  test("BAD after literal data was sent unasked breaks the connection instead of desynchronising", async () => {
+    const fake = await startFakeImapServer({ literalPlus: true, refuseOver: 100 });
+    try {
+      const client = await ImapClient.connect(`imap://bob:pw@127.0.0.1:${fake.port}`);
+      const big = enc.encode("X: y\r\n\r\n" + "z".repeat(500));
+      await assert.rejects(client.append("INBOX", [{ raw: big }]), (e: ImapError) => {
+        assert.equal(e.code, "E_IMAP_BAD");
+        assert.ok(!isConnectionError(e));
+        return true;
+      });
+      assert.equal(client.broken, true);
+      await assert.rejects(client.noop(), ImapConnectionError);
+      await client.close();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test("internal dates outside years 1000-9999 are refused before anything is sent", () => {
+    assert.throws(() => internalDate(new Date("0001-01-01T00:00:00Z")), RangeError);
+    assert.throws(() => internalDate(new Date("x")), RangeError);
   });
 });
 

@@ -26,7 +26,9 @@ interface Ran {
   stderr: string;
 }
 
-/** Runs cli.ts with `args` under the test's runtime (Deno with KV enabled) and the given environment. */
+/**
+ * Runs cli.ts with `args` under the test's runtime (Deno with KV enabled) and the given environment.
+ */
 function cli(args: string[], env: Record<string, string>): Promise<Ran> {
   const pre = runtime.name === "deno"
     ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]

@@ -2,11 +2,13 @@ import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { ImapUploader, isConnectionError } from "../stages/upload_imap.ts";
+import { deliveredBefore, ImapBatchError, ImapUploader, isConnectionError } from "../stages/upload_imap.ts";
+import { ImapClient } from "../stages/imap/client.ts";
 import type { ImapError } from "../stages/imap/errors.ts";
 import type { MailMessage } from "../stages/types.ts";
 import { dovecotSkip, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { startTcpProxy } from "./support/tcp_proxy.ts";
+import { startFakeImapServer } from "./support/fake_imap_server.ts";
 
 const enc = new TextEncoder();
 
@@ -193,6 +195,29 @@ describe("ImapUploader against a private Dovecot", { skip: dovecotSkip() }, () =
     }
   });
 
+  test("entry dates outside 1970..now+2d are not used as INTERNALDATE (servers mangle them)", async () => {
+    const up = new ImapUploader({ url: dove.url });
+    const client = await ImapClient.connect(dove.url);
+    try {
+      const dated = (id: string, iso: string) => ({ ...mail(id, "Dates"), date: new Date(iso) });
+      await up.appendBatch("Dates", [
+        dated("ok", "2020-02-03T04:05:06Z"),
+        dated("old", "1900-01-01T00:00:00Z"), // Dovecot would store 07-Feb-2036
+        dated("year1", "0001-01-01T00:00:00Z"), // Dovecot would answer BAD
+        dated("future", "2999-01-01T00:00:00Z"),
+        dated("invalid", "not a date"),
+      ]);
+      const dates = [...(await client.internalDates("Dates")).values()];
+      assert.equal(dates.length, 5);
+      assert.equal(dates[0], "03-Feb-2020 04:05:06 +0000");
+      const thisYear = String(new Date().getUTCFullYear());
+      for (const d of dates.slice(1)) assert.ok(d.includes(thisYear), d); // arrival time instead
+    } finally {
+      await client.logout();
+      await up.close();
+    }
+  });
+
   test("a wrong password is not a connection error", async () => {
     const up = new ImapUploader({ url: `imap://${dove.user}:not-it@127.0.0.1:${dove.port}` });
     await assert.rejects(up.connect(), (e: ImapError) => {
@@ -202,5 +227,33 @@ describe("ImapUploader against a private Dovecot", { skip: dovecotSkip() }, () =
       return true;
     });
     await up.close();
+  });
+});
+
+describe("ImapUploader with a server that refuses one message (fake server)", () => {
+  test("the other messages of the batch still arrive; the refused one is reported", async () => {
+    const fake = await startFakeImapServer({ refuseOver: 200 });
+    const up = new ImapUploader({ url: `imap://bob:pw@127.0.0.1:${fake.port}` });
+    try {
+      const big = mail("big", "News", "z".repeat(500) + "\r\n");
+      const msgs = [mail("m1"), big, mail("m2")];
+      await assert.rejects(up.appendBatch("News", msgs), (e: unknown) => {
+        assert.ok(e instanceof ImapBatchError, String(e));
+        assert.equal(e.code, "E_IMAP_REFUSED");
+        assert.ok(!isConnectionError(e));
+        assert.deepEqual(e.refused.map((r) => r.message.entryId), ["big"]);
+        assert.equal(e.refused[0].error.responseCode, "TOOBIG");
+        assert.deepEqual(deliveredBefore(e).map((d) => d.message.entryId), ["m1", "m2"]);
+        assert.match(e.message, /1 of 3 messages for IMAP folder 'News' refused; entry big/);
+        return true;
+      });
+      // First the MULTIAPPEND of all three (refused at the big literal), then one APPEND each.
+      const appends = fake.commands.filter((c) => / APPEND /.test(c));
+      assert.equal(appends.length, 2);
+      assert.ok(appends.every((c) => !c.includes("zzz")));
+    } finally {
+      await up.close();
+      await fake.close();
+    }
   });
 });

@@ -25,6 +25,8 @@ interface Waiting<T, R> {
 export class GroupCommit<T, R> {
   #queues = new Map<string, Waiting<T, R>[]>();
   #flushing = false;
+  #closed = false;
+  #idle: Promise<void> = Promise.resolve();
   #sizes: number[] = [];
   readonly #maxBatch: number;
   readonly #keyOf: (item: T) => string;
@@ -43,12 +45,13 @@ export class GroupCommit<T, R> {
 
   /** Queues `item` for the next flush of its key; resolves with its result. */
   submit(item: T): Promise<R> {
+    if (this.#closed) return Promise.reject(new Error("GroupCommit is closed"));
     return new Promise<R>((resolve, reject) => {
       const key = this.#keyOf(item);
       const queue = this.#queues.get(key);
       if (queue) queue.push({ item, resolve, reject });
       else this.#queues.set(key, [{ item, resolve, reject }]);
-      if (!this.#flushing) void this.#run();
+      if (!this.#flushing) this.#idle = this.#run();
     });
   }
 
@@ -62,6 +65,19 @@ export class GroupCommit<T, R> {
   /** Sizes of the batches flushed so far (for metrics and tests). */
   get batchSizes(): readonly number[] {
     return this.#sizes;
+  }
+
+  /**
+   * Stops taking items and waits for the batch being committed, so that its results are recorded before
+   * whatever it writes to is closed. Items still queued are rejected, never half-committed.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const queue of this.#queues.values()) {
+      for (const w of queue) w.reject(new Error("GroupCommit closed before this item was committed"));
+    }
+    this.#queues.clear();
+    await this.#idle;
   }
 
   async #run(): Promise<void> {

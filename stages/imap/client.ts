@@ -398,7 +398,11 @@ export class ImapClient {
       return { mode: chosen, uidValidity: outcomes[0].uidValidity, uids: uidsOf(outcomes) };
     }
     const each = results.map(appendUids);
-    return { mode: chosen, uidValidity: each[0]?.uidValidity, uids: uidsOf(each.map((u) => ({ ok: true, ...u }))) };
+    return {
+      mode: chosen,
+      uidValidity: each[0]?.uidValidity,
+      uids: uidsOf(each.map((u) => ({ ok: true, ...u }))),
+    };
   }
 
   /**
@@ -621,7 +625,15 @@ export class ImapClient {
    * ```
    */
   async logout(): Promise<void> {
-    if (!this.#conn.broken) await this.#conn.run(["LOGOUT"], "LOGOUT").catch(() => {});
+    if (!this.#conn.broken) {
+      // A polite goodbye, but a shutdown must not wait a full command timeout for a stuck server.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#conn.run(["LOGOUT"], "LOGOUT").catch(() => {}),
+        new Promise<void>((resolve) => timer = setTimeout(resolve, LOGOUT_WAIT_MS)),
+      ]);
+      clearTimeout(timer);
+    }
     await this.#conn.close();
   }
 
@@ -638,6 +650,9 @@ export class ImapClient {
     await this.#conn.close();
   }
 }
+
+/** How long LOGOUT may take before the socket is closed anyway. */
+const LOGOUT_WAIT_MS = 3_000;
 
 /** The user or password needs SASL PLAIN: LOGIN's astring cannot carry NUL, and 8-bit is safer in SASL. */
 function needsSasl(e: ImapEndpoint): boolean {

@@ -97,6 +97,8 @@ export class ImapConnection {
   #continuation?: { resolve(): void; reject(e: unknown): void; owner: InFlight };
   #idleTimer?: ReturnType<typeof setTimeout>;
   #bye?: string;
+  /** Set between STARTTLS's OK and the TLS layer taking over the socket. */
+  #upgrading = false;
   #closed: Promise<void>;
   #onData = (chunk: Uint8Array) => this.#receive(chunk);
 
@@ -202,7 +204,7 @@ export class ImapConnection {
   async startTls(): Promise<void> {
     await this.run(["STARTTLS"], "STARTTLS");
     const plain = this.#socket;
-    plain.off("data", this.#onData);
+    this.#upgrading = false;
     const secure = tls.connect({ socket: plain, host: this.#options.host, ...tlsOptions(this.#options) });
     this.#socket = secure;
     this.#closed = this.#watch(secure);
@@ -262,6 +264,7 @@ export class ImapConnection {
       return this.#fail(e, "read");
     }
     for (const frame of frames) {
+      if (this.#upgrading) return; // plaintext after "OK Begin TLS" could only be an injection
       let r: ImapResponse;
       try {
         r = parseResponse(frame);
@@ -307,6 +310,12 @@ export class ImapConnection {
       this.#continuation = undefined;
     }
     this.#settleTimer();
+    if (r.status === "OK" && cmd.name === "STARTTLS") {
+      // From here on only the TLS layer may read the socket (RFC 3501 6.2.1: no plaintext leftovers).
+      this.#upgrading = true;
+      this.#socket.off("data", this.#onData);
+      this.#reader = new ResponseReader();
+    }
     if (r.status === "OK") cmd.resolve({ untagged: cmd.untagged, done: r });
     else cmd.reject(this.#refusal(cmd.name, r));
     if (r.status === "BAD" && cmd.sentUnasked) {
