@@ -43,7 +43,8 @@ function runCli(args: string[], opts: { env?: Record<string, string>; onStderr?:
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => {
       stderr += d;
-      opts.onStderr?.(stderr, (s) => child.kill(s));
+      // process.kill, not child.kill: Deno's child_process sends only the first kill() of a child.
+      opts.onStderr?.(stderr, (s) => process.kill(child.pid!, s));
     });
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
@@ -177,5 +178,32 @@ stages:
     assert.ok(src.itemsOut > 0);
     assert.equal(sinkStage.itemsIn, src.itemsOut, "every produced item reached the sink");
     assert.equal((await readFile(out, "utf8")).trim().split("\n").length, src.itemsOut);
+  });
+
+  test("a second SIGINT aborts items that do not finish, and the summary says aborted", async () => {
+    const summaryFile = path.join(dir, "stalled.json");
+    const file = await pipelineFile("stalled.yaml", `name: stalled
+stages:
+  - use: STAGES#numbers
+    with: { count: 0 }
+  - use: STAGES#stall
+`);
+    let signals = 0;
+    const r = await runCli([file, "--json", "--summary-json", summaryFile], {
+      onStderr: (all, kill) => {
+        if (signals === 0 && all.includes('"progress":true')) {
+          signals++;
+          kill("SIGINT");
+        } else if (signals === 1 && all.includes("finishing items in flight")) {
+          signals++;
+          kill("SIGINT");
+        }
+      },
+    });
+    assert.equal(signals, 2, r.stderr);
+    assert.ok(r.code === 130 || (r.code === null && r.signal === "SIGINT"), `exit ${r.code} ${r.signal}\n${r.stderr}`);
+    const summary = JSON.parse(await readFile(summaryFile, "utf8"));
+    assert.equal(summary.aborted, true);
+    assert.match(summary.error, /second SIGINT/);
   });
 });
