@@ -24,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
     command = argv[0];
     rest = argv.slice(1);
   }
+  // `--mark-seen` takes an optional URL: alone it means every feed.
+  rest = rest.map((a, i) => a === "--mark-seen" && !/^https?:\/\//i.test(rest[i + 1] ?? "") ? "--mark-seen=" : a);
   let parsed;
   try {
     parsed = parseArgs({

@@ -11,7 +11,7 @@ import { redactUrl } from "../engine/errors.ts";
 import { sink, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
 import { runLedger } from "./delivery_ledger.ts";
 import { DryRunWriter, MaildirWriter, type MessageWriter } from "./maildir.ts";
-import { ImapUploader, isConnectionError } from "./upload_imap.ts";
+import { deliveredBefore, ImapUploader, isConnectionError } from "./upload_imap.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 
 /** Options of the IMAP sink. */
@@ -37,12 +37,20 @@ export interface MaildirSinkOptions {
   fsync?: boolean;
 }
 
-/** Commits a group of messages of one folder and records them in the ledger. */
-type Committer = GroupCommit<MailMessage, Delivery>;
+/**
+ * Commits a group of messages of one folder and records them in the ledger. Each message gets its own
+ * outcome: a batch that fails half-way fails only the messages that were not stored.
+ */
+type Committer = GroupCommit<MailMessage, Delivery | Error>;
+
+/** The key of a message whose fate is unknown (its connection broke while it was being appended). */
+const doubtKey = (m: MailMessage) => `${m.folder}\n${m.feedUrl}\n${m.entryId}`;
 
 function imapCommitter(ctx: StageContext, opts: ImapSinkOptions): Committer {
   return ctx.resources.shared(`imap:${redactUrl(opts.url)}:${opts.state}`, () => {
     const ca = opts.caFile ? readFileSync(opts.caFile, "utf8") : undefined;
+    // No reconnect-and-retry inside the owner: a batch cut off mid-way may be stored, and only this
+    // committer knows how to check that before sending it again. The next call reopens the connection.
     const conn = owner({
       name: `imap ${redactUrl(opts.url)}`,
       open: async () => {
@@ -57,18 +65,48 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions): Committer {
       },
       close: (up) => up.close(),
       isFatal: isConnectionError,
-      reconnect: { attempts: 3, backoffMs: 500, maxBackoffMs: 5_000 },
       actions: {
         append: (up: ImapUploader, req: { folder: string; msgs: MailMessage[] }) => up.appendBatch(req.folder, req.msgs),
+        present: (up: ImapUploader, req: { folder: string; ids: string[] }) => up.hasEntries(req.folder, req.ids),
       },
     });
     const ledger = runLedger(ctx, opts.state);
-    const gc = new GroupCommit<MailMessage, Delivery>(async (folder, msgs) => {
-      const deliveries = await conn.call.append({ folder, msgs });
-      await (await ledger).confirm(msgs);
-      ctx.count("appended", msgs.length);
-      ctx.count("batches");
-      return deliveries;
+    const inDoubt = new Set<string>();
+    const gc: Committer = new GroupCommit<MailMessage, Delivery | Error>(async (folder, msgs) => {
+      const l = await ledger;
+      const outcome = new Map<MailMessage, Delivery | Error>();
+      let toSend = msgs;
+      const doubtful = msgs.filter((m) => inDoubt.has(doubtKey(m)));
+      if (doubtful.length) {
+        // These may have been stored before the connection broke: ask the server first.
+        const present = await conn.call.present({ folder, ids: doubtful.map((m) => m.entryId) });
+        const stored = doubtful.filter((m) => present.has(m.entryId));
+        await l.confirm(stored);
+        for (const m of doubtful) inDoubt.delete(doubtKey(m));
+        for (const m of stored) outcome.set(m, { message: m, location: `${redactUrl(opts.url)}/${folder}` });
+        toSend = msgs.filter((m) => !outcome.has(m));
+        ctx.count("foundAfterReconnect", stored.length);
+      }
+      if (toSend.length) {
+        try {
+          const deliveries = await conn.call.append({ folder, msgs: toSend });
+          await l.confirm(toSend);
+          toSend.forEach((m, i) => outcome.set(m, deliveries[i]));
+          ctx.count("appended", toSend.length);
+          ctx.count("batches");
+        } catch (e) {
+          const done = deliveredBefore(e);
+          await l.confirm(done.map((d) => d.message));
+          for (const d of done) outcome.set(d.message, d);
+          const error = e instanceof Error ? e : new Error(String(e));
+          for (const m of toSend) {
+            if (outcome.has(m)) continue;
+            if (isConnectionError(e)) inDoubt.add(doubtKey(m));
+            outcome.set(m, error);
+          }
+        }
+      }
+      return msgs.map((m) => outcome.get(m)!);
     }, { maxBatch: opts.maxBatch ?? 50, keyOf: (m) => m.folder });
     return { gc, conn };
   }, async ({ gc, conn }) => {
@@ -78,10 +116,16 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions): Committer {
   }).gc;
 }
 
+/** Submits `msg` and throws its own failure, if it had one. */
+async function commit(gc: Committer, msg: MailMessage): Promise<void> {
+  const result = await gc.submit(msg);
+  if (result instanceof Error) throw result;
+}
+
 function writerCommitter(ctx: StageContext, key: string, writer: MessageWriter, state: string): Committer {
   return ctx.resources.shared(key, () => {
     const ledger = runLedger(ctx, state);
-    return new GroupCommit<MailMessage, Delivery>(async (_folder, msgs) => {
+    return new GroupCommit<MailMessage, Delivery | Error>(async (_folder, msgs) => {
       const deliveries = await writer.writeBatch(msgs);
       await (await ledger).confirm(msgs);
       ctx.count("written", msgs.length);
@@ -105,7 +149,7 @@ function dryRunCommitter(ctx: StageContext, state: string): Committer {
 export function uploadImap(opts: ImapSinkOptions) {
   return sink(async (msg: MailMessage, ctx) => {
     const gc = ctx.dryRun ? dryRunCommitter(ctx, opts.state) : imapCommitter(ctx, opts);
-    await gc.submit(msg);
+    await commit(gc, msg);
   }, { name: "upload-imap", placement: "owner", concurrency: 256, inType: "MailMessage", outType: "none" });
 }
 
@@ -125,7 +169,7 @@ export function maildir(opts: MaildirSinkOptions) {
       new MaildirWriter(opts.path, { fsync: opts.fsync ?? true }),
       opts.state,
     );
-    await gc.submit(msg);
+    await commit(gc, msg);
   }, { name: "maildir", concurrency: 64, inType: "MailMessage", outType: "none" });
 }
 

@@ -6,6 +6,7 @@
  */
 import { owner, type OwnerSpec, streamThroughCommand } from "../kernel/mod.ts";
 import { AutoPlacement } from "../scheduler/auto_placement.ts";
+import { unwrapTaskResult } from "../kernel/pool_transfer.ts";
 import { resolveStageOptions, type Stage, type StageContext, type StageOptions } from "./stage.ts";
 
 /**
@@ -43,7 +44,8 @@ export function task<In, Out>(
   let local: Promise<(...a: unknown[]) => unknown> | undefined;
   const onLoop = async (item: In): Promise<Out> => {
     const fn = await (local ??= loadExport(ref));
-    return (await fn(...args(item))) as Out;
+    // A task may wrap its result for the pool (`transferResult`); on the loop there is nothing to move.
+    return unwrapTaskResult(await fn(...args(item))).value as Out;
   };
   const onPool = (item: In, ctx: StageContext): Promise<Out> =>
     ctx.pool.run<Out>(ref, args(item), { transfer: options?.transfer?.(item), signal: ctx.signal });
@@ -64,7 +66,7 @@ export function task<In, Out>(
         const pending = fn(...args(item));
         auto.record(performance.now() - t0);
         if (auto.decided) ctx.placed(auto.decided);
-        return { one: (await pending) as Out };
+        return { one: unwrapTaskResult(await pending).value as Out };
       },
     },
   };
