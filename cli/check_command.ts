@@ -2,9 +2,8 @@
  * `check`: validates a pipeline file without running it.
  * @module
  */
-import { ConfigErrors } from "../engine/config/mod.ts";
 import { EXIT } from "./exit_codes.ts";
-import { loadPipeline } from "./load.ts";
+import { loadOrReport } from "./load.ts";
 
 /**
  * Validates `file`; prints every error and returns 1, or prints a one-line OK and returns 0.
@@ -15,15 +14,8 @@ import { loadPipeline } from "./load.ts";
  * ```
  */
 export async function checkCommand(file: string): Promise<number> {
-  try {
-    const { spec } = await loadPipeline(file);
-    console.log(`${file}: ok (pipeline ${spec.name}, ${spec.stages.length} stages)`);
-    return EXIT.OK;
-  } catch (e) {
-    if (e instanceof ConfigErrors) {
-      console.error(e.format());
-      return EXIT.CONFIG;
-    }
-    throw e;
-  }
+  const loaded = await loadOrReport(file);
+  if (typeof loaded === "number") return loaded;
+  console.log(`${file}: ok (pipeline ${loaded.spec.name}, ${loaded.spec.stages.length} stages)`);
+  return EXIT.OK;
 }

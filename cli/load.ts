@@ -2,10 +2,12 @@
  * Loading a pipeline file into a runnable pipeline: YAML -> validated spec (with positions) -> stages.
  * @module
  */
-import { loadPipelineConfig, type PipelineSpec } from "../engine/config/mod.ts";
+import process from "node:process";
+import { ConfigErrors, loadPipelineConfig, type PipelineSpec } from "../engine/config/mod.ts";
 import { buildPipeline, type Pipeline } from "../engine/pipeline/mod.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { builtinStages } from "../stages/registry.ts";
+import { EXIT } from "./exit_codes.ts";
 
 /**
  * Loads and validates `file` against the built-in stages; throws `ConfigErrors` listing every mistake.
@@ -22,4 +24,26 @@ export async function loadPipeline(
   const registry = builtinStages();
   const spec = await loadPipelineConfig(file, { env, catalog: registry });
   return { spec, pipeline: buildPipeline(spec, registry) };
+}
+
+/**
+ * {@linkcode loadPipeline} for the commands: a configuration error is printed (every error, with its
+ * position) and comes back as the exit code `EXIT.CONFIG`.
+ *
+ * @example
+ * ```ts ignore
+ * const loaded = await loadOrReport("pipelines/rss2imap.yaml");
+ * if (typeof loaded === "number") return loaded;
+ * ```
+ */
+export async function loadOrReport(
+  file: string,
+): Promise<Awaited<ReturnType<typeof loadPipeline>> | number> {
+  try {
+    return await loadPipeline(file);
+  } catch (e) {
+    if (!(e instanceof ConfigErrors)) throw e;
+    process.stderr.write(e.format() + "\n");
+    return EXIT.CONFIG;
+  }
 }

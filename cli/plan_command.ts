@@ -2,9 +2,8 @@
  * `plan`: prints how a pipeline will run.
  * @module
  */
-import { ConfigErrors } from "../engine/config/mod.ts";
 import { EXIT } from "./exit_codes.ts";
-import { loadPipeline } from "./load.ts";
+import { loadOrReport } from "./load.ts";
 import { planMermaid, planRows, planText } from "./plan.ts";
 
 /**
@@ -16,17 +15,11 @@ import { planMermaid, planRows, planText } from "./plan.ts";
  * ```
  */
 export async function planCommand(file: string, format: "text" | "mermaid" | "json"): Promise<number> {
-  try {
-    const { spec, pipeline } = await loadPipeline(file);
-    if (format === "mermaid") console.log(planMermaid(pipeline));
-    else if (format === "json") console.log(JSON.stringify({ name: spec.name, stages: planRows(pipeline) }, null, 2));
-    else console.log(planText(pipeline, spec.name));
-    return EXIT.OK;
-  } catch (e) {
-    if (e instanceof ConfigErrors) {
-      console.error(e.format());
-      return EXIT.CONFIG;
-    }
-    throw e;
-  }
+  const loaded = await loadOrReport(file);
+  if (typeof loaded === "number") return loaded;
+  const { spec, pipeline } = loaded;
+  if (format === "mermaid") console.log(planMermaid(pipeline));
+  else if (format === "json") console.log(JSON.stringify({ name: spec.name, stages: planRows(pipeline) }, null, 2));
+  else console.log(planText(pipeline, spec.name));
+  return EXIT.OK;
 }

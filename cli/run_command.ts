@@ -6,7 +6,6 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import process from "node:process";
-import { ConfigErrors } from "../engine/config/mod.ts";
 import {
   jsonLogger,
   type Logger,
@@ -22,7 +21,7 @@ import { Chain } from "../engine/pipeline/pipeline.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { type Clock, TimeBudget } from "../engine/schedule/mod.ts";
 import { EXIT } from "./exit_codes.ts";
-import { loadPipeline } from "./load.ts";
+import { loadOrReport } from "./load.ts";
 import { scheduleRuns } from "./schedule_runs.ts";
 import { type ProgressMode, startProgress } from "./progress.ts";
 import { summaryJson, summaryText } from "./summary.ts";
@@ -60,16 +59,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const logger: Logger = opts.json
     ? jsonLogger(opts.verbose ? "debug" : opts.quiet ? "error" : "info", (l) => write(l + "\n"))
     : textLogger(opts.verbose ? "debug" : opts.quiet ? "error" : "info", (l) => write(l + "\n"));
-  let loaded;
-  try {
-    loaded = await loadPipeline(opts.file);
-  } catch (e) {
-    if (e instanceof ConfigErrors) {
-      write(e.format() + "\n");
-      return EXIT.CONFIG;
-    }
-    throw e;
-  }
+  const loaded = await loadOrReport(opts.file);
+  if (typeof loaded === "number") return loaded;
   const { spec } = loaded;
   const pipeline = comparisonMode(loaded.pipeline, opts);
   const schedule = opts.every ?? spec.schedule;

@@ -4,13 +4,13 @@
  * @module
  */
 import process from "node:process";
-import { ConfigErrors, type PipelineSpec } from "../engine/config/mod.ts";
+import type { PipelineSpec } from "../engine/config/mod.ts";
 import { Chain, runPipeline, sink, type Stage, textLogger } from "../engine/pipeline/mod.ts";
 import { openStore } from "../engine/state/mod.ts";
 import { runStore } from "../stages/run_state.ts";
 import type { ParsedFeedItem } from "../stages/types.ts";
 import { EXIT } from "./exit_codes.ts";
-import { loadPipeline } from "./load.ts";
+import { loadOrReport, type loadPipeline } from "./load.ts";
 
 /** Options of {@linkcode stateCommand}. */
 export interface StateCommandOptions {
@@ -30,16 +30,8 @@ export interface StateCommandOptions {
  * ```
  */
 export async function stateCommand(opts: StateCommandOptions): Promise<number> {
-  let loaded;
-  try {
-    loaded = await loadPipeline(opts.file);
-  } catch (e) {
-    if (e instanceof ConfigErrors) {
-      process.stderr.write(e.format() + "\n");
-      return EXIT.CONFIG;
-    }
-    throw e;
-  }
+  const loaded = await loadOrReport(opts.file);
+  if (typeof loaded === "number") return loaded;
   const location = stateLocation(loaded.spec);
   if (opts.markSeen) {
     return await markSeen(loaded, location, opts.markSeen === true ? undefined : opts.markSeen);

@@ -3,7 +3,7 @@
  * hammer it and a long list does not open hundreds of sockets.
  * @module
  */
-import { PermitCounter } from "./semaphore.ts";
+import { Semaphore } from "../../engine/kernel/semaphore.ts";
 
 /**
  * Hands out a permit per request: one of the host's (`perHost`) and one of the global (`global`) permits.
@@ -23,8 +23,8 @@ import { PermitCounter } from "./semaphore.ts";
  */
 export class HostLimiter {
   readonly perHost: number;
-  readonly #global: PermitCounter;
-  readonly #hosts = new Map<string, PermitCounter>();
+  readonly #global: Semaphore;
+  readonly #hosts = new Map<string, Semaphore>();
 
   /** @param limits `perHost` (default 4) and `global` (default 32) concurrent requests */
   constructor(limits: { perHost?: number; global?: number } = {}) {
@@ -32,7 +32,7 @@ export class HostLimiter {
     if (!Number.isInteger(this.perHost) || this.perHost < 1) {
       throw new RangeError(`perHost must be a positive integer, got ${this.perHost}`);
     }
-    this.#global = new PermitCounter(limits.global ?? 32);
+    this.#global = new Semaphore(limits.global ?? 32);
   }
 
   /**
@@ -42,10 +42,10 @@ export class HostLimiter {
   async acquire(url: string | URL, signal?: AbortSignal): Promise<() => void> {
     const host = new URL(url).host;
     let counter = this.#hosts.get(host);
-    if (!counter) this.#hosts.set(host, counter = new PermitCounter(this.perHost));
-    await counter.acquire(signal);
+    if (!counter) this.#hosts.set(host, counter = new Semaphore(this.perHost));
+    await counter.acquire({ signal });
     try {
-      await this.#global.acquire(signal);
+      await this.#global.acquire({ signal });
     } catch (e) {
       this.#releaseHost(host, counter);
       throw e;
@@ -59,9 +59,9 @@ export class HostLimiter {
     };
   }
 
-  #releaseHost(host: string, counter: PermitCounter): void {
+  #releaseHost(host: string, counter: Semaphore): void {
     counter.release();
     // Forget idle hosts so a long-running process does not keep one entry per host ever seen.
-    if (counter.free === this.perHost && counter.waiting === 0) this.#hosts.delete(host);
+    if (counter.available === this.perHost && counter.waiting === 0) this.#hosts.delete(host);
   }
 }

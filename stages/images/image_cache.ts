@@ -9,7 +9,7 @@ import { redactUrl } from "../../engine/errors.ts";
 import { Deadline } from "../http/deadline.ts";
 import type { HostLimiter } from "../http/host_limiter.ts";
 import { readLimited } from "../http/read_limited.ts";
-import { PermitCounter } from "../http/semaphore.ts";
+import { Semaphore } from "../../engine/kernel/semaphore.ts";
 import { SLUICE_USER_AGENT } from "../http/user_agent.ts";
 import { cidForUrl, filenameForUrl } from "./inline_name.ts";
 import { sniffImageType } from "./sniff.ts";
@@ -86,7 +86,7 @@ export class ImageCache {
   readonly #held = new Map<string, number>();
   #heldBytes = 0;
   readonly #cacheBytes: number;
-  readonly #permits: PermitCounter;
+  readonly #permits: Semaphore;
   readonly #maxBytes: number;
   readonly #timeoutMs: number;
   readonly #userAgent: string;
@@ -97,7 +97,7 @@ export class ImageCache {
 
   /** @param opts limits and the run's signal; see `ImageCacheOptions` for the defaults */
   constructor(opts: ImageCacheOptions = {}) {
-    this.#permits = new PermitCounter(opts.concurrency ?? 16);
+    this.#permits = new Semaphore(opts.concurrency ?? 16);
     this.#maxBytes = opts.maxBytes ?? 5 * 1024 * 1024;
     this.#cacheBytes = opts.cacheBytes ?? 32 * 1024 * 1024;
     this.#timeoutMs = opts.timeoutMs ?? 15_000;
@@ -138,7 +138,7 @@ export class ImageCache {
     if (!/^https?:\/\//i.test(url)) return this.#fail(url, "not an http(s) URL");
     let releaseHost: (() => void) | undefined;
     try {
-      await this.#permits.acquire(this.#signal);
+      await this.#permits.acquire({ signal: this.#signal });
     } catch {
       return this.#fail(url, "cancelled");
     }
