@@ -76,8 +76,14 @@ export {
   rewriteImages,
   sniffImageType,
 } from "./stages/rewrite_images.ts";
-export { type ComposeOptions, composeMessage, messageIdFor, mime } from "./stages/mime.ts";
-export { DryRunWriter, MaildirError, maildirFolderDir, MaildirWriter, type MessageWriter } from "./stages/maildir.ts";
+export { composeMessage, type ComposeOptions, messageIdFor, mime } from "./stages/mime.ts";
+export {
+  DryRunWriter,
+  MaildirError,
+  maildirFolderDir,
+  MaildirWriter,
+  type MessageWriter,
+} from "./stages/maildir.ts";
 export { ImapUploader } from "./stages/upload_imap.ts";
 export { mailbox, maildir, uploadImap } from "./stages/mailbox.ts";
 export type * from "./stages/types.ts";

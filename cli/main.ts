@@ -25,7 +25,9 @@ export async function main(argv: string[]): Promise<number> {
     rest = argv.slice(1);
   }
   // `--mark-seen` takes an optional URL: alone it means every feed.
-  rest = rest.map((a, i) => a === "--mark-seen" && !/^https?:\/\//i.test(rest[i + 1] ?? "") ? "--mark-seen=" : a);
+  rest = rest.map((a, i) =>
+    a === "--mark-seen" && !/^https?:\/\//i.test(rest[i + 1] ?? "") ? "--mark-seen=" : a
+  );
   let parsed;
   try {
     parsed = parseArgs({
@@ -67,7 +69,9 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP[command === "run" && !argv.includes("run") ? "main" : command]);
     return v.help ? EXIT.OK : usage("no pipeline file given", command);
   }
-  if (positionals.length > 1) return usage(`one pipeline file expected, got: ${positionals.join(" ")}`, command);
+  if (positionals.length > 1) {
+    return usage(`one pipeline file expected, got: ${positionals.join(" ")}`, command);
+  }
   const file = positionals[0];
   if (v["env-file"]) await loadEnvFile(v["env-file"]);
 
@@ -79,7 +83,9 @@ export async function main(argv: string[]): Promise<number> {
     case "plan": {
       const { planCommand } = await import("./plan_command.ts");
       const format = v.format ?? "text";
-      if (!["text", "mermaid", "json"].includes(format)) return usage(`--format must be text, mermaid or json`, command);
+      if (!["text", "mermaid", "json"].includes(format)) {
+        return usage(`--format must be text, mermaid or json`, command);
+      }
       return await planCommand(file, format as "text" | "mermaid" | "json");
     }
     case "state": {
@@ -92,7 +98,9 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     default: {
-      if (v.placement !== undefined && v.placement !== "loop") return usage("--placement takes only `loop`", command);
+      if (v.placement !== undefined && v.placement !== "loop") {
+        return usage("--placement takes only `loop`", command);
+      }
       const { parseDuration } = await import("../engine/config/duration.ts");
       let budgetMs: number | undefined;
       let graceMs: number | undefined;

@@ -19,7 +19,8 @@ export async function planCommand(file: string, format: "text" | "mermaid" | "js
   if (typeof loaded === "number") return loaded;
   const { spec, pipeline } = loaded;
   if (format === "mermaid") console.log(planMermaid(pipeline));
-  else if (format === "json") console.log(JSON.stringify({ name: spec.name, stages: planRows(pipeline) }, null, 2));
-  else console.log(planText(pipeline, spec.name));
+  else if (format === "json") {
+    console.log(JSON.stringify({ name: spec.name, stages: planRows(pipeline) }, null, 2));
+  } else console.log(planText(pipeline, spec.name));
   return EXIT.OK;
 }

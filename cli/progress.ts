@@ -17,7 +17,11 @@ export type ProgressMode = "tty" | "lines" | "json" | "off";
  * stop();
  * ```
  */
-export function startProgress(metrics: RunMetrics, mode: ProgressMode, write: (text: string) => void): () => void {
+export function startProgress(
+  metrics: RunMetrics,
+  mode: ProgressMode,
+  write: (text: string) => void,
+): () => void {
   if (mode === "off") return () => {};
   let drawn = 0;
   let last = new Map<string, { out: number; at: number }>();
@@ -25,7 +29,9 @@ export function startProgress(metrics: RunMetrics, mode: ProgressMode, write: (t
     const snap = metrics.snapshot();
     const now = performance.now();
     const rates = new Map<string, number>();
-    const done = (i: number) => (i === snap.stages.length - 1 ? snap.stages[i].itemsIn : snap.stages[i].itemsOut);
+    const done = (
+      i: number,
+    ) => (i === snap.stages.length - 1 ? snap.stages[i].itemsIn : snap.stages[i].itemsOut);
     snap.stages.forEach((s, i) => {
       const prev = last.get(s.name);
       rates.set(s.name, prev ? ((done(i) - prev.out) * 1000) / Math.max(1, now - prev.at) : 0);
@@ -33,18 +39,37 @@ export function startProgress(metrics: RunMetrics, mode: ProgressMode, write: (t
     last = new Map(snap.stages.map((s, i) => [s.name, { out: done(i), at: now }]));
     const elapsed = (snap.elapsedMs / 1000).toFixed(1);
     if (mode === "json") {
-      write(JSON.stringify({ progress: true, elapsedS: Number(elapsed), stages: snap.stages.map((s) => ({ name: s.name, in: s.itemsIn, out: s.itemsOut, errors: s.errors, queue: s.queueDepth, inFlight: s.inFlight })) }) + "\n");
+      write(
+        JSON.stringify({
+          progress: true,
+          elapsedS: Number(elapsed),
+          stages: snap.stages.map((s) => ({
+            name: s.name,
+            in: s.itemsIn,
+            out: s.itemsOut,
+            errors: s.errors,
+            queue: s.queueDepth,
+            inFlight: s.inFlight,
+          })),
+        }) + "\n",
+      );
       return;
     }
     if (mode === "lines") {
-      write(`[${elapsed}s] ` + snap.stages.map((s) => `${s.name} ${s.itemsIn}/${s.itemsOut}${s.errors ? ` !${s.errors}` : ""}`).join("  ") + "\n");
+      write(
+        `[${elapsed}s] ` + snap.stages.map((s) =>
+          `${s.name} ${s.itemsIn}/${s.itemsOut}${s.errors ? ` !${s.errors}` : ""}`
+        ).join("  ") + "\n",
+      );
       return;
     }
     const width = Math.max(...snap.stages.map((s) => s.name.length));
     const lines = snap.stages.map((s) =>
-      `  ${s.name.padEnd(width)}  ${s.placement.padEnd(5)}  in ${String(s.itemsIn).padStart(6)}  out ${String(s.itemsOut).padStart(6)}  ${
-        (rates.get(s.name) ?? 0).toFixed(0).padStart(5)
-      }/s  queue ${String(s.queueDepth).padStart(3)}  busy ${String(s.inFlight).padStart(3)}${s.errors ? `  errors ${s.errors}` : ""}`
+      `  ${s.name.padEnd(width)}  ${s.placement.padEnd(5)}  in ${String(s.itemsIn).padStart(6)}  out ${
+        String(s.itemsOut).padStart(6)
+      }  ${(rates.get(s.name) ?? 0).toFixed(0).padStart(5)}/s  queue ${
+        String(s.queueDepth).padStart(3)
+      }  busy ${String(s.inFlight).padStart(3)}${s.errors ? `  errors ${s.errors}` : ""}`
     );
     lines.unshift(`sluice: ${elapsed}s, event-loop lag p99 ${snap.lag.p99.toFixed(0)} ms`);
     write((drawn ? `\x1b[${drawn}F` : "") + lines.map((l) => `\x1b[2K${l}`).join("\n") + "\n");

@@ -32,14 +32,22 @@ export function summaryText(summary: RunSummary): string {
       `  ${s.name.padEnd(width)}  ${s.placement.padEnd(7)} in ${String(s.itemsIn).padStart(6)}  out ${
         String(s.itemsOut).padStart(6)
       }  busy ${(s.busyMs / 1000).toFixed(2).padStart(7)} s${
-        [...errors, ...retries, ...counters].length ? "  " + [...errors, ...retries, ...counters].join(", ") : ""
+        [...errors, ...retries, ...counters].length
+          ? "  " + [...errors, ...retries, ...counters].join(", ")
+          : ""
       }`,
     );
   }
-  lines.push(`  event-loop lag p50 ${m.lag.p50.toFixed(1)} ms, p99 ${m.lag.p99.toFixed(1)} ms, max ${m.lag.max.toFixed(1)} ms`);
+  lines.push(
+    `  event-loop lag p50 ${m.lag.p50.toFixed(1)} ms, p99 ${m.lag.p99.toFixed(1)} ms, max ${
+      m.lag.max.toFixed(1)
+    } ms`,
+  );
   if (summary.failures.length) {
     lines.push("failed:");
-    for (const f of summary.failures.slice(0, 50)) lines.push(`  [${f.stage}] ${f.item ? f.item + ": " : ""}${f.error}`);
+    for (const f of summary.failures.slice(0, 50)) {
+      lines.push(`  [${f.stage}] ${f.item ? f.item + ": " : ""}${f.error}`);
+    }
     if (summary.failures.length > 50) lines.push(`  ... and ${summary.failures.length - 50} more`);
   }
   return lines.join("\n");

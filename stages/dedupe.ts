@@ -88,8 +88,17 @@ export const dedupeStage: StageFactory = {
   inType: "ParsedFeedItem",
   outType: "EntryItem",
   options: {
-    state: { type: "string", default: "./.sluice", description: "state location (sqlite dir, kv:PATH, memory:)" },
-    "max-per-feed": { type: "integer", default: 0, min: 0, description: "newest entries per feed and run; 0 = all" },
+    state: {
+      type: "string",
+      default: "./.sluice",
+      description: "state location (sqlite dir, kv:PATH, memory:)",
+    },
+    "max-per-feed": {
+      type: "integer",
+      default: 0,
+      min: 0,
+      description: "newest entries per feed and run; 0 = all",
+    },
   },
   defaults: { concurrency: 4 },
   create: (o) => dedupe({ state: o.state as string, maxPerFeed: o["max-per-feed"] as number }),

@@ -41,8 +41,9 @@ export async function loadFeeds(opts: FeedsOptions, signal?: AbortSignal): Promi
   if (opts.list) {
     const text = /^https?:\/\//i.test(opts.list) ? await fetchList(opts.list, signal) : await readList(opts);
     feeds.push(...parseFeedList(text, opts.list));
+  } else if (opts.folders && Object.keys(opts.folders).length > 0) {
+    feeds.push(...feedsFromFolders(opts.folders));
   }
-  else if (opts.folders && Object.keys(opts.folders).length > 0) feeds.push(...feedsFromFolders(opts.folders));
   if (feeds.length === 0) {
     throw new SluiceError(
       "E_NO_FEEDS",
@@ -100,9 +101,21 @@ export const feedsStage: StageFactory = {
   outType: "FeedRef",
   options: {
     list: { type: "string", default: "", description: "file or URL: one feed URL a line, or OPML" },
-    folders: { type: "object", description: "folder name -> list of feed URLs", additional: { type: "any", description: "feed URLs" } },
-    state: { type: "string", default: "./.sluice", description: "state location (sqlite dir, kv:PATH, memory:)" },
-    "respect-backoff": { type: "boolean", default: true, description: "skip feeds backing off after failures" },
+    folders: {
+      type: "object",
+      description: "folder name -> list of feed URLs",
+      additional: { type: "any", description: "feed URLs" },
+    },
+    state: {
+      type: "string",
+      default: "./.sluice",
+      description: "state location (sqlite dir, kv:PATH, memory:)",
+    },
+    "respect-backoff": {
+      type: "boolean",
+      default: true,
+      description: "skip feeds backing off after failures",
+    },
   },
   create: (o) => {
     const opts: FeedsOptions = {

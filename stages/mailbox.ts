@@ -66,8 +66,10 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions): Committer {
       close: (up) => up.close(),
       isFatal: isConnectionError,
       actions: {
-        append: (up: ImapUploader, req: { folder: string; msgs: MailMessage[] }) => up.appendBatch(req.folder, req.msgs),
-        present: (up: ImapUploader, req: { folder: string; ids: string[] }) => up.hasEntries(req.folder, req.ids),
+        append: (up: ImapUploader, req: { folder: string; msgs: MailMessage[] }) =>
+          up.appendBatch(req.folder, req.msgs),
+        present: (up: ImapUploader, req: { folder: string; ids: string[] }) =>
+          up.hasEntries(req.folder, req.ids),
       },
     });
     const ledger = runLedger(ctx, opts.state);
@@ -191,12 +193,20 @@ export function mailbox(
 }
 
 const SHARED_OPTIONS = {
-  state: { type: "string", default: "./.sluice", description: "state location (sqlite dir, kv:PATH, memory:)" },
+  state: {
+    type: "string",
+    default: "./.sluice",
+    description: "state location (sqlite dir, kv:PATH, memory:)",
+  },
 } as const;
 
 const IMAP_OPTIONS = {
   "max-batch": { type: "integer", default: 50, min: 1, max: 1000, description: "messages per MULTIAPPEND" },
-  "server-check": { type: "boolean", default: false, description: "search the folder for each entry id first" },
+  "server-check": {
+    type: "boolean",
+    default: false,
+    description: "search the folder for each entry id first",
+  },
   "ca-file": { type: "string", default: "", description: "PEM file of an extra trusted CA" },
 } as const;
 
@@ -207,7 +217,12 @@ export const uploadImapStage: StageFactory = {
   inType: "MailMessage",
   outType: "none",
   options: {
-    url: { type: "string", required: true, secret: true, description: "imap://user:pass@host:port or imaps://" },
+    url: {
+      type: "string",
+      required: true,
+      secret: true,
+      description: "imap://user:pass@host:port or imaps://",
+    },
     ...SHARED_OPTIONS,
     ...IMAP_OPTIONS,
   },
@@ -224,7 +239,11 @@ export const maildirStage: StageFactory = {
   options: {
     path: { type: "string", default: "./mail", description: "the Maildir root" },
     ...SHARED_OPTIONS,
-    fsync: { type: "boolean", default: true, description: "fsync each message before it counts as delivered" },
+    fsync: {
+      type: "boolean",
+      default: true,
+      description: "fsync each message before it counts as delivered",
+    },
   },
   defaults: { onError: "drop" },
   create: (o) => maildir({ path: o.path as string, state: o.state as string, fsync: o.fsync as boolean }),

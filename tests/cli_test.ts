@@ -30,7 +30,13 @@ interface Ran {
   stderr: string;
 }
 
-function runCli(args: string[], opts: { env?: Record<string, string>; onStderr?: (all: string, kill: (s: NodeJS.Signals) => void) => void } = {}): Promise<Ran> {
+function runCli(
+  args: string[],
+  opts: {
+    env?: Record<string, string>;
+    onStderr?: (all: string, kill: (s: NodeJS.Signals) => void) => void;
+  } = {},
+): Promise<Ran> {
   const [cmd, ...pre] = cliCommand();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, [...pre, ...args], {
@@ -68,25 +74,32 @@ describe("cli.ts", () => {
   test("--help lists the commands and the exit codes", async () => {
     const r = await runCli(["--help"]);
     assert.equal(r.code, 0);
-    for (const word of ["check FILE", "plan FILE", "state FILE", "Exit codes", "130"]) assert.ok(r.stdout.includes(word), word);
+    for (const word of ["check FILE", "plan FILE", "state FILE", "Exit codes", "130"]) {
+      assert.ok(r.stdout.includes(word), word);
+    }
     const run = await runCli(["help", "run"]);
     assert.match(run.stdout, /--dry-run/);
   });
 
   test("check: a valid file passes; every error is listed with file:line:column and exit 1", async () => {
-    const good = await pipelineFile("good.yaml", `name: good
+    const good = await pipelineFile(
+      "good.yaml",
+      `name: good
 stages:
   - use: STAGES#numbers
   - use: STAGES#double
   - use: STAGES#lines
     with:
       file: ${dir}/out.txt
-`);
+`,
+    );
     const ok = await runCli(["check", good]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /ok \(pipeline good, 3 stages\)/);
 
-    const bad = await pipelineFile("bad.yaml", `name: bad
+    const bad = await pipelineFile(
+      "bad.yaml",
+      `name: bad
 stages:
   - use: STAGES#numbers
     concurency: 2
@@ -94,7 +107,8 @@ stages:
   - use: STAGES#lines
     with:
       file: \${NOT_SET_ANYWHERE}
-`);
+`,
+    );
     const r = await runCli(["check", bad]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`bad.yaml:4:5: .*concurency`));
@@ -104,7 +118,9 @@ stages:
   });
 
   test("plan prints placements, and --format mermaid a flowchart", async () => {
-    const file = await pipelineFile("plan.yaml", `name: planned
+    const file = await pipelineFile(
+      "plan.yaml",
+      `name: planned
 stages:
   - use: STAGES#numbers
   - use: STAGES#double
@@ -112,7 +128,8 @@ stages:
     placement: loop
   - use: STAGES#lines
     with: { file: /dev/null }
-`);
+`,
+    );
     const text = await runCli(["plan", file]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /double\s+loop\s+4/);
@@ -123,7 +140,9 @@ stages:
 
   test("run: failed items give exit 2 and are named in the JSON summary; the trace is valid", async () => {
     const out = path.join(dir, "run-out.txt");
-    const file = await pipelineFile("run.yaml", `name: counted
+    const file = await pipelineFile(
+      "run.yaml",
+      `name: counted
 stages:
   - use: STAGES#numbers
     with: { count: 5 }
@@ -132,32 +151,43 @@ stages:
     with: { fail-on: ["3"] }
   - use: STAGES#lines
     with: { file: ${out} }
-`);
+`,
+    );
     const summaryFile = path.join(dir, "summary.json");
     const traceFile = path.join(dir, "trace.json");
     const r = await runCli([file, "--quiet", "--summary-json", summaryFile, "--trace", traceFile]);
     assert.equal(r.code, 2, r.stderr);
-    assert.deepEqual((await readFile(out, "utf8")).trim().split("\n").map(Number).sort((a, b) => a - b), [0, 2, 4, 8]);
+    assert.deepEqual((await readFile(out, "utf8")).trim().split("\n").map(Number).sort((a, b) => a - b), [
+      0,
+      2,
+      4,
+      8,
+    ]);
     const summary = JSON.parse(await readFile(summaryFile, "utf8"));
     assert.equal(summary.failures.length, 1);
     assert.match(summary.failures[0].error, /cannot double 3/);
     const trace = JSON.parse(await readFile(traceFile, "utf8"));
     assert.ok(Array.isArray(trace.traceEvents));
-    const spans = trace.traceEvents.filter((e: { ph: string; name: string }) => e.ph === "X" && e.name === "double");
+    const spans = trace.traceEvents.filter((e: { ph: string; name: string }) =>
+      e.ph === "X" && e.name === "double"
+    );
     assert.equal(spans.length, 5);
   });
 
   test("SIGINT stops the sources, drains in-flight items, and exits 130", async () => {
     const out = path.join(dir, "endless.txt");
     const summaryFile = path.join(dir, "endless.json");
-    const file = await pipelineFile("endless.yaml", `name: endless
+    const file = await pipelineFile(
+      "endless.yaml",
+      `name: endless
 stages:
   - use: STAGES#numbers
     with: { count: 0 }
   - use: STAGES#double
   - use: STAGES#lines
     with: { file: ${out} }
-`);
+`,
+    );
     let sent = false;
     const r = await runCli([file, "--json", "--summary-json", summaryFile], {
       onStderr: (all, kill) => {
@@ -171,7 +201,10 @@ stages:
     assert.equal(sent, true, r.stderr);
     // Deno's node:child_process reports an exit status of 128+2 as the signal SIGINT; the summary file
     // (written after the drain) shows that the child handled the signal rather than died of it.
-    assert.ok(r.code === 130 || (r.code === null && r.signal === "SIGINT"), `exit ${r.code} ${r.signal}\n${r.stderr}`);
+    assert.ok(
+      r.code === 130 || (r.code === null && r.signal === "SIGINT"),
+      `exit ${r.code} ${r.signal}\n${r.stderr}`,
+    );
     const summary = JSON.parse(await readFile(summaryFile, "utf8"));
     assert.equal(summary.stopped, true);
     const [src, , sinkStage] = summary.stages;
@@ -182,12 +215,15 @@ stages:
 
   test("a second SIGINT aborts items that do not finish, and the summary says aborted", async () => {
     const summaryFile = path.join(dir, "stalled.json");
-    const file = await pipelineFile("stalled.yaml", `name: stalled
+    const file = await pipelineFile(
+      "stalled.yaml",
+      `name: stalled
 stages:
   - use: STAGES#numbers
     with: { count: 0 }
   - use: STAGES#stall
-`);
+`,
+    );
     let signals = 0;
     const r = await runCli([file, "--json", "--summary-json", summaryFile], {
       onStderr: (all, kill) => {
@@ -201,7 +237,10 @@ stages:
       },
     });
     assert.equal(signals, 2, r.stderr);
-    assert.ok(r.code === 130 || (r.code === null && r.signal === "SIGINT"), `exit ${r.code} ${r.signal}\n${r.stderr}`);
+    assert.ok(
+      r.code === 130 || (r.code === null && r.signal === "SIGINT"),
+      `exit ${r.code} ${r.signal}\n${r.stderr}`,
+    );
     const summary = JSON.parse(await readFile(summaryFile, "utf8"));
     assert.equal(summary.aborted, true);
     assert.match(summary.error, /second SIGINT/);

@@ -28,9 +28,9 @@ test("items submitted while a batch commits form the next batch, per key, in ord
 });
 
 test("a failed batch rejects exactly its items", async () => {
-  const gc = new GroupCommit<number, number>(async (_k, items) => {
-    if (items.includes(2)) throw new Error("batch failed");
-    return items;
+  const gc = new GroupCommit<number, number>((_k, items) => {
+    if (items.includes(2)) return Promise.reject(new Error("batch failed"));
+    return Promise.resolve(items);
   }, { maxBatch: 1 });
   const results = await Promise.allSettled([1, 2, 3].map((n) => gc.submit(n)));
   assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);

@@ -136,7 +136,10 @@ describe("pipeline engine", () => {
       .pipe(map(() => {
         calls++;
         throw new TypeError("permanent");
-      }, { retry: { attempts: 5, backoffMs: 1, retryable: (e) => !(e instanceof TypeError) }, onError: "drop" }))
+      }, {
+        retry: { attempts: 5, backoffMs: 1, retryable: (e) => !(e instanceof TypeError) },
+        onError: "drop",
+      }))
       .to(sink(() => {}));
     const summary = await runPipeline(p, quiet);
     assert.equal(calls, 1);
@@ -163,7 +166,9 @@ describe("pipeline engine", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "sluice-dl-"));
     try {
       const file = path.join(dir, "sub", "failed.jsonl");
-      const p = pipeline(fromIterable([{ url: "https://u:secret@example.org/a" }, { url: "https://example.org/b" }]))
+      const p = pipeline(
+        fromIterable([{ url: "https://u:secret@example.org/a" }, { url: "https://example.org/b" }]),
+      )
         .pipe(map((x: { url: string }) => {
           if (x.url.endsWith("a")) throw new Error("cannot");
           return x;
@@ -200,9 +205,13 @@ describe("pipeline engine", () => {
 
   test("timeout: an item that takes too long fails with StageTimeoutError", async () => {
     const p = pipeline(fromIterable([1]))
-      .pipe(map((_n: number, ctx) =>
-        new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)))
-      , { timeoutMs: 20, onError: "drop", name: "hang" }))
+      .pipe(
+        map(
+          (_n: number, ctx) =>
+            new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason))),
+          { timeoutMs: 20, onError: "drop", name: "hang" },
+        ),
+      )
       .to(sink(() => {}));
     const summary = await runPipeline(p, quiet);
     assert.equal(summary.failures.length, 1);
@@ -213,7 +222,9 @@ describe("pipeline engine", () => {
   test("batch: groups by size, and a window flushes a partial batch", async () => {
     const sizes: number[] = [];
     await runPipeline(
-      pipeline(fromIterable(range(10))).pipe(batch<number>({ size: 4 })).to(sink((b: number[]) => void sizes.push(b.length))),
+      pipeline(fromIterable(range(10))).pipe(batch<number>({ size: 4 })).to(
+        sink((b: number[]) => void sizes.push(b.length)),
+      ),
       quiet,
     );
     assert.deepEqual(sizes, [4, 4, 2]);
@@ -278,9 +289,11 @@ describe("pipeline engine", () => {
       },
     };
     const p = pipeline(fromIterable(range(20)))
-      .to(ownerMap({ key: "res", open: () => Promise.resolve(resource), handle: (r, n: number) => r.use(n) }, {
-        concurrency: 8,
-      }));
+      .to(
+        ownerMap({ key: "res", open: () => Promise.resolve(resource), handle: (r, n: number) => r.use(n) }, {
+          concurrency: 8,
+        }),
+      );
     const summary = await runPipeline(p, quiet);
     assert.equal(summary.ok, true, JSON.stringify(summary.failures));
     assert.deepEqual([...served].sort((x, y) => x - y), range(20));
@@ -343,7 +356,9 @@ describe("pipeline engine", () => {
   test("the trace is valid trace-event JSON with a span per item and stage", async () => {
     const tracer = new Tracer(true);
     await runPipeline(
-      pipeline(fromIterable(range(3))).pipe(map((n: number) => n, { name: "double" })).to(sink(() => {}, { name: "out" })),
+      pipeline(fromIterable(range(3))).pipe(map((n: number) => n, { name: "double" })).to(
+        sink(() => {}, { name: "out" }),
+      ),
       { ...quiet, tracer },
     );
     const json = JSON.parse(JSON.stringify(tracer.toJSON()));
@@ -354,7 +369,9 @@ describe("pipeline engine", () => {
       assert.equal(typeof e.dur, "number");
       assert.equal(typeof e.tid, "number");
     }
-    assert.ok(json.traceEvents.some((e: { ph: string; name: string }) => e.ph === "M" && e.name === "thread_name"));
+    assert.ok(
+      json.traceEvents.some((e: { ph: string; name: string }) => e.ph === "M" && e.name === "thread_name"),
+    );
   });
 
   test("withOptions overrides options and recomputes what derived from concurrency", () => {

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { Chain, type Pipeline, runPipeline, silentLogger, type Stage } from "../engine/pipeline/mod.ts";
 import { loadPipeline } from "../cli/load.ts";
 import { rss2imap } from "../pipelines/rss2imap.ts";
-import { dovecotAvailable, DOVECOT_MISSING, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
+import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
@@ -71,7 +71,11 @@ describe("rss2imap recovery", { skip }, () => {
     const state = path.join(dir, "abort-state");
     const mail = path.join(dir, "abort-mail");
     const abort = new AbortController();
-    const { pipeline } = await loadPipeline(yamlFile, { FEEDS: path.join(dir, "feeds.txt"), STATE_DIR: state, MAILDIR: mail });
+    const { pipeline } = await loadPipeline(yamlFile, {
+      FEEDS: path.join(dir, "feeds.txt"),
+      STATE_DIR: state,
+      MAILDIR: mail,
+    });
     const first = await runPipeline(watchDeliveries(pipeline, (n) => n === 7 && abort.abort()), {
       ...quiet,
       signal: abort.signal,
@@ -80,7 +84,11 @@ describe("rss2imap recovery", { skip }, () => {
     const afterFirst = await entryIds(mail);
     assert.ok(afterFirst.count >= 7 && afterFirst.count < 30, `first run stored ${afterFirst.count}`);
 
-    const again = await loadPipeline(yamlFile, { FEEDS: path.join(dir, "feeds.txt"), STATE_DIR: state, MAILDIR: mail });
+    const again = await loadPipeline(yamlFile, {
+      FEEDS: path.join(dir, "feeds.txt"),
+      STATE_DIR: state,
+      MAILDIR: mail,
+    });
     const second = await runPipeline(again.pipeline, quiet);
     assert.equal(second.ok, true, JSON.stringify(second.failures));
     const { ids, count } = await entryIds(mail);
@@ -98,7 +106,10 @@ describe("rss2imap recovery", { skip }, () => {
       const before = await entryIds(dove.mailRoot);
       const first = await runPipeline((await loadPipeline(yamlFile, env)).pipeline, quiet);
       assert.ok(proxy.clientBytes > 60_000, "the cut happened");
-      const second = await runPipeline((await loadPipeline(yamlFile, { ...env, IMAP_URL: dove.url })).pipeline, quiet);
+      const second = await runPipeline(
+        (await loadPipeline(yamlFile, { ...env, IMAP_URL: dove.url })).pipeline,
+        quiet,
+      );
       assert.equal(second.ok, true, JSON.stringify(second.failures));
       const { ids, count } = await entryIds(dove.mailRoot);
       assert.equal(count - before.count, 30, `first run: ${JSON.stringify(first.failures)}`);
@@ -112,12 +123,17 @@ describe("rss2imap recovery", { skip }, () => {
     const yamlMail = path.join(dir, "yaml-mail");
     const tsMail = path.join(dir, "ts-mail");
     const feeds = path.join(dir, "feeds.txt");
-    const y = await loadPipeline(yamlFile, { FEEDS: feeds, STATE_DIR: path.join(dir, "y-state"), MAILDIR: yamlMail });
+    const y = await loadPipeline(yamlFile, {
+      FEEDS: feeds,
+      STATE_DIR: path.join(dir, "y-state"),
+      MAILDIR: yamlMail,
+    });
     assert.equal((await runPipeline(y.pipeline, quiet)).ok, true);
     const ts = rss2imap({ feeds, maildir: tsMail, state: path.join(dir, "t-state") });
     assert.equal((await runPipeline(ts, quiet)).ok, true);
     const shape = async (root: string) =>
-      (await readMaildir(root)).map((s) => `${s.folder} ${headerValue(parseMime(s.raw), "Message-ID")}`).sort();
+      (await readMaildir(root)).map((s) => `${s.folder} ${headerValue(parseMime(s.raw), "Message-ID")}`)
+        .sort();
     const fromYaml = await shape(yamlMail);
     assert.equal(fromYaml.length, 30);
     assert.deepEqual(await shape(tsMail), fromYaml);

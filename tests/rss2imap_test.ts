@@ -14,7 +14,7 @@ import { runPipeline, silentLogger } from "../engine/pipeline/mod.ts";
 import { loadPipeline } from "../cli/load.ts";
 import { exitCodeOf } from "../cli/run_command.ts";
 import { EXIT } from "../cli/exit_codes.ts";
-import { dovecotAvailable, DOVECOT_MISSING, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
+import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir, type StoredMessage } from "./support/maildir_reader.ts";
 import { allParts, headerValue, parseMime, partByCid } from "./support/mime_reader.ts";
@@ -50,7 +50,11 @@ describe("rss2imap against Dovecot", { skip }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const env = () => ({ FEEDS: path.join(dir, "feeds.opml"), IMAP_URL: dove.url, STATE_DIR: path.join(dir, "state") });
+  const env = () => ({
+    FEEDS: path.join(dir, "feeds.opml"),
+    IMAP_URL: dove.url,
+    STATE_DIR: path.join(dir, "state"),
+  });
 
   test("first run: every entry of every format arrives once, in its folder, images inline", async () => {
     const summary = await runRss2imap(env());
@@ -133,7 +137,9 @@ describe("rss2imap with broken feeds", { skip }, () => {
     });
     assert.equal(exitCodeOf(summary), EXIT.ITEMS_FAILED);
     const failed = summary.failures.map((f) => f.item ?? "");
-    for (const i of [1, 2, 3]) assert.ok(failed.some((u) => u.includes(bad.feedUrls[i])), `feed ${i} not reported`);
+    for (const i of [1, 2, 3]) {
+      assert.ok(failed.some((u) => u.includes(bad.feedUrls[i])), `feed ${i} not reported`);
+    }
     assert.equal(summary.failures.length, 3, JSON.stringify(summary.failures));
     const stored = await readMaildir(path.join(mail, "Maildir"));
     assert.equal(stored.length, 2 * 3);

@@ -28,7 +28,10 @@ export function source<Out>(
  * const s = fromIterable(["a", "b"]);
  * ```
  */
-export function fromIterable<Out>(values: Iterable<Out> | AsyncIterable<Out>, options?: StageOptions): Stage<never, Out> {
+export function fromIterable<Out>(
+  values: Iterable<Out> | AsyncIterable<Out>,
+  options?: StageOptions,
+): Stage<never, Out> {
   return source(() => values, { name: "values", ...options });
 }
 

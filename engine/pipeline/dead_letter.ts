@@ -36,7 +36,10 @@ export function deadLetterOf(stage: string, item: unknown, error: unknown): Dead
  * await writeDeadLetter("/tmp/failed.jsonl", deadLetterOf("s", 1, new Error("x")));
  * ```
  */
-export async function writeDeadLetter(target: string | Channel<DeadLetter>, letter: DeadLetter): Promise<void> {
+export async function writeDeadLetter(
+  target: string | Channel<DeadLetter>,
+  letter: DeadLetter,
+): Promise<void> {
   if (typeof target !== "string") return target.send(letter);
   await mkdir(path.dirname(path.resolve(target)), { recursive: true });
   await appendFile(target, JSON.stringify(letter) + "\n");

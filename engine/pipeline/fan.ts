@@ -40,7 +40,11 @@ export function branch<In>(...chains: Array<Chain<In, never>>): Stage<In, never>
 export function merge<Out>(...sources: Array<Stage<never, Out>>): Stage<never, Out> {
   for (const s of sources) {
     if (s.body.kind !== "source") {
-      throw new SluiceError("E_PIPELINE_SHAPE", `merge(): \`${s.options.name}\` is not a source`, "pass sources");
+      throw new SluiceError(
+        "E_PIPELINE_SHAPE",
+        `merge(): \`${s.options.name}\` is not a source`,
+        "pass sources",
+      );
     }
   }
   return {
@@ -97,7 +101,10 @@ export function route<In, Out>(
     return s.body;
   });
   return {
-    options: resolveStageOptions({ ...options, placement: options?.placement ?? stages[0].options.placement }, "route"),
+    options: resolveStageOptions(
+      { ...options, placement: options?.placement ?? stages[0].options.placement },
+      "route",
+    ),
     body: {
       kind: "transform",
       open: async (ctx) => {

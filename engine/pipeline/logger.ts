@@ -30,7 +30,10 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
  * logger.log("info", "not shown");
  * ```
  */
-export function textLogger(min: LogLevel = "info", write: (line: string) => void = (l) => console.error(l)): Logger {
+export function textLogger(
+  min: LogLevel = "info",
+  write: (line: string) => void = (l) => console.error(l),
+): Logger {
   return {
     log(level, message, fields) {
       if (RANK[level] < RANK[min]) return;
@@ -52,7 +55,10 @@ export function textLogger(min: LogLevel = "info", write: (line: string) => void
  * jsonLogger("info", (l) => console.log(l)).log("info", "started", { stages: 3 });
  * ```
  */
-export function jsonLogger(min: LogLevel = "info", write: (line: string) => void = (l) => console.error(l)): Logger {
+export function jsonLogger(
+  min: LogLevel = "info",
+  write: (line: string) => void = (l) => console.error(l),
+): Logger {
   return {
     log(level, message, fields) {
       if (RANK[level] < RANK[min]) return;

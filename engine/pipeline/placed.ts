@@ -54,7 +54,9 @@ export function task<In, Out>(
     body: {
       kind: "transform",
       open: (ctx) => {
-        auto = ctx.placement === "auto" && ctx.placementOverride !== "loop" ? new AutoPlacement({}) : undefined;
+        auto = ctx.placement === "auto" && ctx.placementOverride !== "loop"
+          ? new AutoPlacement({})
+          : undefined;
         if (ctx.placementOverride === "loop") ctx.placed("loop");
       },
       handle: async (item, ctx) => {
@@ -75,7 +77,9 @@ export function task<In, Out>(
 async function loadExport(ref: TaskRef): Promise<(...a: unknown[]) => unknown> {
   const mod = await import(String(ref.module));
   const fn = mod[ref.export];
-  if (typeof fn !== "function") throw new TypeError(`${ref.module} has no exported function \`${ref.export}\``);
+  if (typeof fn !== "function") {
+    throw new TypeError(`${ref.module} has no exported function \`${ref.export}\``);
+  }
   return fn;
 }
 
@@ -136,7 +140,9 @@ export function ownerMap<R, In, Out>(
           close: spec.close,
           reconnect: spec.reconnect,
           isFatal: spec.isFatal,
-          actions: { handle: (r: R, req: { item: In; ctx: StageContext }) => spec.handle(r, req.item, req.ctx) },
+          actions: {
+            handle: (r: R, req: { item: In; ctx: StageContext }) => spec.handle(r, req.item, req.ctx),
+          },
         }),
       (o) => o.close(),
     );
@@ -145,7 +151,9 @@ export function ownerMap<R, In, Out>(
     body: {
       kind: "transform",
       open: (ctx) => void get(ctx),
-      handle: async (item, ctx) => ({ one: await get(ctx).call.handle({ item, ctx }, { signal: ctx.signal }) }),
+      handle: async (item, ctx) => ({
+        one: await get(ctx).call.handle({ item, ctx }, { signal: ctx.signal }),
+      }),
     },
   };
 }

@@ -239,7 +239,9 @@ class ChainRunner {
       const o = stage.options;
       const m = this.deps.metrics.stage(o.name, o.placement, o.concurrency, o.capacity);
       const last = i === stages.length - 1;
-      const out = last || stage.body.kind === "branch" ? undefined : chan<unknown>(stages[i + 1].options.capacity);
+      const out = last || stage.body.kind === "branch"
+        ? undefined
+        : chan<unknown>(stages[i + 1].options.capacity);
       if (out) this.deps.metrics.watchDepth(stages[i + 1].options.name, () => out.length);
       tasks.push(this.runStage(stage, m, current, out));
       current = out;
@@ -273,7 +275,9 @@ class ChainRunner {
       }
     } catch (error) {
       if (!this.deps.hard.signal.aborted) {
-        const e = error instanceof SluiceError ? error : new StageFailedError(stage.options.name, undefined, error);
+        const e = error instanceof SluiceError
+          ? error
+          : new StageFailedError(stage.options.name, undefined, error);
         this.deps.logger.log("error", messageOf(e), { stage: stage.options.name });
         this.deps.hard.abort(e);
       }
@@ -365,16 +369,19 @@ class ChainRunner {
         const endSpan = this.deps.tracer.begin(lane, o.name, label);
         let emitted: Awaited<ReturnType<typeof body.handle>> | undefined;
         try {
-          emitted = await withRetry((signal) => body.handle(r.value, signal === ctx.signal ? ctx : withSignal(ctx, signal)), {
-            stage: o.name,
-            retry: o.retry,
-            timeoutMs: o.timeoutMs,
-            signal: ctx.signal,
-            onRetry: (error, attempt) => {
-              m.retries++;
-              ctx.log("debug", `retry ${attempt} after: ${messageOf(error)}`, { item: label });
+          emitted = await withRetry(
+            (signal) => body.handle(r.value, signal === ctx.signal ? ctx : withSignal(ctx, signal)),
+            {
+              stage: o.name,
+              retry: o.retry,
+              timeoutMs: o.timeoutMs,
+              signal: ctx.signal,
+              onRetry: (error, attempt) => {
+                m.retries++;
+                ctx.log("debug", `retry ${attempt} after: ${messageOf(error)}`, { item: label });
+              },
             },
-          });
+          );
         } catch (error) {
           if (ctx.signal.aborted) return;
           await this.failItem(stage, ctx, m, r.value, label, error);
@@ -502,7 +509,9 @@ export function describeItem(item: unknown): string | undefined {
   if (feed && typeof feed.url === "string") {
     return entry && typeof entry.id === "string" ? `${feed.url} #${entry.id}` : feed.url;
   }
-  if (typeof o.feedUrl === "string") return typeof o.entryId === "string" ? `${o.feedUrl} #${o.entryId}` : o.feedUrl;
+  if (typeof o.feedUrl === "string") {
+    return typeof o.entryId === "string" ? `${o.feedUrl} #${o.entryId}` : o.feedUrl;
+  }
   if (typeof o.url === "string") return o.url;
   if (Array.isArray(item)) return `batch of ${item.length}`;
   return undefined;

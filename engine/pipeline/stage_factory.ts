@@ -66,7 +66,9 @@ export class StageRegistry implements StageCatalog {
   /** Loads `./my-stage.ts#name` relative to the pipeline file `fromFile`. */
   async loadModule(specifier: string, fromFile: string): Promise<StageFactory> {
     const [file, exportName = "default"] = specifier.split("#");
-    const url = /^[a-z]+:/i.test(file) ? file : pathToFileURL(path.resolve(path.dirname(fromFile), file)).href;
+    const url = /^[a-z]+:/i.test(file)
+      ? file
+      : pathToFileURL(path.resolve(path.dirname(fromFile), file)).href;
     const mod = await import(url);
     const value = mod[exportName];
     if (value === undefined) {

@@ -46,7 +46,14 @@ export class Tracer {
       tid = this.#lanes.size + 1;
       this.#lanes.set(name, tid);
       this.#events.push({ name: "thread_name", ph: "M", ts: 0, pid: 1, tid, args: { name } });
-      this.#events.push({ name: "thread_sort_index", ph: "M", ts: 0, pid: 1, tid, args: { sort_index: tid } });
+      this.#events.push({
+        name: "thread_sort_index",
+        ph: "M",
+        ts: 0,
+        pid: 1,
+        tid,
+        args: { sort_index: tid },
+      });
     }
     return tid;
   }
@@ -66,7 +73,9 @@ export class Tracer {
         pid: 1,
         tid,
       };
-      if (label !== undefined || args) event.args = { ...(label !== undefined ? { item: label } : {}), ...args };
+      if (label !== undefined || args) {
+        event.args = { ...(label !== undefined ? { item: label } : {}), ...args };
+      }
       this.#events.push(event);
     };
   }
@@ -80,7 +89,14 @@ export class Tracer {
 
   /** The trace as the JSON object format Perfetto reads. */
   toJSON(): { traceEvents: TraceEvent[]; displayTimeUnit: "ms" } {
-    const meta: TraceEvent = { name: "process_name", ph: "M", ts: 0, pid: 1, tid: 0, args: { name: "sluice" } };
+    const meta: TraceEvent = {
+      name: "process_name",
+      ph: "M",
+      ts: 0,
+      pid: 1,
+      tid: 0,
+      args: { name: "sluice" },
+    };
     return { traceEvents: [meta, ...this.#events], displayTimeUnit: "ms" };
   }
 

@@ -15,12 +15,17 @@ import { resolveStageOptions, type Stage, type StageOptions } from "./stage.ts";
  * ```
  */
 export function withOptions<In, Out>(stage: Stage<In, Out>, overrides: StageOptions): Stage<In, Out> {
-  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as StageOptions;
+  const defined = Object.fromEntries(
+    Object.entries(overrides).filter(([, v]) => v !== undefined),
+  ) as StageOptions;
   const base = { ...stage.options } as StageOptions;
   // ordered and capacity were derived from concurrency: recompute them unless set explicitly.
   if (defined.concurrency !== undefined) {
     if (overrides.ordered === undefined) delete base.ordered;
     if (overrides.capacity === undefined) delete base.capacity;
   }
-  return { ...stage, options: resolveStageOptions({ ...base, ...defined }, stage.options.name, stage.options.placement) };
+  return {
+    ...stage,
+    options: resolveStageOptions({ ...base, ...defined }, stage.options.name, stage.options.placement),
+  };
 }

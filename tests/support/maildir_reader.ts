@@ -33,7 +33,9 @@ export async function readMaildir(root: string): Promise<StoredMessage[]> {
       } catch {
         continue;
       }
-      for (const f of files) out.push({ folder, file: path.join(dir, f), raw: await readFile(path.join(dir, f)) });
+      for (const f of files) {
+        out.push({ folder, file: path.join(dir, f), raw: await readFile(path.join(dir, f)) });
+      }
     }
   }
   return out;
