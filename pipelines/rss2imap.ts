@@ -31,6 +31,8 @@ export interface Rss2ImapOptions {
   maildir?: string;
   /** State location (default `./.sluice`). */
   state?: string;
+  /** IMAP connections, each the single owner of a share of the folders (default 1). */
+  connections?: number;
 }
 
 /**
@@ -50,5 +52,7 @@ export function rss2imap(opts: Rss2ImapOptions) {
     .pipe(dedupe({ state }))
     .pipe(rewriteImages())
     .pipe(mime())
-    .to(mailbox({ url: opts.imapUrl, maildir: opts.maildir ?? "./mail", state }));
+    .to(
+      mailbox({ url: opts.imapUrl, maildir: opts.maildir ?? "./mail", state, connections: opts.connections }),
+    );
 }

@@ -8,7 +8,15 @@
 import { readFileSync } from "node:fs";
 import { GroupCommit, owner } from "../engine/kernel/mod.ts";
 import { redactUrl } from "../engine/errors.ts";
-import { sink, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
+import {
+  route,
+  sink,
+  type Stage,
+  type StageContext,
+  type StageFactory,
+  type StageOptions,
+  withOptions,
+} from "../engine/pipeline/mod.ts";
 import { runLedger } from "./delivery_ledger.ts";
 import { DryRunWriter, MaildirWriter, type MessageWriter } from "./maildir.ts";
 import { deliveredBefore, ImapUploader, isConnectionError } from "./upload_imap.ts";
@@ -26,6 +34,8 @@ export interface ImapSinkOptions {
   serverCheck?: boolean;
   /** PEM file of an extra trusted CA (a private server's self-signed certificate). */
   caFile?: string;
+  /** IMAP connections, each owning a share of the folders (default 1). */
+  connections?: number;
 }
 
 /** Options of the Maildir sink. */
@@ -46,8 +56,8 @@ type Committer = GroupCommit<MailMessage, Delivery | Error>;
 /** The key of a message whose fate is unknown (its connection broke while it was being appended). */
 const doubtKey = (m: MailMessage) => `${m.folder}\n${m.feedUrl}\n${m.entryId}`;
 
-function imapCommitter(ctx: StageContext, opts: ImapSinkOptions): Committer {
-  return ctx.resources.shared(`imap:${redactUrl(opts.url)}:${opts.state}`, () => {
+function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number): Committer {
+  return ctx.resources.shared(`imap:${redactUrl(opts.url)}:${opts.state}:${shard}`, () => {
     const ca = opts.caFile ? readFileSync(opts.caFile, "utf8") : undefined;
     // No reconnect-and-retry inside the owner: a batch cut off mid-way may be stored, and only this
     // committer knows how to check that before sending it again. The next call reopens the connection.
@@ -148,11 +158,23 @@ function dryRunCommitter(ctx: StageContext, state: string): Committer {
  * const up = uploadImap({ url: "imap://bench:bench@127.0.0.1:1143", state: "./.sluice" });
  * ```
  */
-export function uploadImap(opts: ImapSinkOptions) {
-  return sink(async (msg: MailMessage, ctx) => {
-    const gc = ctx.dryRun ? dryRunCommitter(ctx, opts.state) : imapCommitter(ctx, opts);
-    await commit(gc, msg);
-  }, { name: "upload-imap", placement: "owner", concurrency: 256, inType: "MailMessage", outType: "none" });
+export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
+  const connections = Math.max(1, opts.connections ?? 1);
+  // Each connection has its own single owner; a folder always goes to the same one (route by folder).
+  const shardSink = (shard: number) =>
+    sink(async (msg: MailMessage, ctx) => {
+      const gc = ctx.dryRun ? dryRunCommitter(ctx, opts.state) : imapCommitter(ctx, opts, shard);
+      await commit(gc, msg);
+    });
+  const options = {
+    name: "upload-imap",
+    placement: "owner",
+    concurrency: 256,
+    inType: "MailMessage",
+    outType: "none",
+  };
+  if (connections === 1) return withOptions(shardSink(0), options as StageOptions);
+  return route((m: MailMessage) => m.folder, connections, shardSink, options as StageOptions);
 }
 
 /**
@@ -208,6 +230,13 @@ const IMAP_OPTIONS = {
     description: "search the folder for each entry id first",
   },
   "ca-file": { type: "string", default: "", description: "PEM file of an extra trusted CA" },
+  connections: {
+    type: "integer",
+    default: 1,
+    min: 1,
+    max: 16,
+    description: "IMAP connections (folders split between them)",
+  },
 } as const;
 
 /** `upload-imap` for YAML. */
@@ -277,5 +306,6 @@ function imapOptions(o: Record<string, unknown>): ImapSinkOptions {
     maxBatch: o["max-batch"] as number,
     serverCheck: o["server-check"] as boolean,
     caFile: (o["ca-file"] as string) || undefined,
+    connections: o.connections as number,
   };
 }

@@ -119,6 +119,32 @@ describe("rss2imap recovery", { skip }, () => {
     }
   });
 
+  test("two IMAP connections, each owning a share of the folders, deliver every entry once", async () => {
+    const tally = async () => {
+      const counts = new Map<string, number>();
+      for (const s of await readMaildir(dove.mailRoot)) {
+        const id = headerValue(parseMime(s.raw), "X-Sluice-Entry-Id") ?? "";
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      return counts;
+    };
+    const before = await tally();
+    const p = rss2imap({
+      feeds: path.join(dir, "feeds.txt"),
+      imapUrl: dove.url,
+      state: path.join(dir, "two-state"),
+      connections: 2,
+    });
+    const summary = await runPipeline(p, quiet);
+    assert.equal(summary.ok, true, JSON.stringify(summary.failures));
+    const after = await tally();
+    const added = [...after].map(([id, n]) => [id, n - (before.get(id) ?? 0)] as const).filter(([, n]) =>
+      n > 0
+    );
+    assert.equal(added.length, 30, "every entry arrived");
+    assert.ok(added.every(([, n]) => n === 1), "an entry arrived twice");
+  });
+
   test("the TypeScript and the YAML pipeline deliver the same messages", async () => {
     const yamlMail = path.join(dir, "yaml-mail");
     const tsMail = path.join(dir, "ts-mail");
