@@ -3,6 +3,7 @@
  * quotes, link URLs kept), not a layout engine.
  * @module
  */
+import { parseLightHtml } from "./light_dom.ts";
 
 /** Elements that start a new paragraph. */
 const BLOCKS = new Set([
@@ -41,7 +42,7 @@ const SKIPPED = new Set(["script", "style", "template", "head", "title", "noscri
 const PARAGRAPH = "\u0000P\u0000";
 const LINE = "\u0000L\u0000";
 
-/** The minimal DOM surface used here (linkedom's nodes). */
+/** The minimal DOM surface used here (`light_dom.ts`'s nodes). */
 interface DomNode {
   nodeType: number;
   nodeName: string;
@@ -49,8 +50,6 @@ interface DomNode {
   childNodes: ArrayLike<DomNode>;
   getAttribute?(name: string): string | null;
 }
-
-let parser: Promise<(html: string) => { document: { body: DomNode } }> | undefined;
 
 /**
  * Renders HTML as plain text: one blank line between blocks, `- ` before list items, `> ` before
@@ -66,12 +65,10 @@ let parser: Promise<(html: string) => { document: { body: DomNode } }> | undefin
  * // "Read this <https://example.org/>\n\n- one"
  * ```
  */
-export async function htmlToText(html: string): Promise<string> {
-  if (!html.trim()) return "";
-  // deno-lint-ignore no-import-prefix
-  parser ??= import("npm:linkedom@^0.18.15").then((m) => m.parseHTML as never);
-  const { document } = (await parser)(`<!doctype html><html><body>${html}</body></html>`);
-  return finish(render(document.body));
+export function htmlToText(html: string): Promise<string> {
+  // Promise-returning as before (it used to load its parser lazily); the work itself is synchronous.
+  if (!html.trim()) return Promise.resolve("");
+  return Promise.resolve(finish(render(parseLightHtml(html))));
 }
 
 function render(node: DomNode): string {

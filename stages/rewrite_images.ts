@@ -13,8 +13,14 @@ import {
   REWRITE_IMAGE_REFS_TASK,
   rewriteImageRefs,
 } from "./images/html_images.ts";
-import { resolveStageOptions, type Stage, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
+import {
+  resolveStageOptions,
+  type Stage,
+  type StageContext,
+  type StageFactory,
+} from "../engine/pipeline/mod.ts";
 import { AutoPlacement, measureBlocking } from "../engine/scheduler/auto_placement.ts";
+import { yieldWhenBusy } from "./images/loop_slice.ts";
 
 export { ImageCache, type ImageCacheOptions, type ImageCacheStats } from "./images/image_cache.ts";
 export {
@@ -105,17 +111,29 @@ export interface RewriteImagesOptions extends ImageCacheOptions {
 export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem, EntryItem> {
   const { disabled, ...cacheOptions } = opts;
   let auto: AutoPlacement | undefined;
-  const onLoop: HtmlImageWork = { findImages, rewriteImageRefs };
+  // On the loop, a burst of entries would run their HTML work back to back in one event-loop task.
+  const onLoop: HtmlImageWork = {
+    findImages: async (html, base) => {
+      await yieldWhenBusy();
+      return findImages(html, base);
+    },
+    rewriteImageRefs: async (html, cids) => {
+      await yieldWhenBusy();
+      return rewriteImageRefs(html, cids);
+    },
+  };
   const timed: HtmlImageWork = {
-    findImages: (html, base) => {
+    findImages: async (html, base) => {
+      await yieldWhenBusy();
       const { result, blockingMs } = measureBlocking(() => findImages(html, base));
       auto?.record(blockingMs);
       return result;
     },
-    rewriteImageRefs,
+    rewriteImageRefs: onLoop.rewriteImageRefs,
   };
   const onPool = (ctx: StageContext): HtmlImageWork => ({
-    findImages: (html, base) => ctx.pool.run<FoundImages>(FIND_IMAGES_TASK, [html, base], { signal: ctx.signal }),
+    findImages: (html, base) =>
+      ctx.pool.run<FoundImages>(FIND_IMAGES_TASK, [html, base], { signal: ctx.signal }),
     rewriteImageRefs: (html, cids) =>
       ctx.pool.run<string>(REWRITE_IMAGE_REFS_TASK, [html, cids], { signal: ctx.signal }),
   });
@@ -145,7 +163,9 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
         if (disabled) {
           const html = item.html ?? item.entry.html ?? item.entry.summary;
           if (html === undefined) return { one: item };
-          return { one: { ...item, html: (await work.findImages(html, item.entry.link ?? item.feed.url)).html } };
+          return {
+            one: { ...item, html: (await work.findImages(html, item.entry.link ?? item.feed.url)).html },
+          };
         }
         const out = await rewriteEntryImages(item, cache, ctx.signal, work);
         ctx.count("images", out.images.length - item.images.length);
@@ -162,7 +182,8 @@ export const rewriteImagesStage: StageFactory = {
   inType: "EntryItem",
   outType: "EntryItem",
   options: {
-    "image-concurrency": { type: "integer", default: 256, min: 1, description: "image downloads at once" },
+    // Twice the entries in flight: entries with two images (W1) fetch them all in one wave, not two.
+    "image-concurrency": { type: "integer", default: 512, min: 1, description: "image downloads at once" },
     "max-image-size": {
       type: "integer",
       default: 5 * 1024 * 1024,

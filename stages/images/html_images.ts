@@ -83,12 +83,37 @@ export function findImages(html: string, baseUrl: string): FoundImages {
  */
 export function rewriteImageRefs(html: string, cids: Record<string, string>): string {
   if (Object.keys(cids).length === 0) return html;
+  // Text cannot hide an `<img` in linkedom's serialisation (text escapes `<`), only comments and raw-text
+  // elements can: without those, the tags are rewritten in place instead of parsing a second DOM per entry.
+  if (!RAW_TEXT.test(html)) return rewriteSerialized(html, cids);
   const document = parseHtmlDocument(html);
   for (const img of [...document.querySelectorAll("img[src]")]) {
     const cid = Object.hasOwn(cids, img.getAttribute("src")!) ? cids[img.getAttribute("src")!] : undefined;
     if (cid) img.setAttribute("src", `cid:${cid}`);
   }
   return document.body.innerHTML;
+}
+
+/** Where `<img` may be text rather than a tag (then the DOM path is taken). */
+const RAW_TEXT =
+  /<!|<(?:script|style|textarea|title|xmp|noscript|template|iframe|noembed|noframes|plaintext)\b/i;
+/** An `<img>` tag as linkedom writes it: attribute values always in double quotes, `"` as `&quot;`. */
+const IMG_TAG = /<img\b(?:[^>"]|"[^"]*")*>/gi;
+/** One attribute of such a tag: name, then the quoted value if any. */
+const ATTRIBUTE = /(\s)([^\s="'>/]+)(?:="([^"]*)")?/g;
+
+/** `rewriteImageRefs` on HTML that linkedom serialised: only the `src` values of `<img>` tags change. */
+function rewriteSerialized(html: string, cids: Record<string, string>): string {
+  return html.replace(
+    IMG_TAG,
+    (tag) =>
+      tag.replace(ATTRIBUTE, (attr, space: string, name: string, value: string | undefined) => {
+        if (value === undefined || name.toLowerCase() !== "src") return attr;
+        const url = value.replaceAll("&quot;", '"').replaceAll("&amp;", "&");
+        const cid = Object.hasOwn(cids, url) ? cids[url] : undefined;
+        return cid ? `${space}src="cid:${cid.replaceAll('"', "&quot;")}"` : attr;
+      }),
+  );
 }
 
 /**

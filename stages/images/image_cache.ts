@@ -38,9 +38,10 @@ export interface ImageCacheOptions {
   /** Told why an image was not inlined (URL redacted), e.g. to log it. */
   onFailure?: (url: string, reason: string) => void;
   /**
-   * Bytes of fetched images kept for reuse (default 32 MiB): past it the least recently used are
-   * dropped, so memory stays flat however many feeds a run reads (a dropped image asked for again is
-   * fetched again).
+   * Bytes of fetched images kept for reuse (default 8 MiB, room for the logos and avatars entries share;
+   * a larger cache mostly holds one-off images that are never asked for again): past it the least
+   * recently used are dropped, so memory stays flat however many feeds a run reads (a dropped image
+   * asked for again is fetched again).
    */
   cacheBytes?: number;
 }
@@ -99,7 +100,7 @@ export class ImageCache {
   constructor(opts: ImageCacheOptions = {}) {
     this.#permits = new Semaphore(opts.concurrency ?? 16);
     this.#maxBytes = opts.maxBytes ?? 5 * 1024 * 1024;
-    this.#cacheBytes = opts.cacheBytes ?? 32 * 1024 * 1024;
+    this.#cacheBytes = opts.cacheBytes ?? 8 * 1024 * 1024;
     this.#timeoutMs = opts.timeoutMs ?? 15_000;
     this.#userAgent = opts.userAgent ?? SLUICE_USER_AGENT;
     this.#signal = opts.signal;

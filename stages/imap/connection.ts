@@ -381,8 +381,20 @@ export class ImapConnection {
   async #send(chunks: Uint8Array[]): Promise<void> {
     if (this.broken) throw this.broken;
     if (chunks.length === 0) return;
-    const data = chunks.length === 1 ? chunks[0] : concatBytes(chunks);
-    if (this.#socket.write(data)) return;
+    let total = 0;
+    for (const c of chunks) total += c.length;
+    let flowing: boolean;
+    if (chunks.length === 1) flowing = this.#socket.write(chunks[0]);
+    else if (total <= COALESCE_BYTES) flowing = this.#socket.write(concatBytes(chunks, total));
+    else {
+      // A MULTIAPPEND carries whole messages: corked writes send them as they are instead of copying
+      // every message into one more buffer (that copy doubled the bytes the IMAP sink allocates).
+      this.#socket.cork();
+      flowing = true;
+      for (const c of chunks) flowing = this.#socket.write(c) && flowing;
+      this.#socket.uncork();
+    }
+    if (flowing) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.#socket.off("drain", done);
@@ -488,8 +500,11 @@ export class ImapConnection {
   }
 }
 
-function concatBytes(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+/** Commands up to this size are sent as one buffer (one write, so no small segments wait on Nagle). */
+const COALESCE_BYTES = 16 * 1024;
+
+function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {
     out.set(c, at);
