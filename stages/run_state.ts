@@ -15,5 +15,12 @@ import type { StageContext } from "../engine/pipeline/mod.ts";
  * ```
  */
 export function runStore(ctx: StageContext, location: string): Promise<StateStore> {
-  return ctx.resources.shared(`state:${location}`, () => openStore(location), async (s) => (await s).close());
+  // WAL with synchronous=NORMAL: a crash of sluice loses nothing; only a power cut can roll back the
+  // last few records (those entries would be delivered once more). FULL costs an fsync per batch on
+  // the event loop: measured ~380 against ~50,000 single records a second.
+  return ctx.resources.shared(
+    `state:${location}`,
+    () => openStore(location, { durability: "normal" }),
+    async (s) => (await s).close(),
+  );
 }
