@@ -47,7 +47,11 @@ export async function measureChild(
   const started = performance.now();
   let stderr = "";
   const exitCode = await new Promise<number>((resolve, reject) => {
-    const child = spawn(full[0], full.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(full[0], full.slice(1), {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (d: string) => (stderr = (stderr + d).slice(-4000)));
     child.on("error", reject);

@@ -25,7 +25,7 @@
  */
 import { startFeedFarm } from "../tests/support/feed_farm.ts";
 import { startDovecot } from "../tests/support/dovecot.ts";
-import { measureChild, type ChildFigures } from "./child_figures.ts";
+import { type ChildFigures, measureChild } from "./child_figures.ts";
 import { countMaildirMessages } from "./maildir_count.ts";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -65,7 +65,9 @@ function option(name: string, fallback: string): string {
 
 function runtimeCommand(runtime: string): string[] {
   const bin = path.join(repo, "node_modules", ".bin", runtime);
-  return runtime === "deno" ? [bin, "run", "-A", path.join(repo, "cli.ts")] : [bin, path.join(repo, "cli.ts")];
+  return runtime === "deno"
+    ? [bin, "run", "-A", path.join(repo, "cli.ts")]
+    : [bin, path.join(repo, "cli.ts")];
 }
 
 /** One row of the results table. */
@@ -90,14 +92,23 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const runtime of runtimes) {
     for (const mode of modes) {
-      let previous: { state: string; farm: Awaited<ReturnType<typeof startFeedFarm>>; dove: Awaited<ReturnType<typeof startDovecot>> } | undefined;
+      let previous: {
+        state: string;
+        farm: Awaited<ReturnType<typeof startFeedFarm>>;
+        dove: Awaited<ReturnType<typeof startDovecot>>;
+      } | undefined;
       for (const w of WORKLOADS) {
         if (!wanted.includes(w.name)) continue;
         const feeds = quick ? Math.min(w.feeds, 5) : w.feeds;
         let ctx = w.again ? previous : undefined;
         if (!ctx) {
           if (previous) await closeRun(previous);
-          const farm = await startFeedFarm({ feeds, entries: w.entries, images: w.images, latencyMs: w.latencyMs });
+          const farm = await startFeedFarm({
+            feeds,
+            entries: w.entries,
+            images: w.images,
+            latencyMs: w.latencyMs,
+          });
           const dove = await startDovecot({ fsync: false });
           const state = await mkdtemp(path.join(tmpdir(), "sluice-bench-"));
           ctx = { farm, dove, state };
@@ -109,10 +120,22 @@ async function main(): Promise<void> {
         const before = await countMaildirMessages(ctx.dove.mailRoot);
         const summaryFile = path.join(ctx.state, `summary-${w.name}.json`);
         const figures = await measureChild(
-          [...runtimeCommand(runtime), path.join(repo, "pipelines", "rss2imap.yaml"), "--quiet", "--summary-json", summaryFile, ...MODE_FLAGS[mode]],
+          [
+            ...runtimeCommand(runtime),
+            path.join(repo, "pipelines", "rss2imap.yaml"),
+            "--quiet",
+            "--summary-json",
+            summaryFile,
+            ...MODE_FLAGS[mode],
+          ],
           {
             cwd: repo,
-            env: { ...process.env, FEEDS: list, IMAP_URL: ctx.dove.url, STATE_DIR: path.join(ctx.state, "state") },
+            env: {
+              ...process.env,
+              FEEDS: list,
+              IMAP_URL: ctx.dove.url,
+              STATE_DIR: path.join(ctx.state, "state"),
+            },
           },
         );
         const delivered = (await countMaildirMessages(ctx.dove.mailRoot)) - before;
@@ -137,7 +160,9 @@ async function main(): Promise<void> {
   console.log(table(rows));
 }
 
-async function closeRun(ctx: { state: string; farm: { close(): Promise<void> }; dove: { stop(): Promise<void> } }) {
+async function closeRun(
+  ctx: { state: string; farm: { close(): Promise<void> }; dove: { stop(): Promise<void> } },
+) {
   await ctx.farm.close();
   await ctx.dove.stop();
   await rm(ctx.state, { recursive: true, force: true });
@@ -156,18 +181,29 @@ async function readLag(file: string): Promise<{ lagP50?: number; lagP99?: number
 
 function formatRow(r: Row): string {
   const f = (n: number | undefined, d = 1) => (n === undefined ? "-" : n.toFixed(d));
-  return `${r.runtime} ${r.mode} ${r.workload}: wall ${f(r.wallS, 2)} s, user ${f(r.userS, 2)} s, sys ${f(r.sysS, 2)} s, ` +
-    `peak ${f(r.maxRssMb, 0)} MB, ${r.delivered}/${r.expected} delivered, ${f(r.delivered / r.wallS, 0)} msg/s, ` +
-    `lag p50/p99/max ${f(r.lagP50)}/${f(r.lagP99)}/${f(r.lagMax)} ms, ${r.requests} requests, ${r.notModified} 304s, exit ${r.exitCode}`;
+  return `${r.runtime} ${r.mode} ${r.workload}: wall ${f(r.wallS, 2)} s, user ${f(r.userS, 2)} s, sys ${
+    f(r.sysS, 2)
+  } s, ` +
+    `peak ${f(r.maxRssMb, 0)} MB, ${r.delivered}/${r.expected} delivered, ${
+      f(r.delivered / r.wallS, 0)
+    } msg/s, ` +
+    `lag p50/p99/max ${f(r.lagP50)}/${f(r.lagP99)}/${
+      f(r.lagMax)
+    } ms, ${r.requests} requests, ${r.notModified} 304s, exit ${r.exitCode}`;
 }
 
 function table(rows: Row[]): string {
-  const head = "| runtime | mode | workload | wall s | user s | sys s | peak MB | delivered | msg/s | lag p50/p99/max ms | requests | 304s |";
+  const head =
+    "| runtime | mode | workload | wall s | user s | sys s | peak MB | delivered | msg/s | lag p50/p99/max ms | requests | 304s |";
   const sep = "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
   const f = (n: number | undefined, d = 1) => (n === undefined ? "-" : n.toFixed(d));
   const lines = rows.map((r) =>
-    `| ${r.runtime} | ${r.mode} | ${r.workload} | ${f(r.wallS, 2)} | ${f(r.userS, 2)} | ${f(r.sysS, 2)} | ${f(r.maxRssMb, 0)} | ` +
-    `${r.delivered}/${r.expected} | ${f(r.delivered / r.wallS, 0)} | ${f(r.lagP50)}/${f(r.lagP99)}/${f(r.lagMax)} | ${r.requests} | ${r.notModified} |`
+    `| ${r.runtime} | ${r.mode} | ${r.workload} | ${f(r.wallS, 2)} | ${f(r.userS, 2)} | ${f(r.sysS, 2)} | ${
+      f(r.maxRssMb, 0)
+    } | ` +
+    `${r.delivered}/${r.expected} | ${f(r.delivered / r.wallS, 0)} | ${f(r.lagP50)}/${f(r.lagP99)}/${
+      f(r.lagMax)
+    } | ${r.requests} | ${r.notModified} |`
   );
   return [head, sep, ...lines].join("\n");
 }
