@@ -224,8 +224,8 @@ function sanitized(
     const ranges = [...owned, [start, Infinity] as const];
     let open = handles.openIn(ranges);
     // A socket destroyed by its peer closes a few turns of the event loop later: give it those turns.
-    for (let turn = 0; open.length > 0 && turn < 20; turn++) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let turn = 0; open.length > 0 && turn < 40; turn++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
       open = handles.openIn(ranges);
     }
     if (open.length > 0) {
