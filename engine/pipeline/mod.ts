@@ -8,6 +8,7 @@ export * from "./placed.ts";
 export * from "./fan.ts";
 export * from "./pipeline.ts";
 export * from "./runner.ts";
+export { describeItem } from "./describe_item.ts";
 export * from "./metrics.ts";
 export * from "./resources.ts";
 export * from "./trace.ts";

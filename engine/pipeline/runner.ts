@@ -16,6 +16,8 @@ import { Tracer } from "./trace.ts";
 import { type Logger, textLogger } from "./logger.ts";
 import { withRetry } from "./retry.ts";
 import { deadLetterOf, writeDeadLetter } from "./dead_letter.ts";
+import { InOrder } from "./in_order.ts";
+import { describeItem } from "./describe_item.ts";
 
 /**
  * A stage's item failed with `onError: "fail"`, which stops the pipeline.
@@ -454,34 +456,6 @@ class ChainRunner {
   }
 }
 
-/** Lets concurrent workers emit in input order: each waits for its turn. */
-class InOrder {
-  #next = 0;
-  #waiting = new Map<number, () => void>();
-
-  turn(seq: number, signal: AbortSignal): Promise<void> {
-    if (seq === this.#next) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.#waiting.set(seq, () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      });
-    });
-  }
-
-  done(seq: number): void {
-    if (seq !== this.#next) return;
-    this.#next++;
-    const wake = this.#waiting.get(this.#next);
-    if (wake) {
-      this.#waiting.delete(this.#next);
-      wake();
-    }
-  }
-}
-
 /** The context with another abort signal (an attempt's timeout); getters stay lazy. */
 function withSignal(ctx: StageContext, signal: AbortSignal): StageContext {
   return Object.create(ctx, { signal: { value: signal } });
@@ -490,33 +464,6 @@ function withSignal(ctx: StageContext, signal: AbortSignal): StageContext {
 /** Empties a channel after an abort so that no sender stays blocked on it. */
 function drain(ch: Channel<unknown>): void {
   while (ch.tryRecv()?.ok) { /* discard */ }
-}
-
-/**
- * A short label for an item in logs, failures and traces: a URL, an entry id, or a string.
- *
- * @example
- * ```ts
- * describeItem({ feed: { url: "https://x/feed" } }); // "https://x/feed"
- * ```
- */
-export function describeItem(item: unknown): string | undefined {
-  if (typeof item === "string") return item.length > 120 ? item.slice(0, 117) + "..." : item;
-  if (typeof item === "number") return String(item);
-  if (!item || typeof item !== "object") return undefined;
-  const o = item as Record<string, unknown>;
-  if (typeof o.label === "string") return o.label;
-  const feed = o.feed as Record<string, unknown> | undefined;
-  const entry = o.entry as Record<string, unknown> | undefined;
-  if (feed && typeof feed.url === "string") {
-    return entry && typeof entry.id === "string" ? `${feed.url} #${entry.id}` : feed.url;
-  }
-  if (typeof o.feedUrl === "string") {
-    return typeof o.entryId === "string" ? `${o.feedUrl} #${o.entryId}` : o.feedUrl;
-  }
-  if (typeof o.url === "string") return o.url;
-  if (Array.isArray(item)) return `batch of ${item.length}`;
-  return undefined;
 }
 
 function messageOf(e: unknown): string {
