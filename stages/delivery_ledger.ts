@@ -50,7 +50,11 @@ export class DeliveryLedger {
   async confirm(messages: MailMessage[]): Promise<void> {
     if (this.dryRun) return;
     const byFeed = new Map<string, MailMessage[]>();
-    for (const m of messages) byFeed.set(m.feedUrl, [...(byFeed.get(m.feedUrl) ?? []), m]);
+    for (const m of messages) {
+      const list = byFeed.get(m.feedUrl);
+      if (list) list.push(m);
+      else byFeed.set(m.feedUrl, [m]);
+    }
     let first = true;
     for (const [feedUrl, msgs] of byFeed) {
       // Each feed's records are one synchronous transaction (an fsync with sqlite): a batch spanning many

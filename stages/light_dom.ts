@@ -7,6 +7,7 @@
  * @module
  */
 import { decodeEntities } from "./feed/entities.ts";
+import { VOID_ELEMENTS } from "./feed/xml_query.ts";
 
 /**
  * A node of the tree: an element (`nodeType` 1, upper-case `nodeName`) or text (`nodeType` 3).
@@ -24,22 +25,6 @@ export interface LightNode {
   getAttribute?(name: string): string | null;
 }
 
-const VOID = new Set([
-  "area",
-  "base",
-  "br",
-  "col",
-  "embed",
-  "hr",
-  "img",
-  "input",
-  "link",
-  "meta",
-  "param",
-  "source",
-  "track",
-  "wbr",
-]);
 /** Elements whose content is text up to their end tag (never markup). */
 const RAW_TEXT = new Set(["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"]);
 /** Start tags that end an open `<p>` (the HTML parser's rule). */
@@ -178,7 +163,7 @@ export function parseLightHtml(html: string): LightNode {
     const element = new ElementNode(name, attributes);
     top().childNodes.push(element);
     // As in the HTML parser, `<div/>` opens a div: only void elements have no content.
-    if (VOID.has(name)) continue;
+    if (VOID_ELEMENTS.has(name)) continue;
     if (RAW_TEXT.has(name)) {
       const end = html.slice(at).search(new RegExp(`</${name}[\\s/>]`, "i"));
       const content = end < 0 ? html.slice(at) : html.slice(at, at + end);

@@ -134,8 +134,14 @@ async function commit(gc: Committer, msg: MailMessage): Promise<void> {
   if (result instanceof Error) throw result;
 }
 
-function writerCommitter(ctx: StageContext, key: string, writer: MessageWriter, state: string): Committer {
+function writerCommitter(
+  ctx: StageContext,
+  key: string,
+  makeWriter: () => MessageWriter,
+  state: string,
+): Committer {
   return ctx.resources.shared(key, () => {
+    const writer = makeWriter();
     const ledger = runLedger(ctx, state);
     return new GroupCommit<MailMessage, Delivery | Error>(async (_folder, msgs) => {
       const deliveries = await writer.writeBatch(msgs);
@@ -147,7 +153,7 @@ function writerCommitter(ctx: StageContext, key: string, writer: MessageWriter, 
 }
 
 function dryRunCommitter(ctx: StageContext, state: string): Committer {
-  return writerCommitter(ctx, `dry-run:${ctx.dryRun}`, new DryRunWriter(ctx.dryRun!), state);
+  return writerCommitter(ctx, `dry-run:${ctx.dryRun}`, () => new DryRunWriter(ctx.dryRun!), state);
 }
 
 /**
@@ -190,7 +196,7 @@ export function maildir(opts: MaildirSinkOptions) {
     const gc = ctx.dryRun ? dryRunCommitter(ctx, opts.state) : writerCommitter(
       ctx,
       `maildir:${opts.path}`,
-      new MaildirWriter(opts.path, { fsync: opts.fsync ?? true }),
+      () => new MaildirWriter(opts.path, { fsync: opts.fsync ?? true }),
       opts.state,
     );
     await commit(gc, msg);

@@ -128,7 +128,8 @@ export function markupOf(element: XmlElement | undefined): string | undefined {
   return html === "" ? undefined : html;
 }
 
-const VOID_ELEMENTS = new Set([
+/** HTML elements that have no end tag. */
+export const VOID_ELEMENTS: ReadonlySet<string> = new Set([
   "area",
   "base",
   "br",

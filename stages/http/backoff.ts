@@ -1,8 +1,11 @@
 /**
  * How long to wait before retrying a request: exponential backoff with jitter, or what the server asked
- * for in `Retry-After` (capped), and an abortable wait that leaves no timer behind.
+ * for in `Retry-After` (capped). The formula and the abortable wait are the pipeline's own
+ * (`engine/pipeline/retry.ts`); this module only adapts them to the fetcher's 0-based attempts.
  * @module
  */
+import { backoffDelay as pipelineBackoff } from "../../engine/pipeline/retry.ts";
+export { sleep } from "../../engine/pipeline/retry.ts";
 
 /**
  * The delay before retry number `attempt` (0 for the first retry): `baseMs * 2^attempt`, capped at
@@ -20,8 +23,11 @@ export function backoffDelay(
   limits: { baseMs: number; maxMs: number },
   random: () => number = Math.random,
 ): number {
-  const exponential = Math.min(limits.maxMs, limits.baseMs * 2 ** attempt);
-  return Math.round(exponential * (0.5 + random() / 2));
+  return pipelineBackoff(
+    { attempts: Infinity, backoffMs: limits.baseMs, maxBackoffMs: limits.maxMs },
+    attempt + 1,
+    random,
+  );
 }
 
 /**
@@ -41,29 +47,4 @@ export function parseRetryAfter(header: string | null | undefined, now = Date.no
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/**
- * Resolves after `ms`, or rejects with `signal.reason` as soon as `signal` aborts (clearing the timer, so
- * a cancelled run leaves nothing pending).
- *
- * @example
- * ```ts
- * import { sleep } from "./backoff.ts";
- * await sleep(10, AbortSignal.timeout(1000));
- * ```
- */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
