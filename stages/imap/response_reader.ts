@@ -4,6 +4,7 @@
  * the text pieces and the literals separately and never treats literal bytes as protocol.
  * @module
  */
+import { concatBytes } from "./concat_bytes.ts";
 
 /**
  * One complete server response. `segments` has one more entry than `literals`: every segment but the
@@ -47,7 +48,7 @@ export class ResponseReader {
    * @returns the responses that are now complete, in order
    */
   push(chunk: Uint8Array): ResponseFrame[] {
-    this.#buf = this.#buf.length === 0 ? chunk : concat(this.#buf, chunk);
+    this.#buf = this.#buf.length === 0 ? chunk : concatBytes([this.#buf, chunk]);
     const out: ResponseFrame[] = [];
     let pos = 0;
     for (;;) {
@@ -82,11 +83,4 @@ function indexOfCrlf(buf: Uint8Array, from: number): number {
     if (buf[i + 1] === 10) return i;
   }
   return -1;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

@@ -1,0 +1,160 @@
+/**
+ * Opening a logged-in session: connect, secure the connection (imaps, or STARTTLS when the server
+ * offers it and the TLS policy wants it), log in (LOGIN, or SASL PLAIN when LOGIN is disabled or the
+ * credentials are not printable ASCII), and make sure the capabilities are known.
+ * @module
+ */
+import { ImapConnection } from "./connection.ts";
+import { astring, type CommandPart } from "./command_syntax.ts";
+import { ImapConnectionError, ImapError } from "./errors.ts";
+import { endpointLabel, type ImapEndpoint, isLoopbackHost, parseImapUrl } from "./imap_url.ts";
+import { checkPlaintextLogin } from "./tls_policy.ts";
+
+/**
+ * How to open a session, besides the URL.
+ *
+ * @example
+ * ```ts
+ * const o: SessionOptions = { ca: "-----BEGIN CERTIFICATE-----...", connectTimeoutMs: 5000 };
+ * ```
+ */
+export interface SessionOptions {
+  /** Extra trusted CA certificates (PEM), e.g. a self-signed test server's certificate. */
+  ca?: string | string[];
+  /** Verify the server certificate (default true). Turn off only for a test server. */
+  tlsRejectUnauthorized?: boolean;
+  /** Allow a login without TLS to a non-loopback host (same as `?tls=off` in the URL). */
+  allowPlaintext?: boolean;
+  /** Time to connect, finish TLS and get the greeting. Default 15 s. */
+  connectTimeoutMs?: number;
+  /** Longest server silence while a command is in flight. Default 60 s. */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * A logged-in connection and the URL it was opened with.
+ *
+ * @example
+ * ```ts
+ * import { openSession } from "./open_session.ts";
+ * const session: OpenedSession = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * ```
+ */
+export interface OpenedSession {
+  /** The connection, logged in. */
+  conn: ImapConnection;
+  /** The parsed URL, credentials included. */
+  endpoint: ImapEndpoint;
+}
+
+/**
+ * Connects to `url`, secures the connection and logs in; closes the connection when any step fails.
+ *
+ * @param url `imap://user:pass@host:port` or `imaps://...`
+ * @param options TLS trust, timeouts, plaintext permission
+ * @returns the logged-in connection, its capabilities known
+ * @throws {ImapError} `E_IMAP_AUTH` (login refused), `E_IMAP_TLS`, `E_IMAP_PLAINTEXT`, `E_IMAP_URL`
+ * @throws {ImapConnectionError} when the server cannot be reached
+ * @example
+ * ```ts
+ * import { openSession } from "./open_session.ts";
+ * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * await conn.close();
+ * ```
+ */
+export async function openSession(url: string, options: SessionOptions = {}): Promise<OpenedSession> {
+  const endpoint = parseImapUrl(url);
+  const label = `${endpoint.user}@${endpointLabel(endpoint).replace(/^imaps?:\/\//, "")}`;
+  const conn = await ImapConnection.open({
+    host: endpoint.host,
+    port: endpoint.port,
+    implicitTls: endpoint.implicitTls,
+    label,
+    ca: options.ca,
+    tlsRejectUnauthorized: options.tlsRejectUnauthorized,
+    connectTimeoutMs: options.connectTimeoutMs,
+    commandTimeoutMs: options.commandTimeoutMs,
+    secrets: [endpoint.password, encodeURIComponent(endpoint.password)],
+  });
+  try {
+    if (conn.greeting?.status !== "PREAUTH") {
+      await secure(conn, endpoint, options.allowPlaintext ?? false);
+      await login(conn, endpoint);
+    }
+    if (conn.capabilities.size === 0) await requestCapabilities(conn);
+    return { conn, endpoint };
+  } catch (e) {
+    await conn.close();
+    throw e;
+  }
+}
+
+/**
+ * Asks the server for its capabilities (CAPABILITY); the connection records them.
+ *
+ * @param conn the connection
+ * @returns the connection's capability set, updated
+ * @example
+ * ```ts
+ * import { openSession, requestCapabilities } from "./open_session.ts";
+ * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * (await requestCapabilities(conn)).has("MULTIAPPEND");
+ * ```
+ */
+export async function requestCapabilities(conn: ImapConnection): Promise<ReadonlySet<string>> {
+  await conn.run(["CAPABILITY"], "CAPABILITY");
+  return conn.capabilities;
+}
+
+async function secure(conn: ImapConnection, endpoint: ImapEndpoint, allowPlaintext: boolean): Promise<void> {
+  if (endpoint.implicitTls || endpoint.tls === "off") return;
+  if (conn.capabilities.size === 0) await requestCapabilities(conn);
+  // On loopback nothing crosses a network, and local servers mostly have self-signed certificates:
+  // `tls=auto` stays in plaintext there; `tls=starttls` insists.
+  const upgrade = endpoint.tls === "starttls" || !isLoopbackHost(endpoint.host);
+  if (upgrade && conn.capabilities.has("STARTTLS")) {
+    await conn.startTls();
+    await requestCapabilities(conn);
+    return;
+  }
+  checkPlaintextLogin(endpoint, allowPlaintext);
+}
+
+async function login(conn: ImapConnection, endpoint: ImapEndpoint): Promise<void> {
+  const caps = conn.capabilities;
+  const plainSasl = caps.has("AUTH=PLAIN");
+  try {
+    if (plainSasl && (caps.has("LOGINDISABLED") || needsSasl(endpoint))) {
+      const token = btoa(
+        String.fromCharCode(...new TextEncoder().encode(`\0${endpoint.user}\0${endpoint.password}`)),
+      );
+      const parts: CommandPart[] = caps.has("SASL-IR")
+        ? [`AUTHENTICATE PLAIN ${token}`]
+        : ["AUTHENTICATE PLAIN", { afterContinuation: token }];
+      await conn.run(parts, "AUTHENTICATE PLAIN");
+    } else if (caps.has("LOGINDISABLED")) {
+      throw new ImapError(
+        "E_IMAP_AUTH",
+        `${conn.label}: the server disables LOGIN and offers no AUTH=PLAIN`,
+        "use imaps:// or a server that allows PLAIN authentication over TLS",
+      );
+    } else {
+      await conn.run(["LOGIN ", astring(endpoint.user), " ", astring(endpoint.password)], "LOGIN");
+    }
+  } catch (e) {
+    if (!(e instanceof ImapError) || e instanceof ImapConnectionError || e.code === "E_IMAP_AUTH") throw e;
+    throw new ImapError(
+      "E_IMAP_AUTH",
+      `login as ${endpoint.user} on ${endpointLabel(endpoint)} refused: ${
+        e.message.replace(/^.*? failed: /, "")
+      }`,
+      "check the user name and password in the IMAP URL (percent-encode @ : / and % in them)",
+      { command: e.command, responseCode: e.responseCode, cause: e },
+    );
+  }
+}
+
+/** The user or password needs SASL PLAIN: LOGIN's astring cannot carry NUL, and 8-bit is safer in SASL. */
+function needsSasl(e: ImapEndpoint): boolean {
+  return /[^\x20-\x7e]/.test(e.user + e.password);
+}
