@@ -3,13 +3,48 @@
  * entry of that fetch is confirmed by the mailbox. If any entry fails (or the run stops first), the
  * validators stay as they were, so the next run fetches the feed in full again and delivers what is
  * missing; the delivered ids make sure nothing goes twice.
+ *
+ * It also keeps deliveries exactly-once when the mailbox's answer is lost. Before a batch goes to the
+ * mailbox its entries are marked "sending" in the store (one write per batch); the delivered record
+ * clears the marks in the same transaction, and a refusal clears them too. A message whose fate is
+ * unknown is "in doubt": its connection broke mid-batch (this run), or its mark survived because the
+ * process died between the mailbox's OK and the delivered record (an earlier run: kill -9, OOM, power).
+ * Before such a message is sent again, {@linkcode DeliveryLedger.settleDoubts} has the sink look for it
+ * in the folder it went to, and records it as delivered instead when it is there. A mark whose entry
+ * never reaches the mailbox again (it left the feed first) stays, one small row, until the feed is
+ * forgotten (`cli.ts state --forget`).
  * @module
  */
-import type { StateStore } from "../engine/state/mod.ts";
+import type { SendingRecord, StateStore } from "../engine/state/mod.ts";
 import type { StageContext } from "../engine/pipeline/mod.ts";
-import type { MailMessage } from "./types.ts";
+import type { Delivery, MailMessage } from "./types.ts";
 import { runStore } from "./run_state.ts";
 import { setImmediate } from "node:timers";
+
+/**
+ * Looks for messages in `folder` (by their entry id, or a name derived from the Message-ID) and returns
+ * a delivery for each one it holds.
+ *
+ * @example
+ * ```ts
+ * const nowhere: FindStored = () => Promise.resolve([]);
+ * ```
+ */
+export type FindStored = (folder: string, messages: MailMessage[]) => Promise<Delivery[]>;
+
+/**
+ * What {@linkcode DeliveryLedger.settleDoubts} found: messages already in the mailbox (now recorded as
+ * delivered) and the messages still to send.
+ *
+ * @example
+ * ```ts
+ * const s: SettledDoubts = { found: [], toSend: [] };
+ * ```
+ */
+export interface SettledDoubts {
+  found: Delivery[];
+  toSend: MailMessage[];
+}
 
 interface Pending {
   remaining: Set<string>;
@@ -19,17 +54,26 @@ interface Pending {
 }
 
 /**
- * Tracks, per feed, the entries of this run not yet confirmed.
+ * Tracks, per feed, the entries of this run not yet confirmed, and the messages whose delivery is in doubt.
  *
  * @example
  * ```ts
  * import { MemoryStore } from "../engine/state/mod.ts";
+ * import type { MailMessage } from "./types.ts";
  * const ledger = new DeliveryLedger(new MemoryStore());
  * await ledger.expect("https://x/feed", ["a"], { etag: '"1"' });
+ * const batch: MailMessage[] = [{ folder: "News", raw: new Uint8Array(), date: new Date(),
+ *   feedUrl: "https://x/feed", entryId: "a", messageId: "<a@sluice>" }];
+ * const { toSend } = await ledger.settleDoubts(batch, () => Promise.resolve([])); // nothing in doubt
+ * await ledger.sending(toSend);
+ * // ... the mailbox stores toSend ...
+ * await ledger.confirm(toSend); // delivered; the marks go; the feed's ETag is committed
  * ```
  */
 export class DeliveryLedger {
   #pending = new Map<string, Pending>();
+  /** Messages in doubt, by {@linkcode entryKey}: the folder they may be in. Loaded on first use. */
+  #doubts: Promise<Map<string, string>> | undefined;
   constructor(readonly store: StateStore, readonly dryRun = false) {}
 
   /** Registers a fetch's new entries; with none, the validators are committed at once. */
@@ -75,6 +119,78 @@ export class DeliveryLedger {
     }
   }
 
+  /**
+   * Marks messages as being sent (one store write) right before they go to the mailbox. Call
+   * {@linkcode DeliveryLedger.settleDoubts} on them first: the first call reads the marks an earlier
+   * run left, and must not see this run's.
+   */
+  async sending(messages: MailMessage[]): Promise<void> {
+    if (this.dryRun || messages.length === 0) return;
+    await this.store.markSending(messages.map((m): SendingRecord => ({
+      feedUrl: m.feedUrl,
+      id: m.entryId,
+      folder: m.folder,
+      messageId: m.messageId,
+    })));
+  }
+
+  /** The mailbox refused these messages (it stored none of them): their "sending" marks go. */
+  async unsent(messages: MailMessage[]): Promise<void> {
+    if (this.dryRun || messages.length === 0) return;
+    await this.store.clearSending(messages.map((m) => ({ feedUrl: m.feedUrl, id: m.entryId })));
+  }
+
+  /**
+   * These messages may or may not be in `folder` (the mailbox's answer was lost): before they are sent
+   * again, {@linkcode DeliveryLedger.settleDoubts} looks. Their "sending" marks stay, so a crash before
+   * then leaves the doubt to the next run.
+   */
+  async inDoubt(messages: MailMessage[], folder: string): Promise<void> {
+    if (this.dryRun) return;
+    const doubts = await this.#loadDoubts();
+    for (const m of messages) doubts.set(entryKey(m.feedUrl, m.entryId), folder);
+  }
+
+  /**
+   * Splits a batch into the messages to send and those already in the mailbox. A message is looked for
+   * (with `find`, once per folder) only when it is in doubt, so a run after a clean one costs nothing
+   * here but one read of the marks (empty) on the first call. The ones found are recorded as delivered.
+   */
+  async settleDoubts(messages: MailMessage[], find: FindStored): Promise<SettledDoubts> {
+    if (this.dryRun) return { found: [], toSend: messages };
+    const doubts = await this.#loadDoubts();
+    if (doubts.size === 0) return { found: [], toSend: messages };
+    const byFolder = new Map<string, MailMessage[]>();
+    for (const m of messages) {
+      const folder = doubts.get(entryKey(m.feedUrl, m.entryId));
+      if (folder === undefined) continue;
+      const group = byFolder.get(folder);
+      if (group) group.push(m);
+      else byFolder.set(folder, [m]);
+    }
+    if (byFolder.size === 0) return { found: [], toSend: messages };
+    const found: Delivery[] = [];
+    for (const [folder, group] of byFolder) found.push(...await find(folder, group));
+    await this.confirm(found.map((f) => f.message));
+    for (const group of byFolder.values()) {
+      for (const m of group) doubts.delete(entryKey(m.feedUrl, m.entryId));
+    }
+    const isFound = new Set(found.map((f) => f.message));
+    return { found, toSend: messages.filter((m) => !isFound.has(m)) };
+  }
+
+  /** The marks an earlier run left (read once, on first use); then this run's doubts join them. */
+  #loadDoubts(): Promise<Map<string, string>> {
+    this.#doubts ??= this.store.listSending().then(
+      (marks) => new Map(marks.map((mark) => [entryKey(mark.feedUrl, mark.id), mark.folder])),
+      (error) => {
+        this.#doubts = undefined; // a later batch may find the store working again
+        throw error;
+      },
+    );
+    return this.#doubts;
+  }
+
   /** Feeds with entries still unconfirmed (their validators were not committed). */
   unfinished(): string[] {
     return [...this.#pending.keys()];
@@ -103,6 +219,18 @@ export function runLedger(ctx: StageContext, location: string): Promise<Delivery
     `ledger:${location}`,
     async () => new DeliveryLedger(await runStore(ctx, location), Boolean(ctx.dryRun)),
   );
+}
+
+/**
+ * One key for a feed's entry.
+ *
+ * @example
+ * ```ts
+ * entryKey("https://x/feed", "urn:1"); // '["https://x/feed","urn:1"]'
+ * ```
+ */
+export function entryKey(feedUrl: string, entryId: string): string {
+  return JSON.stringify([feedUrl, entryId]);
 }
 
 /** Resolves on a later turn of the event loop, so that timers and I/O waiting meanwhile run first. */

@@ -3,6 +3,13 @@
  * into MULTIAPPEND batches), `maildir` (Maildir++ folders on disk), and `mailbox`, which picks one of
  * them from a URL (`imap://`/`imaps://`, else the Maildir path). A message counts as delivered only once
  * the mailbox confirmed it; with `--dry-run` the sinks write `.eml` files instead and record nothing.
+ *
+ * Exactly once, crashes included: each batch is marked "sending" in the state store before it goes out
+ * and recorded as delivered after (see `delivery_ledger.ts`). A message whose outcome was lost (the
+ * connection broke mid-batch, or the process died after the mailbox's OK and before the record) is
+ * looked for before it is sent again: IMAP searches the folder for its `X-Sluice-Entry-Id` header,
+ * Maildir looks for its file name (which carries a hash of the Message-ID). Only messages in doubt are
+ * looked for, so a normal run pays one small store write per batch and no searches.
  * @module
  */
 import { readFileSync } from "node:fs";
@@ -17,9 +24,10 @@ import {
   type StageOptions,
   withOptions,
 } from "../engine/pipeline/mod.ts";
-import { runLedger } from "./delivery_ledger.ts";
+import { runtime } from "../engine/runtime/mod.ts";
+import { type DeliveryLedger, runLedger } from "./delivery_ledger.ts";
 import { DryRunWriter, MaildirWriter, type MessageWriter } from "./maildir.ts";
-import { deliveredBefore, ImapUploader, isConnectionError } from "./upload_imap.ts";
+import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "./upload_imap.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 
 /** Options of the IMAP sink. */
@@ -30,7 +38,11 @@ export interface ImapSinkOptions {
   state: string;
   /** Most messages per MULTIAPPEND. */
   maxBatch?: number;
-  /** Search the folder for each entry's id before appending (crash safety, slower). */
+  /**
+   * Search the folder for every entry's id before appending (slower). Crashes are covered without it;
+   * it adds safety when the state store does not know what the folder holds (a lost or reset state
+   * directory, or another sluice with its own state delivering to the same folders).
+   */
   serverCheck?: boolean;
   /** PEM file of an extra trusted CA (a private server's self-signed certificate). */
   caFile?: string;
@@ -52,9 +64,6 @@ export interface MaildirSinkOptions {
  * outcome: a batch that fails half-way fails only the messages that were not stored.
  */
 type Committer = GroupCommit<MailMessage, Delivery | Error>;
-
-/** The key of a message whose fate is unknown (its connection broke while it was being appended). */
-const doubtKey = (m: MailMessage) => `${m.folder}\n${m.feedUrl}\n${m.entryId}`;
 
 function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number): Committer {
   return ctx.resources.shared(`imap:${redactUrl(opts.url)}:${opts.state}:${shard}`, () => {
@@ -83,25 +92,25 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
       },
     });
     const ledger = runLedger(ctx, opts.state);
-    const inDoubt = new Set<string>();
+    const location = (folder: string) => `${redactUrl(opts.url)}/${folder}`;
+    const findStored = async (folder: string, msgs: MailMessage[]): Promise<Delivery[]> => {
+      const present = await conn.call.present({ folder, ids: msgs.map((m) => m.entryId) });
+      return msgs.filter((m) => present.has(m.entryId)).map((message) => ({
+        message,
+        location: location(folder),
+      }));
+    };
     const gc: Committer = new GroupCommit<MailMessage, Delivery | Error>(async (folder, msgs) => {
       const l = await ledger;
       const outcome = new Map<MailMessage, Delivery | Error>();
-      let toSend = msgs;
-      const doubtful = msgs.filter((m) => inDoubt.has(doubtKey(m)));
-      if (doubtful.length) {
-        // These may have been stored before the connection broke: ask the server first.
-        const present = await conn.call.present({ folder, ids: doubtful.map((m) => m.entryId) });
-        const stored = doubtful.filter((m) => present.has(m.entryId));
-        await l.confirm(stored);
-        for (const m of doubtful) inDoubt.delete(doubtKey(m));
-        for (const m of stored) outcome.set(m, { message: m, location: `${redactUrl(opts.url)}/${folder}` });
-        toSend = msgs.filter((m) => !outcome.has(m));
-        ctx.count("foundAfterReconnect", stored.length);
-      }
+      const { found, toSend } = await l.settleDoubts(msgs, findStored);
+      for (const d of found) outcome.set(d.message, d);
+      if (found.length) ctx.count("foundInDoubt", found.length);
       if (toSend.length) {
+        await l.sending(toSend);
         try {
           const deliveries = await conn.call.append({ folder, msgs: toSend });
+          crashAfterAppendIfAsked();
           await l.confirm(toSend);
           toSend.forEach((m, i) => outcome.set(m, deliveries[i]));
           ctx.count("appended", toSend.length);
@@ -110,12 +119,8 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
           const done = deliveredBefore(e);
           await l.confirm(done.map((d) => d.message));
           for (const d of done) outcome.set(d.message, d);
-          const error = e instanceof Error ? e : new Error(String(e));
-          for (const m of toSend) {
-            if (outcome.has(m)) continue;
-            if (isConnectionError(e)) inDoubt.add(doubtKey(m));
-            outcome.set(m, error);
-          }
+          if (done.length) ctx.count("appended", done.length);
+          await settleFailure(l, folder, toSend.filter((m) => !outcome.has(m)), e, outcome);
         }
       }
       return msgs.map((m) => outcome.get(m)!);
@@ -127,6 +132,38 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
     await conn.close();
   }).gc;
 }
+
+/**
+ * The messages of a failed batch that were not confirmed: each gets the error; they are in doubt (their
+ * marks stay) unless the error says the mailbox stored none of them (a refusal).
+ */
+async function settleFailure(
+  ledger: DeliveryLedger,
+  folder: string,
+  failed: MailMessage[],
+  e: unknown,
+  outcome: Map<MailMessage, Delivery | Error>,
+): Promise<void> {
+  const error = e instanceof Error ? e : new Error(String(e));
+  for (const m of failed) outcome.set(m, error);
+  // An ImapError other than a broken connection is the server's NO or BAD: nothing of the command was
+  // stored. Anything else (a broken connection, a store that failed after the OK) leaves it open.
+  if (e instanceof ImapError && !isConnectionError(e)) await ledger.unsent(failed);
+  else await ledger.inDoubt(failed, folder);
+}
+
+/**
+ * A test hook, inert unless the environment variable `SLUICE_TEST_CRASH_AFTER_APPEND` is set to a
+ * number N: the process then exits with code 137 (as if killed) right after the mailbox accepted its
+ * Nth batch, before the batch is recorded as delivered. tests/rss2imap_crash_test.ts uses it to prove
+ * that such a crash delivers nothing twice.
+ */
+function crashAfterAppendIfAsked(): void {
+  crashAfter ??= Number(runtime.env("SLUICE_TEST_CRASH_AFTER_APPEND") || 0);
+  if (crashAfter > 0 && ++batchesAccepted >= crashAfter) runtime.exit(137);
+}
+let crashAfter: number | undefined;
+let batchesAccepted = 0;
 
 /** Submits `msg` and throws its own failure, if it had one. */
 async function commit(gc: Committer, msg: MailMessage): Promise<void> {
@@ -143,11 +180,29 @@ function writerCommitter(
   return ctx.resources.shared(key, () => {
     const writer = makeWriter();
     const ledger = runLedger(ctx, state);
-    return new GroupCommit<MailMessage, Delivery | Error>(async (_folder, msgs) => {
-      const deliveries = await writer.writeBatch(msgs);
-      await (await ledger).confirm(msgs);
-      ctx.count("written", msgs.length);
-      return deliveries;
+    // A writer that cannot look for its files (the dry run) has nothing in doubt: its ledger records nothing.
+    const findStored = (folder: string, msgs: MailMessage[]) =>
+      writer.findStored?.(folder, msgs) ?? Promise.resolve([]);
+    return new GroupCommit<MailMessage, Delivery | Error>(async (folder, msgs) => {
+      const l = await ledger;
+      const { found, toSend } = await l.settleDoubts(msgs, findStored);
+      const outcome = new Map<MailMessage, Delivery | Error>();
+      for (const d of found) outcome.set(d.message, d);
+      if (found.length) ctx.count("foundInDoubt", found.length);
+      if (toSend.length) {
+        await l.sending(toSend);
+        try {
+          const deliveries = await writer.writeBatch(toSend);
+          crashAfterAppendIfAsked();
+          await l.confirm(toSend);
+          toSend.forEach((m, i) => outcome.set(m, deliveries[i]));
+          ctx.count("written", toSend.length);
+        } catch (e) {
+          // Files renamed into new/ before the failure are delivered: all of the batch is in doubt.
+          await settleFailure(l, folder, toSend, e, outcome);
+        }
+      }
+      return msgs.map((m) => outcome.get(m)!);
     }, { maxBatch: 64, keyOf: (m) => m.folder });
   }, (gc) => gc.close());
 }
@@ -233,7 +288,9 @@ const IMAP_OPTIONS = {
   "server-check": {
     type: "boolean",
     default: false,
-    description: "search the folder for each entry id first",
+    description: "search the folder for every entry id before appending (slow). Crashes are covered " +
+      "without it (sending marks in the state); it protects when the state is lost or reset, or when " +
+      "another sluice with its own state writes to the same folders",
   },
   "ca-file": { type: "string", default: "", description: "PEM file of an extra trusted CA" },
   connections: {

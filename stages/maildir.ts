@@ -12,8 +12,8 @@
  *   (`Café` is `.Caf&AOk-`).
  * @module
  */
-import { mkdir, open, rename, unlink, utimes, writeFile } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
+import { mkdir, open, readdir, rename, unlink, utimes, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
 import { Buffer } from "node:buffer";
 import os from "node:os";
 import path from "node:path";
@@ -30,6 +30,11 @@ export interface MessageWriter {
   write(msg: MailMessage): Promise<Delivery>;
   /** Stores many messages; resolves with their deliveries in input order. */
   writeBatch(msgs: readonly MailMessage[]): Promise<Delivery[]>;
+  /**
+   * Which of `msgs` the folder already holds, as deliveries (for messages whose outcome was lost in a
+   * crash). A writer without it cannot tell, and its messages are written again.
+   */
+  findStored?(folder: string, msgs: readonly MailMessage[]): Promise<Delivery[]>;
 }
 
 /** Options of {@link MaildirWriter}. */
@@ -164,9 +169,44 @@ export class MaildirWriter implements MessageWriter {
     return path.join(this.root, maildirFolderDir(folder));
   }
 
+  /**
+   * Which of `msgs` are in `folder` (in `new/` or, once a mail reader saw them, `cur/`), found by the
+   * Message-ID hash in their file names: one directory listing each, no file is read. Used after a crash
+   * for the few messages whose delivery was not recorded; files written before sluice put the hash in
+   * the name are not found.
+   *
+   * @example
+   * ```ts
+   * import { MaildirWriter } from "./maildir.ts";
+   * const there = await new MaildirWriter("/tmp/mail").findStored("News", []);
+   * ```
+   */
+  async findStored(folder: string, msgs: readonly MailMessage[]): Promise<Delivery[]> {
+    const dir = this.folderPath(folder);
+    const names: Array<{ sub: string; name: string }> = [];
+    for (const sub of ["new", "cur"]) {
+      try {
+        for (const name of await readdir(path.join(dir, sub))) names.push({ sub, name });
+      } catch (cause) {
+        if ((cause as { code?: string }).code !== "ENOENT") throw cause;
+      }
+    }
+    const byMark = new Map<string, string>();
+    for (const { sub, name } of names) {
+      const mark = /\.[^.]*I([0-9a-f]{16})\./.exec(name)?.[1];
+      if (mark) byMark.set(mark, path.join(dir, sub, name));
+    }
+    const found: Delivery[] = [];
+    for (const message of msgs) {
+      const location = byMark.get(messageIdMark(message.messageId));
+      if (location) found.push({ message, location });
+    }
+    return found;
+  }
+
   async #deliver(msg: MailMessage): Promise<Delivery> {
     const dir = await this.#ensureFolder(msg.folder);
-    const name = this.#uniqueName(msg.raw.byteLength);
+    const name = this.#uniqueName(msg);
     const tmp = path.join(dir, "tmp", name);
     const target = path.join(dir, "new", name);
     try {
@@ -208,15 +248,16 @@ export class MaildirWriter implements MessageWriter {
   }
 
   /**
-   * `seconds.MmicrosPpidQseqRrand.host,S=size` (the Maildir convention, with `S=` as Dovecot reads it):
-   * the sequence makes names unique within this process, pid and random bytes across processes.
+   * `seconds.MmicrosPpidQseqRrandImark.host,S=size` (the Maildir convention, with `S=` as Dovecot reads
+   * it): the sequence makes names unique within this process, pid and random bytes across processes;
+   * the mark (a hash of the Message-ID) lets {@linkcode MaildirWriter.findStored} find the file again.
    */
-  #uniqueName(size: number): string {
+  #uniqueName(msg: MailMessage): string {
     const now = Date.now();
     const rand = randomBytes(4).toString("hex");
-    return `${Math.floor(now / 1000)}.M${
-      (now % 1000) * 1000
-    }P${process.pid}Q${++fileSequence}R${rand}.${this.#host},S=${size}`;
+    return `${Math.floor(now / 1000)}.M${(now % 1000) * 1000}P${process.pid}Q${++fileSequence}R${rand}I${
+      messageIdMark(msg.messageId)
+    }.${this.#host},S=${msg.raw.byteLength}`;
   }
 }
 
@@ -288,6 +329,11 @@ export class DryRunWriter implements MessageWriter {
   writeBatch(msgs: readonly MailMessage[]): Promise<Delivery[]> {
     return Promise.all(msgs.map((m) => this.write(m)));
   }
+}
+
+/** 16 hex digits of the SHA-256 of a Message-ID: the part of a Maildir file name that finds it again. */
+function messageIdMark(messageId: string): string {
+  return createHash("sha256").update(messageId).digest("hex").slice(0, 16);
 }
 
 /** Folder levels after sanitising (`[]` for INBOX); throws when a non-empty name sanitises to nothing. */

@@ -15,9 +15,11 @@ import type { StageContext } from "../engine/pipeline/mod.ts";
  * ```
  */
 export function runStore(ctx: StageContext, location: string): Promise<StateStore> {
-  // WAL with synchronous=NORMAL: a crash of sluice loses nothing; only a power cut can roll back the
-  // last few records (those entries would be delivered once more). FULL costs an fsync per batch on
-  // the event loop: measured ~380 against ~50,000 single records a second.
+  // WAL with synchronous=NORMAL: a crash of sluice (kill -9, OOM) loses no commit, so the "sending"
+  // marks written before each batch let the next run settle what the crash left in doubt. Only a power
+  // cut can roll back the last commits, marks included (those entries would be delivered once more).
+  // FULL costs an fsync per commit on the event loop: measured ~380 against ~50,000 single records a
+  // second; the marks add one commit per batch (~0.04 ms with NORMAL, ~0.35 ms with FULL).
   return ctx.resources.shared(
     `state:${location}`,
     () => openStore(location, { durability: "normal" }),

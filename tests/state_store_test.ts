@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -249,6 +249,76 @@ for (const adapter of adapters) {
       });
     });
 
+    test("markSending records marks of many feeds at once; a new mark of an entry replaces the old", async () => {
+      await withStore(adapter, async (store) => {
+        assert.deepEqual(await store.listSending(), []);
+        await store.markSending([
+          { feedUrl: FEED, id: "a", folder: "News", messageId: "<a@x>" },
+          { feedUrl: OTHER, id: "b", folder: "Tech", messageId: "<b@x>" },
+        ]);
+        await store.markSending([{ feedUrl: FEED, id: "a", folder: "Moved", messageId: "<a2@x>" }]);
+        const marks = await store.listSending();
+        assert.ok(marks.every((m) => !Number.isNaN(Date.parse(m.at!))), JSON.stringify(marks));
+        assert.deepEqual(marks.map(({ at: _, ...m }) => m).sort((x, y) => x.id < y.id ? -1 : 1), [
+          { feedUrl: FEED, id: "a", folder: "Moved", messageId: "<a2@x>" },
+          { feedUrl: OTHER, id: "b", folder: "Tech", messageId: "<b@x>" },
+        ]);
+        assert.equal(await store.isDelivered(FEED, "a"), false, "a mark is no delivery");
+        assert.deepEqual(await store.listFeeds(), [], "a mark creates no feed record");
+        await store.markSending([]);
+        assert.equal((await store.listSending()).length, 2);
+      });
+    });
+
+    test("a delivered or seen record clears the entry's sending mark; clearSending drops marks", async () => {
+      await withStore(adapter, async (store) => {
+        const mark = (feedUrl: string, id: string) => ({ feedUrl, id, folder: "F", messageId: `<${id}@x>` });
+        await store.markSending([mark(FEED, "a"), mark(FEED, "b"), mark(FEED, "c"), mark(OTHER, "a")]);
+        await store.markDeliveredMany(FEED, [{ id: "a", folder: "F" }]);
+        await store.markAllSeen(FEED, ["b"]);
+        const left = () => store.listSending().then((l) => l.map((m) => `${m.feedUrl} ${m.id}`).sort());
+        assert.deepEqual(await left(), [`${OTHER} a`, `${FEED} c`]);
+        await store.markDelivered(FEED, "a");
+        await store.clearSending([{ feedUrl: OTHER, id: "a" }, { feedUrl: OTHER, id: "never-marked" }]);
+        assert.deepEqual(await left(), [`${FEED} c`]);
+        await store.clearSending([]);
+        assert.equal(await store.isDelivered(FEED, "c"), false);
+        await store.markDeliveredMany(FEED, [{ id: "c" }]);
+        assert.deepEqual(await left(), []);
+      });
+    });
+
+    test("sending marks of long ids and feed URLs; forgetFeed drops the feed's marks only", async () => {
+      await withStore(adapter, async (store) => {
+        const longFeed = `${FEED}?q=${"f".repeat(900)}`;
+        const longId = `https://example.org/${"x".repeat(1500)}`;
+        await store.markSending([
+          { feedUrl: longFeed, id: longId, folder: "F", messageId: "<l@x>" },
+          { feedUrl: longFeed, id: "short", folder: "F", messageId: "<s@x>" },
+          { feedUrl: OTHER, id: longId, folder: "G", messageId: "<o@x>" },
+        ]);
+        const marks = await store.listSending();
+        assert.ok(marks.some((m) => m.feedUrl === longFeed && m.id === longId), "long keys come back whole");
+        await store.markDelivered(longFeed, longId);
+        assert.equal((await store.listSending()).length, 2);
+        await store.forgetFeed(longFeed);
+        assert.deepEqual((await store.listSending()).map((m) => [m.feedUrl, m.id]), [[OTHER, longId]]);
+      });
+    });
+
+    test("a batch of 1200 marks and their delivered records (more than one KV commit)", async () => {
+      await withStore(adapter, async (store) => {
+        const ids = Array.from({ length: 1200 }, (_, i) => `e${i}`);
+        await store.markSending(
+          ids.map((id) => ({ feedUrl: FEED, id, folder: "F", messageId: `<${id}@x>` })),
+        );
+        assert.equal((await store.listSending()).length, 1200);
+        await store.markDeliveredMany(FEED, ids.slice(0, 1100).map((id) => ({ id })));
+        assert.deepEqual((await store.listSending()).map((m) => m.id).sort(), ids.slice(1100).sort());
+        assert.equal(await store.deliveredCount(FEED), 1100);
+      });
+    });
+
     test("close is idempotent and later calls fail with E_STATE_CLOSED", async () => {
       const store = await adapter.place()();
       await store.close();
@@ -266,9 +336,13 @@ for (const adapter of adapters) {
           await store.markDeliveredMany(FEED, [{ id: "a", folder: "News" }, { id: "b" }]);
           await store.markAllSeen(OTHER, ["z"]);
           await store.recordFailure(FEED, "HTTP 500", T0);
+          await store.markSending([{ feedUrl: OTHER, id: "y", folder: "News", messageId: "<y@x>" }]);
           await store.close();
           const again = await reopen();
           try {
+            assert.deepEqual((await again.listSending()).map(({ at: _, ...m }) => m), [
+              { feedUrl: OTHER, id: "y", folder: "News", messageId: "<y@x>" },
+            ]);
             assert.deepEqual(await again.filterUndelivered(FEED, ["a", "b", "c"]), ["c"]);
             assert.equal(await again.isDelivered(OTHER, "z"), true);
             assert.equal((await again.getFeed(FEED))?.consecutiveFailures, 1);
@@ -295,6 +369,47 @@ describe("sqlite store specifics", () => {
         db.prepare("SELECT MAX(version) AS v FROM schema_version").get()?.v,
         SQLITE_SCHEMA_VERSION,
       );
+    } finally {
+      db.close();
+    }
+  });
+
+  test("a database of the previous sluice (schema 1) opens, keeps its records and gains sending marks", async () => {
+    const dir = join(root, "schema-1");
+    mkdirSync(dir);
+    const file = join(dir, "state.db");
+    const old = new DatabaseSync(file);
+    // Exactly what schema version 1 created, with one feed and one delivery in it.
+    old.exec(`PRAGMA journal_mode = WAL;
+      CREATE TABLE schema_version (version INTEGER NOT NULL);
+      INSERT INTO schema_version (version) VALUES (1);
+      CREATE TABLE feeds (url TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE delivered (
+        feed TEXT NOT NULL, id TEXT NOT NULL, folder TEXT, message_id TEXT,
+        at TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (feed, id)
+      ) WITHOUT ROWID;
+      INSERT INTO feeds VALUES ('${FEED}', '{"consecutiveFailures":0,"etag":"v1"}');
+      INSERT INTO delivered VALUES ('${FEED}', 'old', 'News', '<old@x>', '2026-01-01T00:00:00.000Z', 0);`);
+    old.close();
+    const store = await openStore(dir);
+    try {
+      assert.equal(await store.isDelivered(FEED, "old"), true);
+      assert.equal((await store.getFeed(FEED))?.etag, "v1");
+      await store.markSending([{ feedUrl: FEED, id: "new", folder: "News", messageId: "<new@x>" }]);
+      await store.markDeliveredMany(FEED, [{ id: "old" }, { id: "new" }]);
+      assert.deepEqual(await store.listSending(), []);
+      assert.equal(await store.deliveredCount(FEED), 2);
+    } finally {
+      await store.close();
+    }
+    const db = new DatabaseSync(file);
+    try {
+      assert.equal(
+        db.prepare("SELECT MAX(version) AS v FROM schema_version").get()?.v,
+        SQLITE_SCHEMA_VERSION,
+      );
+      assert.equal(SQLITE_SCHEMA_VERSION, 2);
     } finally {
       db.close();
     }

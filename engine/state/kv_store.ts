@@ -1,7 +1,9 @@
 /**
  * The Deno KV state store, for Deno Deploy and anyone who prefers KV. Keys:
- * `["sluice","feed",feed]` -> `{ url, state }` and `["sluice","delivered",feed,id]` -> delivery.
- * Feed URLs and ids longer than 512 bytes are stored by their SHA-256 (KV keys are at most 2 KB).
+ * `["sluice","feed",feed]` -> `{ url, state }`, `["sluice","delivered",feed,id]` -> delivery and
+ * `["sluice","sending",feed,id]` -> "sending" mark. Feed URLs and ids longer than 512 bytes are stored
+ * by their SHA-256 (KV keys are at most 2 KB). The sending marks came after schema version 1 without
+ * changing it: they live under their own prefix, which an older sluice never reads.
  * @module
  */
 import { dirname } from "node:path";
@@ -20,6 +22,8 @@ import {
   type FeedState,
   type FetchDecision,
   type FetchSuccess,
+  type SendingKey,
+  type SendingRecord,
   type StateStore,
   StateStoreError,
 } from "./store.ts";
@@ -44,6 +48,14 @@ const MAX_KEY_PART_BYTES = 512;
 interface FeedValue {
   url: string;
   state: FeedState;
+}
+
+interface SendingValue {
+  feedUrl: string;
+  id: string;
+  folder: string;
+  messageId: string;
+  at: string;
 }
 
 interface DeliveryValue {
@@ -153,6 +165,18 @@ export class KvStore implements StateStore {
     return [ROOT, "delivered", await keyPart(url)];
   }
 
+  async #sendingKey(url: string, id: string): Promise<KvKey> {
+    return [ROOT, "sending", await keyPart(url), await keyPart(id)];
+  }
+
+  /** The key parts of the feed's entries with a "sending" mark (few: a batch, or a crash's leftovers). */
+  async #markedParts(kv: Kv, url: string): Promise<Set<string>> {
+    const prefix: KvKey = [ROOT, "sending", await keyPart(url)];
+    const parts = new Set<string>();
+    for await (const e of kv.list({ prefix })) parts.add(String(e.key[prefix.length]));
+    return parts;
+  }
+
   /** Read-modify-write of a feed's state, retried when another writer got there first. */
   #modifyState(url: string, change: (state: FeedState | undefined) => FeedState): Promise<FeedState> {
     return this.#use(async (kv) => {
@@ -193,16 +217,28 @@ export class KvStore implements StateStore {
       const byId = new Map<string, DeliveryRecord>();
       for (const e of entries) if (!byId.has(e.id)) byId.set(e.id, e);
       const prefix = await this.#deliveredPrefix(url);
-      const missing = await this.#undelivered(kv, prefix, [...byId.keys()]);
+      const missing = new Set(await this.#undelivered(kv, prefix, [...byId.keys()]));
+      // A delivered record clears the entry's "sending" mark in the same commit.
+      const marked = await this.#markedParts(kv, url);
+      const writes: Array<{ id: string; part: string; record: boolean; unmark: boolean }> = [];
+      for (const id of byId.keys()) {
+        const part = await keyPart(id);
+        const record = missing.has(id);
+        const unmark = marked.has(part);
+        if (record || unmark) writes.push({ id, part, record, unmark });
+      }
       const at = new Date().toISOString();
-      for (const group of chunks(missing, WRITES_PER_COMMIT)) {
+      for (const group of chunks(writes, WRITES_PER_COMMIT / 2)) {
         const op = kv.atomic();
-        for (const id of group) {
-          const e = byId.get(id)!;
-          const value: DeliveryValue = { at, seen };
-          if (e.folder !== undefined) value.folder = e.folder;
-          if (e.messageId !== undefined) value.messageId = e.messageId;
-          op.set([...prefix, await keyPart(id)], value);
+        for (const w of group) {
+          if (w.record) {
+            const e = byId.get(w.id)!;
+            const value: DeliveryValue = { at, seen };
+            if (e.folder !== undefined) value.folder = e.folder;
+            if (e.messageId !== undefined) value.messageId = e.messageId;
+            op.set([...prefix, w.part], value);
+          }
+          if (w.unmark) op.delete(await this.#sendingKey(url, w.id));
         }
         await op.commit();
       }
@@ -273,12 +309,47 @@ export class KvStore implements StateStore {
     return this.#use(async (kv) => {
       const keys: KvKey[] = [];
       for await (const e of kv.list({ prefix: await this.#deliveredPrefix(feedUrl) })) keys.push(e.key);
+      for await (const e of kv.list({ prefix: [ROOT, "sending", await keyPart(feedUrl)] })) keys.push(e.key);
       for (const group of chunks(keys, WRITES_PER_COMMIT)) {
         const op = kv.atomic();
         for (const key of group) op.delete(key);
         await op.commit();
       }
       await kv.atomic().delete(await this.#feedKey(feedUrl)).commit();
+    });
+  }
+
+  markSending(entries: SendingRecord[]): Promise<void> {
+    return this.#use(async (kv) => {
+      const at = new Date().toISOString();
+      for (const group of chunks(entries, WRITES_PER_COMMIT)) {
+        const op = kv.atomic();
+        for (const { feedUrl, id, folder, messageId } of group) {
+          op.set(
+            await this.#sendingKey(feedUrl, id),
+            { feedUrl, id, folder, messageId, at } satisfies SendingValue,
+          );
+        }
+        await op.commit();
+      }
+    });
+  }
+
+  clearSending(entries: SendingKey[]): Promise<void> {
+    return this.#use(async (kv) => {
+      for (const group of chunks(entries, WRITES_PER_COMMIT)) {
+        const op = kv.atomic();
+        for (const e of group) op.delete(await this.#sendingKey(e.feedUrl, e.id));
+        await op.commit();
+      }
+    });
+  }
+
+  listSending(): Promise<SendingRecord[]> {
+    return this.#use(async (kv) => {
+      const marks: SendingRecord[] = [];
+      for await (const e of kv.list<SendingValue>({ prefix: [ROOT, "sending"] })) marks.push({ ...e.value! });
+      return marks.sort((a, b) => (a.at! < b.at! ? -1 : a.at! > b.at! ? 1 : 0));
     });
   }
 

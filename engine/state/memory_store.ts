@@ -15,6 +15,8 @@ import {
   type FeedState,
   type FetchDecision,
   type FetchSuccess,
+  type SendingKey,
+  type SendingRecord,
   type StateStore,
   StateStoreError,
 } from "./store.ts";
@@ -46,6 +48,8 @@ interface FeedRecord {
 export class MemoryStore implements StateStore {
   readonly description = "memory:";
   #feeds = new Map<string, FeedRecord>();
+  /** "sending" marks by {@linkcode sendingKey}; apart from `#feeds`: a mark is no delivery. */
+  #sending = new Map<string, Required<SendingRecord>>();
   #closed = false;
   #backoff: BackoffPolicy;
 
@@ -75,6 +79,7 @@ export class MemoryStore implements StateStore {
     const at = new Date().toISOString();
     for (const e of entries) {
       if (!delivered.has(e.id)) delivered.set(e.id, { folder: e.folder, messageId: e.messageId, at, seen });
+      this.#sending.delete(sendingKey(url, e.id));
     }
   }
 
@@ -139,7 +144,32 @@ export class MemoryStore implements StateStore {
   }
 
   forgetFeed(feedUrl: string): Promise<void> {
-    return this.#use(() => void this.#feeds.delete(feedUrl));
+    return this.#use(() => {
+      this.#feeds.delete(feedUrl);
+      for (const [key, mark] of this.#sending) if (mark.feedUrl === feedUrl) this.#sending.delete(key);
+    });
+  }
+
+  markSending(entries: SendingRecord[]): Promise<void> {
+    return this.#use(() => {
+      const at = new Date().toISOString();
+      for (const { feedUrl, id, folder, messageId } of entries) {
+        const key = sendingKey(feedUrl, id);
+        // Re-inserted so that the Map's order stays the order of the marks' times.
+        this.#sending.delete(key);
+        this.#sending.set(key, { feedUrl, id, folder, messageId, at });
+      }
+    });
+  }
+
+  clearSending(entries: SendingKey[]): Promise<void> {
+    return this.#use(() => {
+      for (const e of entries) this.#sending.delete(sendingKey(e.feedUrl, e.id));
+    });
+  }
+
+  listSending(): Promise<SendingRecord[]> {
+    return this.#use(() => [...this.#sending.values()].map((mark) => ({ ...mark })));
   }
 
   recordSuccess(feedUrl: string, info: FetchSuccess = {}, now: Date = new Date()): Promise<FeedState> {
@@ -166,4 +196,9 @@ export class MemoryStore implements StateStore {
     this.#closed = true;
     return Promise.resolve();
   }
+}
+
+/** One Map key for a feed and an entry id (a JSON pair: no separator can clash with their text). */
+function sendingKey(feedUrl: string, id: string): string {
+  return JSON.stringify([feedUrl, id]);
 }

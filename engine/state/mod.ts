@@ -17,6 +17,8 @@ export type {
   FeedState,
   FetchDecision,
   FetchSuccess,
+  SendingKey,
+  SendingRecord,
   StateStore,
   StateStoreErrorCode,
 } from "./store.ts";

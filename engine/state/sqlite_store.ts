@@ -1,6 +1,7 @@
 /**
  * The default state store: one SQLite file (`<STATE_DIR>/state.db`) through `node:sqlite`, in WAL mode,
- * with a schema version table, prepared statements and one transaction per batch. The API is
+ * with a schema version table (migrations run on open, so a database of an older sluice is upgraded in
+ * place), prepared statements and one transaction per batch. The API is
  * synchronous underneath, so use a store from the main thread only (workers open their own, or better,
  * send results to the main thread).
  * @module
@@ -21,6 +22,8 @@ import {
   type FeedState,
   type FetchDecision,
   type FetchSuccess,
+  type SendingKey,
+  type SendingRecord,
   type StateStore,
   StateStoreError,
 } from "./store.ts";
@@ -47,6 +50,11 @@ const MIGRATIONS = [
      at TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0,
      PRIMARY KEY (feed, id)
    ) WITHOUT ROWID;`,
+  // 2: "sending" marks, written before a batch goes to the mailbox and deleted with its delivered record.
+  `CREATE TABLE sending (
+     feed TEXT NOT NULL, id TEXT NOT NULL, folder TEXT NOT NULL, message_id TEXT NOT NULL, at TEXT NOT NULL,
+     PRIMARY KEY (feed, id)
+   ) WITHOUT ROWID;`,
 ];
 
 /** The schema version this code writes. */
@@ -70,6 +78,11 @@ const SQL = {
     "SELECT f.url, f.state, (SELECT COUNT(*) FROM delivered d WHERE d.feed = f.url) AS n FROM feeds f ORDER BY f.url",
   forgetDelivered: "DELETE FROM delivered WHERE feed = ?",
   forgetFeed: "DELETE FROM feeds WHERE url = ?",
+  markSending: `INSERT INTO sending (feed, id, folder, message_id, at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (feed, id) DO UPDATE SET folder = excluded.folder, message_id = excluded.message_id, at = excluded.at`,
+  clearSending: "DELETE FROM sending WHERE feed = ? AND id = ?",
+  listSending: "SELECT feed, id, folder, message_id, at FROM sending ORDER BY at, feed, id",
+  forgetSending: "DELETE FROM sending WHERE feed = ?",
 } as const;
 
 type Statements = { [K in keyof typeof SQL]: SqliteStatement };
@@ -181,6 +194,7 @@ export class SqliteStore implements StateStore {
         sql.ensureFeed.run(url);
         for (const e of entries) {
           sql.markDelivered.run(url, e.id, e.folder ?? null, e.messageId ?? null, at, seen ? 1 : 0);
+          sql.clearSending.run(url, e.id);
         }
       })
     );
@@ -244,8 +258,40 @@ export class SqliteStore implements StateStore {
     return this.#use((db, sql) =>
       transaction(db, () => {
         sql.forgetDelivered.run(feedUrl);
+        sql.forgetSending.run(feedUrl);
         sql.forgetFeed.run(feedUrl);
       })
+    );
+  }
+
+  markSending(entries: SendingRecord[]): Promise<void> {
+    if (entries.length === 0) return this.#use(() => undefined);
+    return this.#use((db, sql) =>
+      transaction(db, () => {
+        const at = new Date().toISOString();
+        for (const e of entries) sql.markSending.run(e.feedUrl, e.id, e.folder, e.messageId, at);
+      })
+    );
+  }
+
+  clearSending(entries: SendingKey[]): Promise<void> {
+    if (entries.length === 0) return this.#use(() => undefined);
+    return this.#use((db, sql) =>
+      transaction(db, () => {
+        for (const e of entries) sql.clearSending.run(e.feedUrl, e.id);
+      })
+    );
+  }
+
+  listSending(): Promise<SendingRecord[]> {
+    return this.#use((_, sql) =>
+      sql.listSending.all().map((r) => ({
+        feedUrl: String(r.feed),
+        id: String(r.id),
+        folder: String(r.folder),
+        messageId: String(r.message_id),
+        at: String(r.at),
+      }))
     );
   }
 

@@ -1,6 +1,7 @@
 /**
  * The state-store contract: what sluice remembers between runs (conditional-GET validators, delivered
- * entry ids, per-feed health). Adapters: node:sqlite (default), Deno KV, in-memory (tests).
+ * entry ids, per-feed health, and the "sending" marks of messages handed to a mailbox whose outcome is
+ * not recorded yet). Adapters: node:sqlite (default), Deno KV, in-memory (tests).
  * @module
  */
 import { SluiceError } from "../errors.ts";
@@ -45,6 +46,41 @@ export interface DeliveryRecord {
   folder?: string;
   /** Message-ID of the mail. */
   messageId?: string;
+}
+
+/**
+ * An entry whose message is being handed to a mailbox, for {@linkcode StateStore.markSending}. A mark
+ * still there when a run starts means the process died between the mailbox accepting the message and the
+ * delivered record: the message may or may not be in `folder`, and the mailbox sink looks before sending.
+ *
+ * @example
+ * ```ts
+ * const s: SendingRecord = { feedUrl: "https://x/feed", id: "urn:1", folder: "News", messageId: "<1@sluice>" };
+ * ```
+ */
+export interface SendingRecord {
+  feedUrl: string;
+  /** The entry id. */
+  id: string;
+  /** The folder the message is being delivered to (where to look for it later). */
+  folder: string;
+  /** Message-ID of the mail. */
+  messageId: string;
+  /** ISO time the mark was written; set by {@linkcode StateStore.listSending}, ignored when writing. */
+  at?: string;
+}
+
+/**
+ * One entry of {@linkcode StateStore.clearSending}.
+ *
+ * @example
+ * ```ts
+ * const k: SendingKey = { feedUrl: "https://x/feed", id: "urn:1" };
+ * ```
+ */
+export interface SendingKey {
+  feedUrl: string;
+  id: string;
 }
 
 /**
@@ -98,7 +134,10 @@ export interface StateStore {
   updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void>;
   /** Whether the entry was already delivered (or marked seen). */
   isDelivered(feedUrl: string, entryId: string): Promise<boolean>;
-  /** Records a confirmed delivery. Idempotent: the first record of an id wins. */
+  /**
+   * Records a confirmed delivery. Idempotent: the first record of an id wins. Like every delivered or
+   * seen record, it also clears the entry's "sending" mark in the same transaction.
+   */
   markDelivered(
     feedUrl: string,
     entryId: string,
@@ -120,8 +159,19 @@ export interface StateStore {
   deliveredCount(feedUrl?: string): Promise<number>;
   /** Every known feed with its state and delivered count, sorted by URL. */
   listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>>;
-  /** Removes a feed's state and delivered ids. */
+  /** Removes a feed's state, delivered ids and "sending" marks. */
   forgetFeed(feedUrl: string): Promise<void>;
+  /**
+   * Marks entries (of any feeds) as being sent, in one transaction (Deno KV: chunks of 500), before
+   * their messages go to the mailbox. A mark replaces an earlier one of the same feed and id. It is
+   * cleared by the delivered record ({@linkcode StateStore.markDeliveredMany}) or by
+   * {@linkcode StateStore.clearSending} when the mailbox refused the message.
+   */
+  markSending(entries: SendingRecord[]): Promise<void>;
+  /** Drops the "sending" marks of these entries (the mailbox refused them: nothing was stored). */
+  clearSending(entries: SendingKey[]): Promise<void>;
+  /** Every "sending" mark, oldest first: after a crash, the entries whose delivery is in doubt. */
+  listSending(): Promise<SendingRecord[]>;
   /** A fetch succeeded (200 or 304): resets failures and back-off, stores validators and title. */
   recordSuccess(feedUrl: string, info?: FetchSuccess, now?: Date): Promise<FeedState>;
   /** A fetch failed: counts it and sets `nextAttemptAfter` by the store's back-off policy. */
