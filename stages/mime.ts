@@ -1,25 +1,41 @@
 /**
  * Composes one feed entry into an RFC 5322 message: `multipart/alternative` with a plain-text rendering
- * and the HTML, the HTML inside `multipart/related` with every inline image as a `cid:` part. MIME
- * encoding is nodemailer's mail-composer; this file decides the headers and the bodies.
+ * and the HTML, the HTML inside `multipart/related` with every inline image as a `cid:` part. This file
+ * decides the headers and the bodies; `./mime/` writes them, synchronously and without streams: header
+ * fields (encoded words, parameters and folding from nodemailer's synchronous `mime-funcs` and
+ * `addressparser`), quoted-printable and base64 bodies, and the multipart tree as one 7-bit CRLF string,
+ * turned into bytes once at the end.
  *
  * The output is deterministic: the same entry gives the same bytes (Message-ID from feed URL + entry id,
- * boundaries from a hash of the whole content), so a retried delivery is the identical message.
+ * boundaries from a hash of the content), so a retried delivery is the identical message.
  *
- * Cost (two 20 KB images, 3 KB of HTML, measured on a loaded 2-core machine): about 1.8 ms CPU per
- * message under Deno and 1.0 ms under Bun, split between nodemailer's streams and linkedom. npm modules
- * are loaded with dynamic `import()` so `composeMessage` also runs unchanged as a worker-pool task
- * (`{ module: new URL("./mime.ts", import.meta.url), export: "composeMessage" }`, options without a
- * `now` clock): static `npm:` imports fail in a Bun worker entry.
+ * Cost (`bench/mime_bench.ts`: 10 KB of HTML with some non-ASCII words, two 7 KB images; one thread on a
+ * 2-core machine): about 0.25 ms CPU per message under Deno and under Bun, 4.7x and 3.2x less than
+ * nodemailer's MailComposer, whose Node streams took most of its time. What is left is mostly the
+ * plain-text rendering (`mime_text.ts`) and the quoted-printable loop, roughly a third each.
+ *
+ * `composeMessage` runs unchanged as a worker-pool task (`composeMessageTask`, or `{ module: new
+ * URL("./mime.ts", import.meta.url), export: "composeMessage" }` with options without a `now` clock):
+ * under Bun the pool's worker registers the `npm:` plugin before it imports task modules, so the static
+ * `npm:` imports of `./mime/header_encoding.ts` resolve in a worker too.
  * @module
  */
 import { createHash } from "node:crypto";
-import { Buffer } from "node:buffer";
 import { redactUrl } from "../engine/errors.ts";
 import type { EntryItem, InlineImage, MailMessage } from "./types.ts";
 import { htmlToText } from "./mime_text.ts";
 import { type Stage, type StageFactory, task } from "../engine/pipeline/mod.ts";
 import { transferResult } from "../engine/kernel/pool_transfer.ts";
+import {
+  attachmentContentType,
+  encodeUnstructured,
+  formatAddressList,
+  formatMailbox,
+  headerField,
+  headerWithParams,
+} from "./mime/header_encoding.ts";
+import { encodeBase64Body, encodeTextBody } from "./mime/body_encoding.ts";
+import { messageBytes, type MimeEntity, type MimeLeaf, renderEntity } from "./mime/multipart.ts";
 
 /** Options of {@link composeMessage}; every field has a default. */
 export interface ComposeOptions {
@@ -67,7 +83,6 @@ const FALLBACK_SUBJECT_WORDS = 12;
  * ```
  */
 export async function composeMessage(item: EntryItem, options: ComposeOptions = {}): Promise<MailMessage> {
-  const { MailComposer } = await loadLibraries();
   const opts = { ...COMPOSE_DEFAULTS, ...options };
   const { feed, entry } = item;
   const date = entryDate(item, opts.now ?? (() => new Date()));
@@ -77,29 +92,35 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
   const bodyHtml = item.html ?? entry.html ?? entry.summary ?? "";
   const html = htmlDocument(subject, bodyHtml, link, opts.linkPosition);
   const text = await textBody(bodyHtml, link, opts.linkPosition);
-  const headers: Record<string, string> = {
-    "X-Sluice-Feed": headerSafe(redactUrl(feed.url)),
-    "X-Sluice-Entry-Id": headerSafe(entry.id),
+  const name = senderName(item);
+  const to = formatAddressList(headerSafe(opts.to));
+  const headers = [
+    headerField("From", formatMailbox(headerSafe(opts.from), name)),
+    ...(to ? [headerField("To", to)] : []),
+    headerField("Subject", encodeUnstructured(subject)),
+    headerField("Date", date.toUTCString().replace(/GMT/, "+0000")),
+    headerField("Message-ID", messageId),
+    headerField("X-Sluice-Feed", encodeUnstructured(headerSafe(redactUrl(feed.url)))),
+    headerField("X-Sluice-Entry-Id", encodeUnstructured(headerSafe(entry.id))),
+    ...(opts.listId ? [headerField("List-Id", listIdFor(feed.url, name))] : []),
+    "MIME-Version: 1.0",
+  ];
+  const htmlPart = textPart("text/html", html);
+  const root: MimeEntity = {
+    multipart: "alternative",
+    parts: [
+      textPart("text/plain", text),
+      item.images.length === 0 ? htmlPart : {
+        multipart: "related",
+        params: { type: "text/html" },
+        parts: [htmlPart, ...item.images.map(imagePart)],
+      },
+    ],
   };
-  if (opts.listId) headers["List-Id"] = listIdFor(feed.url, senderName(item));
-  const composer = new MailComposer({
-    from: { name: senderName(item), address: headerSafe(opts.from) },
-    to: headerSafe(opts.to),
-    subject,
-    date,
-    messageId,
-    headers,
-    text,
-    html,
-    attachments: item.images.map(inlineAttachment),
-    newline: "\r\n",
-    // Boundaries from a hash of the content: deterministic, yet no entry can contain its own hash.
-    baseBoundary: contentHash(messageId, subject, html, text, item.images),
-  });
-  const built: Buffer = await composer.compile().build();
+  const boundaryBase = contentHash(messageId, html, item.images);
   return {
     folder: feed.folder,
-    raw: new Uint8Array(built),
+    raw: messageBytes(renderEntity(root, boundaryBase, headers)),
     date,
     feedUrl: feed.url,
     entryId: entry.id,
@@ -136,17 +157,6 @@ export function messageIdFor(feedUrl: string, entryId: string): string {
 export function headerSafe(value: string): string {
   // deno-lint-ignore no-control-regex
   return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").replace(/\s{2,}/g, " ").trim();
-}
-
-interface Libraries {
-  MailComposer: typeof import("npm:nodemailer@^10.6.1/lib/mail-composer").default;
-}
-let libraries: Promise<Libraries> | undefined;
-
-function loadLibraries(): Promise<Libraries> {
-  // deno-lint-ignore no-import-prefix
-  libraries ??= import("npm:nodemailer@^10.6.1/lib/mail-composer").then((m) => ({ MailComposer: m.default }));
-  return libraries;
 }
 
 function entryDate(item: EntryItem, now: () => Date): Date {
@@ -211,65 +221,46 @@ async function textBody(html: string, link: string | undefined, at: "top" | "bot
   return parts.filter(Boolean).join("\n\n") + "\n";
 }
 
-/** Header values nodemailer writes as they are (no quoting, no encoded words). */
-const PLAIN_TOKEN = /^[A-Za-z0-9._-]+$/;
-const PLAIN_TYPE = /^[a-z]+\/[a-z0-9.+-]+$/;
-const PLAIN_CID = /^[A-Za-z0-9.@_-]+$/;
-/** Longest header line nodemailer leaves unfolded. */
-const MAX_PLAIN_LINE = 76;
+/** Longest image filename kept (its end, with the extension): it only names the part. */
+const MAX_FILENAME = 200;
 
-function inlineAttachment(image: InlineImage) {
-  const cid = headerSafe(image.cid);
-  const contentType = headerSafe(image.contentType) || "application/octet-stream";
-  const filename = headerSafe(image.filename) || "image";
-  const headers = [
-    `Content-Type: ${contentType}; name=${filename}`,
-    `Content-ID: <${cid}>`,
-    "Content-Transfer-Encoding: base64",
-    `Content-Disposition: inline; filename=${filename}`,
-  ];
-  if (
-    PLAIN_TOKEN.test(filename) && filename.includes(".") && PLAIN_TYPE.test(contentType) &&
-    PLAIN_CID.test(cid) &&
-    headers.every((h) => h.length <= MAX_PLAIN_LINE)
-  ) {
-    // The part exactly as nodemailer writes it, pre-built: its base64 stream converts every chunk with
-    // Buffer.from(..., "latin1"), a per-byte loop under Deno that was a quarter of composing a message.
-    return {
-      cid,
-      contentType,
-      filename,
-      contentDisposition: "inline" as const,
-      raw: inlinePart(headers, image),
-    };
-  }
+/** A text body part, UTF-8, quoted-printable (or base64 for mostly non-Latin text). */
+function textPart(type: "text/plain" | "text/html", body: string): MimeLeaf {
+  const encoded = encodeTextBody(body);
   return {
-    cid: headerSafe(image.cid),
-    content: Buffer.from(image.content.buffer, image.content.byteOffset, image.content.byteLength),
-    contentType: headerSafe(image.contentType) || "application/octet-stream",
-    filename: headerSafe(image.filename) || "image",
-    contentDisposition: "inline" as const,
+    headers: [
+      headerField("Content-Type", headerWithParams(type, { charset: "utf-8" })),
+      headerField("Content-Transfer-Encoding", encoded.transferEncoding),
+    ],
+    body: encoded.body,
   };
 }
 
-/** Headers, a blank line and the base64 body in lines of 76 characters, all with CRLF. */
-function inlinePart(headers: string[], image: InlineImage): string {
-  const b64 = Buffer.from(image.content.buffer, image.content.byteOffset, image.content.byteLength)
-    .toString("base64");
-  const lines: string[] = [];
-  for (let at = 0; at < b64.length; at += 76) lines.push(b64.slice(at, at + 76));
-  return `${headers.join("\r\n")}\r\n\r\n${lines.join("\r\n")}`;
+/** An inline image part, referred to by `cid:` from the HTML. */
+function imagePart(image: InlineImage): MimeLeaf {
+  const cid = headerSafe(image.cid);
+  const contentType = headerSafe(image.contentType) || "application/octet-stream";
+  const filename = (headerSafe(image.filename) || "image").slice(-MAX_FILENAME);
+  return {
+    headers: [
+      headerField("Content-Type", attachmentContentType(contentType, filename)),
+      headerField("Content-ID", `${cid.startsWith("<") ? "" : "<"}${cid}${cid.endsWith(">") ? "" : ">"}`),
+      "Content-Transfer-Encoding: base64",
+      headerField("Content-Disposition", headerWithParams("inline", { filename })),
+    ],
+    body: encodeBase64Body(image.content),
+  };
 }
 
-function contentHash(
-  messageId: string,
-  subject: string,
-  html: string,
-  text: string,
-  images: InlineImage[],
-): string {
-  const h = createHash("sha256").update(messageId).update(subject).update(html).update(text);
-  for (const image of images) h.update(image.cid).update(image.content);
+/**
+ * The base of the message's boundaries: deterministic, and different for every message. Boundaries are
+ * safe without it (they start with `=_`, which no encoded body contains), so it hashes what identifies
+ * the content cheaply: the HTML (title, body and link; the plain text is rendered from the same) and the
+ * image ids, not the image bytes.
+ */
+function contentHash(messageId: string, html: string, images: InlineImage[]): string {
+  const h = createHash("sha256").update(messageId).update(html);
+  for (const image of images) h.update(image.cid);
   return h.digest("hex").slice(0, 24);
 }
 
@@ -291,7 +282,7 @@ function escapeHtml(s: string): string {
 }
 
 /**
- * The `mime` stage: composes each entry into a MIME message (event loop; nodemailer's composer streams).
+ * The `mime` stage: composes each entry into a MIME message, on the worker pool.
  *
  * @example
  * ```ts
@@ -347,7 +338,7 @@ export async function composeMessageTask(item: EntryItem, options: ComposeOption
 /** The `mime` stage for YAML. */
 export const mimeStage: StageFactory = {
   name: "mime",
-  description: "composes multipart/alternative mail with inline images (nodemailer's mail-composer)",
+  description: "composes multipart/alternative mail with inline cid: images (quoted-printable HTML and text)",
   inType: "EntryItem",
   outType: "MailMessage",
   options: {

@@ -71,8 +71,15 @@ export function htmlToText(html: string): Promise<string> {
   return Promise.resolve(finish(render(parseLightHtml(html))));
 }
 
+/** Whitespace that collapsing would change: a run of two, or any whitespace but a space. */
+const UNCOLLAPSED = /[\t\n\v\f\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]| {2}/;
+
 function render(node: DomNode): string {
-  if (node.nodeType === 3) return (node.textContent ?? "").replace(/\s+/g, " ");
+  if (node.nodeType === 3) {
+    // Testing first is cheaper than replacing: most text has nothing to collapse.
+    const text = node.textContent ?? "";
+    return UNCOLLAPSED.test(text) ? text.replace(/\s+/g, " ") : text;
+  }
   if (node.nodeType !== 1) return "";
   const name = node.nodeName.toLowerCase();
   if (SKIPPED.has(name)) return "";
@@ -93,8 +100,9 @@ function render(node: DomNode): string {
 }
 
 function children(node: DomNode): string {
+  const nodes = node.childNodes;
   let out = "";
-  for (const child of Array.from(node.childNodes)) out += render(child);
+  for (let i = 0; i < nodes.length; i++) out += render(nodes[i]);
   return out;
 }
 
@@ -111,11 +119,12 @@ function quote(text: string): string {
 
 /** Turns markers into line breaks, trims every line, and keeps at most one blank line in a row. */
 function finish(marked: string): string {
-  const lines = marked.split(PARAGRAPH).join("\n\n").split(LINE).join("\n").split("\n").map((l) =>
-    l.replace(/ {2,}/g, " ").trim()
-  );
+  const lines = marked.replaceAll(PARAGRAPH, "\n\n").replaceAll(LINE, "\n").split("\n");
   const out: string[] = [];
-  for (const line of lines) {
+  for (const raw of lines) {
+    // Collapsing after trimming gives the same line; most lines have no run of spaces to collapse.
+    let line = raw.trim();
+    if (line.includes("  ")) line = line.replace(/ {2,}/g, " ");
     if (line === "" && (out.length === 0 || out[out.length - 1] === "")) continue;
     out.push(line);
   }
