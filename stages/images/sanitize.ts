@@ -1,12 +1,21 @@
 /**
- * Removes what must not travel from a feed into a mailbox: scripts, frames, plugins, event handler
- * attributes and `javascript:` URLs. Mail clients block most of it anyway; sluice does not rely on that.
+ * What must not travel from a feed into a mailbox: scripts, frames, plugins, event handler attributes and
+ * `javascript:` URLs. Mail clients block most of it anyway; sluice does not rely on that. The rules are
+ * applied while the HTML streams through `html_pass.ts`.
  * @module
  */
-import type { HtmlDocument, HtmlElement } from "./parse_html.ts";
 
-/** Elements removed with their content. `base` is read by findImages first, then it must go. */
-const REMOVED_ELEMENTS = [
+/**
+ * Elements dropped with their content. `base` is read by findImages first, then it must go; `head` is not
+ * content either (a whole document gives its body).
+ *
+ * @example
+ * ```ts
+ * import { REMOVED_ELEMENTS } from "./sanitize.ts";
+ * REMOVED_ELEMENTS.has("script"); // true
+ * ```
+ */
+export const REMOVED_ELEMENTS: ReadonlySet<string> = new Set([
   "script",
   "iframe",
   "frame",
@@ -17,9 +26,11 @@ const REMOVED_ELEMENTS = [
   "base",
   "meta",
   "link",
-];
+  "head",
+]);
+
 /** Attributes holding a URL a click or a load would follow. */
-const URL_ATTRIBUTES = new Set([
+const URL_ATTRIBUTES: ReadonlySet<string> = new Set([
   "href",
   "src",
   "action",
@@ -37,29 +48,20 @@ const URL_ATTRIBUTES = new Set([
 ]);
 
 /**
- * Sanitises `tree` in place: drops script, iframe, frame(set), object, embed, applet, base, meta and link
- * elements, every `on*` attribute, and URL attributes whose value is a `javascript:`, `vbscript:` or
- * `data:text/html` URL (ignoring the whitespace and control characters browsers ignore there).
+ * Whether the attribute `name` (lower case) with `value` (entities decoded) must be dropped: every `on*`
+ * event handler, and URL attributes holding a script URL (see `isScriptUrl`).
  *
  * @example
  * ```ts
- * import { parseHtmlDocument } from "./parse_html.ts";
- * import { sanitizeTree } from "./sanitize.ts";
- * const document = parseHtmlDocument('<p onclick="x()">hi</p><script>x()</script>');
- * sanitizeTree(document);
- * document.body.innerHTML; // "<p>hi</p>"
+ * import { isUnsafeAttribute } from "./sanitize.ts";
+ * isUnsafeAttribute("onclick", "x()"); // true
+ * isUnsafeAttribute("href", "java\tscript:x()"); // true
+ * isUnsafeAttribute("href", "https://example.org/"); // false
  * ```
  */
-export function sanitizeTree(tree: HtmlDocument | HtmlElement): void {
-  for (const el of [...tree.querySelectorAll(REMOVED_ELEMENTS.join(","))]) el.remove();
-  for (const el of [...tree.querySelectorAll("*")]) {
-    for (const { name, value } of [...el.attributes]) {
-      const lower = name.toLowerCase();
-      if (lower.startsWith("on") || (URL_ATTRIBUTES.has(lower) && isScriptUrl(value))) {
-        el.removeAttribute(name);
-      }
-    }
-  }
+export function isUnsafeAttribute(name: string, value: string): boolean {
+  return (name.charCodeAt(0) === 111 /* o */ && name.charCodeAt(1) === 110 /* n */) ||
+    (URL_ATTRIBUTES.has(name) && isScriptUrl(value));
 }
 
 /**
@@ -74,6 +76,8 @@ export function sanitizeTree(tree: HtmlDocument | HtmlElement): void {
  * ```
  */
 export function isScriptUrl(value: string): boolean {
+  // Every script URL has a scheme, so a value without a colon (a relative URL) is safe.
+  if (!value.includes(":")) return false;
   // Browsers strip ASCII whitespace and control characters inside the scheme ("java\tscript:").
   // deno-lint-ignore no-control-regex
   const compact = value.replace(/[\u0000-\u0020]+/g, "").toLowerCase();
