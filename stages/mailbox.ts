@@ -230,7 +230,10 @@ export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
   const options = {
     name: "upload-imap",
     placement: "owner",
+    // Up to 256 messages wait in the group commit so each folder's batch can grow; the queue before them
+    // stays short (see rewrite-images: waiting items are the heap's promoted garbage).
     concurrency: 256,
+    capacity: 32,
     inType: "MailMessage",
     outType: "none",
   };

@@ -149,6 +149,10 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
       name: "rewrite-images",
       placement: "auto",
       concurrency: 256,
+      // Enough entries in flight to keep image downloads wide (W1: ~500 at 150 ms), but a short queue in
+      // front of them: queued entries are what outlives the young generation while IMAP sets the pace
+      // (2x concurrency, the default, held 512 more entries; W3 peak RSS fell 30 MB with 16).
+      capacity: 32,
       inType: "EntryItem",
       outType: "EntryItem",
     }, "rewrite-images"),
@@ -193,7 +197,7 @@ export const rewriteImagesStage: StageFactory = {
     "image-timeout": { type: "duration", default: "20s", description: "time limit per image" },
     disabled: { type: "boolean", default: false, description: "leave images as remote links" },
   },
-  defaults: { concurrency: 256, placement: "auto", onError: "drop" },
+  defaults: { concurrency: 256, capacity: 32, placement: "auto", onError: "drop" },
   create: (o) =>
     rewriteImages({
       concurrency: o["image-concurrency"] as number,
