@@ -63,10 +63,35 @@ function option(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
+const USAGE =
+  `deno task bench [--workloads W1,W2,W3] [--runtimes deno,bun] [--modes default,loop-only,sequential]
+                [--quick] [--v8-flags FLAGS]
+  --quick      5 feeds per workload, to see that it works
+  --v8-flags   passed to Deno's runs, e.g. --max-semi-space-size=2,--max-old-space-size=80 (small machines)`;
+
+/** Exits with the usage on --help (0) or on an option this script does not know (64). */
+function checkArguments(): void {
+  const known = new Set(["--workloads", "--runtimes", "--modes", "--v8-flags"]);
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--help" || args[i] === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    if (args[i] === "--quick") continue;
+    if (!known.has(args[i]) || args[i + 1] === undefined) {
+      console.error(`bench/run.ts: unknown or incomplete option '${args[i]}'\n${USAGE}`);
+      process.exit(64);
+    }
+    i++;
+  }
+}
+
 function runtimeCommand(runtime: string): string[] {
   const bin = path.join(repo, "node_modules", ".bin", runtime);
+  const v8Flags = option("v8-flags", "");
   return runtime === "deno"
-    ? [bin, "run", "-A", path.join(repo, "cli.ts")]
+    ? [bin, "run", "-A", ...(v8Flags ? [`--v8-flags=${v8Flags}`] : []), path.join(repo, "cli.ts")]
     : [bin, path.join(repo, "cli.ts")];
 }
 
@@ -85,6 +110,7 @@ interface Row extends ChildFigures {
 }
 
 async function main(): Promise<void> {
+  checkArguments();
   const quick = process.argv.includes("--quick");
   const wanted = option("workloads", "W1,W2,W3").split(",");
   const runtimes = option("runtimes", "deno,bun").split(",");
