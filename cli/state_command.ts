@@ -4,6 +4,7 @@
  * @module
  */
 import process from "node:process";
+import { redactUrl } from "../engine/errors.ts";
 import type { PipelineSpec } from "../engine/config/mod.ts";
 import { Chain, runPipeline, sink, type Stage, textLogger } from "../engine/pipeline/mod.ts";
 import { openStore } from "../engine/state/mod.ts";
@@ -55,13 +56,24 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
       return EXIT.OK;
     }
     const feeds = await store.listFeeds();
+    const sending = await store.listSending();
     if (opts.json) {
-      process.stdout.write(JSON.stringify({ state: location, feeds }, null, 2) + "\n");
+      process.stdout.write(JSON.stringify({ state: location, feeds, sending }, null, 2) + "\n");
       return EXIT.OK;
     }
     process.stdout.write(
       `state ${location}: ${feeds.length} feeds, ${await store.deliveredCount()} delivered entries\n`,
     );
+    if (sending.length) {
+      // Left by a run that stopped between sending and recording: the next run looks for them first.
+      process.stdout.write(
+        `  ${sending.length} messages in doubt (sent by a run that stopped before recording them; the next ` +
+          `run looks for them in their folder and sends only the missing ones):\n`,
+      );
+      for (const m of sending) {
+        process.stdout.write(`    ${m.folder}: ${redactUrl(m.feedUrl)} ${m.id} (since ${m.at ?? "?"})\n`);
+      }
+    }
     for (const f of feeds) {
       const s = f.state;
       const health = s.consecutiveFailures
@@ -70,9 +82,9 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
         }: ${s.lastError ?? ""}`
         : "ok";
       process.stdout.write(
-        `  ${f.url}\n    ${s.title ?? ""}${s.title ? "; " : ""}delivered ${f.delivered}; last success ${
-          s.lastSuccess ?? "never"
-        }; ${health}\n`,
+        `  ${redactUrl(f.url)}\n    ${s.title ?? ""}${
+          s.title ? "; " : ""
+        }delivered ${f.delivered}; last success ${s.lastSuccess ?? "never"}; ${health}\n`,
       );
     }
     return EXIT.OK;

@@ -73,7 +73,10 @@ function counter(summary: RunSummary, name: string): number {
 }
 
 /** Runs cli.ts under the test's runtime as a child process; resolves with its exit code and stderr. */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const pre = runtime.name === "deno"
     ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
     : [path.join(repo, "cli.ts")];
@@ -81,12 +84,14 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
     const child = spawn(process.execPath, [...pre, ...args], {
       cwd: repo,
       env: { ...process.env, NO_COLOR: "1", IMAP_URL: "", ...env },
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    let stdout = "";
     let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stderr }));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -208,6 +213,10 @@ describe("exactly once across a crash", { skip: dovecotSkip() }, () => {
       assert.equal(stored.get(mark.messageId), 1, `${mark.messageId} reached the mailbox before the crash`);
     }
     assert.equal(newlyStored.length, delivered + marks.length, "stored = recorded + in doubt");
+    const shown = await cli(["state", yamlFile], env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`${marks.length} messages in doubt`));
+    for (const mark of marks) assert.ok(shown.stdout.includes(mark.id), `state lists ${mark.id}`);
 
     const again = await runPipeline((await loadPipeline(yamlFile, env)).pipeline, quiet);
     assert.equal(again.ok, true, JSON.stringify(again.failures));
