@@ -3,6 +3,7 @@
  * as the limit is passed, so a huge or endless body costs at most `maxBytes`.
  * @module
  */
+import { concatBytes } from "../../engine/concat_bytes.ts";
 
 /** Thrown by `readLimited` when the body is larger than the limit; the caller adds URL and hint. */
 export class BodyTooLargeError extends Error {
@@ -113,13 +114,7 @@ async function readPieces(
   // can be transferred to a worker without dragging (or detaching) a shared buffer along.
   const only = chunks[0];
   if (chunks.length === 1 && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return only;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
 
 /**

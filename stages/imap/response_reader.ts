@@ -4,7 +4,7 @@
  * the text pieces and the literals separately and never treats literal bytes as protocol.
  * @module
  */
-import { concatBytes } from "./concat_bytes.ts";
+import { concatBytes } from "../../engine/concat_bytes.ts";
 
 /**
  * One complete server response. `segments` has one more entry than `literals`: every segment but the

@@ -5,7 +5,7 @@
  * @module
  */
 import type net from "node:net";
-import { concatBytes } from "./concat_bytes.ts";
+import { concatBytes } from "../../engine/concat_bytes.ts";
 
 /** Commands up to this size are sent as one buffer (one write, so no small segments wait on Nagle). */
 const COALESCE_BYTES = 16 * 1024;

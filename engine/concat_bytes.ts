@@ -1,6 +1,7 @@
 /**
- * Joining byte chunks into one buffer: the response reader keeps a partial response across socket
- * chunks, and the connection sends a small command as one buffer.
+ * Joining byte chunks into one buffer: the IMAP response reader keeps a partial response across socket
+ * chunks, the IMAP connection sends a small command as one buffer, and `readLimited` joins the pieces of a
+ * body where the runtime's fetch has no byte stream.
  * @module
  */
 
