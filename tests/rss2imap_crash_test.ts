@@ -7,11 +7,9 @@
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import {
   fromIterable,
@@ -21,7 +19,6 @@ import {
   silentLogger,
 } from "../engine/pipeline/mod.ts";
 import { MemoryStore, openStore } from "../engine/state/mod.ts";
-import { runtime } from "../engine/runtime/mod.ts";
 import { loadPipeline } from "../cli/load.ts";
 import { DeliveryLedger } from "../stages/delivery_ledger.ts";
 import { maildir, uploadImap } from "../stages/mailbox.ts";
@@ -32,6 +29,7 @@ import { dovecotSkip, type RunningDovecot, startDovecot } from "./support/doveco
 import { startFakeImapServer } from "./support/fake_imap_server.ts";
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
+import { runCliChild as cli } from "./support/cli_child.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
@@ -70,29 +68,6 @@ async function countByMessageId(root: string): Promise<Map<string, number>> {
 /** A named counter summed over the run's stages. */
 function counter(summary: RunSummary, name: string): number {
   return summary.metrics.stages.reduce((n, s) => n + (s.counters[name] ?? 0), 0);
-}
-
-/** Runs cli.ts under the test's runtime as a child process; resolves with its exit code and stderr. */
-function cli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const pre = runtime.name === "deno"
-    ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
-    : [path.join(repo, "cli.ts")];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...pre, ...args], {
-      cwd: repo,
-      env: { ...process.env, NO_COLOR: "1", IMAP_URL: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe("delivery ledger: sending marks and doubts", () => {

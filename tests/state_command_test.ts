@@ -5,48 +5,19 @@
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { kvSupport } from "../engine/runtime/kv.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
+import { runCliChild as cli } from "./support/cli_child.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const yamlFile = path.join(repo, "pipelines", "rss2imap.yaml");
 const ENTRIES = 2;
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs cli.ts with `args` under the test's runtime (Deno with KV enabled) and the given environment.
- */
-function cli(args: string[], env: Record<string, string>): Promise<Ran> {
-  const pre = runtime.name === "deno"
-    ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
-    : [path.join(repo, "cli.ts")];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...pre, ...args], {
-      cwd: repo,
-      env: { ...process.env, NO_COLOR: "1", IMAP_URL: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface StateJson {
   state: string;

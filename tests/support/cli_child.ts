@@ -1,0 +1,47 @@
+/**
+ * Runs `cli.ts` as a user meets it: a child process of the test's own runtime (Deno with KV and cron
+ * enabled), in the repository, colours off and `IMAP_URL` empty unless the test sets it.
+ * @module
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { runtime } from "../../engine/runtime/mod.ts";
+
+const repo = fileURLToPath(new URL("../..", import.meta.url));
+
+/** What a finished CLI child left: its exit code and everything it printed. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `cli.ts ARGS` with `env` over the test's environment and resolves once the child exits.
+ *
+ * @example
+ * ```ts ignore
+ * import { runCliChild } from "./cli_child.ts";
+ * const { code, stdout } = await runCliChild(["state", "pipelines/rss2imap.yaml"], { STATE_DIR: "/tmp/s" });
+ * ```
+ */
+export function runCliChild(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const pre = runtime.name === "deno"
+    ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
+    : [path.join(repo, "cli.ts")];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...pre, ...args], {
+      cwd: repo,
+      env: { ...process.env, NO_COLOR: "1", IMAP_URL: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
