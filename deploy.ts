@@ -66,6 +66,7 @@ function defaultPipeline(): string {
  */
 export class DeploySettingError extends SluiceError {
   /**
+   * An `E_DEPLOY_SETTING` error whose message shows the variable and its value (so never pass a secret).
    * @param name the environment variable
    * @param value what it was set to
    * @param problem what is wrong with it

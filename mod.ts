@@ -20,6 +20,7 @@
 
 // The kernel: channels, select, tasks, synchronisation, owners, the worker pool, process streams.
 export * from "./engine/kernel/mod.ts";
+export { TRANSFER_RESULT, type TransferResult } from "./engine/kernel/pool_transfer.ts";
 // The pipeline engine: stages, builder, runner, metrics, trace, YAML-facing factories.
 export * from "./engine/pipeline/mod.ts";
 // Loading pipelines from YAML.
@@ -28,42 +29,55 @@ export {
   ConfigError,
   ConfigErrorCode,
   ConfigErrors,
+  type ConfigNote,
+  type ConfigPath,
+  type Environment,
+  type ErrorPolicy,
   formatPosition,
   loadPipelineConfig,
+  type LoadPipelineOptions,
   noPositions,
   type OptionSchema,
   type OptionSpec,
   parseDuration,
   parsePipelineConfig,
+  type PathPositions,
   type PipelineSpec,
+  type Position,
+  type RetrySpec,
+  type Span,
   type StageCatalog,
   type StageCatalogEntry,
   type StageSpec,
   suggest,
   typeFits,
+  type ValidatedOptions,
   validateOptions,
+  type ValidationContext,
 } from "./engine/config/mod.ts";
 // State between runs and schedules.
 export * from "./engine/state/mod.ts";
 export * from "./engine/schedule/mod.ts";
 export { runtime } from "./engine/runtime/mod.ts";
+export type { CronHandle, RuntimeAdapter, RuntimeName, SignalName } from "./engine/runtime/adapter.ts";
 export { redactUrl, SluiceError } from "./engine/errors.ts";
 // Placement measurement.
 export * from "./engine/scheduler/mod.ts";
 // The built-in stages (each usable on its own) and the rss2imap pipeline.
 export { builtinStages } from "./stages/registry.ts";
-export { feeds, loadFeeds } from "./stages/feeds.ts";
+export { feeds, type FeedsOptions, loadFeeds } from "./stages/feeds.ts";
 export {
   ConditionalFetcher,
   type ConditionalFetcherOptions,
   DEFAULT_FETCH_OPTIONS,
   FetchError,
   fetchFeeds,
+  type FetchStageOptions,
   HostLimiter,
   type Validators,
 } from "./stages/fetch.ts";
-export { FeedParseError, parseFeed, parseFeeds } from "./stages/parse.ts";
-export { dedupe } from "./stages/dedupe.ts";
+export { FeedParseError, parseFeed, type ParseFeedOptions, parseFeeds } from "./stages/parse.ts";
+export { dedupe, type DedupeOptions } from "./stages/dedupe.ts";
 export {
   findImages,
   type FoundImages,
@@ -74,6 +88,8 @@ export {
   rewriteEntryImages,
   rewriteImageRefs,
   rewriteImages,
+  type RewriteImagesOptions,
+  type SniffedImage,
   sniffImageType,
 } from "./stages/rewrite_images.ts";
 export { composeMessage, type ComposeOptions, messageIdFor, mime } from "./stages/mime.ts";
@@ -85,6 +101,12 @@ export {
   type MessageWriter,
 } from "./stages/maildir.ts";
 export { ImapUploader } from "./stages/upload_imap.ts";
-export { mailbox, maildir, uploadImap } from "./stages/mailbox.ts";
+export {
+  type ImapSinkOptions,
+  mailbox,
+  maildir,
+  type MaildirSinkOptions,
+  uploadImap,
+} from "./stages/mailbox.ts";
 export type * from "./stages/types.ts";
 export { rss2imap, type Rss2ImapOptions } from "./pipelines/rss2imap.ts";

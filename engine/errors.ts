@@ -21,6 +21,8 @@ export class SluiceError extends Error {
   readonly hint?: string;
 
   /**
+   * Creates the error; `name` becomes the subclass's name, so logs show `ConfigError`, not `Error`.
+   *
    * @param code stable code
    * @param message what happened, naming the input (URL, file:line:col, folder)
    * @param hint what to do about it

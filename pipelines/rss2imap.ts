@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { pipeline } from "../engine/pipeline/mod.ts";
+import { type Pipeline, pipeline } from "../engine/pipeline/mod.ts";
 import { feeds } from "../stages/feeds.ts";
 import { fetchFeeds } from "../stages/fetch.ts";
 import { parseFeeds } from "../stages/parse.ts";
@@ -44,7 +44,7 @@ export interface Rss2ImapOptions {
  * console.log(p.names()); // ["feeds", "fetch", "parse", "dedupe", "rewrite-images", "mime", "upload-imap" or "maildir"]
  * ```
  */
-export function rss2imap(opts: Rss2ImapOptions) {
+export function rss2imap(opts: Rss2ImapOptions): Pipeline<never> {
   const state = opts.state ?? "./.sluice";
   return pipeline(feeds({ list: opts.feeds, folders: opts.folders, state }))
     .pipe(fetchFeeds({ state }))

@@ -4,7 +4,7 @@
  * are confirmed), and yields one {@linkcode EntryItem} per new entry, oldest first.
  * @module
  */
-import { flatMap, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
+import { flatMap, type Stage, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
 import { runLedger } from "./delivery_ledger.ts";
 import { sanitizeFolder } from "./feed_list.ts";
 import type { EntryItem, FeedEntry, ParsedFeedItem } from "./types.ts";
@@ -72,7 +72,7 @@ function byDate(a: FeedEntry, b: FeedEntry): number {
  * const d = dedupe({ state: "./.sluice" });
  * ```
  */
-export function dedupe(opts: DedupeOptions) {
+export function dedupe(opts: DedupeOptions): Stage<ParsedFeedItem, EntryItem> {
   return flatMap((item: ParsedFeedItem, ctx) => newEntries(item, opts, ctx), {
     name: "dedupe",
     inType: "ParsedFeedItem",

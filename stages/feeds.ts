@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import process from "node:process";
 import { SluiceError } from "../engine/errors.ts";
-import { source, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
+import { source, type Stage, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
 import { FeedListError, feedsFromFolders, parseFeedList } from "./feed_list.ts";
 import { runStore } from "./run_state.ts";
 import type { FeedRef } from "./types.ts";
@@ -137,6 +137,6 @@ export const feedsStage: StageFactory = {
  * const src = feeds({ folders: { News: ["https://example.org/feed.xml"] }, state: "memory:" });
  * ```
  */
-export function feeds(opts: FeedsOptions) {
+export function feeds(opts: FeedsOptions): Stage<never, FeedRef> {
   return source((c: StageContext) => produceFeeds(opts, c), { name: "feeds", outType: "FeedRef" });
 }

@@ -87,7 +87,9 @@ export const DEFAULT_FETCH_OPTIONS: Readonly<Required<Omit<ConditionalFetcherOpt
  * ```
  */
 export interface Validators {
+  /** The `ETag` header verbatim, quotes included (sent as `If-None-Match`); undefined when none was given. */
   etag?: string;
+  /** The `Last-Modified` date as the server wrote it (sent as `If-Modified-Since`); undefined when none. */
   lastModified?: string;
 }
 
@@ -116,7 +118,10 @@ export class ConditionalFetcher {
   readonly options: Readonly<Required<Omit<ConditionalFetcherOptions, "limiter">>>;
   readonly #limiter: HostLimiter;
 
-  /** @param opts overrides of `DEFAULT_FETCH_OPTIONS` */
+  /**
+   * A fetcher with its own host limiter (unless `opts.limiter` shares one); undefined options keep the defaults.
+   * @param opts overrides of `DEFAULT_FETCH_OPTIONS`
+   */
   constructor(opts: ConditionalFetcherOptions = {}) {
     const { limiter, ...rest } = opts;
     const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
@@ -380,6 +385,7 @@ function classify(
 
 /** Options of the `fetch` stage: the fetcher's options plus the state location (validators, health). */
 export interface FetchStageOptions extends ConditionalFetcherOptions {
+  /** State location holding each feed's validators and health (sqlite dir, `kv:PATH`, `memory:`). */
   state: string;
 }
 

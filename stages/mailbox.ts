@@ -54,6 +54,7 @@ export interface ImapSinkOptions {
 export interface MaildirSinkOptions {
   /** The Maildir root. */
   path: string;
+  /** State location recording delivered entries (sqlite dir, `kv:PATH`, `memory:`). */
   state: string;
   /** fsync each message (default true). */
   fsync?: boolean;
@@ -249,7 +250,7 @@ export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
  * const md = maildir({ path: "./mail", state: "./.sluice" });
  * ```
  */
-export function maildir(opts: MaildirSinkOptions) {
+export function maildir(opts: MaildirSinkOptions): Stage<MailMessage, never> {
   return sink(async (msg: MailMessage, ctx) => {
     const gc = ctx.dryRun ? dryRunCommitter(ctx, opts.state) : writerCommitter(
       ctx,
@@ -271,7 +272,7 @@ export function maildir(opts: MaildirSinkOptions) {
  */
 export function mailbox(
   opts: { url?: string; maildir: string; state: string; fsync?: boolean } & Partial<ImapSinkOptions>,
-) {
+): Stage<MailMessage, never> {
   if (opts.url && /^imaps?:\/\//i.test(opts.url)) {
     return uploadImap({ ...opts, url: opts.url } as ImapSinkOptions);
   }

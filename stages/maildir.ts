@@ -94,6 +94,7 @@ export function maildirFolderDir(folder: string): string {
  * ```
  */
 export class MaildirWriter implements MessageWriter {
+  /** Absolute path of the Maildir++ root, which is the INBOX; other folders are `.Name` directories in it. */
   readonly root: string;
   readonly #fsync: boolean;
   readonly #host: string;
@@ -101,6 +102,7 @@ export class MaildirWriter implements MessageWriter {
   readonly #folders = new Map<string, Promise<string>>();
 
   /**
+   * A writer for the tree at `root`; nothing is touched on disk until the first write.
    * @param root the Maildir root (INBOX); created when missing
    * @param options fsync, host name, batch concurrency
    */
@@ -274,11 +276,15 @@ export class MaildirWriter implements MessageWriter {
  * ```
  */
 export class DryRunWriter implements MessageWriter {
+  /** Absolute path of the preview directory, one sub-directory per folder of `.eml` files. */
   readonly dir: string;
   readonly #counters = new Map<string, number>();
   readonly #created = new Map<string, Promise<unknown>>();
 
-  /** @param dir directory that receives one sub-directory per folder */
+  /**
+   * A writer that previews into `dir` instead of a real mailbox; nothing is written until the first message.
+   * @param dir directory that receives one sub-directory per folder
+   */
   constructor(dir: string) {
     this.dir = path.resolve(dir);
   }

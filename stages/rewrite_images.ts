@@ -48,7 +48,9 @@ export { type SniffedImage, sniffImageType } from "./images/sniff.ts";
  * ```
  */
 export interface HtmlImageWork {
+  /** Sanitises `html` and lists its distinct http(s) image URLs, resolved against `baseUrl`. */
   findImages(html: string, baseUrl: string): FoundImages | Promise<FoundImages>;
+  /** Points every image whose URL is a key of `cids` (URL -> Content-ID) at `cid:<id>`; others stay remote. */
   rewriteImageRefs(html: string, cids: Record<string, string>): string | Promise<string>;
 }
 

@@ -37,15 +37,21 @@ export interface FeedRef {
  * ```
  */
 export interface FetchedFeed {
+  /** The feed that was fetched, as listed (its `url` may hold credentials: redact before logging). */
   feed: FeedRef;
+  /** HTTP status of the final response after redirects: a 2xx, or 304 when `notModified`. */
   status: number;
+  /** True when the server answered 304 to the conditional request: nothing changed, `body` is empty. */
   notModified: boolean;
   /** Raw bytes, undecoded (the parser applies the charset). Transferable to a worker. */
   body: Uint8Array;
+  /** The response's `Content-Type` header verbatim (charset included); undefined when the server sent none. */
   contentType?: string;
-  /** URL after redirects (base for relative links). */
+  /** URL after redirects (base for relative links); may still hold the feed's credentials, redact it. */
   finalUrl: string;
+  /** `ETag` to send as `If-None-Match` next time (on a 304 without one, the one sent); else undefined. */
   etag?: string;
+  /** `Last-Modified` to send as `If-Modified-Since` next time (same 304 rule as `etag`); else undefined. */
   lastModified?: string;
 }
 
@@ -53,8 +59,11 @@ export interface FetchedFeed {
  * An enclosure (podcast audio, attachment) of an entry.
  */
 export interface Enclosure {
+  /** Absolute URL of the media file (resolved against the feed's base). */
   url: string;
+  /** MIME type the feed declares, e.g. `audio/mpeg`; undefined when the feed gives none. */
   type?: string;
+  /** Size in bytes the feed declares (not checked); undefined when absent or not a non-negative number. */
   length?: number;
 }
 
@@ -69,17 +78,21 @@ export interface Enclosure {
 export interface FeedEntry {
   /** Stable id: guid/id, else link, else a hash of title and content. */
   id: string;
+  /** Title as one line of plain text (becomes the email subject); undefined when the entry has none. */
   title?: string;
+  /** Absolute URL of the entry's web page (its alternate link); undefined when the entry has none. */
   link?: string;
   /** ISO 8601 string. */
   published?: string;
   /** ISO 8601 string. */
   updated?: string;
+  /** Author name(s) as one line of plain text, several joined with `, `; undefined when none is given. */
   author?: string;
   /** Full HTML content (absolute URLs). */
   html?: string;
   /** Summary / description (HTML or text). */
   summary?: string;
+  /** Media attached to the entry (podcast audio and the like), in feed order; empty when there is none. */
   enclosures: Enclosure[];
 }
 
@@ -87,9 +100,13 @@ export interface FeedEntry {
  * A parsed feed (the result of `parseFeed`).
  */
 export interface ParsedFeed {
+  /** The format and version detected from the document itself (not from the Content-Type). */
   format: "rss0.9x" | "rss1.0" | "rss2.0" | "atom0.3" | "atom1.0" | "json1.0" | "json1.1";
+  /** The feed's own title as one line of plain text; undefined when it has none. */
   title?: string;
+  /** Absolute URL of the site the feed belongs to (its home page); undefined when none is given. */
   link?: string;
+  /** The entries in document order (usually newest first); empty for a feed without entries. */
   entries: FeedEntry[];
 }
 
@@ -103,7 +120,9 @@ export interface InlineImage {
   url: string;
   /** Sniffed from bytes, e.g. `image/png`. */
   contentType: string;
+  /** File name for the MIME part, derived from the URL's path with an extension matching `contentType`. */
   filename: string;
+  /** The image bytes as downloaded. */
   content: Uint8Array;
 }
 
@@ -118,12 +137,17 @@ export interface InlineImage {
  * ```
  */
 export interface EntryItem {
+  /** The feed the entry came from; `folder` is where its message goes (`url` may hold credentials). */
   feed: FeedRef;
+  /** Name shown as the sender: the title given in the feed list, else the feed's own title, else undefined. */
   feedTitle?: string;
+  /** Absolute URL of the feed's site (`ParsedFeed.link`); undefined when the feed gives none. */
   feedLink?: string;
+  /** The entry as parsed. */
   entry: FeedEntry;
   /** HTML after image rewriting and sanitising (falls back to entry.html / summary when absent). */
   html?: string;
+  /** Images to attach inline, one per distinct URL referenced as `cid:` in `html`; empty before rewriting. */
   images: InlineImage[];
 }
 
@@ -138,7 +162,9 @@ export interface EntryItem {
  * ```
  */
 export interface ParsedFeedItem {
+  /** The feed that was parsed, as listed (its `url` may hold credentials: redact before logging). */
   feed: FeedRef;
+  /** Everything the document held: all its entries, new or already delivered. */
   parsed: ParsedFeed;
   /** ETag of the response the entries came from (committed after delivery). */
   etag?: string;
@@ -156,15 +182,19 @@ export interface ParsedFeedItem {
  * ```
  */
 export interface MailMessage {
+  /** Folder to store the message in (IMAP mailbox or Maildir++ folder name), from the entry's feed. */
   folder: string;
   /** The whole message, CRLF line endings. */
   raw: Uint8Array;
   /** Entry date, used as the IMAP internal date / Maildir file time. */
   date: Date;
+  /** URL of the feed the entry came from, as listed (may hold credentials: redact before logging). */
   feedUrl: string;
+  /** The entry's stable id (`FeedEntry.id`): with `feedUrl`, the key that marks it delivered. */
   entryId: string;
   /** Deterministic Message-ID (with angle brackets) derived from feed URL and entry id. */
   messageId: string;
+  /** Decoded subject (the entry title, else its first words), kept for names such as Maildir files. */
   subject?: string;
 }
 
@@ -172,6 +202,7 @@ export interface MailMessage {
  * What a sink reports per message once the mailbox confirmed it.
  */
 export interface Delivery {
+  /** The message the mailbox now holds. */
   message: MailMessage;
   /** Where it went: `imap://host/Folder` (no credentials) or a Maildir path. */
   location: string;

@@ -86,6 +86,7 @@ export class ImapUploader {
   #location: string;
 
   /**
+   * An uploader for the server in `options.url`; it parses the URL but does not connect (see `connect`).
    * @param options URL, batching, TLS and dedupe options
    * @throws {ImapError} `E_IMAP_URL` when the URL is malformed
    */

@@ -19,10 +19,15 @@ import type { OptionSchema } from "./schema.ts";
  * ```
  */
 export interface StageCatalogEntry {
+  /** The name a pipeline file writes after `use:` (e.g. `fetch`). */
   name: string;
+  /** Item type the stage consumes: a type name, `"none"` for a source, `"any"`, or `"A | B"` alternatives. */
   inType: string;
+  /** Item type the stage emits: a type name, `"none"` for a sink, or `"any"`. */
   outType: string;
+  /** Schema of the stage's `with:` options; the loader validates against it and applies its defaults. */
   options: OptionSchema;
+  /** One line on what the stage does, shown by `plan` and in "unknown stage" hints. */
   description: string;
 }
 
@@ -36,8 +41,14 @@ export interface StageCatalogEntry {
  * ```
  */
 export interface StageCatalog {
+  /** The built-in stage called `name`, or `undefined` when there is none. */
   get(name: string): StageCatalogEntry | undefined;
+  /** Every built-in stage name, used for "did you mean" suggestions and listings. */
   names(): string[];
+  /**
+   * Loads a module stage (`./file.ts#export`), resolving `specifier` relative to `fromFile`, the pipeline
+   * file. Optional: when absent, module stages are reported as unsupported.
+   */
   loadModule?(specifier: string, fromFile: string): Promise<StageCatalogEntry>;
 }
 

@@ -53,7 +53,9 @@ export const ConfigErrorCode = {
  * ```
  */
 export interface ConfigNote {
+  /** The related place, underlined in the note's snippet. */
   span: Span;
+  /** What the place has to do with the error, e.g. `first defined here`. */
   message: string;
 }
 
@@ -82,6 +84,8 @@ export class ConfigError extends SluiceError {
   readonly notes: readonly ConfigNote[];
 
   /**
+   * Creates one configuration error; the message gets the `file:line:col:` prefix from `span`.
+   *
    * @param code one of {@linkcode ConfigErrorCode}
    * @param reason what is wrong, naming the key or value (never a secret's value)
    * @param span where it is
@@ -141,6 +145,8 @@ export class ConfigErrors extends SluiceError {
   readonly file: string;
 
   /**
+   * Collects a file's errors, sorted by line then column; the message renders them all.
+   *
    * @param file the configuration file
    * @param errors at least one error
    */

@@ -29,7 +29,9 @@ import { StageLoader } from "./stage_loader.ts";
  * ```
  */
 export interface LoadPipelineOptions {
+  /** Values for `${VAR}` references; undefined: the process environment. */
   env?: Environment;
+  /** The stages `use:` may name (built-ins, plus module loading when it has `loadModule`). */
   catalog: StageCatalog;
 }
 

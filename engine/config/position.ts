@@ -13,8 +13,11 @@
  * ```
  */
 export interface Position {
+  /** The file as the user named it (or a label such as "stage `fetch`" for data without a file). */
   file: string;
+  /** 1-based line; 0 when the data has no source file (only `file` is shown then). */
   line: number;
+  /** 1-based column, counted in characters. */
   column: number;
 }
 
@@ -29,8 +32,11 @@ export interface Position {
  * ```
  */
 export interface Span {
+  /** Where the stretch starts. */
   pos: Position;
+  /** How many characters to underline (at least 1 is drawn). */
   length: number;
+  /** The whole source line, for the snippet; undefined when there is no source to show. */
   lineText?: string;
 }
 

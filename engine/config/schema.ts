@@ -99,7 +99,9 @@ export interface ValidationContext {
  * ```
  */
 export interface ValidatedOptions {
+  /** The valid options by schema name, defaults applied (durations in ms); invalid ones are left out. */
   value: Record<string, unknown>;
+  /** Every mistake found, in the order checked; empty when the options are valid. */
   errors: ConfigError[];
 }
 

@@ -5,17 +5,10 @@
  */
 import type { StageCatalogEntry } from "./catalog.ts";
 import type { Position } from "./position.ts";
+import type { Placement } from "../pipeline/stage.ts";
 
-/**
- * Where a stage runs: on the event loop, in the worker pool, in a child process, inside an owner actor,
- * or wherever the scheduler decides.
- *
- * @example
- * ```ts
- * const p: Placement = "pool";
- * ```
- */
-export type Placement = "loop" | "pool" | "process" | "owner" | "auto";
+// One definition of where a stage runs, shared with the engine.
+export type { Placement };
 
 /**
  * What happens to an item whose stage failed (after retries).
@@ -37,10 +30,15 @@ export type ErrorPolicy = "drop" | "dead-letter" | "fail";
  * ```
  */
 export interface RetrySpec {
+  /** Tries in total, including the first (integer >= 1). */
   attempts: number;
+  /** Wait before the first retry in milliseconds (default 500), doubled after each retry. */
   backoff: number;
+  /** The longest wait between tries in milliseconds; undefined: the engine's cap (30 s). */
   maxBackoff?: number;
+  /** Randomize waits so retries of many items do not arrive together; only `false` turns jitter off. */
   jitter?: boolean;
+  /** Error codes or names worth a retry; undefined: every error is retried. */
   on?: string[];
 }
 
@@ -59,16 +57,25 @@ export interface StageSpec {
   use: string;
   /** Unique in the pipeline: as written, else `use` (`use-N`, N the 1-based stage number, when repeated). */
   id: string;
+  /** The catalog entry `use` resolved to (built-in or loaded module): types, option schema, description. */
   entry: StageCatalogEntry;
   /** The stage's options, validated, defaults applied. */
   with: Record<string, unknown>;
+  /** Where the stage runs; undefined: the stage's own default placement. */
   placement?: Placement;
+  /** Items processed at the same time (integer >= 1); undefined: the stage's default (usually 1). */
   concurrency?: number;
+  /** Items buffered between this stage and the next (>= 0); undefined: 16 or twice the concurrency. */
   capacity?: number;
+  /** Keep input order in the output; undefined: ordered only when concurrency is 1. */
   ordered?: boolean;
+  /** The most one item may take, in milliseconds; undefined: no per-item time limit. */
   timeout?: number;
+  /** Retry settings for failed items; undefined: a failed item is not retried. */
   retry?: RetrySpec;
+  /** What to do with an item that still fails; undefined: `dead-letter` given `deadLetter`, else `fail`. */
   onError?: ErrorPolicy;
+  /** Absolute path of the JSONL file receiving failed items (written relative to the pipeline file). */
   deadLetter?: string;
   /** Position of the `- use:` item. */
   pos: Position;
@@ -83,10 +90,16 @@ export interface StageSpec {
  * ```
  */
 export interface PipelineSpec {
+  /** The pipeline file it was loaded from, as given to the loader. */
   file: string;
+  /** The pipeline's name: `name:` in the file, else the file name without extension. */
   name: string;
+  /** What the pipeline does (`description:`); undefined when the file has none. */
   description?: string;
+  /** A 5-field cron expression (already checked to parse); undefined: the pipeline runs only on demand. */
   schedule?: string;
+  /** The most one run may take, in milliseconds; undefined: no time budget. */
   budget?: number;
+  /** The stages in file order; each one's output feeds the next. */
   stages: StageSpec[];
 }

@@ -24,7 +24,12 @@ export class Barrier {
     this.arrived--;
   };
 
-  /** @param parties how many tasks must arrive to release the round */
+  /**
+   * Creates a reusable barrier for `parties` tasks; throws {@linkcode KernelUsageError} unless `parties`
+   * is a positive integer.
+   *
+   * @param parties how many tasks must arrive to release the round
+   */
   constructor(readonly parties: number) {
     if (!Number.isInteger(parties) || parties < 1) {
       throw new KernelUsageError(

@@ -19,6 +19,8 @@ import { SluiceError } from "../errors.ts";
  */
 export class ChannelClosedError extends SluiceError {
   /**
+   * Creates the error with code `E_CHANNEL_CLOSED`; `what` becomes the message.
+   *
    * @param what the operation that failed, e.g. `send on closed channel "items"`
    */
   constructor(what: string) {
@@ -43,6 +45,8 @@ export class ChannelClosedError extends SluiceError {
  */
 export class OwnerClosedError extends SluiceError {
   /**
+   * Creates the error with code `E_OWNER_CLOSED`, naming the owner and the action.
+   *
    * @param name the owner's name
    * @param action the action that was called
    */
@@ -68,6 +72,9 @@ export class OwnerClosedError extends SluiceError {
  */
 export class OwnerReconnectError extends SluiceError {
   /**
+   * Creates the error with code `E_OWNER_RECONNECT`; the last error becomes `cause` and is quoted in the
+   * message.
+   *
    * @param name the owner's name
    * @param action the action that failed
    * @param attempts how many reconnects were tried
@@ -95,6 +102,8 @@ export class OwnerReconnectError extends SluiceError {
  */
 export class KernelUsageError extends SluiceError {
   /**
+   * Creates the error with code `E_KERNEL_USAGE`.
+   *
    * @param message what was wrong, naming the value
    * @param hint what to do instead
    */

@@ -32,6 +32,8 @@ export class GroupCommit<T, R> {
   readonly #keyOf: (item: T) => string;
 
   /**
+   * Creates an idle batcher; nothing is flushed until the first `submit`.
+   *
    * @param flush commits one batch of items with the same key; returns one result per item, in order
    * @param options `maxBatch` (default 50), `keyOf` groups items (default one group)
    */

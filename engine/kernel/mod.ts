@@ -25,7 +25,7 @@ export { recvCase, select, sendCase } from "./select.ts";
 export type { RecvCase, SelectCase, SelectOptions, SelectResult, SendCase } from "./select.ts";
 export { go } from "./go.ts";
 export { TaskGroup } from "./task_group.ts";
-export type { TaskGroupOptions } from "./task_group.ts";
+export type { GroupTask, TaskGroupOptions } from "./task_group.ts";
 export { Mutex } from "./mutex.ts";
 export { Semaphore } from "./semaphore.ts";
 export { Event } from "./event.ts";

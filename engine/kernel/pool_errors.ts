@@ -23,6 +23,8 @@ export class WorkerCrashedError extends SluiceError {
   readonly reason: string;
 
   /**
+   * Creates the error with code `E_POOL_WORKER_CRASHED`; the task that was running is rejected with it.
+   *
    * @param task `module#export` of the task that was running
    * @param reason what ended the worker
    */
@@ -49,6 +51,8 @@ export class WorkerCrashedError extends SluiceError {
  */
 export class PoolClosedError extends SluiceError {
   /**
+   * Creates the error with code `E_POOL_CLOSED`, naming the task.
+   *
    * @param task `module#export` of the task that could not run
    */
   constructor(task: string) {
@@ -73,6 +77,8 @@ export class PoolClosedError extends SluiceError {
  */
 export class PoolTaskModuleError extends SluiceError {
   /**
+   * Creates the error with code `E_POOL_TASK_MODULE`, naming the module.
+   *
    * @param module the module as given
    * @param problem what is wrong with it
    * @param hint what to do

@@ -12,12 +12,25 @@
  * @module
  */
 
-const TRANSFER_RESULT = Symbol.for("sluice.pool.transferResult");
+/**
+ * Brand of a {@linkcode TransferResult}; `Symbol.for` so the worker entry sees the same symbol even when a
+ * task module loads sluice from another URL. Exported for the type only: make results with
+ * {@linkcode transferResult}.
+ *
+ * @example
+ * ```ts
+ * transferResult(1, [])[TRANSFER_RESULT]; // true
+ * ```
+ */
+export const TRANSFER_RESULT: unique symbol = Symbol.for("sluice.pool.transferResult");
 
 /** A result wrapped with the list of buffers to move; made by {@linkcode transferResult}. */
 export interface TransferResult<T> {
+  /** Brand (a `Symbol.for` key) by which the worker entry recognises a wrapped result. */
   readonly [TRANSFER_RESULT]: true;
+  /** What `pool.run` resolves with, unwrapped. */
   readonly value: T;
+  /** The buffers moved to the main thread (detached in the worker); empty moves nothing. */
   readonly transfer: Transferable[];
 }
 

@@ -53,6 +53,9 @@ export class ProcessStageError extends SluiceError {
   readonly stderrTail: string[];
 
   /**
+   * Creates the error with code `E_PROCESS_STAGE`; the message says how the command ended and quotes its
+   * stderr tail.
+   *
    * @param command the command as given
    * @param exitCode its exit code (`null` when killed by a signal)
    * @param signal the signal that ended it
@@ -103,6 +106,8 @@ export class ProcessStageError extends SluiceError {
  */
 export class ProcessStreamFormatError extends SluiceError {
   /**
+   * Creates the error with code `E_PROCESS_FORMAT`.
+   *
    * @param message what is wrong, naming the command and line
    * @param hint what to do
    */

@@ -28,7 +28,12 @@ export class Semaphore {
   private permits: number;
   private readonly waiters = new WaitQueue<SyncWaiter>();
 
-  /** @param size number of permits (a positive integer) */
+  /**
+   * Creates a semaphore with all `size` permits free; throws {@linkcode KernelUsageError} unless `size` is a
+   * positive integer.
+   *
+   * @param size number of permits (a positive integer)
+   */
   constructor(readonly size: number) {
     if (!Number.isInteger(size) || size < 1) {
       throw new KernelUsageError(

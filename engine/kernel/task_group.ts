@@ -14,10 +14,19 @@ export interface TaskGroupOptions {
   limit?: number;
 }
 
-type Task = (signal: AbortSignal) => unknown;
+/**
+ * A task of a {@linkcode TaskGroup}: gets the group's signal (aborted on the first failure or a cancel);
+ * a throw or rejection fails the group, any other result is ignored.
+ *
+ * @example
+ * ```ts
+ * const t: GroupTask = async (signal) => await fetch("https://example.org/", { signal });
+ * ```
+ */
+export type GroupTask = (signal: AbortSignal) => unknown;
 
 interface Queued {
-  fn: Task;
+  fn: GroupTask;
   started: () => void;
 }
 
@@ -46,7 +55,12 @@ export class TaskGroup {
   private idle: (() => void)[] = [];
   private listening = false;
 
-  /** @param options parent `signal` and concurrency `limit` */
+  /**
+   * Creates an empty group; `limit` defaults to no bound and must be at least 1
+   * ({@linkcode KernelUsageError} otherwise).
+   *
+   * @param options parent `signal` and concurrency `limit`
+   */
   constructor(options: TaskGroupOptions = {}) {
     const limit = options.limit ?? Infinity;
     if (!(limit >= 1)) {
@@ -74,7 +88,7 @@ export class TaskGroup {
    * when the task has started (await it to apply back-pressure); it never rejects. Once the group is
    * cancelled (a failure, `cancel()`, the parent), queued and new tasks never start.
    */
-  go(fn: Task): Promise<void> {
+  go(fn: GroupTask): Promise<void> {
     if (this.parent?.aborted) this.cancel(this.parent.reason);
     if (this.controller.signal.aborted) return Promise.resolve();
     if (this.size === 0) this.listenToParent(true);
@@ -102,11 +116,13 @@ export class TaskGroup {
     this.cancel(this.parent!.reason);
   }
 
+  /** What `wait()` settles with: the first task error, else success. */
   private outcome(): Promise<void> {
     return this.firstError ? Promise.reject(this.firstError.error) : Promise.resolve();
   }
 
-  private start(fn: Task): void {
+  /** Runs `fn` in a free slot; its first failure cancels the group, its end starts queued tasks. */
+  private start(fn: GroupTask): void {
     this.running++;
     const signal = this.controller.signal;
     Promise.resolve()
@@ -124,6 +140,7 @@ export class TaskGroup {
       });
   }
 
+  /** Starts queued tasks while slots are free (drops them all once the group is cancelled). */
   private startQueued(): void {
     while (this.running < this.limit && this.queueHead < this.queue.length) {
       if (this.controller.signal.aborted) return this.dropQueued();
@@ -138,6 +155,7 @@ export class TaskGroup {
     }
   }
 
+  /** Forgets queued tasks without running them, releasing their `go()` callers. */
   private dropQueued(): void {
     const dropped = this.queue.slice(this.queueHead);
     this.queue.length = 0;
@@ -146,6 +164,7 @@ export class TaskGroup {
     if (dropped.length > 0 && this.size === 0) this.becameIdle();
   }
 
+  /** No task left: stop watching the parent and release every `wait()`. */
   private becameIdle(): void {
     this.listenToParent(false);
     const idle = this.idle;
@@ -153,7 +172,10 @@ export class TaskGroup {
     for (const resolve of idle) resolve();
   }
 
-  // The parent listener is held only while tasks exist, so a long-lived parent does not keep groups alive.
+  /**
+   * Adds or removes the parent abort listener. It is held only while tasks exist, so a long-lived parent
+   * does not keep groups alive.
+   */
   private listenToParent(on: boolean): void {
     if (this.parent === undefined || on === this.listening) return;
     this.listening = on;

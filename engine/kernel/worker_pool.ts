@@ -119,6 +119,8 @@ export class WorkerPool {
   #closed = false;
 
   /**
+   * Creates the pool without starting workers: they start on demand, up to `size` (default: the CPU count).
+   *
    * @param options pool size, idle timeout, and whether to use workers at all
    */
   constructor(options: WorkerPoolOptions = {}) {

@@ -84,6 +84,7 @@ export function filter<In, Out extends In>(
   predicate: (item: In, ctx: StageContext) => item is Out,
   options?: StageOptions,
 ): Stage<In, Out>;
+/** Keeps the items for which `predicate` (sync or async) is true; the output type stays `In`. */
 export function filter<In>(
   predicate: (item: In, ctx: StageContext) => boolean | Promise<boolean>,
   options?: StageOptions,

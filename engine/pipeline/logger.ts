@@ -16,6 +16,7 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
  * ```
  */
 export interface Logger {
+  /** Writes one line at `level`; `fields` are structured key/values (item, stage...). */
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
 }
 

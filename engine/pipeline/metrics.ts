@@ -7,15 +7,25 @@ import type { Placement } from "./stage.ts";
 
 /** The counters of one stage. */
 export interface StageMetrics {
+  /** The stage's name in the pipeline (unique; duplicates get `#2`, `#3`...). */
   name: string;
+  /** Where the stage runs; an `auto` stage shows where it moved once it has measured. */
   placement: Placement;
+  /** Items the stage processes at once (its resolved `concurrency`). */
   concurrency: number;
+  /** Capacity of the stage's input channel, in items (its resolved `capacity`). */
   capacity: number;
+  /** Items the stage took from its input (0 for a source). */
   itemsIn: number;
+  /** Items the stage sent downstream (a source's produced items; 0 for a sink that emits nothing). */
   itemsOut: number;
+  /** Items that failed for good after their retries (each then dropped, dead-lettered or failing the run). */
   errors: number;
+  /** Retry attempts made (not counting each item's first attempt). */
   retries: number;
+  /** Failed items skipped (`onError: "drop"`, or `dead-letter` with no target set). */
   dropped: number;
+  /** Failed items written to the stage's dead-letter file or channel. */
   deadLettered: number;
   /** Items waiting in the stage's input channel at the last snapshot. */
   queueDepth: number;
@@ -41,9 +51,11 @@ export interface StageMetrics {
  * ```
  */
 export class RunMetrics {
-  readonly startedAt = Date.now();
+  /** When the run's metrics were created, in ms since the Unix epoch (`Date.now()`). */
+  readonly startedAt: number = Date.now();
   #stages: StageMetrics[] = [];
   #depth = new Map<string, () => number>();
+  /** Event-loop lag in ms (median, 99th percentile, maximum); all 0 until measured. */
   lag: { p50: number; p99: number; max: number } = { p50: 0, p99: 0, max: 0 };
 
   /** Creates the counters of a stage. */

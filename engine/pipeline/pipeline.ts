@@ -22,11 +22,14 @@ import type { Stage } from "./stage.ts";
  * ```
  */
 export class Chain<In, Out> {
+  /** The chain's stages in run order (the source first, when it has one). */
   readonly stages: ReadonlyArray<Stage<unknown, unknown>>;
   /** Phantom members for variance: In is contravariant, Out covariant. */
   declare readonly __in?: (item: In) => void;
+  /** Phantom member for `Out` (always undefined at run time). */
   declare readonly __out?: () => Out;
 
+  /** Wraps `stages` as they are; prefer `pipeline()` and `pipe()`, which check the item types. */
   constructor(stages: ReadonlyArray<Stage<unknown, unknown>>) {
     this.stages = stages;
   }

@@ -18,7 +18,9 @@ import { resolveStageOptions, type Stage, type StageContext, type StageOptions }
  * ```
  */
 export interface TaskRef {
+  /** The module's URL (absolute, e.g. `new URL("./tasks.ts", import.meta.url)`), loaded by the worker. */
   module: string | URL;
+  /** Name of the function the module exports. */
   export: string;
 }
 

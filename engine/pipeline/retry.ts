@@ -14,6 +14,7 @@ import type { RetryPolicy } from "./stage.ts";
  * ```
  */
 export class StageTimeoutError extends SluiceError {
+  /** `stage` is the stage's name; `ms` the time limit that was exceeded, in ms. */
   constructor(stage: string, ms: number) {
     super(
       "E_STAGE_TIMEOUT",

@@ -28,6 +28,13 @@ import { describeItem } from "./describe_item.ts";
  * ```
  */
 export class StageFailedError extends SluiceError {
+  /**
+   * Builds the error for `item` failing in `stage`; the message names both and the cause's message.
+   *
+   * @param stage name of the failing stage
+   * @param item short label of the failing item (URL, entry id); undefined when it has none
+   * @param cause the item's error, kept as `cause`
+   */
   constructor(readonly stage: string, readonly item: string | undefined, cause: unknown) {
     super(
       "E_STAGE_FAILED",
@@ -50,9 +57,13 @@ export interface RunOptions {
   graceMs?: number;
   /** The worker pool for `pool` stages; by default one is created on first use and closed at the end. */
   pool?: WorkerPool;
+  /** Shared resources for the stages; by default a new set. Closed when the run ends, given or not. */
   resources?: RunResources;
+  /** Records trace spans (`--trace`); by default a disabled tracer. */
   tracer?: Tracer;
+  /** Where log lines go; by default text lines on stderr at `info` and above. */
   logger?: Logger;
+  /** Counters to fill, e.g. to draw progress while the run goes on; by default a new set. */
   metrics?: RunMetrics;
   /** Dry run: sinks write what they would send into this folder. */
   dryRun?: string;
@@ -64,9 +75,13 @@ export interface RunOptions {
 
 /** One item that failed for good. */
 export interface ItemFailure {
+  /** Name of the stage the item failed in. */
   stage: string;
+  /** Short label of the item (URL, entry id); undefined when the item has none. */
   item?: string;
+  /** The error's message. */
   error: string;
+  /** The error's sluice code (`E_STAGE_TIMEOUT`...); undefined for errors that are not a `SluiceError`. */
   code?: string;
 }
 
@@ -89,8 +104,11 @@ export interface RunSummary {
   aborted: boolean;
   /** The error that stopped the run, if any. */
   error?: unknown;
+  /** Items that failed for good and were dropped or dead-lettered, in the order they failed. */
   failures: ItemFailure[];
+  /** Wall-clock length of the run in ms. */
   durationMs: number;
+  /** Per-stage counters and event-loop lag at the end of the run. */
   metrics: ReturnType<RunMetrics["snapshot"]>;
 }
 

@@ -24,19 +24,29 @@ export type OnError = "drop" | "dead-letter" | "fail";
  * ```
  */
 export interface RetryPolicy {
+  /** Tries in all, first one included (1 = no retry; values below 1 count as 1). */
   attempts: number;
+  /** Delay before the first retry in ms; it doubles for each further retry. */
   backoffMs: number;
+  /** Upper bound of the delay in ms (default 30 000). */
   maxBackoffMs?: number;
+  /** Randomize each delay between half and all of it (default true); false gives exact delays. */
   jitter?: boolean;
+  /** Whether an error is worth retrying (default: every error); false fails the item at once. */
   retryable?: (error: unknown) => boolean;
 }
 
 /** A failed item as it is written to a dead-letter file or channel. */
 export interface DeadLetter {
+  /** Name of the stage the item failed in. */
   stage: string;
+  /** The error's message. */
   error: string;
+  /** The error's sluice code (`E_STAGE_TIMEOUT`...); undefined for errors that are not a `SluiceError`. */
   code?: string;
+  /** A JSON-safe copy of the item: bytes become `{ bytes: length }`, URL credentials are redacted. */
   item: unknown;
+  /** When the item failed, as an ISO 8601 timestamp. */
   at: string;
 }
 
@@ -51,6 +61,7 @@ export interface DeadLetter {
 export interface StageOptions {
   /** Unique name in the pipeline (metrics, trace, errors). */
   name?: string;
+  /** Where the stage runs (default `loop`; `task` stages default to `pool`). */
   placement?: Placement;
   /** Items processed at once. */
   concurrency?: number;
@@ -60,12 +71,15 @@ export interface StageOptions {
   ordered?: boolean;
   /** Per-item time limit in ms (each attempt). */
   timeoutMs?: number;
+  /** How failing items are retried (default: no retry). */
   retry?: RetryPolicy;
+  /** What a failed item does once retries are spent (default `fail`, or `dead-letter` when `deadLetter` is set). */
   onError?: OnError;
   /** Where dead letters go: a JSONL file path or a channel. */
   deadLetter?: string | Channel<DeadLetter>;
   /** Item type names for the YAML loader's checks and `plan`. */
   inType?: string;
+  /** Output item type name, for the YAML loader's checks and `plan`. */
   outType?: string;
   /** A short description for `plan`. */
   description?: string;
@@ -73,16 +87,26 @@ export interface StageOptions {
 
 /** Stage options after defaults. */
 export interface ResolvedStageOptions extends StageOptions {
+  /** The given name, or the constructor's name (`map`, `filter`...) when none was given. */
   name: string;
+  /** The given placement, or the constructor's default (`loop`; `pool` for `task`). */
   placement: Placement;
+  /** Items processed at once: a whole number, at least 1 (default 1). */
   concurrency: number;
+  /** Input channel capacity in items (default the larger of 16 and twice the concurrency). */
   capacity: number;
+  /** Whether output keeps input order (default true only when concurrency is 1). */
   ordered: boolean;
+  /** What a failed item does (default `fail`, or `dead-letter` when `deadLetter` is set). */
   onError: OnError;
 }
 
 /** The defaults of {@linkcode StageOptions}. */
-export const STAGE_DEFAULTS = { concurrency: 1, capacity: 16, onError: "fail" as OnError };
+export const STAGE_DEFAULTS: { concurrency: number; capacity: number; onError: OnError } = {
+  concurrency: 1,
+  capacity: 16,
+  onError: "fail" as OnError,
+};
 
 /**
  * What a stage's function sees for each item: the run's abort signal, the shared resources, and hooks.
@@ -97,11 +121,15 @@ export interface StageContext {
   readonly signal: AbortSignal;
   /** Aborted when sources should stop producing (first signal, time budget). Sources watch this. */
   readonly stopSignal: AbortSignal;
+  /** Name of the stage running this item (as in metrics and logs). */
   readonly stage: string;
   /** The placement the stage was configured with (an `auto` stage decides at run time). */
   readonly placement: Placement;
+  /** Resources shared by the run's stages (connections, caches), closed when the run ends. */
   readonly resources: RunResources;
+  /** The run's worker pool (created on first use unless the run was given one). */
   readonly pool: WorkerPool;
+  /** The run's tracer, for extra spans; disabled unless `--trace` was given. */
   readonly tracer: Tracer;
   /** Logs a line through the run's logger. */
   log(level: "info" | "warn" | "error" | "debug", message: string, fields?: Record<string, unknown>): void;
@@ -142,10 +170,13 @@ export type Emitted<Out> = { one: Out } | { many: Iterable<Out> | AsyncIterable<
  * ```
  */
 export interface Stage<In, Out> {
+  /** The stage's options with defaults applied. */
   readonly options: ResolvedStageOptions;
+  /** What the runner calls: a source, a per-item transform, a stream or a branch. */
   readonly body: StageBody<In, Out>;
   /** Phantom members: they make `In` contravariant and `Out` covariant for the type checker. */
   readonly __in?: (item: In) => void;
+  /** Phantom member for `Out` (always undefined at run time). */
   readonly __out?: () => Out;
 }
 

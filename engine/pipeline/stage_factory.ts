@@ -34,6 +34,7 @@ export interface BuildContext {
 export interface StageFactory extends StageCatalogEntry {
   /** Stage-level defaults (placement, concurrency, on-error...) that YAML keys override. */
   defaults?: StageOptions;
+  /** Builds the stage from the YAML `with:` options, already checked against the factory's schema. */
   create(options: Record<string, unknown>, ctx: BuildContext): AnyStage;
 }
 
@@ -51,14 +52,17 @@ export class StageRegistry implements StageCatalog {
   #byName = new Map<string, StageFactory>();
   #modules = new Map<string, StageFactory>();
 
+  /** Registers `factories` by name (a later factory with the same name replaces an earlier one). */
   constructor(factories: StageFactory[]) {
     for (const f of factories) this.#byName.set(f.name, f);
   }
 
+  /** The factory named `name`, or a module stage already loaded by `loadModule`; undefined if neither. */
   get(name: string): StageFactory | undefined {
     return this.#byName.get(name) ?? this.#modules.get(name);
   }
 
+  /** Names of the registered factories (module stages not included). */
   names(): string[] {
     return [...this.#byName.keys()];
   }

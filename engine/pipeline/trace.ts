@@ -7,14 +7,23 @@ import { writeFile } from "node:fs/promises";
 
 /** One complete ("X") trace event or metadata ("M") event, in the trace-event format. */
 export interface TraceEvent {
+  /** The span's stage name, the counter's name, or the metadata kind (`thread_name`...). */
   name: string;
+  /** Category shown by the viewer (`stage` for item spans); unset on metadata and counters. */
   cat?: string;
+  /** Phase: `X` complete span, `M` metadata, `i` instant, `C` counter sample. */
   ph: "X" | "M" | "i" | "C";
+  /** Start time in microseconds since the tracer was created (0 for metadata). */
   ts: number;
+  /** Span length in microseconds (at least 1); only on `X` events. */
   dur?: number;
+  /** Process id in the trace; always 1 (one sluice run). */
   pid: number;
+  /** Thread id: the lane (event loop, pool, owner) the event belongs to; 0 for process-wide events. */
   tid: number;
+  /** Extra data shown with the event (`item` label, counter values, metadata name). */
   args?: Record<string, unknown>;
+  /** Scope of an instant (`i`) event: global, process or thread. */
   s?: "g" | "p" | "t";
 }
 
@@ -30,11 +39,13 @@ export interface TraceEvent {
  * ```
  */
 export class Tracer {
+  /** Whether spans are recorded; when false, `begin` and `counter` do nothing. */
   readonly enabled: boolean;
   #events: TraceEvent[] = [];
   #lanes = new Map<string, number>();
   #origin = performance.now();
 
+  /** Creates a tracer; it records only when `enabled` is true (default false). */
   constructor(enabled = false) {
     this.enabled = enabled;
   }

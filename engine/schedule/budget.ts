@@ -35,6 +35,8 @@ export class TimeBudget implements Disposable {
   };
 
   /**
+   * Starts the budget now: `deadline` is the clock's now plus `ms`; call `dispose()` when the run ends.
+   *
    * @param ms the budget in milliseconds (0 or less: already spent)
    * @param options `clock` (default the real one), `signal` a parent that also ends the budget
    */

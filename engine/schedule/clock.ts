@@ -82,7 +82,11 @@ export class ManualClock implements Clock {
   #sleepers: Sleeper[] = [];
   #watchers: Array<{ count: number; resolve: () => void }> = [];
 
-  /** @param start the initial time (default: the epoch) */
+  /**
+   * Creates a clock stopped at `start`; time moves only through `advance`/`advanceTo`.
+   *
+   * @param start the initial time (default: the epoch)
+   */
   constructor(start: Date | number | string = 0) {
     this.#now = new Date(start).getTime();
   }

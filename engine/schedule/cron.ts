@@ -31,6 +31,8 @@ import { SluiceError } from "../errors.ts";
  */
 export class CronError extends SluiceError {
   /**
+   * Creates the error with code `E_CRON`; the hint defaults to a reminder of the 5-field format.
+   *
    * @param message what is wrong, quoting the expression
    * @param hint what to write instead
    */
@@ -53,15 +55,22 @@ export interface CronSchedule {
   readonly source: string;
   /** The five fields, nicknames expanded, single spaces: what native cron gets. */
   readonly fields: string;
+  /** Allowed minutes, 0-59, ascending. */
   readonly minutes: readonly number[];
+  /** Allowed hours, 0-23, ascending. */
   readonly hours: readonly number[];
+  /** Allowed days of the month, 1-31, ascending. */
   readonly daysOfMonth: readonly number[];
   /** 1-12. */
   readonly months: readonly number[];
   /** 0-6, Sunday is 0. */
   readonly daysOfWeek: readonly number[];
-  /** Whether day-of-month / day-of-week were restricted (did not start with `*`): Vixie OR rule. */
+  /**
+   * Whether the day-of-month field was restricted (did not start with `*`). When both day fields are
+   * restricted, a day matches if either does (Vixie cron's OR rule).
+   */
   readonly dayOfMonthRestricted: boolean;
+  /** Whether the day-of-week field was restricted (did not start with `*`); see `dayOfMonthRestricted`. */
   readonly dayOfWeekRestricted: boolean;
 }
 

@@ -20,7 +20,9 @@ import { type CronTimeZone, nextFire, parseCron } from "./cron.ts";
  * ```
  */
 export interface ScheduledTick {
+  /** The cron time this run belongs to (the tick), not the moment the run actually started. */
   scheduledAt: Date;
+  /** The scheduler's stop signal: aborted when the schedule is asked to stop; the run is still awaited. */
   signal: AbortSignal;
 }
 
@@ -35,6 +37,7 @@ export interface ScheduledTick {
 export interface SkippedTick {
   /** The schedule's name. */
   name: string;
+  /** The cron time of the tick that was skipped. */
   scheduledAt: Date;
   /** When the busy run started. */
   busySince: Date;

@@ -55,6 +55,9 @@ export class AutoPlacement {
   #medianMs: number | undefined;
 
   /**
+   * Creates an undecided placement: it times the first `sampleItems` items (default 8) against
+   * `thresholdMs` (default 5 ms).
+   *
    * @param options how many items to time and the threshold in milliseconds
    */
   constructor(options: AutoPlacementOptions = {}) {

@@ -53,7 +53,11 @@ export class MemoryStore implements StateStore {
   #closed = false;
   #backoff: BackoffPolicy;
 
-  /** @param options `backoff`: the failure back-off policy (default {@linkcode DEFAULT_BACKOFF}) */
+  /**
+   * Creates an empty in-memory store; its contents are lost when the process ends.
+   *
+   * @param options `backoff`: the failure back-off policy (default {@linkcode DEFAULT_BACKOFF})
+   */
   constructor(options: { backoff?: BackoffPolicy } = {}) {
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
   }

@@ -34,7 +34,12 @@ export interface OpenStoreOptions {
 
 /** A spec resolved to a kind and the exact file, URL or "" (KV default database). */
 export interface ResolvedStoreSpec {
+  /** Which adapter opens it. */
   kind: StoreKind;
+  /**
+   * sqlite: the database file (`<dir>/state.db` for a directory); kv: a path or URL, "" for the default
+   * database; memory: "".
+   */
   path: string;
 }
 

@@ -15,7 +15,9 @@ import { SluiceError } from "../errors.ts";
  * ```
  */
 export interface FeedState {
+  /** ETag of the last 200 response, sent back as `If-None-Match`; undefined when the server gave none. */
   etag?: string;
+  /** Last-Modified of the last 200 response, sent back as `If-Modified-Since`; undefined when none. */
   lastModified?: string;
   /** ISO time of the last successful fetch (200 or 304). */
   lastSuccess?: string;
@@ -59,6 +61,7 @@ export interface DeliveryRecord {
  * ```
  */
 export interface SendingRecord {
+  /** URL of the feed the entry came from (with the entry id, the key of the mark). */
   feedUrl: string;
   /** The entry id. */
   id: string;
@@ -79,7 +82,9 @@ export interface SendingRecord {
  * ```
  */
 export interface SendingKey {
+  /** URL of the feed the entry came from. */
   feedUrl: string;
+  /** The entry id, as given to {@linkcode StateStore.markSending}. */
   id: string;
 }
 
@@ -93,8 +98,11 @@ export interface SendingKey {
  * ```
  */
 export interface FetchSuccess {
+  /** The response's ETag: a string stores it, `null` clears it, undefined keeps the stored one. */
   etag?: string | null;
+  /** The response's Last-Modified: a string stores it, `null` clears it, undefined keeps the stored one. */
   lastModified?: string | null;
+  /** The feed's title, shown by `cli.ts state`: a string stores it, `null` clears it, undefined keeps it. */
   title?: string | null;
 }
 
@@ -107,6 +115,7 @@ export interface FetchSuccess {
  * ```
  */
 export interface FetchDecision {
+  /** True when the feed is due now; false while it backs off after failures. */
   fetch: boolean;
   /** Why the feed is skipped (set when `fetch` is false). */
   reason?: string;
@@ -207,6 +216,8 @@ export type StateStoreErrorCode =
  */
 export class StateStoreError extends SluiceError {
   /**
+   * Creates the error; `code` is one of the `E_STATE_*` codes of {@linkcode StateStoreErrorCode}.
+   *
    * @param code stable code
    * @param message what happened, naming the store path
    * @param hint what to do about it

@@ -22,6 +22,7 @@ export class FeedParseError extends SluiceError {
   readonly reason: string;
 
   /**
+   * An `E_FEED_PARSE` error naming the (redacted) feed URL and the reason in its message.
    * @param url the feed URL (redacted before it is shown)
    * @param reason what is wrong with the document
    * @param hint what to do (a default per kind of problem when omitted)

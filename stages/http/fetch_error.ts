@@ -32,6 +32,7 @@ export class FetchError extends SluiceError {
   readonly retryAfterMs?: number;
 
   /**
+   * A fetch failure; the URL is redacted before it reaches the message or `url`.
    * @param failure why it failed (becomes the code `E_FETCH_<failure>`)
    * @param url the URL that failed (redacted here)
    * @param reason what happened, e.g. `HTTP 503 Service Unavailable`

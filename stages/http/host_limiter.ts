@@ -22,11 +22,16 @@ import { Semaphore } from "../../engine/kernel/semaphore.ts";
  * ```
  */
 export class HostLimiter {
+  /** Most requests in flight at once to one host (a positive integer, default 4). */
   readonly perHost: number;
   readonly #global: Semaphore;
   readonly #hosts = new Map<string, Semaphore>();
 
-  /** @param limits `perHost` (default 4) and `global` (default 32) concurrent requests */
+  /**
+   * A limiter with no request in flight.
+   * @param limits `perHost` (default 4) and `global` (default 32) concurrent requests
+   * @throws {RangeError} when `perHost` is not a positive integer
+   */
   constructor(limits: { perHost?: number; global?: number } = {}) {
     this.perHost = limits.perHost ?? 4;
     if (!Number.isInteger(this.perHost) || this.perHost < 1) {

@@ -18,7 +18,9 @@ import { bestCandidate, parseSrcset } from "./srcset.ts";
  * ```
  */
 export interface FoundImages {
+  /** The sanitised HTML, each `<img>` reduced to one absolute `src` (lazy-load and srcset picks applied). */
   html: string;
+  /** Distinct absolute http(s) image URLs in order of first appearance; empty when there are none. */
   urls: string[];
 }
 

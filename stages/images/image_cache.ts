@@ -57,10 +57,15 @@ export interface ImageCacheOptions {
  * ```
  */
 export interface ImageCacheStats {
+  /** Images downloaded and accepted for inlining (each URL counted once per download). */
   fetched: number;
+  /** URLs that could not be inlined: HTTP error, timeout, too large or not an image. */
   failed: number;
+  /** Requests answered from the cache or by joining a download already in flight. */
   hits: number;
+  /** Total size in bytes of the images fetched (cache hits not counted again). */
   bytes: number;
+  /** Images dropped from the cache to stay within `cacheBytes` (fetched again if asked for). */
   evicted: number;
 }
 
@@ -96,7 +101,10 @@ export class ImageCache {
   readonly #onFailure?: (url: string, reason: string) => void;
   readonly #stats: ImageCacheStats = { fetched: 0, failed: 0, hits: 0, bytes: 0, evicted: 0 };
 
-  /** @param opts limits and the run's signal; see `ImageCacheOptions` for the defaults */
+  /**
+   * An empty cache; nothing is fetched until `get` is called.
+   * @param opts limits and the run's signal; see `ImageCacheOptions` for the defaults
+   */
   constructor(opts: ImageCacheOptions = {}) {
     this.#permits = new Semaphore(opts.concurrency ?? 16);
     this.#maxBytes = opts.maxBytes ?? 5 * 1024 * 1024;
