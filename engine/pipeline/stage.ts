@@ -105,7 +105,7 @@ export interface ResolvedStageOptions extends StageOptions {
 export const STAGE_DEFAULTS: { concurrency: number; capacity: number; onError: OnError } = {
   concurrency: 1,
   capacity: 16,
-  onError: "fail" as OnError,
+  onError: "fail",
 };
 
 /**
