@@ -1,29 +1,23 @@
 /**
- * One contract suite for every StateStore adapter (memory, sqlite, Deno KV where the runtime has it),
- * plus the sqlite and spec specifics: WAL, schema version, clear errors.
+ * One contract suite for every StateStore adapter (memory, sqlite, Deno KV where the runtime has it):
+ * the same cases run against each, plus persistence across reopen for the persistent ones.
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import {
   DEFAULT_BACKOFF,
   MemoryStore,
   openStore,
-  parseStoreSpec,
-  SQLITE_SCHEMA_VERSION,
   type StateStore,
   StateStoreError,
 } from "../engine/state/mod.ts";
 import { kvSupport } from "../engine/runtime/kv.ts";
+import { at, FEED, OTHER, T0 } from "./support/state_store_fixtures.ts";
 
-const FEED = "https://example.org/feed.xml";
-const OTHER = "https://example.net/atom.xml";
 const MIN = 60_000;
-const T0 = new Date("2026-01-01T00:00:00.000Z");
-const at = (ms: number) => new Date(T0.getTime() + ms);
 
 let root = "";
 before(() => {
@@ -355,166 +349,3 @@ for (const adapter of adapters) {
     }
   });
 }
-
-describe("sqlite store specifics", () => {
-  test("uses WAL and records the schema version", async () => {
-    const dir = join(root, "wal");
-    const store = await openStore({ kind: "sqlite", path: dir });
-    assert.equal(store.description, `sqlite:${join(dir, "state.db")}`);
-    await store.close();
-    const db = new DatabaseSync(join(dir, "state.db"));
-    try {
-      assert.equal(db.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
-      assert.equal(
-        db.prepare("SELECT MAX(version) AS v FROM schema_version").get()?.v,
-        SQLITE_SCHEMA_VERSION,
-      );
-    } finally {
-      db.close();
-    }
-  });
-
-  test("a database of the previous sluice (schema 1) opens, keeps its records and gains sending marks", async () => {
-    const dir = join(root, "schema-1");
-    mkdirSync(dir);
-    const file = join(dir, "state.db");
-    const old = new DatabaseSync(file);
-    // Exactly what schema version 1 created, with one feed and one delivery in it.
-    old.exec(`PRAGMA journal_mode = WAL;
-      CREATE TABLE schema_version (version INTEGER NOT NULL);
-      INSERT INTO schema_version (version) VALUES (1);
-      CREATE TABLE feeds (url TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
-      CREATE TABLE delivered (
-        feed TEXT NOT NULL, id TEXT NOT NULL, folder TEXT, message_id TEXT,
-        at TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (feed, id)
-      ) WITHOUT ROWID;
-      INSERT INTO feeds VALUES ('${FEED}', '{"consecutiveFailures":0,"etag":"v1"}');
-      INSERT INTO delivered VALUES ('${FEED}', 'old', 'News', '<old@x>', '2026-01-01T00:00:00.000Z', 0);`);
-    old.close();
-    const store = await openStore(dir);
-    try {
-      assert.equal(await store.isDelivered(FEED, "old"), true);
-      assert.equal((await store.getFeed(FEED))?.etag, "v1");
-      await store.markSending([{ feedUrl: FEED, id: "new", folder: "News", messageId: "<new@x>" }]);
-      await store.markDeliveredMany(FEED, [{ id: "old" }, { id: "new" }]);
-      assert.deepEqual(await store.listSending(), []);
-      assert.equal(await store.deliveredCount(FEED), 2);
-    } finally {
-      await store.close();
-    }
-    const db = new DatabaseSync(file);
-    try {
-      assert.equal(
-        db.prepare("SELECT MAX(version) AS v FROM schema_version").get()?.v,
-        SQLITE_SCHEMA_VERSION,
-      );
-      assert.equal(SQLITE_SCHEMA_VERSION, 2);
-    } finally {
-      db.close();
-    }
-  });
-
-  test("refuses a database from a newer schema", async () => {
-    const dir = join(root, "newer");
-    await (await openStore(dir)).close();
-    const db = new DatabaseSync(join(dir, "state.db"));
-    db.exec(`INSERT INTO schema_version (version) VALUES (${SQLITE_SCHEMA_VERSION + 1})`);
-    db.close();
-    await assert.rejects(
-      openStore(dir),
-      (e: StateStoreError) => e.code === "E_STATE_SCHEMA" && /newer/.test(e.hint!),
-    );
-  });
-
-  test("a damaged file is E_STATE_CORRUPT naming the path", async () => {
-    const file = join(root, "damaged.db");
-    writeFileSync(file, "this is not sqlite ".repeat(500));
-    await assert.rejects(openStore(file), (e: StateStoreError) => {
-      assert.equal(e.code, "E_STATE_CORRUPT");
-      assert.ok(e.message.includes(file), e.message);
-      assert.match(e.hint!, /move the file away/);
-      return true;
-    });
-  });
-
-  test("a state dir that cannot be created is E_STATE_NOT_WRITABLE naming the dir", async () => {
-    const blocker = join(root, "a-file");
-    writeFileSync(blocker, "");
-    await assert.rejects(openStore(join(blocker, "state")), (e: StateStoreError) => {
-      assert.equal(e.code, "E_STATE_NOT_WRITABLE");
-      assert.ok(e.message.includes(join(blocker, "state")), e.message);
-      assert.match(e.hint!, /STATE_DIR/);
-      return true;
-    });
-  });
-
-  test("a write lock held by another connection is E_STATE_LOCKED after the busy timeout", async () => {
-    const dir = join(root, "locked");
-    const store = await openStore(dir, { busyTimeoutMs: 20 });
-    const other = new DatabaseSync(join(dir, "state.db"));
-    try {
-      other.exec("BEGIN IMMEDIATE");
-      await assert.rejects(store.markDelivered(FEED, "a"), (e: StateStoreError) => {
-        assert.equal(e.code, "E_STATE_LOCKED");
-        assert.match(e.message, /state\.db: database is locked/);
-        return true;
-      });
-      other.exec("ROLLBACK");
-      await store.markDelivered(FEED, "a");
-      assert.equal(await store.isDelivered(FEED, "a"), true);
-    } finally {
-      other.close();
-      await store.close();
-    }
-  });
-});
-
-describe("openStore specs", () => {
-  test("parseStoreSpec resolves every form", () => {
-    const table: Array<[Parameters<typeof parseStoreSpec>[0], { kind: string; path: string }]> = [
-      ["/var/lib/sluice", { kind: "sqlite", path: join("/var/lib/sluice", "state.db") }],
-      ["./state", { kind: "sqlite", path: join("./state", "state.db") }],
-      ["/data/feeds.db", { kind: "sqlite", path: "/data/feeds.db" }],
-      ["sqlite:/data/x", { kind: "sqlite", path: join("/data/x", "state.db") }],
-      ["kv:", { kind: "kv", path: "" }],
-      ["kv:/data/state.kv", { kind: "kv", path: "/data/state.kv" }],
-      ["kv:https://api.deno.com/databases/abc/connect", {
-        kind: "kv",
-        path: "https://api.deno.com/databases/abc/connect",
-      }],
-      ["memory:", { kind: "memory", path: "" }],
-      [{ kind: "memory" }, { kind: "memory", path: "" }],
-      [{ kind: "sqlite", path: "/s" }, { kind: "sqlite", path: join("/s", "state.db") }],
-      [{ kind: "kv" }, { kind: "kv", path: "" }],
-    ];
-    for (const [spec, want] of table) assert.deepEqual(parseStoreSpec(spec), want, JSON.stringify(spec));
-  });
-
-  test("bad specs are E_STATE_SPEC with a hint listing the forms", () => {
-    for (const spec of ["", "redis://localhost", "sqlite:", { kind: "sqlite" as const }]) {
-      assert.throws(() => parseStoreSpec(spec), (e: StateStoreError) => {
-        assert.equal(e.code, "E_STATE_SPEC");
-        assert.match(e.hint!, /kv:<path>/);
-        return true;
-      }, JSON.stringify(spec));
-    }
-  });
-
-  test("the back-off policy is configurable", async () => {
-    const store = await openStore("memory:", { backoff: { freeFailures: 0, baseMs: 1000, maxMs: 5000 } });
-    const s = await store.recordFailure(FEED, "x", T0);
-    assert.equal(s.nextAttemptAfter, at(1000).toISOString());
-    await store.close();
-  });
-
-  test("kv: without Deno KV says why and what to do", {
-    skip: kv.available ? "Deno KV is available" : undefined,
-  }, async () => {
-    await assert.rejects(openStore(`kv:${join(root, "nokv", "state.kv")}`), (e: StateStoreError) => {
-      assert.equal(e.code, "E_STATE_KV_UNAVAILABLE");
-      assert.ok(e.hint && e.hint.length > 0);
-      return true;
-    });
-  });
-});
