@@ -31,7 +31,7 @@ export interface Rss2ImapOptions {
   maildir?: string;
   /** State location (default `./.sluice`). */
   state?: string;
-  /** IMAP connections, each the single owner of a share of the folders (default 1). */
+  /** IMAP connections, each the single owner of a share of the folders (default 2). */
   connections?: number;
 }
 

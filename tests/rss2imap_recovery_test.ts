@@ -145,6 +145,28 @@ describe("rss2imap recovery", { skip }, () => {
     assert.ok(added.every(([, n]) => n === 1), "an entry arrived twice");
   });
 
+  test("by default the folders are shared by two connections; one folder opens one", async () => {
+    const logins = async (feedList: string, state: string) => {
+      const proxy = await startTcpProxy(dove.port, { record: true });
+      try {
+        const list = path.join(dir, `${state}.txt`);
+        await writeFile(list, feedList);
+        const viaProxy = new URL(dove.url);
+        viaProxy.port = String(proxy.port);
+        const env = { FEEDS: list, STATE_DIR: path.join(dir, state), IMAP_URL: viaProxy.href };
+        const summary = await runPipeline((await loadPipeline(yamlFile, env)).pipeline, quiet);
+        assert.equal(summary.ok, true, JSON.stringify(summary.failures));
+        return proxy.clientText.match(/^\S+ (LOGIN|AUTHENTICATE) /gm)?.length ?? 0;
+      } finally {
+        await proxy.close();
+      }
+    };
+    // The farm's six feeds have their own titles, so six folders: both connections get some.
+    assert.equal(await logins(farm.feedListText, "default-conns"), 2);
+    const oneFolder = farm.feedListText.trim().split("\n").map((url) => `${url} Single`).join("\n");
+    assert.equal(await logins(oneFolder, "one-folder"), 1, "a connection without a folder stays closed");
+  });
+
   test("the TypeScript and the YAML pipeline deliver the same messages", async () => {
     const yamlMail = path.join(dir, "yaml-mail");
     const tsMail = path.join(dir, "ts-mail");
