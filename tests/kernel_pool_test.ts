@@ -71,6 +71,22 @@ describe("WorkerPool", () => {
     assert.notEqual(a.workerId, b.workerId);
   });
 
+  test("warm() starts workers before any task (up to size), and tasks run on them", async () => {
+    const warmed = new WorkerPool({ size: 2 });
+    try {
+      warmed.warm();
+      assert.deepEqual(warmed.stats, { workers: 1, busy: 0, queued: 0, crashed: 0 });
+      warmed.warm(5);
+      assert.equal(warmed.stats.workers, 2, "never more than size");
+      assert.equal(await warmed.run<number>(task("double"), [21]), 42);
+      assert.equal(warmed.stats.workers, 2, "the task used a started worker");
+    } finally {
+      await warmed.close();
+    }
+    warmed.warm();
+    assert.equal(warmed.stats.workers, 0, "no-op once closed");
+  });
+
   test("a task that throws rejects with its name, message, code and stack", async () => {
     const e = await caught(pool.run(task("fail"), ["too far"]));
     assert.equal(e.name, "RangeError");

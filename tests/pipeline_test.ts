@@ -331,6 +331,26 @@ describe("pipeline engine", () => {
     }
   });
 
+  test("a run with a pool stage starts its worker before the source yields; a loop-only run starts none", async () => {
+    const module = new URL("./fixtures/pipeline_tasks.ts", import.meta.url).href;
+    const workersSeenBySource = async (placementOverride?: "loop") => {
+      const pool = new WorkerPool({ size: 1 });
+      let seen = -1;
+      try {
+        const p = pipeline(source(() => {
+          seen = pool.stats.workers;
+          return [3];
+        })).pipe(task<number, number>({ module, export: "square" })).to(sink(() => {}));
+        assert.equal((await runPipeline(p, { ...quiet, pool, placementOverride })).ok, true);
+        return seen;
+      } finally {
+        await pool.close();
+      }
+    };
+    assert.equal(await workersSeenBySource(), 1);
+    assert.equal(await workersSeenBySource("loop"), 0);
+  });
+
   test("a stop signal ends the source and drains what is in flight", async () => {
     const stop = new AbortController();
     let delivered = 0;

@@ -193,6 +193,26 @@ export class WorkerPool {
   }
 
   /**
+   * Starts workers now, up to `count` (never more than `size`), so that the first tasks do not wait for
+   * one to start. Starting a worker holds the event loop for 10-20 ms under Deno: better spent before the
+   * work begins than when the first results arrive. A no-op without workers or after `close()`.
+   *
+   * @param count how many workers should be running afterwards (default 1)
+   * @example
+   * ```ts
+   * import { WorkerPool } from "./worker_pool.ts";
+   * const pool = new WorkerPool({ size: 2 });
+   * pool.warm();
+   * console.log(pool.stats.workers); // 1
+   * await pool.close();
+   * ```
+   */
+  warm(count = 1): void {
+    if (!this.usesWorkers || this.#closed) return;
+    while (this.#slots.size < Math.min(count, this.size)) this.#release(this.#spawn());
+  }
+
+  /**
    * Terminates every worker. Queued and running tasks reject with {@linkcode PoolClosedError}; later
    * `run` calls reject too. Safe to call twice.
    *

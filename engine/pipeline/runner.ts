@@ -180,6 +180,19 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     }
   }
   const stopSignal = AbortSignal.any([stop.signal, hard.signal]);
+  // One core stays with the event loop, which does the run's I/O and light stages: on 2 cores a second
+  // worker measured no faster on W1 or W3 and cost ~60-100 MB of heap. The run closes its own pool, so its
+  // workers need no idle timeout (one would only restart them between bursts of a slow run).
+  const poolOf = () =>
+    options.pool ??
+      (ownPool ??= new WorkerPool({ size: Math.max(1, runtime.cpuCount - 1), idleTimeoutMs: Infinity }));
+  // A worker holds the loop 10-20 ms while it starts: start it before the first requests go out rather
+  // than when their results arrive (in W3 it was the run's largest heartbeat lag).
+  // (`auto` stages may never use the pool, so they do not count.)
+  const usesPool = (pipeline.stages as Array<Stage<unknown, unknown>>).some((s) =>
+    s.options.placement === "pool"
+  );
+  if (usesPool && !options.placementOverride) poolOf().warm();
   const lag = options.measureLag === false ? undefined : startLoopLagMonitor({ intervalMs: 100 });
   if (lag) metrics.watchLag(() => lag.snapshot());
 
@@ -193,9 +206,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     dryRun: options.dryRun,
     placementOverride: options.placementOverride,
     get pool() {
-      // One core stays with the event loop, which does the run's I/O and light stages: on 2 cores a second
-      // worker measured no faster on W1 or W3 and cost ~60-100 MB of heap.
-      return options.pool ?? (ownPool ??= new WorkerPool({ size: Math.max(1, runtime.cpuCount - 1) }));
+      return poolOf();
     },
     log: (level, message, fields) => logger.log(level, message, { stage, ...fields }),
     count: (counter, n = 1) => {
