@@ -169,8 +169,9 @@ describe("exactly once across a crash", { skip: dovecotSkip() }, () => {
 
   /**
    * Runs the CLI until it dies after its 2nd accepted batch; checks that the store says what the crash
-   * left (the batch is in the mailbox, marked "sending", not delivered); runs again in process; checks
-   * that every entry is in the mailbox once and recorded.
+   * left (that batch is in the mailbox, marked "sending", not delivered; a batch another connection had
+   * in flight may be marked without having arrived); runs again in process; checks that every entry is
+   * in the mailbox once and recorded, and that only the marked messages already there were found.
    */
   async function crashThenRerun(env: Record<string, string>, mailRoot: string, state: string) {
     const before = await countByMessageId(mailRoot);
@@ -183,11 +184,12 @@ describe("exactly once across a crash", { skip: dovecotSkip() }, () => {
     const marks = await store.listSending();
     const delivered = await store.deliveredCount();
     await store.close();
-    assert.ok(marks.length > 0, "the crash left the batch in flight marked");
     for (const mark of marks) {
-      assert.equal(stored.get(mark.messageId), 1, `${mark.messageId} reached the mailbox before the crash`);
+      assert.ok((stored.get(mark.messageId) ?? 0) <= 1, `${mark.messageId} once at most`);
     }
-    assert.equal(newlyStored.length, delivered + marks.length, "stored = recorded + in doubt");
+    const arrived = marks.filter((mark) => stored.get(mark.messageId) === 1).length;
+    assert.ok(arrived > 0, "the batch the server accepted last is marked, not recorded");
+    assert.equal(newlyStored.length, delivered + arrived, "stored = recorded + marked and arrived");
     const shown = await cli(["state", yamlFile], env);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, new RegExp(`${marks.length} messages in doubt`));
@@ -195,7 +197,11 @@ describe("exactly once across a crash", { skip: dovecotSkip() }, () => {
 
     const again = await runPipeline((await loadPipeline(yamlFile, env)).pipeline, quiet);
     assert.equal(again.ok, true, JSON.stringify(again.failures));
-    assert.equal(counter(again, "foundInDoubt"), marks.length, "each message in doubt was found, not resent");
+    assert.equal(
+      counter(again, "foundInDoubt"),
+      arrived,
+      "each marked message that arrived was found, not resent",
+    );
 
     const after = await countByMessageId(mailRoot);
     const added = [...after].filter(([id]) => !before.has(id));
