@@ -20,7 +20,7 @@ import {
   type StageFactory,
 } from "../engine/pipeline/mod.ts";
 import { AutoPlacement, measureBlocking } from "../engine/scheduler/auto_placement.ts";
-import { yieldWhenBusy } from "./images/loop_slice.ts";
+import { yieldWhenBusy } from "../engine/scheduler/loop_slice.ts";
 
 export { ImageCache, type ImageCacheOptions, type ImageCacheStats } from "./images/image_cache.ts";
 export {

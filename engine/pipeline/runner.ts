@@ -8,6 +8,7 @@ import { chan, type Channel, WorkerPool } from "../kernel/mod.ts";
 import { runtime } from "../runtime/mod.ts";
 import { SluiceError } from "../errors.ts";
 import { startLoopLagMonitor } from "../scheduler/loop_lag.ts";
+import { yieldWhenBusy } from "../scheduler/loop_slice.ts";
 import type { Pipeline } from "./pipeline.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
 import { RunMetrics, type StageMetrics } from "./metrics.ts";
@@ -393,7 +394,9 @@ class ChainRunner {
       while (true) {
         const r = await input.recv({ signal: ctx.signal });
         if (!r.ok) return;
-        const mySeq = seq++;
+        const mySeq = seq++; // taken at once: the order items came in, whatever waits after
+        // Items arrive by microtasks: without this, a burst would run back to back in one event-loop task.
+        await yieldWhenBusy();
         m.itemsIn++;
         m.inFlight++;
         m.maxInFlight = Math.max(m.maxInFlight, m.inFlight + input.length);

@@ -5,3 +5,4 @@
  */
 export * from "./loop_lag.ts";
 export * from "./auto_placement.ts";
+export { yieldWhenBusy } from "./loop_slice.ts";

@@ -1,9 +1,10 @@
 /**
- * Cooperative yielding for CPU work done on the event loop. Items handed from stage to stage travel by
+ * Cooperative yielding for work done on the event loop. Items handed from stage to stage travel by
  * promise callbacks (microtasks), so a burst of them (W3: ~240 entries from the first feeds at once) runs
- * its synchronous HTML work back to back in one task of the event loop and holds timers and I/O for
- * 100 ms and more. `yieldWhenBusy` lets work continue while the current task is younger than a budget and
- * otherwise waits for a later task.
+ * back to back in one task of the event loop and holds timers and I/O for 100 ms and more.
+ * `yieldWhenBusy` lets work continue while the current task is younger than a budget and otherwise waits
+ * for a later task. The runner calls it before each item of every transform stage; a stage that does
+ * more than a millisecond of CPU work per item on the loop calls it between the pieces too.
  * @module
  */
 import { setImmediate } from "node:timers";
