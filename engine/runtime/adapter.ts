@@ -56,4 +56,11 @@ export interface RuntimeAdapter {
   isTerminal(): boolean;
   /** Resident set size of this process in bytes. */
   memoryRss(): number;
+  /**
+   * Asks the garbage collector to run soon, without blocking (Bun's `Bun.gc(false)`); undefined where
+   * the runtime has no such hint (Deno: its only collection on demand is a full, blocking one of 40-50 ms).
+   * A run calls it every 100 ms: Bun collects lazily, and its ArrayBuffers (fetched images, messages) are
+   * freed only by a collection.
+   */
+  gcHint?: () => void;
 }

@@ -36,4 +36,5 @@ export const bunAdapter: RuntimeAdapter = {
   exit: nodeExit,
   isTerminal: nodeIsTerminal,
   memoryRss: nodeMemoryRss,
+  gcHint: typeof Bun?.gc === "function" ? () => Bun.gc(false) : undefined,
 };

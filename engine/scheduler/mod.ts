@@ -6,3 +6,4 @@
 export * from "./loop_lag.ts";
 export * from "./auto_placement.ts";
 export { yieldWhenBusy } from "./loop_slice.ts";
+export { type GcHintOptions, startGcHints } from "./gc_hints.ts";
