@@ -30,7 +30,10 @@ export interface RunOptions {
   handleSignals?: boolean;
   /** How long in-flight items may take to drain after a stop signal. Default 10 s. */
   graceMs?: number;
-  /** The worker pool for `pool` stages; by default one is created on first use and closed at the end. */
+  /**
+   * The worker pool for `pool` stages; by default the run makes its own and closes it at the end. Either
+   * way, a run with a `pool` stage starts a worker before its sources do (`WorkerPool.warm`).
+   */
   pool?: WorkerPool;
   /** Shared resources for the stages; by default a new set. Closed when the run ends, given or not. */
   resources?: RunResources;
