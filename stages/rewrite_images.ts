@@ -113,20 +113,18 @@ export interface RewriteImagesOptions extends ImageCacheOptions {
 export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem, EntryItem> {
   const { disabled, ...cacheOptions } = opts;
   let auto: AutoPlacement | undefined;
-  // On the loop, a burst of entries would run their HTML work back to back in one event-loop task.
+  // On the loop, a burst of entries would run their HTML work back to back in one event-loop task. The
+  // runner yields before each item, so before findImages; the rewrite comes back from image I/O and
+  // yields itself.
   const onLoop: HtmlImageWork = {
-    findImages: async (html, base) => {
-      await yieldWhenBusy();
-      return findImages(html, base);
-    },
+    findImages: (html, base) => findImages(html, base),
     rewriteImageRefs: async (html, cids) => {
       await yieldWhenBusy();
       return rewriteImageRefs(html, cids);
     },
   };
   const timed: HtmlImageWork = {
-    findImages: async (html, base) => {
-      await yieldWhenBusy();
+    findImages: (html, base) => {
       const { result, blockingMs } = measureBlocking(() => findImages(html, base));
       auto?.record(blockingMs);
       return result;
