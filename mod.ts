@@ -61,6 +61,7 @@ export * from "./engine/schedule/mod.ts";
 export { runtime } from "./engine/runtime/mod.ts";
 export type { CronHandle, RuntimeAdapter, RuntimeName, SignalName } from "./engine/runtime/adapter.ts";
 export { redactUrl, SluiceError } from "./engine/errors.ts";
+export { PERMISSION_HINT, PermissionNeededError, permissionProblem } from "./engine/permission_error.ts";
 // Placement measurement.
 export * from "./engine/scheduler/mod.ts";
 // The built-in stages (each usable on its own) and the rss2imap pipeline.

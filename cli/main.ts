@@ -9,6 +9,26 @@ import { HELP } from "./help.ts";
 
 const COMMANDS = new Set(["run", "check", "plan", "state", "help"]);
 
+const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+  "dry-run": { type: "string" },
+  every: { type: "string" },
+  budget: { type: "string" },
+  trace: { type: "string" },
+  json: { type: "boolean" },
+  "summary-json": { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  verbose: { type: "boolean", short: "v" },
+  placement: { type: "string" },
+  sequential: { type: "boolean" },
+  grace: { type: "string" },
+  format: { type: "string" },
+  forget: { type: "string" },
+  "mark-seen": { type: "string" },
+  "env-file": { type: "string" },
+} as const;
+
 /**
  * Runs the CLI with `argv` (the arguments after the script) and returns the exit code.
  *
@@ -33,25 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: {
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean" },
-        "dry-run": { type: "string" },
-        every: { type: "string" },
-        budget: { type: "string" },
-        trace: { type: "string" },
-        json: { type: "boolean" },
-        "summary-json": { type: "string" },
-        quiet: { type: "boolean", short: "q" },
-        verbose: { type: "boolean", short: "v" },
-        placement: { type: "string" },
-        sequential: { type: "boolean" },
-        grace: { type: "string" },
-        format: { type: "string" },
-        forget: { type: "string" },
-        "mark-seen": { type: "string" },
-        "env-file": { type: "string" },
-      },
+      options: OPTIONS,
     });
   } catch (e) {
     return usage((e as Error).message, command);
@@ -73,8 +75,22 @@ export async function main(argv: string[]): Promise<number> {
     return usage(`one pipeline file expected, got: ${positionals.join(" ")}`, command);
   }
   const file = positionals[0];
-  if (v["env-file"]) await loadEnvFile(v["env-file"]);
+  try {
+    if (v["env-file"]) await loadEnvFile(v["env-file"]);
+    return await dispatch(command, file, v);
+  } catch (e) {
+    // Deno without an --allow-* flag sluice needs: say which flags, not a stack trace.
+    const { permissionProblem } = await import("../engine/permission_error.ts");
+    const refused = permissionProblem(e);
+    if (!refused) throw e;
+    console.error(`error: ${(e as Error).message}\n  hint: ${refused.hint}`);
+    return EXIT.USAGE;
+  }
+}
 
+type Options = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+
+async function dispatch(command: string, file: string, v: Options): Promise<number> {
   switch (command) {
     case "check": {
       const { checkCommand } = await import("./check_command.ts");

@@ -3,6 +3,7 @@
  * @module
  */
 import type { RunSummary } from "../engine/pipeline/mod.ts";
+import { permissionProblem } from "../engine/permission_error.ts";
 
 /**
  * The summary as text lines for a terminal or a log.
@@ -76,7 +77,8 @@ export function summaryJson(summary: RunSummary): Record<string, unknown> {
 
 function errorText(e: unknown): string {
   if (e instanceof Error) {
-    const hint = (e as { hint?: string }).hint;
+    // A wrapper's own hint ("set STATE_DIR to a writable directory") does not fit a refused permission.
+    const hint = permissionProblem(e)?.hint ?? (e as { hint?: string }).hint;
     return hint ? `${e.message} (${hint})` : e.message;
   }
   return String(e);

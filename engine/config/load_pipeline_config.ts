@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import process from "node:process";
 import { runtime } from "../runtime/mod.ts";
+import { PERMISSION_HINT, permissionProblem } from "../permission_error.ts";
 import { CronError, parseCron } from "../schedule/cron.ts";
 import type { StageCatalog } from "./catalog.ts";
 import { ConfigError, ConfigErrorCode, ConfigErrors } from "./config_error.ts";
@@ -61,7 +62,9 @@ export async function loadPipelineConfig(file: string, options: LoadPipelineOpti
   } catch (e) {
     const reason = `cannot read pipeline file: ${(e as Error).message}`;
     const span: Span = { pos: { file, line: 0, column: 0 }, length: 0 };
-    const hint = `check the path (relative paths start at ${process.cwd()})`;
+    const hint = permissionProblem(e)
+      ? PERMISSION_HINT
+      : `check the path (relative paths start at ${process.cwd()})`;
     throw new ConfigErrors(file, [new ConfigError(ConfigErrorCode.File, reason, span, { hint, cause: e })]);
   }
   return await parsePipelineConfig(text, file, options);

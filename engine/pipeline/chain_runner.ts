@@ -6,6 +6,7 @@
  */
 import { chan, type Channel } from "../kernel/mod.ts";
 import { SluiceError } from "../errors.ts";
+import { permissionProblem } from "../permission_error.ts";
 import { yieldWhenBusy } from "../scheduler/loop_slice.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
 import type { RunMetrics, StageMetrics } from "./metrics.ts";
@@ -242,6 +243,9 @@ export class ChainRunner {
   ): Promise<void> {
     const o = stage.options;
     m.errors++;
+    // A refused permission stops the run whatever `on-error` says: no other item would get further.
+    const refused = permissionProblem(error, `stage \`${o.name}\`${label ? ` on ${label}` : ""}`);
+    if (refused) throw refused;
     const failure: ItemFailure = {
       stage: o.name,
       item: label,

@@ -3,6 +3,7 @@
  * @module
  */
 import { SluiceError } from "../errors.ts";
+import { permissionProblem } from "../permission_error.ts";
 import type { RetryPolicy } from "./stage.ts";
 
 /**
@@ -91,7 +92,7 @@ export async function withRetry<T>(
     } catch (error) {
       if (opts.signal?.aborted) throw error;
       const retryable = opts.retry?.retryable ?? (() => true);
-      if (attempt >= attempts || !retryable(error)) throw error;
+      if (attempt >= attempts || !retryable(error) || permissionProblem(error)) throw error;
       opts.onRetry?.(error, attempt);
       await sleep(backoffDelay(opts.retry!, attempt), opts.signal);
     }

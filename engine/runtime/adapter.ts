@@ -63,4 +63,9 @@ export interface RuntimeAdapter {
    * freed only by a collection.
    */
   gcHint?: () => void;
+  /**
+   * Whether `error` is the runtime refusing a permission (Deno's `NotCapable`: a missing `--allow-*`
+   * flag); undefined on runtimes without permissions (Bun). See `engine/permission_error.ts`.
+   */
+  isPermissionError?: (error: unknown) => boolean;
 }

@@ -46,4 +46,7 @@ export const denoAdapter: RuntimeAdapter = {
   isTerminal:
     () => (typeof Deno?.stdout?.isTerminal === "function" ? Deno.stdout.isTerminal() : nodeIsTerminal()),
   memoryRss: () => (typeof Deno?.memoryUsage === "function" ? Deno.memoryUsage().rss : nodeMemoryRss()),
+  isPermissionError: typeof Deno?.errors?.NotCapable === "function"
+    ? (error) => error instanceof Deno.errors.NotCapable
+    : undefined,
 };

@@ -3,6 +3,7 @@
  * @module
  */
 import { redactUrl, SluiceError } from "../../engine/errors.ts";
+import { permissionProblem } from "../../engine/permission_error.ts";
 
 /** Why a fetch failed; the suffix of the error code (`E_FETCH_HTTP`, `E_FETCH_TIMEOUT`, ...). */
 export type FetchFailure = "HTTP" | "TIMEOUT" | "TOO_LARGE" | "REDIRECTS" | "NETWORK" | "URL";
@@ -83,7 +84,9 @@ export function networkFetchError(url: string, error: unknown): FetchError {
     reason = "TLS error";
     hint = "the server's certificate was rejected; check the https URL or the server's certificate";
   }
-  return new FetchError("NETWORK", url, `${reason} (${detail})`, hint, { retryable: true, cause: error });
+  // A refused permission (Deno without --allow-net) will not pass on a later attempt.
+  const retryable = !permissionProblem(error);
+  return new FetchError("NETWORK", url, `${reason} (${detail})`, hint, { retryable, cause: error });
 }
 
 function describeCause(error: unknown): string {
