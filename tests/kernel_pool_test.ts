@@ -72,7 +72,9 @@ describe("WorkerPool", () => {
   });
 
   test("warm() starts workers before any task (up to size), and tasks run on them", async () => {
-    const warmed = new WorkerPool({ size: 2 });
+    // No idle timeout: under Deno an idle worker otherwise ends after 1 s, which a loaded machine's first
+    // task (its worker type-checks the task module) can take.
+    const warmed = new WorkerPool({ size: 2, idleTimeoutMs: Infinity });
     try {
       warmed.warm();
       assert.deepEqual(warmed.stats, { workers: 1, busy: 0, queued: 0, crashed: 0 });
