@@ -42,9 +42,9 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
     if (opts.forget) {
       if (!(await store.getFeed(opts.forget)) && (await store.deliveredCount(opts.forget)) === 0) {
         // A typo would otherwise "succeed" and leave the feed that was meant in place.
-        const known = (await store.listFeeds()).map((f) => `  ${f.url}`).slice(0, 20).join("\n");
+        const known = (await store.listFeeds()).map((f) => `  ${redactUrl(f.url)}`).slice(0, 20).join("\n");
         process.stderr.write(
-          `error: no state for ${opts.forget} in ${location}\n` +
+          `error: no state for ${redactUrl(opts.forget)} in ${location}\n` +
             (known
               ? `feeds it knows (run "cli.ts state FILE" for all):\n${known}\n`
               : "it knows no feeds yet\n"),
@@ -52,13 +52,18 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
         return EXIT.USAGE;
       }
       await store.forgetFeed(opts.forget);
-      process.stdout.write(`forgot ${opts.forget}\n`);
+      process.stdout.write(`forgot ${redactUrl(opts.forget)}\n`);
       return EXIT.OK;
     }
     const feeds = await store.listFeeds();
     const sending = await store.listSending();
     if (opts.json) {
-      process.stdout.write(JSON.stringify({ state: location, feeds, sending }, null, 2) + "\n");
+      // Printed output, like the text form: no feed URL keeps its user name and password.
+      const shownFeeds = feeds.map((f) => ({ ...f, url: redactUrl(f.url) }));
+      const shownSending = sending.map((m) => ({ ...m, feedUrl: redactUrl(m.feedUrl) }));
+      process.stdout.write(
+        JSON.stringify({ state: location, feeds: shownFeeds, sending: shownSending }, null, 2) + "\n",
+      );
       return EXIT.OK;
     }
     process.stdout.write(

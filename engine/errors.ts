@@ -53,6 +53,8 @@ export function redactUrl(url: string): string {
     if (u.password) u.password = "***";
     return u.toString();
   } catch {
-    return url.replace(/\/\/[^/@\s]*@/, "//***@");
+    // Unparseable, often because the password holds an unencoded `/`, `?` or `#`: hide everything up to
+    // the last `@` of the authority-looking run, so no part of the password survives.
+    return url.replace(/\/\/\S*@/, "//***@");
   }
 }

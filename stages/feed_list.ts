@@ -3,7 +3,7 @@
  * folder -> feeds map. A plain list puts each feed in a folder named after the feed.
  * @module
  */
-import { SluiceError } from "../engine/errors.ts";
+import { redactUrl, SluiceError } from "../engine/errors.ts";
 import type { FeedRef } from "./types.ts";
 
 /**
@@ -135,7 +135,9 @@ function checkUrl(url: string, where: string): void {
   try {
     ok = /^https?:$/.test(new URL(url).protocol);
   } catch { /* reported below */ }
-  if (!ok) throw new FeedListError(`${where}: \`${url}\` is not an http(s) URL`, "fix or remove it");
+  if (!ok) {
+    throw new FeedListError(`${where}: \`${redactUrl(url)}\` is not an http(s) URL`, "fix or remove it");
+  }
 }
 
 function dedupeFeeds(feeds: FeedRef[]): FeedRef[] {

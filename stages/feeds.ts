@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import process from "node:process";
-import { SluiceError } from "../engine/errors.ts";
+import { redactUrl, SluiceError } from "../engine/errors.ts";
 import { source, type Stage, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
 import { FeedListError, feedsFromFolders, parseFeedList } from "./feed_list.ts";
 import { runStore } from "./run_state.ts";
@@ -40,14 +40,14 @@ export async function loadFeeds(opts: FeedsOptions, signal?: AbortSignal): Promi
   const feeds: FeedRef[] = [];
   if (opts.list) {
     const text = /^https?:\/\//i.test(opts.list) ? await fetchList(opts.list, signal) : await readList(opts);
-    feeds.push(...parseFeedList(text, opts.list));
+    feeds.push(...parseFeedList(text, redactUrl(opts.list)));
   } else if (opts.folders && Object.keys(opts.folders).length > 0) {
     feeds.push(...feedsFromFolders(opts.folders));
   }
   if (feeds.length === 0) {
     throw new SluiceError(
       "E_NO_FEEDS",
-      opts.list ? `the feed list ${opts.list} names no feeds` : "no feeds to read",
+      opts.list ? `the feed list ${redactUrl(opts.list)} names no feeds` : "no feeds to read",
       "set FEEDS to a file or URL with one feed URL a line (or OPML), or list feeds under `folders:`",
     );
   }
@@ -70,7 +70,10 @@ async function fetchList(url: string, signal?: AbortSignal): Promise<string> {
   const res = await fetch(url, { signal });
   if (!res.ok) {
     await res.body?.cancel();
-    throw new FeedListError(`cannot fetch the feed list ${url}: HTTP ${res.status}`, "check FEEDS");
+    throw new FeedListError(
+      `cannot fetch the feed list ${redactUrl(url)}: HTTP ${res.status}`,
+      "check FEEDS",
+    );
   }
   return await res.text();
 }

@@ -20,6 +20,7 @@
  * ```
  * @module
  */
+import { redactUrl } from "../engine/errors.ts";
 import { type AppendMessage, type AppendMode, ImapClient } from "./imap/client.ts";
 import { ImapError, isConnectionError } from "./imap/errors.ts";
 import { endpointLabel, parseImapUrl } from "./imap/imap_url.ts";
@@ -395,7 +396,9 @@ export class ImapBatchError extends ImapError {
     super(
       "E_IMAP_REFUSED",
       `${refused.length} of ${total} messages for IMAP folder '${folder}' refused` +
-        (first ? `; entry ${first.message.entryId} of ${first.message.feedUrl}: ${first.error.message}` : ""),
+        (first
+          ? `; entry ${first.message.entryId} of ${redactUrl(first.message.feedUrl)}: ${first.error.message}`
+          : ""),
       "the other messages were stored; a refused message is usually too large for the server or malformed",
       { command: "APPEND", responseCode: first?.error.responseCode, cause: first?.error },
     );

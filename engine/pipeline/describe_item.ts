@@ -2,6 +2,7 @@
  * Short labels for items in logs, failures and traces.
  * @module
  */
+import { redactUrl } from "../errors.ts";
 
 /**
  * A short label for an item in logs, failures and traces: a URL, an entry id, or a string.
@@ -12,20 +13,33 @@
  * ```
  */
 export function describeItem(item: unknown): string | undefined {
-  if (typeof item === "string") return item.length > 120 ? item.slice(0, 117) + "..." : item;
+  if (typeof item === "string") {
+    const label = shown(item); // before cutting: a cut could drop the `@` that marks the credentials
+    return label.length > 120 ? label.slice(0, 117) + "..." : label;
+  }
   if (typeof item === "number") return String(item);
   if (!item || typeof item !== "object") return undefined;
   const o = item as Record<string, unknown>;
-  if (typeof o.label === "string") return o.label;
+  if (typeof o.label === "string") return shown(o.label);
   const feed = o.feed as Record<string, unknown> | undefined;
   const entry = o.entry as Record<string, unknown> | undefined;
   if (feed && typeof feed.url === "string") {
-    return entry && typeof entry.id === "string" ? `${feed.url} #${entry.id}` : feed.url;
+    const url = shown(feed.url);
+    return entry && typeof entry.id === "string" ? `${url} #${entry.id}` : url;
   }
   if (typeof o.feedUrl === "string") {
-    return typeof o.entryId === "string" ? `${o.feedUrl} #${o.entryId}` : o.feedUrl;
+    const url = shown(o.feedUrl);
+    return typeof o.entryId === "string" ? `${url} #${o.entryId}` : url;
   }
-  if (typeof o.url === "string") return o.url;
+  if (typeof o.url === "string") return shown(o.url);
   if (Array.isArray(item)) return `batch of ${item.length}`;
   return undefined;
+}
+
+/**
+ * Labels end up in logs, summaries and traces, so a URL loses its user name and password. The `@` test
+ * first keeps the common case (no credentials) free of URL parsing: this runs for every item in every stage.
+ */
+function shown(label: string): string {
+  return label.includes("@") && /^[a-z][a-z0-9+.-]*:\/\//i.test(label) ? redactUrl(label) : label;
 }

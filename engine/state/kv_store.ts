@@ -7,6 +7,7 @@
  * @module
  */
 import { dirname } from "node:path";
+import { redactUrl } from "../errors.ts";
 import { type Kv, type KvKey, kvSupport, openKv } from "../runtime/kv.ts";
 import {
   applyFailure,
@@ -187,7 +188,7 @@ export class KvStore implements StateStore {
         const result = await kv.atomic().check({ key, versionstamp: entry.versionstamp })
           .set(key, { url, state: next } satisfies FeedValue).commit();
         if (result.ok) return next;
-        if (attempt >= 20) throw new Error(`gave up updating ${url} after 20 conflicting writes`);
+        if (attempt >= 20) throw new Error(`gave up updating ${redactUrl(url)} after 20 conflicting writes`);
       }
     });
   }

@@ -7,6 +7,7 @@
  * @module
  */
 import { dirname } from "node:path";
+import { redactUrl } from "../errors.ts";
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from "../runtime/sqlite.ts";
 import {
   applyFailure,
@@ -170,7 +171,7 @@ export class SqliteStore implements StateStore {
     } catch (cause) {
       throw new StateStoreError(
         "E_STATE_CORRUPT",
-        `${this.path}: the stored state of ${url} is not valid JSON`,
+        `${this.path}: the stored state of ${redactUrl(url)} is not valid JSON`,
         "forget the feed (StateStore.forgetFeed) to reset its state",
         { cause },
       );
