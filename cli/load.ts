@@ -3,7 +3,12 @@
  * @module
  */
 import process from "node:process";
-import { ConfigErrors, loadPipelineConfig, type PipelineSpec } from "../engine/config/mod.ts";
+import {
+  ConfigErrors,
+  type Environment,
+  loadPipelineConfig,
+  type PipelineSpec,
+} from "../engine/config/mod.ts";
 import { buildPipeline, type Pipeline } from "../engine/pipeline/mod.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { builtinStages } from "../stages/registry.ts";
@@ -19,7 +24,9 @@ import { EXIT } from "./exit_codes.ts";
  */
 export async function loadPipeline(
   file: string,
-  env: Record<string, string | undefined> = runtime.envObject(),
+  // A lookup, not a copy: Deno's scoped --allow-env=FEEDS,... refuses listing the environment, and an
+  // empty copy would silently replace FEEDS and IMAP_URL with the YAML's defaults.
+  env: Environment = (name) => runtime.env(name),
 ): Promise<{ spec: PipelineSpec; pipeline: Pipeline }> {
   const registry = builtinStages();
   const spec = await loadPipelineConfig(file, { env, catalog: registry });

@@ -44,9 +44,13 @@ export async function main(argv: string[]): Promise<number> {
     command = argv[0];
     rest = argv.slice(1);
   }
-  // `--mark-seen` takes an optional URL: alone it means every feed.
+  // `--mark-seen` takes an optional URL: alone it means every feed; `--dry-run` alone means ./out/dry-run.
   rest = rest.map((a, i) =>
-    a === "--mark-seen" && !/^https?:\/\//i.test(rest[i + 1] ?? "") ? "--mark-seen=" : a
+    a === "--mark-seen" && !/^https?:\/\//i.test(rest[i + 1] ?? "")
+      ? "--mark-seen="
+      : a === "--dry-run"
+      ? "--dry-run="
+      : a
   );
   let parsed;
   try {
@@ -75,18 +79,30 @@ export async function main(argv: string[]): Promise<number> {
     return usage(`one pipeline file expected, got: ${positionals.join(" ")}`, command);
   }
   const file = positionals[0];
+  const envFile = v["env-file"];
   try {
-    if (v["env-file"]) await loadEnvFile(v["env-file"]);
+    if (envFile) await loadEnvFile(envFile);
     return await dispatch(command, file, v);
   } catch (e) {
     // Deno without an --allow-* flag sluice needs: say which flags, not a stack trace.
     const { permissionProblem } = await import("../engine/permission_error.ts");
     const refused = permissionProblem(e);
-    if (!refused) throw e;
-    console.error(`error: ${(e as Error).message}\n  hint: ${refused.hint}`);
-    return EXIT.USAGE;
+    if (refused) {
+      console.error(`error: ${(e as Error).message}\n  hint: ${refused.hint}`);
+      return EXIT.USAGE;
+    }
+    if (e instanceof EnvFileError) return usage(e.message, command);
+    // An error sluice explains (a state store it cannot open, a stage it cannot build): its message and
+    // hint, not a stack trace. Anything else is a bug, and its stack helps.
+    const { SluiceError } = await import("../engine/errors.ts");
+    if (!(e instanceof SluiceError)) throw e;
+    console.error(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
+    return EXIT.RUN_FAILED;
   }
 }
+
+/** `--env-file` names a file that cannot be read: a mistake on the command line. */
+class EnvFileError extends Error {}
 
 type Options = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
 
@@ -158,12 +174,26 @@ function usage(message: string, command: string): number {
   return EXIT.USAGE;
 }
 
+/**
+ * Sets the `KEY=VALUE` lines of `file` that the environment does not set already: `#` comment lines,
+ * `export KEY=...`, values in matching quotes taken as they are, and a ` #` comment after an unquoted
+ * value dropped (as dotenv does).
+ */
 async function loadEnvFile(file: string): Promise<void> {
   const { readFile } = await import("node:fs/promises");
   const process = (await import("node:process")).default;
-  for (const line of (await readFile(file, "utf8")).split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    const { permissionProblem } = await import("../engine/permission_error.ts");
+    if (permissionProblem(e)) throw e;
+    throw new EnvFileError(`cannot read --env-file ${file}: ${(e as Error).message}`);
+  }
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
     if (!m || line.trimStart().startsWith("#")) continue;
-    process.env[m[1]] ??= m[2].replace(/^(['"])(.*)\1$/, "$2");
+    const quoted = /^(['"])(.*)\1$/.exec(m[2]);
+    process.env[m[1]] ??= quoted ? quoted[2] : m[2].replace(/\s+#.*$/, "");
   }
 }

@@ -320,7 +320,8 @@ export const uploadImapStage: StageFactory = {
       type: "string",
       required: true,
       secret: true,
-      description: "imap://user:pass@host:port or imaps://",
+      pattern: /^imaps?:\/\/.+/i,
+      description: "an imap://user:pass@host:port or imaps:// URL",
     },
     ...SHARED_OPTIONS,
     ...IMAP_OPTIONS,
@@ -355,7 +356,15 @@ export const mailboxStage: StageFactory = {
   inType: "MailMessage",
   outType: "none",
   options: {
-    url: { type: "string", default: "", secret: true, description: "imap://user:pass@host:port, or empty" },
+    url: {
+      type: "string",
+      default: "",
+      secret: true,
+      // Anything else (a bare host name) used to mean the Maildir: the entries were counted as delivered
+      // without ever reaching the server.
+      pattern: /^(imaps?:\/\/.+)?$/i,
+      description: "an imap://user:pass@host:port or imaps:// URL (IMAP_URL), or empty for the Maildir",
+    },
     maildir: { type: "string", default: "./mail", description: "the Maildir root when url is empty" },
     ...SHARED_OPTIONS,
     ...IMAP_OPTIONS,

@@ -174,6 +174,55 @@ stages:
     assert.equal(spans.length, 5);
   });
 
+  test("--dry-run without a directory means ./out/dry-run, written before or after the file", async () => {
+    const out = path.join(dir, "dry-out.txt");
+    const file = await pipelineFile(
+      "dry.yaml",
+      `name: dry
+stages:
+  - use: STAGES#numbers
+    with: { count: 2 }
+  - use: STAGES#lines
+    with: { file: ${out} }
+`,
+    );
+    for (const args of [[file, "--dry-run"], ["--dry-run", file], [file, "--dry-run", "--json"]]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(path.join(repo, "out", "dry-run")), `${args.join(" ")}: ${r.stderr}`);
+    }
+  });
+
+  test("--env-file: a comment after an unquoted value is dropped; a missing file is a usage error", async () => {
+    const file = await pipelineFile(
+      "envfile.yaml",
+      `name: envfile
+stages:
+  - use: STAGES#numbers
+    with: { count: "\${COUNT}" }
+  - use: STAGES#lines
+    with: { file: "\${OUT}" }
+`,
+    );
+    const envFile = path.join(dir, "settings.env");
+    await writeFile(envFile, '# settings\nexport COUNT=3 # three numbers\nOUT="/tmp/a #b.txt"\n');
+    const ok = await runCli(["check", file, "--env-file", envFile]);
+    assert.equal(ok.code, 0, ok.stderr); // with the comment kept, COUNT would be "3 # three numbers": not an integer
+    const missing = await runCli(["check", file, "--env-file", path.join(dir, "nope.env")]);
+    assert.equal(missing.code, 64);
+    assert.match(missing.stderr, /^error: cannot read --env-file .*nope\.env/m);
+  });
+
+  test("an error sluice explains (a state store it cannot open) is its message and hint, exit 3", async () => {
+    const r = await runCli(["state", "pipelines/rss2imap.yaml"], {
+      env: { STATE_DIR: `kv:${dir}/state.kv` },
+    });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^error: kv:.*state\.kv: Deno KV is not available/m);
+    assert.match(r.stderr, /^  hint: /m);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, "no stack trace");
+  });
+
   test("SIGINT stops the sources, drains in-flight items, and exits 130", async () => {
     const out = path.join(dir, "endless.txt");
     const summaryFile = path.join(dir, "endless.json");

@@ -72,3 +72,27 @@ test("a missing export and a missing file are ConfigErrors at the `use:` value",
     assert.deepEqual(caught.errors.map((e) => [e.code, e.pos.line, e.pos.column]), [[code, 6, 10]]);
   }
 });
+
+test("a mailbox url that is not imap:// or imaps:// is a config error, not a silent Maildir", async () => {
+  const text = "stages:\n  - use: feeds\n  - use: mailbox\n    with:\n      url: ${IMAP_URL}\n";
+  for (
+    const [stage, url] of [["mailbox", "mail.example.org"], ["upload-imap", "https://me:pw@mail.example.org"]]
+  ) {
+    const e = await parsePipelineConfig(text.replace("mailbox", stage), "p.yaml", {
+      env: { IMAP_URL: url },
+      catalog: builtinStages(),
+    }).then(() => undefined, (err: unknown) => err);
+    assert.ok(e instanceof ConfigErrors, `${stage}: ${e}`);
+    const first = e.errors.find((x) => x.code === "E_CONFIG_BAD_PATTERN");
+    assert.ok(first, `${stage}: ${e.format()}`);
+    assert.equal(`${first.pos.line}:${first.pos.column}`, "5:12");
+    assert.match(first.hint ?? "", /imap:\/\/user:pass@host:port or imaps:\/\//);
+    assert.ok(!first.reason.includes("pw@"), "the secret value is not echoed");
+  }
+  for (const url of ["", "imap://me:pw@127.0.0.1:1143", "IMAPS://mail.example.org"]) {
+    const e = await parsePipelineConfig(text, "p.yaml", { env: { IMAP_URL: url }, catalog: builtinStages() })
+      .then(() => undefined, (err: unknown) => err);
+    const codes = e instanceof ConfigErrors ? e.errors.map((x) => x.code) : [];
+    assert.ok(!codes.includes("E_CONFIG_BAD_PATTERN"), `${JSON.stringify(url)} is a valid url`);
+  }
+});
