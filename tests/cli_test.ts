@@ -219,7 +219,7 @@ stages:
     });
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /^error: kv:.*state\.kv: Deno KV is not available/m);
-    assert.match(r.stderr, /^  hint: /m);
+    assert.match(r.stderr, /^ {2}hint: /m);
     assert.doesNotMatch(r.stderr, /^\s+at /m, "no stack trace");
   });
 
