@@ -67,7 +67,9 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
       return EXIT.OK;
     }
     process.stdout.write(
-      `state ${location}: ${feeds.length} feeds, ${await store.deliveredCount()} delivered entries\n`,
+      `state ${location}: ${plural(feeds.length, "feed")}, ${
+        plural(await store.deliveredCount(), "delivered entry", "delivered entries")
+      }\n`,
     );
     if (sending.length) {
       // Left by a run that stopped between sending and recording: the next run looks for them first.
@@ -130,4 +132,8 @@ async function markSeen(loaded: Awaited<ReturnType<typeof loadPipeline>>, locati
   });
   process.stdout.write(`marked ${marked} entries as seen\n`);
   return summary.ok ? EXIT.OK : EXIT.ITEMS_FAILED;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -109,7 +109,7 @@ export class MaildirWriter implements MessageWriter {
   constructor(root: string, options: MaildirOptions = {}) {
     this.root = path.resolve(root);
     this.#fsync = options.fsync ?? true;
-    this.#host = (options.hostname ?? os.hostname()).replace(/\//g, "\\057").replace(/:/g, "\\072") ||
+    this.#host = (options.hostname ?? hostnameOrLocalhost()).replace(/\//g, "\\057").replace(/:/g, "\\072") ||
       "localhost";
     this.#concurrency = Math.max(1, options.concurrency ?? 16);
   }
@@ -403,4 +403,16 @@ function slug(subject: string): string {
   )
     .replace(/^-+|-+$/g, "").slice(0, 60).replace(/-+$/, "");
   return s || "message";
+}
+
+/**
+ * The host name for unique file names; "localhost" where reading it is refused (Deno without
+ * `--allow-sys`): the name only needs to differ between machines writing to one Maildir.
+ */
+function hostnameOrLocalhost(): string {
+  try {
+    return os.hostname();
+  } catch {
+    return "localhost";
+  }
 }

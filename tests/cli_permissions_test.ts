@@ -8,7 +8,7 @@ import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import http from "node:http";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -42,13 +42,19 @@ interface Ran {
 }
 
 /** Runs `deno run --no-prompt FLAGS cli.ts ARGS` with the test's feed list, state and mailbox. */
-function cli(flags: string[], args: string[], name: string): Promise<Ran> {
+function cli(
+  flags: string[],
+  args: string[],
+  name: string,
+  extra: Record<string, string> = {},
+): Promise<Ran> {
   const env = {
     ...process.env,
     NO_COLOR: "1",
     FEEDS: path.join(dir, "feeds.txt"),
     STATE_DIR: path.join(dir, `state-${name}`),
     IMAP_URL: `imap://u:p@127.0.0.1:${closedPort}`,
+    ...extra,
   };
   return new Promise((resolve) => {
     execFile(deno, ["run", "--no-prompt", ...flags, path.join(repo, "cli.ts"), ...args], { cwd: repo, env }, (
@@ -129,6 +135,28 @@ describe("cli.ts under Deno without the permissions it needs", () => {
       new RegExp(`stage \`mailbox\`.*Requires net access to "127\\.0\\.0\\.1:${closedPort}"`),
     );
     assertFlagsHint(r.out);
+  });
+});
+
+describe("cli.ts under Deno with exactly the permissions the README names", () => {
+  test("read, write, net and env are enough for the default Maildir run (no --allow-sys)", async () => {
+    const maildir = path.join(dir, "mail");
+    const r = await cli(
+      ["--allow-read", "--allow-write", "--allow-net", "--allow-env"],
+      [pipeline],
+      "maildir",
+      {
+        IMAP_URL: "",
+        MAILDIR: maildir,
+      },
+    );
+    assert.equal(r.code, 0, r.out);
+    const folders = await readdir(maildir);
+    const delivered = [];
+    for (const f of folders.filter((f) => f.startsWith("."))) {
+      delivered.push(...await readdir(path.join(maildir, f, "new")));
+    }
+    assert.equal(delivered.length, 1, `one message in ${folders.join(", ")}`);
   });
 });
 

@@ -193,6 +193,17 @@ describe("each kind of mistake", () => {
     assert.doesNotMatch(literal.format(), /hunter2/, "the source line in the snippet is redacted too");
   });
 
+  test("a TypeScript module given as the pipeline file says how to run it instead", async () => {
+    const e = await loadPipelineConfig("pipelines/rss2imap.ts", { env: {}, catalog }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    assert.ok(e instanceof ConfigErrors);
+    assert.equal(e.errors.length, 1);
+    assert.match(e.errors[0].reason, /not a pipeline file \(those are YAML\)/);
+    assert.match(e.errors[0].hint ?? "", /runPipeline/);
+  });
+
   test("a file that cannot be read is a ConfigErrors with the path", async () => {
     let caught: unknown;
     await loadPipelineConfig(fixture("nope.yaml"), { env: {}, catalog }).catch((e) => caught = e);

@@ -56,6 +56,14 @@ export interface LoadPipelineOptions {
  * ```
  */
 export async function loadPipelineConfig(file: string, options: LoadPipelineOptions): Promise<PipelineSpec> {
+  if (/\.(ts|mts|js|mjs)$/i.test(file)) {
+    // Read as YAML it would fail with a baffling syntax error on its first import line.
+    const span: Span = { pos: { file, line: 0, column: 0 }, length: 0 };
+    const reason = "a TypeScript or JavaScript module is not a pipeline file (those are YAML)";
+    const hint = "run a pipeline built in TypeScript as a script: " +
+      '`import { runPipeline } from "./mod.ts"; await runPipeline(myPipeline)`, then `deno run -A script.ts`';
+    throw new ConfigErrors(file, [new ConfigError(ConfigErrorCode.File, reason, span, { hint })]);
+  }
   let text: string;
   try {
     text = await readFile(file, "utf8");
