@@ -19,6 +19,11 @@ export class SluiceError extends Error {
   readonly code: string;
   /** What the user can do about it. */
   readonly hint?: string;
+  /**
+   * True when no other item of the run can get past it either (a refused login, a missing permission):
+   * a pipeline run then stops at once instead of retrying and failing item after item.
+   */
+  readonly stopsRun: boolean;
 
   /**
    * Creates the error; `name` becomes the subclass's name, so logs show `ConfigError`, not `Error`.
@@ -26,14 +31,37 @@ export class SluiceError extends Error {
    * @param code stable code
    * @param message what happened, naming the input (URL, file:line:col, folder)
    * @param hint what to do about it
-   * @param options standard error options (`cause`)
+   * @param options standard error options (`cause`), and `stopsRun` (default false)
    */
-  constructor(code: string, message: string, hint?: string, options?: ErrorOptions) {
-    super(message, options);
+  constructor(code: string, message: string, hint?: string, options?: ErrorOptions & { stopsRun?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.hint = hint;
+    this.stopsRun = options?.stopsRun ?? false;
   }
+}
+
+/**
+ * The error behind `error` (itself or one of its causes) that stops a run ({@linkcode SluiceError.stopsRun}),
+ * or undefined.
+ *
+ * @param error anything thrown
+ * @returns the first `SluiceError` with `stopsRun` along the `cause` chain
+ * @example
+ * ```ts
+ * import { runStopperIn, SluiceError } from "./errors.ts";
+ * const login = new SluiceError("E_IMAP_AUTH", "login refused", "check the password", { stopsRun: true });
+ * runStopperIn(new Error("batch failed", { cause: login })) === login; // true
+ * ```
+ */
+export function runStopperIn(error: unknown): SluiceError | undefined {
+  let e: unknown = error;
+  for (let depth = 0; e !== null && typeof e === "object" && depth < 8; depth++) {
+    if (e instanceof SluiceError && e.stopsRun) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /**

@@ -40,7 +40,7 @@ export class PermissionNeededError extends SluiceError {
    * @param options `cause`: the runtime's error
    */
   constructor(message: string, options?: ErrorOptions) {
-    super("E_PERMISSION", message, PERMISSION_HINT, options);
+    super("E_PERMISSION", message, PERMISSION_HINT, { ...options, stopsRun: true });
   }
 }
 

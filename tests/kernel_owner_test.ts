@@ -6,6 +6,7 @@ import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { owner } from "../engine/kernel/owner.ts";
 import { OwnerClosedError, OwnerReconnectError } from "../engine/kernel/errors.ts";
+import { SluiceError } from "../engine/errors.ts";
 import { trackTimers } from "./support/timer_tracker.ts";
 
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -154,6 +155,40 @@ describe("owner", () => {
     assert.match(String((bad as PromiseRejectedResult).reason), /TRYCREATE/);
     assert.deepEqual(good, { status: "fulfilled", value: "good@1" });
     assert.equal(opens, 1);
+    await o.close();
+  });
+
+  test("an open failure that stops runs (a refused login) is final: later calls get it without reopening", async () => {
+    let opens = 0;
+    const refused = new SluiceError("E_IMAP_AUTH", "login refused", "check the password", { stopsRun: true });
+    const o = owner({
+      name: "login",
+      open: () => {
+        opens++;
+        return Promise.reject(refused);
+      },
+      actions: { append: (c: ExclusiveConn, msg: string) => c.use(msg) },
+    });
+    const results = await Promise.allSettled([o.call.append("a"), o.call.append("b"), o.call.append("c")]);
+    assert.deepEqual(results.map((r) => r.status === "rejected" && r.reason), [refused, refused, refused]);
+    assert.equal(opens, 1);
+    await o.close();
+  });
+
+  test("an ordinary open failure is not final: the next call opens again", async () => {
+    let opens = 0;
+    const o = owner({
+      name: "flaky",
+      open: () => (++opens === 1
+        ? Promise.reject(new Error("ECONNREFUSED"))
+        : Promise.resolve(new ExclusiveConn(opens))),
+      actions: {
+        append: (c: ExclusiveConn, msg: string) =>
+          c.use(msg),
+      },
+    });
+    await assert.rejects(o.call.append("a"), /ECONNREFUSED/);
+    assert.equal(await o.call.append("b"), "b@2");
     await o.close();
   });
 

@@ -167,6 +167,35 @@ describe("rss2imap recovery", { skip }, () => {
     assert.equal(await logins(oneFolder, "one-folder"), 1, "a connection without a folder stays closed");
   });
 
+  test("a wrong password stops the run at the refused logins; the next run with the right one delivers all", async () => {
+    const proxy = await startTcpProxy(dove.port, { record: true });
+    const state = path.join(dir, "wrong-password");
+    const feeds = path.join(dir, "feeds.txt");
+    try {
+      const wrong = new URL(dove.url);
+      wrong.port = String(proxy.port);
+      wrong.password = "not-the-password";
+      const env = { FEEDS: feeds, STATE_DIR: state, IMAP_URL: wrong.href };
+      const summary = await runPipeline((await loadPipeline(yamlFile, env)).pipeline, quiet);
+      assert.equal(summary.ok, false);
+      assert.equal(
+        (summary.error as { code?: string } | undefined)?.code,
+        "E_IMAP_AUTH",
+        String(summary.error),
+      );
+      // One login per connection, not one per batch and retry (which took ~26 s against Dovecot's delay).
+      const logins = proxy.clientText.match(/^\S+ (LOGIN|AUTHENTICATE) /gm)?.length ?? 0;
+      assert.ok(logins >= 1 && logins <= 2, `${logins} logins`);
+    } finally {
+      await proxy.close();
+    }
+    const right = { FEEDS: feeds, STATE_DIR: state, IMAP_URL: dove.url };
+    const summary = await runPipeline((await loadPipeline(yamlFile, right)).pipeline, quiet);
+    assert.equal(summary.ok, true, JSON.stringify(summary.failures));
+    const mailbox = summary.metrics.stages.find((s) => s.name === "mailbox");
+    assert.equal(mailbox?.counters.appended, 30, "every entry delivered on the next run");
+  });
+
   test("the TypeScript and the YAML pipeline deliver the same messages", async () => {
     const yamlMail = path.join(dir, "yaml-mail");
     const tsMail = path.join(dir, "ts-mail");

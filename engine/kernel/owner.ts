@@ -7,6 +7,7 @@
  * are spent. `close()` answers every pending request; none is left hanging.
  * @module
  */
+import { runStopperIn } from "../errors.ts";
 import { OwnerClosedError, OwnerReconnectError } from "./errors.ts";
 import { WaitNode, WaitQueue } from "./wait_queue.ts";
 
@@ -164,6 +165,8 @@ class ResourceOwner<R, A extends Record<string, OwnerAction<R>>> implements Owne
   private readonly ctx: ActionContext = { signal: this.stop.signal };
   private readonly isFatal: (error: unknown) => boolean;
   private resource: { value: R } | undefined;
+  /** An open failure that stops runs (a refused login): every later request fails with it. */
+  private finalOpenError: unknown;
   private running = false;
   private closing = false;
   private wake: (() => void) | undefined;
@@ -244,7 +247,16 @@ class ResourceOwner<R, A extends Record<string, OwnerAction<R>>> implements Owne
   }
 
   private async openResource(): Promise<R> {
-    if (this.resource === undefined) this.resource = { value: await this.spec.open(this.stop.signal) };
+    if (this.resource !== undefined) return this.resource.value;
+    if (this.finalOpenError !== undefined) throw this.finalOpenError;
+    try {
+      this.resource = { value: await this.spec.open(this.stop.signal) };
+    } catch (e) {
+      // A refused login will be refused again: later requests get the same error without a new attempt
+      // (each costs the server's failed-login delay, seconds on Dovecot).
+      if (runStopperIn(e)) this.finalOpenError = e;
+      throw e;
+    }
     return this.resource.value;
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { chan, type Channel } from "../kernel/mod.ts";
-import { SluiceError } from "../errors.ts";
+import { runStopperIn, SluiceError } from "../errors.ts";
 import { permissionProblem } from "../permission_error.ts";
 import { yieldWhenBusy } from "../scheduler/loop_slice.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
@@ -243,9 +243,11 @@ export class ChainRunner {
   ): Promise<void> {
     const o = stage.options;
     m.errors++;
-    // A refused permission stops the run whatever `on-error` says: no other item would get further.
+    // A refused permission or login stops the run whatever `on-error` says: no other item would get further.
     const refused = permissionProblem(error, `stage \`${o.name}\`${label ? ` on ${label}` : ""}`);
     if (refused) throw refused;
+    const stopper = runStopperIn(error);
+    if (stopper) throw stopper;
     const failure: ItemFailure = {
       stage: o.name,
       item: label,

@@ -2,7 +2,7 @@
  * Per-item time limits and retries with exponential backoff and full jitter.
  * @module
  */
-import { SluiceError } from "../errors.ts";
+import { runStopperIn, SluiceError } from "../errors.ts";
 import { permissionProblem } from "../permission_error.ts";
 import type { RetryPolicy } from "./stage.ts";
 
@@ -92,7 +92,9 @@ export async function withRetry<T>(
     } catch (error) {
       if (opts.signal?.aborted) throw error;
       const retryable = opts.retry?.retryable ?? (() => true);
-      if (attempt >= attempts || !retryable(error) || permissionProblem(error)) throw error;
+      if (attempt >= attempts || !retryable(error) || permissionProblem(error) || runStopperIn(error)) {
+        throw error;
+      }
       opts.onRetry?.(error, attempt);
       await sleep(backoffDelay(opts.retry!, attempt), opts.signal);
     }

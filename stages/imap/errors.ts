@@ -13,6 +13,9 @@
  */
 import { SluiceError } from "../../engine/errors.ts";
 
+/** Problems of the account or setup: every later command would fail the same way, so a run stops. */
+const CONFIGURATION_CODES = new Set(["E_IMAP_AUTH", "E_IMAP_TLS", "E_IMAP_PLAINTEXT", "E_IMAP_URL"]);
+
 /**
  * An IMAP failure: the server answered NO or BAD, refused the login, or the URL or TLS setup is wrong.
  *
@@ -41,7 +44,7 @@ export class ImapError extends SluiceError {
     hint?: string,
     details: { command?: string; responseCode?: string; cause?: unknown } = {},
   ) {
-    super(code, message, hint, details.cause === undefined ? undefined : { cause: details.cause });
+    super(code, message, hint, { cause: details.cause, stopsRun: CONFIGURATION_CODES.has(code) });
     this.command = details.command;
     this.responseCode = details.responseCode;
   }
