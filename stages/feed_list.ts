@@ -15,8 +15,13 @@ import type { FeedRef } from "./types.ts";
  * ```
  */
 export class FeedListError extends SluiceError {
-  constructor(message: string, hint: string) {
-    super("E_FEED_LIST", message, hint);
+  /**
+   * @param message what is wrong with the list, naming it (without credentials)
+   * @param hint what to do
+   * @param options `cause`
+   */
+  constructor(message: string, hint: string, options?: ErrorOptions) {
+    super("E_FEED_LIST", message, hint, options);
   }
 }
 

@@ -67,7 +67,21 @@ async function readList(opts: FeedsOptions): Promise<string> {
 }
 
 async function fetchList(url: string, signal?: AbortSignal): Promise<string> {
-  const res = await fetch(url, { signal });
+  let res: Response;
+  try {
+    res = await fetch(url, { signal });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    // The runtime's "fetch failed" names neither the URL nor the cause: say which list, and why.
+    const cause = (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : "";
+    // The runtime's text may quote the URL itself, credentials included.
+    const why = `${(e as Error).message}${cause}`.replace(/\/\/[^\s/?#@]*@/g, "//***@");
+    throw new FeedListError(
+      `cannot fetch the feed list ${redactUrl(url)}: ${why}`,
+      "check FEEDS and that its host is up",
+      { cause: e },
+    );
+  }
   if (!res.ok) {
     await res.body?.cancel();
     throw new FeedListError(

@@ -9,6 +9,7 @@
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -150,6 +151,21 @@ describe("secrets stay out of output", () => {
     assert.equal(badLine.code, 3, badLine.stderr);
     assert.match(badLine.stderr, /\*\*\*:\*\*\*@127\.0\.0\.1:\d+\/bad-list\.txt:1: `ftp:\/\/example\.org/);
     assertNoSecret(badLine.stdout + badLine.stderr, "feed list line error");
+    // A list whose host is down: the error names the list (not just "fetch failed"), without credentials.
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const closedPort = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const down = await cli([yamlFile], {
+      ...env,
+      FEEDS: `http://alice:${SECRET}@127.0.0.1:${closedPort}/list.txt`,
+    });
+    assert.equal(down.code, 3, down.stderr);
+    assert.match(
+      down.stderr,
+      new RegExp(`cannot fetch the feed list http://\\*\\*\\*:\\*\\*\\*@127\\.0\\.0\\.1:${closedPort}/`),
+    );
+    assertNoSecret(down.stdout + down.stderr, "feed list host down");
     assert.throws(
       () => parseFeedList(`ftp://alice:${SECRET}@example.org/feed.xml\n`, "feeds.txt"),
       (e: Error) => /feeds\.txt:1: `ftp:\/\/\*\*\*:\*\*\*@example\.org\/feed\.xml`/.test(e.message),
