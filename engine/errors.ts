@@ -65,24 +65,70 @@ export function runStopperIn(error: unknown): SluiceError | undefined {
 }
 
 /**
- * Returns `url` with any password (and user name) replaced by `***`, for logs and errors.
+ * Query parameters whose values are secrets by their name (`?token=`, `?api_key=`, `?sig=`...): feed
+ * services put access tokens there as often as in the user-info part.
+ */
+const SECRET_QUERY_NAME =
+  /(?:token|secret|passw(?:or)?d|credentials?)$|(?:^|[_.-])(?:api[_-]?)?(?:key|sig|signature|auth|pwd|session(?:[_-]?id)?)$/i;
+
+/**
+ * Whether a query parameter named `name` carries a secret (see {@linkcode redactUrl}).
+ *
+ * @param name the parameter's name
+ * @returns true for names such as `token`, `api_key`, `access_token`, `sig`, `password`
+ * @example
+ * ```ts
+ * import { isSecretQueryName } from "./errors.ts";
+ * isSecretQueryName("access_token"); // true
+ * isSecretQueryName("category"); // false
+ * ```
+ */
+export function isSecretQueryName(name: string): boolean {
+  return SECRET_QUERY_NAME.test(name);
+}
+
+/**
+ * Returns `url` with any password and user name, and the values of query parameters named like secrets
+ * (`token`, `api_key`, `sig`...), replaced by `***`, for logs and errors.
  *
  * @example
  * ```ts
  * import { redactUrl } from "./errors.ts";
  * redactUrl("imap://bob:secret@mail.example:143"); // "imap://***:***@mail.example:143"
+ * redactUrl("https://example.org/feed?token=abc&lang=en"); // "https://example.org/feed?token=***&lang=en"
  * ```
  */
 export function redactUrl(url: string): string {
+  if (!url.includes("@") && !url.includes("?")) return url;
   try {
     const u = new URL(url);
-    if (!u.username && !u.password) return url;
-    if (u.username) u.username = "***";
-    if (u.password) u.password = "***";
-    return u.toString();
+    let changed = false;
+    if (u.username || u.password) {
+      if (u.username) u.username = "***";
+      if (u.password) u.password = "***";
+      changed = true;
+    }
+    if (u.search) {
+      const query = u.search.slice(1).split("&").map((pair) => {
+        const eq = pair.indexOf("=");
+        if (eq < 0 || !isSecretQueryName(decodeName(pair.slice(0, eq)))) return pair;
+        changed = true;
+        return `${pair.slice(0, eq)}=***`;
+      });
+      if (changed) u.search = query.join("&");
+    }
+    return changed ? u.toString() : url;
   } catch {
     // Unparseable, often because the password holds an unencoded `/`, `?` or `#`: hide everything up to
     // the last `@` of the authority-looking run, so no part of the password survives.
     return url.replace(/\/\/\S*@/, "//***@");
+  }
+}
+
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, " "));
+  } catch {
+    return name;
   }
 }

@@ -3,7 +3,7 @@
  * folder -> feeds map. A plain list puts each feed in a folder named after the feed.
  * @module
  */
-import { redactUrl, SluiceError } from "../engine/errors.ts";
+import { isSecretQueryName, redactUrl, SluiceError } from "../engine/errors.ts";
 import type { FeedRef } from "./types.ts";
 
 /**
@@ -161,7 +161,9 @@ function dedupeFeeds(feeds: FeedRef[]): FeedRef[] {
 export function folderFromUrl(url: string): string {
   const u = new URL(url);
   const parts = [u.host, ...u.pathname.split("/").filter(Boolean)];
-  if (u.search) parts.push(u.search.slice(1));
+  // The query tells feeds of one path apart (`?category=...`), but a token in it must not name a folder.
+  const query = [...u.searchParams].filter(([name]) => !isSecretQueryName(name));
+  if (query.length) parts.push(query.map(([k, v]) => `${k}=${v}`).join("&"));
   return sanitizeFolder(parts.join(" "));
 }
 

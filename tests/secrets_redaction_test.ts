@@ -19,7 +19,7 @@ import { openSqlite } from "../engine/runtime/sqlite.ts";
 import { openStore } from "../engine/state/open_store.ts";
 import { ImapError } from "../stages/imap/errors.ts";
 import { ImapBatchError } from "../stages/upload_imap.ts";
-import { parseFeedList } from "../stages/feed_list.ts";
+import { folderFromUrl, parseFeedList } from "../stages/feed_list.ts";
 import { runCliChild as cli } from "./support/cli_child.ts";
 import { startServer, type TestServer } from "./support/http_server.ts";
 
@@ -74,6 +74,21 @@ describe("secrets stay out of output", () => {
     const shown = redactUrl(`imap://alice:S3cr/${SECRET}@127.0.0.1:1143`);
     assertNoSecret(shown, "redactUrl");
     assert.equal(shown, "imap://***@127.0.0.1:1143");
+  });
+
+  test("a token in a feed URL's query is hidden in labels and kept out of folder names; other parameters stay", () => {
+    const url = `https://feeds.example.org/items.xml?api_key=${SECRET}&category=news&access_token=${SECRET}`;
+    assert.equal(
+      redactUrl(url),
+      "https://feeds.example.org/items.xml?api_key=***&category=news&access_token=***",
+    );
+    assert.equal(describeItem({ feed: { url }, entry: { id: "e1" } }), `${redactUrl(url)} #e1`);
+    assert.ok(!folderFromUrl(url).includes(SECRET), folderFromUrl(url));
+    assert.match(folderFromUrl(url), /category=news/);
+    assert.equal(
+      redactUrl("https://example.org/feed?keywords=rust&page=2"),
+      "https://example.org/feed?keywords=rust&page=2",
+    );
   });
 
   test("item labels (logs, failures, traces) show feed URLs without credentials", () => {

@@ -37,9 +37,11 @@ export function describeItem(item: unknown): string | undefined {
 }
 
 /**
- * Labels end up in logs, summaries and traces, so a URL loses its user name and password. The `@` test
- * first keeps the common case (no credentials) free of URL parsing: this runs for every item in every stage.
+ * Labels end up in logs, summaries and traces, so a URL loses its user name, password and secret query
+ * values. The `@`/`?` test first keeps the common case free of URL parsing: this runs for every item.
  */
 function shown(label: string): string {
-  return label.includes("@") && /^[a-z][a-z0-9+.-]*:\/\//i.test(label) ? redactUrl(label) : label;
+  return (label.includes("@") || label.includes("?")) && /^[a-z][a-z0-9+.-]*:\/\//i.test(label)
+    ? redactUrl(label)
+    : label;
 }
