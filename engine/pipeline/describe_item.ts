@@ -41,7 +41,15 @@ export function describeItem(item: unknown): string | undefined {
  * values. The `@`/`?` test first keeps the common case free of URL parsing: this runs for every item.
  */
 function shown(label: string): string {
-  return (label.includes("@") || label.includes("?")) && /^[a-z][a-z0-9+.-]*:\/\//i.test(label)
-    ? redactUrl(label)
-    : label;
+  if (!(label.includes("@") || label.includes("?")) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(label)) return label;
+  // A feed's URL labels each of its entries in each stage: parse it once.
+  let redacted = redactedLabels.get(label);
+  if (redacted === undefined) {
+    if (redactedLabels.size >= 1024) redactedLabels.clear();
+    redacted = redactUrl(label);
+    redactedLabels.set(label, redacted);
+  }
+  return redacted;
 }
+
+const redactedLabels = new Map<string, string>();
