@@ -56,9 +56,26 @@ export class SluiceError extends Error {
  * ```
  */
 export function runStopperIn(error: unknown): SluiceError | undefined {
+  return findInCauses(error, (e): e is SluiceError => e instanceof SluiceError && e.stopsRun);
+}
+
+/**
+ * The first of `error` and its causes (`cause`, up to 8 deep) that `matches`, or undefined.
+ *
+ * @param error anything thrown
+ * @param matches the test, a type guard
+ * @returns the matching error
+ * @example
+ * ```ts
+ * import { findInCauses } from "./errors.ts";
+ * const inner = new RangeError("too big");
+ * findInCauses(new Error("outer", { cause: inner }), (e): e is RangeError => e instanceof RangeError); // inner
+ * ```
+ */
+export function findInCauses<T>(error: unknown, matches: (e: object) => e is T & object): T | undefined {
   let e: unknown = error;
   for (let depth = 0; e !== null && typeof e === "object" && depth < 8; depth++) {
-    if (e instanceof SluiceError && e.stopsRun) return e;
+    if (matches(e)) return e;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;

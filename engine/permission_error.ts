@@ -4,7 +4,7 @@
  * says which flags to add. Runtimes without permissions (Bun) never produce one.
  * @module
  */
-import { SluiceError } from "./errors.ts";
+import { findInCauses, SluiceError } from "./errors.ts";
 import { runtime } from "./runtime/mod.ts";
 
 /**
@@ -60,14 +60,7 @@ export class PermissionNeededError extends SluiceError {
 export function permissionProblem(error: unknown, doing?: string): PermissionNeededError | undefined {
   const refused = runtime.isPermissionError;
   if (!refused) return undefined;
-  let e: unknown = error;
-  for (let depth = 0; e !== null && typeof e === "object" && depth < 8; depth++) {
-    if (e instanceof PermissionNeededError) return e;
-    if (refused(e)) {
-      const message = (e as Error).message;
-      return new PermissionNeededError(doing ? `${doing}: ${message}` : message, { cause: error });
-    }
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
+  const found = findInCauses(error, (e): e is Error => e instanceof PermissionNeededError || refused(e));
+  if (found === undefined || found instanceof PermissionNeededError) return found;
+  return new PermissionNeededError(doing ? `${doing}: ${found.message}` : found.message, { cause: error });
 }
