@@ -16,6 +16,7 @@ export const execStage: StageFactory = {
     format: { type: "string", enum: ["lines", "jsonl"], default: "jsonl", description: "item encoding" },
   },
   defaults: { placement: "process" },
+  streamsItems: true,
   create: (o) =>
     processMap({ command: o.command as string[], format: o.format as "lines" | "jsonl" }, { name: "exec" }),
 };

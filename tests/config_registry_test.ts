@@ -96,3 +96,31 @@ test("a mailbox url that is not imap:// or imaps:// is a config error, not a sil
     assert.ok(!codes.includes("E_CONFIG_BAD_PATTERN"), `${JSON.stringify(url)} is a valid url`);
   }
 });
+
+test("retry, on-error and dead-letter on `exec` (one process for all items) are errors, not silently ignored", async () => {
+  const text = `stages:
+  - use: feeds
+  - use: exec
+    with: { command: [cat] }
+    retry: { attempts: 3 }
+    on-error: dead-letter
+    dead-letter: ./failed.jsonl
+`;
+  const e = await parsePipelineConfig(text, "p.yaml", { env: {}, catalog: builtinStages() }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  assert.ok(e instanceof ConfigErrors, String(e));
+  const noEffect = e.errors.filter((x) => x.code === "E_CONFIG_NO_EFFECT");
+  assert.deepEqual(noEffect.map((x) => `${x.pos.line}:${x.pos.column}`), ["5:5", "6:5", "7:5"]);
+  assert.match(noEffect[0].reason, /`retry` has no effect on stage `exec`/);
+  assert.match(noEffect[0].hint ?? "", /module stage/);
+  const plain = await parsePipelineConfig(text.split("\n").slice(0, 4).join("\n") + "\n", "p.yaml", {
+    env: {},
+    catalog: builtinStages(),
+  }).then(
+    (): string[] => [],
+    (err: unknown) => (err instanceof ConfigErrors ? err.errors.map((x) => x.code) : ["?"]),
+  );
+  assert.ok(!plain.includes("E_CONFIG_NO_EFFECT"));
+});

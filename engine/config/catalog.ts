@@ -29,6 +29,11 @@ export interface StageCatalogEntry {
   options: OptionSchema;
   /** One line on what the stage does, shown by `plan` and in "unknown stage" hints. */
   description: string;
+  /**
+   * True for a stage that streams every item through one process (`exec`): per-item `retry`, `on-error`
+   * and `dead-letter` cannot apply to it, and the loader says so rather than ignore them.
+   */
+  streamsItems?: boolean;
 }
 
 /**

@@ -40,6 +40,7 @@ export const ConfigErrorCode = {
   NoSource: "E_CONFIG_NO_SOURCE",
   MisplacedSource: "E_CONFIG_MISPLACED_SOURCE",
   MisplacedSink: "E_CONFIG_MISPLACED_SINK",
+  NoEffect: "E_CONFIG_NO_EFFECT",
 } as const;
 
 /**

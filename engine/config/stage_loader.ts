@@ -102,6 +102,7 @@ export class StageLoader {
           : undefined,
     });
     this.errors.push(...settings.errors);
+    if (entry?.streamsItems) this.#itemPoliciesOnStream(raw, entry.name, where);
     let options: Record<string, unknown> = {};
     if (entry) {
       const checked = validateOptions(entry.options, raw.with, where.child("with"), {
@@ -193,6 +194,19 @@ export class StageLoader {
     return `add \`stages:\` with \`- use: <stage>\` items; built-in stages: ${
       this.catalog.names().join(", ")
     }`;
+  }
+
+  /** `retry`, `on-error` and `dead-letter` act per item: on a stage that streams items they would do nothing. */
+  #itemPoliciesOnStream(raw: Record<string, unknown>, name: string, where: PathPositions): void {
+    for (const key of ["retry", "on-error", "onError", "dead-letter", "deadLetter"]) {
+      if (raw[key] === undefined) continue;
+      this.#error(
+        ConfigErrorCode.NoEffect,
+        `\`${key}\` has no effect on stage \`${name}\`: it streams every item through one process, and a failure of the process stops the run`,
+        where.child(key).keySpan(),
+        "remove it; for per-item retries or dead letters, use a module stage (or `map`) that runs the command for each item",
+      );
+    }
   }
 
   #error(code: string, reason: string, span: Span, hint?: string): void {
