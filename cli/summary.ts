@@ -47,7 +47,7 @@ export function summaryText(summary: RunSummary): string {
   if (summary.failures.length) {
     lines.push("failed:");
     for (const f of summary.failures.slice(0, 50)) {
-      lines.push(`  [${f.stage}] ${f.item ? f.item + ": " : ""}${f.error}`);
+      lines.push(`  [${f.stage}] ${f.item ? f.item + ": " : ""}${f.error}${f.hint ? ` (${f.hint})` : ""}`);
     }
     if (summary.failures.length > 50) lines.push(`  ... and ${summary.failures.length - 50} more`);
   }

@@ -184,6 +184,7 @@ export function sanitizeFolder(name: string): string {
     .replace(/[%*"]/g, "")
     .replace(/\s+/g, " ")
     .trim()
+    .replace(/^~+\s*/, "") // Dovecot refuses a name starting with `~` (a user's home)
     .slice(0, 80)
     .trim();
   return clean || "Feeds";

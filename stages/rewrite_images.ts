@@ -59,8 +59,9 @@ const ON_THIS_THREAD: HtmlImageWork = { findImages, rewriteImageRefs };
 /**
  * Returns `item` with its HTML sanitised, its images fetched through `cache` and attached as `images`,
  * and their `src` rewritten to `cid:` references. The HTML is `item.html`, else the entry's `html`, else
- * its `summary`; relative URLs resolve against the entry's link, else the feed URL. An item without HTML
- * comes back unchanged. Rejects only when `signal` aborts (with its reason).
+ * its `summary`; relative URLs resolve against the entry's `base` (its `xml:base`, or the feed's URL after
+ * redirects when it has no link), else its link, else the feed URL. An item without HTML comes back
+ * unchanged. Rejects only when `signal` aborts (with its reason).
  *
  * @example
  * ```ts
@@ -83,7 +84,7 @@ export async function rewriteEntryImages(
 ): Promise<EntryItem> {
   const html = item.html ?? item.entry.html ?? item.entry.summary;
   if (html === undefined) return item;
-  const found = await work.findImages(html, item.entry.link ?? item.feed.url);
+  const found = await work.findImages(html, item.entry.base ?? item.entry.link ?? item.feed.url);
   const fetched = await Promise.all(found.urls.map((url) => cache.get(url, signal)));
   signal?.throwIfAborted();
   const images = fetched.filter((image): image is InlineImage => image !== undefined);
@@ -168,7 +169,10 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
           const html = item.html ?? item.entry.html ?? item.entry.summary;
           if (html === undefined) return { one: item };
           return {
-            one: { ...item, html: (await work.findImages(html, item.entry.link ?? item.feed.url)).html },
+            one: {
+              ...item,
+              html: (await work.findImages(html, item.entry.base ?? item.entry.link ?? item.feed.url)).html,
+            },
           };
         }
         const out = await rewriteEntryImages(item, cache, ctx.signal, work);

@@ -88,6 +88,11 @@ export interface FeedEntry {
   updated?: string;
   /** Author name(s) as one line of plain text, several joined with `, `; undefined when none is given. */
   author?: string;
+  /**
+   * Base URL for relative URLs in `html` and `summary` when it is not `link`: the `xml:base` in scope of
+   * the content, or the feed's URL after redirects for an entry without a link. Undefined: use `link`.
+   */
+  base?: string;
   /** Full HTML content (absolute URLs). */
   html?: string;
   /** Summary / description (HTML or text). */

@@ -142,7 +142,7 @@ export class ImapUploader {
   async mailboxName(folder: string): Promise<string> {
     const client = await this.#connected();
     const levels = folder.split(/[/.]/).filter((s) => s !== "");
-    if (levels.length === 0) throw folderError(folder, "is empty");
+    if (levels.length === 0) throw folderError(folder, "has no name left after removing dots and slashes");
     if (levels.length === 1 && levels[0].toUpperCase() === "INBOX") return "INBOX";
     const delimiter = await client.delimiter();
     const name = delimiter ? levels.join(delimiter) : folder;

@@ -153,6 +153,8 @@ describe("Atom 1.0", () => {
       id: "tag:atom.example.com,2024:1",
       title: "XHTML & friends",
       link: "https://atom.example.com/blog/posts/2024/xhtml-post.html",
+      // The content's xml:base, not the link, is where its relative "pic.png" lives.
+      base: "https://cdn.example.com/",
       published: "2024-05-06T08:00:00.000Z",
       updated: "2024-05-06T11:00:00.000Z",
       author: "Eve, Adam",

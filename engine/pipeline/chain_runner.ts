@@ -253,16 +253,19 @@ export class ChainRunner {
       item: label,
       error: messageOf(error),
       ...(error instanceof SluiceError ? { code: error.code } : {}),
+      ...(error instanceof SluiceError && error.hint ? { hint: error.hint } : {}),
     };
+    // The hint says what to do (which option raises a limit, what to fix in the list): keep it with the reason.
+    const reason = failure.hint ? `${failure.error} (${failure.hint})` : failure.error;
     if (o.onError === "fail") throw new StageFailedError(o.name, label, error);
     this.deps.failures.push(failure);
     if (o.onError === "dead-letter" && o.deadLetter) {
       m.deadLettered++;
       await writeDeadLetter(o.deadLetter, deadLetterOf(o.name, item, error));
-      ctx.log("warn", `dead-lettered: ${failure.error}`, { item: label });
+      ctx.log("warn", `dead-lettered: ${reason}`, { item: label });
     } else {
       m.dropped++;
-      ctx.log("warn", `dropped: ${failure.error}`, { item: label });
+      ctx.log("warn", `dropped: ${reason}`, { item: label });
     }
   }
 }

@@ -67,6 +67,8 @@ export interface ItemFailure {
   error: string;
   /** The error's sluice code (`E_STAGE_TIMEOUT`...); undefined for errors that are not a `SluiceError`. */
   code?: string;
+  /** What to do about it (a `SluiceError`'s hint, e.g. which option raises a limit); undefined when none. */
+  hint?: string;
 }
 
 /**

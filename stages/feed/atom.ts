@@ -12,6 +12,7 @@ import { htmlToText, singleLine } from "./plain_text.ts";
 import { entryId } from "./entry_id.ts";
 import { resolveUrl } from "./urls.ts";
 import type { XmlElement, XmlNode } from "./xml.ts";
+import { contentBase } from "./content_base.ts";
 import { attrOf, baseOf, childrenByKey, markupOf, serializeHtml, textOf } from "./xml_query.ts";
 import { compactEntry } from "./compact_entry.ts";
 
@@ -39,7 +40,7 @@ export function mapAtom(root: XmlElement, format: ParsedFeed["format"], url: str
   const fields = childrenByKey(root, home);
   const feedAuthor = authorNames(fields.get("author"), home);
   const entries = (fields.get("entry") ?? []).map((entry) =>
-    mapEntry(childrenByKey(entry, home), baseOf(entry, feedBase), home, feedAuthor)
+    mapEntry(childrenByKey(entry, home), baseOf(entry, feedBase), home, feedAuthor, url)
   );
   return {
     format,
@@ -54,8 +55,10 @@ function mapEntry(
   base: string,
   home: string,
   feedAuthor: string | undefined,
+  documentUrl: string,
 ): FeedEntry {
   const link = alternateLink(fields.get("link"), base);
+  const content = first(fields, "content") ?? first(fields, "summary");
   const title = plainText(first(fields, "title"));
   const html = constructHtml(first(fields, "content"));
   const summary = constructHtml(first(fields, "summary"));
@@ -65,6 +68,7 @@ function mapEntry(
     id: entryId({ id: textOf(first(fields, "id")), link, title, html, summary, enclosures }),
     title,
     link,
+    base: contentBase(baseOf(content, base), documentUrl, link),
     published: dateOf(fields, "published", "issued", "created", "dc:date"),
     updated: dateOf(fields, "updated", "modified"),
     author: authorNames(fields.get("author"), home) ??

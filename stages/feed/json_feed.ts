@@ -11,6 +11,7 @@ import { entryId } from "./entry_id.ts";
 import { singleLine } from "./plain_text.ts";
 import { resolveUrl } from "./urls.ts";
 import { compactEntry } from "./compact_entry.ts";
+import { contentBase } from "./content_base.ts";
 
 type Json = Record<string, unknown>;
 
@@ -73,6 +74,7 @@ function mapItem(item: Json, base: string, feedAuthor: string | undefined): Feed
     id: entryId({ id, link, title, html, summary, enclosures }),
     title,
     link,
+    base: contentBase(base, base, link),
     published: parseFeedDate(text(item.date_published)),
     updated: parseFeedDate(text(item.date_modified)),
     author: authorNames(item) ?? feedAuthor,

@@ -10,6 +10,7 @@ import { entryId } from "./entry_id.ts";
 import { singleLine } from "./plain_text.ts";
 import { resolveUrl } from "./urls.ts";
 import type { XmlElement } from "./xml.ts";
+import { contentBase } from "./content_base.ts";
 import { attrOf, baseOf, childrenByKey, markupOf, textOf } from "./xml_query.ts";
 import { compactEntry } from "./compact_entry.ts";
 
@@ -39,8 +40,8 @@ export function mapRss(root: XmlElement, format: ParsedFeed["format"], url: stri
   const channelBase = baseOf(channel, rootBase);
   const fields: Fields = channel ? childrenByKey(channel, "") : new Map();
   const entries: FeedEntry[] = [];
-  for (const item of fields.get("item") ?? []) entries.push(mapItem(item, baseOf(item, channelBase)));
-  for (const item of top.get("item") ?? []) entries.push(mapItem(item, baseOf(item, rootBase)));
+  for (const item of fields.get("item") ?? []) entries.push(mapItem(item, baseOf(item, channelBase), url));
+  for (const item of top.get("item") ?? []) entries.push(mapItem(item, baseOf(item, rootBase), url));
   const link = textOf(first(fields, "link")) ?? alternateHref(fields.get("atom:link"));
   return {
     format,
@@ -50,7 +51,7 @@ export function mapRss(root: XmlElement, format: ParsedFeed["format"], url: stri
   };
 }
 
-function mapItem(item: XmlElement, base: string): FeedEntry {
+function mapItem(item: XmlElement, base: string, documentUrl: string): FeedEntry {
   const fields = childrenByKey(item, "");
   const guidElement = first(fields, "guid");
   const guid = textOf(guidElement);
@@ -68,6 +69,7 @@ function mapItem(item: XmlElement, base: string): FeedEntry {
     id: entryId({ id: guid ?? attrOf(item, "about"), link, title, html, summary, enclosures }),
     title,
     link,
+    base: contentBase(base, documentUrl, link),
     published: dateOf(fields, "pubdate", "dc:date", "dcterms:issued", "dcterms:created"),
     updated: dateOf(fields, "atom:updated", "dcterms:modified"),
     author: singleLine(

@@ -110,7 +110,15 @@ export async function createMailboxPath(
     try {
       await conn.run(["CREATE ", mailboxArg(p)], "CREATE");
     } catch (e) {
-      if (!(e instanceof ImapError) || e.responseCode !== "ALREADYEXISTS") throw e;
+      if (!(e instanceof ImapError) || e instanceof ImapConnectionError) throw e;
+      if (e.responseCode !== "ALREADYEXISTS") {
+        // The server's reason ("Mailbox name too long", "Begins with '~'") is about the name: show it.
+        throw new ImapError(e.code, `cannot create IMAP folder '${p}': ${e.message}`, e.hint, {
+          command: e.command,
+          responseCode: e.responseCode,
+          cause: e,
+        });
+      }
     }
     await conn.run(["SUBSCRIBE ", mailboxArg(p)], "SUBSCRIBE").catch((e) => {
       if (!(e instanceof ImapError) || e instanceof ImapConnectionError) throw e;
