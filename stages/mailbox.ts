@@ -28,6 +28,7 @@ import { runtime } from "../engine/runtime/mod.ts";
 import { type DeliveryLedger, runLedger } from "./delivery_ledger.ts";
 import { DryRunWriter, MaildirWriter, type MessageWriter } from "./maildir.ts";
 import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "./upload_imap.ts";
+import { isPermanentRefusal } from "./imap/errors.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 
 /** Options of the IMAP sink. */
@@ -282,6 +283,17 @@ export function mailbox(
   return maildir({ path: opts.maildir, state: opts.state, fsync: opts.fsync });
 }
 
+/**
+ * Retries of a message the mailbox could not store: a dropped connection or a busy server may pass on a
+ * later attempt; a refusal for good (too large, mailbox full, folder not allowed) would only cost back-off
+ * time, and the entry is tried again on the next run anyway.
+ */
+const IMAP_ITEM_RETRY = {
+  attempts: 3,
+  backoffMs: 1000,
+  retryable: (e: unknown) => !isPermanentRefusal(e),
+};
+
 const SHARED_OPTIONS = {
   state: {
     type: "string",
@@ -326,7 +338,7 @@ export const uploadImapStage: StageFactory = {
     ...SHARED_OPTIONS,
     ...IMAP_OPTIONS,
   },
-  defaults: { onError: "drop", retry: { attempts: 3, backoffMs: 1000 } },
+  defaults: { onError: "drop", retry: IMAP_ITEM_RETRY },
   create: (o) => uploadImap(imapOptions(o)),
 };
 
@@ -370,7 +382,7 @@ export const mailboxStage: StageFactory = {
     ...IMAP_OPTIONS,
     fsync: { type: "boolean", default: true, description: "Maildir: fsync each message" },
   },
-  defaults: { onError: "drop", retry: { attempts: 3, backoffMs: 1000 } },
+  defaults: { onError: "drop", retry: IMAP_ITEM_RETRY },
   create: (o) => {
     const url = o.url as string;
     if (url && /^imaps?:\/\//i.test(url)) return uploadImap(imapOptions(o));

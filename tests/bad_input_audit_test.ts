@@ -153,7 +153,8 @@ describe("bad input audit: rss2imap into a Maildir", () => {
 });
 
 /** A scripted IMAP server: OK to everything, except CREATE, refused as Dovecot refuses a long name. */
-async function refusingCreateServer(): Promise<{ port: number; close(): Promise<void> }> {
+async function refusingCreateServer(): Promise<{ port: number; creates(): number; close(): Promise<void> }> {
+  let creates = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
     sockets.add(s);
@@ -168,6 +169,7 @@ async function refusingCreateServer(): Promise<{ port: number; close(): Promise<
         const line = buf.slice(0, eol);
         buf = buf.slice(eol + 2);
         const [tag, command] = line.split(" ");
+        if (command?.toUpperCase() === "CREATE") creates++;
         s.write(
           command?.toUpperCase() === "CREATE"
             ? `${tag} NO [CANNOT] Mailbox name too long\r\n`
@@ -179,6 +181,7 @@ async function refusingCreateServer(): Promise<{ port: number; close(): Promise<
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     port: (server.address() as net.AddressInfo).port,
+    creates: () => creates,
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise<void>((r) => server.close(() => r()));
@@ -187,7 +190,7 @@ async function refusingCreateServer(): Promise<{ port: number; close(): Promise<
 }
 
 describe("bad input audit: IMAP folder names", () => {
-  let imap: { port: number; close(): Promise<void> };
+  let imap: { port: number; creates(): number; close(): Promise<void> };
   let up: ImapUploader;
   before(async () => {
     imap = await refusingCreateServer();
@@ -215,5 +218,37 @@ describe("bad input audit: IMAP folder names", () => {
       assert.ok(e.hint);
       return true;
     });
+  });
+});
+
+describe("bad input audit: a refusal for good is not retried within the run", () => {
+  test("a folder the server cannot create: one CREATE per batch, the entry reported, no back-off retries", async () => {
+    const imap = await refusingCreateServer();
+    const feeds = await startServer({
+      "/feed.xml": (_req, res) => {
+        res.writeHead(200, { "content-type": "application/rss+xml" });
+        res.end(`<?xml version="1.0"?><rss version="2.0"><channel><title>Refused</title>
+<item><title>One</title><link>http://example.org/1</link><guid>urn:refused:1</guid></item></channel></rss>`);
+      },
+    });
+    const dir = await mkdtemp(path.join(tmpdir(), "sluice-refused-"));
+    try {
+      await writeFile(path.join(dir, "feeds.txt"), `${feeds.url("/feed.xml")}\n`);
+      const { pipeline } = await loadPipeline(yamlFile, {
+        FEEDS: path.join(dir, "feeds.txt"),
+        STATE_DIR: path.join(dir, "state"),
+        IMAP_URL: `imap://bob:pw@127.0.0.1:${imap.port}`,
+      });
+      const summary = await runPipeline(pipeline, { logger: { log: () => {} }, measureLag: false });
+      assert.equal(summary.failures.length, 1, JSON.stringify(summary.failures));
+      assert.match(summary.failures[0].error, /cannot create IMAP folder 'Refused'.*Mailbox name too long/);
+      const mailbox = summary.metrics.stages.find((s) => s.name === "mailbox");
+      assert.equal(mailbox?.retries, 0, "NO [CANNOT] is not retried");
+      assert.equal(imap.creates(), 1);
+    } finally {
+      await feeds.close();
+      await imap.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

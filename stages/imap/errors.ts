@@ -11,7 +11,7 @@
  *   will not help.
  * @module
  */
-import { SluiceError } from "../../engine/errors.ts";
+import { findInCauses, SluiceError } from "../../engine/errors.ts";
 
 /** Problems of the account or setup: every later command would fail the same way, so a run stops. */
 const CONFIGURATION_CODES = new Set(["E_IMAP_AUTH", "E_IMAP_TLS", "E_IMAP_PLAINTEXT", "E_IMAP_URL"]);
@@ -88,4 +88,30 @@ export class ImapConnectionError extends ImapError {
  */
 export function isConnectionError(e: unknown): boolean {
   return e instanceof ImapConnectionError;
+}
+
+/**
+ * Response codes (RFC 5530) after which the same command fails again: the message is too large or the
+ * mailbox full, the folder cannot be made or used.
+ */
+const PERMANENT_RESPONSE_CODES = new Set(["LIMIT", "OVERQUOTA", "TOOBIG", "CANNOT", "NOPERM", "NONEXISTENT"]);
+
+/**
+ * Whether `error` (or one of its causes) is the server refusing for good: retrying within the run only
+ * costs back-off time; the entry is tried again on the next run.
+ *
+ * @param error anything thrown
+ * @returns true for an {@linkcode ImapError} whose response code is LIMIT, OVERQUOTA, TOOBIG, CANNOT, NOPERM
+ *   or NONEXISTENT
+ * @example
+ * ```ts
+ * import { ImapError, isPermanentRefusal } from "./errors.ts";
+ * const e = new ImapError("E_IMAP_NO", "APPEND failed: NO [LIMIT] too big", "smaller", { responseCode: "LIMIT" });
+ * isPermanentRefusal(e); // true
+ * ```
+ */
+export function isPermanentRefusal(error: unknown): boolean {
+  return findInCauses(error, (e): e is ImapError =>
+    e instanceof ImapError && e.responseCode !== undefined &&
+    PERMANENT_RESPONSE_CODES.has(e.responseCode.split(" ")[0].toUpperCase())) !== undefined;
 }
