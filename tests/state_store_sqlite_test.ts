@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -35,6 +35,32 @@ describe("sqlite store specifics", () => {
     } finally {
       db.close();
     }
+  });
+
+  test("walCheckpointPages defers the WAL checkpoint (a run's commits do not copy into the database file)", async () => {
+    const sizes: Record<string, number> = {};
+    for (const [name, pages] of [["default", undefined], ["deferred", 10_000]] as const) {
+      const dir = join(root, `ckpt-${name}`);
+      const store = await openStore({ kind: "sqlite", path: dir }, {
+        durability: "normal",
+        walCheckpointPages: pages,
+      });
+      for (let batch = 0; batch < 40; batch++) {
+        const entries = Array.from(
+          { length: 200 },
+          (_, i) => ({ id: `urn:${batch}:${i}:${"x".repeat(300)}` }),
+        );
+        await store.markDeliveredMany(FEED, entries);
+      }
+      sizes[name] = statSync(join(dir, "state.db")).size; // while open: only what checkpoints copied
+      assert.equal(await store.deliveredCount(FEED), 8000);
+      await store.close();
+      const reopened = await openStore({ kind: "sqlite", path: dir });
+      assert.equal(await reopened.deliveredCount(FEED), 8000, "closing checkpointed everything");
+      await reopened.close();
+    }
+    assert.ok(sizes.default > 1_000_000, `SQLite's own checkpoints copied pages: ${sizes.default}`);
+    assert.ok(sizes.deferred < 200_000, `no checkpoint while the store was open: ${sizes.deferred}`);
   });
 
   test("a database of the previous sluice (schema 1) opens, keeps its records and gains sending marks", async () => {

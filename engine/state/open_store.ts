@@ -30,6 +30,8 @@ export interface OpenStoreOptions {
   busyTimeoutMs?: number;
   /** sqlite only: "full" (default, survives a power cut) or "normal" (faster); see SqliteStoreOptions. */
   durability?: "full" | "normal";
+  /** sqlite only: WAL pages between automatic checkpoints (default 1000); see SqliteStoreOptions. */
+  walCheckpointPages?: number;
 }
 
 /** A spec resolved to a kind and the exact file, URL or "" (KV default database). */
