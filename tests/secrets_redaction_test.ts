@@ -103,8 +103,8 @@ describe("secrets stay out of output", () => {
     assertNoSecret(describeItem(long) ?? "", "a long string item");
     // URLs without credentials, and an `@` in a path, stay as they are.
     assert.equal(
-      describeItem({ url: "https://mastodon.example/@bob.rss" }),
-      "https://mastodon.example/@bob.rss",
+      describeItem({ url: "https://social.example/@bob.rss" }),
+      "https://social.example/@bob.rss",
     );
   });
 
