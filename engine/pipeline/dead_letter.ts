@@ -49,9 +49,8 @@ export async function writeDeadLetter(
 function jsonSafe(value: unknown, seen = new WeakSet<object>()): unknown {
   if (value instanceof Uint8Array) return { bytes: value.byteLength };
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === "string") {
-    return /^[a-z]+:\/\/[^/]*@|^[a-z]+:\/\/[^?\s]*\?/i.test(value) ? redactUrl(value) : value;
-  }
+  // redactUrl itself returns a URL without credentials or query unchanged, unparsed.
+  if (typeof value === "string") return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? redactUrl(value) : value;
   if (typeof value === "bigint") return value.toString();
   if (value === null || typeof value !== "object") return value;
   if (seen.has(value)) return "[cycle]";
