@@ -63,7 +63,7 @@ export type { CronHandle, RuntimeAdapter, RuntimeName, SignalName } from "./engi
 export { redactUrl, SluiceError } from "./engine/errors.ts";
 export { PERMISSION_HINT, PermissionNeededError, permissionProblem } from "./engine/permission_error.ts";
 // Placement measurement.
-export * from "./engine/scheduler/mod.ts";
+export * from "./engine/placement/mod.ts";
 // The built-in stages (each usable on its own) and the rss2imap pipeline.
 export { builtinStages } from "./stages/registry.ts";
 export { feeds, type FeedsOptions, loadFeeds } from "./stages/feeds.ts";

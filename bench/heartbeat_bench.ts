@@ -17,7 +17,7 @@
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import { WorkerPool } from "../engine/kernel/worker_pool.ts";
-import { type LagStats, startLoopLagMonitor } from "../engine/scheduler/loop_lag.ts";
+import { type LagStats, startLoopLagMonitor } from "../engine/placement/loop_lag.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 
 /** The document every chunk serialises, parses and hashes (built once per thread). */

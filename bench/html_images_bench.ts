@@ -15,7 +15,7 @@
  * @module
  */
 import process from "node:process";
-import { findImages, type FoundImages, rewriteImageRefs } from "../stages/images/html_images.ts";
+import { findImages, type FoundImages, rewriteImageRefs } from "../lib/html/html_images.ts";
 
 interface HtmlImagesModule {
   findImages(html: string, baseUrl: string): FoundImages;

@@ -5,7 +5,7 @@
  * @module
  */
 import { startDovecot } from "../tests/support/dovecot.ts";
-import { type AppendMode, ImapClient } from "../stages/imap/client.ts";
+import { type AppendMode, ImapClient } from "../lib/imap/client.ts";
 
 const N = 500;
 const enc = new TextEncoder();

@@ -5,19 +5,19 @@
  * @module
  */
 import type { FeedRef, FetchedFeed } from "./types.ts";
-import { backoffDelay, parseRetryAfter, sleep } from "./http/backoff.ts";
-import { finishDeflate } from "./http/content_encoding.ts";
-import { Deadline } from "./http/deadline.ts";
-import { FetchError, networkFetchError } from "./http/fetch_error.ts";
-import { HostLimiter } from "./http/host_limiter.ts";
-import { BodyTooLargeError, formatBytes, readLimited } from "./http/read_limited.ts";
-import { SLUICE_USER_AGENT } from "./http/user_agent.ts";
+import { backoffDelay, parseRetryAfter, sleep } from "../lib/http/backoff.ts";
+import { finishDeflate } from "../lib/http/content_encoding.ts";
+import { Deadline } from "../lib/http/deadline.ts";
+import { FetchError, networkFetchError } from "../lib/http/fetch_error.ts";
+import { HostLimiter } from "../lib/http/host_limiter.ts";
+import { BodyTooLargeError, formatBytes, readLimited } from "../lib/http/read_limited.ts";
+import { SLUICE_USER_AGENT } from "../lib/http/user_agent.ts";
 import { redactUrl } from "../engine/errors.ts";
 import { flatMap, type Stage, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
 import { runStore } from "./run_state.ts";
 
-export { FetchError } from "./http/fetch_error.ts";
-export { HostLimiter } from "./http/host_limiter.ts";
+export { FetchError } from "../lib/http/fetch_error.ts";
+export { HostLimiter } from "../lib/http/host_limiter.ts";
 
 /**
  * Options of `ConditionalFetcher`; every field is optional and defaults to `DEFAULT_FETCH_OPTIONS`.

@@ -28,7 +28,7 @@ import { runtime } from "../engine/runtime/mod.ts";
 import { type DeliveryLedger, runLedger } from "./delivery_ledger.ts";
 import { DryRunWriter, MaildirWriter, type MessageWriter } from "./maildir.ts";
 import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "./upload_imap.ts";
-import { isPermanentRefusal } from "./imap/errors.ts";
+import { isPermanentRefusal } from "../lib/imap/errors.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 
 /** Options of the IMAP sink. */

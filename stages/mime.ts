@@ -17,13 +17,13 @@
  * `composeMessage` runs unchanged as a worker-pool task (`composeMessageTask`, or `{ module: new
  * URL("./mime.ts", import.meta.url), export: "composeMessage" }` with options without a `now` clock):
  * under Bun the pool's worker registers the `npm:` plugin before it imports task modules, so the static
- * `npm:` imports of `./mime/header_encoding.ts` resolve in a worker too.
+ * `npm:` imports of `../lib/mime/header_encoding.ts` resolve in a worker too.
  * @module
  */
 import { createHash } from "node:crypto";
 import { redactUrl } from "../engine/errors.ts";
 import type { EntryItem, InlineImage, MailMessage } from "./types.ts";
-import { htmlToText } from "./mime_text.ts";
+import { htmlToText } from "../lib/mime/text.ts";
 import { type Stage, type StageFactory, task } from "../engine/pipeline/mod.ts";
 import { transferResult } from "../engine/kernel/pool_transfer.ts";
 import {
@@ -33,9 +33,9 @@ import {
   formatMailbox,
   headerField,
   headerWithParams,
-} from "./mime/header_encoding.ts";
-import { encodeBase64Body, encodeTextBody } from "./mime/body_encoding.ts";
-import { messageBytes, type MimeEntity, type MimeLeaf, renderEntity } from "./mime/multipart.ts";
+} from "../lib/mime/header_encoding.ts";
+import { encodeBase64Body, encodeTextBody } from "../lib/mime/body_encoding.ts";
+import { messageBytes, type MimeEntity, type MimeLeaf, renderEntity } from "../lib/mime/multipart.ts";
 
 /** Options of {@link composeMessage}; every field has a default. */
 export interface ComposeOptions {

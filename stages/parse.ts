@@ -32,13 +32,13 @@
  * @module
  */
 import type { ParsedFeed } from "./types.ts";
-import { decodeFeed } from "./feed/charset.ts";
-import { detectXmlFormat, looksLikeHtml } from "./feed/detect.ts";
-import { FeedParseError } from "./feed/feed_parse_error.ts";
-import { jsonFeedFormat, mapJsonFeed } from "./feed/json_feed.ts";
-import { mapAtom } from "./feed/atom.ts";
-import { mapRss } from "./feed/rss.ts";
-import { parseXml, type XmlDocument, XmlSyntaxError } from "./feed/xml.ts";
+import { decodeFeed } from "../lib/feed/charset.ts";
+import { detectXmlFormat, looksLikeHtml } from "../lib/feed/detect.ts";
+import { FeedParseError } from "../lib/feed/feed_parse_error.ts";
+import { jsonFeedFormat, mapJsonFeed } from "../lib/feed/json_feed.ts";
+import { mapAtom } from "../lib/feed/atom.ts";
+import { mapRss } from "../lib/feed/rss.ts";
+import { parseXml, type XmlDocument, XmlSyntaxError } from "../lib/feed/xml.ts";
 import { type Stage, type StageFactory, task } from "../engine/pipeline/mod.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { runStore } from "./run_state.ts";

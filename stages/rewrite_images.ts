@@ -5,32 +5,32 @@
  * @module
  */
 import type { EntryItem, InlineImage } from "./types.ts";
-import { ImageCache, type ImageCacheOptions } from "./images/image_cache.ts";
+import { ImageCache, type ImageCacheOptions } from "../lib/html/image_cache.ts";
 import {
   FIND_IMAGES_TASK,
   findImages,
   type FoundImages,
   REWRITE_IMAGE_REFS_TASK,
   rewriteImageRefs,
-} from "./images/html_images.ts";
+} from "../lib/html/html_images.ts";
 import {
   resolveStageOptions,
   type Stage,
   type StageContext,
   type StageFactory,
 } from "../engine/pipeline/mod.ts";
-import { AutoPlacement, measureBlocking } from "../engine/scheduler/auto_placement.ts";
-import { yieldWhenBusy } from "../engine/scheduler/loop_slice.ts";
+import { AutoPlacement, measureBlocking } from "../engine/placement/auto_placement.ts";
+import { yieldWhenBusy } from "../engine/placement/loop_slice.ts";
 
-export { ImageCache, type ImageCacheOptions, type ImageCacheStats } from "./images/image_cache.ts";
+export { ImageCache, type ImageCacheOptions, type ImageCacheStats } from "../lib/html/image_cache.ts";
 export {
   FIND_IMAGES_TASK,
   findImages,
   type FoundImages,
   REWRITE_IMAGE_REFS_TASK,
   rewriteImageRefs,
-} from "./images/html_images.ts";
-export { type SniffedImage, sniffImageType } from "./images/sniff.ts";
+} from "../lib/html/html_images.ts";
+export { type SniffedImage, sniffImageType } from "../lib/html/sniff.ts";
 
 /**
  * Where the HTML work runs. The defaults run on the calling thread; the runner can pass functions that

@@ -21,12 +21,12 @@
  * @module
  */
 import { redactUrl } from "../engine/errors.ts";
-import { type AppendMessage, type AppendMode, ImapClient } from "./imap/client.ts";
-import { ImapError, isConnectionError } from "./imap/errors.ts";
-import { endpointLabel, parseImapUrl } from "./imap/imap_url.ts";
+import { type AppendMessage, type AppendMode, ImapClient } from "../lib/imap/client.ts";
+import { ImapError, isConnectionError } from "../lib/imap/errors.ts";
+import { endpointLabel, parseImapUrl } from "../lib/imap/imap_url.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 
-export { ImapConnectionError, ImapError, isConnectionError } from "./imap/errors.ts";
+export { ImapConnectionError, ImapError, isConnectionError } from "../lib/imap/errors.ts";
 
 /** The header the composer writes the entry id into; `hasEntry` searches it. */
 export const ENTRY_ID_HEADER = "X-Sluice-Entry-Id";
@@ -357,7 +357,7 @@ export function deliveredBefore(error: unknown): Delivery[] {
  * @example
  * ```ts
  * import type { MailMessage } from "./types.ts";
- * import { ImapError } from "./imap/errors.ts";
+ * import { ImapError } from "../lib/imap/errors.ts";
  * const message: MailMessage = { folder: "News", raw: new Uint8Array(), date: new Date(), feedUrl: "u",
  *   entryId: "urn:entry:1", messageId: "<1@sluice>" };
  * const r: RefusedMessage = { message, error: new ImapError("E_IMAP_NO", "APPEND failed: NO too big") };

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { permissionProblem } from "../engine/permission_error.ts";
 import { withRetry } from "../engine/pipeline/retry.ts";
 import { runtime } from "../engine/runtime/mod.ts";
-import { networkFetchError } from "../stages/http/fetch_error.ts";
+import { networkFetchError } from "../lib/http/fetch_error.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const deno = path.join(repo, "node_modules", ".bin", "deno");

@@ -8,11 +8,11 @@ import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 // deno-lint-ignore no-import-prefix
 import { Parser } from "npm:htmlparser2@^10.1.0";
-import { findImages, REWRITE_IMAGE_REFS_TASK, rewriteImageRefs } from "../stages/images/html_images.ts";
-import { rewriteHtml } from "../stages/images/html_pass.ts";
-import { escapeAttribute, escapeText, unescapeAttribute } from "../stages/images/html_escape.ts";
-import { PARSER_VOID_ELEMENTS } from "../stages/images/html_tree_rules.ts";
-import { isScriptUrl } from "../stages/images/sanitize.ts";
+import { findImages, REWRITE_IMAGE_REFS_TASK, rewriteImageRefs } from "../lib/html/html_images.ts";
+import { rewriteHtml } from "../lib/html/html_pass.ts";
+import { escapeAttribute, escapeText, unescapeAttribute } from "../lib/html/html_escape.ts";
+import { PARSER_VOID_ELEMENTS } from "../lib/html/html_tree_rules.ts";
+import { isScriptUrl } from "../lib/html/sanitize.ts";
 import { WorkerPool } from "../engine/kernel/worker_pool.ts";
 
 const BASE = "https://e.org/posts/1/";

@@ -7,7 +7,7 @@ import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { setTimeout as setNodeTimeout } from "node:timers";
 import { fromIterable, map, pipeline, runPipeline, silentLogger, sink } from "../engine/pipeline/mod.ts";
-import { yieldWhenBusy } from "../engine/scheduler/loop_slice.ts";
+import { yieldWhenBusy } from "../engine/placement/loop_slice.ts";
 
 /** Keeps the thread busy for `ms` (the CPU work of one item). */
 function spin(ms: number): void {

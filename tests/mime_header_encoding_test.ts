@@ -14,7 +14,7 @@ import {
   headerField,
   headerWithParams,
   wordEncoding,
-} from "../stages/mime/header_encoding.ts";
+} from "../lib/mime/header_encoding.ts";
 import { decodeWords, headerValue, parseMime } from "./support/mime_reader.ts";
 
 /** Reads one field back through the test parser: unfolded and decoded. */

@@ -5,8 +5,8 @@
  */
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { encodeQuotedPrintable } from "../stages/mime/quoted_printable.ts";
-import { encodeBase64Body, encodeTextBody } from "../stages/mime/body_encoding.ts";
+import { encodeQuotedPrintable } from "../lib/mime/quoted_printable.ts";
+import { encodeBase64Body, encodeTextBody } from "../lib/mime/body_encoding.ts";
 import { bodyText, parseMime } from "./support/mime_reader.ts";
 
 /** The body decoded by the test parser, as text (UTF-8). */

@@ -1,7 +1,7 @@
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { composeMessage, headerSafe, messageIdFor } from "../stages/mime.ts";
-import { htmlToText } from "../stages/mime_text.ts";
+import { htmlToText } from "../lib/mime/text.ts";
 import { WorkerPool } from "../engine/kernel/worker_pool.ts";
 import type { EntryItem, InlineImage } from "../stages/types.ts";
 import {

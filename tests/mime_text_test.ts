@@ -6,7 +6,7 @@
  */
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { htmlToText } from "../stages/mime_text.ts";
+import { htmlToText } from "../lib/mime/text.ts";
 
 const CASES: Array<[html: string, text: string]> = [
   [

@@ -3,7 +3,7 @@
  */
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { parseFeedDate } from "../stages/feed/dates.ts";
+import { parseFeedDate } from "../lib/feed/dates.ts";
 import { parseFeed } from "../stages/parse.ts";
 
 const TABLE: [string, string | undefined][] = [

@@ -4,9 +4,9 @@
  */
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { parseXml, type XmlElement, XmlSyntaxError } from "../stages/feed/xml.ts";
-import { attrOf, baseOf, keyOf, serializeHtml, textOf } from "../stages/feed/xml_query.ts";
-import { decodeEntities } from "../stages/feed/entities.ts";
+import { parseXml, type XmlElement, XmlSyntaxError } from "../lib/feed/xml.ts";
+import { attrOf, baseOf, keyOf, serializeHtml, textOf } from "../lib/feed/xml_query.ts";
+import { decodeEntities } from "../lib/feed/entities.ts";
 import { parseFeed } from "../stages/parse.ts";
 
 const elements = (e: XmlElement) => e.children.filter((c): c is XmlElement => typeof c !== "string");

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { BodyTooLargeError, readLimited } from "../stages/http/read_limited.ts";
+import { BodyTooLargeError, readLimited } from "../lib/http/read_limited.ts";
 import { startServer, type TestServer } from "./support/http_server.ts";
 
 /** Deterministic bytes that do not compress to nothing. */

@@ -13,8 +13,8 @@ import {
   rewriteImageRefs,
   sniffImageType,
 } from "../stages/rewrite_images.ts";
-import { cidForUrl, filenameForUrl } from "../stages/images/inline_name.ts";
-import { bestCandidate, parseSrcset } from "../stages/images/srcset.ts";
+import { cidForUrl, filenameForUrl } from "../lib/html/inline_name.ts";
+import { bestCandidate, parseSrcset } from "../lib/html/srcset.ts";
 import type { EntryItem } from "../stages/types.ts";
 import { startServer, type TestServer } from "./support/http_server.ts";
 import { WorkerPool } from "../engine/kernel/worker_pool.ts";

@@ -10,8 +10,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import process from "node:process";
-import { AutoPlacement, measureBlocking } from "../engine/scheduler/auto_placement.ts";
-import { startLoopLagMonitor } from "../engine/scheduler/loop_lag.ts";
+import { AutoPlacement, measureBlocking } from "../engine/placement/auto_placement.ts";
+import { startLoopLagMonitor } from "../engine/placement/loop_lag.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 
 /** A fake stage that burns the CPU for `ms` milliseconds. */
@@ -91,7 +91,7 @@ describe("startLoopLagMonitor", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "sluice-lag-"));
     try {
       const script = path.join(dir, "never_stopped.ts");
-      const monitorUrl = new URL("../engine/scheduler/loop_lag.ts", import.meta.url).href;
+      const monitorUrl = new URL("../engine/placement/loop_lag.ts", import.meta.url).href;
       await writeFile(
         script,
         `import { startLoopLagMonitor } from ${JSON.stringify(monitorUrl)};\n` +

@@ -17,7 +17,7 @@ import { redactUrl } from "../engine/errors.ts";
 import { describeItem } from "../engine/pipeline/describe_item.ts";
 import { openSqlite } from "../engine/runtime/sqlite.ts";
 import { openStore } from "../engine/state/open_store.ts";
-import { ImapError } from "../stages/imap/errors.ts";
+import { ImapError } from "../lib/imap/errors.ts";
 import { ImapBatchError } from "../stages/upload_imap.ts";
 import { folderFromUrl, parseFeedList } from "../stages/feed_list.ts";
 import { runCliChild as cli } from "./support/cli_child.ts";

@@ -7,7 +7,7 @@
 import { chan, type Channel } from "../kernel/mod.ts";
 import { runStopperIn, SluiceError } from "../errors.ts";
 import { permissionProblem } from "../permission_error.ts";
-import { yieldWhenBusy } from "../scheduler/loop_slice.ts";
+import { yieldWhenBusy } from "../placement/loop_slice.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
 import type { RunMetrics, StageMetrics } from "./metrics.ts";
 import type { Tracer } from "./trace.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { owner, type OwnerSpec, streamThroughCommand } from "../kernel/mod.ts";
-import { AutoPlacement } from "../scheduler/auto_placement.ts";
+import { AutoPlacement } from "../placement/auto_placement.ts";
 import { unwrapTaskResult } from "../kernel/pool_transfer.ts";
 import { resolveStageOptions, type Stage, type StageContext, type StageOptions } from "./stage.ts";
 

@@ -7,8 +7,8 @@
 import { WorkerPool } from "../kernel/mod.ts";
 import { runtime } from "../runtime/mod.ts";
 import { SluiceError } from "../errors.ts";
-import { startLoopLagMonitor } from "../scheduler/loop_lag.ts";
-import { startGcHints } from "../scheduler/gc_hints.ts";
+import { startLoopLagMonitor } from "../placement/loop_lag.ts";
+import { startGcHints } from "../placement/gc_hints.ts";
 import type { Pipeline } from "./pipeline.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
 import { RunMetrics, type StageMetrics } from "./metrics.ts";

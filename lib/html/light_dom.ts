@@ -6,8 +6,8 @@
  * comments, character references, and the implied end tags of `p`, `li`, `dt`/`dd` and table rows/cells.
  * @module
  */
-import { decodeEntities } from "./feed/entities.ts";
-import { VOID_ELEMENTS } from "./feed/xml_query.ts";
+import { decodeEntities } from "../feed/entities.ts";
+import { VOID_ELEMENTS } from "../feed/xml_query.ts";
 
 /**
  * A node of the tree: an element (`nodeType` 1, upper-case `nodeName`) or text (`nodeType` 3).

@@ -3,7 +3,7 @@
  * quotes, link URLs kept), not a layout engine.
  * @module
  */
-import { parseLightHtml } from "./light_dom.ts";
+import { parseLightHtml } from "../html/light_dom.ts";
 
 /** Elements that start a new paragraph. */
 const BLOCKS = new Set([
@@ -60,7 +60,7 @@ interface DomNode {
  *
  * @example
  * ```ts
- * import { htmlToText } from "./mime_text.ts";
+ * import { htmlToText } from "./text.ts";
  * await htmlToText('<p>Read <a href="https://example.org/">this</a></p><ul><li>one</li></ul>');
  * // "Read this <https://example.org/>\n\n- one"
  * ```
