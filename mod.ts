@@ -100,8 +100,8 @@ export {
   maildirFolderDir,
   MaildirWriter,
   type MessageWriter,
-} from "./stages/maildir.ts";
-export { ImapUploader } from "./stages/upload_imap.ts";
+} from "./lib/maildir/writer.ts";
+export { ImapUploader } from "./lib/imap/uploader.ts";
 export {
   type ImapSinkOptions,
   mailbox,

@@ -6,7 +6,7 @@
  */
 import { flatMap, type Stage, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
 import { runLedger } from "./delivery_ledger.ts";
-import { sanitizeFolder } from "./feed_list.ts";
+import { sanitizeFolder } from "../lib/feed/feed_list.ts";
 import type { EntryItem, FeedEntry, ParsedFeedItem } from "./types.ts";
 
 /** Options of `dedupe`. */

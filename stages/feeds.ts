@@ -9,7 +9,7 @@ import path from "node:path";
 import process from "node:process";
 import { redactUrl, SluiceError } from "../engine/errors.ts";
 import { source, type Stage, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
-import { FeedListError, feedsFromFolders, parseFeedList } from "./feed_list.ts";
+import { FeedListError, feedsFromFolders, parseFeedList } from "../lib/feed/feed_list.ts";
 import { runStore } from "./run_state.ts";
 import type { FeedRef } from "./types.ts";
 

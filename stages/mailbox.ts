@@ -26,8 +26,8 @@ import {
 } from "../engine/pipeline/mod.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { type DeliveryLedger, runLedger } from "./delivery_ledger.ts";
-import { DryRunWriter, MaildirWriter, type MessageWriter } from "./maildir.ts";
-import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "./upload_imap.ts";
+import { DryRunWriter, MaildirWriter, type MessageWriter } from "../lib/maildir/writer.ts";
+import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "../lib/imap/uploader.ts";
 import { isPermanentRefusal } from "../lib/imap/errors.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 

@@ -4,7 +4,7 @@
  * is not retried by every entry, and it never fails the entry: it just stays a remote link.
  * @module
  */
-import type { InlineImage } from "../../stages/types.ts";
+import type { InlineImage } from "../mime/types.ts";
 import { redactUrl } from "../../engine/errors.ts";
 import { Deadline } from "../http/deadline.ts";
 import type { HostLimiter } from "../http/host_limiter.ts";
