@@ -55,6 +55,7 @@ export {
   validateOptions,
   type ValidationContext,
 } from "./engine/config/mod.ts";
+export { type BuildContext, buildPipeline, type StageFactory, StageRegistry } from "./engine/config/mod.ts";
 // State between runs and schedules.
 export * from "./engine/state/mod.ts";
 export * from "./engine/schedule/mod.ts";

@@ -4,7 +4,8 @@
  * are confirmed), and yields one {@linkcode EntryItem} per new entry, oldest first.
  * @module
  */
-import { flatMap, type Stage, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
+import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runLedger } from "./delivery_ledger.ts";
 import { sanitizeFolder } from "../lib/feed/feed_list.ts";
 import type { EntryItem, FeedEntry, ParsedFeedItem } from "./types.ts";

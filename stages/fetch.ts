@@ -6,7 +6,8 @@
 import type { FeedRef, FetchedFeed } from "./types.ts";
 import { ConditionalFetcher, type ConditionalFetcherOptions } from "../lib/http/conditional_fetcher.ts";
 import { SLUICE_USER_AGENT } from "../lib/http/user_agent.ts";
-import { flatMap, type Stage, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
+import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runStore } from "./run_state.ts";
 
 export { FetchError } from "../lib/http/fetch_error.ts";

@@ -20,10 +20,10 @@ import {
   sink,
   type Stage,
   type StageContext,
-  type StageFactory,
   type StageOptions,
   withOptions,
 } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { type DeliveryLedger, runLedger } from "./delivery_ledger.ts";
 import { DryRunWriter, MaildirWriter, type MessageWriter } from "../lib/maildir/writer.ts";

@@ -7,7 +7,8 @@
  * @module
  */
 import type { EntryItem, MailMessage } from "./types.ts";
-import { type Stage, type StageFactory, task } from "../engine/pipeline/mod.ts";
+import { type Stage, task } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { transferResult } from "../engine/kernel/pool_transfer.ts";
 import { COMPOSE_DEFAULTS, composeMessage, type ComposeOptions, headerSafe } from "../lib/mime/compose.ts";
 

@@ -4,7 +4,8 @@
  * @module
  */
 import { parseFeed } from "../lib/feed/parse_feed.ts";
-import { type Stage, type StageFactory, task } from "../engine/pipeline/mod.ts";
+import { type Stage, task } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { runStore } from "./run_state.ts";
 import type { FetchedFeed, ParsedFeedItem } from "./types.ts";

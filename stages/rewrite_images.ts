@@ -13,12 +13,8 @@ import {
   REWRITE_IMAGE_REFS_TASK,
   rewriteImageRefs,
 } from "../lib/html/html_images.ts";
-import {
-  resolveStageOptions,
-  type Stage,
-  type StageContext,
-  type StageFactory,
-} from "../engine/pipeline/mod.ts";
+import { resolveStageOptions, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { AutoPlacement, measureBlocking } from "../engine/placement/auto_placement.ts";
 import { yieldWhenBusy } from "../engine/placement/loop_slice.ts";
 

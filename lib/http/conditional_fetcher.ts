@@ -5,7 +5,8 @@
  * @module
  */
 import type { FeedRef, FetchedFeed } from "../feed/types.ts";
-import { backoffDelay, parseRetryAfter, sleep } from "./backoff.ts";
+import { parseRetryAfter } from "./retry_after.ts";
+import { backoffDelay, sleep } from "../../engine/kernel/backoff.ts";
 import { finishDeflate } from "./content_encoding.ts";
 import { Deadline } from "./deadline.ts";
 import { FetchError, networkFetchError } from "./fetch_error.ts";
@@ -132,11 +133,12 @@ export class ConditionalFetcher {
    */
   async fetchFeed(feed: FeedRef, validators: Validators = {}, signal?: AbortSignal): Promise<FetchedFeed> {
     const url = checkFeedUrl(feed.url);
-    for (let attempt = 0;; attempt++) {
+    for (let attempt = 1;; attempt++) {
       try {
         return await this.#attempt(feed, url, validators, signal);
       } catch (e) {
-        if (!(e instanceof FetchError) || !e.retryable || attempt >= this.options.retries) throw e;
+        // A failed attempt N is followed by retry number N, while retries remain.
+        if (!(e instanceof FetchError) || !e.retryable || attempt > this.options.retries) throw e;
         const wait = e.retryAfterMs !== undefined
           ? Math.min(e.retryAfterMs, this.options.maxRetryAfterMs)
           : backoffDelay(attempt, {

@@ -23,5 +23,5 @@ export { FetchError, type FetchFailure } from "./fetch_error.ts";
 export { HostLimiter } from "./host_limiter.ts";
 export { BodyTooLargeError, formatBytes, readLimited } from "./read_limited.ts";
 export { Deadline } from "./deadline.ts";
-export { backoffDelay, parseRetryAfter } from "./backoff.ts";
+export { parseRetryAfter } from "./retry_after.ts";
 export { SLUICE_USER_AGENT } from "./user_agent.ts";
