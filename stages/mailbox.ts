@@ -24,7 +24,6 @@ import {
   withOptions,
 } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
-import { runtime } from "../engine/runtime/mod.ts";
 import { type DeliveryLedger, runLedger } from "./delivery_ledger.ts";
 import { DryRunWriter, MaildirWriter, type MessageWriter } from "../lib/maildir/writer.ts";
 import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "../lib/imap/uploader.ts";
@@ -115,7 +114,6 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
         await l.sending(toSend);
         try {
           const deliveries = await conn.call.append({ folder, msgs: toSend });
-          crashAfterAppendIfAsked();
           await l.confirm(toSend);
           toSend.forEach((m, i) => outcome.set(m, deliveries[i]));
           ctx.count("appended", toSend.length);
@@ -157,19 +155,6 @@ async function settleFailure(
   else await ledger.inDoubt(failed, folder);
 }
 
-/**
- * A test hook, inert unless the environment variable `SLUICE_TEST_CRASH_AFTER_APPEND` is set to a
- * number N: the process then exits with code 137 (as if killed) right after the mailbox accepted its
- * Nth batch, before the batch is recorded as delivered. tests/rss2imap_crash_test.ts uses it to prove
- * that such a crash delivers nothing twice.
- */
-function crashAfterAppendIfAsked(): void {
-  crashAfter ??= Number(runtime.env("SLUICE_TEST_CRASH_AFTER_APPEND") || 0);
-  if (crashAfter > 0 && ++batchesAccepted >= crashAfter) runtime.exit(137);
-}
-let crashAfter: number | undefined;
-let batchesAccepted = 0;
-
 /** Submits `msg` and throws its own failure, if it had one. */
 async function commit(gc: Committer, msg: MailMessage): Promise<void> {
   const result = await gc.submit(msg);
@@ -198,7 +183,6 @@ function writerCommitter(
         await l.sending(toSend);
         try {
           const deliveries = await writer.writeBatch(toSend);
-          crashAfterAppendIfAsked();
           await l.confirm(toSend);
           toSend.forEach((m, i) => outcome.set(m, deliveries[i]));
           ctx.count("written", toSend.length);
