@@ -79,6 +79,7 @@ export function dedupe(opts: DedupeOptions): Stage<ParsedFeedItem, EntryItem> {
     inType: "ParsedFeedItem",
     outType: "EntryItem",
     concurrency: 4,
+    settings: { maxPerFeed: opts.maxPerFeed ?? 0 },
   });
 }
 
@@ -101,6 +102,5 @@ export const dedupeStage: StageFactory = {
       description: "newest entries per feed and run; 0 = all",
     },
   },
-  defaults: { concurrency: 4 },
   create: (o) => dedupe({ state: o.state as string, maxPerFeed: o["max-per-feed"] as number }),
 };

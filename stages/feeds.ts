@@ -143,7 +143,7 @@ export const feedsStage: StageFactory = {
       respectBackoff: o["respect-backoff"] as boolean,
       baseDir: process.cwd(),
     };
-    return source((c) => produceFeeds(opts, c), { name: "feeds", outType: "FeedRef" });
+    return feeds(opts);
   },
 };
 
@@ -156,5 +156,10 @@ export const feedsStage: StageFactory = {
  * ```
  */
 export function feeds(opts: FeedsOptions): Stage<never, FeedRef> {
-  return source((c: StageContext) => produceFeeds(opts, c), { name: "feeds", outType: "FeedRef" });
+  return source((c: StageContext) => produceFeeds(opts, c), {
+    name: "feeds",
+    inType: "none",
+    outType: "FeedRef",
+    settings: { respectBackoff: opts.respectBackoff ?? true },
+  });
 }

@@ -4,8 +4,12 @@
  * @module
  */
 import type { FeedRef, FetchedFeed } from "./types.ts";
-import { ConditionalFetcher, type ConditionalFetcherOptions } from "../lib/http/conditional_fetcher.ts";
-import { SLUICE_USER_AGENT } from "../lib/http/user_agent.ts";
+import {
+  ConditionalFetcher,
+  type ConditionalFetcherOptions,
+  DEFAULT_FETCH_OPTIONS,
+  fetchOptionsWithDefaults,
+} from "../lib/http/conditional_fetcher.ts";
 import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runStore } from "./run_state.ts";
@@ -18,6 +22,8 @@ export {
   DEFAULT_FETCH_OPTIONS,
   type Validators,
 } from "../lib/http/conditional_fetcher.ts";
+
+const SECOND = 1000;
 
 /** Options of the `fetch` stage: the fetcher's options plus the state location (validators, health). */
 export interface FetchStageOptions extends ConditionalFetcherOptions {
@@ -36,7 +42,11 @@ export interface FetchStageOptions extends ConditionalFetcherOptions {
  * ```
  */
 export function fetchFeeds(opts: FetchStageOptions): Stage<FeedRef, FetchedFeed> {
-  const { state, ...fetcherOptions } = opts;
+  const { state, limiter: _limiter, ...given } = opts;
+  const fetcherOptions = {
+    ...fetchOptionsWithDefaults(given),
+    ...(opts.limiter ? { limiter: opts.limiter } : {}),
+  };
   const fetcher = (ctx: StageContext) =>
     ctx.resources.shared("fetcher", () => new ConditionalFetcher(fetcherOptions));
   return flatMap(async (feed: FeedRef, ctx) => {
@@ -67,6 +77,7 @@ export function fetchFeeds(opts: FetchStageOptions): Stage<FeedRef, FetchedFeed>
     inType: "FeedRef",
     outType: "FetchedFeed",
     onError: "drop",
+    settings: fetchOptionsWithDefaults(given),
   });
 }
 
@@ -82,26 +93,48 @@ export const fetchStage: StageFactory = {
       default: "./.sluice",
       description: "state location (sqlite dir, kv:PATH, memory:)",
     },
-    timeout: { type: "duration", default: "30s", description: "total time per attempt" },
-    "connect-timeout": { type: "duration", default: "10s", description: "time to the response headers" },
+    timeout: {
+      type: "duration",
+      default: `${DEFAULT_FETCH_OPTIONS.timeoutMs / SECOND}s`,
+      description: "total time per attempt",
+    },
+    "connect-timeout": {
+      type: "duration",
+      default: `${DEFAULT_FETCH_OPTIONS.connectTimeoutMs / SECOND}s`,
+      description: "time to the response headers",
+    },
     "max-size": {
       type: "integer",
-      default: 10 * 1024 * 1024,
+      default: DEFAULT_FETCH_OPTIONS.maxBytes,
       min: 1,
       description: "largest feed body in bytes",
     },
-    "max-redirects": { type: "integer", default: 5, min: 0, max: 20, description: "redirects followed" },
+    "max-redirects": {
+      type: "integer",
+      default: DEFAULT_FETCH_OPTIONS.maxRedirects,
+      min: 0,
+      max: 20,
+      description: "redirects followed",
+    },
     retries: {
       type: "integer",
-      default: 3,
+      default: DEFAULT_FETCH_OPTIONS.retries,
       min: 0,
       max: 10,
       description: "retries on network errors and 5xx",
     },
-    "per-host": { type: "integer", default: 32, min: 1, description: "concurrent requests per host" },
-    "user-agent": { type: "string", default: SLUICE_USER_AGENT, description: "User-Agent header" },
+    "per-host": {
+      type: "integer",
+      default: DEFAULT_FETCH_OPTIONS.perHostConcurrency,
+      min: 1,
+      description: "concurrent requests per host",
+    },
+    "user-agent": {
+      type: "string",
+      default: DEFAULT_FETCH_OPTIONS.userAgent,
+      description: "User-Agent header",
+    },
   },
-  defaults: { concurrency: 32, capacity: 64, onError: "drop" },
   create: (o) =>
     fetchFeeds({
       state: o.state as string,
@@ -111,7 +144,6 @@ export const fetchStage: StageFactory = {
       maxRedirects: o["max-redirects"] as number,
       retries: o.retries as number,
       perHostConcurrency: o["per-host"] as number,
-      globalConcurrency: 64,
       userAgent: o["user-agent"] as string,
     }),
 };

@@ -36,6 +36,12 @@ export function mime(options: ComposeOptions = {}): Stage<EntryItem, MailMessage
     inType: "EntryItem",
     outType: "MailMessage",
     onError: "drop",
+    settings: {
+      from: options.from ?? COMPOSE_DEFAULTS.from,
+      to: options.to ?? COMPOSE_DEFAULTS.to,
+      listId: options.listId ?? COMPOSE_DEFAULTS.listId,
+      linkPosition: options.linkPosition ?? COMPOSE_DEFAULTS.linkPosition,
+    },
     args: (item) => [composeInput(item), options],
   });
 }
@@ -90,11 +96,10 @@ export const mimeStage: StageFactory = {
     "link-position": {
       type: "string",
       enum: ["top", "bottom"],
-      default: "bottom",
+      default: COMPOSE_DEFAULTS.linkPosition,
       description: "link to the original",
     },
   },
-  defaults: { concurrency: 8, placement: "pool", onError: "drop" },
   create: (o) =>
     mime({
       from: o.from as string,

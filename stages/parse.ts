@@ -87,6 +87,5 @@ export const parseStage: StageFactory = {
   options: {
     state: { type: "string", default: "./.sluice", description: "state location (records parse failures)" },
   },
-  defaults: { placement: "pool", onError: "drop" },
   create: (o) => parseFeeds({ state: o.state as string }),
 };

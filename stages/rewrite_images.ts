@@ -5,7 +5,7 @@
  */
 import type { EntryItem } from "./types.ts";
 import { type HtmlImageWork, rewriteEntryImages } from "../lib/html/entry_images.ts";
-import { ImageCache, type ImageCacheOptions } from "../lib/html/image_cache.ts";
+import { DEFAULT_IMAGE_CACHE_OPTIONS, ImageCache, type ImageCacheOptions } from "../lib/html/image_cache.ts";
 import {
   FIND_IMAGES_TASK,
   findImages,
@@ -92,6 +92,14 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
       capacity: 32,
       inType: "EntryItem",
       outType: "EntryItem",
+      onError: "drop",
+      settings: {
+        disabled: disabled ?? false,
+        concurrency: cacheOptions.concurrency ?? DEFAULT_IMAGE_CACHE_OPTIONS.concurrency,
+        maxBytes: cacheOptions.maxBytes ?? DEFAULT_IMAGE_CACHE_OPTIONS.maxBytes,
+        timeoutMs: cacheOptions.timeoutMs ?? DEFAULT_IMAGE_CACHE_OPTIONS.timeoutMs,
+        cacheBytes: cacheOptions.cacheBytes ?? DEFAULT_IMAGE_CACHE_OPTIONS.cacheBytes,
+      },
     }, "rewrite-images"),
     body: {
       kind: "transform",
@@ -126,18 +134,25 @@ export const rewriteImagesStage: StageFactory = {
   inType: "EntryItem",
   outType: "EntryItem",
   options: {
-    // Twice the entries in flight: entries with two images (W1) fetch them all in one wave, not two.
-    "image-concurrency": { type: "integer", default: 512, min: 1, description: "image downloads at once" },
+    "image-concurrency": {
+      type: "integer",
+      default: DEFAULT_IMAGE_CACHE_OPTIONS.concurrency,
+      min: 1,
+      description: "image downloads at once",
+    },
     "max-image-size": {
       type: "integer",
-      default: 5 * 1024 * 1024,
+      default: DEFAULT_IMAGE_CACHE_OPTIONS.maxBytes,
       min: 1,
       description: "largest image in bytes",
     },
-    "image-timeout": { type: "duration", default: "20s", description: "time limit per image" },
+    "image-timeout": {
+      type: "duration",
+      default: `${DEFAULT_IMAGE_CACHE_OPTIONS.timeoutMs / 1000}s`,
+      description: "time limit per image",
+    },
     disabled: { type: "boolean", default: false, description: "leave images as remote links" },
   },
-  defaults: { concurrency: 256, capacity: 32, placement: "auto", onError: "drop" },
   create: (o) =>
     rewriteImages({
       concurrency: o["image-concurrency"] as number,

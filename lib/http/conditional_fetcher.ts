@@ -57,6 +57,7 @@ export interface ConditionalFetcherOptions {
  * ```ts
  * import { DEFAULT_FETCH_OPTIONS } from "./conditional_fetcher.ts";
  * DEFAULT_FETCH_OPTIONS.maxBytes; // 10485760 (10 MB)
+ * DEFAULT_FETCH_OPTIONS.perHostConcurrency; // 32
  * ```
  */
 export const DEFAULT_FETCH_OPTIONS: Readonly<Required<Omit<ConditionalFetcherOptions, "limiter">>> = {
@@ -68,10 +69,29 @@ export const DEFAULT_FETCH_OPTIONS: Readonly<Required<Omit<ConditionalFetcherOpt
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 30_000,
   maxRetryAfterMs: 60_000,
-  perHostConcurrency: 4,
-  globalConcurrency: 32,
+  // One host often serves many feeds (a blog platform, a self-hosted farm): 32 keeps such a list fast; a
+  // busy host answering 429 or 503 is retried with back-off and its Retry-After honoured.
+  perHostConcurrency: 32,
+  globalConcurrency: 64,
   userAgent: SLUICE_USER_AGENT,
 };
+
+/**
+ * `opts` over `DEFAULT_FETCH_OPTIONS` (an undefined option keeps its default), `limiter` left out.
+ *
+ * @example
+ * ```ts
+ * import { fetchOptionsWithDefaults } from "./conditional_fetcher.ts";
+ * fetchOptionsWithDefaults({ retries: 1 }).timeoutMs; // 30000
+ * ```
+ */
+export function fetchOptionsWithDefaults(
+  opts: ConditionalFetcherOptions,
+): Readonly<Required<Omit<ConditionalFetcherOptions, "limiter">>> {
+  const { limiter: _limiter, ...rest } = opts;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  return Object.freeze({ ...DEFAULT_FETCH_OPTIONS, ...defined });
+}
 
 /**
  * The HTTP validators of the last successful fetch of a feed, sent back as `If-None-Match` /
@@ -119,9 +139,8 @@ export class ConditionalFetcher {
    * @param opts overrides of `DEFAULT_FETCH_OPTIONS`
    */
   constructor(opts: ConditionalFetcherOptions = {}) {
-    const { limiter, ...rest } = opts;
-    const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-    this.options = Object.freeze({ ...DEFAULT_FETCH_OPTIONS, ...defined });
+    const { limiter } = opts;
+    this.options = fetchOptionsWithDefaults(opts);
     this.#limiter = limiter ??
       new HostLimiter({ perHost: this.options.perHostConcurrency, global: this.options.globalConcurrency });
   }
