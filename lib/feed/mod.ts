@@ -26,6 +26,6 @@ export {
   sanitizeFolder,
 } from "./feed_list.ts";
 export { parseXml, type XmlDocument, type XmlElement, type XmlNode, XmlSyntaxError } from "./xml.ts";
-export { decodeEntities, escapeHtml } from "./entities.ts";
+export { decodeEntities } from "./entities.ts";
 export { parseFeedDate } from "./dates.ts";
 export { compactEntry } from "./compact_entry.ts";
