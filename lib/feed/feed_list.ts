@@ -5,6 +5,7 @@
  */
 import { isSecretQueryName, redactUrl, SluiceError } from "../../engine/errors.ts";
 import type { FeedRef } from "./types.ts";
+import { parseXml, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
 /**
  * The feed list could not be read or holds something that is not a feed URL.
@@ -85,24 +86,35 @@ export function feedsFromFolders(folders: Record<string, unknown>): FeedRef[] {
 
 /** Outlines with `xmlUrl` are feeds; the titles of the outlines around them make the folder path. */
 function parseOpml(xml: string, source: string): FeedRef[] {
-  const feeds: FeedRef[] = [];
-  const stack: Array<string | undefined> = [];
-  const tag = /<(\/?)outline\b([^>]*?)(\/?)>/gi;
-  if (!/<opml\b/i.test(xml)) {
+  let root: XmlElement;
+  try {
+    root = parseXml(xml).root;
+  } catch (e) {
+    if (!(e instanceof XmlSyntaxError)) throw e;
+    throw new FeedListError(
+      `${source}:${e.line}:${e.column}: malformed OPML: ${e.reason}`,
+      "fix the OPML (a feed reader's export is well-formed XML), or give one feed URL a line",
+    );
+  }
+  if (root.local.toLowerCase() !== "opml") {
     throw new FeedListError(`${source}: XML but not OPML`, "give an OPML file or one feed URL a line");
   }
-  for (const m of xml.matchAll(tag)) {
-    const [, closing, attrs, selfClosing] = m;
-    if (closing) {
-      stack.pop();
-      continue;
-    }
-    const a = attributes(attrs);
-    const url = a.xmlurl;
-    if (url) {
-      checkUrl(url, source);
-      const path = stack.filter((s): s is string => !!s);
+  const feeds: FeedRef[] = [];
+  const walk = (parent: XmlElement, path: string[]) => {
+    for (const node of parent.children) {
+      if (typeof node === "string") continue;
+      if (node.local.toLowerCase() !== "outline") {
+        walk(node, path);
+        continue;
+      }
+      const a = lowerCaseAttributes(node);
+      const url = a.xmlurl;
       const title = a.title ?? a.text;
+      if (!url) {
+        walk(node, title ? [...path, title] : path);
+        continue;
+      }
+      checkUrl(url, source);
       feeds.push(
         path.length ? { url, folder: path.join("/"), ...(title ? { title } : {}) } : {
           url,
@@ -112,27 +124,16 @@ function parseOpml(xml: string, source: string): FeedRef[] {
         },
       );
     }
-    if (!selfClosing) stack.push(url ? undefined : a.title ?? a.text);
-  }
+  };
+  walk(root, []);
   return dedupeFeeds(feeds);
 }
 
-function attributes(text: string): Record<string, string> {
+/** OPML writers differ in case (`xmlUrl`, `xmlurl`). */
+function lowerCaseAttributes(element: XmlElement): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of text.matchAll(/([\w:-]+)\s*=\s*("([^"]*)"|'([^']*)')/g)) {
-    out[m[1].toLowerCase()] = decodeXml(m[3] ?? m[4] ?? "");
-  }
+  for (const [name, value] of Object.entries(element.attrs)) out[name.toLowerCase()] = value;
   return out;
-}
-
-function decodeXml(s: string): string {
-  return s.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-f]+);/gi, (_, e: string) => {
-    const named: Record<string, string> = { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" };
-    if (named[e.toLowerCase()]) return named[e.toLowerCase()];
-    return String.fromCodePoint(
-      e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10),
-    );
-  });
 }
 
 function checkUrl(url: string, where: string): void {
