@@ -14,15 +14,6 @@ import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.t
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runStore } from "./run_state.ts";
 
-export { FetchError } from "../lib/http/fetch_error.ts";
-export { HostLimiter } from "../lib/http/host_limiter.ts";
-export {
-  ConditionalFetcher,
-  type ConditionalFetcherOptions,
-  DEFAULT_FETCH_OPTIONS,
-  type Validators,
-} from "../lib/http/conditional_fetcher.ts";
-
 const SECOND = 1000;
 
 /** Options of the `fetch` stage: the fetcher's options plus the state location (validators, health). */

@@ -18,17 +18,6 @@ import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { AutoPlacement, measureBlocking } from "../engine/placement/auto_placement.ts";
 import { yieldWhenBusy } from "../engine/placement/loop_slice.ts";
 
-export { ImageCache, type ImageCacheOptions, type ImageCacheStats } from "../lib/html/image_cache.ts";
-export {
-  FIND_IMAGES_TASK,
-  findImages,
-  type FoundImages,
-  REWRITE_IMAGE_REFS_TASK,
-  rewriteImageRefs,
-} from "../lib/html/html_images.ts";
-export { type SniffedImage, sniffImageType } from "../lib/html/sniff.ts";
-export { type HtmlImageWork, inlineImages } from "../lib/html/inline_images.ts";
-
 /**
  * Returns `item` with its HTML sanitised, its images fetched through `cache` and attached as `images`,
  * and their `src` rewritten to `cid:` references (`inlineImages`). The HTML is `item.html`, else the
@@ -38,7 +27,8 @@ export { type HtmlImageWork, inlineImages } from "../lib/html/inline_images.ts";
  *
  * @example
  * ```ts
- * import { ImageCache, rewriteEntryImages } from "./rewrite_images.ts";
+ * import { ImageCache } from "../lib/html/mod.ts";
+ * import { rewriteEntryImages } from "./rewrite_images.ts";
  * const cache = new ImageCache();
  * const item = {
  *   feed: { url: "https://example.org/feed.xml", folder: "News" },
