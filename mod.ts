@@ -81,15 +81,16 @@ export {
   uploadImap,
 } from "./stages/mailbox.ts";
 // The libraries the stages call.
+export { FetchError, HostLimiter } from "./lib/http/mod.ts";
 export {
   ConditionalFetcher,
   type ConditionalFetcherOptions,
   DEFAULT_FETCH_OPTIONS,
-  FetchError,
-  HostLimiter,
+  FeedParseError,
+  parseFeed,
+  type ParseFeedOptions,
   type Validators,
-} from "./lib/http/mod.ts";
-export { FeedParseError, parseFeed, type ParseFeedOptions } from "./lib/feed/mod.ts";
+} from "./lib/feed/mod.ts";
 export {
   findImages,
   type FoundImages,

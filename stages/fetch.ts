@@ -1,5 +1,5 @@
 /**
- * The `fetch` stage: a conditional GET per feed (`lib/http/conditional_fetcher.ts`) with the validators
+ * The `fetch` stage: a conditional GET per feed (`lib/feed/conditional_fetcher.ts`) with the validators
  * and health kept in the state store.
  * @module
  */
@@ -9,7 +9,7 @@ import {
   type ConditionalFetcherOptions,
   DEFAULT_FETCH_OPTIONS,
   fetchOptionsWithDefaults,
-} from "../lib/http/conditional_fetcher.ts";
+} from "../lib/feed/conditional_fetcher.ts";
 import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runStore } from "./run_state.ts";

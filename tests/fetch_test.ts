@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { ConditionalFetcher, DEFAULT_FETCH_OPTIONS, FetchError } from "../lib/http/mod.ts";
+import { ConditionalFetcher, DEFAULT_FETCH_OPTIONS } from "../lib/feed/mod.ts";
+import { FetchError } from "../lib/http/mod.ts";
 import { type Route, startServer, type TestServer } from "./support/http_server.ts";
 
 const FEED = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'.repeat(20);

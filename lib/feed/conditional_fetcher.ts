@@ -4,15 +4,15 @@
  * and concurrency limits per host and overall.
  * @module
  */
-import type { FeedRef, FetchedFeed } from "../feed/types.ts";
-import { parseRetryAfter } from "./retry_after.ts";
+import type { FeedRef, FetchedFeed } from "./types.ts";
+import { parseRetryAfter } from "../http/retry_after.ts";
 import { backoffDelay, sleep } from "../../engine/kernel/backoff.ts";
-import { finishDeflate } from "./content_encoding.ts";
-import { Deadline } from "./deadline.ts";
-import { FetchError, networkFetchError } from "./fetch_error.ts";
-import { HostLimiter } from "./host_limiter.ts";
-import { BodyTooLargeError, formatBytes, readLimited } from "./read_limited.ts";
-import { SLUICE_USER_AGENT } from "./user_agent.ts";
+import { finishDeflate } from "../http/content_encoding.ts";
+import { Deadline } from "../http/deadline.ts";
+import { FetchError, networkFetchError } from "../http/fetch_error.ts";
+import { HostLimiter } from "../http/host_limiter.ts";
+import { BodyTooLargeError, formatBytes, readLimited } from "../http/read_limited.ts";
+import { SLUICE_USER_AGENT } from "../http/user_agent.ts";
 import { redactUrl } from "../../engine/errors.ts";
 
 /**
