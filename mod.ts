@@ -67,7 +67,7 @@ export { PERMISSION_HINT, PermissionNeededError, permissionProblem } from "./eng
 export * from "./engine/placement/mod.ts";
 // The built-in stages (each usable on its own) and the rss2imap pipeline.
 export { builtinStages } from "./stages/registry.ts";
-export { feeds, type FeedsOptions, loadFeeds } from "./stages/feeds.ts";
+export { feeds, type FeedsOptions } from "./stages/feeds.ts";
 export { fetchFeeds, type FetchStageOptions } from "./stages/fetch.ts";
 export { parseFeeds } from "./stages/parse.ts";
 export { dedupe, type DedupeOptions } from "./stages/dedupe.ts";
@@ -87,6 +87,7 @@ export {
   type ConditionalFetcherOptions,
   DEFAULT_FETCH_OPTIONS,
   FeedParseError,
+  loadFeeds,
   parseFeed,
   type ParseFeedOptions,
   type Validators,

@@ -34,6 +34,7 @@ export {
   parseFeedList,
   sanitizeFolder,
 } from "./feed_list.ts";
+export { type FeedListSource, loadFeeds } from "./load_feed_list.ts";
 export { parseXml, type XmlDocument, type XmlElement, type XmlNode, XmlSyntaxError } from "./xml.ts";
 export { decodeEntities } from "./entities.ts";
 export { parseFeedDate } from "./dates.ts";
