@@ -386,7 +386,7 @@ function classify(
 /** Options of the `fetch` stage: the fetcher's options plus the state location (validators, health). */
 export interface FetchStageOptions extends ConditionalFetcherOptions {
   /** State location holding each feed's validators and health (sqlite dir, `kv:PATH`, `memory:`). */
-  state: string;
+  state?: string;
 }
 
 /**
@@ -443,8 +443,7 @@ export const fetchStage: StageFactory = {
   options: {
     state: {
       type: "string",
-      default: "./.sluice",
-      description: "state location (sqlite dir, kv:PATH, memory:)",
+      description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
     },
     timeout: { type: "duration", default: "30s", description: "total time per attempt" },
     "connect-timeout": { type: "duration", default: "10s", description: "time to the response headers" },
@@ -468,7 +467,7 @@ export const fetchStage: StageFactory = {
   defaults: { concurrency: 32, capacity: 64, onError: "drop" },
   create: (o) =>
     fetchFeeds({
-      state: o.state as string,
+      state: o.state as string | undefined,
       timeoutMs: o.timeout as number,
       connectTimeoutMs: o["connect-timeout"] as number,
       maxBytes: o["max-size"] as number,
