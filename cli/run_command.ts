@@ -136,7 +136,10 @@ async function runOnce(
   }
   if (opts.summaryJson) await writeFile(opts.summaryJson, JSON.stringify(summaryJson(summary), null, 2));
   if (opts.json) write(JSON.stringify({ summary: summaryJson(summary) }) + "\n");
-  else if (opts.quiet) {
+  else if (opts.quiet && summary.aborted) {
+    // Quiet keeps the reason of a stopped run (a state in use, a damaged state): it is the one line.
+    write(`${name}: ${summaryText(summary).split("\n")[0]}\n`);
+  } else if (opts.quiet) {
     write(`${name}: ${summary.ok ? "ok" : "failed"} (${summary.failures.length} failed items)\n`);
   } else write(`${name}: ${summaryText(summary)}\n`);
   if (opts.dryRun) {

@@ -4,9 +4,9 @@
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   DEFAULT_BACKOFF,
   MemoryStore,
@@ -414,6 +414,21 @@ for (const adapter of adapters) {
     });
 
     if (adapter.persistent) {
+      test("its folder and files are private to the user (0700 / 0600), the secret of a feed URL not in them", async () => {
+        await withStore(adapter, async (store) => {
+          const url = "https://reader:pa55w0rd@example.org/feed.xml?api_key=k3yvalue";
+          await store.markDeliveredMany(url, [{ id: "a" }]);
+          await store.recordSuccess(url, { title: "T" });
+          const file = store.description.replace(/^(sqlite|kv):/, "");
+          assert.equal(statSync(dirname(file)).mode & 0o777, 0o700);
+          for (const f of readdirSync(dirname(file))) {
+            assert.equal(statSync(join(dirname(file), f)).mode & 0o777, 0o600, f);
+            const bytes = new TextDecoder("latin1").decode(readFileSync(join(dirname(file), f)));
+            assert.ok(!bytes.includes("pa55w0rd") && !bytes.includes("k3yvalue"), f);
+          }
+        });
+      });
+
       test("state and deliveries persist across close and reopen", async () => {
         await withStore(adapter, async (store, reopen) => {
           await store.markDeliveredMany(FEED, [{ id: "a", folder: "News" }, { id: "b" }]);

@@ -17,6 +17,7 @@ import {
   fetchDecision,
   mergeState,
 } from "./feed_health.ts";
+import { checkStateFile, makeStateFilesPrivate, RECOVERY_HINT } from "./state_file.ts";
 import { ensureStateDir, storageError } from "./storage_error.ts";
 import {
   type DeliveryRecord,
@@ -139,7 +140,9 @@ export class KvStore implements StateStore {
     if (isFile) ensureStateDir(dirname(path));
     let kv: Kv | undefined;
     try {
+      if (isFile) checkStateFile(path, `kv:${path}`);
       kv = await openKv(path || undefined);
+      if (isFile) makeStateFilesPrivate(path);
       await checkSchema(kv, path, isFile);
       return new KvStore(path, kv, options.backoff ?? DEFAULT_BACKOFF);
     } catch (cause) {
@@ -440,8 +443,7 @@ async function checkSchema(kv: Kv, path: string, ownFile: boolean): Promise<void
     throw new StateStoreError(
       "E_STATE_SCHEMA",
       `kv:${path} has schema version ${entry.value}; this sluice knows up to ${KV_SCHEMA_VERSION}`,
-      "it was written by a newer sluice: upgrade sluice, or start over from what the mailbox holds with " +
-        "`cli.ts state rebuild PIPELINE.yaml`",
+      "it was written by a newer sluice: upgrade sluice, or " + RECOVERY_HINT,
     );
   } else if (entry.value < 2) {
     await rekeyFeedsWithCredentials(kv);
@@ -449,9 +451,7 @@ async function checkSchema(kv: Kv, path: string, ownFile: boolean): Promise<void
   }
 }
 
-const FOREIGN_HINT =
-  "point STATE_DIR at sluice's own state, or start over from what the mailbox holds with " +
-  "`cli.ts state rebuild PIPELINE.yaml` (the file is moved aside)";
+const FOREIGN_HINT = "point STATE_DIR at sluice's own state, or " + RECOVERY_HINT;
 
 /** Schema 1 -> 2: the records of feeds whose URL holds credentials move to the URL without them. */
 async function rekeyFeedsWithCredentials(kv: Kv): Promise<void> {

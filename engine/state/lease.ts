@@ -87,6 +87,7 @@ export async function acquireLease(store: StateStore, options: AcquireLeaseOptio
     expiresAt: new Date(now + ttlMs).toISOString(),
   });
   const deadline = Date.now() + (options.waitMs ?? 0);
+  let told = false;
   for (;;) {
     let holder = await store.claimLease(record(Date.now()));
     if (
@@ -104,6 +105,10 @@ export async function acquireLease(store: StateStore, options: AcquireLeaseOptio
         "let that run finish, or start this one with --wait-lock DURATION (e.g. --wait-lock 10m) to wait " +
           `for it; a lease left by a killed run frees itself at ${holder.expiresAt} (at once on its own host)`,
       );
+    }
+    if (!told) {
+      told = true;
+      options.log?.(`waiting for the state's lease: in use by ${describeLeaseHolder(holder)}`);
     }
     await pause(Math.min(WAIT_POLL_MS, Math.max(1, deadline - Date.now())), options.signal);
   }
