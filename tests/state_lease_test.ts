@@ -205,3 +205,28 @@ describe("one run at a time on a state", { skip: dovecotSkip() }, () => {
     }
   });
 });
+
+describe("the Deploy tick takes the same lease", () => {
+  test("a tick on a state another run holds fetches nothing and says who holds it", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "sluice-lease-deploy-"));
+    const farm = await startFeedFarm({ feeds: 2, entries: 2, images: 0 });
+    const state = path.join(dir, "state");
+    const store = await openStore(state);
+    const lease = await acquireLease(store);
+    try {
+      await writeFile(path.join(dir, "feeds.txt"), farm.feedListText);
+      const { runTick } = await import("../deploy.ts");
+      const env = { FEEDS: path.join(dir, "feeds.txt"), STATE_DIR: state, MAILDIR: path.join(dir, "mail") };
+      const summary = await runTick({ env, budgetMs: 60_000, logger: silentLogger });
+      const error = summary.error as { code?: string; message?: string };
+      assert.equal(error.code, "E_STATE_LEASED");
+      assert.match(error.message ?? "", new RegExp(`pid ${process.pid} on host `));
+      assert.equal(farm.counters.requests, 0, "nothing fetched");
+    } finally {
+      await lease.release();
+      await store.close();
+      await farm.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
