@@ -21,6 +21,11 @@ export const EXIT = {
   ITEMS_FAILED: 2,
   /** The run stopped on an error (a stage with `on-error: fail`, the mailbox unreachable...). */
   RUN_FAILED: 3,
+  /**
+   * Another run holds the state's lease (its pid, host and start are in the message); nothing was read
+   * or sent. `--wait-lock DURATION` waits for it instead. (75 is EX_TEMPFAIL: try again later.)
+   */
+  STATE_IN_USE: 75,
   /** Stopped by SIGINT/SIGTERM (in-flight items were drained first). */
   INTERRUPTED: 130,
   /** The command line is wrong. */

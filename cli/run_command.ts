@@ -40,6 +40,8 @@ export interface RunCommandOptions {
   placement?: "loop";
   sequential?: boolean;
   graceMs?: number;
+  /** `--wait-lock`: how long to wait for another run holding the state (default: exit 75 at once). */
+  waitLockMs?: number;
   /** Time source of the schedule and the budget (default the real clock); for tests and scripts. */
   clock?: Clock;
   /** Stops a schedule like SIGTERM does (for scripts and tests; the CLI wires the signals itself). */
@@ -116,6 +118,7 @@ async function runOnce(
     summary = await runPipeline(pipeline, {
       handleSignals: true,
       graceMs: opts.graceMs,
+      waitLockMs: opts.waitLockMs,
       stopSignal: budget?.signal,
       dryRun: opts.dryRun ? path.resolve(opts.dryRun) : undefined,
       placementOverride: opts.placement ?? (opts.sequential ? "loop" : undefined),
@@ -133,7 +136,10 @@ async function runOnce(
   }
   if (opts.summaryJson) await writeFile(opts.summaryJson, JSON.stringify(summaryJson(summary), null, 2));
   if (opts.json) write(JSON.stringify({ summary: summaryJson(summary) }) + "\n");
-  else if (opts.quiet) {
+  else if (opts.quiet && summary.aborted) {
+    // Quiet keeps the reason of a stopped run (a state in use, a damaged state): it is the one line.
+    write(`${name}: ${summaryText(summary).split("\n")[0]}\n`);
+  } else if (opts.quiet) {
     write(`${name}: ${summary.ok ? "ok" : "failed"} (${summary.failures.length} failed items)\n`);
   } else write(`${name}: ${summaryText(summary)}\n`);
   if (opts.dryRun) {
@@ -147,6 +153,7 @@ function comparisonMode(pipeline: Pipeline, opts: RunCommandOptions): Pipeline {
   if (!opts.sequential) return pipeline;
   return new Chain<never, unknown>(
     pipeline.stages.map((s) => withOptions(s, { concurrency: 1, capacity: 1 })),
+    pipeline.state,
   );
 }
 
@@ -161,6 +168,7 @@ function comparisonMode(pipeline: Pipeline, opts: RunCommandOptions): Pipeline {
 export function exitCodeOf(summary: RunSummary): number {
   if (summary.aborted) {
     const code = (summary.error as { code?: string })?.code;
+    if (code === "E_STATE_LEASED") return EXIT.STATE_IN_USE;
     return code === "E_ABORTED" ? EXIT.INTERRUPTED : EXIT.RUN_FAILED;
   }
   if (summary.stoppedBy === "signal") return EXIT.INTERRUPTED;

@@ -21,7 +21,8 @@ export interface FeedsOptions extends FeedListSource {
 
 async function* produceFeeds(opts: FeedsOptions, ctx: StageContext): AsyncIterable<FeedRef> {
   const feeds = await loadFeeds(opts, ctx.signal);
-  const store = opts.state && opts.respectBackoff !== false ? await runStore(ctx, opts.state) : undefined;
+  const location = opts.state ?? ctx.stateLocation;
+  const store = location && opts.respectBackoff !== false ? await runStore(ctx, location) : undefined;
   ctx.log("debug", `${feeds.length} feeds`);
   for (const feed of feeds) {
     if (ctx.stopSignal.aborted) return;
@@ -52,8 +53,7 @@ export const feedsStage: StageFactory = {
     },
     state: {
       type: "string",
-      default: "./.sluice",
-      description: "state location (sqlite dir, kv:PATH, memory:)",
+      description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
     },
     "respect-backoff": {
       type: "boolean",
@@ -65,7 +65,7 @@ export const feedsStage: StageFactory = {
     const opts: FeedsOptions = {
       list: o.list as string,
       folders: o.folders as Record<string, unknown> | undefined,
-      state: o.state as string,
+      state: o.state as string | undefined,
       respectBackoff: o["respect-backoff"] as boolean,
       baseDir: process.cwd(),
     };

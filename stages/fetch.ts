@@ -19,7 +19,7 @@ const SECOND = 1000;
 /** Options of the `fetch` stage: the fetcher's options plus the state location (validators, health). */
 export interface FetchStageOptions extends ConditionalFetcherOptions {
   /** State location holding each feed's validators and health (sqlite dir, `kv:PATH`, `memory:`). */
-  state: string;
+  state?: string;
 }
 
 /**
@@ -81,8 +81,7 @@ export const fetchStage: StageFactory = {
   options: {
     state: {
       type: "string",
-      default: "./.sluice",
-      description: "state location (sqlite dir, kv:PATH, memory:)",
+      description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
     },
     timeout: {
       type: "duration",
@@ -128,7 +127,7 @@ export const fetchStage: StageFactory = {
   },
   create: (o) =>
     fetchFeeds({
-      state: o.state as string,
+      state: o.state as string | undefined,
       timeoutMs: o.timeout as number,
       connectTimeoutMs: o["connect-timeout"] as number,
       maxBytes: o["max-size"] as number,

@@ -39,7 +39,7 @@ export function parseFetchedTask(fetched: FetchedFeed): ParsedFeedItem {
  * const p = parseFeeds({ state: "./.sluice" });
  * ```
  */
-export function parseFeeds(opts: { state: string }): Stage<FetchedFeed, ParsedFeedItem> {
+export function parseFeeds(opts: { state?: string } = {}): Stage<FetchedFeed, ParsedFeedItem> {
   const inner = task<FetchedFeed, ParsedFeedItem>({ module: import.meta.url, export: "parseFetchedTask" }, {
     name: "parse",
     placement: "pool",
@@ -81,7 +81,10 @@ export const parseStage: StageFactory = {
   inType: "FetchedFeed",
   outType: "ParsedFeedItem",
   options: {
-    state: { type: "string", default: "./.sluice", description: "state location (records parse failures)" },
+    state: {
+      type: "string",
+      description: "state location (records parse failures); default: the pipeline's `state:`",
+    },
   },
-  create: (o) => parseFeeds({ state: o.state as string }),
+  create: (o) => parseFeeds({ state: o.state as string | undefined }),
 };

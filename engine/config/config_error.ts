@@ -29,6 +29,7 @@ export const ConfigErrorCode = {
   BadPattern: "E_CONFIG_BAD_PATTERN",
   BadDuration: "E_CONFIG_BAD_DURATION",
   BadSchedule: "E_CONFIG_BAD_SCHEDULE",
+  BadState: "E_CONFIG_BAD_STATE",
   UnsetVariable: "E_CONFIG_UNSET_VARIABLE",
   BadVariable: "E_CONFIG_BAD_VARIABLE",
   DuplicateId: "E_CONFIG_DUPLICATE_ID",
