@@ -45,4 +45,5 @@ export type {
 export { ChannelClosedError, KernelUsageError, OwnerClosedError, OwnerReconnectError } from "./errors.ts";
 export * from "./worker_pool.ts";
 export * from "./process_stream.ts";
+export * from "./answer_ledger.ts";
 export { GroupCommit } from "./group_commit.ts";

@@ -77,7 +77,7 @@ export class ChainRunner {
         case "transform":
           return await this.runTransform(stage, body, ctx, m, input!, out);
         case "stream":
-          return await this.runStream(body.stream, ctx, m, input!, out);
+          return await this.runStream(stage, body.stream, ctx, m, input!, out);
         case "branch":
           return await this.runBranch(body.branches, ctx, m, input!);
       }
@@ -109,7 +109,8 @@ export class ChainRunner {
   }
 
   private async runStream(
-    stream: (input: AsyncIterable<unknown>, ctx: StageContext) => AsyncIterable<unknown>,
+    stage: Stage<unknown, unknown>,
+    stream: Extract<Stage<unknown, unknown>["body"], { kind: "stream" }>["stream"],
     ctx: StageContext,
     m: StageMetrics,
     input: Channel<unknown>,
@@ -123,7 +124,9 @@ export class ChainRunner {
         yield r.value;
       }
     };
-    for await (const value of stream(counted(), ctx)) {
+    const fail = (item: unknown, error: unknown) =>
+      this.failItem(stage, ctx, m, item, describeItem(item), error);
+    for await (const value of stream(counted(), ctx, fail)) {
       m.itemsOut++;
       if (out) await out.send(value, { signal: ctx.signal });
     }
