@@ -29,6 +29,7 @@ import { type DeliveryLedger, runLedger } from "./delivery_ledger.ts";
 import { DryRunWriter, MaildirWriter, type MessageWriter } from "./maildir.ts";
 import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "./upload_imap.ts";
 import { isPermanentRefusal } from "../lib/imap/errors.ts";
+import { imapUrlProblem } from "../lib/imap/imap_url.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 
 /** Options of the IMAP sink. */
@@ -333,6 +334,7 @@ export const uploadImapStage: StageFactory = {
       required: true,
       secret: true,
       pattern: /^imaps?:\/\/.+/i,
+      validate: imapUrlCheck,
       description: "an imap://user:pass@host:port or imaps:// URL",
     },
     ...SHARED_OPTIONS,
@@ -375,6 +377,7 @@ export const mailboxStage: StageFactory = {
       // Anything else (a bare host name) used to mean the Maildir: the entries were counted as delivered
       // without ever reaching the server.
       pattern: /^(imaps?:\/\/.+)?$/i,
+      validate: (url) => (url === "" ? undefined : imapUrlCheck(url)),
       description: "an imap://user:pass@host:port or imaps:// URL (IMAP_URL), or empty for the Maildir",
     },
     maildir: { type: "string", default: "./mail", description: "the Maildir root when url is empty" },
@@ -389,6 +392,12 @@ export const mailboxStage: StageFactory = {
     return maildir({ path: o.maildir as string, state: o.state as string, fsync: o.fsync as boolean });
   },
 };
+
+/** `check` parses the URL and applies the TLS policy, so that a bad one fails there and not at run (exit 3). */
+function imapUrlCheck(url: string): { reason: string; hint?: string } | undefined {
+  const problem = imapUrlProblem(url);
+  return problem && { reason: problem.message, hint: problem.hint };
+}
 
 function imapOptions(o: Record<string, unknown>): ImapSinkOptions {
   return {

@@ -46,6 +46,11 @@ export type OptionSpec =
     enum?: string[];
     pattern?: RegExp | string;
     secret?: boolean;
+    /**
+     * A check the value must pass beyond its pattern (an IMAP URL that parses, a TLS policy): returns
+     * what is wrong and the fix, or undefined. The reason must not quote a secret value in full.
+     */
+    validate?: (value: string) => { reason: string; hint?: string } | undefined;
   }
   | {
     type: "integer" | "number";
@@ -286,6 +291,19 @@ class OptionValidator {
           secret ? redacted(where.valueSpan()) : undefined,
         );
       }
+    }
+    const problem = spec.validate?.(value);
+    if (problem) {
+      const variable = where.fromVariable();
+      return this.#fail(
+        ConfigErrorCode.BadValue,
+        where,
+        `${this.#label(where)}${
+          variable === undefined ? "" : ` (from \`\${${variable}}\`)`
+        }: ${problem.reason}`,
+        variable === undefined ? problem.hint : `fix ${variable}: ${problem.hint ?? spec.description}`,
+        secret ? redacted(where.valueSpan()) : undefined,
+      );
     }
     return value;
   }
