@@ -21,6 +21,11 @@ export const EXIT = {
   ITEMS_FAILED: 2,
   /** The run stopped on an error (a stage with `on-error: fail`, the mailbox unreachable...). */
   RUN_FAILED: 3,
+  /**
+   * Nothing was tried: every feed is backing off after failures (the summary says when the first is due
+   * again). Not a success: a monitor should notice a list of feeds that all fail.
+   */
+  NOTHING_TRIED: 4,
   /** Stopped by SIGINT/SIGTERM (in-flight items were drained first). */
   INTERRUPTED: 130,
   /** The command line is wrong. */

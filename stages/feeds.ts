@@ -40,8 +40,9 @@ export interface FeedsOptions {
 export async function loadFeeds(opts: FeedsOptions, signal?: AbortSignal): Promise<FeedRef[]> {
   const feeds: FeedRef[] = [];
   if (opts.list) {
-    const text = /^https?:\/\//i.test(opts.list) ? await fetchList(opts.list, signal) : await readList(opts);
-    feeds.push(...parseFeedList(text, redactUrl(opts.list)));
+    const remote = /^https?:\/\//i.test(opts.list);
+    const text = remote ? await fetchList(opts.list, signal) : await readList(opts);
+    feeds.push(...parseFeedList(text, redactUrl(opts.list), remote ? opts.list : undefined));
   } else if (opts.folders && Object.keys(opts.folders).length > 0) {
     feeds.push(...feedsFromFolders(opts.folders));
   }
@@ -97,19 +98,36 @@ async function* produceFeeds(opts: FeedsOptions, ctx: StageContext): AsyncIterab
   const feeds = await loadFeeds(opts, ctx.signal);
   const store = opts.state && opts.respectBackoff !== false ? await runStore(ctx, opts.state) : undefined;
   ctx.log("debug", `${feeds.length} feeds`);
+  let tried = 0;
+  let nextAttempt = Infinity;
   for (const feed of feeds) {
     if (ctx.stopSignal.aborted) return;
     if (store) {
       const due = await store.shouldFetch(feed.url);
       if (!due.fetch) {
         ctx.count("backingOff");
+        if (due.until) nextAttempt = Math.min(nextAttempt, Date.parse(due.until));
         ctx.log("info", `skipped: ${due.reason ?? "backing off"}`, { feed: feed.url });
         continue;
       }
     }
+    tried++;
     yield feed;
   }
+  // Every feed rests: the run's summary says that nothing was tried, and when the first one is due.
+  if (tried === 0 && Number.isFinite(nextAttempt)) ctx.count(NEXT_ATTEMPT_COUNTER, nextAttempt);
 }
+
+/**
+ * The counter the `feeds` stage sets when every feed is backing off: when the first one is due again, in
+ * ms since the Unix epoch (the CLI's summary shows it as a time).
+ *
+ * @example
+ * ```ts ignore
+ * const due = summary.metrics.stages[0].counters[NEXT_ATTEMPT_COUNTER]; // undefined unless all feeds rest
+ * ```
+ */
+export const NEXT_ATTEMPT_COUNTER = "nextAttemptAt";
 
 /** The `feeds` stage for YAML (`use: feeds`). */
 export const feedsStage: StageFactory = {

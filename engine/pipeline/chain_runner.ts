@@ -195,6 +195,7 @@ export class ChainRunner {
               },
             },
           );
+          m.itemsDone++;
         } catch (error) {
           if (ctx.signal.aborted) return;
           await this.failItem(stage, ctx, m, r.value, label, error);
