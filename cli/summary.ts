@@ -4,6 +4,7 @@
  */
 import type { RunSummary } from "../engine/pipeline/mod.ts";
 import { permissionProblem } from "../engine/permission_error.ts";
+import { redactUrlsIn } from "../engine/errors.ts";
 import { NEXT_ATTEMPT_COUNTER } from "../stages/feeds.ts";
 
 /** What the summary needs to know about how the run was started. */
@@ -169,7 +170,7 @@ function errorText(e: unknown): string {
   if (e instanceof Error) {
     // A wrapper's own hint ("set STATE_DIR to a writable directory") does not fit a refused permission.
     const hint = permissionProblem(e)?.hint ?? (e as { hint?: string }).hint;
-    return hint ? `${e.message} (${hint})` : e.message;
+    return redactUrlsIn(hint ? `${e.message} (${hint})` : e.message);
   }
-  return String(e);
+  return redactUrlsIn(String(e));
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { chan, type Channel } from "../kernel/mod.ts";
-import { runStopperIn, SluiceError } from "../errors.ts";
+import { redactUrlsIn, runStopperIn, SluiceError } from "../errors.ts";
 import { permissionProblem } from "../permission_error.ts";
 import { yieldWhenBusy } from "../placement/loop_slice.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
@@ -257,7 +257,7 @@ export class ChainRunner {
       item: label,
       error: messageOf(error),
       ...(error instanceof SluiceError ? { code: error.code } : {}),
-      ...(error instanceof SluiceError && error.hint ? { hint: error.hint } : {}),
+      ...(error instanceof SluiceError && error.hint ? { hint: redactUrlsIn(error.hint) } : {}),
     };
     // The hint says what to do (which option raises a limit, what to fix in the list): keep it with the reason.
     const reason = failure.hint ? `${failure.error} (${failure.hint})` : failure.error;
