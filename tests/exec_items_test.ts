@@ -100,6 +100,36 @@ describe("exec accounts for every item", () => {
     }
   });
 
+  test("jq's way: errors on stderr, the rest printed, exit 5 at the end: only the bad item fails", async () => {
+    const jqLike = [
+      "sh",
+      "-c",
+      'st=0; while IFS= read -r l; do case "$l" in *bad*) echo "error (at <stdin>:$((n+1)))" >&2; st=5;; ' +
+      '*) echo "$l";; esac; n=$((n+1)); done; exit $st',
+    ];
+    const out: unknown[] = [];
+    const p = pipeline(fromIterable<unknown>(["a", "bad", "c"]))
+      .pipe(execStage({ command: jqLike, format: "lines" }, { onError: "drop" }))
+      .to(sink((x: unknown) => void out.push(x)));
+    const summary = await runPipeline(p, quiet);
+    assert.equal(summary.error, undefined);
+    assert.deepEqual(out, ["a", "c"]);
+    assert.deepEqual(summary.failures.map((f) => f.error.replace(/^command .* printed/, "printed")), [
+      "printed no line for item 2 (it ended with exit code 5): error (at <stdin>:2)",
+    ]);
+  });
+
+  test("a failing status with every item answered, or a missing program, fails the stage (exit status in the error)", async () => {
+    for (const command of [["sh", "-c", "cat; exit 1"], ["sluice-no-such-program-x"]]) {
+      const p = pipeline(fromIterable<unknown>(["a", "b"]))
+        .pipe(execStage({ command, format: "lines" }, { onError: "drop" }))
+        .to(sink(() => {}));
+      const summary = await runPipeline(p, quiet);
+      assert.equal(summary.aborted, true, command.join(" "));
+      assert.match(String(summary.error), /exited with code|could not start/);
+    }
+  });
+
   test("format lines writes an object item as JSON, never [object Object]", async () => {
     const out: unknown[] = [];
     const p = pipeline(fromIterable<unknown>([{ title: "x" }, "plain", 7]))

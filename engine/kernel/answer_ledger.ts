@@ -48,7 +48,6 @@ export class AnswerLedger<In> {
   #head = 0;
   #recent: Array<Sent<In>> = [];
   #suspects: Array<UnansweredItem<In>> = [];
-  #extra = 0;
 
   /** Records an item written to the command, with the line it was written as (to recognise it in stderr). */
   sent(item: In, line = ""): void {
@@ -62,8 +61,9 @@ export class AnswerLedger<In> {
       return;
     }
     // No item waits: an item blamed for a stderr line printed its line after all (the line was a warning).
-    // The newest is the one whose line came: the older ones were reached first.
-    if (this.#suspects.pop() === undefined) this.#extra++;
+    // The newest is the one whose line came: the older ones were reached first. (With no suspect either, the
+    // command prints more than a line per item: the extra line goes on, no item to pair it with.)
+    this.#suspects.pop();
   }
 
   /** Records a stderr line: it is about the item it names, or the oldest item waiting, or continues the last complaint. */
@@ -90,16 +90,6 @@ export class AnswerLedger<In> {
     }
     const last = this.#suspects.at(-1);
     if (last && last.stderr.length < MAX_PINNED_LINES) last.stderr.push(line);
-  }
-
-  /** How many items were written to the command. */
-  get sentCount(): number {
-    return this.#sent;
-  }
-
-  /** Output lines no item was waiting for (a command that is not one line per item). */
-  get extraLines(): number {
-    return this.#extra;
   }
 
   /** Once the command has ended: the items it printed no line for, in input order. */

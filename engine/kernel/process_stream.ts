@@ -145,14 +145,21 @@ export class ProcessItemError extends SluiceError {
    * @param command the command as given
    * @param index the item's place in the stream, from 1
    * @param stderr its stderr lines about the item
-   * @param ended true when the command had already ended (status 0) when the item came
+   * @param how `ended`: how the command had ended before the item came (`status 0`, `exit code 5`);
+   *   `exit`: the failing status it ended with after skipping the item
    */
-  constructor(command: string[], index: number, stderr: string[], ended = false) {
+  constructor(
+    command: string[],
+    index: number,
+    stderr: string[],
+    how: { ended?: string; exit?: string } = {},
+  ) {
+    const exit = how.exit ? ` (it ended with ${how.exit})` : "";
     super(
       "E_PROCESS_ITEM",
-      ended
-        ? `command ${showCommand(command)} had ended (status 0) before item ${index} came`
-        : `command ${showCommand(command)} printed no line for item ${index}` +
+      how.ended
+        ? `command ${showCommand(command)} had ended (${how.ended}) before item ${index} came`
+        : `command ${showCommand(command)} printed no line for item ${index}${exit}` +
           (stderr.length ? `: ${stderr.join(" | ")}` : " and said nothing about it on stderr"),
       "fix the item or the command (it must print one line per item and read its whole input); " +
         "`on-error: drop` or `dead-letter` lets the run go on past such items",
@@ -216,19 +223,30 @@ export async function* streamThroughCommand<In, Out>(
     signal?.throwIfAborted();
     if (feedError !== undefined) throw feedError;
     if (out.cause) throw startFailure(command, out.cause);
-    if (out.exitCode !== 0) {
-      throw new ProcessStageError(command, out.exitCode, out.signal ?? null, cmd.stderr.lines());
-    }
+    const failure = () =>
+      new ProcessStageError(command, out.exitCode, out.signal ?? null, cmd.stderr.lines());
+    // Per item only when the command ran and answered items: a command that answered none, is missing
+    // (127), could not run (126) or was killed is broken as a whole, and the stage fails.
+    const perItem = ledger !== undefined && lineNo > 0 && out.exitCode !== null && out.exitCode < 126;
+    if (out.exitCode !== 0 && !perItem) throw failure();
     if (ledger) {
       const onUnanswered = options.onUnanswered!;
+      const exit = out.exitCode === 0 ? undefined : `exit code ${out.exitCode}`;
       cmd.stderr.flush();
       // From here on the feeder hands each further item over as it comes; what it wrote so far is settled here.
-      cmd.lateItem = (item, n) => onUnanswered(item, new ProcessItemError(command, n, [], true));
-      for (const u of ledger.unanswered()) {
-        await onUnanswered(u.item, new ProcessItemError(command, u.index, u.stderr));
+      let late = 0;
+      cmd.lateItem = (item, n) => {
+        late++;
+        return onUnanswered(item, new ProcessItemError(command, n, [], { ended: exit ?? "status 0" }));
+      };
+      const unanswered = ledger.unanswered();
+      for (const u of unanswered) {
+        await onUnanswered(u.item, new ProcessItemError(command, u.index, u.stderr, { exit }));
       }
       await feeding;
       if (feedError !== undefined) throw feedError;
+      // A failing status with every item answered names no item: it is the stage's.
+      if (exit && unanswered.length === 0 && late === 0) throw failure();
     }
     finished = true;
   } catch (e) {
