@@ -24,19 +24,36 @@ async function* produceFeeds(opts: FeedsOptions, ctx: StageContext): AsyncIterab
   const location = opts.state ?? ctx.stateLocation;
   const store = location && opts.respectBackoff !== false ? await runStore(ctx, location) : undefined;
   ctx.log("debug", `${feeds.length} feeds`);
+  let tried = 0;
+  let nextAttempt = Infinity;
   for (const feed of feeds) {
     if (ctx.stopSignal.aborted) return;
     if (store) {
       const due = await store.shouldFetch(feed.url);
       if (!due.fetch) {
         ctx.count("backingOff");
+        if (due.until) nextAttempt = Math.min(nextAttempt, Date.parse(due.until));
         ctx.log("info", `skipped: ${due.reason ?? "backing off"}`, { feed: feed.url });
         continue;
       }
     }
+    tried++;
     yield feed;
   }
+  // Every feed rests: the run's summary says that nothing was tried, and when the first one is due.
+  if (tried === 0 && Number.isFinite(nextAttempt)) ctx.count(NEXT_ATTEMPT_COUNTER, nextAttempt);
 }
+
+/**
+ * The counter the `feeds` stage sets when every feed is backing off: when the first one is due again, in
+ * ms since the Unix epoch (the CLI's summary shows it as a time).
+ *
+ * @example
+ * ```ts ignore
+ * const due = summary.metrics.stages[0].counters[NEXT_ATTEMPT_COUNTER]; // undefined unless all feeds rest
+ * ```
+ */
+export const NEXT_ATTEMPT_COUNTER = "nextAttemptAt";
 
 /** The `feeds` stage for YAML (`use: feeds`). */
 export const feedsStage: StageFactory = {

@@ -88,6 +88,11 @@ export const fetchStage: StageFactory = {
       default: `${DEFAULT_FETCH_OPTIONS.timeoutMs / SECOND}s`,
       description: "total time per attempt",
     },
+    deadline: {
+      type: "duration",
+      default: `${DEFAULT_FETCH_OPTIONS.deadlineMs / SECOND}s`,
+      description: "total time per feed: every attempt, retry and wait (a trickling server is cut off here)",
+    },
     "connect-timeout": {
       type: "duration",
       default: `${DEFAULT_FETCH_OPTIONS.connectTimeoutMs / SECOND}s`,
@@ -129,6 +134,7 @@ export const fetchStage: StageFactory = {
     fetchFeeds({
       state: o.state as string | undefined,
       timeoutMs: o.timeout as number,
+      deadlineMs: o.deadline as number,
       connectTimeoutMs: o["connect-timeout"] as number,
       maxBytes: o["max-size"] as number,
       maxRedirects: o["max-redirects"] as number,

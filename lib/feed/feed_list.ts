@@ -28,7 +28,9 @@ export class FeedListError extends SluiceError {
 
 /**
  * Parses a feed list file's text: OPML when it looks like XML, otherwise one URL a line (`#` comments,
- * blank lines ignored; an optional folder after the URL: `https://x/feed.xml News`).
+ * blank lines ignored; an optional folder after the URL: `https://x/feed.xml News`). A list fetched from
+ * `listUrl` that is itself a feed (RSS, Atom, RDF, JSON Feed) is the list of that one feed; a list file
+ * that is a feed is refused, saying what a list is.
  *
  * @example
  * ```ts
@@ -36,8 +38,17 @@ export class FeedListError extends SluiceError {
  * // [{ url: "https://example.org/feed.xml", folder: "example org feed xml", autoFolder: true }]
  * ```
  */
-export function parseFeedList(text: string, source: string): FeedRef[] {
+export function parseFeedList(text: string, source: string, listUrl?: string): FeedRef[] {
   const trimmed = text.replace(/^\uFEFF/, "").trimStart();
+  if (isFeedDocument(trimmed)) {
+    // FEEDS=https://example.org/feed.xml: the URL of one feed is a list of that feed.
+    if (listUrl) return [{ url: listUrl, folder: folderFromUrl(listUrl), autoFolder: true }];
+    throw new FeedListError(
+      `${source} is a feed itself, not a list of feeds`,
+      "FEEDS expects a file or URL listing feeds (one feed URL a line, or OPML), or the URL of one feed: " +
+        "set FEEDS to the feed's URL, or write its URL into a list file",
+    );
+  }
   if (trimmed.startsWith("<")) return parseOpml(trimmed, source);
   const feeds: FeedRef[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -84,6 +95,15 @@ export function feedsFromFolders(folders: Record<string, unknown>): FeedRef[] {
   return dedupeFeeds(feeds);
 }
 
+/** RSS, Atom, RSS 1.0 (RDF) or JSON Feed, judged by its root: what a feed list is not. */
+function isFeedDocument(text: string): boolean {
+  if (text.startsWith("{")) return /"version"\s*:\s*"https?:\/\/jsonfeed\.org\//.test(text.slice(0, 4096));
+  if (!text.startsWith("<")) return false;
+  // The root is the first element after the prolog (declaration, comments, doctype, processing instructions).
+  const root = /^(?:\s*(?:<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>))*\s*<([\w:.-]+)/i.exec(text);
+  return root !== null && /^(?:rss|feed|rdf:rdf)$/i.test(root[1]);
+}
+
 /** Outlines with `xmlUrl` are feeds; the titles of the outlines around them make the folder path. */
 function parseOpml(xml: string, source: string): FeedRef[] {
   let root: XmlElement;
@@ -97,7 +117,10 @@ function parseOpml(xml: string, source: string): FeedRef[] {
     );
   }
   if (root.local.toLowerCase() !== "opml") {
-    throw new FeedListError(`${source}: XML but not OPML`, "give an OPML file or one feed URL a line");
+    throw new FeedListError(
+      `${source}: XML but neither OPML nor a feed`,
+      "FEEDS expects a file or URL listing feeds (one feed URL a line, or OPML), or the URL of one feed",
+    );
   }
   const feeds: FeedRef[] = [];
   const walk = (parent: XmlElement, path: string[]) => {

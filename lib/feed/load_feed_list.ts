@@ -39,8 +39,9 @@ export interface FeedListSource {
 export async function loadFeeds(opts: FeedListSource, signal?: AbortSignal): Promise<FeedRef[]> {
   const feeds: FeedRef[] = [];
   if (opts.list) {
-    const text = /^https?:\/\//i.test(opts.list) ? await fetchList(opts.list, signal) : await readList(opts);
-    feeds.push(...parseFeedList(text, redactUrl(opts.list)));
+    const remote = /^https?:\/\//i.test(opts.list);
+    const text = remote ? await fetchList(opts.list, signal) : await readList(opts);
+    feeds.push(...parseFeedList(text, redactUrl(opts.list), remote ? opts.list : undefined));
   } else if (opts.folders && Object.keys(opts.folders).length > 0) {
     feeds.push(...feedsFromFolders(opts.folders));
   }
