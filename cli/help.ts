@@ -40,6 +40,8 @@ Options:
                       overlap; SIGTERM stops after the current run. The YAML's schedule: does the same.
   --budget DURATION   stop sources after DURATION (e.g. 50s); in-flight items finish, the rest
                       is delivered by the next run
+  --max-memory SIZE   the most bytes fetched bodies, images and messages may hold in flight at
+                      once (e.g. 128MB; default 64MB); stages wait while it is used up
   --trace FILE        write a Chrome trace of the run (open in ui.perfetto.dev)
   --json              log JSON lines (progress, failures, summary) on stderr
   --summary-json FILE write the run's summary (metrics, failures) as JSON to FILE

@@ -28,6 +28,7 @@ const OPTIONS = {
   "mark-seen": { type: "string" },
   "env-file": { type: "string" },
   "wait-lock": { type: "string" },
+  "max-memory": { type: "string" },
 } as const;
 
 /**
@@ -153,6 +154,15 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
       } catch (e) {
         return usage((e as Error).message, command);
       }
+      let maxMemory: number | undefined;
+      if (v["max-memory"] !== undefined) {
+        const { parseSize } = await import("../engine/config/size.ts");
+        try {
+          maxMemory = parseSize(v["max-memory"]);
+        } catch (e) {
+          return usage(`--max-memory: ${(e as Error).message}`, command);
+        }
+      }
       if (v.every !== undefined) {
         const { parseCron } = await import("../engine/schedule/cron.ts");
         try {
@@ -169,6 +179,7 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
         budgetMs,
         graceMs,
         waitLockMs,
+        maxMemory,
         trace: v.trace,
         json: v.json,
         summaryJson: v["summary-json"],

@@ -49,6 +49,8 @@ export interface RunCommandOptions {
   graceMs?: number;
   /** `--wait-lock`: how long to wait for another run holding the state (default: exit 75 at once). */
   waitLockMs?: number;
+  /** `--max-memory` in bytes: the run's memory budget (default the YAML's `memory:`, else 64 MiB). */
+  maxMemory?: number;
   /** Time source of the schedule and the budget (default the real clock); for tests and scripts. */
   clock?: Clock;
   /** Stops a schedule like SIGTERM does (for scripts and tests; the CLI wires the signals itself). */
@@ -74,7 +76,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const pipeline = comparisonMode(loaded.pipeline, opts);
   const schedule = opts.every ?? spec.schedule;
   const budgetMs = opts.budgetMs ?? spec.budget;
-  const once = () => runOnce(pipeline, spec.name, { ...opts, budgetMs }, logger, write);
+  const maxMemory = opts.maxMemory ?? spec.memory;
+  const once = () => runOnce(pipeline, spec.name, { ...opts, budgetMs, maxMemory }, logger, write);
   const exitOf = (summary: RunSummary) => exitCodeOf(summary, { budgetMs });
   if (!schedule) return exitOf(await once());
 
@@ -127,6 +130,7 @@ async function runOnce(
       handleSignals: true,
       graceMs: opts.graceMs,
       waitLockMs: opts.waitLockMs,
+      maxMemory: opts.maxMemory,
       stopSignal: budget?.signal,
       dryRun: opts.dryRun ? path.resolve(opts.dryRun) : undefined,
       placementOverride: opts.placement ?? (opts.sequential ? "loop" : undefined),

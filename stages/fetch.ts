@@ -68,6 +68,7 @@ export function fetchFeeds(opts: FetchStageOptions): Stage<FeedRef, FetchedFeed>
     inType: "FeedRef",
     outType: "FetchedFeed",
     onError: "drop",
+    bytesOf: (f: FetchedFeed) => f.body.byteLength,
     settings: fetchOptionsWithDefaults(given),
   });
 }

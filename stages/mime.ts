@@ -28,6 +28,7 @@ export function mime(options: ComposeOptions = {}): Stage<EntryItem, MailMessage
     inType: "EntryItem",
     outType: "MailMessage",
     onError: "drop",
+    bytesOf: (m: MailMessage) => m.raw.byteLength,
     settings: {
       from: options.from ?? COMPOSE_DEFAULTS.from,
       to: options.to ?? COMPOSE_DEFAULTS.to,

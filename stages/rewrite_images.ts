@@ -116,6 +116,8 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
       inType: "EntryItem",
       outType: "EntryItem",
       onError: "drop",
+      // Images shared by several entries (the cache's) count once per entry: an upper bound.
+      bytesOf: (e: EntryItem) => e.images.reduce((sum, image) => sum + image.content.byteLength, 0),
       settings: {
         disabled: disabled ?? false,
         concurrency: cacheOptions.concurrency ?? DEFAULT_IMAGE_CACHE_OPTIONS.concurrency,

@@ -29,6 +29,7 @@ export const ConfigErrorCode = {
   BadPattern: "E_CONFIG_BAD_PATTERN",
   BadValue: "E_CONFIG_BAD_VALUE",
   BadDuration: "E_CONFIG_BAD_DURATION",
+  BadSize: "E_CONFIG_BAD_SIZE",
   BadSchedule: "E_CONFIG_BAD_SCHEDULE",
   BadState: "E_CONFIG_BAD_STATE",
   UnsetVariable: "E_CONFIG_UNSET_VARIABLE",

@@ -136,6 +136,7 @@ export async function parsePipelineConfig(
   if (top.value.description !== undefined) spec.description = top.value.description as string;
   if (top.value.schedule !== undefined) spec.schedule = top.value.schedule as string;
   if (top.value.budget !== undefined) spec.budget = top.value.budget as number;
+  if (top.value.memory !== undefined) spec.memory = top.value.memory as number;
   if (top.value.state !== undefined) spec.state = top.value.state as string;
   return spec;
 }

@@ -8,6 +8,7 @@
 import { redactUrl } from "../errors.ts";
 import { ConfigError, ConfigErrorCode } from "./config_error.ts";
 import { DurationError, parseDuration } from "./duration.ts";
+import { parseSize, SizeError } from "./size.ts";
 import type { ConfigPath, PathPositions, Span } from "./position.ts";
 import { suggest } from "./suggest.ts";
 
@@ -62,6 +63,7 @@ export type OptionSpec =
   }
   | { type: "boolean"; default?: boolean; description: string; required?: boolean }
   | { type: "duration"; default?: string | number; description: string; required?: boolean }
+  | { type: "size"; default?: string | number; description: string; required?: boolean }
   | {
     type: "string[]";
     default?: string[];
@@ -161,6 +163,7 @@ const TYPE_WORDS: Record<OptionSpec["type"], string> = {
   number: "number",
   boolean: "boolean",
   duration: "duration",
+  size: "size (e.g. 128MB)",
   "string[]": "list of strings",
   object: "mapping",
   any: "any value",
@@ -254,6 +257,8 @@ class OptionValidator {
         return this.#boolean(value, where);
       case "duration":
         return this.#duration(value, where);
+      case "size":
+        return this.#size(value, where);
       case "string[]":
         return this.#strings(value, where, spec.argv === true);
       case "object":
@@ -342,6 +347,18 @@ class OptionValidator {
     }
   }
 
+  #size(value: unknown, where: PathPositions): unknown {
+    if (typeof value !== "string" && typeof value !== "number") {
+      return this.#wrongType(where, "size", value, false);
+    }
+    try {
+      return parseSize(value);
+    } catch (e) {
+      if (!(e instanceof SizeError)) throw e;
+      return this.#fail(ConfigErrorCode.BadSize, where, `${this.#label(where)}: ${e.message}`, e.hint);
+    }
+  }
+
   #strings(value: unknown, where: PathPositions, argv: boolean): unknown {
     if (typeof value === "string" && argv) {
       const words = value.trim().split(/\s+/).filter((w) => w !== "");
@@ -378,6 +395,15 @@ class OptionValidator {
       } catch (e) {
         // A schema bug, not the user's: name the option so the stage author finds it.
         throw new Error(`default of ${this.#label(where)} is not a duration: ${JSON.stringify(value)}`, {
+          cause: e,
+        });
+      }
+    }
+    if (spec.type === "size") {
+      try {
+        return parseSize(value as string | number);
+      } catch (e) {
+        throw new Error(`default of ${this.#label(where)} is not a size: ${JSON.stringify(value)}`, {
           cause: e,
         });
       }

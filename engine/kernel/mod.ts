@@ -28,6 +28,7 @@ export { TaskGroup } from "./task_group.ts";
 export type { GroupTask, TaskGroupOptions } from "./task_group.ts";
 export { Mutex } from "./mutex.ts";
 export { Semaphore } from "./semaphore.ts";
+export { ByteBudget, type ByteWaitOptions } from "./byte_budget.ts";
 export { Event } from "./event.ts";
 export { Barrier } from "./barrier.ts";
 export { WaitGroup } from "./wait_group.ts";

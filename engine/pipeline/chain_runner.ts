@@ -8,7 +8,7 @@ import { chan, type Channel } from "../kernel/mod.ts";
 import { redactUrlsIn, runStopperIn, SluiceError } from "../errors.ts";
 import { permissionProblem } from "../permission_error.ts";
 import { yieldWhenBusy } from "../placement/loop_slice.ts";
-import type { Placement, Stage, StageContext } from "./stage.ts";
+import type { Emitted, Placement, Stage, StageContext } from "./stage.ts";
 import type { RunMetrics, StageMetrics } from "./metrics.ts";
 import type { Tracer } from "./trace.ts";
 import type { Logger } from "./logger.ts";
@@ -18,6 +18,7 @@ import { deadLetterOf, writeDeadLetter } from "./dead_letter.ts";
 import { InOrder } from "./in_order.ts";
 import { describeItem } from "./describe_item.ts";
 import { messageOf, StageFailedError } from "./stage_failed_error.ts";
+import type { BytesInFlight } from "./bytes_in_flight.ts";
 
 /** What a {@linkcode ChainRunner} shares with the run around it. */
 export interface ChainDeps {
@@ -27,6 +28,8 @@ export interface ChainDeps {
   failures: ItemFailure[];
   logger: Logger;
   tracer: Tracer;
+  /** The run's memory budget: what emitted items weigh (`bytesOf`) is held until the next stage is done. */
+  memory: BytesInFlight;
 }
 
 /**
@@ -38,6 +41,9 @@ export interface ChainDeps {
  * ```
  */
 export class ChainRunner {
+  /** Each stage's place in the run (a branch's stages come after the stage that fans out to them). */
+  #positions = 0;
+
   constructor(private deps: ChainDeps) {}
 
   async run(stages: Array<Stage<unknown, unknown>>, input: Channel<unknown> | undefined): Promise<void> {
@@ -51,7 +57,7 @@ export class ChainRunner {
         ? undefined
         : chan<unknown>(stages[i + 1].options.capacity);
       if (out) this.deps.metrics.watchDepth(stages[i + 1].options.name, () => out.length);
-      tasks.push(this.runStage(stage, m, current, out));
+      tasks.push(this.runStage(stage, m, current, out, this.#positions++));
       current = out;
     });
     const results = await Promise.allSettled(tasks);
@@ -67,17 +73,19 @@ export class ChainRunner {
     m: StageMetrics,
     input: Channel<unknown> | undefined,
     out: Channel<unknown> | undefined,
+    position: number,
   ): Promise<void> {
     const ctx = this.deps.contextFor(stage.options.name, m, stage.options.placement);
     const body = stage.body;
+    const send = this.sender(stage, position, out, ctx);
     try {
       switch (body.kind) {
         case "source":
-          return await this.runSource(body.produce, ctx, m, out);
+          return await this.runSource(body.produce, ctx, m, send);
         case "transform":
-          return await this.runTransform(stage, body, ctx, m, input!, out);
+          return await this.runTransform(stage, body, ctx, m, input!, send);
         case "stream":
-          return await this.runStream(stage, body.stream, ctx, m, input!, out);
+          return await this.runStream(stage, body.stream, ctx, m, input!, send);
         case "branch":
           return await this.runBranch(body.branches, ctx, m, input!);
       }
@@ -91,20 +99,51 @@ export class ChainRunner {
       }
     } finally {
       out?.close();
-      if (input && this.deps.hard.signal.aborted) drain(input);
+      if (input && this.deps.hard.signal.aborted) this.drain(input);
     }
+  }
+
+  /**
+   * How a stage hands an item downstream: the bytes its `bytesOf` gives are taken from the run's budget
+   * first (waiting while it is used up, for bytes held at this stage or downstream only), and given back
+   * if the item never gets into the channel. The last stage sends nowhere and holds nothing.
+   */
+  private sender(
+    stage: Stage<unknown, unknown>,
+    position: number,
+    out: Channel<unknown> | undefined,
+    ctx: StageContext,
+  ): Send {
+    if (!out) return () => Promise.resolve();
+    const bytesOf = stage.options.bytesOf;
+    const memory = this.deps.memory;
+    if (!bytesOf) return (value) => out.send(value, { signal: ctx.signal });
+    return async (value) => {
+      await memory.hold(value, bytesOf(value), position, ctx.signal);
+      try {
+        await out.send(value, { signal: ctx.signal });
+      } catch (e) {
+        memory.release(value);
+        throw e;
+      }
+    };
+  }
+
+  /** Empties a channel after an abort so that no sender stays blocked on it; its items' bytes go back. */
+  private drain(ch: Channel<unknown>): void {
+    for (let r = ch.tryRecv(); r?.ok; r = ch.tryRecv()) this.deps.memory.release(r.value);
   }
 
   private async runSource(
     produce: (ctx: StageContext) => AsyncIterable<unknown> | Iterable<unknown>,
     ctx: StageContext,
     m: StageMetrics,
-    out: Channel<unknown> | undefined,
+    send: Send,
   ): Promise<void> {
     for await (const value of produce(ctx)) {
       if (ctx.stopSignal.aborted) break;
       m.itemsOut++;
-      if (out) await out.send(value, { signal: ctx.signal });
+      await send(value);
     }
   }
 
@@ -114,13 +153,16 @@ export class ChainRunner {
     ctx: StageContext,
     m: StageMetrics,
     input: Channel<unknown>,
-    out: Channel<unknown> | undefined,
+    send: Send,
   ): Promise<void> {
+    const memory = this.deps.memory;
+    // A stream stage keeps no per-item account: an item's bytes go back once the stage has taken it.
     const counted = async function* () {
       while (true) {
         const r = await input.recv({ signal: ctx.signal });
         if (!r.ok) return;
         m.itemsIn++;
+        memory.release(r.value);
         yield r.value;
       }
     };
@@ -128,7 +170,7 @@ export class ChainRunner {
       this.failItem(stage, ctx, m, item, describeItem(item), error);
     for await (const value of stream(counted(), ctx, fail)) {
       m.itemsOut++;
-      if (out) await out.send(value, { signal: ctx.signal });
+      await send(value);
     }
   }
 
@@ -160,9 +202,10 @@ export class ChainRunner {
     ctx: StageContext,
     m: StageMetrics,
     input: Channel<unknown>,
-    out: Channel<unknown> | undefined,
+    send: Send,
   ): Promise<void> {
     const o = stage.options;
+    const memory = this.deps.memory;
     await body.open?.(ctx);
     const order = o.ordered && o.concurrency > 1 ? new InOrder() : undefined;
     let seq = 0;
@@ -197,6 +240,7 @@ export class ChainRunner {
           );
           m.itemsDone++;
         } catch (error) {
+          memory.release(r.value);
           if (ctx.signal.aborted) return;
           await this.failItem(stage, ctx, m, r.value, label, error);
         } finally {
@@ -204,9 +248,11 @@ export class ChainRunner {
           m.inFlight--;
           endSpan();
         }
+        // The item's bytes go back now that the stage is done with it, unless it goes on itself (a filter).
+        if (emitted && !passesOn(emitted, r.value)) memory.release(r.value);
         if (order) await order.turn(mySeq, ctx.signal);
         try {
-          if (emitted) await this.emit(emitted, m, out, ctx);
+          if (emitted) await this.emit(emitted, m, send);
         } finally {
           order?.done(mySeq);
         }
@@ -222,18 +268,17 @@ export class ChainRunner {
   private async emit(
     emitted: { one: unknown } | { many: Iterable<unknown> | AsyncIterable<unknown> } | { none: true },
     m: StageMetrics,
-    out: Channel<unknown> | undefined,
-    ctx: StageContext,
+    send: Send,
   ): Promise<void> {
     if ("none" in emitted) return;
     if ("one" in emitted) {
       m.itemsOut++;
-      if (out) await out.send(emitted.one, { signal: ctx.signal });
+      await send(emitted.one);
       return;
     }
     for await (const v of emitted.many) {
       m.itemsOut++;
-      if (out) await out.send(v, { signal: ctx.signal });
+      await send(v);
     }
   }
 
@@ -279,7 +324,11 @@ function withSignal(ctx: StageContext, signal: AbortSignal): StageContext {
   return Object.create(ctx, { signal: { value: signal } });
 }
 
-/** Empties a channel after an abort so that no sender stays blocked on it. */
-function drain(ch: Channel<unknown>): void {
-  while (ch.tryRecv()?.ok) { /* discard */ }
+/** Hands one item downstream (see `ChainRunner.sender`). */
+type Send = (value: unknown) => Promise<void>;
+
+/** Whether a transform's results include its input item itself (then its bytes stay held by it). */
+function passesOn(emitted: Emitted<unknown>, item: unknown): boolean {
+  if ("one" in emitted) return emitted.one === item;
+  return "many" in emitted && Array.isArray(emitted.many) && emitted.many.includes(item);
 }

@@ -5,6 +5,16 @@
  */
 import type { Placement } from "./stage.ts";
 
+/** The run's memory budget, in bytes (see `bytes_in_flight.ts`). */
+export interface MemoryFigures {
+  /** The budget. */
+  limit: number;
+  /** What items hold now. */
+  held: number;
+  /** The most items held at once so far. */
+  highWater: number;
+}
+
 /** The counters of one stage. */
 export interface StageMetrics {
   /** The stage's name in the pipeline (unique; duplicates get `#2`, `#3`...). */
@@ -59,6 +69,8 @@ export class RunMetrics {
   #depth = new Map<string, () => number>();
   /** Event-loop lag in ms (median, 99th percentile, maximum); all 0 until measured. */
   lag: { p50: number; p99: number; max: number } = { p50: 0, p99: 0, max: 0 };
+  /** The memory budget in bytes, the bytes items hold now, and the most they held at once. */
+  memory: MemoryFigures = { limit: 0, held: 0, highWater: 0 };
 
   /** Creates the counters of a stage. */
   stage(name: string, placement: Placement, concurrency: number, capacity: number): StageMetrics {
@@ -95,9 +107,21 @@ export class RunMetrics {
   }
   #lag?: () => { p50: number; p99: number; max: number };
 
+  /** Lets the snapshot read the run's memory budget while the run goes on. */
+  watchMemory(read: () => MemoryFigures): void {
+    this.#memory = read;
+  }
+  #memory?: () => MemoryFigures;
+
   /** A copy of every stage's counters, with current queue depths. */
-  snapshot(): { elapsedMs: number; stages: StageMetrics[]; lag: { p50: number; p99: number; max: number } } {
+  snapshot(): {
+    elapsedMs: number;
+    stages: StageMetrics[];
+    lag: { p50: number; p99: number; max: number };
+    memory: MemoryFigures;
+  } {
     for (const s of this.#stages) s.queueDepth = this.#depth.get(s.name)?.() ?? 0;
+    if (this.#memory) this.memory = { ...this.#memory() };
     if (this.#lag) {
       const { p50, p99, max } = this.#lag();
       this.lag = { p50, p99, max };
@@ -106,6 +130,7 @@ export class RunMetrics {
       elapsedMs: Date.now() - this.startedAt,
       stages: this.#stages.map((s) => ({ ...s, counters: { ...s.counters } })),
       lag: { ...this.lag },
+      memory: { ...this.memory },
     };
   }
 }

@@ -13,6 +13,7 @@ import type { Pipeline } from "./pipeline.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
 import { RunMetrics, type StageMetrics } from "./metrics.ts";
 import { RunResources } from "./resources.ts";
+import { BytesInFlight, DEFAULT_MEMORY_BUDGET } from "./bytes_in_flight.ts";
 import { Tracer } from "./trace.ts";
 import { type Logger, textLogger } from "./logger.ts";
 import { ChainRunner } from "./chain_runner.ts";
@@ -49,6 +50,11 @@ export interface RunOptions {
   logger?: Logger;
   /** Counters to fill, e.g. to draw progress while the run goes on; by default a new set. */
   metrics?: RunMetrics;
+  /**
+   * The memory budget in bytes (`--max-memory`, `memory:`): the most bytes items may carry between stages
+   * at once (see `StageOptions.bytesOf`); a stage waits to emit while it is used up. Default 64 MiB.
+   */
+  maxMemory?: number;
   /** Dry run: sinks write what they would send into this folder. */
   dryRun?: string;
   /**
@@ -117,6 +123,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const metrics = options.metrics ?? new RunMetrics();
   const tracer = options.tracer ?? new Tracer(false);
   const resources = options.resources ?? new RunResources();
+  const memory = new BytesInFlight(options.maxMemory ?? DEFAULT_MEMORY_BUDGET);
+  metrics.watchMemory(() => ({ limit: memory.limit, held: memory.held, highWater: memory.highWater }));
   const failures: ItemFailure[] = [];
   let ownPool: WorkerPool | undefined;
   let stopped = false;
@@ -219,7 +227,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     },
   });
 
-  const runner = new ChainRunner({ metrics, contextFor, hard, failures, logger, tracer });
+  const runner = new ChainRunner({ metrics, contextFor, hard, failures, logger, tracer, memory });
   try {
     // The pipeline's state is opened and leased before any stage starts: a state in use, damaged or too
     // new stops the run here, before anything is fetched or sent.

@@ -78,6 +78,13 @@ export interface StageOptions {
   onError?: OnError;
   /** Where dead letters go: a JSONL file path or a channel. */
   deadLetter?: string | Channel<DeadLetter>;
+  /**
+   * What an item the stage emits weighs in bytes (its body, images or message), counted against the run's
+   * memory budget (`maxMemory`) from when it is emitted until the next stage is done with it. Emitting
+   * waits while the budget is used up. Unset: the stage's items are not counted.
+   */
+  // deno-lint-ignore no-explicit-any
+  bytesOf?: (item: any) => number;
   /** Item type names for the YAML loader's checks and `plan`. */
   inType?: string;
   /** Output item type name, for the YAML loader's checks and `plan`. */
