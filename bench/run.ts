@@ -8,7 +8,11 @@
  *
  * Workloads (the same as `../shared/bench/run-peers.sh`): W1 = 25 feeds x 20 entries x 2 images at
  * 150 ms latency on a fresh store; W2 = W1 again on the same state (conditional requests, nothing
- * new); W3 = 200 feeds x 30 entries x 1 image at 100 ms.
+ * new); W3 = 200 feeds x 30 entries x 1 image at 100 ms; W4 = 2,000 feeds of W3's shape (60,000 messages:
+ * does memory stay flat at 10x the feeds? not run unless asked, it takes minutes).
+ *
+ * `--max-memory 64MB,128MB` runs each workload once per budget (`default` is the built-in one); the table
+ * shows the budget and the most bytes items held in flight (from the run's summary).
  *
  * Each run is a child process `cli.ts pipelines/rss2imap.yaml --json` under `/usr/bin/time` when it
  * exists, so wall, user and system time and peak memory are the process's own; event-loop lag comes
@@ -20,6 +24,7 @@
  * deno task bench                                   # everything (about 10 minutes on 2 cores)
  * deno task bench --workloads W1,W2 --runtimes deno --modes default
  * deno task bench --quick                           # 5 feeds, to see that it works
+ * deno task bench --workloads W3,W4 --runtimes deno --modes default --max-memory default,128MB
  * ```
  * @module
  */
@@ -35,7 +40,7 @@ import process from "node:process";
 
 /** A workload of the shared harness. */
 interface Workload {
-  name: "W1" | "W2" | "W3";
+  name: "W1" | "W2" | "W3" | "W4";
   feeds: number;
   entries: number;
   images: number;
@@ -48,6 +53,7 @@ const WORKLOADS: Workload[] = [
   { name: "W1", feeds: 25, entries: 20, images: 2, latencyMs: 150 },
   { name: "W2", feeds: 25, entries: 20, images: 2, latencyMs: 150, again: true },
   { name: "W3", feeds: 200, entries: 30, images: 1, latencyMs: 100 },
+  { name: "W4", feeds: 2000, entries: 30, images: 1, latencyMs: 100 },
 ];
 type Mode = "default" | "loop-only" | "sequential";
 const MODE_FLAGS: Record<Mode, string[]> = {
@@ -65,13 +71,15 @@ function option(name: string, fallback: string): string {
 
 const USAGE =
   `deno task bench [--workloads W1,W2,W3] [--runtimes deno,bun] [--modes default,loop-only,sequential]
-                [--quick] [--v8-flags FLAGS]
-  --quick      5 feeds per workload, to see that it works
+                [--quick] [--v8-flags FLAGS] [--max-memory default,128MB]
+  --workloads  default W1,W2,W3; W4 (2,000 feeds, minutes) only when named
+  --quick      5 feeds per workload (W4: 20), to see that it works
+  --max-memory run each workload once per budget given (default: the built-in budget)
   --v8-flags   passed to Deno's runs, e.g. --max-semi-space-size=2,--max-old-space-size=80 (small machines)`;
 
 /** Exits with the usage on --help (0) or on an option this script does not know (64). */
 function checkArguments(): void {
-  const known = new Set(["--workloads", "--runtimes", "--modes", "--v8-flags"]);
+  const known = new Set(["--workloads", "--runtimes", "--modes", "--v8-flags", "--max-memory"]);
   const args = process.argv.slice(2);
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--help" || args[i] === "-h") {
@@ -100,6 +108,10 @@ interface Row extends ChildFigures {
   runtime: string;
   mode: Mode;
   workload: string;
+  /** `--max-memory` of the run, `default` when none was given. */
+  budget: string;
+  /** The most bytes items held in flight at once, in MB (the run's summary). */
+  inFlightMb?: number;
   delivered: number;
   expected: number;
   requests: number;
@@ -115,72 +127,77 @@ async function main(): Promise<void> {
   const wanted = option("workloads", "W1,W2,W3").split(",");
   const runtimes = option("runtimes", "deno,bun").split(",");
   const modes = option("modes", "default,loop-only,sequential").split(",") as Mode[];
+  const budgets = option("max-memory", "default").split(",");
   const rows: Row[] = [];
   for (const runtime of runtimes) {
     for (const mode of modes) {
-      let previous: {
-        state: string;
-        farm: Awaited<ReturnType<typeof startFeedFarm>>;
-        dove: Awaited<ReturnType<typeof startDovecot>>;
-      } | undefined;
-      for (const w of WORKLOADS) {
-        if (!wanted.includes(w.name)) continue;
-        const feeds = quick ? Math.min(w.feeds, 5) : w.feeds;
-        let ctx = w.again ? previous : undefined;
-        if (!ctx) {
-          if (previous) await closeRun(previous);
-          const farm = await startFeedFarm({
-            feeds,
-            entries: w.entries,
-            images: w.images,
-            latencyMs: w.latencyMs,
-          });
-          const dove = await startDovecot({ fsync: false });
-          const state = await mkdtemp(path.join(tmpdir(), "sluice-bench-"));
-          ctx = { farm, dove, state };
-        }
-        previous = ctx;
-        const list = path.join(ctx.state, "feeds.txt");
-        await writeFile(list, ctx.farm.feedListText);
-        ctx.farm.resetCounters();
-        const before = await countMaildirMessages(ctx.dove.mailRoot);
-        const summaryFile = path.join(ctx.state, `summary-${w.name}.json`);
-        const figures = await measureChild(
-          [
-            ...runtimeCommand(runtime),
-            path.join(repo, "pipelines", "rss2imap.yaml"),
-            "--quiet",
-            "--summary-json",
-            summaryFile,
-            ...MODE_FLAGS[mode],
-          ],
-          {
-            cwd: repo,
-            env: {
-              ...process.env,
-              FEEDS: list,
-              IMAP_URL: ctx.dove.url,
-              STATE_DIR: path.join(ctx.state, "state"),
+      for (const budget of budgets) {
+        let previous: {
+          state: string;
+          farm: Awaited<ReturnType<typeof startFeedFarm>>;
+          dove: Awaited<ReturnType<typeof startDovecot>>;
+        } | undefined;
+        for (const w of WORKLOADS) {
+          if (!wanted.includes(w.name)) continue;
+          const feeds = quick ? Math.min(w.feeds, w.name === "W4" ? 20 : 5) : w.feeds;
+          let ctx = w.again ? previous : undefined;
+          if (!ctx) {
+            if (previous) await closeRun(previous);
+            const farm = await startFeedFarm({
+              feeds,
+              entries: w.entries,
+              images: w.images,
+              latencyMs: w.latencyMs,
+            });
+            const dove = await startDovecot({ fsync: false });
+            const state = await mkdtemp(path.join(tmpdir(), "sluice-bench-"));
+            ctx = { farm, dove, state };
+          }
+          previous = ctx;
+          const list = path.join(ctx.state, "feeds.txt");
+          await writeFile(list, ctx.farm.feedListText);
+          ctx.farm.resetCounters();
+          const before = await countMaildirMessages(ctx.dove.mailRoot);
+          const summaryFile = path.join(ctx.state, `summary-${w.name}.json`);
+          const figures = await measureChild(
+            [
+              ...runtimeCommand(runtime),
+              path.join(repo, "pipelines", "rss2imap.yaml"),
+              "--quiet",
+              "--summary-json",
+              summaryFile,
+              ...MODE_FLAGS[mode],
+              ...(budget === "default" ? [] : ["--max-memory", budget]),
+            ],
+            {
+              cwd: repo,
+              env: {
+                ...process.env,
+                FEEDS: list,
+                IMAP_URL: ctx.dove.url,
+                STATE_DIR: path.join(ctx.state, "state"),
+              },
             },
-          },
-        );
-        const delivered = (await countMaildirMessages(ctx.dove.mailRoot)) - before;
-        const lag = await readLag(summaryFile);
-        const row: Row = {
-          runtime,
-          mode,
-          workload: w.name,
-          ...figures,
-          delivered,
-          expected: w.again ? 0 : feeds * w.entries,
-          requests: ctx.farm.counters.requests,
-          notModified: ctx.farm.counters.notModified,
-          ...lag,
-        };
-        rows.push(row);
-        console.error(formatRow(row));
+          );
+          const delivered = (await countMaildirMessages(ctx.dove.mailRoot)) - before;
+          const lag = await readLag(summaryFile);
+          const row: Row = {
+            runtime,
+            mode,
+            workload: w.name,
+            budget,
+            ...figures,
+            delivered,
+            expected: w.again ? 0 : feeds * w.entries,
+            requests: ctx.farm.counters.requests,
+            notModified: ctx.farm.counters.notModified,
+            ...lag,
+          };
+          rows.push(row);
+          console.error(formatRow(row));
+        }
+        if (previous) await closeRun(previous);
       }
-      if (previous) await closeRun(previous);
     }
   }
   console.log(table(rows));
@@ -194,12 +211,20 @@ async function closeRun(
   await rm(ctx.state, { recursive: true, force: true });
 }
 
-async function readLag(file: string): Promise<{ lagP50?: number; lagP99?: number; lagMax?: number }> {
+async function readLag(
+  file: string,
+): Promise<{ lagP50?: number; lagP99?: number; lagMax?: number; inFlightMb?: number }> {
   try {
     const { readFile } = await import("node:fs/promises");
     const s = JSON.parse(await readFile(file, "utf8"));
     const lag = s.lag ?? {};
-    return { lagP50: lag.p50, lagP99: lag.p99, lagMax: lag.max };
+    const highWater = s.memory?.highWater;
+    return {
+      lagP50: lag.p50,
+      lagP99: lag.p99,
+      lagMax: lag.max,
+      inFlightMb: highWater === undefined ? undefined : highWater / 1024 / 1024,
+    };
   } catch {
     return {};
   }
@@ -207,10 +232,10 @@ async function readLag(file: string): Promise<{ lagP50?: number; lagP99?: number
 
 function formatRow(r: Row): string {
   const f = (n: number | undefined, d = 1) => (n === undefined ? "-" : n.toFixed(d));
-  return `${r.runtime} ${r.mode} ${r.workload}: wall ${f(r.wallS, 2)} s, user ${f(r.userS, 2)} s, sys ${
-    f(r.sysS, 2)
-  } s, ` +
-    `peak ${f(r.maxRssMb, 0)} MB, ${r.delivered}/${r.expected} delivered, ${
+  return `${r.runtime} ${r.mode} ${r.workload} budget ${r.budget}: wall ${f(r.wallS, 2)} s, user ${
+    f(r.userS, 2)
+  } s, sys ${f(r.sysS, 2)} s, ` +
+    `peak ${f(r.maxRssMb, 0)} MB, in flight ${f(r.inFlightMb)} MB, ${r.delivered}/${r.expected} delivered, ${
       f(r.delivered / r.wallS, 0)
     } msg/s, ` +
     `lag p50/p99/max ${f(r.lagP50)}/${f(r.lagP99)}/${
@@ -220,13 +245,13 @@ function formatRow(r: Row): string {
 
 function table(rows: Row[]): string {
   const head =
-    "| runtime | mode | workload | wall s | user s | sys s | peak MB | delivered | msg/s | lag p50/p99/max ms | requests | 304s |";
-  const sep = "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    "| runtime | mode | workload | --max-memory | wall s | user s | sys s | peak MB | in flight MB | delivered | msg/s | lag p50/p99/max ms | requests | 304s |";
+  const sep = "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
   const f = (n: number | undefined, d = 1) => (n === undefined ? "-" : n.toFixed(d));
   const lines = rows.map((r) =>
-    `| ${r.runtime} | ${r.mode} | ${r.workload} | ${f(r.wallS, 2)} | ${f(r.userS, 2)} | ${f(r.sysS, 2)} | ${
-      f(r.maxRssMb, 0)
-    } | ` +
+    `| ${r.runtime} | ${r.mode} | ${r.workload} | ${r.budget} | ${f(r.wallS, 2)} | ${f(r.userS, 2)} | ${
+      f(r.sysS, 2)
+    } | ${f(r.maxRssMb, 0)} | ${f(r.inFlightMb)} | ` +
     `${r.delivered}/${r.expected} | ${f(r.delivered / r.wallS, 0)} | ${f(r.lagP50)}/${f(r.lagP99)}/${
       f(r.lagMax)
     } | ${r.requests} | ${r.notModified} |`

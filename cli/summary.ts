@@ -130,6 +130,10 @@ export function summaryText(summary: RunSummary, context: SummaryContext = {}): 
       m.lag.max.toFixed(1)
     } ms`,
   );
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+  lines.push(
+    `  bytes in flight at most ${mb(m.memory.highWater)} MB (budget ${mb(m.memory.limit)} MB, --max-memory)`,
+  );
   if (summary.failures.length) {
     lines.push("failed:");
     for (const f of summary.failures.slice(0, 50)) {
@@ -162,6 +166,7 @@ export function summaryJson(summary: RunSummary, context: SummaryContext = {}): 
     durationMs: Math.round(summary.durationMs),
     failures: summary.failures,
     lag: summary.metrics.lag,
+    memory: summary.metrics.memory,
     stages: summary.metrics.stages,
   };
 }
