@@ -4,10 +4,11 @@
  */
 
 const EXIT_CODES = `Exit codes:
-  0    success (check: the file is valid)
+  0    success (check: the file is valid); also a run its time budget stopped (the rest comes next run)
   1    configuration error (every error listed with file:line:column)
   2    the run finished, but some items failed (listed in the summary)
   3    the run stopped on an error (a damaged state names the command that recovers it)
+  4    nothing was tried: every feed is backing off (the summary says when the next attempt is)
   75   another run holds the state (pid, host and since when are printed); see --wait-lock
   64   wrong command line
   130  stopped by SIGINT/SIGTERM after draining in-flight items`;

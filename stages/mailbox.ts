@@ -28,6 +28,7 @@ import { type DeliveryLedger, runLedger } from "./delivery_ledger.ts";
 import { DryRunWriter, MaildirWriter, type MessageWriter } from "../lib/maildir/writer.ts";
 import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "../lib/imap/uploader.ts";
 import { isPermanentRefusal } from "../lib/imap/errors.ts";
+import { imapUrlProblem } from "../lib/imap/imap_url.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 
 /** Options of the IMAP sink. */
@@ -347,6 +348,7 @@ export const uploadImapStage: StageFactory = {
       required: true,
       secret: true,
       pattern: /^imaps?:\/\/.+/i,
+      validate: imapUrlCheck,
       description: "an imap://user:pass@host:port or imaps:// URL",
     },
     ...SHARED_OPTIONS,
@@ -388,6 +390,7 @@ export const mailboxStage: StageFactory = {
       // Anything else (a bare host name) used to mean the Maildir: the entries were counted as delivered
       // without ever reaching the server.
       pattern: /^(imaps?:\/\/.+)?$/i,
+      validate: (url) => (url === "" ? undefined : imapUrlCheck(url)),
       description: "an imap://user:pass@host:port or imaps:// URL (IMAP_URL), or empty for the Maildir",
     },
     maildir: {
@@ -409,6 +412,12 @@ export const mailboxStage: StageFactory = {
     });
   },
 };
+
+/** `check` parses the URL and applies the TLS policy, so that a bad one fails there and not at run (exit 3). */
+function imapUrlCheck(url: string): { reason: string; hint?: string } | undefined {
+  const problem = imapUrlProblem(url);
+  return problem && { reason: problem.message, hint: problem.hint };
+}
 
 function imapOptions(o: Record<string, unknown>): ImapSinkOptions {
   return {

@@ -10,10 +10,6 @@ import { runtime } from "../engine/runtime/mod.ts";
 import { runStore } from "./run_state.ts";
 import type { FetchedFeed, ParsedFeedItem } from "./types.ts";
 
-export { FeedParseError } from "../lib/feed/feed_parse_error.ts";
-export { parseFeed, type ParseFeedOptions, parseFeedTask } from "../lib/feed/parse_feed.ts";
-export type { FeedEntry, ParsedFeed } from "../lib/feed/types.ts";
-
 /**
  * Pool task of the `parse` stage: a fetched feed in, the parsed feed with its validators out.
  *

@@ -27,6 +27,7 @@ export const ConfigErrorCode = {
   OutOfRange: "E_CONFIG_OUT_OF_RANGE",
   BadEnum: "E_CONFIG_BAD_ENUM",
   BadPattern: "E_CONFIG_BAD_PATTERN",
+  BadValue: "E_CONFIG_BAD_VALUE",
   BadDuration: "E_CONFIG_BAD_DURATION",
   BadSchedule: "E_CONFIG_BAD_SCHEDULE",
   BadState: "E_CONFIG_BAD_STATE",

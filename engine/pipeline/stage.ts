@@ -167,8 +167,18 @@ export type StageBody<In, Out> =
     open?: (ctx: StageContext) => Promise<void> | void;
     close?: (ctx: StageContext) => Promise<void> | void;
   }
-  | { kind: "stream"; stream: (input: AsyncIterable<In>, ctx: StageContext) => AsyncIterable<Out> }
+  | {
+    kind: "stream";
+    /**
+     * Reads the whole input, yields the output. `fail` hands the runner an input item that yields
+     * nothing because it failed: the stage's `on-error` applies to it as to a transform's item.
+     */
+    stream: (input: AsyncIterable<In>, ctx: StageContext, fail: ItemFailHook) => AsyncIterable<Out>;
+  }
   | { kind: "branch"; branches: Array<Array<Stage<unknown, unknown>>> };
+
+/** How a stream stage reports one failed input item (see `StageBody`). */
+export type ItemFailHook = (item: unknown, error: unknown) => Promise<void>;
 
 /** Results of a transform for one item. */
 export type Emitted<Out> = { one: Out } | { many: Iterable<Out> | AsyncIterable<Out> } | { none: true };

@@ -128,6 +128,8 @@ export interface FetchDecision {
   fetch: boolean;
   /** Why the feed is skipped (set when `fetch` is false). */
   reason?: string;
+  /** When the feed is due again, as an ISO 8601 time (set when `fetch` is false). */
+  until?: string;
 }
 
 /**
