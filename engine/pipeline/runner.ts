@@ -184,7 +184,11 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     s.options.placement === "pool"
   );
   if (usesPool && !options.placementOverride) poolOf().warm();
-  const lag = options.measureLag === false ? undefined : startLoopLagMonitor({ intervalMs: 100 });
+  // With --trace, each heartbeat's lag is a counter in the trace: a spike sits above the spans that caused it.
+  const onSample = tracer.enabled
+    ? (lagMs: number) => tracer.counter("event-loop lag", { ms: lagMs })
+    : undefined;
+  const lag = options.measureLag === false ? undefined : startLoopLagMonitor({ intervalMs: 100, onSample });
   const hint = options.gcHint === false ? undefined : options.gcHint ?? runtime.gcHint;
   const stopGcHints = hint ? startGcHints({ hint, intervalMs: 100 }) : undefined;
   if (lag) metrics.watchLag(() => lag.snapshot());
