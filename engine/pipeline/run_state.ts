@@ -41,10 +41,14 @@ export function openRunState(
     // FULL costs an fsync per commit on the event loop: measured ~380 against ~50,000 single records a
     // second; the marks add one commit per batch (~0.04 ms with NORMAL, ~0.35 ms with FULL).
     // SQLite's automatic checkpoint (every 1000 WAL pages) runs inside a commit, on the event loop: in W3
-    // it made the slowest commits 5-11 ms (1-2 ms without). Up to 16384 pages (64 MB) wait for the close.
+    // it made the slowest commits 5-11 ms (1-2 ms without). A checkpoint's cost grows with the pages it
+    // copies: at 16384 pages (64 MB), W4's store writes (2,000 feeds, 60,000 messages, ~2.3 KB of WAL each)
+    // replayed alone checkpointed twice mid-run, each commit holding the loop 210-270 ms on a loaded machine
+    // (W4's largest lag was 159 ms), against ~25 ms for the slowest commit without. Up to 65536 pages (256 MB)
+    // wait for the close, where the lag no longer counts (W4's 137 MB of WAL: 0.8 s on a loaded machine).
     let store: StateStore | undefined;
     try {
-      store = await openStore(location, { durability: "normal", walCheckpointPages: 16_384 });
+      store = await openStore(location, { durability: "normal", walCheckpointPages: 65_536 });
       return { store, lease: await acquireLease(store, options) };
     } catch (error) {
       await store?.close();
