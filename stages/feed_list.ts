@@ -11,7 +11,8 @@ import type { FeedRef } from "./types.ts";
  *
  * @example
  * ```ts
- * throw new FeedListError("feeds.txt:3: `ftp://x` is not an http(s) URL", "fix or remove the line");
+ * const error = new FeedListError("feeds.txt:3: `ftp://x` is not an http(s) URL", "fix or remove the line");
+ * console.log(error.message, error.hint);
  * ```
  */
 export class FeedListError extends SluiceError {

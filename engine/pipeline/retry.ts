@@ -11,7 +11,8 @@ import type { RetryPolicy } from "./stage.ts";
  *
  * @example
  * ```ts
- * throw new StageTimeoutError("fetch", 30000);
+ * const error = new StageTimeoutError("fetch", 30000);
+ * console.log(error.message); // stage `fetch`: item timed out after 30000 ms
  * ```
  */
 export class StageTimeoutError extends SluiceError {

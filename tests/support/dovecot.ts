@@ -79,6 +79,8 @@ export interface RunningDovecot {
   dir: string;
   /** Stops Dovecot and all its processes, then deletes the temp directory. */
   stop(): Promise<void>;
+  /** `stop()`, for `await using dovecot = await startDovecot()`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -171,6 +173,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Runnin
           mailRoot,
           dir,
           stop: () => stopInstance(child, dir, instanceName(port)),
+          [Symbol.asyncDispose]: () => stopInstance(child, dir, instanceName(port)),
         };
       } catch (e) {
         lastError = e;
