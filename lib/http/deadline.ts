@@ -20,7 +20,7 @@ export interface TimedOut {
  * ```ts
  * import { Deadline } from "./deadline.ts";
  * import { startServer } from "../../tests/support/http_server.ts";
- * const server = await startServer({ "/": (_req, res) => void res.end("hello") });
+ * const server = await startServer({ "/": (_req, res) => res.end("hello") });
  * const deadline = new Deadline({ headersMs: 10_000, totalMs: 30_000 });
  * try {
  *   deadline.startHeaders();

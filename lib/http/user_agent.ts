@@ -11,7 +11,7 @@
  * ```ts
  * import { SLUICE_USER_AGENT } from "./user_agent.ts";
  * import { startServer } from "../../tests/support/http_server.ts";
- * const server = await startServer({ "/feed.xml": (req, res) => void res.end(req.headers["user-agent"]) });
+ * const server = await startServer({ "/feed.xml": (req, res) => res.end(req.headers["user-agent"]) });
  * const res = await fetch(server.url("/feed.xml"), { headers: { "user-agent": SLUICE_USER_AGENT } });
  * console.log(await res.text()); // sluice/0.1 (+https://github.com/sluice/sluice)
  * await server.close();
