@@ -10,25 +10,23 @@
  *
  * @example
  * ```ts
- * import { ImapUploader } from "./upload_imap.ts";
- * import type { MailMessage } from "./types.ts";
- * import { startDovecot } from "../tests/support/dovecot.ts";
- * await using dovecot = await startDovecot();
+ * import { ImapUploader } from "./uploader.ts";
+ * import type { MailMessage } from "../mime/types.ts";
  * const messages: MailMessage[] = [];
- * const up = new ImapUploader({ url: dovecot.url });
+ * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
  * await up.connect();
  * const deliveries = await up.appendBatch("News/Tech", messages);
  * await up.close();
  * ```
  * @module
  */
-import { redactUrl } from "../engine/errors.ts";
-import { type AppendMessage, type AppendMode, ImapClient } from "../lib/imap/client.ts";
-import { ImapError, isConnectionError } from "../lib/imap/errors.ts";
-import { endpointLabel, parseImapUrl } from "../lib/imap/imap_url.ts";
-import type { Delivery, MailMessage } from "./types.ts";
+import { redactUrl } from "../../engine/errors.ts";
+import { type AppendMessage, type AppendMode, ImapClient } from "./client.ts";
+import { ImapError, isConnectionError } from "./errors.ts";
+import { endpointLabel, parseImapUrl } from "./imap_url.ts";
+import type { Delivery, MailMessage } from "../mime/types.ts";
 
-export { ImapConnectionError, ImapError, isConnectionError } from "../lib/imap/errors.ts";
+export { ImapConnectionError, ImapError, isConnectionError } from "./errors.ts";
 
 /** The header the composer writes the entry id into; `hasEntry` searches it. */
 export const ENTRY_ID_HEADER = "X-Sluice-Entry-Id";
@@ -73,14 +71,11 @@ export interface ImapUploaderOptions {
  *
  * @example
  * ```ts
- * import type { MailMessage } from "./types.ts";
- * import { startDovecot } from "../tests/support/dovecot.ts";
- * await using dovecot = await startDovecot();
- * const raw = new TextEncoder().encode("X-Sluice-Entry-Id: urn:entry:1\r\nSubject: hi\r\n\r\nbody\r\n");
- * const message: MailMessage = { folder: "INBOX", raw, date: new Date(), feedUrl: "https://example.org/feed.xml",
+ * import type { MailMessage } from "../mime/types.ts";
+ * const message: MailMessage = { folder: "News", raw: new Uint8Array(), date: new Date(), feedUrl: "u",
  *   entryId: "urn:entry:1", messageId: "<1@sluice>" };
- * const up = new ImapUploader({ url: dovecot.url });
- * if (!await up.hasEntry("INBOX", "urn:entry:1")) await up.appendBatch("INBOX", [message]);
+ * const up = new ImapUploader({ url: "imaps://bob:secret@mail.example" });
+ * if (!await up.hasEntry("News", "urn:entry:1")) await up.appendBatch("News", [message]);
  * await up.close();
  * ```
  */
@@ -113,11 +108,8 @@ export class ImapUploader {
    * @throws {ImapConnectionError} when the server cannot be reached
    * @example
    * ```ts
-   * import { startDovecot } from "../tests/support/dovecot.ts";
-   * await using dovecot = await startDovecot();
-   * const up = new ImapUploader({ url: dovecot.url });
+   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * await up.connect();
-   * await up.close();
    * ```
    */
   async connect(): Promise<void> {
@@ -143,11 +135,8 @@ export class ImapUploader {
    * @returns e.g. `News.Tech` on Dovecot, `INBOX.News.Tech` on Courier
    * @example
    * ```ts
-   * import { startDovecot } from "../tests/support/dovecot.ts";
-   * await using dovecot = await startDovecot();
-   * const up = new ImapUploader({ url: dovecot.url });
+   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * await up.mailboxName("News/Tech"); // "News.Tech"
-   * await up.close();
    * ```
    */
   async mailboxName(folder: string): Promise<string> {
@@ -168,11 +157,8 @@ export class ImapUploader {
    * @returns the server mailbox name
    * @example
    * ```ts
-   * import { startDovecot } from "../tests/support/dovecot.ts";
-   * await using dovecot = await startDovecot();
-   * const up = new ImapUploader({ url: dovecot.url });
+   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * await up.ensureFolder("News/Tech");
-   * await up.close();
    * ```
    */
   async ensureFolder(folder: string): Promise<string> {
@@ -205,7 +191,7 @@ export class ImapUploader {
    * @throws {ImapConnectionError} the connection broke (reconnect and retry)
    * @example
    * ```ts
-   * import type { MailMessage } from "./types.ts";
+   * import type { MailMessage } from "../mime/types.ts";
    * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * const messages: MailMessage[] = [];
    * const delivered = await up.appendBatch("News", messages);
@@ -282,11 +268,8 @@ export class ImapUploader {
    * @returns true when the server has it
    * @example
    * ```ts
-   * import { startDovecot } from "../tests/support/dovecot.ts";
-   * await using dovecot = await startDovecot();
-   * const up = new ImapUploader({ url: dovecot.url });
+   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * await up.hasEntry("News", "urn:entry:1");
-   * await up.close();
    * ```
    */
   async hasEntry(folder: string, entryId: string): Promise<boolean> {
@@ -301,11 +284,8 @@ export class ImapUploader {
    * @returns the ids found
    * @example
    * ```ts
-   * import { startDovecot } from "../tests/support/dovecot.ts";
-   * await using dovecot = await startDovecot();
-   * const up = new ImapUploader({ url: dovecot.url });
+   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * const found = await up.hasEntries("News", ["a", "b"]);
-   * await up.close();
    * ```
    */
   async hasEntries(folder: string, entryIds: string[]): Promise<Set<string>> {
@@ -356,7 +336,7 @@ const DELIVERED = Symbol("sluice.imap.delivered");
  * @returns the deliveries the server confirmed (empty when none, or for other errors)
  * @example
  * ```ts
- * import type { MailMessage } from "./types.ts";
+ * import type { MailMessage } from "../mime/types.ts";
  * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
  * const messages: MailMessage[] = [];
  * try {
@@ -376,8 +356,8 @@ export function deliveredBefore(error: unknown): Delivery[] {
  *
  * @example
  * ```ts
- * import type { MailMessage } from "./types.ts";
- * import { ImapError } from "../lib/imap/errors.ts";
+ * import type { MailMessage } from "../mime/types.ts";
+ * import { ImapError } from "./errors.ts";
  * const message: MailMessage = { folder: "News", raw: new Uint8Array(), date: new Date(), feedUrl: "u",
  *   entryId: "urn:entry:1", messageId: "<1@sluice>" };
  * const r: RefusedMessage = { message, error: new ImapError("E_IMAP_NO", "APPEND failed: NO too big") };
@@ -394,7 +374,7 @@ export interface RefusedMessage {
  *
  * @example
  * ```ts
- * import { ImapBatchError } from "./upload_imap.ts";
+ * import { ImapBatchError } from "./uploader.ts";
  * const e = new ImapBatchError("News", 3, [], []);
  * console.log(e.code); // E_IMAP_REFUSED
  * ```
