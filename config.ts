@@ -51,3 +51,5 @@ export {
   validateOptions,
   type ValidationContext,
 } from "./engine/config/mod.ts";
+// Turning a loaded spec into a runnable pipeline through a registry of stage factories.
+export { type BuildContext, buildPipeline, type StageFactory, StageRegistry } from "./engine/config/mod.ts";
