@@ -7,7 +7,7 @@
  * ```ts
  * import { builtinStages, mime } from "./stages.ts";
  *
- * console.log(builtinStages().entries.map((e) => e.name).includes("fetch")); // true
+ * console.log(builtinStages().names().includes("fetch")); // true
  * const compose = mime({ from: "sluice <sluice@localhost>", to: "me@localhost" });
  * console.log(compose.options.name); // "mime"
  * ```
