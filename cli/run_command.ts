@@ -49,7 +49,7 @@ export interface RunCommandOptions {
 /**
  * Runs the pipeline in `opts.file` and returns the exit code.
  *
- * @example
+ * @example Not run here: a run of rss2imap needs feeds and a mailbox (`tests/cli_test.ts` runs it).
  * ```ts ignore
  * const code = await runCommand({ file: "pipelines/rss2imap.yaml", dryRun: "./out" });
  * ```
@@ -154,8 +154,10 @@ function comparisonMode(pipeline: Pipeline, opts: RunCommandOptions): Pipeline {
  * The exit code of a finished run (see `exit_codes.ts`).
  *
  * @example
- * ```ts ignore
- * process.exitCode = exitCodeOf(summary);
+ * ```ts
+ * import { fromIterable, pipeline, runPipeline, sink } from "../engine/pipeline/mod.ts";
+ * const summary = await runPipeline(pipeline(fromIterable([1, 2])).to(sink(() => {})));
+ * console.log(exitCodeOf(summary)); // 0
  * ```
  */
 export function exitCodeOf(summary: RunSummary): number {

@@ -25,7 +25,7 @@ export interface StateCommandOptions {
 /**
  * Runs `cli.ts state` and returns the exit code.
  *
- * @example
+ * @example Not run here: it changes the state store in `STATE_DIR` (`tests/state_command_test.ts` runs it).
  * ```ts ignore
  * await stateCommand({ file: "pipelines/rss2imap.yaml", forget: "https://example.org/feed.xml" });
  * ```

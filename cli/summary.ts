@@ -9,7 +9,9 @@ import { permissionProblem } from "../engine/permission_error.ts";
  * The summary as text lines for a terminal or a log.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { fromIterable, pipeline, runPipeline, sink } from "../engine/pipeline/mod.ts";
+ * const summary = await runPipeline(pipeline(fromIterable([1, 2])).to(sink(() => {})));
  * console.error(summaryText(summary));
  * ```
  */
@@ -58,7 +60,9 @@ export function summaryText(summary: RunSummary): string {
  * The summary as a JSON-ready object (`--json`, `--summary-json`).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { fromIterable, pipeline, runPipeline, sink } from "../engine/pipeline/mod.ts";
+ * const summary = await runPipeline(pipeline(fromIterable([1, 2])).to(sink(() => {})));
  * console.log(JSON.stringify(summaryJson(summary)));
  * ```
  */

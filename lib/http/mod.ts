@@ -4,12 +4,15 @@
  * concurrency per host and overall (`HostLimiter`), and a size-limited body reader (`readLimited`).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { ConditionalFetcher } from "./mod.ts";
+ * import { startServer } from "../../tests/support/http_server.ts";
  *
+ * const server = await startServer({ "/feed.xml": (_req, res) => res.writeHead(200, { etag: '"v1"' }).end("<rss/>") });
  * const fetcher = new ConditionalFetcher({ perHostConcurrency: 2 });
- * const fetched = await fetcher.fetchFeed({ url: "https://example.org/feed.xml", folder: "News" });
- * console.log(fetched.status, fetched.etag);
+ * const fetched = await fetcher.fetchFeed({ url: server.url("/feed.xml"), folder: "News" });
+ * console.log(fetched.status, fetched.etag); // 200 "v1"
+ * await server.close();
  * ```
  * @module
  */
