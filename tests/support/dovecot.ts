@@ -102,8 +102,8 @@ export function dovecotAvailable(): boolean {
  *
  * @example
  * ```ts
- * import { describe } from "./testing.ts";
- * describe("imap", { skip: dovecotSkip() }, () => {});
+ * // in a test file: describe("imap", { skip: dovecotSkip() }, () => { ... });
+ * console.log(dovecotSkip()); // false where Dovecot is installed
  * ```
  */
 export function dovecotSkip(): string | false {
@@ -117,10 +117,9 @@ export function dovecotSkip(): string | false {
  *
  * @example
  * ```ts
- * import { test } from "./testing.ts";
- * test("append", async (t) => {
- *   if (!requireDovecot(t)) return;
- * });
+ * // in a test file: test("append", async (t) => { if (!requireDovecot(t)) return; ... });
+ * const t = { skip: (why?: string) => console.log("skipped:", why) };
+ * console.log(requireDovecot(t)); // true where Dovecot is installed
  * ```
  */
 export function requireDovecot(t: { skip(message?: string): void }): boolean {
