@@ -121,8 +121,10 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
  * `./.sluice`.
  *
  * @example
- * ```ts ignore
- * stateLocation(spec); // "./.sluice"
+ * ```ts
+ * import { loadPipeline } from "./load.ts";
+ * const { spec } = await loadPipeline("pipelines/rss2imap.yaml");
+ * console.log(stateLocation(spec)); // "./.sluice" unless STATE_DIR says otherwise
  * ```
  */
 export function stateLocation(spec: PipelineSpec): string {

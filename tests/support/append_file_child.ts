@@ -6,7 +6,7 @@
  * "sending" marks and before any line is written, `torn-write` half-way through a line. The sink has no
  * hook for it: this wraps the writer's method before the run.
  *
- * @example
+ * @example Not run here: the process dies on purpose (`tests/example_sink_test.ts` runs it).
  * ```ts ignore
  * // deno run -A tests/support/append_file_child.ts  (FILE=... STATE=... COUNT=20 CRASH=after-write CRASH_AT_BATCH=2)
  * ```
