@@ -34,6 +34,7 @@ export {
   ConditionalFetcher,
   type ConditionalFetcherOptions,
   DEFAULT_FETCH_OPTIONS,
+  type FeedListSource,
   FeedParseError,
   loadFeeds,
   parseFeed,
