@@ -29,7 +29,11 @@ export class BytesInFlight {
   readonly #budget: ByteBudget;
   readonly #items = new WeakMap<object, { bytes: number; position: number }>();
 
-  /** @param limit the budget in bytes */
+  /**
+   * Creates an empty account with a budget of `limit` bytes.
+   *
+   * @param limit the budget in bytes (default {@linkcode DEFAULT_MEMORY_BUDGET})
+   */
   constructor(limit: number = DEFAULT_MEMORY_BUDGET) {
     this.#budget = new ByteBudget(limit);
   }
