@@ -4,6 +4,9 @@
  * fit before anything runs.
  * @module
  */
+import type { FeedEntry, ParsedFeed } from "../lib/feed/feed_types.ts";
+
+export type { Enclosure, FeedEntry, FeedProblem, ParsedFeed } from "../lib/feed/feed_types.ts";
 
 /**
  * One feed to read, and the folder its entries go to.
@@ -53,66 +56,6 @@ export interface FetchedFeed {
   etag?: string;
   /** `Last-Modified` to send as `If-Modified-Since` next time (same 304 rule as `etag`); else undefined. */
   lastModified?: string;
-}
-
-/**
- * An enclosure (podcast audio, attachment) of an entry.
- */
-export interface Enclosure {
-  /** Absolute URL of the media file (resolved against the feed's base). */
-  url: string;
-  /** MIME type the feed declares, e.g. `audio/mpeg`; undefined when the feed gives none. */
-  type?: string;
-  /** Size in bytes the feed declares (not checked); undefined when absent or not a non-negative number. */
-  length?: number;
-}
-
-/**
- * One entry as `parseFeed` returns it.
- *
- * @example
- * ```ts
- * const e: FeedEntry = { id: "urn:1", title: "Hello", html: "<p>Hi</p>", enclosures: [] };
- * ```
- */
-export interface FeedEntry {
-  /** Stable id: guid/id, else link, else a hash of title and content. */
-  id: string;
-  /** Title as one line of plain text (becomes the email subject); undefined when the entry has none. */
-  title?: string;
-  /** Absolute URL of the entry's web page (its alternate link); undefined when the entry has none. */
-  link?: string;
-  /** ISO 8601 string. */
-  published?: string;
-  /** ISO 8601 string. */
-  updated?: string;
-  /** Author name(s) as one line of plain text, several joined with `, `; undefined when none is given. */
-  author?: string;
-  /**
-   * Base URL for relative URLs in `html` and `summary` when it is not `link`: the `xml:base` in scope of
-   * the content, or the feed's URL after redirects for an entry without a link. Undefined: use `link`.
-   */
-  base?: string;
-  /** Full HTML content (absolute URLs). */
-  html?: string;
-  /** Summary / description (HTML or text). */
-  summary?: string;
-  /** Media attached to the entry (podcast audio and the like), in feed order; empty when there is none. */
-  enclosures: Enclosure[];
-}
-
-/**
- * A parsed feed (the result of `parseFeed`).
- */
-export interface ParsedFeed {
-  /** The format and version detected from the document itself (not from the Content-Type). */
-  format: "rss0.9x" | "rss1.0" | "rss2.0" | "atom0.3" | "atom1.0" | "json1.0" | "json1.1";
-  /** The feed's own title as one line of plain text; undefined when it has none. */
-  title?: string;
-  /** Absolute URL of the site the feed belongs to (its home page); undefined when none is given. */
-  link?: string;
-  /** The entries in document order (usually newest first); empty for a feed without entries. */
-  entries: FeedEntry[];
 }
 
 /**
