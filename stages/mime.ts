@@ -24,6 +24,7 @@ import { createHash } from "node:crypto";
 import { redactUrl } from "../engine/errors.ts";
 import type { EntryItem, InlineImage, MailMessage } from "./types.ts";
 import { htmlToText } from "../lib/mime/text.ts";
+import { htmlToLine } from "../lib/feed/mod.ts";
 import { type Stage, type StageFactory, task } from "../engine/pipeline/mod.ts";
 import { transferResult } from "../engine/kernel/pool_transfer.ts";
 import {
@@ -172,7 +173,7 @@ function subjectFor(item: EntryItem): string {
   const title = headerSafe(item.entry.title ?? "");
   if (title) return truncate(title, MAX_SUBJECT);
   const source = item.entry.summary ?? item.html ?? item.entry.html ?? "";
-  const words = headerSafe(stripTags(source)).split(" ").filter(Boolean);
+  const words = headerSafe(htmlToLine(source)).split(" ").filter(Boolean);
   if (words.length === 0) return "(untitled)";
   const head = words.slice(0, FALLBACK_SUBJECT_WORDS).join(" ");
   return truncate(words.length > FALLBACK_SUBJECT_WORDS ? `${head}…` : head, MAX_SUBJECT);
@@ -266,11 +267,6 @@ function contentHash(messageId: string, html: string, images: InlineImage[]): st
 
 function sha256Hex(s: string): string {
   return createHash("sha256").update(s).digest("hex");
-}
-
-function stripTags(html: string): string {
-  return html.replace(/<[^>]*>/g, " ").replace(/&nbsp;/g, " ").replace(/&amp;/g, "&").replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'");
 }
 
 function truncate(s: string, max: number): string {

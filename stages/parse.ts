@@ -4,7 +4,8 @@
  * @module
  */
 import type { ParsedFeed } from "./types.ts";
-import { FeedParseError, parseFeed, type ParseFeedOptions } from "../lib/feed/mod.ts";
+import { FeedParseError, parseFeed, type ParseFeedOptions, recoveredText } from "../lib/feed/mod.ts";
+import { redactUrl } from "../engine/errors.ts";
 import { type Stage, type StageFactory, task } from "../engine/pipeline/mod.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { runStore } from "./run_state.ts";
@@ -53,7 +54,9 @@ export function parseFetchedTask(fetched: FetchedFeed): ParsedFeedItem {
 /**
  * The `parse` stage: CPU-bound, so it runs on the worker pool by default (placement `pool`; `auto`
  * measures first). The body's buffer moves to the worker instead of being copied. A feed that does not
- * parse fails alone: its health records the reason, and the run's summary names its URL.
+ * parse fails alone: its health records the reason, and the run's summary names its URL. A damaged feed
+ * whose entries were recovered is a warning: logged with the first problem's line and column, and
+ * counted as `recovered` on the stage's line of the summary.
  *
  * @example
  * ```ts
@@ -77,7 +80,14 @@ export function parseFeeds(opts: { state: string }): Stage<FetchedFeed, ParsedFe
       ...body,
       handle: async (fetched, ctx) => {
         try {
-          return await body.handle(fetched, ctx);
+          const out = await body.handle(fetched, ctx);
+          const recovered = "one" in out ? out.one.parsed.recovered : undefined;
+          if (recovered !== undefined) {
+            // A warning, not a failure: the entries read around the damage go on to the mailbox.
+            ctx.count("recovered");
+            ctx.log("warn", recoveredText(recovered), { item: redactUrl(fetched.feed.url) });
+          }
+          return out;
         } catch (e) {
           if (!ctx.dryRun && !ctx.signal.aborted) {
             await (await runStore(ctx, opts.state)).recordFailure(fetched.feed.url, (e as Error).message);

@@ -6,6 +6,7 @@
  */
 import type { EntryItem, InlineImage } from "./types.ts";
 import { ImageCache, type ImageCacheOptions } from "../lib/html/image_cache.ts";
+import { escapeAttribute } from "../lib/html/html_escape.ts";
 import {
   FIND_IMAGES_TASK,
   findImages,
@@ -82,15 +83,31 @@ export async function rewriteEntryImages(
   signal?: AbortSignal,
   work: HtmlImageWork = ON_THIS_THREAD,
 ): Promise<EntryItem> {
-  const html = item.html ?? item.entry.html ?? item.entry.summary;
-  if (html === undefined) return item;
-  const found = await work.findImages(html, item.entry.base ?? item.entry.link ?? item.feed.url);
+  const found = await findEntryImages(item, work);
+  if (found === undefined) return item;
   const fetched = await Promise.all(found.urls.map((url) => cache.get(url, signal)));
   signal?.throwIfAborted();
   const images = fetched.filter((image): image is InlineImage => image !== undefined);
   const cids = Object.fromEntries(images.map((image) => [image.url, image.cid]));
   const rewritten = images.length ? await work.rewriteImageRefs(found.html, cids) : found.html;
   return { ...item, html: rewritten, images: [...item.images, ...images] };
+}
+
+/**
+ * The entry's HTML sanitised with its images listed; when that HTML shows no image, the images the feed
+ * attached outside it (`entry.images`: `media:content`, `media:thumbnail`, image enclosures) are added
+ * at its end, so a photo or podcast feed's picture still reaches the message. Undefined: no HTML and no
+ * images.
+ */
+async function findEntryImages(item: EntryItem, work: HtmlImageWork): Promise<FoundImages | undefined> {
+  const html = item.html ?? item.entry.html ?? item.entry.summary;
+  const attached = item.entry.images ?? [];
+  if (html === undefined && attached.length === 0) return undefined;
+  const base = item.entry.base ?? item.entry.link ?? item.feed.url;
+  const found = await work.findImages(html ?? "", base);
+  if (found.urls.length > 0 || attached.length === 0) return found;
+  const figures = attached.map((url) => `<p><img src="${escapeAttribute(url)}" alt=""></p>`).join("");
+  return await work.findImages(found.html + figures, base);
 }
 
 /** Options of the `rewrite-images` stage. */
@@ -166,14 +183,8 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
         const cache = ctx.resources.shared("image-cache", () => new ImageCache(cacheOptions));
         const work = workFor(ctx);
         if (disabled) {
-          const html = item.html ?? item.entry.html ?? item.entry.summary;
-          if (html === undefined) return { one: item };
-          return {
-            one: {
-              ...item,
-              html: (await work.findImages(html, item.entry.base ?? item.entry.link ?? item.feed.url)).html,
-            },
-          };
+          const found = await findEntryImages(item, work);
+          return { one: found === undefined ? item : { ...item, html: found.html } };
         }
         const out = await rewriteEntryImages(item, cache, ctx.signal, work);
         ctx.count("images", out.images.length - item.images.length);

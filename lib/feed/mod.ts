@@ -11,8 +11,9 @@
  * ```
  * @module
  */
-export { parseFeed, type ParseFeedOptions } from "./parse_feed.ts";
+export { parseFeed, type ParseFeedOptions, recoveredText } from "./parse_feed.ts";
 export { FeedParseError } from "./feed_parse_error.ts";
 export type { Enclosure, FeedEntry, FeedProblem, ParsedFeed } from "./feed_types.ts";
 export { decodeEntities, escapeHtml } from "./entities.ts";
 export { parseFeedDate } from "./dates.ts";
+export { htmlToLine } from "./plain_text.ts";

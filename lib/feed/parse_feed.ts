@@ -31,7 +31,7 @@
  * under Deno and Bun alike.
  * @module
  */
-import type { ParsedFeed } from "./feed_types.ts";
+import type { FeedProblem, ParsedFeed } from "./feed_types.ts";
 import { decodeFeed } from "./charset.ts";
 import { detectXmlFormat, looksLikeHtml } from "./detect.ts";
 import { FeedParseError } from "./feed_parse_error.ts";
@@ -66,7 +66,9 @@ export interface ParseFeedOptions {
  */
 export function parseFeed(bytes: Uint8Array, { url, contentType }: ParseFeedOptions): ParsedFeed {
   const { text } = decodeFeed(bytes, contentType);
-  const start = /\S/.exec(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)?.[0];
+  let first = 0;
+  while (first < text.length && /[\s\ufeff]/.test(text[first])) first++;
+  const start = text[first];
   if (start === undefined) throw new FeedParseError(url, "not a feed: the document is empty");
   if (start === "{" || start === "[") return parseJsonDocument(text, url);
   if (start !== "<") {
@@ -81,7 +83,26 @@ export function parseFeed(bytes: Uint8Array, { url, contentType }: ParseFeedOpti
   const detection = detectXmlFormat(doc);
   if ("notAFeed" in detection) throw new FeedParseError(url, detection.notAFeed);
   const { format } = detection;
-  return format.startsWith("atom") ? mapAtom(doc.root, format, url) : mapRss(doc.root, format, url);
+  const feed = format.startsWith("atom") ? mapAtom(doc.root, format, url) : mapRss(doc.root, format, url);
+  if (doc.problem !== undefined) {
+    const { line, column, reason, count } = doc.problem;
+    feed.recovered = { line, column, reason, problems: count };
+  }
+  return feed;
+}
+
+/**
+ * How a recovered feed is reported: "recovered, with problems" and where the first one is.
+ *
+ * @example
+ * ```ts
+ * import { recoveredText } from "./parse_feed.ts";
+ * recoveredText({ line: 3, column: 7, reason: "a bare '&' (write &amp;)", problems: 2 });
+ * // "recovered, with problems (2): line 3 column 7: a bare '&' (write &amp;)"
+ * ```
+ */
+export function recoveredText(problem: FeedProblem): string {
+  return `recovered, with problems (${problem.problems}): line ${problem.line} column ${problem.column}: ${problem.reason}`;
 }
 
 function parseXmlDocument(text: string, url: string): XmlDocument {
