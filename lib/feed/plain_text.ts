@@ -17,7 +17,8 @@ import { decodeEntities } from "./entities.ts";
  */
 export function singleLine(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  const line = text.replace(/\s+/g, " ").trim();
+  // C0 controls other than white space have no place in a subject (and stray ones come from broken feeds).
+  const line = text.replace(/[\x00-\x08\x0e-\x1f\x7f]/g, "").replace(/\s+/g, " ").trim();
   return line === "" ? undefined : line;
 }
 

@@ -470,8 +470,11 @@ function declareEntities(reader: Reader, subset: string, lt: number): void {
     const literal = double ?? single;
     // The first declaration of a name binds (XML 1.0 section 4.2); external entities are never fetched.
     if (parameter !== undefined || literal === undefined || declared.values.has(name)) continue;
-    // References to entities declared before are expanded now, each use paid from the budget.
-    declared.values.set(name, decodeEntities(literal, 0, literal.length, declared));
+    // References to entities declared before are expanded now, each use paid from the budget; an
+    // entity the budget cannot pay for stays undeclared (its references are left as written).
+    const value = decodeEntities(literal, 0, literal.length, declared);
+    if (declared.exhausted) break;
+    declared.values.set(name, value);
   }
   if (declared.exhausted) reader.report(lt, "entity expansion limit reached (references left as written)");
   if (declared.values.size > 0) reader.declared = declared;
