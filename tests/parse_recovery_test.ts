@@ -7,7 +7,11 @@
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { FeedParseError, parseFeed, type ParsedFeed, recoveredText } from "../lib/feed/mod.ts";
+import { FeedParseError, type ParsedFeed, parseFeed, recoveredText } from "../lib/feed/mod.ts";
+import { parseFeeds } from "../stages/parse.ts";
+import type { FetchedFeed, ParsedFeedItem } from "../stages/types.ts";
+import { fromIterable, pipeline, runPipeline, sink } from "../engine/pipeline/mod.ts";
+import { summaryText } from "../cli/summary.ts";
 
 const FEED_URL = "https://feeds.example.net/feed.xml";
 
@@ -30,7 +34,8 @@ describe("damaged documents give the entries around the damage", () => {
     assert.deepEqual(feed.recovered, {
       line: 7,
       column: 1,
-      reason: "unexpected end of document: <title> opened at line 6 column 7 is not closed (document truncated?)",
+      reason:
+        "unexpected end of document: <title> opened at line 6 column 7 is not closed (document truncated?)",
       problems: 1,
     });
     assert.equal(
@@ -54,7 +59,10 @@ describe("damaged documents give the entries around the damage", () => {
     assert.deepEqual(titles(feed), ["One"]);
     assert.equal(feed.recovered?.line, 4);
     assert.equal(feed.recovered?.column, 19);
-    assert.equal(feed.recovered?.reason, "closing tag </titel> does not match <title> opened at line 4 column 9");
+    assert.equal(
+      feed.recovered?.reason,
+      "closing tag </titel> does not match <title> opened at line 4 column 9",
+    );
   });
 
   test("unclosed elements: entries before and after the damage", () => {
@@ -74,7 +82,12 @@ describe("damaged documents give the entries around the damage", () => {
     const feed = parse(fixture("bare_ampersand.xml"));
     assert.equal(feed.title, "Tom & Jerry");
     assert.deepEqual(titles(feed), ["Fish &chips; and AT&T", "Clean & tidy"]);
-    assert.deepEqual(feed.recovered, { line: 4, column: 12, reason: "a bare '&' (write &amp;)", problems: 3 });
+    assert.deepEqual(feed.recovered, {
+      line: 4,
+      column: 12,
+      reason: "a bare '&' (write &amp;)",
+      problems: 3,
+    });
   });
 
   test("stray control bytes and stray closing tags", () => {
@@ -84,7 +97,7 @@ describe("damaged documents give the entries around the damage", () => {
   });
 
   test("unquoted and valueless attributes are read as HTML reads them", () => {
-    const feed = parse('<rss version=2.0><channel><item><guid isPermaLink>x</guid></item></channel></rss>');
+    const feed = parse("<rss version=2.0><channel><item><guid isPermaLink>x</guid></item></channel></rss>");
     assert.equal(feed.format, "rss2.0");
     assert.deepEqual(ids(feed), ["x"]);
     assert.equal(feed.recovered?.reason, "attribute version of <rss> is not quoted");
@@ -159,5 +172,44 @@ describe("DTD entities", () => {
     const feed = parse(fixture("external_entity.xml"));
     assert.deepEqual(titles(feed), ["Secret: &secret; remote: &remote;"]);
     assert.equal(feed.recovered?.reason, "undefined entity &secret;");
+  });
+});
+
+describe("the parse stage", () => {
+  test("a recovered feed is a warning with the first problem's position, not a failure", async () => {
+    const fetched = (url: string, body: Uint8Array): FetchedFeed => ({
+      feed: { url, folder: "News" },
+      status: 200,
+      notModified: false,
+      body,
+      finalUrl: url,
+    });
+    const warnings: string[] = [];
+    const out: ParsedFeedItem[] = [];
+    const p = pipeline(fromIterable([
+      fetched("https://user:pw@damaged.example/feed", fixture("truncated.xml")),
+      fetched("https://fine.example/feed", fixture("rss2_full.xml")),
+    ])).pipe(parseFeeds({ state: "./.sluice-never-written" })).to(sink((item: ParsedFeedItem) => {
+      out.push(item);
+    }));
+    const summary = await runPipeline(p, {
+      logger: {
+        log: (level, message, fields) => {
+          if (level === "warn") warnings.push(`${fields?.item}: ${message}`);
+        },
+      },
+      measureLag: false,
+      placementOverride: "loop",
+    });
+    assert.ok(summary.ok);
+    assert.equal(summary.failures.length, 0);
+    assert.equal(out.length, 2);
+    assert.deepEqual(warnings, [
+      "https://***:***@damaged.example/feed: recovered, with problems (1): line 7 column 1: unexpected end of " +
+      "document: <title> opened at line 6 column 7 is not closed (document truncated?)",
+    ]);
+    const parse = summary.metrics.stages.find((s) => s.name === "parse")!;
+    assert.equal(parse.counters.recovered, 1);
+    assert.match(summaryText(summary), /parse .*recovered 1/);
   });
 });

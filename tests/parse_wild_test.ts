@@ -6,7 +6,7 @@
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { parseFeed, type ParsedFeed } from "../lib/feed/mod.ts";
+import { type ParsedFeed, parseFeed } from "../lib/feed/mod.ts";
 import { decodeFeed } from "../lib/feed/charset.ts";
 import { htmlToLine } from "../lib/feed/plain_text.ts";
 
@@ -22,12 +22,14 @@ function parse(name: string, contentType?: string): ParsedFeed {
 
 describe("encodings", () => {
   test("UTF-32 in both byte orders, with and without a BOM", () => {
-    for (const [name, order] of [
-      ["utf32le_bom.xml", "LE"],
-      ["utf32be_bom.xml", "BE"],
-      ["utf32le_no_bom.xml", "LE"],
-      ["utf32be_no_bom.xml", "BE"],
-    ]) {
+    for (
+      const [name, order] of [
+        ["utf32le_bom.xml", "LE"],
+        ["utf32be_bom.xml", "BE"],
+        ["utf32le_no_bom.xml", "LE"],
+        ["utf32be_no_bom.xml", "BE"],
+      ]
+    ) {
       const feed = parse(name);
       assert.equal(feed.title, `Wide “UTF-32${order}”`, name);
       assert.equal(feed.entries[0].title, "Ünïcödé ✓ 𝄞", name);
@@ -37,12 +39,18 @@ describe("encodings", () => {
   test("UTF-16BE without a BOM, and a header naming an ASCII charset yields to wide bytes", () => {
     assert.equal(parse("utf16be_no_bom.xml").entries[0].title, "Ünïcödé ✓ 𝄞");
     assert.equal(parse("utf16be_no_bom.xml", "text/xml; charset=utf-8").entries[0].title, "Ünïcödé ✓ 𝄞");
-    assert.equal(decodeFeed(fixture("utf32le_no_bom.xml"), "text/xml; charset=iso-8859-1").charset, "utf-32le");
+    assert.equal(
+      decodeFeed(fixture("utf32le_no_bom.xml"), "text/xml; charset=iso-8859-1").charset,
+      "utf-32le",
+    );
   });
 
   test("RFC 7303 precedence: BOM, then the HTTP charset, then the XML declaration", () => {
     assert.equal(decodeFeed(fixture("utf32be_bom.xml"), "text/xml; charset=utf-16").source, "bom");
-    const latin1 = new Uint8Array([...new TextEncoder().encode('<?xml version="1.0" encoding="utf-8"?><a>'), 0xe9]);
+    const latin1 = new Uint8Array([
+      ...new TextEncoder().encode('<?xml version="1.0" encoding="utf-8"?><a>'),
+      0xe9,
+    ]);
     assert.deepEqual(
       [decodeFeed(latin1, "text/xml; charset=iso-8859-1").source, decodeFeed(latin1).source],
       ["header", "fallback"],
@@ -72,7 +80,10 @@ describe("Atom content constructs", () => {
     const entry = parse("atom_content_constructs.xml").entries[3];
     assert.equal(entry.title, "XHTML title");
     assert.equal(entry.base, "https://cdn.example/c4/");
-    assert.equal(entry.html, '<p>See <a href="a.html">a</a></p><p><img src="https://cdn.example/img/p.png"></p>');
+    assert.equal(
+      entry.html,
+      '<p>See <a href="a.html">a</a></p><p><img src="https://cdn.example/img/p.png"></p>',
+    );
   });
 
   test("Atom 0.3 mode=base64, mode=escaped and inline XML", () => {
@@ -85,7 +96,7 @@ describe("Atom content constructs", () => {
 
   test("markup stripping survives '>' inside attribute values", () => {
     assert.equal(parse("atom_content_constructs.xml").title, "Markup with & more");
-    assert.equal(htmlToLine('<a title="1 > 0" href=\'x>y\'>link</a><p>para</p>end'), "link para end");
+    assert.equal(htmlToLine("<a title=\"1 > 0\" href='x>y'>link</a><p>para</p>end"), "link para end");
   });
 });
 

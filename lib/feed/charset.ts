@@ -145,7 +145,11 @@ function declaredEncoding(b: Uint8Array): string | undefined {
  * UTF-16 / UTF-32 label for bytes that start ASCII-like (a leftover of re-encoding), or an ASCII-based
  * one for bytes that start UTF-16 / UTF-32-like (`wide`).
  */
-function encodingOf(label: string | undefined, bytes: Uint8Array, wide: string | undefined): string | undefined {
+function encodingOf(
+  label: string | undefined,
+  bytes: Uint8Array,
+  wide: string | undefined,
+): string | undefined {
   if (label === undefined) return undefined;
   const name = label.trim().toLowerCase();
   const utf32 = /^(?:utf-?32|ucs-?4|iso-10646-ucs-4)(le|be)?$/.exec(name);

@@ -80,11 +80,13 @@ const TIME = String.raw`(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:\s*([AaPp])\.
 /** After the zone: a comment `(EDT)` or words after a separator, ignored (`GMT blah`, `+0000, updated`). */
 const TRAILER = String.raw`(?:\s*\(.*\)|[\s,;]+.*)?`;
 const RFC822 = new RegExp(
-  String.raw`^(?:[A-Za-z]+\.?(?:,\s*|\s+))?(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?[\s-]+(\d{2,4})(?:[\sT,]+${TIME})?\s*(${ZONE})?${TRAILER}$`,
+  String
+    .raw`^(?:[A-Za-z]+\.?(?:,\s*|\s+))?(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?[\s-]+(\d{2,4})(?:[\sT,]+${TIME})?\s*(${ZONE})?${TRAILER}$`,
 );
 /** Month-first variant some generators emit: `Tue, Jun 10 2003 04:00:00 GMT`, `Jun 10, 2003 4:00 PM`. */
 const MONTH_FIRST = new RegExp(
-  String.raw`^(?:[A-Za-z]+(?:,\s*|\s+))?([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})(?:,?\s+${TIME})?\s*(${ZONE})?${TRAILER}$`,
+  String
+    .raw`^(?:[A-Za-z]+(?:,\s*|\s+))?([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})(?:,?\s+${TIME})?\s*(${ZONE})?${TRAILER}$`,
 );
 const ISO =
   /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt\s]+(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;

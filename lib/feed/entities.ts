@@ -150,7 +150,9 @@ function namedReference(
   if (length === 2 && text.charCodeAt(start + 1) === 116 /* t */) {
     if (c0 === 108 /* l */) return "<";
     if (c0 === 103 /* g */) return ">";
-  } else if (length === 3 && c0 === 97 && text.charCodeAt(start + 1) === 109 && text.charCodeAt(start + 2) === 112) {
+  } else if (
+    length === 3 && c0 === 97 && text.charCodeAt(start + 1) === 109 && text.charCodeAt(start + 2) === 112
+  ) {
     return "&";
   }
   const name = text.slice(start, end);

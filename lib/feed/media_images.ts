@@ -49,6 +49,8 @@ export function mediaImages(
   };
   if (fields.has("media:content") || fields.has("media:thumbnail")) read(fields, base);
   for (const group of fields.get("media:group") ?? []) read(childrenByKey(group, ""), baseOf(group, base));
-  for (const enclosure of enclosures) if (enclosure.type?.toLowerCase().startsWith("image/")) add(enclosure.url);
+  for (const enclosure of enclosures) {
+    if (enclosure.type?.toLowerCase().startsWith("image/")) add(enclosure.url);
+  }
   return urls.length > 0 ? urls : undefined;
 }

@@ -18,6 +18,7 @@ import { decodeEntities } from "./entities.ts";
 export function singleLine(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   // C0 controls other than white space have no place in a subject (and stray ones come from broken feeds).
+  // deno-lint-ignore no-control-regex
   const line = text.replace(/[\x00-\x08\x0e-\x1f\x7f]/g, "").replace(/\s+/g, " ").trim();
   return line === "" ? undefined : line;
 }
@@ -25,7 +26,8 @@ export function singleLine(text: string | undefined): string | undefined {
 /** A tag, with `>` allowed inside quoted attribute values (`<a title="a > b">`), or a comment. */
 const TAG = /<!--[\s\S]*?-->|<\/?[A-Za-z!?](?:[^>"']|"[^"]*"|'[^']*')*>/g;
 /** Inline elements: their tags join the text around them; every other tag separates words. */
-const INLINE = /^<\/?(?:a|abbr|b|bdi|bdo|cite|code|data|dfn|em|font|i|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var)[\s/>]/i;
+const INLINE =
+  /^<\/?(?:a|abbr|b|bdi|bdo|cite|code|data|dfn|em|font|i|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var)[\s/>]/i;
 
 /**
  * Plain text on one line from an HTML fragment (titles written as HTML, a subject made from a summary):

@@ -75,7 +75,9 @@ function mapItem(item: XmlElement, base: string, documentUrl: string): FeedEntry
   const contentElement = first(fields, "content:encoded") ?? first(fields, "xhtml:body") ??
     first(fields, "fullitem") ?? first(fields, "atom:content");
   const contentScope = baseOf(contentElement, base);
-  const html = contentElement === undefined ? undefined : contentElement.local === "body"
+  const html = contentElement === undefined
+    ? undefined
+    : contentElement.local === "body"
     ? constructHtml({ ...contentElement, attrs: { type: "xhtml" } }, contentScope)
     : contentElement.ns !== "" && keyOf(contentElement, "") === "atom:content"
     ? constructHtml(contentElement, contentScope)

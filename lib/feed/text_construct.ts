@@ -91,7 +91,9 @@ function base64Html(element: XmlElement): string | undefined {
   if (data === undefined) return undefined;
   const type = (attrOf(element, "type") ?? "text/plain").toLowerCase();
   if (type.startsWith("image/")) {
-    return /^[A-Za-z0-9+/]+=*$/.test(data) ? `<img src="data:${escapeHtml(type)};base64,${data}">` : undefined;
+    return /^[A-Za-z0-9+/]+=*$/.test(data)
+      ? `<img src="data:${escapeHtml(type)};base64,${data}">`
+      : undefined;
   }
   let text: string;
   try {
@@ -99,6 +101,8 @@ function base64Html(element: XmlElement): string | undefined {
   } catch {
     return undefined;
   }
-  if (type === "html" || type === "text/html" || type === "xhtml" || type === "application/xhtml+xml") return text;
+  if (type === "html" || type === "text/html" || type === "xhtml" || type === "application/xhtml+xml") {
+    return text;
+  }
   return type === "text" || type.startsWith("text/") ? escapeHtml(text) : undefined;
 }

@@ -170,8 +170,13 @@ class Reader {
     if (top === undefined) {
       this.report(lt, `closing tag </${name}> without an opening tag`);
     } else {
-      this.report(lt, () =>
-        `closing tag </${name}> does not match <${top.element.name}> opened at ${at(this.text, top.offset)}`);
+      this.report(
+        lt,
+        () =>
+          `closing tag </${name}> does not match <${top.element.name}> opened at ${
+            at(this.text, top.offset)
+          }`,
+      );
     }
     if (i >= 0) stack.length = i;
   }
@@ -283,10 +288,13 @@ export function parseXml(text: string, options: ParseXmlOptions = {}): XmlDocume
   // Whatever follows the root element (a host's <script>, a second document) is not part of the feed.
   if (stack.length > 0) {
     const open = stack[stack.length - 1];
-    reader.report(length, () =>
-      `unexpected end of document: <${open.element.name}> opened at ${
-        at(text, open.offset)
-      } is not closed (document truncated?)`);
+    reader.report(
+      length,
+      () =>
+        `unexpected end of document: <${open.element.name}> opened at ${
+          at(text, open.offset)
+        } is not closed (document truncated?)`,
+    );
     for (const { element } of stack) element.truncated = true;
   }
   if (reader.root === undefined) {
@@ -458,7 +466,8 @@ function internalSubsetEnd(text: string, from: number): number {
   return -1;
 }
 
-const ENTITY_DECLARATION = /<!ENTITY\s+(%\s+)?([^\s"'>]+)\s+(?:"([^"]*)"|'([^']*)'|(SYSTEM|PUBLIC)\b[^>]*)\s*>/g;
+const ENTITY_DECLARATION =
+  /<!ENTITY\s+(%\s+)?([^\s"'>]+)\s+(?:"([^"]*)"|'([^']*)'|(SYSTEM|PUBLIC)\b[^>]*)\s*>/g;
 
 function declareEntities(reader: Reader, subset: string, lt: number): void {
   const declared: DeclaredEntities = {

@@ -186,7 +186,14 @@ export function serializeHtml(nodes: XmlNode[], base?: string, rebased = false):
 }
 
 /** Attributes that hold a URL, resolved when an `xml:base` inside XHTML content moves the base. */
-const URL_ATTRIBUTES: ReadonlySet<string> = new Set(["href", "src", "poster", "cite", "action", "background"]);
+const URL_ATTRIBUTES: ReadonlySet<string> = new Set([
+  "href",
+  "src",
+  "poster",
+  "cite",
+  "action",
+  "background",
+]);
 
 /**
  * An attribute by local name whatever its prefix (`about` finds `rdf:about`), trimmed; undefined if absent
