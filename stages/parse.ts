@@ -1,36 +1,19 @@
 /**
- * The `parse` stage: fetched bytes -> a {@link ParsedFeed} on the worker pool, through the feed library
- * (`lib/feed/`, whose `parseFeed` documents formats, character sets, recovery and speed).
+ * The `parse` stage: the feed parser (`lib/feed/parse_feed.ts`) on the worker pool, a failure recorded in
+ * the feed's health.
  * @module
  */
-import type { ParsedFeed } from "./types.ts";
-import { FeedParseError, parseFeed, type ParseFeedOptions, recoveredText } from "../lib/feed/mod.ts";
+import { parseFeed, recoveredText } from "../lib/feed/parse_feed.ts";
 import { redactUrl } from "../engine/errors.ts";
-import { type Stage, type StageFactory, task } from "../engine/pipeline/mod.ts";
+import { type Stage, task } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { runStore } from "./run_state.ts";
 import type { FetchedFeed, ParsedFeedItem } from "./types.ts";
 
-export { FeedParseError, parseFeed, type ParseFeedOptions };
-export type { FeedEntry, ParsedFeed } from "./types.ts";
-
-/**
- * {@link parseFeed} as a worker-pool task (plain arguments, structured-clone friendly):
- * `pool.run({ module: new URL("./parse.ts", import.meta.url).href, export: "parseFeedTask" }, args)`.
- *
- * @param bytes the body as fetched
- * @param url the feed URL after redirects
- * @param contentType the HTTP `Content-Type` header
- * @example
- * ```ts
- * import { parseFeedTask } from "./parse.ts";
- * const body = new TextEncoder().encode('{"version":"https://jsonfeed.org/version/1.1","items":[]}');
- * parseFeedTask(body, "https://ex.org/feed.json").format; // "json1.1"
- * ```
- */
-export function parseFeedTask(bytes: Uint8Array, url: string, contentType?: string): ParsedFeed {
-  return parseFeed(bytes, { url, contentType });
-}
+export { FeedParseError } from "../lib/feed/feed_parse_error.ts";
+export { parseFeed, type ParseFeedOptions, parseFeedTask, recoveredText } from "../lib/feed/parse_feed.ts";
+export type { FeedEntry, ParsedFeed } from "../lib/feed/types.ts";
 
 /**
  * Pool task of the `parse` stage: a fetched feed in, the parsed feed with its validators out.
@@ -114,6 +97,5 @@ export const parseStage: StageFactory = {
   options: {
     state: { type: "string", default: "./.sluice", description: "state location (records parse failures)" },
   },
-  defaults: { placement: "pool", onError: "drop" },
   create: (o) => parseFeeds({ state: o.state as string }),
 };

@@ -6,7 +6,7 @@
  * the content. A standalone `<entry>` document is a feed of that one entry.
  * @module
  */
-import type { Enclosure, FeedEntry, ParsedFeed } from "./feed_types.ts";
+import type { Enclosure, FeedEntry, ParsedFeed } from "./types.ts";
 import { parseFeedDate } from "./dates.ts";
 import { entryId } from "./entry_id.ts";
 import { resolveUrl } from "./urls.ts";

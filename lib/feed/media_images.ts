@@ -4,7 +4,7 @@
  * type. Podcast and photo feeds often carry their only picture there.
  * @module
  */
-import type { Enclosure } from "./feed_types.ts";
+import type { Enclosure } from "./types.ts";
 import type { XmlElement } from "./xml.ts";
 import { attrOf, baseOf, childrenByKey } from "./xml_query.ts";
 import { resolveUrl } from "./urls.ts";

@@ -2,16 +2,19 @@
  * The feed parser: bytes as fetched -> {@link ParsedFeed}. RSS 0.9x / 1.0 (RDF) / 2.0, Atom 0.3 / 1.0 and
  * JSON Feed 1.0 / 1.1, recognised from the content, not the Content-Type header.
  *
- * - Character set: BOM > HTTP `charset` > XML declaration > UTF-8 (windows-1252 when the bytes are not
- *   UTF-8); see `charset.ts`.
- * - URLs: entry links and enclosures are made absolute (`xml:base` on feed, entry and link elements, else
- *   the feed URL). URLs inside the entry HTML are left alone: rewrite-images resolves them.
+ * - Character set: BOM > HTTP `charset` > XML declaration (or UTF-16 / UTF-32 seen in the bytes) > UTF-8
+ *   (windows-1252 when the bytes are not UTF-8); see `charset.ts`.
+ * - URLs: entry links, enclosures and media images are made absolute (`xml:base` at every level, the feed
+ *   URL last). URLs inside the entry HTML are left alone (but for an `xml:base` inside XHTML content):
+ *   rewrite-images resolves them against the entry's `base`.
  * - Ids: guid / id, else the link, else `sha1:` of title and content (`entry_id.ts`).
  * - Dates: every format feeds use, to ISO 8601 UTC; an unreadable date is undefined (`dates.ts`).
  * - `html` and `summary` are HTML (plain text is escaped); `title` and `author` are plain text.
- * - Not a feed (HTML page, empty body, malformed or truncated XML, malformed JSON, another kind of
- *   document) throws {@link FeedParseError} naming the URL and the reason; a lone `&`, HTML entity names
- *   or a stray `<` in text are recovered.
+ * - Not a feed (HTML page, empty body, XML without any element, malformed JSON, another kind of document)
+ *   throws {@link FeedParseError} naming the URL and the reason. A damaged XML feed (truncated, unclosed
+ *   or mismatched tags, broken attributes, a bare `&`, undefined entities) gives the entries read around
+ *   the damage, an entry cut off by the end of the document left out, and `recovered` says where the
+ *   first problem is (`xml.ts`). Junk before and after the root element is ignored.
  *
  * Why a direct parser and not feedsmith 3: the corpus decided. feedsmith silently dropped an item whose
  * start tag was broken (`<item <title>`), accepted a document cut off after an `</item>`, reported errors
@@ -27,11 +30,11 @@
  * | feedsmith + XMLValidator | 29 | 38-42 | 37 | 52-58 |
  *
  * (CPU time from `process.cpuUsage`, steadier than wall time on a loaded machine; it includes GC threads.)
- * The parser has no npm dependency and no top-level side effects, so a pool worker loads it
+ * `lib/feed/` has no npm dependency and no top-level side effects, so a pool worker loads it
  * under Deno and Bun alike.
  * @module
  */
-import type { FeedProblem, ParsedFeed } from "./feed_types.ts";
+import type { FeedProblem, ParsedFeed } from "./types.ts";
 import { decodeFeed } from "./charset.ts";
 import { detectXmlFormat, looksLikeHtml } from "./detect.ts";
 import { FeedParseError } from "./feed_parse_error.ts";
@@ -103,6 +106,24 @@ export function parseFeed(bytes: Uint8Array, { url, contentType }: ParseFeedOpti
  */
 export function recoveredText(problem: FeedProblem): string {
   return `recovered, with problems (${problem.problems}): line ${problem.line} column ${problem.column}: ${problem.reason}`;
+}
+
+/**
+ * {@link parseFeed} as a worker-pool task (plain arguments, structured-clone friendly):
+ * `pool.run({ module: new URL("./parse.ts", import.meta.url).href, export: "parseFeedTask" }, args)`.
+ *
+ * @param bytes the body as fetched
+ * @param url the feed URL after redirects
+ * @param contentType the HTTP `Content-Type` header
+ * @example
+ * ```ts
+ * import { parseFeedTask } from "./parse_feed.ts";
+ * const body = new TextEncoder().encode('{"version":"https://jsonfeed.org/version/1.1","items":[]}');
+ * parseFeedTask(body, "https://ex.org/feed.json").format; // "json1.1"
+ * ```
+ */
+export function parseFeedTask(bytes: Uint8Array, url: string, contentType?: string): ParsedFeed {
+  return parseFeed(bytes, { url, contentType });
 }
 
 function parseXmlDocument(text: string, url: string): XmlDocument {

@@ -7,7 +7,7 @@
  * the root, channel, item, content and enclosure elements.
  * @module
  */
-import type { Enclosure, FeedEntry, ParsedFeed } from "./feed_types.ts";
+import type { Enclosure, FeedEntry, ParsedFeed } from "./types.ts";
 import { parseFeedDate } from "./dates.ts";
 import { entryId } from "./entry_id.ts";
 import { singleLine } from "./plain_text.ts";

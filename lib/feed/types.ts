@@ -1,7 +1,57 @@
 /**
- * The shapes the feed parser returns: a {@link ParsedFeed} of {@link FeedEntry} values.
+ * The feed types: a feed to read (`FeedRef`), its bytes as fetched (`FetchedFeed`), and what the parser
+ * makes of them (`ParsedFeed`, `FeedEntry`, `Enclosure`).
  * @module
  */
+/**
+ * One feed to read, and the folder its entries go to.
+ *
+ * @example
+ * ```ts
+ * const ref: FeedRef = { url: "https://example.org/feed.xml", folder: "News" };
+ * ```
+ */
+export interface FeedRef {
+  /** Feed URL (http or https). */
+  url: string;
+  /** Target folder (IMAP mailbox or Maildir++ folder), e.g. `News` or `Tech.Blogs`. */
+  folder: string;
+  /** Display name from OPML or the YAML list, when given. */
+  title?: string;
+  /**
+   * True when the folder was not chosen by the user (a plain list): it is then named after the feed's
+   * title once the feed is parsed (`folder` holds a name derived from the URL until then).
+   */
+  autoFolder?: boolean;
+}
+
+/**
+ * The result of fetching a feed. `notModified` is true for a 304 (then `body` is empty).
+ *
+ * @example
+ * ```ts
+ * const f: FetchedFeed = { feed: { url: "u", folder: "F" }, status: 200, notModified: false,
+ *   body: new Uint8Array(), contentType: "application/rss+xml", finalUrl: "u" };
+ * ```
+ */
+export interface FetchedFeed {
+  /** The feed that was fetched, as listed (its `url` may hold credentials: redact before logging). */
+  feed: FeedRef;
+  /** HTTP status of the final response after redirects: a 2xx, or 304 when `notModified`. */
+  status: number;
+  /** True when the server answered 304 to the conditional request: nothing changed, `body` is empty. */
+  notModified: boolean;
+  /** Raw bytes, undecoded (the parser applies the charset). Transferable to a worker. */
+  body: Uint8Array;
+  /** The response's `Content-Type` header verbatim (charset included); undefined when the server sent none. */
+  contentType?: string;
+  /** URL after redirects (base for relative links); may still hold the feed's credentials, redact it. */
+  finalUrl: string;
+  /** `ETag` to send as `If-None-Match` next time (on a 304 without one, the one sent); else undefined. */
+  etag?: string;
+  /** `Last-Modified` to send as `If-Modified-Since` next time (same 304 rule as `etag`); else undefined. */
+  lastModified?: string;
+}
 
 /**
  * An enclosure (podcast audio, attachment) of an entry.
