@@ -77,7 +77,7 @@ export function decodeEntities(
 ): string {
   let amp = text.indexOf("&", from);
   if (amp < 0 || amp >= to) return from === 0 && to === text.length ? text : text.slice(from, to);
-  const parts: string[] = [];
+  let out = "";
   let last = from;
   while (amp >= 0 && amp < to) {
     let end = amp + 1;
@@ -109,8 +109,7 @@ export function decodeEntities(
       }
     }
     if (replacement !== undefined) {
-      if (amp > last) parts.push(text.slice(last, amp));
-      parts.push(replacement);
+      out += text.slice(last, amp) + replacement;
       last = end + 1;
       amp = text.indexOf("&", last);
     } else {
@@ -120,9 +119,7 @@ export function decodeEntities(
       amp = text.indexOf("&", amp + 1);
     }
   }
-  if (last === from) return text.slice(from, to);
-  if (to > last) parts.push(text.slice(last, to));
-  return parts.join("");
+  return last === from ? text.slice(from, to) : out + text.slice(last, to);
 }
 
 function referenceProblem(text: string, amp: number, end: number, declared?: DeclaredEntities): string {

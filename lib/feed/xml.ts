@@ -73,7 +73,25 @@ export class XmlSyntaxError extends Error {
   }
 }
 
-const NAME = /[A-Za-z_:\u00c0-\uffff][-\w.:\u00b7-\uffff]*/y;
+/**
+ * Where the XML name starting at `from` ends (`from` itself when no name starts there): a letter, `_`,
+ * `:` or a character from U+00C0 first, then also digits, `-`, `.` and characters from U+00B7. A loop
+ * over char codes rather than a sticky regex: no match array for each of a feed's tens of thousands of tags.
+ */
+function xmlNameEnd(text: string, from: number): number {
+  let c = text.charCodeAt(from);
+  const lower = c | 32;
+  if (!((lower >= 97 && lower <= 122) || c === 95 || c === 58 || c >= 0xc0)) return from;
+  let i = from + 1;
+  for (;; i++) {
+    c = text.charCodeAt(i);
+    const l = c | 32;
+    if (
+      (l >= 97 && l <= 122) || (c >= 48 && c <= 58) || c === 45 || c === 46 || c === 95 || c >= 0xb7
+    ) continue;
+    return i;
+  }
+}
 const XML_NS = "http://www.w3.org/XML/1998/namespace";
 /** Real feeds nest a few dozen levels; a limit keeps the recursive readers of the tree off the stack's end. */
 const MAX_DEPTH = 512;
@@ -248,8 +266,19 @@ export function parseXml(text: string, options: ParseXmlOptions = {}): XmlDocume
       }
       pos = end + 2;
     } else if (next === 47 /* / */) {
-      NAME.lastIndex = lt + 2;
-      const name = NAME.exec(text)?.[0];
+      // The common case first: `</name>` of the element open, matched without making a string.
+      const open = stack[stack.length - 1];
+      if (open !== undefined) {
+        const end = lt + 2 + open.element.name.length;
+        if (text.charCodeAt(end) === 62 /* > */ && text.startsWith(open.element.name, lt + 2)) {
+          stack.pop();
+          pos = end + 1;
+          if (stack.length === 0) break;
+          continue;
+        }
+      }
+      const nameEnd = xmlNameEnd(text, lt + 2);
+      const name = nameEnd > lt + 2 ? text.slice(lt + 2, nameEnd) : undefined;
       if (name === undefined) {
         reader.report(lt, "malformed closing tag");
         const top = stack[stack.length - 1];
@@ -257,29 +286,28 @@ export function parseXml(text: string, options: ParseXmlOptions = {}): XmlDocume
         pos = lt + 1;
         continue;
       }
-      const gt = text.indexOf(">", NAME.lastIndex);
+      const gt = text.indexOf(">", nameEnd);
       if (gt < 0) {
         reader.report(lt, `closing tag </${name}> is cut off (document truncated?)`);
         pos = length;
         break;
       }
-      if (gt > NAME.lastIndex && text.slice(NAME.lastIndex, gt).trim() !== "") {
-        reader.report(NAME.lastIndex, `malformed closing tag </${name}>`);
+      if (gt > nameEnd && text.slice(nameEnd, gt).trim() !== "") {
+        reader.report(nameEnd, `malformed closing tag </${name}>`);
       }
       reader.close(name, lt);
       pos = gt + 1;
       if (stack.length === 0 && reader.root !== undefined) break;
     } else {
-      NAME.lastIndex = lt + 1;
-      const match = NAME.exec(text);
-      if (match === null) {
+      const nameEnd = xmlNameEnd(text, lt + 1);
+      if (nameEnd === lt + 1) {
         // "a < b" in text: not a tag, keep the character.
         const top = stack[stack.length - 1];
         if (top !== undefined) top.element.children.push("<");
         pos = lt + 1;
         continue;
       }
-      const element = readStartTag(reader, lt, match[0], NAME.lastIndex);
+      const element = readStartTag(reader, lt, text.slice(lt + 1, nameEnd), nameEnd);
       pos = reader.tagEnd;
       reader.root ??= element;
       if (stack.length === 0) break;
