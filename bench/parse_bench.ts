@@ -59,8 +59,17 @@ const documentCount = readdirSync(folder).filter((name) => !/licen[cs]e|readme/i
 async function startParser(parser: string, module?: string) {
   const worker = new Worker(new URL("./parse_bench_worker.ts", import.meta.url), { type: "module" });
   let answer: (value: unknown) => void = () => {};
+  let fail: (error: unknown) => void = () => {};
   worker.onmessage = (event) => answer(event.data);
-  const next = () => new Promise<unknown>((resolve) => answer = resolve);
+  worker.onerror = (event) => {
+    event.preventDefault();
+    fail(new Error(`the ${parser} worker failed: ${event.message}`));
+  };
+  const next = () =>
+    new Promise<unknown>((resolve, reject) => {
+      answer = resolve;
+      fail = reject;
+    });
   const ready = next();
   worker.postMessage({ parser, folder, module, warmup: WARMUP });
   await ready;

@@ -10,6 +10,9 @@
  * ```
  * @module
  */
+// Bun applies bunfig's preload to the main thread only: a worker registers the npm: plugin itself (it does
+// nothing under Deno), before its dynamic import of feedsmith.
+import "../engine/runtime/bun_npm_plugin.ts";
 import process from "node:process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
