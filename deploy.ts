@@ -77,6 +77,25 @@ export class DeploySettingError extends SluiceError {
   }
 }
 
+/**
+ * rss2imap without `IMAP_URL` writes a Maildir; on Deno Deploy the filesystem is the deployment's own and
+ * does not last (nor is it writable), so the mail would be lost while the state, in Deno KV, says it was
+ * delivered. Another pipeline (`SLUICE_PIPELINE`) is its author's to judge.
+ */
+function refuseEphemeralMaildir(env: Record<string, string | undefined>, pipeline: string): void {
+  const onDeploy = Boolean(env.DENO_DEPLOYMENT_ID) || runtime.name === "deno-deploy";
+  const rss2imap = pipeline === defaultPipeline() || pipeline === TS_RSS2IMAP ||
+    pipeline.endsWith(`pipelines/${TS_RSS2IMAP}`) || pipeline.endsWith("pipelines/rss2imap.yaml");
+  if (!onDeploy || !rss2imap || env.IMAP_URL) return;
+  throw new SluiceError(
+    "E_DEPLOY_SETTING",
+    "IMAP_URL is not set: on Deno Deploy rss2imap would write its mail to a Maildir on the deployment's " +
+      "filesystem, which does not last, while the state (Deno KV) records it as delivered; refusing to start",
+    "set IMAP_URL to imaps://USER:PASSWORD@HOST (or imap://... with STARTTLS) in the project's environment " +
+      "variables",
+  );
+}
+
 /** Options of {@linkcode runTick}; each defaults to the environment described in the module doc. */
 export interface TickOptions {
   /** The longest the sources take new work, in ms (default `SLUICE_BUDGET` or 50 s). */
@@ -98,7 +117,8 @@ export interface TickOptions {
 /**
  * Reads the deploy settings from an environment, with the defaults of the module doc.
  *
- * @throws DeploySettingError for a budget, grace or schedule that does not parse
+ * @throws DeploySettingError for a budget, grace or schedule that does not parse, or rss2imap on Deno Deploy
+ *   without `IMAP_URL` (its Maildir would be written to a filesystem that does not last)
  * @example
  * ```ts
  * import { DEFAULT_CRON, deploySettings } from "./deploy.ts";
@@ -141,8 +161,10 @@ export function deploySettings(env: Record<string, string | undefined>): {
       );
     }
   }
+  const pipeline = env.SLUICE_PIPELINE || defaultPipeline();
+  refuseEphemeralMaildir(env, pipeline);
   return {
-    pipeline: env.SLUICE_PIPELINE || defaultPipeline(),
+    pipeline,
     cron,
     budgetMs: duration("SLUICE_BUDGET", DEFAULT_BUDGET_MS),
     graceMs: duration("SLUICE_GRACE", DEFAULT_GRACE_MS),
@@ -157,7 +179,7 @@ export function deploySettings(env: Record<string, string | undefined>): {
  * delivered ids keep anything from going twice).
  *
  * @returns the run's summary (`stopped` and `stoppedBy: "stopSignal"` when the budget ran out)
- * @example
+ * @example Not run here: a tick fetches the feeds and delivers to the mailbox (`tests/deploy_test.ts` runs it).
  * ```ts ignore
  * import { runTick } from "./deploy.ts";
  * const summary = await runTick({ budgetMs: 20_000, env: { FEEDS: "feeds.txt", STATE_DIR: "kv:" } });
@@ -186,8 +208,7 @@ export async function runTick(options: TickOptions = {}): Promise<RunSummary> {
       pool,
       logger,
     });
-    const why = summary.stoppedBy === "stopSignal" ? " (budget spent: the next tick continues)" : "";
-    logger.log("info", `tick${why}: ${summaryText(summary)}`);
+    logger.log("info", `tick: ${summaryText(summary, { budgetMs })}`);
     return summary;
   } finally {
     budget.dispose();
@@ -226,7 +247,7 @@ export interface DeployCronOptions {
  * tick that comes while one is still running is skipped (Deno.cron does so too; this covers Bun).
  *
  * @returns the job's handle, or undefined when nothing was registered
- * @example
+ * @example Not run here: it registers a job with the runtime's cron, which outlives the example.
  * ```ts ignore
  * import { registerDeployCron } from "./deploy.ts";
  * const job = registerDeployCron({ cron: "@hourly" });

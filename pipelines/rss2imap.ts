@@ -3,10 +3,11 @@
  * that does not fit the previous one is a compile error).
  *
  * @example
- * ```ts ignore
- * import { rss2imap } from "./pipelines/rss2imap.ts";
- * import { runPipeline } from "./mod.ts";
- * const summary = await runPipeline(rss2imap({ feeds: "feeds.txt", imapUrl: Deno.env.get("IMAP_URL") }));
+ * ```ts
+ * import { rss2imap } from "./rss2imap.ts";
+ * // Built, not run here: a run needs the feeds and a mailbox (`runPipeline(p)` from mod.ts runs it).
+ * const p = rss2imap({ feeds: "feeds.txt", imapUrl: "imaps://me:secret@mail.example.org" });
+ * console.log(p.names()); // ["feeds", "fetch", "parse", "dedupe", "rewrite-images", "mime", "upload-imap"]
  * ```
  * @module
  */
@@ -45,14 +46,11 @@ export interface Rss2ImapOptions {
  * ```
  */
 export function rss2imap(opts: Rss2ImapOptions): Pipeline<never> {
-  const state = opts.state ?? "./.sluice";
-  return pipeline(feeds({ list: opts.feeds, folders: opts.folders, state }))
-    .pipe(fetchFeeds({ state }))
-    .pipe(parseFeeds({ state }))
-    .pipe(dedupe({ state }))
+  return pipeline(feeds({ list: opts.feeds, folders: opts.folders }), { state: opts.state ?? "./.sluice" })
+    .pipe(fetchFeeds({}))
+    .pipe(parseFeeds())
+    .pipe(dedupe({}))
     .pipe(rewriteImages())
     .pipe(mime())
-    .to(
-      mailbox({ url: opts.imapUrl, maildir: opts.maildir, state, connections: opts.connections }),
-    );
+    .to(mailbox({ url: opts.imapUrl, maildir: opts.maildir, connections: opts.connections }));
 }

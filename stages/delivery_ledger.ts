@@ -19,6 +19,7 @@ import type { SendingRecord, StateStore } from "../engine/state/mod.ts";
 import type { StageContext } from "../engine/pipeline/mod.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 import { runStore } from "./run_state.ts";
+import { DEFAULT_STATE } from "../engine/pipeline/mod.ts";
 import { setImmediate } from "node:timers";
 
 /**
@@ -210,13 +211,18 @@ export class DeliveryLedger {
  * The run's ledger over the store at `location`.
  *
  * @example
- * ```ts ignore
- * const ledger = await runLedger(ctx, "./.sluice");
+ * ```ts
+ * import { sink } from "../engine/pipeline/mod.ts";
+ * import { runStage } from "../engine/pipeline/run_stage.ts";
+ * await runStage(sink(async (_item: number, ctx) => {
+ *   const ledger = await runLedger(ctx, "memory:"); // every stage of the run gets this same ledger
+ *   console.log(ledger.unfinished()); // []
+ * }), [1]);
  * ```
  */
-export function runLedger(ctx: StageContext, location: string): Promise<DeliveryLedger> {
+export function runLedger(ctx: StageContext, location?: string): Promise<DeliveryLedger> {
   return ctx.resources.shared(
-    `ledger:${location}`,
+    `ledger:${location ?? ctx.stateLocation ?? DEFAULT_STATE}`,
     async () => new DeliveryLedger(await runStore(ctx, location), Boolean(ctx.dryRun)),
   );
 }

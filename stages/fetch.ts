@@ -1,5 +1,5 @@
 /**
- * The `fetch` stage: a conditional GET per feed (`lib/http/conditional_fetcher.ts`) with the validators
+ * The `fetch` stage: a conditional GET per feed (`lib/feed/conditional_fetcher.ts`) with the validators
  * and health kept in the state store.
  * @module
  */
@@ -9,26 +9,18 @@ import {
   type ConditionalFetcherOptions,
   DEFAULT_FETCH_OPTIONS,
   fetchOptionsWithDefaults,
-} from "../lib/http/conditional_fetcher.ts";
+} from "../lib/feed/conditional_fetcher.ts";
 import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runStore } from "./run_state.ts";
 
-export { FetchError } from "../lib/http/fetch_error.ts";
-export { HostLimiter } from "../lib/http/host_limiter.ts";
-export {
-  ConditionalFetcher,
-  type ConditionalFetcherOptions,
-  DEFAULT_FETCH_OPTIONS,
-  type Validators,
-} from "../lib/http/conditional_fetcher.ts";
-
+/** Durations in the YAML schema are written in seconds; the fetcher's defaults are in ms. */
 const SECOND = 1000;
 
 /** Options of the `fetch` stage: the fetcher's options plus the state location (validators, health). */
 export interface FetchStageOptions extends ConditionalFetcherOptions {
   /** State location holding each feed's validators and health (sqlite dir, `kv:PATH`, `memory:`). */
-  state: string;
+  state?: string;
 }
 
 /**
@@ -42,11 +34,8 @@ export interface FetchStageOptions extends ConditionalFetcherOptions {
  * ```
  */
 export function fetchFeeds(opts: FetchStageOptions): Stage<FeedRef, FetchedFeed> {
-  const { state, limiter: _limiter, ...given } = opts;
-  const fetcherOptions = {
-    ...fetchOptionsWithDefaults(given),
-    ...(opts.limiter ? { limiter: opts.limiter } : {}),
-  };
+  const { state, ...fetcherOptions } = opts;
+  const settings = fetchOptionsWithDefaults(fetcherOptions);
   const fetcher = (ctx: StageContext) =>
     ctx.resources.shared("fetcher", () => new ConditionalFetcher(fetcherOptions));
   return flatMap(async (feed: FeedRef, ctx) => {
@@ -77,7 +66,7 @@ export function fetchFeeds(opts: FetchStageOptions): Stage<FeedRef, FetchedFeed>
     inType: "FeedRef",
     outType: "FetchedFeed",
     onError: "drop",
-    settings: fetchOptionsWithDefaults(given),
+    settings,
   });
 }
 
@@ -90,13 +79,17 @@ export const fetchStage: StageFactory = {
   options: {
     state: {
       type: "string",
-      default: "./.sluice",
-      description: "state location (sqlite dir, kv:PATH, memory:)",
+      description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
     },
     timeout: {
       type: "duration",
       default: `${DEFAULT_FETCH_OPTIONS.timeoutMs / SECOND}s`,
       description: "total time per attempt",
+    },
+    deadline: {
+      type: "duration",
+      default: `${DEFAULT_FETCH_OPTIONS.deadlineMs / SECOND}s`,
+      description: "total time per feed: every attempt, retry and wait (a trickling server is cut off here)",
     },
     "connect-timeout": {
       type: "duration",
@@ -137,8 +130,9 @@ export const fetchStage: StageFactory = {
   },
   create: (o) =>
     fetchFeeds({
-      state: o.state as string,
+      state: o.state as string | undefined,
       timeoutMs: o.timeout as number,
+      deadlineMs: o.deadline as number,
       connectTimeoutMs: o["connect-timeout"] as number,
       maxBytes: o["max-size"] as number,
       maxRedirects: o["max-redirects"] as number,

@@ -100,6 +100,8 @@ export interface PipelineSpec {
   schedule?: string;
   /** The most one run may take, in milliseconds; undefined: no time budget. */
   budget?: number;
+  /** The state the stages share (`state:`, already checked to parse); undefined: none declared. */
+  state?: string;
   /** The stages in file order; each one's output feeds the next. */
   stages: StageSpec[];
 }

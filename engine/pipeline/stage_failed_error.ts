@@ -2,14 +2,15 @@
  * The error that stops a pipeline when an item fails in a stage with `onError: "fail"`.
  * @module
  */
-import { SluiceError } from "../errors.ts";
+import { redactUrlsIn, SluiceError } from "../errors.ts";
 
 /**
  * A stage's item failed with `onError: "fail"`, which stops the pipeline.
  *
  * @example
  * ```ts
- * throw new StageFailedError("parse", "https://x/feed", new Error("bad xml"));
+ * const error = new StageFailedError("parse", "https://x/feed", new Error("bad xml"));
+ * console.log(error.message); // stage `parse` failed on https://x/feed: bad xml
  * ```
  */
 export class StageFailedError extends SluiceError {
@@ -41,5 +42,5 @@ export class StageFailedError extends SluiceError {
  * ```
  */
 export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return redactUrlsIn(e instanceof Error ? e.message : String(e));
 }

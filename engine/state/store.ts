@@ -1,10 +1,19 @@
 /**
  * The state-store contract: what sluice remembers between runs (conditional-GET validators, delivered
  * entry ids, per-feed health, and the "sending" marks of messages handed to a mailbox whose outcome is
- * not recorded yet). Adapters: node:sqlite (default), Deno KV, in-memory (tests).
+ * not recorded yet), and the run lease that keeps two runs off one state. Adapters: node:sqlite
+ * (default), Deno KV, in-memory (tests).
+ *
+ * Feed URLs are stored as {@linkcode redactUrl} shows them: a password, user name or token in a feed URL
+ * is never written to state (two feeds that differ only by their credentials share one record).
+ *
+ * An adapter implements three small parts: the feed records (validators, health), the delivery ledger
+ * (delivered/seen ids and "sending" marks) and the lease ({@linkcode LeaseStore.claimLease},
+ * {@linkcode StateStore.releaseLease}, {@linkcode StateStore.readLease}: one compare-and-set record;
+ * `lease.ts` builds waiting, takeover of a dead holder and renewal on top of it).
  * @module
  */
-import { SluiceError } from "../errors.ts";
+import { redactUrl, SluiceError } from "../errors.ts";
 
 /**
  * Health and validators of one feed.
@@ -119,28 +128,126 @@ export interface FetchDecision {
   fetch: boolean;
   /** Why the feed is skipped (set when `fetch` is false). */
   reason?: string;
+  /** When the feed is due again, as an ISO 8601 time (set when `fetch` is false). */
+  until?: string;
 }
 
 /**
- * Where delivered entry ids, feed validators and health live. Every method that writes a delivery
- * also creates the feed's record, so {@linkcode StateStore.listFeeds} sees it.
+ * The exclusive lease a run holds on its state, so that two runs never deliver from one state at once.
+ * Written and replaced only through {@linkcode LeaseStore.claimLease}.
  *
  * @example
  * ```ts
- * async function seen(store: StateStore) {
- *   if (!(await store.isDelivered("https://x/feed", "id-1"))) {
- *     await store.markDelivered("https://x/feed", "id-1", { folder: "News" });
- *   }
- * }
+ * const l: LeaseRecord = {
+ *   token: "3f9c...", pid: 4242, host: "mail-box", since: "2026-12-06T20:00:00.000Z",
+ *   expiresAt: "2026-12-06T20:00:30.000Z",
+ * };
  * ```
  */
-export interface StateStore {
-  /** What this store is and where it lives, for logs (`sqlite:/var/lib/sluice/state.db`). */
-  readonly description: string;
+export interface LeaseRecord {
+  /** A random id of the holding run (one per run): who may renew or release the lease. */
+  token: string;
+  /** Process id of the holder, on `host`. */
+  pid: number;
+  /** Host name of the holder. */
+  host: string;
+  /** ISO time the holder took the lease (kept by renewals). */
+  since: string;
+  /** ISO time after which the lease is free to claim, unless renewed before. */
+  expiresAt: string;
+}
+
+/**
+ * Options of {@linkcode LeaseStore.claimLease}.
+ *
+ * @example
+ * ```ts
+ * const o: LeaseClaimOptions = { replace: "3f9c...", now: new Date() };
+ * ```
+ */
+export interface LeaseClaimOptions {
+  /** The token of a holder the caller found dead: its lease is replaced even before it expires. */
+  replace?: string;
+  /** The time that decides expiry (default now). */
+  now?: Date;
+}
+
+/**
+ * Whether `claim` may replace `current` (the rule every adapter applies inside its atomic step): there is
+ * no lease, it expired before `now`, it is the claimer's own (a renewal), or it is the `replace` token.
+ *
+ * @example
+ * ```ts
+ * const mine = { token: "a", pid: 1, host: "h", since: "2026-01-01T00:00:00Z", expiresAt: "2026-01-01T00:01:00Z" };
+ * leaseClaimable(undefined, mine); // true
+ * leaseClaimable({ ...mine, token: "b" }, mine, { now: new Date("2026-01-01T00:00:30Z") }); // false
+ * ```
+ */
+export function leaseClaimable(
+  current: LeaseRecord | undefined,
+  claim: LeaseRecord,
+  options: LeaseClaimOptions = {},
+): boolean {
+  if (!current || current.token === claim.token) return true;
+  if (options.replace !== undefined && current.token === options.replace) return true;
+  return Date.parse(current.expiresAt) <= (options.now ?? new Date()).getTime();
+}
+
+/**
+ * The key under which a feed's records are stored: its URL without credentials ({@linkcode redactUrl}).
+ * Every adapter passes the feed URLs it is given through it.
+ *
+ * @example
+ * ```ts
+ * feedKey("https://bob:pw@example.org/feed?token=abc"); // "https://***:***@example.org/feed?token=***"
+ * ```
+ */
+export function feedKey(url: string): string {
+  return redactUrl(url);
+}
+
+/**
+ * Part 1 of the {@linkcode StateStore} contract, about feeds: each feed's record (conditional-GET
+ * validators, title, failures and back-off), keyed by {@linkcode feedKey}. (Issue 14 moves this part next
+ * to the feed stages, on top of a generic key-value part; until then every adapter implements it.)
+ *
+ * @example
+ * ```ts
+ * async function due(store: FeedRecords) { return (await store.shouldFetch("https://x/feed")).fetch; }
+ * ```
+ */
+export interface FeedRecords {
   /** The feed's stored state, or undefined if never seen. */
   getFeed(feedUrl: string): Promise<FeedState | undefined>;
   /** Merges `patch` into the feed's state (creating it); a key set to `undefined` is removed. */
   updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void>;
+  /** A fetch succeeded (200 or 304): resets failures and back-off, stores validators and title. */
+  recordSuccess(feedUrl: string, info?: FetchSuccess, now?: Date): Promise<FeedState>;
+  /** A fetch failed: counts it and sets `nextAttemptAfter` by the store's back-off policy. */
+  recordFailure(feedUrl: string, reason: string, now?: Date): Promise<FeedState>;
+  /** Whether the feed is due at `now` (false while backing off). */
+  shouldFetch(feedUrl: string, now?: Date): Promise<FetchDecision>;
+  /** Every known feed with its state and delivered count, sorted by URL. */
+  listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>>;
+  /** Removes a feed's state, delivered ids and "sending" marks. */
+  forgetFeed(feedUrl: string): Promise<void>;
+}
+
+/**
+ * Part 2 of the {@linkcode StateStore} contract, generic: the delivery ledger. Keys are (source, id) pairs
+ * (for rss2imap: the feed URL by {@linkcode feedKey}, the entry id); an id delivered or seen is never
+ * delivered again, and a "sending" mark says a delivery is in doubt until its record (or a refusal)
+ * clears it. Every write of several records is one transaction (chunks of 500 where a backend limits a
+ * commit).
+ *
+ * @example
+ * ```ts
+ * async function fresh(store: DeliveryLedgerStore, ids: string[]) {
+ *   return await store.filterUndelivered("https://x/feed", ids);
+ * }
+ * ```
+ */
+export interface DeliveryLedgerStore {
   /** Whether the entry was already delivered (or marked seen). */
   isDelivered(feedUrl: string, entryId: string): Promise<boolean>;
   /**
@@ -166,10 +273,6 @@ export interface StateStore {
   filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]>;
   /** Number of delivered (and seen) entries, for one feed or all. */
   deliveredCount(feedUrl?: string): Promise<number>;
-  /** Every known feed with its state and delivered count, sorted by URL. */
-  listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>>;
-  /** Removes a feed's state, delivered ids and "sending" marks. */
-  forgetFeed(feedUrl: string): Promise<void>;
   /**
    * Marks entries (of any feeds) as being sent, in one transaction (Deno KV: chunks of 500), before
    * their messages go to the mailbox. A mark replaces an earlier one of the same feed and id. It is
@@ -181,12 +284,52 @@ export interface StateStore {
   clearSending(entries: SendingKey[]): Promise<void>;
   /** Every "sending" mark, oldest first: after a crash, the entries whose delivery is in doubt. */
   listSending(): Promise<SendingRecord[]>;
-  /** A fetch succeeded (200 or 304): resets failures and back-off, stores validators and title. */
-  recordSuccess(feedUrl: string, info?: FetchSuccess, now?: Date): Promise<FeedState>;
-  /** A fetch failed: counts it and sets `nextAttemptAfter` by the store's back-off policy. */
-  recordFailure(feedUrl: string, reason: string, now?: Date): Promise<FeedState>;
-  /** Whether the feed is due at `now` (false while backing off). */
-  shouldFetch(feedUrl: string, now?: Date): Promise<FetchDecision>;
+}
+
+/**
+ * Part 3 of the {@linkcode StateStore} contract, generic: one exclusive lease per store, so that one run
+ * at a time uses it. An adapter implements one atomic compare-and-set ({@linkcode LeaseStore.claimLease},
+ * deciding with {@linkcode leaseClaimable}) and a guarded delete; waiting, takeover of a dead holder and
+ * renewal are built once on top of them (`acquireLease` in lease.ts). The contract test
+ * (tests/state_store_contract_test.ts) checks every adapter, many claims at once included.
+ *
+ * @example
+ * ```ts
+ * async function holder(store: LeaseStore) { return (await store.readLease())?.pid; }
+ * ```
+ */
+export interface LeaseStore {
+  /**
+   * Claims or renews the store's exclusive lease in one atomic step (sqlite: one `BEGIN IMMEDIATE`
+   * transaction; KV: a versionstamp check): `lease` is written when {@linkcode leaseClaimable} says so,
+   * and the lease that holds after the call is returned; the caller holds it when the returned token is
+   * its own. Never a read then a write without a guard. Use `acquireLease` (lease.ts) rather than this.
+   */
+  claimLease(lease: LeaseRecord, options?: LeaseClaimOptions): Promise<LeaseRecord>;
+  /** Drops the lease if `token` holds it; nothing otherwise. */
+  releaseLease(token: string): Promise<void>;
+  /** The lease as stored (possibly expired), or undefined when none. */
+  readLease(): Promise<LeaseRecord | undefined>;
+}
+
+/**
+ * Where delivered entry ids, feed validators and health live, and the run lease: the three parts
+ * {@linkcode FeedRecords}, {@linkcode DeliveryLedgerStore} and {@linkcode LeaseStore}, plus a
+ * description and `close`. Every method that writes a delivery also creates the feed's record, so
+ * {@linkcode StateStore.listFeeds} sees it. Failures reject with a {@linkcode StateStoreError}.
+ *
+ * @example
+ * ```ts
+ * async function seen(store: StateStore) {
+ *   if (!(await store.isDelivered("https://x/feed", "id-1"))) {
+ *     await store.markDelivered("https://x/feed", "id-1", { folder: "News" });
+ *   }
+ * }
+ * ```
+ */
+export interface StateStore extends FeedRecords, DeliveryLedgerStore, LeaseStore {
+  /** What this store is and where it lives, for logs (`sqlite:/var/lib/sluice/state.db`). */
+  readonly description: string;
   /** Releases the store (files, handles). Idempotent; any other call after it throws. */
   close(): Promise<void>;
 }
@@ -196,6 +339,10 @@ export type StateStoreErrorCode =
   | "E_STATE_SPEC"
   | "E_STATE_NOT_WRITABLE"
   | "E_STATE_LOCKED"
+  | "E_STATE_LEASED"
+  | "E_STATE_LEASE_LOST"
+  | "E_STATE_EMPTY"
+  | "E_STATE_FOREIGN"
   | "E_STATE_CORRUPT"
   | "E_STATE_SCHEMA"
   | "E_STATE_KV_UNAVAILABLE"

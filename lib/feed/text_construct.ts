@@ -6,7 +6,7 @@
  * resolves the links of the elements it is on and below.
  * @module
  */
-import { escapeHtml } from "./entities.ts";
+import { escapeAttribute } from "../html/html_escape.ts";
 import { htmlToLine, singleLine } from "./plain_text.ts";
 import type { XmlElement, XmlNode } from "./xml.ts";
 import { attrOf, markupOf, serializeHtml, textOf } from "./xml_query.ts";
@@ -49,7 +49,7 @@ export function constructHtml(element: XmlElement | undefined, base?: string): s
     }
     case "text": {
       const text = textOf(element);
-      return text === undefined ? undefined : escapeHtml(text);
+      return text === undefined ? undefined : escapeAttribute(text);
     }
     case "base64":
       return base64Html(element);
@@ -92,7 +92,7 @@ function base64Html(element: XmlElement): string | undefined {
   const type = (attrOf(element, "type") ?? "text/plain").toLowerCase();
   if (type.startsWith("image/")) {
     return /^[A-Za-z0-9+/]+=*$/.test(data)
-      ? `<img src="data:${escapeHtml(type)};base64,${data}">`
+      ? `<img src="data:${escapeAttribute(type)};base64,${data}">`
       : undefined;
   }
   let text: string;
@@ -104,5 +104,5 @@ function base64Html(element: XmlElement): string | undefined {
   if (type === "html" || type === "text/html" || type === "xhtml" || type === "application/xhtml+xml") {
     return text;
   }
-  return type === "text" || type.startsWith("text/") ? escapeHtml(text) : undefined;
+  return type === "text" || type.startsWith("text/") ? escapeAttribute(text) : undefined;
 }

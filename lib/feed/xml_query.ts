@@ -4,7 +4,8 @@
  * text and markup of an element, attributes by local name, and `xml:base` resolution.
  * @module
  */
-import { escapeHtml } from "./entities.ts";
+import { escapeAttribute, escapeText } from "../html/html_escape.ts";
+import { PARSER_VOID_ELEMENTS } from "../html/html_tree_rules.ts";
 import { resolveUrl } from "./urls.ts";
 import type { XmlElement, XmlNode } from "./xml.ts";
 
@@ -128,24 +129,6 @@ export function markupOf(element: XmlElement | undefined): string | undefined {
   return html === "" ? undefined : html;
 }
 
-/** HTML elements that have no end tag. */
-export const VOID_ELEMENTS: ReadonlySet<string> = new Set([
-  "area",
-  "base",
-  "br",
-  "col",
-  "embed",
-  "hr",
-  "img",
-  "input",
-  "link",
-  "meta",
-  "param",
-  "source",
-  "track",
-  "wbr",
-]);
-
 /**
  * Serialises XML nodes as HTML: prefixes dropped (`xhtml:p` -> `p`), namespace and `xml:` attributes
  * dropped, text escaped, void elements without a closing tag and other empty elements with one (an HTML
@@ -165,7 +148,7 @@ export function serializeHtml(nodes: XmlNode[], base?: string, rebased = false):
   let html = "";
   for (const node of nodes) {
     if (typeof node === "string") {
-      html += node.replace(/[&<>]/g, (c) => c === "&" ? "&amp;" : c === "<" ? "&lt;" : "&gt;");
+      html += escapeText(node);
       continue;
     }
     // An xml:base inside the content moves the base of this element and those below it.
@@ -176,10 +159,10 @@ export function serializeHtml(nodes: XmlNode[], base?: string, rebased = false):
     for (const [name, value] of Object.entries(node.attrs)) {
       if (name.startsWith("xml:")) continue;
       const shown = nodeRebased && URL_ATTRIBUTES.has(name) ? resolveUrl(value, nodeBase!) : value;
-      html += ` ${name}="${escapeHtml(shown)}"`;
+      html += ` ${name}="${escapeAttribute(shown)}"`;
     }
     html += ">";
-    if (VOID_ELEMENTS.has(node.local.toLowerCase()) && node.children.length === 0) continue;
+    if (PARSER_VOID_ELEMENTS.has(node.local.toLowerCase()) && node.children.length === 0) continue;
     html += `${serializeHtml(node.children, nodeBase, nodeRebased)}</${node.local}>`;
   }
   return html;
