@@ -16,6 +16,7 @@ import {
 } from "../engine/state/mod.ts";
 import { kvSupport } from "../engine/runtime/kv.ts";
 import { at, FEED, OTHER, T0 } from "./support/state_store_fixtures.ts";
+import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
 
 const MIN = 60_000;
 
@@ -34,9 +35,14 @@ type Opener = () => Promise<StateStore>;
 interface Adapter {
   name: string;
   persistent: boolean;
-  skip?: string;
+  skip?: string | false;
   place(): Opener;
+  /** Starts what the adapter needs (a server) before its suite; `teardown` stops it. */
+  setup?(): Promise<void>;
+  teardown?(): Promise<void>;
 }
+
+let nats: RunningNats | undefined;
 
 const kv = kvSupport();
 const adapters: Adapter[] = [
@@ -62,6 +68,21 @@ const adapters: Adapter[] = [
       return () => openStore(`kv:${file}`);
     },
   },
+  {
+    name: "nats",
+    persistent: true,
+    skip: natsSkip(),
+    async setup() {
+      nats = await startNatsServer();
+    },
+    async teardown() {
+      await nats?.stop();
+    },
+    place() {
+      const spec = `${nats!.url}/contract_${places++}`;
+      return () => openStore(spec);
+    },
+  },
 ];
 
 /** Opens a store in a fresh place, runs `fn`, closes it. */
@@ -79,6 +100,8 @@ for (const adapter of adapters) {
   // Bun prints nothing for a skipped describe: say it here.
   if (adapter.skip) console.log(adapter.skip);
   describe(`StateStore contract: ${adapter.name}`, { skip: adapter.skip }, () => {
+    if (adapter.setup) before(() => adapter.setup!());
+    if (adapter.teardown) after(() => adapter.teardown!());
     test("getFeed is undefined for an unknown feed; updateFeed merges and drops undefined keys", async () => {
       await withStore(adapter, async (store) => {
         assert.equal(await store.getFeed(FEED), undefined);
