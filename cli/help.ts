@@ -21,6 +21,7 @@ Usage:
   cli.ts plan FILE [--format text|mermaid|json]
                                   stages, placement, concurrency, capacities, graph
   cli.ts state FILE [options]     per-feed health and counts; forget a feed; mark entries seen
+  cli.ts worker --nats URL        join a sluice cluster and take work (see "cli.ts help worker")
   cli.ts help COMMAND             help for one command
 
 Run "cli.ts help run" for the run options.
@@ -44,8 +45,17 @@ Options:
   --sequential        one item at a time in every stage, all on the event loop (comparison mode)
   --grace DURATION    how long in-flight items may drain after SIGINT/SIGTERM (default 10s)
   --env-file FILE     read KEY=VALUE lines into the environment first
+  --nats URL          run on a sluice cluster (workers started with "cli.ts worker"): the source
+                      runs here, each item from the stage marked distribute: true on goes to a
+                      worker. The YAML's cluster: { nats: URL } does the same.
 
 ${EXIT_CODES}`,
+  worker: `cli.ts worker --nats URL: join a sluice cluster and take units of work
+
+URL is nats://HOST:4222 (several servers joined with commas); default the NATS_URL variable. The
+worker runs the pipelines submitted with "cli.ts run FILE --nats URL", from their distributed stage
+on, with their state in the cluster's key-value buckets. Start as many as you like, anywhere.
+SIGINT/SIGTERM: no more work; the units in progress finish first.`,
   check: `cli.ts check FILE: validate a pipeline file without running it
 
 Checks YAML syntax, stage names, every option against the stage's schema, environment variables,
