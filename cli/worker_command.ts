@@ -5,8 +5,8 @@
  * @module
  */
 import process from "node:process";
-import { ConfigErrors, parsePipelineConfig } from "../engine/config/mod.ts";
-import { buildPipeline, jsonLogger, type Logger, textLogger } from "../engine/pipeline/mod.ts";
+import { buildPipeline, ConfigErrors, parsePipelineConfig } from "../engine/config/mod.ts";
+import { jsonLogger, type Logger, textLogger } from "../engine/pipeline/mod.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { SluiceError } from "../engine/errors.ts";
 import { type PreparedJob, runWorker } from "../engine/cluster/worker.ts";
