@@ -4,7 +4,8 @@
  *   work; the durable pull consumer `workers` hands each unit to one worker, and the server deletes it
  *   once acknowledged (redelivered after `ackWaitMs` when its worker dies first);
  * - stream `SLUICE_REPORTS` (subjects `sluice.report.<job>`, kept a day): what workers did with units;
- * - KV bucket `sluice_jobs`: one record per submitted run (the pipeline text and its variables).
+ * - KV bucket `sluice_jobs`: one record per submitted run (the pipeline text and its variables);
+ * - KV bucket `sluice_leases` (entries expire after `leaseTtlMs`): who works on a unit, holds a mailbox...
  * @module
  */
 import {
@@ -30,8 +31,12 @@ export const WORK_CONSUMER = "workers";
 export const REPORT_STREAM = "SLUICE_REPORTS";
 /** The bucket of job records. */
 export const JOB_BUCKET = "sluice_jobs";
+/** The bucket of leases. */
+export const LEASE_BUCKET = "sluice_leases";
 /** How long a unit may go without an ack or a heartbeat before it is handed to another worker. */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
+/** How long a lease lasts unless renewed (its holder renews it every third of that). */
+export const DEFAULT_LEASE_TTL_MS = 30_000;
 
 /**
  * A submitted run, as workers read it from the `sluice_jobs` bucket.
@@ -129,6 +134,10 @@ export interface WorkQueue {
   readonly jsm: JetStreamManager;
   /** Job records. */
   readonly jobs: KV;
+  /** Leases (entries expire after `leaseTtlMs`). */
+  readonly leases: KV;
+  /** The leases' time to live, as the bucket says. */
+  readonly leaseTtlMs: number;
   /** Three copies of streams and buckets (a cluster of 3+ nodes) or one. */
   readonly replicas: number;
 }
@@ -143,7 +152,7 @@ export interface WorkQueue {
  */
 export async function openWorkQueue(
   nc: NatsConnection,
-  options: { replicas?: number; ackWaitMs?: number } = {},
+  options: { replicas?: number; ackWaitMs?: number; leaseTtlMs?: number } = {},
 ): Promise<WorkQueue> {
   const replicas = options.replicas ?? 1;
   const jsm = await retryWhileElecting(() => jetstreamManager(nc));
@@ -174,8 +183,15 @@ export async function openWorkQueue(
       await jsm.consumers.add(WORK_STREAM, consumer);
     }
   });
-  const jobs = await openBucket(new Kvm(nc), JOB_BUCKET, { history: 1, replicas });
-  return { js: jetstream(nc), jsm, jobs, replicas };
+  const kvm = new Kvm(nc);
+  const jobs = await openBucket(kvm, JOB_BUCKET, { history: 1, replicas });
+  const leases = await openBucket(kvm, LEASE_BUCKET, {
+    history: 1,
+    replicas,
+    ttl: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+  });
+  const leaseTtlMs = (await leases.status()).ttl || DEFAULT_LEASE_TTL_MS;
+  return { js: jetstream(nc), jsm, jobs, leases, leaseTtlMs, replicas };
 }
 
 async function ensureStream(

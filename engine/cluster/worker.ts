@@ -10,6 +10,7 @@
  * hand them to another worker.
  * @module
  */
+import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import process from "node:process";
 import type { JsMsg } from "npm:@nats-io/jetstream@^3.4.0";
@@ -22,6 +23,7 @@ import { textLogger } from "../pipeline/logger.ts";
 import type { RunResources } from "../pipeline/resources.ts";
 import { runPipeline, type RunSummary } from "../pipeline/runner.ts";
 import type { Stage } from "../pipeline/stage.ts";
+import { Lease } from "./lease.ts";
 import { openNats } from "./nats_connection.ts";
 import {
   DEFAULT_ACK_WAIT_MS,
@@ -78,6 +80,8 @@ export interface WorkerOptions {
   parallelRuns?: number;
   /** The consumer's ack wait when this worker creates it (default 30 s). */
   ackWaitMs?: number;
+  /** The leases' time to live when this worker creates their bucket (default 30 s). */
+  leaseTtlMs?: number;
   /** Called after each report is published (tests and the CLI's log). */
   onReport?(report: UnitReport): void;
 }
@@ -102,7 +106,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const prepared = new Map<string, Promise<PreparedJob>>();
   const name = `${hostname()}:${process.pid}`;
   try {
-    const queue = await openWorkQueue(link.nc, { ackWaitMs: options.ackWaitMs });
+    const queue = await openWorkQueue(link.nc, {
+      ackWaitMs: options.ackWaitMs,
+      leaseTtlMs: options.leaseTtlMs,
+    });
     const consumer = await queue.js.consumers.get(WORK_STREAM, WORK_CONSUMER);
     const ackWaitMs = ((await consumer.info()).config.ack_wait ?? 0) / 1e6 || DEFAULT_ACK_WAIT_MS;
     logger.log("info", `worker ${name} joined the cluster at ${link.label}`);
@@ -170,9 +177,19 @@ function jobOf(ctx: RunContext, id: string): Promise<PreparedJob | undefined> {
 
 class JobGone extends Error {}
 
-/** Runs the units of one pull (of one job; units of other jobs go back for a later pull). */
+/** A unit this run took: its message (kept alive until acked) and its lease. */
+interface Held {
+  msg: JsMsg;
+  seq: number;
+  lease: Lease;
+}
+
+/**
+ * Runs the units of one pull (of one job; units of other jobs go back for a later pull). Each unit is
+ * taken under a lease on its content, so that two processes never work on the same unit (a feed) at
+ * once, even when the server hands it out again because its first worker stalled past the ack wait.
+ */
 async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promise<void> {
-  const held: Array<{ msg: JsMsg; seq: number }> = [];
   const iterator = messages[Symbol.asyncIterator]();
   // The first unit picks the job.
   let first: { msg: JsMsg; unit: UnitMessage } | undefined;
@@ -198,25 +215,49 @@ async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promis
     await drain(iterator, (m) => parseUnit(m)?.job === jobId ? m.term() : m.nak(250));
     return;
   }
+  // Every unit of the pull is taken (leased, kept alive) as it arrives, not when the stages get to it.
+  const held: Held[] = [];
+  const ready: unknown[] = [];
+  let ended = false;
+  let wake = () => {};
+  const take = async (msg: JsMsg, unit: UnitMessage) => {
+    if (unit.job !== jobId) return msg.nak(250);
+    const lease = await Lease.take(ctx.queue.leases, `unit.${unitKey(unit.item)}`, ctx.name);
+    // Someone works on it (or died with it and its lease has not expired yet): later.
+    if (!lease) return msg.nak(Math.max(250, Math.floor(ctx.queue.leaseTtlMs / 2)));
+    held.push({ msg, seq: unit.seq, lease });
+    ready.push(unit.item);
+    wake();
+  };
+  const reading = (async () => {
+    try {
+      await take(first.msg, first.unit);
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) break;
+        const unit = parseUnit(next.value);
+        if (unit) await take(next.value, unit);
+      }
+    } finally {
+      ended = true;
+      wake();
+    }
+  })();
   const keepAlive = setInterval(() => {
-    for (const h of held) h.msg.working();
-  }, Math.max(500, ctx.ackWaitMs / 3));
+    for (const h of held) {
+      h.msg.working();
+      h.lease.renew().then((ok) => {
+        if (!ok) ctx.logger.log("warn", `worker ${ctx.name}: lost the lease on unit ${h.seq} of ${jobId}`);
+      }, () => {});
+    }
+  }, Math.max(250, Math.min(ctx.ackWaitMs, ctx.queue.leaseTtlMs) / 3));
   let summary: RunSummary;
   try {
     const units = async function* () {
-      held.push({ msg: first!.msg, seq: first!.unit.seq });
-      yield first!.unit.item;
       for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        const unit = parseUnit(next.value);
-        if (!unit) continue;
-        if (unit.job !== jobId) {
-          next.value.nak(250);
-          continue;
-        }
-        held.push({ msg: next.value, seq: unit.seq });
-        yield unit.item;
+        if (ready.length > 0) yield ready.shift();
+        else if (ended) return;
+        else await new Promise<void>((resolve) => wake = resolve);
       }
     };
     const stages = [source(units, { name: "units" }) as Stage<unknown, unknown>, ...job.stages];
@@ -227,9 +268,11 @@ async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promis
       logger: ctx.logger,
       measureLag: false,
     });
+    await reading;
   } finally {
     clearInterval(keepAlive);
   }
+  if (held.length === 0) return;
   const fatal = summary.aborted ? fatalOf(summary.error) : undefined;
   await report(ctx, {
     job: jobId,
@@ -240,6 +283,12 @@ async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promis
   });
   // Only now: the sinks have handed everything on and the report is stored.
   await Promise.all(held.map((h) => h.msg.ackAck().catch(() => false)));
+  await Promise.all(held.map((h) => h.lease.release()));
+}
+
+/** A unit's lease key: the SHA-256 of its item (for rss2imap: the feed and its folder). */
+function unitKey(item: unknown): string {
+  return createHash("sha256").update(JSON.stringify(item)).digest("hex").slice(0, 32);
 }
 
 async function report(ctx: RunContext, r: Omit<UnitReport, "worker">): Promise<void> {
