@@ -65,6 +65,19 @@ export function natsServers(url: string): string[] {
 }
 
 /**
+ * Copies of each stream and bucket: three when `url` lists three or more servers (a cluster), else one.
+ *
+ * @example
+ * ```ts
+ * import { replicasFor } from "./nats_connection.ts";
+ * replicasFor("nats://a:4222,nats://b:4222,nats://c:4222"); // 3
+ * ```
+ */
+export function replicasFor(url: string): number {
+  return natsServers(url).length >= 3 ? 3 : 1;
+}
+
+/**
  * Opens (or shares) a connection to the NATS servers in `url`.
  *
  * @throws SluiceError E_NATS_CONNECT (stops the run) when no server answers

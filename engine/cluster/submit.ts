@@ -15,7 +15,8 @@ import { RunMetrics, type StageMetrics } from "../pipeline/metrics.ts";
 import { type ItemFailure, type RunOptions, runPipeline, type RunSummary } from "../pipeline/runner.ts";
 import type { Stage } from "../pipeline/stage.ts";
 import { runtime } from "../runtime/mod.ts";
-import { openNats } from "./nats_connection.ts";
+import { openNats, replicasFor } from "./nats_connection.ts";
+import { retryTransient } from "./transient.ts";
 import {
   type JobRecord,
   openWorkQueue,
@@ -111,7 +112,7 @@ export async function submitRun(options: SubmitOptions): Promise<RunSummary> {
   const started = performance.now();
   const link = await openNats(options.nats);
   try {
-    const queue = await openWorkQueue(link.nc);
+    const queue = await openWorkQueue(link.nc, { replicas: replicasFor(options.nats) });
     const id = `${options.job.name.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}-${randomUUID().slice(0, 8)}`;
     const job: JobRecord = { ...options.job, id, createdAt: new Date().toISOString() };
     await queue.jobs.create(id, JSON.stringify(job));
@@ -121,9 +122,11 @@ export async function submitRun(options: SubmitOptions): Promise<RunSummary> {
     const toWorkers = sink(async (item: unknown) => {
       const seq = published++;
       // The message id makes a publish retried after a lost answer count once.
-      await queue.js.publish(`sluice.work.${id}`, JSON.stringify({ job: id, seq, item }), {
-        msgID: `${id}.${seq}`,
-      });
+      await retryTransient(() =>
+        queue.js.publish(`sluice.work.${id}`, JSON.stringify({ job: id, seq, item }), {
+          msgID: `${id}.${seq}`,
+        })
+      );
     }, { name: "to-workers", concurrency: 64 });
     // SIGINT/SIGTERM: the source stops, nothing more is published, queued units are dropped.
     const stop = new AbortController();

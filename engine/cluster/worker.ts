@@ -24,7 +24,8 @@ import type { RunResources } from "../pipeline/resources.ts";
 import { runPipeline, type RunSummary } from "../pipeline/runner.ts";
 import type { Stage } from "../pipeline/stage.ts";
 import { Lease } from "./lease.ts";
-import { openNats } from "./nats_connection.ts";
+import { openNats, replicasFor } from "./nats_connection.ts";
+import { retryTransient } from "./transient.ts";
 import {
   DEFAULT_ACK_WAIT_MS,
   type JobRecord,
@@ -109,6 +110,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const queue = await openWorkQueue(link.nc, {
       ackWaitMs: options.ackWaitMs,
       leaseTtlMs: options.leaseTtlMs,
+      replicas: replicasFor(options.nats),
     });
     const consumer = await queue.js.consumers.get(WORK_STREAM, WORK_CONSUMER);
     const ackWaitMs = ((await consumer.info()).config.ack_wait ?? 0) / 1e6 || DEFAULT_ACK_WAIT_MS;
@@ -222,7 +224,10 @@ async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promis
   let wake = () => {};
   const take = async (msg: JsMsg, unit: UnitMessage) => {
     if (unit.job !== jobId) return msg.nak(250);
-    const lease = await Lease.take(ctx.queue.leases, `unit.${unitKey(unit.item)}`, ctx.name);
+    const lease = await retryTransient(() =>
+      Lease.take(ctx.queue.leases, `unit.${unitKey(unit.item)}`, ctx.name)
+    )
+      .catch(() => undefined);
     // Someone works on it (or died with it and its lease has not expired yet): later.
     if (!lease) return msg.nak(Math.max(250, Math.floor(ctx.queue.leaseTtlMs / 2)));
     held.push({ msg, seq: unit.seq, lease });
@@ -282,7 +287,7 @@ async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promis
     fatal,
   });
   // Only now: the sinks have handed everything on and the report is stored.
-  await Promise.all(held.map((h) => h.msg.ackAck().catch(() => false)));
+  await Promise.all(held.map((h) => retryTransient(() => h.msg.ackAck()).catch(() => false)));
   await Promise.all(held.map((h) => h.lease.release()));
 }
 
@@ -293,7 +298,8 @@ function unitKey(item: unknown): string {
 
 async function report(ctx: RunContext, r: Omit<UnitReport, "worker">): Promise<void> {
   const full: UnitReport = { ...r, worker: ctx.name };
-  await ctx.queue.js.publish(`sluice.report.${r.job}`, JSON.stringify(full));
+  // A retried report is counted once by the submitter (by unit number).
+  await retryTransient(() => ctx.queue.js.publish(`sluice.report.${r.job}`, JSON.stringify(full)));
   ctx.options.onReport?.(full);
 }
 

@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { type KV, type KvEntry, Kvm } from "npm:@nats-io/kv@^3.4.0";
 import { redactUrl } from "../errors.ts";
 import { type NatsLink, natsServers, openNats } from "../cluster/nats_connection.ts";
+import { retryTransient } from "../cluster/transient.ts";
 import {
   applyFailure,
   applySuccess,
@@ -183,7 +184,9 @@ export class NatsKvStore implements StateStore {
       );
     }
     try {
-      return await fn(kv);
+      // Every operation here is safe to repeat (creates refused as "exists", same-value writes, reads),
+      // so one interrupted by a node of the cluster going away is tried again.
+      return await retryTransient(() => fn(kv));
     } catch (cause) {
       if (cause instanceof StateStoreError) throw cause;
       throw new StateStoreError(
