@@ -102,7 +102,17 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
       "SIGTERM or Ctrl-C stops after the current run",
   );
   try {
-    return await scheduleRuns(schedule, async () => exitCodeOf(await once()), {
+    return await scheduleRuns(schedule, async (_signal, tick) => {
+      // On a cluster, every process running this schedule claims the tick; one of them runs it.
+      if (nats) {
+        const { claimTick } = await import("../engine/cluster/tick_claim.ts");
+        if (!await claimTick(nats, spec.name, tick, `${runtime.name}:${process.pid}`)) {
+          logger.log("info", `${spec.name}: the run for ${tick.toISOString()} is taken by another process`);
+          return EXIT.OK;
+        }
+      }
+      return exitCodeOf(await once());
+    }, {
       name: spec.name,
       clock: opts.clock,
       signal: stopOn,

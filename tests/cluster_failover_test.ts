@@ -74,7 +74,11 @@ describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
   });
 
   test("every entry arrives exactly once", async () => {
-    const env = { FEEDS: path.join(dir, "feeds.opml"), IMAP_URL: dove.url, STATE_DIR: path.join(dir, "state") };
+    const env = {
+      FEEDS: path.join(dir, "feeds.opml"),
+      IMAP_URL: dove.url,
+      STATE_DIR: path.join(dir, "state"),
+    };
     const run = runCliChild(["run", yamlFile, "--nats", nats.url], env);
     // Mid-run: once a third of the images were asked for.
     await Promise.race([farm.until((c) => c.imageRequests >= (FEEDS * ENTRIES) / 3), run]);
