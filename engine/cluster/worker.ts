@@ -75,7 +75,7 @@ export interface WorkerOptions {
   signal?: AbortSignal;
   /** Log lines (default text on stderr). */
   logger?: Logger;
-  /** Units per run (default 64). */
+  /** Units per run (default 32). */
   batch?: number;
   /** Runs at once (default 2). */
   parallelRuns?: number;
@@ -120,7 +120,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       while (!stopped.aborted) {
         try {
           const batch = await consumer.fetch({
-            max_messages: Math.max(1, options.batch ?? 64),
+            max_messages: Math.max(1, options.batch ?? 32),
             expires: 1000,
           });
           const onStop = () => batch.stop();
@@ -243,6 +243,10 @@ async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promis
         const unit = parseUnit(next.value);
         if (unit) await take(next.value, unit);
       }
+    } catch (e) {
+      // The pull ended early (a busy event loop missed the server's heartbeats, a node went away): the
+      // units taken so far run; any the server sent and this run did not take come back after the ack wait.
+      ctx.logger.log("debug", `worker ${ctx.name}: pull ended early: ${(e as Error).message}`);
     } finally {
       ended = true;
       wake();
