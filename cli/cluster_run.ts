@@ -6,8 +6,15 @@
  */
 import { createHash } from "node:crypto";
 import type { PipelineSpec } from "../engine/config/mod.ts";
-import { openStore, type StateStore } from "../engine/state/mod.ts";
-import { type Pipeline, RunResources, type StageMetrics } from "../engine/pipeline/mod.ts";
+import { openStore } from "../engine/state/mod.ts";
+import {
+  Chain,
+  DEFAULT_STATE,
+  type Pipeline,
+  provideRunState,
+  RunResources,
+  type StageMetrics,
+} from "../engine/pipeline/mod.ts";
 import type { JobRecord } from "../engine/cluster/work_queue.ts";
 
 /**
@@ -41,22 +48,20 @@ export function clusterStateSpec(location: string, nats: string): string {
 }
 
 /**
- * The `state:` locations the pipeline's stages name.
+ * The state location of a cluster run: the pipeline's `state:` (default `./.sluice`) in its cluster bucket.
  *
  * @example
  * ```ts ignore
- * stateLocations(spec); // ["./.sluice"]
+ * clusterState(spec, "nats://127.0.0.1:4222"); // "nats://127.0.0.1:4222/state_..."
  * ```
  */
-export function stateLocations(spec: PipelineSpec): string[] {
-  const found = new Set<string>();
-  for (const s of spec.stages) if (typeof s.with.state === "string") found.add(s.with.state);
-  return [...found];
+export function clusterState(spec: PipelineSpec, nats: string): string {
+  return clusterStateSpec(spec.state ?? DEFAULT_STATE, nats);
 }
 
 /**
- * A maker of run resources in which every state location of `spec` opens its cluster bucket (the stages
- * share the run's store through the resource `state:<location>`).
+ * A maker of run resources in which the cluster state is already open, without the run lease (the
+ * submitter holds that for the whole job).
  *
  * @example
  * ```ts ignore
@@ -64,16 +69,10 @@ export function stateLocations(spec: PipelineSpec): string[] {
  * ```
  */
 export function clusterResources(spec: PipelineSpec, nats: string): () => RunResources {
-  const locations = stateLocations(spec);
+  const location = clusterState(spec, nats);
   return () => {
     const resources = new RunResources();
-    for (const location of locations) {
-      resources.shared<Promise<StateStore>>(
-        `state:${location}`,
-        () => openStore(clusterStateSpec(location, nats)),
-        async (s) => (await s).close(),
-      );
-    }
+    provideRunState(resources, location, openStore(location));
     return resources;
   };
 }
@@ -83,7 +82,7 @@ export function clusterResources(spec: PipelineSpec, nats: string): () => RunRes
  *
  * @example
  * ```ts ignore
- * const plan = planClusterRun(spec, pipeline, text, env, undefined);
+ * const plan = planClusterRun(spec, pipeline, text, env, undefined, "nats://127.0.0.1:4222");
  * ```
  */
 export function planClusterRun(
@@ -92,15 +91,17 @@ export function planClusterRun(
   text: string,
   env: Record<string, string>,
   dryRun: string | undefined,
+  nats: string,
 ): {
   job: Omit<JobRecord, "id" | "createdAt">;
-  local: Pipeline["stages"];
+  local: Pipeline;
   remote: Array<Pick<StageMetrics, "name" | "placement" | "concurrency" | "capacity">>;
 } {
   const at = distributeIndex(spec);
   return {
     job: { name: spec.name, file: spec.file, text, env, distributeAt: at, ...(dryRun ? { dryRun } : {}) },
-    local: pipeline.stages.slice(0, at),
+    // The stages here and on the workers use the cluster's state.
+    local: new Chain<never, unknown>(pipeline.stages.slice(0, at), clusterState(spec, nats)),
     remote: pipeline.stages.slice(at).map((s) => ({
       name: s.options.name,
       placement: s.options.placement,

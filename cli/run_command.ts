@@ -26,7 +26,14 @@ import { EXIT } from "./exit_codes.ts";
 import { loadOrReport } from "./load.ts";
 import { scheduleRuns } from "./schedule_runs.ts";
 import { type ProgressMode, startProgress } from "./progress.ts";
-import { summaryJson, summaryText } from "./summary.ts";
+import {
+  budgetReached,
+  nothingTried,
+  runStatus,
+  type SummaryContext,
+  summaryJson,
+  summaryText,
+} from "./summary.ts";
 
 /** Options of {@linkcode runCommand} (from the command line). */
 export interface RunCommandOptions {
@@ -42,6 +49,8 @@ export interface RunCommandOptions {
   placement?: "loop";
   sequential?: boolean;
   graceMs?: number;
+  /** `--wait-lock`: how long to wait for another run holding the state (default: exit 75 at once). */
+  waitLockMs?: number;
   /** Time source of the schedule and the budget (default the real clock); for tests and scripts. */
   clock?: Clock;
   /** Stops a schedule like SIGTERM does (for scripts and tests; the CLI wires the signals itself). */
@@ -81,7 +90,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     run: (metrics, options) => runPipeline(pipeline, { ...options, metrics }),
   };
   const once = () => runOnce(execute, spec.name, { ...opts, budgetMs }, logger, write);
-  if (!schedule) return exitCodeOf(await once());
+  const exitOf = (summary: RunSummary) => exitCodeOf(summary, { budgetMs });
+  if (!schedule) return exitOf(await once());
 
   const stop = new AbortController();
   const stopOn = opts.signal ? AbortSignal.any([stop.signal, opts.signal]) : stop.signal;
@@ -111,7 +121,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
           return EXIT.OK;
         }
       }
-      return exitCodeOf(await once());
+      return exitOf(await once());
     }, {
       name: spec.name,
       clock: opts.clock,
@@ -140,13 +150,15 @@ async function clusterExecute(
   logger: Logger,
 ): Promise<Execute> {
   const { readFile } = await import("node:fs/promises");
-  const { clusterResources, planClusterRun } = await import("./cluster_run.ts");
+  const { clusterResources, clusterState, planClusterRun } = await import("./cluster_run.ts");
+  const { openStore } = await import("../engine/state/mod.ts");
+  const { acquireLease } = await import("../engine/state/lease.ts");
   const { ClusterMetrics, submitRun } = await import("../engine/cluster/submit.ts");
   const { redactUrl } = await import("../engine/errors.ts");
   const text = await readFile(spec.file, "utf8");
   const resources = clusterResources(spec, nats);
   const dryRun = opts.dryRun ? path.resolve(opts.dryRun) : undefined;
-  const plan = planClusterRun(spec, pipeline, text, env, dryRun);
+  const plan = planClusterRun(spec, pipeline, text, env, dryRun, nats);
   logger.log(
     "info",
     `${spec.name}: running on the cluster at ${nats.split(",").map(redactUrl).join(",")}; workers take ` +
@@ -154,14 +166,30 @@ async function clusterExecute(
   );
   return {
     newMetrics: () => new ClusterMetrics(plan.remote),
-    run: (metrics, options) =>
-      submitRun({
-        nats,
-        job: plan.job,
-        local: plan.local,
-        metrics: metrics as InstanceType<typeof ClusterMetrics>,
-        run: { ...options, resources: resources() },
-      }),
+    async run(metrics, options) {
+      // The submitter holds the state's run lease for the whole job (one cluster run per state at a time);
+      // its own stages and the workers' runs use the state without taking it.
+      const store = await openStore(clusterState(spec, nats));
+      try {
+        const lease = await acquireLease(store, {
+          waitMs: options.waitLockMs,
+          log: (message) => logger.log("warn", message),
+        });
+        try {
+          return await submitRun({
+            nats,
+            job: plan.job,
+            local: plan.local,
+            metrics: metrics as InstanceType<typeof ClusterMetrics>,
+            run: { ...options, resources: resources() },
+          });
+        } finally {
+          await lease.release();
+        }
+      } finally {
+        await store.close();
+      }
+    },
   };
 }
 
@@ -182,6 +210,7 @@ async function runOnce(
     summary = await execute.run(metrics, {
       handleSignals: true,
       graceMs: opts.graceMs,
+      waitLockMs: opts.waitLockMs,
       stopSignal: budget?.signal,
       dryRun: opts.dryRun ? path.resolve(opts.dryRun) : undefined,
       placementOverride: opts.placement ?? (opts.sequential ? "loop" : undefined),
@@ -196,11 +225,16 @@ async function runOnce(
     await tracer.write(opts.trace);
     logger.log("info", `trace written to ${opts.trace} (open it in https://ui.perfetto.dev)`);
   }
-  if (opts.summaryJson) await writeFile(opts.summaryJson, JSON.stringify(summaryJson(summary), null, 2));
-  if (opts.json) write(JSON.stringify({ summary: summaryJson(summary) }) + "\n");
-  else if (opts.quiet) {
-    write(`${name}: ${summary.ok ? "ok" : "failed"} (${summary.failures.length} failed items)\n`);
-  } else write(`${name}: ${summaryText(summary)}\n`);
+  const context = { budgetMs: opts.budgetMs };
+  if (opts.summaryJson) {
+    await writeFile(opts.summaryJson, JSON.stringify(summaryJson(summary, context), null, 2));
+  }
+  if (opts.json) write(JSON.stringify({ summary: summaryJson(summary, context) }) + "\n");
+  else if (opts.quiet && summary.aborted && !budgetReached(summary, context)) {
+    // Quiet keeps the reason of a stopped run (a state in use, a damaged state): it is the one line.
+    write(`${name}: ${summaryText(summary, context).split("\n")[0]}\n`);
+  } else if (opts.quiet) write(`${name}: ${runStatus(summary, context)}\n`);
+  else write(`${name}: ${summaryText(summary, context)}\n`);
   if (opts.dryRun) {
     logger.log("info", `dry run: messages written to ${path.resolve(opts.dryRun)}, nothing sent`);
   }
@@ -212,22 +246,26 @@ function comparisonMode(pipeline: Pipeline, opts: RunCommandOptions): Pipeline {
   if (!opts.sequential) return pipeline;
   return new Chain<never, unknown>(
     pipeline.stages.map((s) => withOptions(s, { concurrency: 1, capacity: 1 })),
+    pipeline.state,
   );
 }
 
 /**
- * The exit code of a finished run (see `exit_codes.ts`).
+ * The exit code of a finished run (see `exit_codes.ts`). A run its time budget stopped exits as one that
+ * finished (0, or 2 with failed items), grace period run out included: the rest comes next run.
  *
  * @example
  * ```ts ignore
- * process.exitCode = exitCodeOf(summary);
+ * process.exitCode = exitCodeOf(summary, { budgetMs: 50_000 });
  * ```
  */
-export function exitCodeOf(summary: RunSummary): number {
-  if (summary.aborted) {
+export function exitCodeOf(summary: RunSummary, context: SummaryContext = {}): number {
+  if (summary.aborted && !budgetReached(summary, context)) {
     const code = (summary.error as { code?: string })?.code;
+    if (code === "E_STATE_LEASED") return EXIT.STATE_IN_USE;
     return code === "E_ABORTED" ? EXIT.INTERRUPTED : EXIT.RUN_FAILED;
   }
   if (summary.stoppedBy === "signal") return EXIT.INTERRUPTED;
-  return summary.failures.length ? EXIT.ITEMS_FAILED : EXIT.OK;
+  if (summary.failures.length) return EXIT.ITEMS_FAILED;
+  return nothingTried(summary) ? EXIT.NOTHING_TRIED : EXIT.OK;
 }

@@ -12,7 +12,7 @@ import { SluiceError } from "../engine/errors.ts";
 import { type PreparedJob, runWorker } from "../engine/cluster/worker.ts";
 import type { JobRecord } from "../engine/cluster/work_queue.ts";
 import { builtinStages } from "../stages/registry.ts";
-import { clusterResources } from "./cluster_run.ts";
+import { clusterResources, clusterState } from "./cluster_run.ts";
 import { EXIT } from "./exit_codes.ts";
 
 /**
@@ -83,6 +83,7 @@ async function prepareJob(job: JobRecord, nats: string): Promise<PreparedJob> {
     const pipeline = buildPipeline(spec, registry);
     return {
       stages: pipeline.stages.slice(job.distributeAt),
+      state: clusterState(spec, nats),
       resources: clusterResources(spec, nats),
       dryRun: job.dryRun,
     };

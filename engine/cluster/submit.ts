@@ -9,11 +9,10 @@
 import { randomUUID } from "node:crypto";
 import { DeliverPolicy } from "npm:@nats-io/jetstream@^3.4.0";
 import { SluiceError } from "../errors.ts";
-import { Chain } from "../pipeline/pipeline.ts";
+import { Chain, type Pipeline } from "../pipeline/pipeline.ts";
 import { sink } from "../pipeline/constructors.ts";
 import { RunMetrics, type StageMetrics } from "../pipeline/metrics.ts";
 import { type ItemFailure, type RunOptions, runPipeline, type RunSummary } from "../pipeline/runner.ts";
-import type { Stage } from "../pipeline/stage.ts";
 import { runtime } from "../runtime/mod.ts";
 import { openNats, replicasFor } from "./nats_connection.ts";
 import { retryTransient } from "./transient.ts";
@@ -87,8 +86,8 @@ export interface SubmitOptions {
   nats: string;
   /** The job record without id and time (both set here). */
   job: Omit<JobRecord, "id" | "createdAt">;
-  /** The stages that run here: the source and those before the distributed stage. */
-  local: ReadonlyArray<Stage<unknown, unknown>>;
+  /** What runs here: the source and the stages before the distributed one (with the job's state). */
+  local: Pipeline;
   /** Counters for progress and the summary (its remote stages name the rest of the pipeline). */
   metrics: ClusterMetrics;
   /** Options of the local run (signals, logger, tracer, resources...). */
@@ -138,7 +137,8 @@ export async function submitRun(options: SubmitOptions): Promise<RunSummary> {
       : [];
     try {
       const given = options.run?.stopSignal;
-      const local = await runPipeline(new Chain<never, unknown>([...options.local, toWorkers]), {
+      const here = new Chain<never, unknown>([...options.local.stages, toWorkers], options.local.state);
+      const local = await runPipeline(here, {
         ...options.run,
         handleSignals: false,
         stopSignal: given ? AbortSignal.any([given, stop.signal]) : stop.signal,

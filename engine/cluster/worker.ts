@@ -50,6 +50,8 @@ import {
 export interface PreparedJob {
   /** The stages the worker runs, the distributed one first. */
   stages: ReadonlyArray<Stage<unknown, unknown>>;
+  /** The job's state location (the run opens it from `resources()`, where the cluster put it). */
+  state?: string;
   /** Resources for one run. */
   resources(): RunResources;
   /** The submitter's `--dry-run` folder: sinks write there instead of sending. */
@@ -270,7 +272,7 @@ async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promis
       }
     };
     const stages = [source(units, { name: "units" }) as Stage<unknown, unknown>, ...job.stages];
-    summary = await runPipeline(new Chain<never, unknown>(stages), {
+    summary = await runPipeline(new Chain<never, unknown>(stages, job.state), {
       pool: ctx.pool,
       resources: job.resources(),
       dryRun: job.dryRun,

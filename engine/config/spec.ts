@@ -102,6 +102,8 @@ export interface PipelineSpec {
   schedule?: string;
   /** The most one run may take, in milliseconds; undefined: no time budget. */
   budget?: number;
+  /** The state the stages share (`state:`, already checked to parse); undefined: none declared. */
+  state?: string;
   /** `cluster: { nats: URL }`: the NATS server(s) a `run` submits to; undefined: a local run. */
   cluster?: { nats?: string };
   /** The stages in file order; each one's output feeds the next. */

@@ -25,9 +25,13 @@ import {
 } from "./feed_health.ts";
 import {
   type DeliveryRecord,
+  feedKey,
   type FeedState,
   type FetchDecision,
   type FetchSuccess,
+  leaseClaimable,
+  type LeaseClaimOptions,
+  type LeaseRecord,
   type SendingKey,
   type SendingRecord,
   type StateStore,
@@ -46,6 +50,8 @@ export const DEFAULT_STATE_BUCKET = "sluice_state";
 const POINT_READ_LIMIT = 1000;
 /** Writes in flight at once per call (the client pipelines them; the server acks each). */
 const WRITES_IN_FLIGHT = 256;
+/** The key of the run lease. */
+const LEASE_KEY = "lease";
 
 interface FeedValue {
   url: string;
@@ -270,14 +276,17 @@ export class NatsKvStore implements StateStore {
   }
 
   getFeed(feedUrl: string): Promise<FeedState | undefined> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(async (kv) => decode<FeedValue>(await kv.get(`f.${keyPart(feedUrl)}`))?.state);
   }
 
   async updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     await this.#modifyState(feedUrl, (state) => mergeState(state, patch));
   }
 
   isDelivered(feedUrl: string, entryId: string): Promise<boolean> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(async (kv) =>
       decode(await kv.get(`d.${keyPart(feedUrl)}.${keyPart(entryId)}`)) !== undefined
     );
@@ -288,22 +297,27 @@ export class NatsKvStore implements StateStore {
     entryId: string,
     info: { folder?: string; messageId?: string } = {},
   ): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#record(feedUrl, [{ id: entryId, ...info }], false);
   }
 
   markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#record(feedUrl, entries, false);
   }
 
   markAllSeen(feedUrl: string, ids: string[]): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#record(feedUrl, ids.map((id) => ({ id })), true);
   }
 
   filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]> {
+    feedUrl = feedKey(feedUrl);
     return this.#use((kv) => this.#undelivered(kv, keyPart(feedUrl), [...new Set(ids)]));
   }
 
   deliveredCount(feedUrl?: string): Promise<number> {
+    if (feedUrl !== undefined) feedUrl = feedKey(feedUrl);
     return this.#use(async (kv) =>
       (await this.#keys(kv, feedUrl === undefined ? "d.>" : `d.${keyPart(feedUrl)}.*`)).length
     );
@@ -326,6 +340,7 @@ export class NatsKvStore implements StateStore {
   }
 
   forgetFeed(feedUrl: string): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(async (kv) => {
       const feed = keyPart(feedUrl);
       const keys = [
@@ -340,18 +355,20 @@ export class NatsKvStore implements StateStore {
   markSending(entries: SendingRecord[]): Promise<void> {
     return this.#use(async (kv) => {
       const at = new Date().toISOString();
-      await eachLimited(entries, WRITES_IN_FLIGHT, ({ feedUrl, id, folder, messageId }) =>
-        kv.put(
+      await eachLimited(entries, WRITES_IN_FLIGHT, ({ feedUrl: url, id, folder, messageId }) => {
+        const feedUrl = feedKey(url);
+        return kv.put(
           `s.${keyPart(feedUrl)}.${keyPart(id)}`,
           encode({ feedUrl, id, folder, messageId, at } satisfies SendingValue),
-        ));
+        );
+      });
     });
   }
 
   clearSending(entries: SendingKey[]): Promise<void> {
     return this.#use(async (kv) => {
       const marked = new Set(await this.#keys(kv, "s.>"));
-      const keys = entries.map((e) => `s.${keyPart(e.feedUrl)}.${keyPart(e.id)}`).filter((k) =>
+      const keys = entries.map((e) => `s.${keyPart(feedKey(e.feedUrl))}.${keyPart(e.id)}`).filter((k) =>
         marked.has(k)
       );
       await eachLimited(keys, WRITES_IN_FLIGHT, (k) => kv.purge(k));
@@ -371,17 +388,53 @@ export class NatsKvStore implements StateStore {
   }
 
   recordSuccess(feedUrl: string, info: FetchSuccess = {}, now: Date = new Date()): Promise<FeedState> {
+    feedUrl = feedKey(feedUrl);
     return this.#modifyState(feedUrl, (state) => applySuccess(state, info, now));
   }
 
   recordFailure(feedUrl: string, reason: string, now: Date = new Date()): Promise<FeedState> {
+    feedUrl = feedKey(feedUrl);
     return this.#modifyState(feedUrl, (state) => applyFailure(state, reason, now, this.#backoff));
   }
 
   shouldFetch(feedUrl: string, now: Date = new Date()): Promise<FetchDecision> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(async (kv) =>
       fetchDecision(decode<FeedValue>(await kv.get(`f.${keyPart(feedUrl)}`))?.state, now)
     );
+  }
+
+  claimLease(lease: LeaseRecord, options: LeaseClaimOptions = {}): Promise<LeaseRecord> {
+    return this.#use(async (kv) => {
+      // Read, decide, and write at the read revision: a claim that lost the race reads again.
+      for (let attempt = 0;; attempt++) {
+        const entry = await kv.get(LEASE_KEY);
+        const current = decode<LeaseRecord>(entry);
+        if (!leaseClaimable(current, lease, options)) return { ...current! };
+        try {
+          if (entry) await kv.update(LEASE_KEY, encode(lease), entry.revision);
+          else await kv.create(LEASE_KEY, encode(lease));
+          return { ...lease };
+        } catch (e) {
+          if (!isWrongRevision(e) || attempt >= 50) throw e;
+        }
+      }
+    });
+  }
+
+  releaseLease(token: string): Promise<void> {
+    return this.#use(async (kv) => {
+      const entry = await kv.get(LEASE_KEY);
+      if (decode<LeaseRecord>(entry)?.token !== token) return;
+      // At the revision read: a lease taken over in between stays.
+      await kv.delete(LEASE_KEY, { previousSeq: entry!.revision }).catch((e) => {
+        if (!isWrongRevision(e)) throw e;
+      });
+    });
+  }
+
+  readLease(): Promise<LeaseRecord | undefined> {
+    return this.#use(async (kv) => decode<LeaseRecord>(await kv.get(LEASE_KEY)));
   }
 
   async close(): Promise<void> {
