@@ -114,7 +114,10 @@ export async function submitRun(options: SubmitOptions): Promise<RunSummary> {
     const queue = await openWorkQueue(link.nc, { replicas: replicasFor(options.nats) });
     const id = `${options.job.name.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}-${randomUUID().slice(0, 8)}`;
     const job: JobRecord = { ...options.job, id, createdAt: new Date().toISOString() };
-    await queue.jobs.create(id, JSON.stringify(job));
+    // A timed-out create that did land is refused as "exists" on the retry: the record is ours either way.
+    await retryTransient(() => queue.jobs.create(id, JSON.stringify(job))).catch((e) => {
+      if (!/wrong last sequence/i.test((e as Error).message)) throw e;
+    });
     options.onSubmitted?.(id);
     const tracker = await trackReports(queue, id, options.metrics);
     let published = 0;
@@ -192,10 +195,12 @@ async function trackReports(queue: WorkQueue, id: string, metrics: ClusterMetric
   const failures: ItemFailure[] = [];
   let fatal: UnitReport["fatal"];
   let wake = () => {};
-  const consumer = await queue.js.consumers.get(REPORT_STREAM, {
-    filter_subjects: `sluice.report.${id}`, // one subject: nats-server 2.9 has no filter lists
-    deliver_policy: DeliverPolicy.All,
-  });
+  const consumer = await retryTransient(() =>
+    queue.js.consumers.get(REPORT_STREAM, {
+      filter_subjects: `sluice.report.${id}`, // one subject: nats-server 2.9 has no filter lists
+      deliver_policy: DeliverPolicy.All,
+    })
+  );
   const messages = await consumer.consume();
   const reading = (async () => {
     for await (const m of messages) {
