@@ -84,7 +84,10 @@ describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
     await Promise.race([farm.until((c) => c.imageRequests >= (FEEDS * ENTRIES) / 3), run]);
     await nats.nodes[0].stop();
     if (runtime.env("DEBUG_CLUSTER")) {
-      const show = setInterval(() => console.log(workers.map((w) => w.log().slice(-600)).join("\n---\n")), 60_000);
+      const show = setInterval(
+        () => console.log(workers.map((w) => w.log().slice(-600)).join("\n---\n")),
+        60_000,
+      );
       void run.finally(() => clearInterval(show));
     }
     const result = await run;
