@@ -6,10 +6,10 @@
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { Kvm } from "npm:@nats-io/kv@^3.4.0";
-import { type NatsLink, openNats } from "../engine/cluster/nats_connection.ts";
+import { type NatsLink, openNats } from "../engine/nats/connection.ts";
 import { Lease } from "../engine/cluster/lease.ts";
 import { claimTick } from "../engine/cluster/tick_claim.ts";
-import { openBucket } from "../engine/state/nats_kv_store.ts";
+import { openBucket } from "../engine/nats/bucket.ts";
 import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
 
 const skip = natsSkip();

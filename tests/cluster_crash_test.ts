@@ -16,7 +16,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../engine/runtime/mod.ts";
 import { EXIT } from "../cli/exit_codes.ts";
-import { openNats } from "../engine/cluster/nats_connection.ts";
+import { openNats } from "../engine/nats/connection.ts";
 import { openWorkQueue } from "../engine/cluster/work_queue.ts";
 import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";

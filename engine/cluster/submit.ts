@@ -14,8 +14,8 @@ import { sink } from "../pipeline/constructors.ts";
 import { RunMetrics, type StageMetrics } from "../pipeline/metrics.ts";
 import { type ItemFailure, type RunOptions, runPipeline, type RunSummary } from "../pipeline/runner.ts";
 import { runtime } from "../runtime/mod.ts";
-import { openNats, replicasFor } from "./nats_connection.ts";
-import { retryTransient } from "./transient.ts";
+import { openNats, replicasFor } from "../nats/connection.ts";
+import { retryTransient } from "../nats/transient.ts";
 import {
   type JobRecord,
   openWorkQueue,

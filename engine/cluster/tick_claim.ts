@@ -6,9 +6,9 @@
  */
 import { createHash } from "node:crypto";
 import { Kvm } from "npm:@nats-io/kv@^3.4.0";
-import { openBucket } from "../state/nats_kv_store.ts";
-import { openNats, replicasFor } from "./nats_connection.ts";
-import { retryTransient } from "./transient.ts";
+import { openBucket } from "../nats/bucket.ts";
+import { openNats, replicasFor } from "../nats/connection.ts";
+import { retryTransient } from "../nats/transient.ts";
 
 /** The bucket of claimed ticks. */
 export const TICK_BUCKET = "sluice_ticks";

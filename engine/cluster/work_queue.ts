@@ -19,7 +19,7 @@ import {
 } from "npm:@nats-io/jetstream@^3.4.0";
 import { type KV, Kvm } from "npm:@nats-io/kv@^3.4.0";
 import type { NatsConnection } from "npm:@nats-io/transport-node@^3.4.0";
-import { openBucket } from "../state/nats_kv_store.ts";
+import { openBucket } from "../nats/bucket.ts";
 import type { ItemFailure } from "../pipeline/runner.ts";
 import type { StageMetrics } from "../pipeline/metrics.ts";
 

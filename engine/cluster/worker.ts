@@ -24,8 +24,8 @@ import type { RunResources } from "../pipeline/resources.ts";
 import { runPipeline, type RunSummary } from "../pipeline/runner.ts";
 import type { Stage } from "../pipeline/stage.ts";
 import { Lease } from "./lease.ts";
-import { openNats, replicasFor } from "./nats_connection.ts";
-import { retryTransient } from "./transient.ts";
+import { openNats, replicasFor } from "../nats/connection.ts";
+import { retryTransient } from "../nats/transient.ts";
 import {
   DEFAULT_ACK_WAIT_MS,
   type JobRecord,

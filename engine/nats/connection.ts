@@ -38,7 +38,7 @@ const open = new Map<string, Shared>();
  * @throws SluiceError E_NATS_URL for an empty list or a scheme other than nats:// or tls://
  * @example
  * ```ts
- * import { natsServers } from "./nats_connection.ts";
+ * import { natsServers } from "./connection.ts";
  * natsServers("nats://a:4222,nats://b:4222"); // ["nats://a:4222", "nats://b:4222"]
  * ```
  */
@@ -69,7 +69,7 @@ export function natsServers(url: string): string[] {
  *
  * @example
  * ```ts
- * import { replicasFor } from "./nats_connection.ts";
+ * import { replicasFor } from "./connection.ts";
  * replicasFor("nats://a:4222,nats://b:4222,nats://c:4222"); // 3
  * ```
  */
