@@ -50,9 +50,8 @@ export function natsServerBinary(): string | undefined {
  *
  * @example
  * ```ts
- * import { describe } from "./testing.ts";
- * import { natsSkip } from "./nats_server.ts";
- * describe("cluster", { skip: natsSkip() }, () => {});
+ * // in a test file: describe("cluster", { skip: natsSkip() }, () => { ... });
+ * console.log(natsSkip()); // false where nats-server is installed
  * ```
  */
 export function natsSkip(): string | false {
