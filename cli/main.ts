@@ -23,6 +23,7 @@ const OPTIONS = {
   placement: { type: "string" },
   sequential: { type: "boolean" },
   grace: { type: "string" },
+  pool: { type: "string" },
   format: { type: "string" },
   forget: { type: "string" },
   "mark-seen": { type: "string" },
@@ -142,6 +143,10 @@ async function dispatch(command: string, file: string, v: Options): Promise<numb
       } catch (e) {
         return usage((e as Error).message, command);
       }
+      const poolSize = v.pool === undefined ? undefined : Number(v.pool);
+      if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize >= 1)) {
+        return usage(`--pool takes a whole number of workers, at least 1 (got ${v.pool})`, command);
+      }
       if (v.every !== undefined) {
         const { parseCron } = await import("../engine/schedule/cron.ts");
         try {
@@ -164,6 +169,7 @@ async function dispatch(command: string, file: string, v: Options): Promise<numb
         verbose: v.verbose,
         placement: v.placement as "loop" | undefined,
         sequential: v.sequential,
+        poolSize,
       });
     }
   }

@@ -40,6 +40,8 @@ export interface RunCommandOptions {
   placement?: "loop";
   sequential?: boolean;
   graceMs?: number;
+  /** Workers of the run's pool (`--pool N`); undefined: the file's `pool: { size }`, else the default. */
+  poolSize?: number;
   /** Time source of the schedule and the budget (default the real clock); for tests and scripts. */
   clock?: Clock;
   /** Stops a schedule like SIGTERM does (for scripts and tests; the CLI wires the signals itself). */
@@ -65,7 +67,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const pipeline = comparisonMode(loaded.pipeline, opts);
   const schedule = opts.every ?? spec.schedule;
   const budgetMs = opts.budgetMs ?? spec.budget;
-  const once = () => runOnce(pipeline, spec.name, { ...opts, budgetMs }, logger, write);
+  const poolSize = opts.poolSize ?? spec.pool?.size;
+  const once = () => runOnce(pipeline, spec.name, { ...opts, budgetMs, poolSize }, logger, write);
   if (!schedule) return exitCodeOf(await once());
 
   const stop = new AbortController();
@@ -116,6 +119,7 @@ async function runOnce(
     summary = await runPipeline(pipeline, {
       handleSignals: true,
       graceMs: opts.graceMs,
+      poolSize: opts.poolSize,
       stopSignal: budget?.signal,
       dryRun: opts.dryRun ? path.resolve(opts.dryRun) : undefined,
       placementOverride: opts.placement ?? (opts.sequential ? "loop" : undefined),

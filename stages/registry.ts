@@ -17,6 +17,8 @@ import { rewriteImagesStage } from "./rewrite_images.ts";
 import { mimeStage } from "./mime.ts";
 import { mailboxStage, maildirStage, uploadImapStage } from "./mailbox.ts";
 import { execStage } from "./exec.ts";
+import { mapStage } from "./map.ts";
+import { filterStage } from "./filter.ts";
 
 /** A registry holding every built-in stage (module stages load on demand). */
 export function builtinStages(): StageRegistry {
@@ -31,5 +33,7 @@ export function builtinStages(): StageRegistry {
     maildirStage,
     mailboxStage,
     execStage,
+    mapStage,
+    filterStage,
   ]);
 }

@@ -133,6 +133,8 @@ export async function parsePipelineConfig(
   if (top.value.description !== undefined) spec.description = top.value.description as string;
   if (top.value.schedule !== undefined) spec.schedule = top.value.schedule as string;
   if (top.value.budget !== undefined) spec.budget = top.value.budget as number;
+  const pool = top.value.pool as { size?: number } | undefined;
+  if (pool?.size !== undefined) spec.pool = { size: pool.size };
   return spec;
 }
 

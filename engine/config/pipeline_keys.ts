@@ -11,7 +11,7 @@ import type { OptionSchema } from "./schema.ts";
  * @example
  * ```ts
  * import { PIPELINE_KEYS } from "./pipeline_keys.ts";
- * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "stages"]
+ * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "pool", "stages"]
  * ```
  */
 export const PIPELINE_KEYS: OptionSchema = {
@@ -19,6 +19,13 @@ export const PIPELINE_KEYS: OptionSchema = {
   description: { type: "string", description: "what the pipeline does" },
   schedule: { type: "string", description: 'a 5-field cron expression, e.g. "*/30 * * * *"' },
   budget: { type: "duration", description: "the most one run may take, e.g. 10m" },
+  pool: {
+    type: "object",
+    description: "the worker pool of `placement: pool` stages",
+    properties: {
+      size: { type: "integer", min: 1, description: "worker threads (default: cores - 1, at least 1)" },
+    },
+  },
   stages: { type: "any", description: "the list of stages, each `- use: <stage>`" },
 };
 

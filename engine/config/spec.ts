@@ -100,6 +100,8 @@ export interface PipelineSpec {
   schedule?: string;
   /** The most one run may take, in milliseconds; undefined: no time budget. */
   budget?: number;
+  /** The worker pool's settings (`pool: { size: 2 }`); undefined: the run's default pool. */
+  pool?: { size?: number };
   /** The stages in file order; each one's output feeds the next. */
   stages: StageSpec[];
 }

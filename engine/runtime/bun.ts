@@ -11,6 +11,7 @@ import {
   nodeExit,
   nodeIsTerminal,
   nodeMemoryRss,
+  nodeOnMainThread,
   nodeOnSignal,
 } from "./node_common.ts";
 
@@ -22,6 +23,7 @@ export const bunAdapter: RuntimeAdapter = {
   name: "bun",
   cpuCount: nodeCpuCount(),
   hasWorkers: typeof (globalThis as { Worker?: unknown }).Worker === "function",
+  onMainThread: nodeOnMainThread,
   env: nodeEnv,
   envObject: nodeEnvObject,
   args: nodeArgs,

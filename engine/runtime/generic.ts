@@ -11,6 +11,7 @@ import {
   nodeExit,
   nodeIsTerminal,
   nodeMemoryRss,
+  nodeOnMainThread,
   nodeOnSignal,
 } from "./node_common.ts";
 
@@ -19,6 +20,7 @@ export const genericAdapter: RuntimeAdapter = {
   name: "node",
   cpuCount: nodeCpuCount(),
   hasWorkers: typeof (globalThis as { Worker?: unknown }).Worker === "function",
+  onMainThread: nodeOnMainThread,
   env: nodeEnv,
   envObject: nodeEnvObject,
   args: nodeArgs,
