@@ -19,6 +19,8 @@ import { mailboxStage, maildirStage, uploadImapStage } from "./mailbox.ts";
 import { execStage } from "./exec.ts";
 import { mapStage } from "./map.ts";
 import { filterStage } from "./filter.ts";
+import { readStage } from "./read.ts";
+import { writeStage } from "./write.ts";
 
 /** A registry holding every built-in stage (module stages load on demand). */
 export function builtinStages(): StageRegistry {
@@ -35,5 +37,7 @@ export function builtinStages(): StageRegistry {
     execStage,
     mapStage,
     filterStage,
+    readStage,
+    writeStage,
   ]);
 }
