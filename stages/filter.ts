@@ -2,7 +2,8 @@
  * `filter`: keeps the items for which an expression over `item`, or a module function, is truthy.
  * @module
  */
-import { filter, moduleFilter, type StageFactory } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/mod.ts";
+import { filter, moduleFilter } from "../engine/pipeline/mod.ts";
 import { compileExpression } from "../lib/expr/mod.ts";
 import {
   checkItemFunction,

@@ -2,7 +2,8 @@
  * `map`: each item becomes a new one, through an expression over `item` or a module function.
  * @module
  */
-import { map, moduleMap, type StageFactory } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/mod.ts";
+import { map, moduleMap } from "../engine/pipeline/mod.ts";
 import { compileExpression } from "../lib/expr/mod.ts";
 import {
   checkItemFunction,

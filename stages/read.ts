@@ -2,7 +2,8 @@
  * `read`: a source of records from a file, a glob or stdin, streamed (bounded memory).
  * @module
  */
-import { source, type StageFactory } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/mod.ts";
+import { source } from "../engine/pipeline/mod.ts";
 import { formatOfPath, readRecords, RECORD_FORMATS, type RecordFormat } from "../lib/records/mod.ts";
 
 const OUT_TYPES: Record<RecordFormat, string> = {

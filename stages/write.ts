@@ -3,7 +3,8 @@
  * @module
  */
 import { GroupCommit } from "../engine/kernel/mod.ts";
-import type { Stage, StageFactory } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/mod.ts";
+import type { Stage } from "../engine/pipeline/mod.ts";
 import { formatOfPath, type RecordFormat, RecordWriter } from "../lib/records/mod.ts";
 
 /** Records written in one call to the operating system, at most. */
@@ -51,8 +52,6 @@ export const writeStage: StageFactory = {
         hint: "use `mode: replace` for json, or `format: jsonl` to append",
       }]
       : [],
-  // Items are written in the order they arrive, many per write: the batch is what the concurrency buys.
-  defaults: { concurrency: 256 },
   create: (o) =>
     writeRecords(o.path as string, {
       format: formatOf(o),
@@ -82,6 +81,7 @@ export function writeRecords(
     options: {
       name: "write",
       placement: "loop",
+      // Items are written in the order they arrive, many per write: the batch is what the concurrency buys.
       concurrency: 256,
       capacity: 512,
       ordered: false,

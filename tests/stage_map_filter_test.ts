@@ -9,9 +9,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigErrors, loadPipelineConfig } from "../engine/config/mod.ts";
+import { buildPipeline, ConfigErrors, loadPipelineConfig } from "../engine/config/mod.ts";
 import {
-  buildPipeline,
   fromIterable,
   moduleFilter,
   moduleMap,

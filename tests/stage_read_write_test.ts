@@ -10,9 +10,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { ConfigErrors, loadPipelineConfig } from "../engine/config/mod.ts";
+import { buildPipeline, ConfigErrors, loadPipelineConfig } from "../engine/config/mod.ts";
 import {
-  buildPipeline,
   fromIterable,
   pipeline,
   runPipeline,
