@@ -21,6 +21,7 @@ import { mapStage } from "./map.ts";
 import { filterStage } from "./filter.ts";
 import { readStage } from "./read.ts";
 import { writeStage } from "./write.ts";
+import { httpStage } from "./http.ts";
 
 /** A registry holding every built-in stage (module stages load on demand). */
 export function builtinStages(): StageRegistry {
@@ -39,5 +40,6 @@ export function builtinStages(): StageRegistry {
     filterStage,
     readStage,
     writeStage,
+    httpStage,
   ]);
 }

@@ -16,7 +16,7 @@ import type { Placement } from "../pipeline/stage.ts";
  * ```
  */
 export interface OptionProblem {
-  /** The `with:` key whose value is wrong. */
+  /** The `with:` key whose value is wrong (`headers.accept` for a nested one). */
   option: string;
   /** What is wrong. */
   message: string;

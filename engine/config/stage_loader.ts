@@ -124,7 +124,7 @@ export class StageLoader {
     }
     if (entry.checkOptions && optionErrors === 0) {
       for (const problem of await entry.checkOptions(options, { file: this.file })) {
-        const at = where.child("with").child(problem.option);
+        const at = problem.option.split(".").reduce((w, key) => w.child(key), where.child("with"));
         this.#error(
           ConfigErrorCode.BadOption,
           `${subject}: ${problem.message}`,

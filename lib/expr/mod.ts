@@ -9,3 +9,4 @@
  * @module
  */
 export { compileExpression, ExpressionSyntaxError } from "./compile_expression.ts";
+export { compileTemplate } from "./compile_template.ts";
