@@ -22,6 +22,7 @@ import { filterStage } from "./filter.ts";
 import { readStage } from "./read.ts";
 import { writeStage } from "./write.ts";
 import { httpStage } from "./http.ts";
+import { serveStage } from "./serve.ts";
 
 /** A registry holding every built-in stage (module stages load on demand). */
 export function builtinStages(): StageRegistry {
@@ -41,5 +42,6 @@ export function builtinStages(): StageRegistry {
     readStage,
     writeStage,
     httpStage,
+    serveStage,
   ]);
 }
