@@ -23,6 +23,7 @@ import { readStage } from "./read.ts";
 import { writeStage } from "./write.ts";
 import { httpStage } from "./http.ts";
 import { serveStage } from "./serve.ts";
+import { sqlStage } from "./sql.ts";
 
 /** A registry holding every built-in stage (module stages load on demand). */
 export function builtinStages(): StageRegistry {
@@ -43,5 +44,6 @@ export function builtinStages(): StageRegistry {
     writeStage,
     httpStage,
     serveStage,
+    sqlStage,
   ]);
 }
