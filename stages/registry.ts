@@ -24,6 +24,7 @@ import { writeStage } from "./write.ts";
 import { httpStage } from "./http.ts";
 import { serveStage } from "./serve.ts";
 import { sqlStage } from "./sql.ts";
+import { htmlStage } from "./html.ts";
 
 /** A registry holding every built-in stage (module stages load on demand). */
 export function builtinStages(): StageRegistry {
@@ -45,5 +46,6 @@ export function builtinStages(): StageRegistry {
     httpStage,
     serveStage,
     sqlStage,
+    htmlStage,
   ]);
 }

@@ -42,8 +42,14 @@ export const MODULE_FUNCTION_PLACEMENTS: readonly Placement[] = ["loop", "pool",
  * const double = moduleMap<number, number>({ module: tasks, export: "double" }, { placement: "pool" });
  * ```
  */
-export function moduleMap<In, Out>(ref: TaskRef, options?: StageOptions): Stage<In, Out> {
-  return placedModuleStage(ref, "call", (_item, v) => ({ one: v as Out }), options, "map");
+export function moduleMap<In, Out>(
+  ref: TaskRef,
+  options?: StageOptions & {
+    /** What the function is called with (default the item itself); must be cloneable on the pool. */
+    arg?: (item: In) => unknown;
+  },
+): Stage<In, Out> {
+  return placedModuleStage(ref, "call", (_item, v) => ({ one: v as Out }), options, "map", options?.arg);
 }
 
 /**
@@ -87,6 +93,7 @@ function placedModuleStage<In, Out>(
   emit: (item: In, value: unknown) => Emitted<Out>,
   options: StageOptions | undefined,
   fallbackName: string,
+  arg: (item: In) => unknown = (item) => item,
 ): Stage<In, Out> {
   const target = { module: String(ref.module), export: ref.export, mode };
   let local: ((item: In, ctx: StageContext) => unknown) | undefined;
@@ -97,17 +104,17 @@ function placedModuleStage<In, Out>(
 
   const onLoop = async (item: In, ctx: StageContext): Promise<unknown> => {
     const fn = local ?? (local = await (loading ??= loadLocal<In>(target.module, target.export, mode)));
-    return await fn(item, ctx);
+    return await fn(arg(item) as In, ctx);
   };
   const onPool = (item: In, ctx: StageContext): Promise<unknown> => {
     let batcher = batchers.get(ctx.pool);
     if (!batcher) batchers.set(ctx.pool, batcher = new PoolBatcher(ctx.pool, target));
-    return batcher.call(item, ctx.signal);
+    return batcher.call(arg(item), ctx.signal);
   };
   const where = (ctx: StageContext): Placement => ctx.placementOverride === "loop" ? "loop" : ctx.placement;
 
   return {
-    options: resolveStageOptions(options, fallbackName),
+    options: resolveStageOptions(stageOptionsOf(options), fallbackName),
     body: {
       kind: "transform",
       open: (ctx) => {
@@ -135,6 +142,12 @@ function placedModuleStage<In, Out>(
       },
     },
   };
+}
+
+function stageOptionsOf(options: (StageOptions & { arg?: unknown }) | undefined): StageOptions | undefined {
+  if (!options || !("arg" in options)) return options;
+  const { arg: _arg, ...rest } = options;
+  return rest;
 }
 
 async function loadLocal<In>(
