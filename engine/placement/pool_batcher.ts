@@ -49,6 +49,7 @@ export class PoolBatcher {
   #waiting: Waiting[] = [];
   #inFlight = 0;
   #scheduled = false;
+  #signal?: AbortSignal;
 
   /**
    * @param pool the run's worker pool
@@ -57,18 +58,15 @@ export class PoolBatcher {
    */
   constructor(readonly pool: WorkerPool, readonly target: BatchTarget, readonly maxBatch = 256) {}
 
-  /** Calls the target on `item` in a worker; `signal` abandons the item (the batch runs on). */
+  /**
+   * Calls the target on `item` in a worker. `signal` (the run's, the same for every item) aborts the batch
+   * it travels in: items are not abandoned one by one, which would cost a listener per item.
+   */
   call(item: unknown, signal?: AbortSignal): Promise<unknown> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    this.#signal ??= signal;
     return new Promise((resolve, reject) => {
-      const waiting: Waiting = { item, resolve, reject };
-      if (signal) {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
-        waiting.resolve = (v) => (signal.removeEventListener("abort", onAbort), resolve(v));
-        waiting.reject = (e) => (signal.removeEventListener("abort", onAbort), reject(e));
-      }
-      this.#waiting.push(waiting);
+      this.#waiting.push({ item, resolve, reject });
       if (this.#waiting.length >= this.maxBatch) this.#send();
       else this.#schedule();
     });
@@ -88,7 +86,8 @@ export class PoolBatcher {
     const batch = this.#waiting.splice(0, this.maxBatch);
     this.#inFlight++;
     const { module, export: name, mode } = this.target;
-    this.pool.run<BatchOutcome[]>(BATCH_TASK, [module, name, mode, batch.map((w) => w.item)]).then(
+    const items = batch.map((w) => w.item);
+    this.pool.run<BatchOutcome[]>(BATCH_TASK, [module, name, mode, items], { signal: this.#signal }).then(
       (outcomes) => {
         for (let i = 0; i < batch.length; i++) {
           const [ok, value] = outcomes[i];
