@@ -227,3 +227,20 @@ describe("module functions from TypeScript", () => {
     }
   });
 });
+
+describe("--pool on the command line", () => {
+  test("--pool 0 is a usage error; --pool 2 runs a pool stage", async () => {
+    const { runCliChild } = await import("./support/cli_child.ts");
+    const file = path.join(dir, "cli-pool.yaml");
+    await writeFile(
+      file,
+      `name: cli-pool\nstages:\n  - use: ${fixture}#oneToTen\n  - use: map\n    placement: pool\n` +
+        `    with: { module: ${fixture}#isOdd }\n  - use: filter\n    with: { expr: "false" }\n  - use: ${fixture}#collect\n`,
+    );
+    const bad = await runCliChild([file, "--pool", "0"], {});
+    assert.equal(bad.code, 64);
+    assert.match(bad.stderr, /--pool takes a whole number of workers, at least 1/);
+    const ok = await runCliChild([file, "--pool", "2", "--quiet"], {});
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+});
