@@ -103,6 +103,9 @@ export const httpStage: StageFactory = {
       description: "a status outside 2xx (after retries) fails the item; false passes it on",
     },
   },
+  placements: ["loop"],
+  placementNote:
+    "it does its I/O on the event loop, where waiting costs nothing; a worker would only add a copy of each item",
   checkOptions: (o) => {
     const problems: OptionProblem[] = [];
     const check = (option: string, compile: () => unknown) => {

@@ -48,6 +48,9 @@ export const readStage: StageFactory = {
       description: "csv: the first row names the fields (false: arrays)",
     },
   },
+  placements: ["loop"],
+  placementNote:
+    "it does its I/O on the event loop, where waiting costs nothing; a worker would only add a copy of each item",
   forOptions: (o) => ({ outType: OUT_TYPES[formatOf(o)] }),
   create: (o) => {
     const format = formatOf(o);

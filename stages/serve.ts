@@ -62,6 +62,9 @@ export const serveStage: StageFactory = {
     "max-size": { type: "integer", min: 1, default: 1024 * 1024, description: "largest body in bytes" },
     queue: { type: "integer", min: 0, default: 16, description: "items waiting for the pipeline before 503" },
   },
+  placements: ["loop"],
+  placementNote:
+    "it does its I/O on the event loop, where waiting costs nothing; a worker would only add a copy of each item",
   create: (o) =>
     serveRequests({
       port: o.port as number,

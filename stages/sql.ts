@@ -61,6 +61,9 @@ export const sqlStage: StageFactory = {
       description: "insert: items committed in one transaction, at most",
     },
   },
+  placements: ["loop"],
+  placementNote:
+    "the database handle lives on the event loop, which commits a whole batch in one transaction",
   forOptions: (o) =>
     o.query !== undefined ? { inType: "none", outType: "any" } : { inType: "any", outType: "none" },
   checkOptions: (o) => {

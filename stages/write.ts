@@ -44,6 +44,9 @@ export const writeStage: StageFactory = {
       description: "csv: the columns in order (default: the first record's keys)",
     },
   },
+  placements: ["loop"],
+  placementNote:
+    "it does its I/O on the event loop, where waiting costs nothing; a worker would only add a copy of each item",
   checkOptions: (o) =>
     formatOf(o) === "json" && o.mode !== "replace" && o.path !== "-"
       ? [{
