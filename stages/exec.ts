@@ -13,8 +13,18 @@ export const execStage: StageFactory = {
   inType: "any",
   outType: "any",
   options: {
-    command: { type: "string[]", required: true, description: "the command and its arguments" },
-    format: { type: "string", enum: ["lines", "jsonl"], default: "jsonl", description: "item encoding" },
+    command: {
+      type: "string[]",
+      required: true,
+      argv: true,
+      description: "the program and its arguments, as a list",
+    },
+    format: {
+      type: "string",
+      enum: ["lines", "jsonl"],
+      default: "jsonl",
+      description: "item encoding (`lines`: an object item is written as JSON)",
+    },
   },
   defaults: { placement: "process" },
   streamsItems: true,

@@ -11,7 +11,7 @@ import type { OptionSchema } from "./schema.ts";
  * @example
  * ```ts
  * import { PIPELINE_KEYS } from "./pipeline_keys.ts";
- * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "pool", "stages"]
+ * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "pool", "state", "stages"]
  * ```
  */
 export const PIPELINE_KEYS: OptionSchema = {
@@ -25,6 +25,10 @@ export const PIPELINE_KEYS: OptionSchema = {
     properties: {
       size: { type: "integer", min: 1, description: "worker threads (default: cores - 1, at least 1)" },
     },
+  },
+  state: {
+    type: "string",
+    description: "where the stages keep their shared state: a directory (sqlite), kv:PATH, kv: or memory:",
   },
   stages: { type: "any", description: "the list of stages, each `- use: <stage>`" },
 };

@@ -102,6 +102,8 @@ export interface PipelineSpec {
   budget?: number;
   /** The worker pool's settings (`pool: { size: 2 }`); undefined: the run's default pool. */
   pool?: { size?: number };
+  /** The state the stages share (`state:`, already checked to parse); undefined: none declared. */
+  state?: string;
   /** The stages in file order; each one's output feeds the next. */
   stages: StageSpec[];
 }
