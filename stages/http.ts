@@ -6,7 +6,8 @@
 import type { OptionProblem, StageFactory } from "../engine/config/mod.ts";
 import { map, type Stage } from "../engine/pipeline/mod.ts";
 import { compileExpression, compileTemplate, ExpressionSyntaxError } from "../lib/expr/mod.ts";
-import { DEFAULT_FETCH_OPTIONS, HttpClient, type HttpClientOptions } from "../lib/http/mod.ts";
+import { DEFAULT_FETCH_OPTIONS } from "../lib/feed/mod.ts";
+import { HttpClient, type HttpClientOptions } from "../lib/http/mod.ts";
 
 /**
  * What the `http` stage emits for each item: the status, the headers (lower-case names) and the body,
@@ -24,8 +25,8 @@ export interface HttpResult {
   item: unknown;
 }
 
-/** Options of {@linkcode httpRequests}: templates over `item`, and the client's limits. */
-export interface HttpStageOptions extends HttpClientOptions {
+/** Options of {@linkcode httpRequests}: templates over `item`, and the client's limits (default: the feed fetcher's). */
+export interface HttpStageOptions extends Partial<HttpClientOptions> {
   /** `{{ }}` template of the URL. */
   url: string;
   /** The method (default GET). */
@@ -157,7 +158,8 @@ export function httpRequests(options: HttpStageOptions): Stage<unknown, HttpResu
   const body = options.body !== undefined ? compileTemplate(options.body) : undefined;
   const json = options.json !== undefined ? compileExpression(options.json) : undefined;
   const headers = Object.entries(options.headers ?? {}).map(([k, v]) => [k, compileTemplate(v)] as const);
-  const client = new HttpClient(options);
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const client = new HttpClient({ ...DEFAULT_FETCH_OPTIONS, ...defined });
   const decoder = new TextDecoder();
   return map(async (item: unknown, ctx) => {
     const h: Record<string, string> = {};

@@ -53,6 +53,7 @@ export type OptionSpec =
      * line. `-` (stdin/stdout), absolute paths and URLs are kept as they are.
      */
     path?: boolean;
+    /**
      * A check the value must pass beyond its pattern (an IMAP URL that parses, a TLS policy): returns
      * what is wrong and the fix, or undefined. The reason must not quote a secret value in full.
      */

@@ -5,7 +5,6 @@
  * @module
  */
 import { backoffDelay, sleep } from "../../engine/kernel/backoff.ts";
-import { DEFAULT_FETCH_OPTIONS } from "./conditional_fetcher.ts";
 import { Deadline } from "./deadline.ts";
 import { FetchError, networkFetchError } from "./fetch_error.ts";
 import { HostLimiter } from "./host_limiter.ts";
@@ -42,22 +41,27 @@ export interface HttpResponse {
   body: Uint8Array;
 }
 
-/** Limits of {@linkcode HttpClient}; each defaults to the feed fetcher's (`DEFAULT_FETCH_OPTIONS`). */
+/**
+ * Limits of {@linkcode HttpClient}. They have no defaults here: the `http` stage passes the feed
+ * fetcher's (`DEFAULT_FETCH_OPTIONS` of lib/feed), so the two clients behave alike.
+ */
 export interface HttpClientOptions {
   /** Ms to wait for response headers. */
-  connectTimeoutMs?: number;
+  connectTimeoutMs: number;
   /** Ms one attempt may take in all, body included. */
-  timeoutMs?: number;
+  timeoutMs: number;
   /** Largest body accepted, in bytes. */
-  maxBytes?: number;
+  maxBytes: number;
   /** Extra attempts after a network error, a timeout, or HTTP 408/429/5xx. */
-  retries?: number;
+  retries: number;
   /** First back-off delay in ms (doubles per retry, with jitter). */
-  retryBaseDelayMs?: number;
+  retryBaseDelayMs: number;
+  /** Largest back-off delay, and largest `Retry-After` honoured, in ms. */
+  retryMaxDelayMs: number;
   /** Concurrent requests per host. */
-  perHostConcurrency?: number;
+  perHostConcurrency: number;
   /** Concurrent requests overall. */
-  globalConcurrency?: number;
+  globalConcurrency: number;
   /** Whether a status outside 200-299 (after retries) is an error; false returns it. Default true. */
   failOnStatus?: boolean;
 }
@@ -67,7 +71,8 @@ export interface HttpClientOptions {
  *
  * @example
  * ```ts ignore
- * const client = new HttpClient({ perHostConcurrency: 4 });
+ * import { DEFAULT_FETCH_OPTIONS } from "../feed/mod.ts";
+ * const client = new HttpClient({ ...DEFAULT_FETCH_OPTIONS, perHostConcurrency: 4 });
  * const res = await client.request({ method: "GET", url: "https://example.org/" });
  * console.log(res.status, new TextDecoder().decode(res.body).length);
  * ```
@@ -76,20 +81,8 @@ export class HttpClient {
   readonly #o: Required<HttpClientOptions>;
   readonly #limiter: HostLimiter;
 
-  constructor(options: HttpClientOptions = {}) {
-    const d = DEFAULT_FETCH_OPTIONS;
-    const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    this.#o = {
-      connectTimeoutMs: d.connectTimeoutMs,
-      timeoutMs: d.timeoutMs,
-      maxBytes: d.maxBytes,
-      retries: d.retries,
-      retryBaseDelayMs: d.retryBaseDelayMs,
-      perHostConcurrency: d.perHostConcurrency,
-      globalConcurrency: d.globalConcurrency,
-      failOnStatus: true,
-      ...defined,
-    };
+  constructor(options: HttpClientOptions) {
+    this.#o = { ...options, failOnStatus: options.failOnStatus ?? true };
     this.#limiter = new HostLimiter({
       perHost: this.#o.perHostConcurrency,
       global: this.#o.globalConcurrency,
@@ -120,8 +113,8 @@ export class HttpClient {
       } catch (e) {
         if (!(e instanceof FetchError) || !e.retryable || attempt > this.#o.retries) throw e;
         const wait = e.retryAfterMs ??
-          backoffDelay(attempt, { baseMs: this.#o.retryBaseDelayMs, maxMs: 30_000 });
-        await sleep(Math.min(wait, 60_000), signal);
+          backoffDelay(attempt, { baseMs: this.#o.retryBaseDelayMs, maxMs: this.#o.retryMaxDelayMs });
+        await sleep(Math.min(wait, this.#o.retryMaxDelayMs), signal);
       }
     }
   }
