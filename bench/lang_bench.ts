@@ -10,6 +10,7 @@
  * ```sh
  * deno run -A bench/lang_bench.ts              # 1 GB and 100k items
  * bun bench/lang_bench.ts --mb 100             # a smaller file
+ * deno run -A bench/lang_bench.ts --mb 100 --items 0 --loop   # the map on the loop, for comparison
  * ```
  * @module
  */
@@ -37,6 +38,7 @@ const arg = (name: string, fallback: number) => {
 };
 const megabytes = arg("mb", 1024);
 const items = arg("items", 100_000);
+const bigPlacement = process.argv.includes("--loop") ? "loop" : "pool";
 const tasks = new URL("./lang_tasks.ts", import.meta.url).href;
 const quiet = { logger: silentLogger, measureLag: false };
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -80,7 +82,7 @@ async function bigFile(dir: string): Promise<void> {
   peak = Math.max(peak, runtime.memoryRss());
   const seconds = (performance.now() - t0) / 1000;
   console.log(
-    `read -> map(pool) -> write, ${mb((await stat(input)).size)} (${records} records): ${
+    `read -> map(${bigPlacement}) -> write, ${mb((await stat(input)).size)} (${records} records): ${
       seconds.toFixed(1)
     } s, ` +
       `peak RSS ${mb(peak)} (${mb(before)} before the run), ok ${summary.ok}, out ${
