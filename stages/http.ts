@@ -7,7 +7,7 @@ import type { OptionProblem, StageFactory } from "../engine/config/mod.ts";
 import { map, type Stage } from "../engine/pipeline/mod.ts";
 import { compileExpression, compileTemplate, ExpressionSyntaxError } from "../lib/expr/mod.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../lib/feed/mod.ts";
-import { HttpClient, type HttpClientOptions } from "../lib/http/mod.ts";
+import { HttpClient } from "../lib/http/mod.ts";
 
 /**
  * What the `http` stage emits for each item: the status, the headers (lower-case names) and the body,
@@ -19,14 +19,32 @@ import { HttpClient, type HttpClientOptions } from "../lib/http/mod.ts";
  * ```
  */
 export interface HttpResult {
+  /** The HTTP status of the response. */
   status: number;
+  /** The response headers, names in lower case. */
   headers: Record<string, string>;
+  /** The body: parsed when the response is JSON (`application/json`, `+json`), else text. */
   body: unknown;
+  /** The item that made the request. */
   item: unknown;
 }
 
 /** Options of {@linkcode httpRequests}: templates over `item`, and the client's limits (default: the feed fetcher's). */
-export interface HttpStageOptions extends Partial<HttpClientOptions> {
+export interface HttpStageOptions {
+  /** Ms to wait for response headers. */
+  connectTimeoutMs?: number;
+  /** Ms one attempt may take in all, body included. */
+  timeoutMs?: number;
+  /** Largest body accepted, in bytes. */
+  maxBytes?: number;
+  /** Retries after a network error, a timeout, or HTTP 408/429/5xx. */
+  retries?: number;
+  /** First back-off delay in ms (doubles per retry, with jitter). */
+  retryBaseDelayMs?: number;
+  /** Concurrent requests per host. */
+  perHostConcurrency?: number;
+  /** Whether a status outside 200-299 (after retries) fails the item (default true). */
+  failOnStatus?: boolean;
   /** `{{ }}` template of the URL. */
   url: string;
   /** The method (default GET). */
