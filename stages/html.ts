@@ -54,7 +54,6 @@ export const htmlStage: StageFactory = {
     },
   },
   placements: MODULE_FUNCTION_PLACEMENTS,
-  placementNote: "the function runs in this process (use `exec` to stream items through a command)",
   checkOptions: (o, ctx) => {
     if ((o.module === undefined) === (o.extract === undefined)) {
       return [{

@@ -1,7 +1,7 @@
 /**
  * The `expr:` / `module:` pair that `map` and `filter` share: a JavaScript expression over `item`,
  * compiled once at load (on the loop), or a module function (`./f.ts#name`, sync or async) that can take
- * any placement but `process`.
+ * any placement.
  * @module
  */
 import { type OptionProblem, type OptionSchema, parseModuleSpecifier } from "../engine/config/mod.ts";
@@ -30,7 +30,7 @@ export function itemFunctionOptions(what: string, example: string): OptionSchema
     module: {
       type: "string",
       description: `./file.ts#name: an exported function of the item giving ${what} (sync or async; ` +
-        "relative to the pipeline file; any placement but `process`)",
+        "relative to the pipeline file; any placement)",
     },
   };
 }
@@ -84,7 +84,7 @@ export async function checkItemFunction(
 }
 
 /**
- * `expr:` stages run on the loop only; module functions take any placement but `process`.
+ * `expr:` stages run on the loop only; module functions take any placement.
  *
  * @example
  * ```ts
@@ -99,10 +99,7 @@ export function itemFunctionPlacements(o: Record<string, unknown>) {
       placementNote: "an `expr:` is a few microseconds of work: a round trip to the pool costs more than " +
         "running it (write the function in a module with `module:` to move it)",
     }
-    : {
-      placements: MODULE_FUNCTION_PLACEMENTS,
-      placementNote: "a module function runs in this process (use `exec` to stream items through a command)",
-    };
+    : { placements: MODULE_FUNCTION_PLACEMENTS };
 }
 
 /**

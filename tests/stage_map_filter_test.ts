@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { buildPipeline, ConfigErrors, loadPipelineConfig } from "../engine/config/mod.ts";
 import {
@@ -155,17 +156,24 @@ describe("placement that is real", () => {
     assert.deepEqual(collected, [-1, -2, -3, -4, -5, -6, -7, -8, -9, -10]);
   });
 
-  test("a module that lacks the export, and process placement, are check errors", async () => {
+  test("a module that lacks the export is a check error; a source module stage cannot move", async () => {
     const missing = await checkErrors(
       "missing",
       `  - use: map\n    with: { module: ${fixture}#notAFunction }\n`,
     );
     assert.match(missing.errors[0].message, /exports no function `notAFunction`/);
-    const proc = await checkErrors(
-      "proc",
-      `  - use: map\n    placement: process\n    with: { module: ${fixture}#isOdd }\n`,
-    );
-    assert.equal(proc.errors[0].code, "E_CONFIG_PLACEMENT");
+    const source = await checkErrors("source-pool", `  - use: ${fixture}#oneToTen\n    placement: pool\n`);
+    const placement = source.errors.find((e) => e.code === "E_CONFIG_PLACEMENT");
+    assert.match(placement?.message ?? "", /only a per-item stage .* can move; this one is a source/);
+  });
+
+  test("module map with placement: process runs in a child process, in order", async () => {
+    const out = await runYaml(
+      "where-process",
+      `  - use: map\n    placement: process\n    with: { module: ${fixture}#whereAmI }\n`,
+    ) as Where[];
+    assert.deepEqual(out.map((w) => w.n), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.ok(out.every((w) => w.pid !== process.pid && w.onMainThread), JSON.stringify(out[0]));
   });
 });
 

@@ -108,7 +108,6 @@ function moduleFactory(
       ...base,
       description: `module function ${specifier} (a map over each item)`,
       placements: MODULE_FUNCTION_PLACEMENTS,
-      placementNote: "a module function runs in this process (use `exec` to stream items through a command)",
       create: (_o, ctx) => moduleMap(ref, { name: ref.export, placement: ctx.placement }),
     };
   }
@@ -121,7 +120,7 @@ function moduleFactory(
     description: stage?.options?.description ?? `module stage ${specifier}`,
     placements: perItem ? MODULE_FUNCTION_PLACEMENTS : [stage?.options?.placement ?? "loop"],
     placementNote: perItem
-      ? "a module stage runs in this process"
+      ? undefined
       : `only a per-item stage (map, filter, flatMap, sink) can move; this one is a ${stage?.body?.kind}`,
     create: (_o, ctx) => {
       const placement = ctx.placement ?? stage.options.placement;

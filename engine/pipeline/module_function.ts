@@ -10,6 +10,7 @@ import type { WorkerPool } from "../kernel/worker_pool.ts";
 import { AutoPlacement } from "../placement/auto_placement.ts";
 import type { BatchMode } from "../placement/pool_batch.ts";
 import { PoolBatcher } from "../placement/pool_batcher.ts";
+import { ProcessBatcher } from "../placement/process_batcher.ts";
 import type { TaskRef } from "./placed.ts";
 import {
   type Emitted,
@@ -21,8 +22,7 @@ import {
 } from "./stage.ts";
 
 /**
- * The placements a module function can take. `process` is not one of them: a function runs in this
- * process's threads; `exec` streams items through another process.
+ * The placements a module function can take: all of them (on `process`, items and results travel as JSON).
  *
  * @example
  * ```ts
@@ -30,7 +30,7 @@ import {
  * MODULE_FUNCTION_PLACEMENTS.includes("pool"); // true
  * ```
  */
-export const MODULE_FUNCTION_PLACEMENTS: readonly Placement[] = ["loop", "pool", "owner", "auto"];
+export const MODULE_FUNCTION_PLACEMENTS: readonly Placement[] = ["loop", "pool", "process", "owner", "auto"];
 
 /**
  * Maps each item through `ref`'s exported function (sync or async), where the stage's placement says.
@@ -101,6 +101,7 @@ function placedModuleStage<In, Out>(
   const batchers = new WeakMap<WorkerPool, PoolBatcher>();
   const owner = new Mutex();
   let auto: AutoPlacement | undefined;
+  let child: ProcessBatcher | undefined;
 
   const onLoop = async (item: In, ctx: StageContext): Promise<unknown> => {
     const fn = local ?? (local = await (loading ??= loadLocal<In>(target.module, target.export, mode)));
@@ -119,12 +120,19 @@ function placedModuleStage<In, Out>(
       kind: "transform",
       open: (ctx) => {
         auto = where(ctx) === "auto" ? new AutoPlacement({}) : undefined;
+        child = where(ctx) === "process" ? new ProcessBatcher(target) : undefined;
         if (ctx.placementOverride === "loop") ctx.placed("loop");
+      },
+      close: async () => {
+        await child?.close();
+        child = undefined;
       },
       handle: async (item, ctx) => {
         switch (where(ctx)) {
           case "pool":
             return emit(item, await onPool(item, ctx));
+          case "process":
+            return emit(item, await child!.call(arg(item)));
           case "owner":
             return emit(item, await owner.use(() => onLoop(item, ctx)));
           case "auto": {

@@ -13,6 +13,7 @@ import {
   nodeMemoryRss,
   nodeOnMainThread,
   nodeOnSignal,
+  nodeScriptCommand,
 } from "./node_common.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -24,6 +25,7 @@ export const bunAdapter: RuntimeAdapter = {
   cpuCount: nodeCpuCount(),
   hasWorkers: typeof (globalThis as { Worker?: unknown }).Worker === "function",
   onMainThread: nodeOnMainThread,
+  scriptCommand: nodeScriptCommand,
   env: nodeEnv,
   envObject: nodeEnvObject,
   args: nodeArgs,

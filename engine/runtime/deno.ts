@@ -34,6 +34,14 @@ export const denoAdapter: RuntimeAdapter = {
     const scope = (globalThis as { WorkerGlobalScope?: new () => unknown }).WorkerGlobalScope;
     return !(typeof scope === "function" && globalThis instanceof scope);
   },
+  scriptCommand: (file) => [
+    (globalThis as { Deno?: { execPath(): string } }).Deno?.execPath() ?? "deno",
+    "run",
+    "-A",
+    "--unstable-kv",
+    "--unstable-cron",
+    file,
+  ],
   env: nodeEnv,
   envObject: nodeEnvObject,
   args: () => (Deno?.args ? [...Deno.args] : nodeArgs()),

@@ -13,6 +13,7 @@ import {
   nodeMemoryRss,
   nodeOnMainThread,
   nodeOnSignal,
+  nodeScriptCommand,
 } from "./node_common.ts";
 
 /** The adapter used when neither Deno nor Bun is detected. */
@@ -21,6 +22,7 @@ export const genericAdapter: RuntimeAdapter = {
   cpuCount: nodeCpuCount(),
   hasWorkers: typeof (globalThis as { Worker?: unknown }).Worker === "function",
   onMainThread: nodeOnMainThread,
+  scriptCommand: nodeScriptCommand,
   env: nodeEnv,
   envObject: nodeEnvObject,
   args: nodeArgs,

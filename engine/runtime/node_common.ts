@@ -56,6 +56,11 @@ export function nodeMemoryRss(): number {
   }
 }
 
+/** `[runtime, file]`: Bun and Node run a script file as their first argument. */
+export function nodeScriptCommand(file: string): string[] {
+  return [process.execPath, file];
+}
+
 /** Exits through `node:process`. */
 export function nodeExit(code: number): never {
   process.exit(code);
