@@ -28,6 +28,7 @@ export const PIPELINE_KEYS: OptionSchema = {
   },
   state: {
     type: "string",
+    path: true,
     description: "where the stages keep their shared state: a directory (sqlite), kv:PATH, kv: or memory:",
   },
   stages: { type: "any", description: "the list of stages, each `- use: <stage>`" },
