@@ -15,7 +15,7 @@ import type { HtmlDocument } from "./document_call.ts";
  * ```ts
  * import { parseHTML } from "npm:linkedom@^0.18.15";
  * import { article } from "./article.ts";
- * const { document } = parseHTML("<html><head><title>News</title></head><body><article><p>Text.</p></article></body></html>");
+ * const { document } = parseHTML("<html><head><title>News</title></head><body><article><p>Text.</p></article></body></html>") as unknown as { document: unknown };
  * console.log((article(document, { url: "u", body: "..." }) as { title: string }).title); // "News"
  * ```
  */
@@ -41,7 +41,7 @@ export function article(document: HtmlDocument, item: unknown, field = "body"): 
  * ```ts
  * import { parseHTML } from "npm:linkedom@^0.18.15";
  * import { title } from "./article.ts";
- * const { document } = parseHTML("<html><head><title>T</title></head></html>");
+ * const { document } = parseHTML("<html><head><title>T</title></head></html>") as unknown as { document: unknown };
  * console.log(title(document, {})); // { title: "T" }
  * ```
  */
