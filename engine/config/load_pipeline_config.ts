@@ -139,6 +139,7 @@ export async function parsePipelineConfig(
   const pool = top.value.pool as { size?: number } | undefined;
   if (pool?.size !== undefined) spec.pool = { size: pool.size };
   if (top.value.state !== undefined) spec.state = top.value.state as string;
+  if (top.value.cluster !== undefined) spec.cluster = top.value.cluster as { nats?: string };
   return spec;
 }
 
