@@ -2,7 +2,7 @@
  * `write`: a sink of records into a file (appended, or replaced atomically) or stdout.
  * @module
  */
-import { GroupCommit } from "../engine/kernel/mod.ts";
+import { setImmediate } from "node:timers";
 import type { StageFactory } from "../engine/config/mod.ts";
 import type { Stage } from "../engine/pipeline/mod.ts";
 import { formatOfPath, type RecordFormat, RecordWriter } from "../lib/records/mod.ts";
@@ -64,9 +64,10 @@ export const writeStage: StageFactory = {
 };
 
 /**
- * A sink writing each item as a record: an item counts as done once it is handed to the operating system
- * (in the file, or in the temporary file of a `replace`, which is renamed over the target when the run ends
- * without error and removed when it fails).
+ * A sink writing each item as a record, in arrival order: items are handed to the operating system in
+ * batches (those that arrived in one turn of the event loop), into the file, or into the temporary file of a
+ * `replace`, which is renamed over the target when the run ends without error and removed when it fails. A
+ * failed write stops the run (exit 3) with the file as far as it got: nothing is reported written that was not.
  *
  * @example
  * ```ts
@@ -78,41 +79,57 @@ export function writeRecords(
   target: string,
   options: { format: RecordFormat; mode: "append" | "replace"; columns?: string[] },
 ): Stage<unknown, never> {
-  let writer: Promise<RecordWriter> | undefined;
-  let commit: GroupCommit<unknown, void> | undefined;
   return {
     options: {
       name: "write",
       placement: "loop",
-      // Items are written in the order they arrive, many per write: the batch is what the concurrency buys.
-      concurrency: 256,
+      concurrency: 1,
       capacity: 512,
-      ordered: false,
+      ordered: true,
       onError: "fail",
       outType: "none",
     },
     body: {
-      kind: "transform",
-      open: () => {
-        writer = RecordWriter.open(target, options);
-        commit = new GroupCommit<unknown, void>(async (_key, items) => {
-          await (await writer!).write(items);
-          return items.map(() => undefined);
-        }, { maxBatch: MAX_BATCH });
-      },
-      handle: async (item) => {
-        await commit!.submit(item);
-        return { none: true };
-      },
-      close: async (ctx) => {
-        // A file that never opened has failed every item already: nothing to finish.
-        const w = await writer?.catch(() => undefined);
-        if (!w) return;
-        if (ctx.signal.aborted) await w.abandon();
-        else await w.commit();
+      kind: "stream",
+      // One reader keeps the file in arrival order; what has arrived is written in one call, up to MAX_BATCH.
+      stream: async function* (input, ctx) {
+        const writer = await RecordWriter.open(target, options);
+        let done = false;
+        try {
+          const items = input[Symbol.asyncIterator]();
+          let next = items.next();
+          let batch: unknown[] = [];
+          while (true) {
+            const r = batch.length === 0 ? await next : await Promise.race([next, turn()]);
+            if (r === IDLE) {
+              await writer.write(batch);
+              batch = [];
+              continue;
+            }
+            if (r.done) break;
+            batch.push(r.value);
+            next = items.next();
+            if (batch.length >= MAX_BATCH) {
+              await writer.write(batch);
+              batch = [];
+            }
+          }
+          if (batch.length > 0) await writer.write(batch);
+          done = !ctx.signal.aborted;
+        } finally {
+          if (done) await writer.commit();
+          else await writer.abandon();
+        }
       },
     },
   };
+}
+
+const IDLE = Symbol("idle");
+
+/** Resolves after the current turn of the event loop: the items that arrived in it form a batch. */
+function turn(): Promise<typeof IDLE> {
+  return new Promise((resolve) => setImmediate(() => resolve(IDLE)));
 }
 
 function formatOf(o: Record<string, unknown>): RecordFormat {

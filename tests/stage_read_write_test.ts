@@ -110,7 +110,7 @@ describe("read and write", () => {
     assert.deepEqual(JSON.parse(await readFile(path.join(dir, "kept.json"), "utf8")), [1, 2, 3]);
   });
 
-  test("a write that fails fails its items (nothing is counted as written)", async () => {
+  test("a write that fails stops the run and names the file", async () => {
     const out: string[] = [];
     const summary = await runPipeline(
       pipeline(fromIterable([{ a: 1 }, { a: 2 }])).to(
