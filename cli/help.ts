@@ -48,6 +48,8 @@ Options:
   --verbose           debug logs
   --placement loop    keep CPU stages on the event loop (comparison mode)
   --sequential        one item at a time in every stage, all on the event loop (comparison mode)
+  --pool N            worker threads for pool stages (default: the YAML's pool.size, else cores - 1,
+                      at least 1)
   --grace DURATION    how long in-flight items may drain after SIGINT/SIGTERM (default 10s)
   --wait-lock DURATION  when another run holds the state, wait up to DURATION for it (default:
                       exit 75 at once)

@@ -23,6 +23,7 @@ const OPTIONS = {
   placement: { type: "string" },
   sequential: { type: "boolean" },
   grace: { type: "string" },
+  pool: { type: "string" },
   format: { type: "string" },
   forget: { type: "string" },
   "mark-seen": { type: "string" },
@@ -171,6 +172,10 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
       } catch (e) {
         return usage((e as Error).message, command);
       }
+      const poolSize = v.pool === undefined ? undefined : Number(v.pool);
+      if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize >= 1)) {
+        return usage(`--pool takes a whole number of workers, at least 1 (got ${v.pool})`, command);
+      }
       if (v.every !== undefined) {
         const { parseCron } = await import("../engine/schedule/cron.ts");
         try {
@@ -194,6 +199,7 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
         verbose: v.verbose,
         placement: v.placement as "loop" | undefined,
         sequential: v.sequential,
+        poolSize,
         nats: v.nats,
       });
     }

@@ -49,6 +49,8 @@ export interface RunCommandOptions {
   placement?: "loop";
   sequential?: boolean;
   graceMs?: number;
+  /** Workers of the run's pool (`--pool N`); undefined: the file's `pool: { size }`, else the default. */
+  poolSize?: number;
   /** `--wait-lock`: how long to wait for another run holding the state (default: exit 75 at once). */
   waitLockMs?: number;
   /** Time source of the schedule and the budget (default the real clock); for tests and scripts. */
@@ -84,12 +86,13 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const pipeline = comparisonMode(loaded.pipeline, opts);
   const schedule = opts.every ?? spec.schedule;
   const budgetMs = opts.budgetMs ?? spec.budget;
+  const poolSize = opts.poolSize ?? spec.pool?.size;
   const nats = opts.nats ?? spec.cluster?.nats;
   const execute: Execute = nats ? await clusterExecute(nats, spec, pipeline, used, opts, logger) : {
     newMetrics: () => new RunMetrics(),
     run: (metrics, options) => runPipeline(pipeline, { ...options, metrics }),
   };
-  const once = () => runOnce(execute, spec.name, { ...opts, budgetMs }, logger, write);
+  const once = () => runOnce(execute, spec.name, { ...opts, budgetMs, poolSize }, logger, write);
   const exitOf = (summary: RunSummary) => exitCodeOf(summary, { budgetMs });
   if (!schedule) return exitOf(await once());
 
@@ -210,6 +213,7 @@ async function runOnce(
     summary = await execute.run(metrics, {
       handleSignals: true,
       graceMs: opts.graceMs,
+      poolSize: opts.poolSize,
       waitLockMs: opts.waitLockMs,
       stopSignal: budget?.signal,
       dryRun: opts.dryRun ? path.resolve(opts.dryRun) : undefined,

@@ -28,6 +28,8 @@ export const execStage: StageFactory = {
   },
   defaults: { placement: "process" },
   streamsItems: true,
+  placements: ["process"],
+  placementNote: "it streams every item through one external command",
   create: (o) =>
     processMap({ command: o.command as string[], format: o.format as "lines" | "jsonl" }, { name: "exec" }),
 };

@@ -65,7 +65,12 @@ export const feedsStage: StageFactory = {
   inType: "none",
   outType: "FeedRef",
   options: {
-    list: { type: "string", default: "", description: "file or URL: one feed URL a line, or OPML" },
+    list: {
+      type: "string",
+      default: "",
+      path: true,
+      description: "file or URL: one feed URL a line, or OPML",
+    },
     folders: {
       type: "object",
       description: "folder name -> list of feed URLs",
@@ -73,6 +78,7 @@ export const feedsStage: StageFactory = {
     },
     state: {
       type: "string",
+      path: true,
       description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
     },
     "respect-backoff": {

@@ -307,6 +307,7 @@ const IMAP_ITEM_RETRY = {
 const SHARED_OPTIONS = {
   state: {
     type: "string",
+    path: true,
     description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
   },
 } as const;
@@ -396,6 +397,7 @@ export const mailboxStage: StageFactory = {
     maildir: {
       type: "string",
       default: MAILBOX_DEFAULTS.maildir,
+      path: true,
       description: "the Maildir root when url is empty",
     },
     ...SHARED_OPTIONS,

@@ -11,7 +11,7 @@ import type { OptionSchema } from "./schema.ts";
  * @example
  * ```ts
  * import { PIPELINE_KEYS } from "./pipeline_keys.ts";
- * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "state", "cluster", "stages"]
+ * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "pool", "state", "cluster", "stages"]
  * ```
  */
 export const PIPELINE_KEYS: OptionSchema = {
@@ -19,8 +19,16 @@ export const PIPELINE_KEYS: OptionSchema = {
   description: { type: "string", description: "what the pipeline does" },
   schedule: { type: "string", description: 'a 5-field cron expression, e.g. "*/30 * * * *"' },
   budget: { type: "duration", description: "the most one run may take, e.g. 10m" },
+  pool: {
+    type: "object",
+    description: "the worker pool of `placement: pool` stages",
+    properties: {
+      size: { type: "integer", min: 1, description: "worker threads (default: cores - 1, at least 1)" },
+    },
+  },
   state: {
     type: "string",
+    path: true,
     description: "where the stages keep their shared state: a directory (sqlite), kv:PATH, kv: or memory:",
   },
   cluster: {

@@ -104,6 +104,7 @@ export class StageLoader {
     this.errors.push(...settings.errors);
     if (entry?.streamsItems) this.#itemPoliciesOnStream(raw, entry.name, where);
     let options: Record<string, unknown> = {};
+    let optionErrors = 0;
     if (entry) {
       const checked = validateOptions(entry.options, raw.with, where.child("with"), {
         subject,
@@ -113,9 +114,25 @@ export class StageLoader {
             : undefined,
       });
       this.errors.push(...checked.errors);
+      optionErrors = checked.errors.length;
       options = checked.value;
     }
     if (use === undefined || entry === undefined) return undefined;
+    if (entry.forOptions) entry = { ...entry, ...stripUndefined(entry.forOptions(options)) };
+    if (typeof settings.value.placement === "string") {
+      this.#placement(settings.value.placement as Placement, entry, subject, where.child("placement"));
+    }
+    if (entry.checkOptions && optionErrors === 0) {
+      for (const problem of await entry.checkOptions(options, { file: this.file })) {
+        const at = problem.option.split(".").reduce((w, key) => w.child(key), where.child("with"));
+        this.#error(
+          ConfigErrorCode.BadOption,
+          `${subject}: ${problem.message}`,
+          at.valueSpan(),
+          problem.hint,
+        );
+      }
+    }
     const loaded: LoadedStage = {
       spec: this.#spec(use, entry, options, settings.value, itemSpan),
       span: itemSpan,
@@ -212,6 +229,20 @@ export class StageLoader {
     );
   }
 
+  /** A placement the stage cannot take is an error, with the stage's reason and the ones it can. */
+  #placement(placement: Placement, entry: StageCatalogEntry, subject: string, where: PathPositions): void {
+    if (!entry.placements || entry.placements.includes(placement)) return;
+    const can = entry.placements.map((p) => `\`${p}\``).join(", ");
+    this.#error(
+      ConfigErrorCode.Placement,
+      `${subject} cannot run with \`placement: ${placement}\`${
+        entry.placementNote ? `: ${entry.placementNote}` : ""
+      }`,
+      where.valueSpan(),
+      `use one of ${can}, or remove \`placement:\``,
+    );
+  }
+
   #error(code: string, reason: string, span: Span, hint?: string): void {
     this.errors.push(new ConfigError(code, reason, span, { hint }));
   }
@@ -236,6 +267,10 @@ function withRetryShorthand(raw: Record<string, unknown>, where: PathPositions):
     return { ...raw, retry: { attempts: Number(retry) } };
   }
   return raw;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
