@@ -163,8 +163,9 @@ export class ChainRunner {
     await body.open?.(ctx);
     const order = o.ordered && o.concurrency > 1 ? new InOrder() : undefined;
     let seq = 0;
-    const lane = o.placement === "owner" ? `owner:${o.name}` : o.placement === "pool" ? "pool" : "loop";
-    const worker = async () => {
+    const laneOf = this.deps.tracer.stageLanes(o.placement === "owner" ? "owner" : o.placement, o.name);
+    const worker = async (_: unknown, slot: number) => {
+      const lane = laneOf(slot);
       while (true) {
         const r = await input.recv({ signal: ctx.signal });
         if (!r.ok) return;
