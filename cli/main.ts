@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { EXIT } from "./exit_codes.ts";
 import { HELP } from "./help.ts";
 
-const COMMANDS = new Set(["run", "check", "plan", "state", "help"]);
+const COMMANDS = new Set(["run", "check", "plan", "state", "test", "stages", "help"]);
 
 const OPTIONS = {
   help: { type: "boolean", short: "h" },
@@ -16,6 +16,7 @@ const OPTIONS = {
   every: { type: "string" },
   budget: { type: "string" },
   trace: { type: "string" },
+  metrics: { type: "string" },
   json: { type: "boolean" },
   "summary-json": { type: "string" },
   quiet: { type: "boolean", short: "q" },
@@ -43,6 +44,11 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] && COMMANDS.has(argv[0])) {
     command = argv[0];
     rest = argv.slice(1);
+  } else if (argv[0] && await looksLikeCommand(argv[0])) {
+    // `cli.ts chek x.yaml` would otherwise try to run a pipeline file called `chek`.
+    const { suggest } = await import("../engine/config/suggest.ts");
+    const near = suggest(argv[0], COMMANDS);
+    if (near) return usage(`unknown command \`${argv[0]}\`; did you mean \`${near}\`?`, "run");
   }
   // `--mark-seen` takes an optional URL: alone it means every feed; `--dry-run` alone means ./out/dry-run.
   rest = rest.map((a, i) =>
@@ -68,8 +74,26 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   if (command === "help") {
-    console.log(HELP[positionals[0] ?? "main"] ?? HELP.main);
-    return EXIT.OK;
+    const topic = positionals[0] ?? "main";
+    if (Object.hasOwn(HELP, topic)) {
+      console.log(HELP[topic]);
+      return EXIT.OK;
+    }
+    const { suggest } = await import("../engine/config/suggest.ts");
+    const topics = Object.keys(HELP).filter((t) => t !== "main");
+    const near = suggest(topic, topics);
+    console.error(
+      `error: no help topic \`${topic}\`${near ? `; did you mean \`${near}\`?` : ""}\n` +
+        `topics: ${topics.join(", ")} (cli.ts help TOPIC)`,
+    );
+    return EXIT.CONFIG;
+  }
+  if (command === "stages" && !v.help) {
+    if (positionals.length > 1) {
+      return usage(`one stage name expected, got: ${positionals.join(" ")}`, command);
+    }
+    const { stagesCommand } = await import("./stages_command.ts");
+    return stagesCommand(positionals[0], (text) => console.log(text), (text) => console.error(text));
   }
   if (v.help || positionals.length === 0) {
     console.log(HELP[command === "run" && !argv.includes("run") ? "main" : command]);
@@ -167,6 +191,16 @@ async function dispatch(command: string, file: string, v: Options): Promise<numb
       });
     }
   }
+}
+
+/**
+ * A first argument that is no pipeline file but a word (`chek`): nothing of that name exists and it has
+ * no extension or path separator.
+ */
+async function looksLikeCommand(word: string): Promise<boolean> {
+  if (word.startsWith("-") || /[./\\]/.test(word)) return false;
+  const { stat } = await import("node:fs/promises");
+  return await stat(word).then(() => false, () => true);
 }
 
 function usage(message: string, command: string): number {

@@ -11,6 +11,10 @@ export const execStage: StageFactory = {
   description: "streams items through an external command (stdin/stdout, lines or JSON lines)",
   inType: "any",
   outType: "any",
+  example: `- use: exec
+  with:
+    command: [jq, -c, "{title: .entry.title}"]
+    format: jsonl`,
   options: {
     command: { type: "string[]", required: true, description: "the command and its arguments" },
     format: { type: "string", enum: ["lines", "jsonl"], default: "jsonl", description: "item encoding" },

@@ -327,6 +327,10 @@ export const uploadImapStage: StageFactory = {
   description: "appends messages over one IMAP connection (single owner, MULTIAPPEND batches)",
   inType: "MailMessage",
   outType: "none",
+  example: `- use: upload-imap
+  with:
+    url: \${IMAP_URL}          # imap://user:pass@host:143 or imaps://...
+    max-batch: 50`,
   options: {
     url: {
       type: "string",
@@ -348,6 +352,10 @@ export const maildirStage: StageFactory = {
   description: "writes messages into Maildir++ folders (atomic: tmp, then rename into new)",
   inType: "MailMessage",
   outType: "none",
+  example: `- use: maildir
+  with:
+    path: ./mail
+    fsync: true`,
   options: {
     path: { type: "string", default: "./mail", description: "the Maildir root" },
     ...SHARED_OPTIONS,
@@ -367,6 +375,10 @@ export const mailboxStage: StageFactory = {
   description: "IMAP when `url` is an imap:// or imaps:// URL, else the Maildir at `maildir`",
   inType: "MailMessage",
   outType: "none",
+  example: `- use: mailbox
+  with:
+    url: \${IMAP_URL:-}        # empty: the Maildir below
+    maildir: ./mail`,
   options: {
     url: {
       type: "string",

@@ -189,6 +189,10 @@ export const rewriteImagesStage: StageFactory = {
   description: "sanitises entry HTML, attaches its images inline (cid:) and rewrites the references",
   inType: "EntryItem",
   outType: "EntryItem",
+  example: `- use: rewrite-images
+  with:
+    max-image-size: 2097152
+    image-timeout: 10s`,
   options: {
     // Twice the entries in flight: entries with two images (W1) fetch them all in one wave, not two.
     "image-concurrency": { type: "integer", default: 512, min: 1, description: "image downloads at once" },

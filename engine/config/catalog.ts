@@ -30,6 +30,11 @@ export interface StageCatalogEntry {
   /** One line on what the stage does, shown by `plan` and in "unknown stage" hints. */
   description: string;
   /**
+   * A `stages:` item using the stage with typical options (YAML, starting `- use: <name>`), shown by
+   * `cli.ts stages NAME`; a test checks it against `options`.
+   */
+  example?: string;
+  /**
    * True for a stage that streams every item through one process (`exec`): per-item `retry`, `on-error`
    * and `dead-letter` cannot apply to it, and the loader says so rather than ignore them.
    */
