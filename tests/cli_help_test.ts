@@ -43,7 +43,7 @@ describe("a CLI that helps", () => {
     for (const name of registry.names()) {
       const f = registry.get(name)!;
       const text = describeStage(f);
-      const example = text.slice(text.indexOf("Example:\n") + "Example:\n".length).replace(/^  /gm, "");
+      const example = text.slice(text.indexOf("Example:\n") + "Example:\n".length).replace(/^ {2}/gm, "");
       const env = { IMAP_URL: "imaps://user:secret@mail.example.org", FEEDS: "feeds.txt" };
       const loaded = readYamlWithPositions(example, name, env);
       assert.deepEqual(loaded.errors.map((e) => e.message), [], name);
