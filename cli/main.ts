@@ -144,6 +144,10 @@ async function dispatch(command: string, file: string, v: Options): Promise<numb
       }
       return await planCommand(file, format as "text" | "mermaid" | "json");
     }
+    case "test": {
+      const { testCommand } = await import("./test_command.ts");
+      return await testCommand(file, (l) => console.log(l), (l) => console.error(l));
+    }
     case "state": {
       const { stateCommand } = await import("./state_command.ts");
       return await stateCommand({

@@ -133,6 +133,7 @@ export async function parsePipelineConfig(
   if (top.value.description !== undefined) spec.description = top.value.description as string;
   if (top.value.schedule !== undefined) spec.schedule = top.value.schedule as string;
   if (top.value.budget !== undefined) spec.budget = top.value.budget as number;
+  if (top.value.metrics !== undefined) spec.metrics = top.value.metrics as string;
   return spec;
 }
 

@@ -46,6 +46,16 @@ const YAML_HINTS: Record<string, string> = {
   BLOCK_AS_IMPLICIT_KEY: "put a nested mapping on its own indented lines, or quote the value",
 };
 
+/**
+ * `!bytes TEXT`: the text's UTF-8 bytes (a `Uint8Array`), for test items whose field holds raw bytes
+ * (a fetched feed's `body`).
+ */
+const BYTES_TAG: YAML.ScalarTag = {
+  tag: "!bytes",
+  resolve: (text: string) => new TextEncoder().encode(text),
+  identify: (value: unknown) => value instanceof Uint8Array,
+};
+
 /** Parser errors that a misindented line causes (the parser often reports them a line early). */
 const INDENT_CODES = new Set([
   "BAD_INDENT",
@@ -68,7 +78,12 @@ const INDENT_CODES = new Set([
  */
 export function readYamlWithPositions(text: string, file: string, env: Environment): LoadedYaml {
   const lineCounter = new YAML.LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: false });
+  const doc = YAML.parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    keepSourceTokens: false,
+    customTags: [BYTES_TAG],
+  });
   const reader = new PositionReader(text, file, lineCounter, doc, env);
   const errors = syntaxErrors(doc.errors, reader);
   const data = reader.read(doc.contents as YAML.Node | null, [], undefined, 0);

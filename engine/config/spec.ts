@@ -100,6 +100,8 @@ export interface PipelineSpec {
   schedule?: string;
   /** The most one run may take, in milliseconds; undefined: no time budget. */
   budget?: number;
+  /** `HOST:PORT` to serve Prometheus metrics and `/healthz` on while the pipeline runs; undefined: none. */
+  metrics?: string;
   /** The stages in file order; each one's output feeds the next. */
   stages: StageSpec[];
 }
