@@ -55,6 +55,7 @@ export {
   validateOptions,
   type ValidationContext,
 } from "./engine/config/mod.ts";
+export { type BuildContext, buildPipeline, type StageFactory, StageRegistry } from "./engine/config/mod.ts";
 // State between runs and schedules.
 export * from "./engine/state/mod.ts";
 export * from "./engine/schedule/mod.ts";
@@ -100,8 +101,8 @@ export {
   maildirFolderDir,
   MaildirWriter,
   type MessageWriter,
-} from "./stages/maildir.ts";
-export { ImapUploader } from "./stages/upload_imap.ts";
+} from "./lib/maildir/writer.ts";
+export { ImapUploader } from "./lib/imap/uploader.ts";
 export {
   type ImapSinkOptions,
   mailbox,

@@ -9,7 +9,8 @@ import {
   loadPipelineConfig,
   type PipelineSpec,
 } from "../engine/config/mod.ts";
-import { buildPipeline, type Pipeline } from "../engine/pipeline/mod.ts";
+import { type Pipeline } from "../engine/pipeline/mod.ts";
+import { buildPipeline } from "../engine/config/stage_factory.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { builtinStages } from "../stages/registry.ts";
 import { EXIT } from "./exit_codes.ts";

@@ -16,6 +16,12 @@ export interface PlanRow {
   inType: string;
   outType: string;
   onError: string;
+  /** Tries per item in all (1: no retry). */
+  attempts: number;
+  /** Per-item time limit in ms; undefined: none. */
+  timeoutMs?: number;
+  /** What the stage was built with (`StageOptions.settings`); empty when it says nothing. */
+  settings: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -37,6 +43,9 @@ export function planRows(pipeline: Pipeline): PlanRow[] {
     inType: s.options.inType ?? "any",
     outType: s.options.outType ?? "any",
     onError: s.options.onError,
+    attempts: Math.max(1, s.options.retry?.attempts ?? 1),
+    ...(s.options.timeoutMs !== undefined ? { timeoutMs: s.options.timeoutMs } : {}),
+    settings: s.options.settings ?? {},
   }));
 }
 

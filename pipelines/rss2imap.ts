@@ -41,7 +41,7 @@ export interface Rss2ImapOptions {
  * @example
  * ```ts
  * const p = rss2imap({ folders: { News: ["https://example.org/feed.xml"] }, state: "memory:" });
- * console.log(p.names()); // ["feeds", "fetch", "parse", "dedupe", "rewrite-images", "mime", "upload-imap" or "maildir"]
+ * console.log(p.names()); // ["feeds", "fetch", "parse", "dedupe", "rewrite-images", "mime", "mailbox"]
  * ```
  */
 export function rss2imap(opts: Rss2ImapOptions): Pipeline<never> {
@@ -53,6 +53,6 @@ export function rss2imap(opts: Rss2ImapOptions): Pipeline<never> {
     .pipe(rewriteImages())
     .pipe(mime())
     .to(
-      mailbox({ url: opts.imapUrl, maildir: opts.maildir ?? "./mail", state, connections: opts.connections }),
+      mailbox({ url: opts.imapUrl, maildir: opts.maildir, state, connections: opts.connections }),
     );
 }

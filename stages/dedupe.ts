@@ -4,9 +4,10 @@
  * are confirmed), and yields one {@linkcode EntryItem} per new entry, oldest first.
  * @module
  */
-import { flatMap, type Stage, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
+import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runLedger } from "./delivery_ledger.ts";
-import { sanitizeFolder } from "./feed_list.ts";
+import { sanitizeFolder } from "../lib/feed/feed_list.ts";
 import type { EntryItem, FeedEntry, ParsedFeedItem } from "./types.ts";
 
 /** Options of `dedupe`. */
@@ -78,6 +79,7 @@ export function dedupe(opts: DedupeOptions): Stage<ParsedFeedItem, EntryItem> {
     inType: "ParsedFeedItem",
     outType: "EntryItem",
     concurrency: 4,
+    settings: { maxPerFeed: opts.maxPerFeed ?? 0 },
   });
 }
 
@@ -104,6 +106,5 @@ export const dedupeStage: StageFactory = {
       description: "newest entries per feed and run; 0 = all",
     },
   },
-  defaults: { concurrency: 4 },
   create: (o) => dedupe({ state: o.state as string, maxPerFeed: o["max-per-feed"] as number }),
 };

@@ -3,7 +3,8 @@
  * item each way.
  * @module
  */
-import { processMap, type StageFactory } from "../engine/pipeline/mod.ts";
+import { processMap } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/stage_factory.ts";
 
 /** The `exec` stage for YAML. */
 export const execStage: StageFactory = {

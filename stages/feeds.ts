@@ -8,8 +8,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import process from "node:process";
 import { redactUrl, SluiceError } from "../engine/errors.ts";
-import { source, type Stage, type StageContext, type StageFactory } from "../engine/pipeline/mod.ts";
-import { FeedListError, feedsFromFolders, parseFeedList } from "./feed_list.ts";
+import { source, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/stage_factory.ts";
+import { FeedListError, feedsFromFolders, parseFeedList } from "../lib/feed/feed_list.ts";
 import { runStore } from "./run_state.ts";
 import type { FeedRef } from "./types.ts";
 
@@ -148,7 +149,7 @@ export const feedsStage: StageFactory = {
       respectBackoff: o["respect-backoff"] as boolean,
       baseDir: process.cwd(),
     };
-    return source((c) => produceFeeds(opts, c), { name: "feeds", outType: "FeedRef" });
+    return feeds(opts);
   },
 };
 
@@ -161,5 +162,10 @@ export const feedsStage: StageFactory = {
  * ```
  */
 export function feeds(opts: FeedsOptions): Stage<never, FeedRef> {
-  return source((c: StageContext) => produceFeeds(opts, c), { name: "feeds", outType: "FeedRef" });
+  return source((c: StageContext) => produceFeeds(opts, c), {
+    name: "feeds",
+    inType: "none",
+    outType: "FeedRef",
+    settings: { respectBackoff: opts.respectBackoff ?? true },
+  });
 }

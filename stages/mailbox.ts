@@ -20,14 +20,13 @@ import {
   sink,
   type Stage,
   type StageContext,
-  type StageFactory,
   type StageOptions,
   withOptions,
 } from "../engine/pipeline/mod.ts";
-import { runtime } from "../engine/runtime/mod.ts";
+import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { type DeliveryLedger, runLedger } from "./delivery_ledger.ts";
-import { DryRunWriter, MaildirWriter, type MessageWriter } from "./maildir.ts";
-import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "./upload_imap.ts";
+import { DryRunWriter, MaildirWriter, type MessageWriter } from "../lib/maildir/writer.ts";
+import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "../lib/imap/uploader.ts";
 import { isPermanentRefusal } from "../lib/imap/errors.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 
@@ -53,6 +52,15 @@ export interface ImapSinkOptions {
    */
   connections?: number;
 }
+
+/** The defaults of the sinks' options (TypeScript and YAML alike). */
+export const MAILBOX_DEFAULTS = {
+  maxBatch: 50,
+  serverCheck: false,
+  connections: 2,
+  maildir: "./mail",
+  fsync: true,
+} as const;
 
 /** Options of the Maildir sink. */
 export interface MaildirSinkOptions {
@@ -115,7 +123,6 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
         await l.sending(toSend);
         try {
           const deliveries = await conn.call.append({ folder, msgs: toSend });
-          crashAfterAppendIfAsked();
           await l.confirm(toSend);
           toSend.forEach((m, i) => outcome.set(m, deliveries[i]));
           ctx.count("appended", toSend.length);
@@ -129,7 +136,7 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
         }
       }
       return msgs.map((m) => outcome.get(m)!);
-    }, { maxBatch: opts.maxBatch ?? 50, keyOf: (m) => m.folder });
+    }, { maxBatch: opts.maxBatch ?? MAILBOX_DEFAULTS.maxBatch, keyOf: (m) => m.folder });
     return { gc, conn };
   }, async ({ gc, conn }) => {
     // The batch in flight finishes and is recorded before the connection (and then the store) closes.
@@ -156,19 +163,6 @@ async function settleFailure(
   if (e instanceof ImapError && !isConnectionError(e)) await ledger.unsent(failed);
   else await ledger.inDoubt(failed, folder);
 }
-
-/**
- * A test hook, inert unless the environment variable `SLUICE_TEST_CRASH_AFTER_APPEND` is set to a
- * number N: the process then exits with code 137 (as if killed) right after the mailbox accepted its
- * Nth batch, before the batch is recorded as delivered. tests/rss2imap_crash_test.ts uses it to prove
- * that such a crash delivers nothing twice.
- */
-function crashAfterAppendIfAsked(): void {
-  crashAfter ??= Number(runtime.env("SLUICE_TEST_CRASH_AFTER_APPEND") || 0);
-  if (crashAfter > 0 && ++batchesAccepted >= crashAfter) runtime.exit(137);
-}
-let crashAfter: number | undefined;
-let batchesAccepted = 0;
 
 /** Submits `msg` and throws its own failure, if it had one. */
 async function commit(gc: Committer, msg: MailMessage): Promise<void> {
@@ -198,7 +192,6 @@ function writerCommitter(
         await l.sending(toSend);
         try {
           const deliveries = await writer.writeBatch(toSend);
-          crashAfterAppendIfAsked();
           await l.confirm(toSend);
           toSend.forEach((m, i) => outcome.set(m, deliveries[i]));
           ctx.count("written", toSend.length);
@@ -225,7 +218,7 @@ function dryRunCommitter(ctx: StageContext, state: string): Committer {
  * ```
  */
 export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
-  const connections = Math.max(1, opts.connections ?? 2);
+  const connections = Math.max(1, opts.connections ?? MAILBOX_DEFAULTS.connections);
   // Each connection has its own single owner; a folder always goes to the same one (route by folder).
   const shardSink = (shard: number) =>
     sink(async (msg: MailMessage, ctx) => {
@@ -241,6 +234,14 @@ export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
     capacity: 32,
     inType: "MailMessage",
     outType: "none",
+    onError: "drop",
+    retry: IMAP_ITEM_RETRY,
+    settings: {
+      maxBatch: opts.maxBatch ?? MAILBOX_DEFAULTS.maxBatch,
+      serverCheck: opts.serverCheck ?? MAILBOX_DEFAULTS.serverCheck,
+      connections,
+      caFile: opts.caFile ?? "",
+    },
   };
   if (connections === 1) return withOptions(shardSink(0), options as StageOptions);
   return route((m: MailMessage) => m.folder, connections, shardSink, options as StageOptions);
@@ -259,11 +260,18 @@ export function maildir(opts: MaildirSinkOptions): Stage<MailMessage, never> {
     const gc = ctx.dryRun ? dryRunCommitter(ctx, opts.state) : writerCommitter(
       ctx,
       `maildir:${opts.path}`,
-      () => new MaildirWriter(opts.path, { fsync: opts.fsync ?? true }),
+      () => new MaildirWriter(opts.path, { fsync: opts.fsync ?? MAILBOX_DEFAULTS.fsync }),
       opts.state,
     );
     await commit(gc, msg);
-  }, { name: "maildir", concurrency: 64, inType: "MailMessage", outType: "none" });
+  }, {
+    name: "maildir",
+    concurrency: 64,
+    inType: "MailMessage",
+    outType: "none",
+    onError: "drop",
+    settings: { fsync: opts.fsync ?? MAILBOX_DEFAULTS.fsync },
+  });
 }
 
 /**
@@ -275,12 +283,13 @@ export function maildir(opts: MaildirSinkOptions): Stage<MailMessage, never> {
  * ```
  */
 export function mailbox(
-  opts: { url?: string; maildir: string; state: string; fsync?: boolean } & Partial<ImapSinkOptions>,
+  opts: { url?: string; maildir?: string; state: string; fsync?: boolean } & Partial<ImapSinkOptions>,
 ): Stage<MailMessage, never> {
-  if (opts.url && /^imaps?:\/\//i.test(opts.url)) {
-    return uploadImap({ ...opts, url: opts.url } as ImapSinkOptions);
-  }
-  return maildir({ path: opts.maildir, state: opts.state, fsync: opts.fsync });
+  const sink = opts.url && /^imaps?:\/\//i.test(opts.url)
+    ? uploadImap({ ...opts, url: opts.url } as ImapSinkOptions)
+    : maildir({ path: opts.maildir ?? MAILBOX_DEFAULTS.maildir, state: opts.state, fsync: opts.fsync });
+  // Named as YAML names it (`use: mailbox`), whichever sink it is.
+  return withOptions(sink, { name: "mailbox" });
 }
 
 /**
@@ -303,10 +312,16 @@ const SHARED_OPTIONS = {
 } as const;
 
 const IMAP_OPTIONS = {
-  "max-batch": { type: "integer", default: 50, min: 1, max: 1000, description: "messages per MULTIAPPEND" },
+  "max-batch": {
+    type: "integer",
+    default: MAILBOX_DEFAULTS.maxBatch,
+    min: 1,
+    max: 1000,
+    description: "messages per MULTIAPPEND",
+  },
   "server-check": {
     type: "boolean",
-    default: false,
+    default: MAILBOX_DEFAULTS.serverCheck,
     description: "search the folder for every entry id before appending (slow). Crashes are covered " +
       "without it (sending marks in the state); it protects when the state is lost or reset, or when " +
       "another sluice with its own state writes to the same folders",
@@ -314,7 +329,7 @@ const IMAP_OPTIONS = {
   "ca-file": { type: "string", default: "", description: "PEM file of an extra trusted CA" },
   connections: {
     type: "integer",
-    default: 2,
+    default: MAILBOX_DEFAULTS.connections,
     min: 1,
     max: 16,
     description: "IMAP connections (folders split between them)",
@@ -342,7 +357,6 @@ export const uploadImapStage: StageFactory = {
     ...SHARED_OPTIONS,
     ...IMAP_OPTIONS,
   },
-  defaults: { onError: "drop", retry: IMAP_ITEM_RETRY },
   create: (o) => uploadImap(imapOptions(o)),
 };
 
@@ -357,15 +371,14 @@ export const maildirStage: StageFactory = {
     path: ./mail
     fsync: true`,
   options: {
-    path: { type: "string", default: "./mail", description: "the Maildir root" },
+    path: { type: "string", default: MAILBOX_DEFAULTS.maildir, description: "the Maildir root" },
     ...SHARED_OPTIONS,
     fsync: {
       type: "boolean",
-      default: true,
+      default: MAILBOX_DEFAULTS.fsync,
       description: "fsync each message before it counts as delivered",
     },
   },
-  defaults: { onError: "drop" },
   create: (o) => maildir({ path: o.path as string, state: o.state as string, fsync: o.fsync as boolean }),
 };
 
@@ -389,12 +402,15 @@ export const mailboxStage: StageFactory = {
       pattern: /^(imaps?:\/\/.+)?$/i,
       description: "an imap://user:pass@host:port or imaps:// URL (IMAP_URL), or empty for the Maildir",
     },
-    maildir: { type: "string", default: "./mail", description: "the Maildir root when url is empty" },
+    maildir: {
+      type: "string",
+      default: MAILBOX_DEFAULTS.maildir,
+      description: "the Maildir root when url is empty",
+    },
     ...SHARED_OPTIONS,
     ...IMAP_OPTIONS,
-    fsync: { type: "boolean", default: true, description: "Maildir: fsync each message" },
+    fsync: { type: "boolean", default: MAILBOX_DEFAULTS.fsync, description: "Maildir: fsync each message" },
   },
-  defaults: { onError: "drop", retry: IMAP_ITEM_RETRY },
   create: (o) => {
     const url = o.url as string;
     if (url && /^imaps?:\/\//i.test(url)) return uploadImap(imapOptions(o));

@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-import { StageRegistry } from "../engine/pipeline/mod.ts";
+import { StageRegistry } from "../engine/config/stage_factory.ts";
 import { feedsStage } from "./feeds.ts";
 import { fetchStage } from "./fetch.ts";
 import { parseStage } from "./parse.ts";

@@ -1,11 +1,11 @@
 /**
- * Turns an entry's remote images into inline `cid:` parts: find the images in the HTML (sanitising it on
- * the way), fetch each distinct one once per run through an `ImageCache`, attach the ones that arrived and
- * point the HTML at them. Images that fail stay remote links.
+ * The `rewrite-images` stage: `lib/html/entry_images.ts` over each entry, with one image cache per run and
+ * the HTML work placed on the loop or the worker pool.
  * @module
  */
-import type { EntryItem, InlineImage } from "./types.ts";
-import { ImageCache, type ImageCacheOptions } from "../lib/html/image_cache.ts";
+import type { EntryItem } from "./types.ts";
+import { type HtmlImageWork, rewriteEntryImages } from "../lib/html/entry_images.ts";
+import { DEFAULT_IMAGE_CACHE_OPTIONS, ImageCache, type ImageCacheOptions } from "../lib/html/image_cache.ts";
 import {
   FIND_IMAGES_TASK,
   findImages,
@@ -13,12 +13,8 @@ import {
   REWRITE_IMAGE_REFS_TASK,
   rewriteImageRefs,
 } from "../lib/html/html_images.ts";
-import {
-  resolveStageOptions,
-  type Stage,
-  type StageContext,
-  type StageFactory,
-} from "../engine/pipeline/mod.ts";
+import { resolveStageOptions, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { AutoPlacement, measureBlocking } from "../engine/placement/auto_placement.ts";
 import { yieldWhenBusy } from "../engine/placement/loop_slice.ts";
 
@@ -31,67 +27,7 @@ export {
   rewriteImageRefs,
 } from "../lib/html/html_images.ts";
 export { type SniffedImage, sniffImageType } from "../lib/html/sniff.ts";
-
-/**
- * Where the HTML work runs. The defaults run on the calling thread; the runner can pass functions that
- * send the same work to the worker pool (`FIND_IMAGES_TASK`, `REWRITE_IMAGE_REFS_TASK`).
- *
- * @example
- * ```ts
- * import { WorkerPool } from "../engine/kernel/worker_pool.ts";
- * import { FIND_IMAGES_TASK, type FoundImages, REWRITE_IMAGE_REFS_TASK } from "./rewrite_images.ts";
- * const pool = new WorkerPool();
- * const onPool: HtmlImageWork = {
- *   findImages: (html, baseUrl) => pool.run<FoundImages>(FIND_IMAGES_TASK, [html, baseUrl]),
- *   rewriteImageRefs: (html, cids) => pool.run<string>(REWRITE_IMAGE_REFS_TASK, [html, cids]),
- * };
- * ```
- */
-export interface HtmlImageWork {
-  /** Sanitises `html` and lists its distinct http(s) image URLs, resolved against `baseUrl`. */
-  findImages(html: string, baseUrl: string): FoundImages | Promise<FoundImages>;
-  /** Points every image whose URL is a key of `cids` (URL -> Content-ID) at `cid:<id>`; others stay remote. */
-  rewriteImageRefs(html: string, cids: Record<string, string>): string | Promise<string>;
-}
-
-const ON_THIS_THREAD: HtmlImageWork = { findImages, rewriteImageRefs };
-
-/**
- * Returns `item` with its HTML sanitised, its images fetched through `cache` and attached as `images`,
- * and their `src` rewritten to `cid:` references. The HTML is `item.html`, else the entry's `html`, else
- * its `summary`; relative URLs resolve against the entry's `base` (its `xml:base`, or the feed's URL after
- * redirects when it has no link), else its link, else the feed URL. An item without HTML comes back
- * unchanged. Rejects only when `signal` aborts (with its reason).
- *
- * @example
- * ```ts
- * import { ImageCache, rewriteEntryImages } from "./rewrite_images.ts";
- * const cache = new ImageCache();
- * const item = {
- *   feed: { url: "https://example.org/feed.xml", folder: "News" },
- *   entry: { id: "1", link: "https://example.org/post/1", html: '<img src="cat.png">', enclosures: [] },
- *   images: [],
- * };
- * const out = await rewriteEntryImages(item, cache);
- * out.html; // '<img src="cid:img.…@sluice">' when cat.png arrived, else its absolute URL
- * ```
- */
-export async function rewriteEntryImages(
-  item: EntryItem,
-  cache: ImageCache,
-  signal?: AbortSignal,
-  work: HtmlImageWork = ON_THIS_THREAD,
-): Promise<EntryItem> {
-  const html = item.html ?? item.entry.html ?? item.entry.summary;
-  if (html === undefined) return item;
-  const found = await work.findImages(html, item.entry.base ?? item.entry.link ?? item.feed.url);
-  const fetched = await Promise.all(found.urls.map((url) => cache.get(url, signal)));
-  signal?.throwIfAborted();
-  const images = fetched.filter((image): image is InlineImage => image !== undefined);
-  const cids = Object.fromEntries(images.map((image) => [image.url, image.cid]));
-  const rewritten = images.length ? await work.rewriteImageRefs(found.html, cids) : found.html;
-  return { ...item, html: rewritten, images: [...item.images, ...images] };
-}
+export { type HtmlImageWork, rewriteEntryImages } from "../lib/html/entry_images.ts";
 
 /** Options of the `rewrite-images` stage. */
 export interface RewriteImagesOptions extends ImageCacheOptions {
@@ -156,6 +92,14 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
       capacity: 32,
       inType: "EntryItem",
       outType: "EntryItem",
+      onError: "drop",
+      settings: {
+        disabled: disabled ?? false,
+        concurrency: cacheOptions.concurrency ?? DEFAULT_IMAGE_CACHE_OPTIONS.concurrency,
+        maxBytes: cacheOptions.maxBytes ?? DEFAULT_IMAGE_CACHE_OPTIONS.maxBytes,
+        timeoutMs: cacheOptions.timeoutMs ?? DEFAULT_IMAGE_CACHE_OPTIONS.timeoutMs,
+        cacheBytes: cacheOptions.cacheBytes ?? DEFAULT_IMAGE_CACHE_OPTIONS.cacheBytes,
+      },
     }, "rewrite-images"),
     body: {
       kind: "transform",
@@ -194,18 +138,25 @@ export const rewriteImagesStage: StageFactory = {
     max-image-size: 2097152
     image-timeout: 10s`,
   options: {
-    // Twice the entries in flight: entries with two images (W1) fetch them all in one wave, not two.
-    "image-concurrency": { type: "integer", default: 512, min: 1, description: "image downloads at once" },
+    "image-concurrency": {
+      type: "integer",
+      default: DEFAULT_IMAGE_CACHE_OPTIONS.concurrency,
+      min: 1,
+      description: "image downloads at once",
+    },
     "max-image-size": {
       type: "integer",
-      default: 5 * 1024 * 1024,
+      default: DEFAULT_IMAGE_CACHE_OPTIONS.maxBytes,
       min: 1,
       description: "largest image in bytes",
     },
-    "image-timeout": { type: "duration", default: "20s", description: "time limit per image" },
+    "image-timeout": {
+      type: "duration",
+      default: `${DEFAULT_IMAGE_CACHE_OPTIONS.timeoutMs / 1000}s`,
+      description: "time limit per image",
+    },
     disabled: { type: "boolean", default: false, description: "leave images as remote links" },
   },
-  defaults: { concurrency: 256, capacity: 32, placement: "auto", onError: "drop" },
   create: (o) =>
     rewriteImages({
       concurrency: o["image-concurrency"] as number,

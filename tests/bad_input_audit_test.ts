@@ -17,8 +17,8 @@ import { loadPipeline } from "../cli/load.ts";
 import { type Route, startServer, type TestServer } from "./support/http_server.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
 import { allParts, headerValue, parseMime } from "./support/mime_reader.ts";
-import { ImapUploader } from "../stages/upload_imap.ts";
-import { sanitizeFolder } from "../stages/feed_list.ts";
+import { ImapUploader } from "../lib/imap/uploader.ts";
+import { sanitizeFolder } from "../lib/feed/feed_list.ts";
 import { summaryText } from "../cli/summary.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));

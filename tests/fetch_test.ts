@@ -320,8 +320,8 @@ describe("ConditionalFetcher", () => {
   test("defaults are the documented ones", () => {
     assert.equal(DEFAULT_FETCH_OPTIONS.maxBytes, 10 * 1024 * 1024);
     assert.equal(DEFAULT_FETCH_OPTIONS.maxRedirects, 5);
-    assert.equal(DEFAULT_FETCH_OPTIONS.perHostConcurrency, 4);
-    assert.equal(DEFAULT_FETCH_OPTIONS.globalConcurrency, 32);
+    assert.equal(DEFAULT_FETCH_OPTIONS.perHostConcurrency, 32);
+    assert.equal(DEFAULT_FETCH_OPTIONS.globalConcurrency, 64);
     assert.equal(new ConditionalFetcher({ retries: 1 }).options.timeoutMs, 30_000);
   });
 });

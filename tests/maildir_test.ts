@@ -5,7 +5,7 @@ import net from "node:net";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { DryRunWriter, MaildirError, maildirFolderDir, MaildirWriter } from "../stages/maildir.ts";
+import { DryRunWriter, MaildirError, maildirFolderDir, MaildirWriter } from "../lib/maildir/writer.ts";
 import { composeMessage } from "../stages/mime.ts";
 import type { MailMessage } from "../stages/types.ts";
 import { dovecotSkip, startDovecot } from "./support/dovecot.ts";

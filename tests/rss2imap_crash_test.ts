@@ -1,7 +1,7 @@
 /**
- * Exactly once across crashes. The process dies (exit 137, through the `SLUICE_TEST_CRASH_AFTER_APPEND`
- * hook of stages/mailbox.ts) right after the mailbox accepted a batch and before the batch was recorded
- * as delivered; the next run finds the "sending" marks, looks for those messages, and sends nothing
+ * Exactly once across crashes. The process dies (exit 137, the CLI run through
+ * `support/crash_after_append.ts`) right after the mailbox accepted a batch and before the batch was
+ * recorded as delivered; the next run finds the "sending" marks, looks for those messages, and sends nothing
  * twice. Also: leftover marks of messages that never arrived are sent, a refused message loses its
  * mark, and the ledger's doubt bookkeeping on its own.
  */
@@ -22,14 +22,15 @@ import { MemoryStore, openStore } from "../engine/state/mod.ts";
 import { loadPipeline } from "../cli/load.ts";
 import { DeliveryLedger } from "../stages/delivery_ledger.ts";
 import { maildir, uploadImap } from "../stages/mailbox.ts";
-import { MaildirWriter } from "../stages/maildir.ts";
-import { ImapUploader } from "../stages/upload_imap.ts";
+import { MaildirWriter } from "../lib/maildir/writer.ts";
+import { ImapUploader } from "../lib/imap/uploader.ts";
 import type { MailMessage } from "../stages/types.ts";
 import { dovecotSkip, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { startFakeImapServer } from "./support/fake_imap_server.ts";
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
 import { runCliChild as cli } from "./support/cli_child.ts";
+import { CRASH_AFTER_APPEND_CLI } from "./support/crash_after_append.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
@@ -175,7 +176,9 @@ describe("exactly once across a crash", { skip: dovecotSkip() }, () => {
    */
   async function crashThenRerun(env: Record<string, string>, mailRoot: string, state: string) {
     const before = await countByMessageId(mailRoot);
-    const crashed = await cli([yamlFile, "--quiet"], { ...env, SLUICE_TEST_CRASH_AFTER_APPEND: "2" });
+    const crashed = await cli([yamlFile, "--quiet"], { ...env, CRASH_AFTER_BATCHES: "2" }, {
+      entry: CRASH_AFTER_APPEND_CLI,
+    });
     assert.equal(crashed.code, 137, crashed.stderr);
 
     const stored = await countByMessageId(mailRoot);

@@ -18,8 +18,8 @@ import { describeItem } from "../engine/pipeline/describe_item.ts";
 import { openSqlite } from "../engine/runtime/sqlite.ts";
 import { openStore } from "../engine/state/open_store.ts";
 import { ImapError } from "../lib/imap/errors.ts";
-import { ImapBatchError } from "../stages/upload_imap.ts";
-import { folderFromUrl, parseFeedList } from "../stages/feed_list.ts";
+import { ImapBatchError } from "../lib/imap/uploader.ts";
+import { folderFromUrl, parseFeedList } from "../lib/feed/feed_list.ts";
 import { runCliChild as cli } from "./support/cli_child.ts";
 import { startServer, type TestServer } from "./support/http_server.ts";
 

@@ -2,7 +2,7 @@ import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { deliveredBefore, ImapBatchError, ImapUploader, isConnectionError } from "../stages/upload_imap.ts";
+import { deliveredBefore, ImapBatchError, ImapUploader, isConnectionError } from "../lib/imap/uploader.ts";
 import { ImapClient } from "../lib/imap/client.ts";
 import type { ImapError } from "../lib/imap/errors.ts";
 import type { MailMessage } from "../stages/types.ts";

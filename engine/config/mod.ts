@@ -47,4 +47,5 @@ export {
 export { type LoadedYaml, readYamlWithPositions } from "./source_map.ts";
 export type { ErrorPolicy, PipelineSpec, Placement, RetrySpec, StageSpec } from "./spec.ts";
 export { editDistance, suggest } from "./suggest.ts";
+export { type BuildContext, buildPipeline, type StageFactory, StageRegistry } from "./stage_factory.ts";
 export { checkStageTypes, type TypedStage, typeFits } from "./type_check.ts";

@@ -46,3 +46,4 @@ export { ChannelClosedError, KernelUsageError, OwnerClosedError, OwnerReconnectE
 export * from "./worker_pool.ts";
 export * from "./process_stream.ts";
 export { GroupCommit } from "./group_commit.ts";
+export { backoffDelay, type BackoffLimits, sleep } from "./backoff.ts";

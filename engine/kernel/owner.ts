@@ -10,6 +10,7 @@
 import { runStopperIn } from "../errors.ts";
 import { OwnerClosedError, OwnerReconnectError } from "./errors.ts";
 import { WaitNode, WaitQueue } from "./wait_queue.ts";
+import { backoffDelay, sleep } from "./backoff.ts";
 
 /** What an action receives besides the resource and the request. */
 export interface ActionContext {
@@ -264,7 +265,8 @@ class ResourceOwner<R, A extends Record<string, OwnerAction<R>>> implements Owne
   private async perform(r: OwnerRequest): Promise<unknown> {
     const action = this.spec.actions[r.action];
     const attempts = this.spec.reconnect?.attempts ?? 0;
-    for (let retry = 0;; retry++) {
+    // Attempt N that fails with a fatal error is followed by reconnect number N, while reconnects remain.
+    for (let attempt = 1;; attempt++) {
       if (this.stop.signal.aborted) throw new OwnerClosedError(this.spec.name, r.action);
       let failure: unknown;
       try {
@@ -276,8 +278,8 @@ class ResourceOwner<R, A extends Record<string, OwnerAction<R>>> implements Owne
       }
       await this.dropResource();
       if (attempts === 0) throw failure;
-      if (retry >= attempts) throw new OwnerReconnectError(this.spec.name, r.action, attempts, failure);
-      if (!(await this.backoff(retry))) throw new OwnerClosedError(this.spec.name, r.action);
+      if (attempt > attempts) throw new OwnerReconnectError(this.spec.name, r.action, attempts, failure);
+      if (!(await this.backoff(attempt))) throw new OwnerClosedError(this.spec.name, r.action);
     }
   }
 
@@ -288,22 +290,10 @@ class ResourceOwner<R, A extends Record<string, OwnerAction<R>>> implements Owne
     if (held !== undefined) await this.spec.close?.(held.value).catch(() => {});
   }
 
-  /** Waits before retry `retry`; false when `close({ drain: false })` cut it short. */
+  /** Waits before reconnect number `retry` (1-based); false when `close({ drain: false })` cut it short. */
   private backoff(retry: number): Promise<boolean> {
     const policy = this.spec.reconnect!;
-    const ms = Math.min(policy.backoffMs * 2 ** retry, policy.maxBackoffMs ?? 30_000);
-    const signal = this.stop.signal;
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(true);
-      }, ms);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
+    const ms = backoffDelay(retry, { baseMs: policy.backoffMs, maxMs: policy.maxBackoffMs, jitter: false });
+    return sleep(ms, this.stop.signal).then(() => true, () => false);
   }
 }

@@ -12,7 +12,7 @@ import type { Placement, Stage, StageContext } from "./stage.ts";
 import type { RunMetrics, StageMetrics } from "./metrics.ts";
 import type { Tracer } from "./trace.ts";
 import type { Logger } from "./logger.ts";
-import type { ItemFailure } from "./runner.ts";
+import type { ItemFailure } from "./item_failure.ts";
 import { withRetry } from "./retry.ts";
 import { deadLetterOf, writeDeadLetter } from "./dead_letter.ts";
 import { InOrder } from "./in_order.ts";

@@ -13,7 +13,6 @@ export * from "./metrics.ts";
 export * from "./resources.ts";
 export * from "./trace.ts";
 export * from "./logger.ts";
-export { backoffDelay, StageTimeoutError, withRetry } from "./retry.ts";
+export { StageTimeoutError, withRetry } from "./retry.ts";
 export { deadLetterOf, writeDeadLetter } from "./dead_letter.ts";
 export * from "./with_options.ts";
-export * from "./stage_factory.ts";

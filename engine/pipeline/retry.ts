@@ -5,6 +5,7 @@
 import { runStopperIn, SluiceError } from "../errors.ts";
 import { permissionProblem } from "../permission_error.ts";
 import type { RetryPolicy } from "./stage.ts";
+import { backoffDelay, sleep } from "../kernel/backoff.ts";
 
 /**
  * An item took longer than the stage's `timeout`.
@@ -23,44 +24,6 @@ export class StageTimeoutError extends SluiceError {
       "raise the stage's `timeout` or lower its load",
     );
   }
-}
-
-/**
- * The delay before retry number `retry` (1-based): `backoffMs * 2^(retry-1)` capped at `maxBackoffMs`,
- * with full jitter (a uniform draw below it) unless `jitter` is false.
- *
- * @example
- * ```ts
- * backoffDelay({ attempts: 5, backoffMs: 100, jitter: false }, 3); // 400
- * ```
- */
-export function backoffDelay(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
-  const cap = policy.maxBackoffMs ?? 30_000;
-  const base = Math.min(cap, policy.backoffMs * 2 ** (retry - 1));
-  return policy.jitter === false ? base : Math.round(base * (0.5 + random() / 2));
-}
-
-/**
- * Sleeps `ms`, rejecting with the signal's reason when it aborts (and clearing the timer).
- *
- * @example
- * ```ts
- * await sleep(10);
- * ```
- */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**
@@ -96,7 +59,15 @@ export async function withRetry<T>(
         throw error;
       }
       opts.onRetry?.(error, attempt);
-      await sleep(backoffDelay(opts.retry!, attempt), opts.signal);
+      const policy = opts.retry!;
+      await sleep(
+        backoffDelay(attempt, {
+          baseMs: policy.backoffMs,
+          maxMs: policy.maxBackoffMs,
+          jitter: policy.jitter,
+        }),
+        opts.signal,
+      );
     }
   }
 }

@@ -17,6 +17,9 @@ import { Tracer } from "./trace.ts";
 import { type Logger, textLogger } from "./logger.ts";
 import { ChainRunner } from "./chain_runner.ts";
 import { messageOf } from "./stage_failed_error.ts";
+import type { ItemFailure } from "./item_failure.ts";
+
+export type { ItemFailure } from "./item_failure.ts";
 
 export { StageFailedError } from "./stage_failed_error.ts";
 
@@ -55,20 +58,6 @@ export interface RunOptions {
    * `false` gives none.
    */
   gcHint?: (() => void) | false;
-}
-
-/** One item that failed for good. */
-export interface ItemFailure {
-  /** Name of the stage the item failed in. */
-  stage: string;
-  /** Short label of the item (URL, entry id); undefined when the item has none. */
-  item?: string;
-  /** The error's message. */
-  error: string;
-  /** The error's sluice code (`E_STAGE_TIMEOUT`...); undefined for errors that are not a `SluiceError`. */
-  code?: string;
-  /** What to do about it (a `SluiceError`'s hint, e.g. which option raises a limit); undefined when none. */
-  hint?: string;
 }
 
 /**

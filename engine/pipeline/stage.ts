@@ -83,6 +83,11 @@ export interface StageOptions {
   outType?: string;
   /** A short description for `plan`. */
   description?: string;
+  /**
+   * What the stage was built with: its own options after their defaults (no secrets, no data such as
+   * feed lists), shown by `plan --json`, so two pipelines that should run alike can be compared.
+   */
+  settings?: Readonly<Record<string, unknown>>;
 }
 
 /** Stage options after defaults. */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { FeedState, FetchDecision, FetchSuccess } from "./store.ts";
+import { backoffDelay } from "../kernel/backoff.ts";
 
 /**
  * How long a failing feed rests. After `freeFailures` failures in a row the feed is not fetched for
@@ -53,8 +54,7 @@ export const DEFAULT_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({
 export function backoffMs(failures: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
   const over = failures - policy.freeFailures;
   if (over <= 0) return 0;
-  // 2 ** 60 is already far past any cap; clamping the exponent keeps the number finite.
-  return Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(over - 1, 60));
+  return backoffDelay(over, { baseMs: policy.baseMs, maxMs: policy.maxMs, jitter: false });
 }
 
 /**

@@ -5,7 +5,7 @@
  * as plain text. `xml:base` is honoured on the feed, the entry and each link.
  * @module
  */
-import type { Enclosure, FeedEntry, ParsedFeed } from "../../stages/types.ts";
+import type { Enclosure, FeedEntry, ParsedFeed } from "./types.ts";
 import { parseFeedDate } from "./dates.ts";
 import { escapeHtml } from "./entities.ts";
 import { htmlToText, singleLine } from "./plain_text.ts";

@@ -3,7 +3,7 @@
  * cross a worker boundary smaller.
  * @module
  */
-import type { FeedEntry } from "../../stages/types.ts";
+import type { FeedEntry } from "./types.ts";
 
 /**
  * A copy of `entry` without the keys whose value is `undefined` (copied rather than `delete`d: deleting

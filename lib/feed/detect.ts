@@ -3,7 +3,7 @@
  * `text/html` for RSS, `application/octet-stream` for Atom), and a reason when it is none.
  * @module
  */
-import type { ParsedFeed } from "../../stages/types.ts";
+import type { ParsedFeed } from "./types.ts";
 import type { XmlDocument } from "./xml.ts";
 
 /** Outcome of {@link detectXmlFormat}: a format, or the reason the document is not a feed. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Enclosure } from "../../stages/types.ts";
+import type { Enclosure } from "./types.ts";
 
 /** What an entry offers to identify it. */
 export interface EntryIdSources {

@@ -4,7 +4,7 @@
  * there is no `content_text`).
  * @module
  */
-import type { Enclosure, FeedEntry, ParsedFeed } from "../../stages/types.ts";
+import type { Enclosure, FeedEntry, ParsedFeed } from "./types.ts";
 import { parseFeedDate } from "./dates.ts";
 import { escapeHtml } from "./entities.ts";
 import { entryId } from "./entry_id.ts";

@@ -4,7 +4,7 @@
  * RDF puts items beside the channel rather than inside it, so both places are read.
  * @module
  */
-import type { Enclosure, FeedEntry, ParsedFeed } from "../../stages/types.ts";
+import type { Enclosure, FeedEntry, ParsedFeed } from "./types.ts";
 import { parseFeedDate } from "./dates.ts";
 import { entryId } from "./entry_id.ts";
 import { singleLine } from "./plain_text.ts";

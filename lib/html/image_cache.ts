@@ -4,7 +4,7 @@
  * is not retried by every entry, and it never fails the entry: it just stays a remote link.
  * @module
  */
-import type { InlineImage } from "../../stages/types.ts";
+import type { InlineImage } from "../mime/types.ts";
 import { redactUrl } from "../../engine/errors.ts";
 import { Deadline } from "../http/deadline.ts";
 import type { HostLimiter } from "../http/host_limiter.ts";
@@ -23,11 +23,11 @@ import { sniffImageType } from "./sniff.ts";
  * ```
  */
 export interface ImageCacheOptions {
-  /** Image requests in flight at once (default 16). */
+  /** Image requests in flight at once (default 512). */
   concurrency?: number;
   /** Largest image inlined, in bytes (default 5 MB); larger ones stay remote links. */
   maxBytes?: number;
-  /** Ms one image may take, headers and body (default 15 000). */
+  /** Ms one image may take, headers and body (default 20 000). */
   timeoutMs?: number;
   /** User-Agent header (default sluice's). */
   userAgent?: string;
@@ -45,6 +45,28 @@ export interface ImageCacheOptions {
    */
   cacheBytes?: number;
 }
+
+/**
+ * The defaults of `ImageCacheOptions`. Twice the `rewrite-images` stage's 256 entries in flight, so
+ * entries with two images (W1) fetch them all in one wave, not two.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_IMAGE_CACHE_OPTIONS } from "./image_cache.ts";
+ * DEFAULT_IMAGE_CACHE_OPTIONS.maxBytes; // 5242880 (5 MB)
+ * ```
+ */
+export const DEFAULT_IMAGE_CACHE_OPTIONS: Readonly<{
+  concurrency: number;
+  maxBytes: number;
+  timeoutMs: number;
+  cacheBytes: number;
+}> = Object.freeze({
+  concurrency: 512,
+  maxBytes: 5 * 1024 * 1024,
+  timeoutMs: 20_000,
+  cacheBytes: 8 * 1024 * 1024,
+});
 
 /**
  * Counters of one cache: `fetched` images inlined, `failed` URLs (HTTP error, timeout, too large, not an
@@ -106,10 +128,11 @@ export class ImageCache {
    * @param opts limits and the run's signal; see `ImageCacheOptions` for the defaults
    */
   constructor(opts: ImageCacheOptions = {}) {
-    this.#permits = new Semaphore(opts.concurrency ?? 16);
-    this.#maxBytes = opts.maxBytes ?? 5 * 1024 * 1024;
-    this.#cacheBytes = opts.cacheBytes ?? 8 * 1024 * 1024;
-    this.#timeoutMs = opts.timeoutMs ?? 15_000;
+    const d = DEFAULT_IMAGE_CACHE_OPTIONS;
+    this.#permits = new Semaphore(opts.concurrency ?? d.concurrency);
+    this.#maxBytes = opts.maxBytes ?? d.maxBytes;
+    this.#cacheBytes = opts.cacheBytes ?? d.cacheBytes;
+    this.#timeoutMs = opts.timeoutMs ?? d.timeoutMs;
     this.#userAgent = opts.userAgent ?? SLUICE_USER_AGENT;
     this.#signal = opts.signal;
     this.#limiter = opts.limiter;

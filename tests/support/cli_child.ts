@@ -19,7 +19,8 @@ export interface CliResult {
 }
 
 /**
- * Runs `cli.ts ARGS` with `env` over the test's environment and resolves once the child exits.
+ * Runs `cli.ts ARGS` (or `options.entry ARGS`, a script that wraps the CLI) with `env` over the test's
+ * environment and resolves once the child exits.
  *
  * @example
  * ```ts ignore
@@ -27,10 +28,13 @@ export interface CliResult {
  * const { code, stdout } = await runCliChild(["state", "pipelines/rss2imap.yaml"], { STATE_DIR: "/tmp/s" });
  * ```
  */
-export function runCliChild(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const pre = runtime.name === "deno"
-    ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
-    : [path.join(repo, "cli.ts")];
+export function runCliChild(
+  args: string[],
+  env: Record<string, string>,
+  options: { entry?: string } = {},
+): Promise<CliResult> {
+  const entry = options.entry ?? path.join(repo, "cli.ts");
+  const pre = runtime.name === "deno" ? ["run", "-A", "--unstable-kv", "--unstable-cron", entry] : [entry];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...pre, ...args], {
       cwd: repo,

@@ -10,8 +10,8 @@
  *
  * @example
  * ```ts
- * import { ImapUploader } from "./upload_imap.ts";
- * import type { MailMessage } from "./types.ts";
+ * import { ImapUploader } from "./uploader.ts";
+ * import type { MailMessage } from "../mime/types.ts";
  * const messages: MailMessage[] = [];
  * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
  * await up.connect();
@@ -20,13 +20,13 @@
  * ```
  * @module
  */
-import { redactUrl } from "../engine/errors.ts";
-import { type AppendMessage, type AppendMode, ImapClient } from "../lib/imap/client.ts";
-import { ImapError, isConnectionError } from "../lib/imap/errors.ts";
-import { endpointLabel, parseImapUrl } from "../lib/imap/imap_url.ts";
-import type { Delivery, MailMessage } from "./types.ts";
+import { redactUrl } from "../../engine/errors.ts";
+import { type AppendMessage, type AppendMode, ImapClient } from "./client.ts";
+import { ImapError, isConnectionError } from "./errors.ts";
+import { endpointLabel, parseImapUrl } from "./imap_url.ts";
+import type { Delivery, MailMessage } from "../mime/types.ts";
 
-export { ImapConnectionError, ImapError, isConnectionError } from "../lib/imap/errors.ts";
+export { ImapConnectionError, ImapError, isConnectionError } from "./errors.ts";
 
 /** The header the composer writes the entry id into; `hasEntry` searches it. */
 export const ENTRY_ID_HEADER = "X-Sluice-Entry-Id";
@@ -71,7 +71,7 @@ export interface ImapUploaderOptions {
  *
  * @example
  * ```ts
- * import type { MailMessage } from "./types.ts";
+ * import type { MailMessage } from "../mime/types.ts";
  * const message: MailMessage = { folder: "News", raw: new Uint8Array(), date: new Date(), feedUrl: "u",
  *   entryId: "urn:entry:1", messageId: "<1@sluice>" };
  * const up = new ImapUploader({ url: "imaps://bob:secret@mail.example" });
@@ -191,7 +191,7 @@ export class ImapUploader {
    * @throws {ImapConnectionError} the connection broke (reconnect and retry)
    * @example
    * ```ts
-   * import type { MailMessage } from "./types.ts";
+   * import type { MailMessage } from "../mime/types.ts";
    * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * const messages: MailMessage[] = [];
    * const delivered = await up.appendBatch("News", messages);
@@ -336,7 +336,7 @@ const DELIVERED = Symbol("sluice.imap.delivered");
  * @returns the deliveries the server confirmed (empty when none, or for other errors)
  * @example
  * ```ts
- * import type { MailMessage } from "./types.ts";
+ * import type { MailMessage } from "../mime/types.ts";
  * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
  * const messages: MailMessage[] = [];
  * try {
@@ -356,8 +356,8 @@ export function deliveredBefore(error: unknown): Delivery[] {
  *
  * @example
  * ```ts
- * import type { MailMessage } from "./types.ts";
- * import { ImapError } from "../lib/imap/errors.ts";
+ * import type { MailMessage } from "../mime/types.ts";
+ * import { ImapError } from "./errors.ts";
  * const message: MailMessage = { folder: "News", raw: new Uint8Array(), date: new Date(), feedUrl: "u",
  *   entryId: "urn:entry:1", messageId: "<1@sluice>" };
  * const r: RefusedMessage = { message, error: new ImapError("E_IMAP_NO", "APPEND failed: NO too big") };
@@ -374,7 +374,7 @@ export interface RefusedMessage {
  *
  * @example
  * ```ts
- * import { ImapBatchError } from "./upload_imap.ts";
+ * import { ImapBatchError } from "./uploader.ts";
  * const e = new ImapBatchError("News", 3, [], []);
  * console.log(e.code); // E_IMAP_REFUSED
  * ```

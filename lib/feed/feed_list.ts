@@ -3,7 +3,7 @@
  * folder -> feeds map. A plain list puts each feed in a folder named after the feed.
  * @module
  */
-import { isSecretQueryName, redactUrl, SluiceError } from "../engine/errors.ts";
+import { isSecretQueryName, redactUrl, SluiceError } from "../../engine/errors.ts";
 import type { FeedRef } from "./types.ts";
 
 /**

@@ -7,11 +7,11 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { SluiceError } from "../errors.ts";
-import type { StageCatalog, StageCatalogEntry } from "../config/catalog.ts";
-import type { PipelineSpec, StageSpec } from "../config/spec.ts";
-import { Chain } from "./pipeline.ts";
-import type { AnyStage, Stage, StageOptions } from "./stage.ts";
-import { withOptions } from "./with_options.ts";
+import type { StageCatalog, StageCatalogEntry } from "./catalog.ts";
+import type { PipelineSpec, StageSpec } from "./spec.ts";
+import { Chain } from "../pipeline/pipeline.ts";
+import type { AnyStage, Stage, StageOptions } from "../pipeline/stage.ts";
+import { withOptions } from "../pipeline/with_options.ts";
 
 /** What a factory's `create` gets besides its options. */
 export interface BuildContext {
@@ -24,7 +24,7 @@ export interface BuildContext {
  *
  * @example
  * ```ts
- * import { map } from "./constructors.ts";
+ * import { map } from "../pipeline/constructors.ts";
  * const shout: StageFactory = {
  *   name: "shout", description: "upper-cases strings", inType: "string", outType: "string", options: {},
  *   create: () => map((s: string) => s.toUpperCase(), { name: "shout" }),

@@ -18,8 +18,8 @@ import { Buffer } from "node:buffer";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import { SluiceError } from "../engine/errors.ts";
-import type { Delivery, MailMessage } from "./types.ts";
+import { SluiceError } from "../../engine/errors.ts";
+import type { Delivery, MailMessage } from "../mime/types.ts";
 
 /** Shared by all writers of this process, so two writers on one Maildir never pick the same name. */
 let fileSequence = 0;
@@ -55,7 +55,7 @@ export interface MaildirOptions {
  *
  * @example
  * ```ts
- * import { MaildirError } from "./maildir.ts";
+ * import { MaildirError } from "./writer.ts";
  * throw new MaildirError("E_MAILDIR_WRITE", "cannot write /mail/.News/tmp/x", "check permissions");
  * ```
  */
@@ -71,7 +71,7 @@ export class MaildirError extends SluiceError {}
  *
  * @example
  * ```ts
- * import { maildirFolderDir } from "./maildir.ts";
+ * import { maildirFolderDir } from "./writer.ts";
  * maildirFolderDir("Tech/Blogs"); // ".Tech.Blogs"
  * maildirFolderDir("INBOX");      // ""
  * ```
@@ -88,7 +88,7 @@ export function maildirFolderDir(folder: string): string {
  *
  * @example
  * ```ts
- * import { MaildirWriter } from "./maildir.ts";
+ * import { MaildirWriter } from "./writer.ts";
  * const writer = new MaildirWriter("/tmp/mail");
  * // const delivery = await writer.write(message); // delivery.location: /tmp/mail/.News/new/1736...
  * ```
@@ -119,7 +119,7 @@ export class MaildirWriter implements MessageWriter {
    *
    * @example
    * ```ts
-   * import { MaildirWriter } from "./maildir.ts";
+   * import { MaildirWriter } from "./writer.ts";
    * const d = await new MaildirWriter("/tmp/mail").write({ folder: "News", raw: new TextEncoder().encode("Subject: x\r\n\r\nhi\r\n"),
    *   date: new Date(), feedUrl: "u", entryId: "1", messageId: "<1@sluice>" });
    * console.log(d.location);
@@ -137,7 +137,7 @@ export class MaildirWriter implements MessageWriter {
    *
    * @example
    * ```ts
-   * import { MaildirWriter } from "./maildir.ts";
+   * import { MaildirWriter } from "./writer.ts";
    * const deliveries = await new MaildirWriter("/tmp/mail").writeBatch([]);
    * ```
    */
@@ -163,7 +163,7 @@ export class MaildirWriter implements MessageWriter {
    *
    * @example
    * ```ts
-   * import { MaildirWriter } from "./maildir.ts";
+   * import { MaildirWriter } from "./writer.ts";
    * new MaildirWriter("/m").folderPath("Tech/Blogs"); // "/m/.Tech.Blogs"
    * ```
    */
@@ -179,7 +179,7 @@ export class MaildirWriter implements MessageWriter {
    *
    * @example
    * ```ts
-   * import { MaildirWriter } from "./maildir.ts";
+   * import { MaildirWriter } from "./writer.ts";
    * const there = await new MaildirWriter("/tmp/mail").findStored("News", []);
    * ```
    */
@@ -270,7 +270,7 @@ export class MaildirWriter implements MessageWriter {
  *
  * @example
  * ```ts
- * import { DryRunWriter } from "./maildir.ts";
+ * import { DryRunWriter } from "./writer.ts";
  * const preview = new DryRunWriter("/tmp/preview");
  * // await preview.write(message); // /tmp/preview/News/0001-hello-world.eml
  * ```
@@ -294,7 +294,7 @@ export class DryRunWriter implements MessageWriter {
    *
    * @example
    * ```ts
-   * import { DryRunWriter } from "./maildir.ts";
+   * import { DryRunWriter } from "./writer.ts";
    * const d = await new DryRunWriter("/tmp/preview").write({ folder: "News", raw: new Uint8Array(),
    *   date: new Date(), feedUrl: "u", entryId: "1", messageId: "<1@sluice>", subject: "Hello" });
    * ```
@@ -328,7 +328,7 @@ export class DryRunWriter implements MessageWriter {
    *
    * @example
    * ```ts
-   * import { DryRunWriter } from "./maildir.ts";
+   * import { DryRunWriter } from "./writer.ts";
    * await new DryRunWriter("/tmp/preview").writeBatch([]);
    * ```
    */

@@ -1,0 +1,31 @@
+/**
+ * The feed library: reads RSS 0.9x / 1.0 / 2.0, Atom 0.3 / 1.0 and JSON Feed 1.0 / 1.1 from bytes as
+ * fetched (`parseFeed`), and lists of feeds (`parseFeedList`: one URL a line or OPML). No npm dependency
+ * and no top-level side effects, so a pool worker loads it under Deno and Bun alike.
+ *
+ * @example
+ * ```ts
+ * import { parseFeed, parseFeedList } from "./mod.ts";
+ *
+ * const xml = '<rss version="2.0"><channel><title>Blog</title><item><title>Hi</title>' +
+ *   "<link>/hi</link></item></channel></rss>";
+ * const feed = parseFeed(new TextEncoder().encode(xml), { url: "https://ex.org/feed.xml" });
+ * console.log(feed.format, feed.entries[0].link); // "rss2.0" "https://ex.org/hi"
+ * console.log(parseFeedList("https://ex.org/feed.xml\n", "feeds.txt").length); // 1
+ * ```
+ * @module
+ */
+export type { Enclosure, FeedEntry, FeedRef, FetchedFeed, ParsedFeed } from "./types.ts";
+export { parseFeed, type ParseFeedOptions, parseFeedTask } from "./parse_feed.ts";
+export { FeedParseError } from "./feed_parse_error.ts";
+export {
+  FeedListError,
+  feedsFromFolders,
+  folderFromUrl,
+  parseFeedList,
+  sanitizeFolder,
+} from "./feed_list.ts";
+export { parseXml, type XmlDocument, type XmlElement, type XmlNode, XmlSyntaxError } from "./xml.ts";
+export { decodeEntities, escapeHtml } from "./entities.ts";
+export { parseFeedDate } from "./dates.ts";
+export { compactEntry } from "./compact_entry.ts";

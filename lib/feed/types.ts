@@ -1,0 +1,114 @@
+/**
+ * The feed types: a feed to read (`FeedRef`), its bytes as fetched (`FetchedFeed`), and what the parser
+ * makes of them (`ParsedFeed`, `FeedEntry`, `Enclosure`).
+ * @module
+ */
+/**
+ * One feed to read, and the folder its entries go to.
+ *
+ * @example
+ * ```ts
+ * const ref: FeedRef = { url: "https://example.org/feed.xml", folder: "News" };
+ * ```
+ */
+export interface FeedRef {
+  /** Feed URL (http or https). */
+  url: string;
+  /** Target folder (IMAP mailbox or Maildir++ folder), e.g. `News` or `Tech.Blogs`. */
+  folder: string;
+  /** Display name from OPML or the YAML list, when given. */
+  title?: string;
+  /**
+   * True when the folder was not chosen by the user (a plain list): it is then named after the feed's
+   * title once the feed is parsed (`folder` holds a name derived from the URL until then).
+   */
+  autoFolder?: boolean;
+}
+
+/**
+ * The result of fetching a feed. `notModified` is true for a 304 (then `body` is empty).
+ *
+ * @example
+ * ```ts
+ * const f: FetchedFeed = { feed: { url: "u", folder: "F" }, status: 200, notModified: false,
+ *   body: new Uint8Array(), contentType: "application/rss+xml", finalUrl: "u" };
+ * ```
+ */
+export interface FetchedFeed {
+  /** The feed that was fetched, as listed (its `url` may hold credentials: redact before logging). */
+  feed: FeedRef;
+  /** HTTP status of the final response after redirects: a 2xx, or 304 when `notModified`. */
+  status: number;
+  /** True when the server answered 304 to the conditional request: nothing changed, `body` is empty. */
+  notModified: boolean;
+  /** Raw bytes, undecoded (the parser applies the charset). Transferable to a worker. */
+  body: Uint8Array;
+  /** The response's `Content-Type` header verbatim (charset included); undefined when the server sent none. */
+  contentType?: string;
+  /** URL after redirects (base for relative links); may still hold the feed's credentials, redact it. */
+  finalUrl: string;
+  /** `ETag` to send as `If-None-Match` next time (on a 304 without one, the one sent); else undefined. */
+  etag?: string;
+  /** `Last-Modified` to send as `If-Modified-Since` next time (same 304 rule as `etag`); else undefined. */
+  lastModified?: string;
+}
+
+/**
+ * An enclosure (podcast audio, attachment) of an entry.
+ */
+export interface Enclosure {
+  /** Absolute URL of the media file (resolved against the feed's base). */
+  url: string;
+  /** MIME type the feed declares, e.g. `audio/mpeg`; undefined when the feed gives none. */
+  type?: string;
+  /** Size in bytes the feed declares (not checked); undefined when absent or not a non-negative number. */
+  length?: number;
+}
+
+/**
+ * One entry as `parseFeed` returns it.
+ *
+ * @example
+ * ```ts
+ * const e: FeedEntry = { id: "urn:1", title: "Hello", html: "<p>Hi</p>", enclosures: [] };
+ * ```
+ */
+export interface FeedEntry {
+  /** Stable id: guid/id, else link, else a hash of title and content. */
+  id: string;
+  /** Title as one line of plain text (becomes the email subject); undefined when the entry has none. */
+  title?: string;
+  /** Absolute URL of the entry's web page (its alternate link); undefined when the entry has none. */
+  link?: string;
+  /** ISO 8601 string. */
+  published?: string;
+  /** ISO 8601 string. */
+  updated?: string;
+  /** Author name(s) as one line of plain text, several joined with `, `; undefined when none is given. */
+  author?: string;
+  /**
+   * Base URL for relative URLs in `html` and `summary` when it is not `link`: the `xml:base` in scope of
+   * the content, or the feed's URL after redirects for an entry without a link. Undefined: use `link`.
+   */
+  base?: string;
+  /** Full HTML content (absolute URLs). */
+  html?: string;
+  /** Summary / description (HTML or text). */
+  summary?: string;
+  /** Media attached to the entry (podcast audio and the like), in feed order; empty when there is none. */
+  enclosures: Enclosure[];
+}
+
+/**
+ * A parsed feed (the result of `parseFeed`).
+ */
+export interface ParsedFeed {
+  /** The format and version detected from the document itself (not from the Content-Type). */
+  format: "rss0.9x" | "rss1.0" | "rss2.0" | "atom0.3" | "atom1.0" | "json1.0" | "json1.1";
+  /** The feed's own title as one line of plain text; undefined when it has none. */
+  title?: string;
+  /** Absolute URL of the site the feed belongs to (its home page); undefined when none is given. */
+  link?: string;
+  /** The entries in document order (usually newest first); empty for a feed without entries. */
+  entries: FeedEntry[];
+}

@@ -1,0 +1,83 @@
+/**
+ * The message types: an entry on its way to a mailbox (`EntryItem`, with its `InlineImage`s), the
+ * composed message (`MailMessage`), and what a mailbox reports once it holds one (`Delivery`).
+ * @module
+ */
+import type { FeedEntry, FeedRef } from "../feed/types.ts";
+
+/**
+ * An image fetched once and attached inline to a message as a `cid:` part.
+ */
+export interface InlineImage {
+  /** Content-ID without angle brackets, e.g. `img1.3f2a@sluice`. */
+  cid: string;
+  /** Original absolute URL. */
+  url: string;
+  /** Sniffed from bytes, e.g. `image/png`. */
+  contentType: string;
+  /** File name for the MIME part, derived from the URL's path with an extension matching `contentType`. */
+  filename: string;
+  /** The image bytes as downloaded. */
+  content: Uint8Array;
+}
+
+/**
+ * One entry on its way to a mailbox: which feed and folder, the entry, and (after rewrite-images) its
+ * rewritten HTML and inline images.
+ *
+ * @example
+ * ```ts
+ * const item: EntryItem = { feed: { url: "u", folder: "F" }, feedTitle: "Blog",
+ *   entry: { id: "1", enclosures: [] }, images: [] };
+ * ```
+ */
+export interface EntryItem {
+  /** The feed the entry came from; `folder` is where its message goes (`url` may hold credentials). */
+  feed: FeedRef;
+  /** Name shown as the sender: the title given in the feed list, else the feed's own title, else undefined. */
+  feedTitle?: string;
+  /** Absolute URL of the feed's site (`ParsedFeed.link`); undefined when the feed gives none. */
+  feedLink?: string;
+  /** The entry as parsed. */
+  entry: FeedEntry;
+  /** HTML after image rewriting and sanitising (falls back to entry.html / summary when absent). */
+  html?: string;
+  /** Images to attach inline, one per distinct URL referenced as `cid:` in `html`; empty before rewriting. */
+  images: InlineImage[];
+}
+
+/**
+ * A composed RFC 5322 message ready for a mailbox.
+ *
+ * @example
+ * ```ts
+ * const m: MailMessage = { folder: "F", raw: new Uint8Array(), date: new Date(), feedUrl: "u",
+ *   entryId: "1", messageId: "<x@sluice>" };
+ * ```
+ */
+export interface MailMessage {
+  /** Folder to store the message in (IMAP mailbox or Maildir++ folder name), from the entry's feed. */
+  folder: string;
+  /** The whole message, CRLF line endings. */
+  raw: Uint8Array;
+  /** Entry date, used as the IMAP internal date / Maildir file time. */
+  date: Date;
+  /** URL of the feed the entry came from, as listed (may hold credentials: redact before logging). */
+  feedUrl: string;
+  /** The entry's stable id (`FeedEntry.id`): with `feedUrl`, the key that marks it delivered. */
+  entryId: string;
+  /** Deterministic Message-ID (with angle brackets) derived from feed URL and entry id. */
+  messageId: string;
+  /** Decoded subject (the entry title, else its first words), kept for names such as Maildir files. */
+  subject?: string;
+}
+
+/**
+ * What a sink reports per message once the mailbox confirmed it.
+ */
+export interface Delivery {
+  /** The message the mailbox now holds. */
+  message: MailMessage;
+  /** Where it went: `imap://host/Folder` (no credentials) or a Maildir path. */
+  location: string;
+}

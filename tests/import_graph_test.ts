@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { describe, test } from "./support/testing.ts";
+import { findCycles, importGraph, relativeImports } from "./support/import_graph.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+describe("the import graph", () => {
+  const graph = importGraph(ROOT);
+
+  test("reads the tree", () => {
+    assert.ok(graph.size > 100, `only ${graph.size} files read`);
+    assert.ok(graph.get("mod.ts")?.includes("engine/kernel/mod.ts"));
+  });
+
+  test("has no cycle, type imports included", () => {
+    assert.deepEqual(findCycles(graph), []);
+  });
+
+  test("nothing in lib/ imports engine/pipeline or stages", () => {
+    const wrong = [...graph].flatMap(([file, imports]) =>
+      file.startsWith("lib/")
+        ? imports.filter((i) => i.startsWith("engine/pipeline/") || i.startsWith("stages/")).map((i) =>
+          `${file} -> ${i}`
+        )
+        : []
+    );
+    assert.deepEqual(wrong, []);
+  });
+});
+
+describe("the import walker", () => {
+  test("reads type imports, multi-line lists and re-exports, not doc examples", () => {
+    const source = [
+      "/**",
+      ' * import { x } from "./in_a_comment.ts";',
+      " */",
+      'import type { A } from "../lib/a.ts";',
+      "import {",
+      "  b,",
+      "  c,",
+      '} from "./b.ts";',
+      'export { d } from "./d.ts";',
+      'import "./side_effect.ts";',
+      'import { e } from "npm:e@^1.0.0";',
+    ].join("\n");
+    assert.deepEqual(relativeImports("stages/x.ts", source), [
+      "lib/a.ts",
+      "stages/b.ts",
+      "stages/d.ts",
+      "stages/side_effect.ts",
+    ]);
+  });
+
+  test("finds a cycle of two and a file that imports itself", () => {
+    const cycles = findCycles(
+      new Map([["a.ts", ["b.ts"]], ["b.ts", ["a.ts", "c.ts"]], ["c.ts", []], ["d.ts", ["d.ts"]]]),
+    );
+    assert.deepEqual(cycles, [["a.ts", "b.ts"], ["d.ts"]]);
+  });
+});

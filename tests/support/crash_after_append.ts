@@ -1,0 +1,54 @@
+/**
+ * `cli.ts` with a crash built in, for the exactly-once tests: run this file instead of `cli.ts` (same
+ * arguments) with `CRASH_AFTER_BATCHES=N`, and the process exits with code 137, as if killed, right after
+ * the mailbox accepted its Nth batch (an IMAP APPEND answered OK, or Maildir files renamed into `new/`)
+ * and before the sink could record the batch as delivered. The product has no hook for it: this wraps
+ * the writers' batch methods before the CLI loads them.
+ *
+ * @example
+ * ```ts ignore
+ * import { runCliChild } from "./cli_child.ts";
+ * import { CRASH_AFTER_APPEND_CLI } from "./crash_after_append.ts";
+ * const crashed = await runCliChild(["pipelines/rss2imap.yaml"], { CRASH_AFTER_BATCHES: "2" }, {
+ *   entry: CRASH_AFTER_APPEND_CLI,
+ * });
+ * ```
+ * @module
+ */
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { ImapUploader } from "../../lib/imap/uploader.ts";
+import { MaildirWriter } from "../../lib/maildir/writer.ts";
+
+/** The path of this script, to run in place of `cli.ts`. */
+export const CRASH_AFTER_APPEND_CLI: string = fileURLToPath(import.meta.url);
+
+// deno-lint-ignore no-explicit-any
+type BatchMethod = (this: unknown, ...args: any[]) => Promise<unknown>;
+
+let accepted = 0;
+
+function crashAfterNthBatch(proto: Record<string, BatchMethod>, method: string, crashAfter: number): void {
+  const original = proto[method];
+  proto[method] = async function (...args) {
+    const result = await original.apply(this, args);
+    if (++accepted >= crashAfter) process.exit(137);
+    return result;
+  };
+}
+
+if (import.meta.main) {
+  const crashAfter = Number(process.env.CRASH_AFTER_BATCHES);
+  if (!(crashAfter > 0)) throw new Error("set CRASH_AFTER_BATCHES to the batch to die after (1, 2...)");
+  crashAfterNthBatch(
+    ImapUploader.prototype as unknown as Record<string, BatchMethod>,
+    "appendBatch",
+    crashAfter,
+  );
+  crashAfterNthBatch(
+    MaildirWriter.prototype as unknown as Record<string, BatchMethod>,
+    "writeBatch",
+    crashAfter,
+  );
+  await import("../../cli.ts");
+}
