@@ -4,7 +4,7 @@
  * @module
  */
 import { type OptionSpec, suggest } from "../engine/config/mod.ts";
-import type { StageFactory } from "../engine/pipeline/mod.ts";
+import type { StageFactory } from "../engine/config/mod.ts";
 import { builtinStages } from "../stages/registry.ts";
 import { EXIT } from "./exit_codes.ts";
 

@@ -8,11 +8,18 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ConfigError, ConfigErrorCode, ConfigErrors, parsePipelineConfig, suggest } from "../config/mod.ts";
+import {
+  buildPipeline,
+  ConfigError,
+  ConfigErrorCode,
+  ConfigErrors,
+  parsePipelineConfig,
+  type StageRegistry,
+  suggest,
+} from "../config/mod.ts";
 import type { PipelineSpec } from "../config/spec.ts";
 import { runtime } from "../runtime/mod.ts";
 import {
-  buildPipeline,
   Chain,
   fromIterable,
   type ItemFailure,
@@ -20,7 +27,6 @@ import {
   runPipeline,
   sink,
   type Stage,
-  type StageRegistry,
   tap,
 } from "../pipeline/mod.ts";
 import { compareItems, type ItemMismatch } from "./expected_items.ts";
