@@ -170,6 +170,14 @@ async function dispatch(command: string, file: string, v: Options): Promise<numb
       } catch (e) {
         return usage((e as Error).message, command);
       }
+      if (v.metrics !== undefined) {
+        const { parseListenAddress } = await import("../engine/monitor/mod.ts");
+        try {
+          parseListenAddress(v.metrics);
+        } catch (e) {
+          return usage((e as Error).message, command);
+        }
+      }
       if (v.every !== undefined) {
         const { parseCron } = await import("../engine/schedule/cron.ts");
         try {
@@ -186,6 +194,7 @@ async function dispatch(command: string, file: string, v: Options): Promise<numb
         budgetMs,
         graceMs,
         trace: v.trace,
+        metrics: v.metrics,
         json: v.json,
         summaryJson: v["summary-json"],
         quiet: v.quiet,

@@ -12,6 +12,7 @@ import {
   type Pipeline,
   RunMetrics,
   runPipeline,
+  RunResources,
   type RunSummary,
   textLogger,
   Tracer,
@@ -19,6 +20,7 @@ import {
 } from "../engine/pipeline/mod.ts";
 import { Chain } from "../engine/pipeline/pipeline.ts";
 import { runtime } from "../engine/runtime/mod.ts";
+import type { MetricsServer, PipelineMonitor } from "../engine/monitor/mod.ts";
 import { type Clock, TimeBudget } from "../engine/schedule/mod.ts";
 import { EXIT } from "./exit_codes.ts";
 import { loadOrReport } from "./load.ts";
@@ -33,6 +35,8 @@ export interface RunCommandOptions {
   every?: string;
   budgetMs?: number;
   trace?: string;
+  /** `HOST:PORT` to serve `/metrics` and `/healthz` on while the pipeline runs (over the YAML's `metrics:`). */
+  metrics?: string;
   json?: boolean;
   summaryJson?: string;
   quiet?: boolean;
@@ -65,7 +69,32 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const pipeline = comparisonMode(loaded.pipeline, opts);
   const schedule = opts.every ?? spec.schedule;
   const budgetMs = opts.budgetMs ?? spec.budget;
-  const once = () => runOnce(pipeline, spec.name, { ...opts, budgetMs }, logger, write);
+  const address = opts.metrics ?? spec.metrics;
+  let monitor: PipelineMonitor | undefined;
+  let server: MetricsServer | undefined;
+  if (address) {
+    const { PipelineMonitor, serveMetrics } = await import("../engine/monitor/mod.ts");
+    monitor = new PipelineMonitor();
+    server = await serveMetrics(address, monitor);
+    logger.log("info", `metrics at ${server.url}/metrics, health at ${server.url}/healthz`);
+  }
+  try {
+    return await runOrSchedule(pipeline, spec.name, schedule, { ...opts, budgetMs }, logger, write, monitor);
+  } finally {
+    await server?.close();
+  }
+}
+
+async function runOrSchedule(
+  pipeline: Pipeline,
+  name: string,
+  schedule: string | undefined,
+  opts: RunCommandOptions,
+  logger: Logger,
+  write: (text: string) => void,
+  monitor: PipelineMonitor | undefined,
+): Promise<number> {
+  const once = () => runOnce(pipeline, name, opts, logger, write, monitor);
   if (!schedule) return exitCodeOf(await once());
 
   const stop = new AbortController();
@@ -83,12 +112,12 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const useNative = runtime.env("SLUICE_NATIVE_CRON") === "1";
   logger.log(
     "info",
-    `${spec.name}: running on schedule "${schedule}" (UTC${useNative ? ", native cron asked for" : ""}); ` +
+    `${name}: running on schedule "${schedule}" (UTC${useNative ? ", native cron asked for" : ""}); ` +
       "SIGTERM or Ctrl-C stops after the current run",
   );
   try {
     return await scheduleRuns(schedule, async () => exitCodeOf(await once()), {
-      name: spec.name,
+      name,
       clock: opts.clock,
       signal: stopOn,
       useNative,
@@ -105,8 +134,11 @@ async function runOnce(
   opts: RunCommandOptions,
   logger: Logger,
   write: (text: string) => void,
+  monitor?: PipelineMonitor,
 ): Promise<RunSummary> {
   const metrics = new RunMetrics();
+  const resources = new RunResources();
+  monitor?.runStarted(metrics, resources);
   const tracer = new Tracer(Boolean(opts.trace));
   const mode: ProgressMode = opts.quiet ? "off" : opts.json ? "json" : runtime.isTerminal() ? "tty" : "lines";
   const budget = opts.budgetMs ? new TimeBudget(opts.budgetMs, { clock: opts.clock }) : undefined;
@@ -121,12 +153,14 @@ async function runOnce(
       placementOverride: opts.placement ?? (opts.sequential ? "loop" : undefined),
       logger,
       metrics,
+      resources,
       tracer,
     });
   } finally {
     stopProgress();
     budget?.dispose();
   }
+  monitor?.runFinished(summary, exitCodeOf(summary));
   if (opts.trace) {
     await tracer.write(opts.trace);
     logger.log("info", `trace written to ${opts.trace} (open it in https://ui.perfetto.dev)`);

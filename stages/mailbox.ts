@@ -104,6 +104,14 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
           up.hasEntries(req.folder, req.ids),
       },
     });
+    // `/healthz` (--metrics) reports the mailbox unhealthy while its connection is down.
+    ctx.resources.watchHealth(
+      `mailbox ${redactUrl(opts.url)} (connection ${shard + 1})`,
+      () =>
+        conn.broken === undefined
+          ? undefined
+          : `not connected: ${(conn.broken as Error)?.message ?? conn.broken}`,
+    );
     const ledger = runLedger(ctx, opts.state);
     const location = (folder: string) => `${redactUrl(opts.url)}/${folder}`;
     const findStored = async (folder: string, msgs: MailMessage[]): Promise<Delivery[]> => {

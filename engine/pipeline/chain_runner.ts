@@ -9,7 +9,7 @@ import { runStopperIn, SluiceError } from "../errors.ts";
 import { permissionProblem } from "../permission_error.ts";
 import { yieldWhenBusy } from "../placement/loop_slice.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
-import type { RunMetrics, StageMetrics } from "./metrics.ts";
+import { observeProcessing, type RunMetrics, type StageMetrics } from "./metrics.ts";
 import type { Tracer } from "./trace.ts";
 import type { Logger } from "./logger.ts";
 import type { ItemFailure } from "./item_failure.ts";
@@ -197,7 +197,9 @@ export class ChainRunner {
           if (ctx.signal.aborted) return;
           await this.failItem(stage, ctx, m, r.value, label, error);
         } finally {
-          m.busyMs += performance.now() - t0;
+          const ms = performance.now() - t0;
+          m.busyMs += ms;
+          observeProcessing(m, ms);
           m.inFlight--;
           endSpan();
         }

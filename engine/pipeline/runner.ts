@@ -172,6 +172,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const hint = options.gcHint === false ? undefined : options.gcHint ?? runtime.gcHint;
   const stopGcHints = hint ? startGcHints({ hint, intervalMs: 100 }) : undefined;
   if (lag) metrics.watchLag(() => lag.snapshot());
+  metrics.watchPool(() => (options.pool ?? ownPool)?.stats);
 
   const contextFor = (stage: string, m: StageMetrics, placement: Placement): StageContext => ({
     signal: hard.signal,
