@@ -49,8 +49,11 @@ describe("a CLI that helps", () => {
       assert.deepEqual(loaded.errors.map((e) => e.message), [], name);
       const items = loaded.data as Array<{ use: string; with?: unknown }>;
       assert.equal(items[0].use, name);
-      const checked = validateOptions(f.options, items[0].with ?? null, noPositions(name));
-      assert.deepEqual(checked.errors.map((e) => e.message), [], name);
+      // A factory's own example must be valid; one made from the schema has placeholders for required options.
+      if (f.example) {
+        const checked = validateOptions(f.options, items[0].with ?? null, noPositions(name));
+        assert.deepEqual(checked.errors.map((e) => e.message), [], name);
+      }
     }
     const err: string[] = [];
     assert.equal(stagesCommand("fecth", () => {}, (t) => err.push(t)), 1);
