@@ -52,7 +52,8 @@ export async function testCommand(
     }
   }
   if (problems.length) {
-    for (const p of problems) printError(p.format());
+    // A mistake in the pipeline file itself comes back from every case: show it once.
+    for (const text of new Set(problems.map((p) => p.format()))) printError(text);
     return EXIT.CONFIG;
   }
   let failed = 0;

@@ -116,6 +116,18 @@ describe("cli.ts test", () => {
       ),
     );
     assert.match(u.stderr, /hint: did you mean `double`\?/);
+
+    // A mistake in the pipeline itself is reported once, not once per case.
+    const broken = path.join(dir, "broken.yaml");
+    await writeFile(
+      broken,
+      `stages:\n  - use: ${stagesModule}#numbers\n    with: { cont: 3 }\ntests:\n` +
+        `  - { name: a, input: { items: [] }, expect: { items: [] } }\n` +
+        `  - { name: b, input: { items: [] }, expect: { items: [] } }\n`,
+    );
+    const b = await runCliChild(["test", broken], {});
+    assert.equal(b.code, 1);
+    assert.equal(b.stderr.split("unknown option `cont`").length - 1, 1, b.stderr);
   });
 
   test("matching: extra keys ignored, any order, bytes as text, headers of a message", () => {
