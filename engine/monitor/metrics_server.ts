@@ -10,7 +10,15 @@ import { SluiceError } from "../errors.ts";
 import type { PipelineMonitor } from "./pipeline_monitor.ts";
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "./prometheus_text.ts";
 
-/** A listening metrics endpoint. */
+/**
+ * A listening metrics endpoint.
+ *
+ * @example
+ * ```ts ignore
+ * const server: MetricsServer = await serveMetrics("127.0.0.1:0", monitor);
+ * console.log(server.url); // http://127.0.0.1:40123
+ * ```
+ */
 export interface MetricsServer {
   /** `http://host:port` as it listens (the real port when 0 was asked for). */
   readonly url: string;

@@ -9,7 +9,15 @@ import type { RunMetrics, RunResources, RunSummary, StageMetrics } from "../pipe
 /** The exit status of a run that stopped on an error (cli/exit_codes.ts `RUN_FAILED`). */
 const RUN_FAILED = 3;
 
-/** The state of the pipeline a scrape reports. */
+/**
+ * The state of the pipeline a scrape reports.
+ *
+ * @example
+ * ```ts
+ * const s: MonitorSnapshot = { stages: [], lag: { p50: 0, p99: 0, max: 0 },
+ *   runs: { started: 0, finished: 0, failed: 0, inProgress: false } };
+ * ```
+ */
 export interface MonitorSnapshot {
   /** Per stage: the finished runs' totals plus the current run's live counters. */
   stages: StageMetrics[];

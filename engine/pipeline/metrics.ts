@@ -90,7 +90,14 @@ export function observeProcessing(m: StageMetrics, ms: number): void {
   m.processing[i]++;
 }
 
-/** What the run's worker pool is doing (see `WorkerPool.stats`). */
+/**
+ * What the run's worker pool is doing (see `WorkerPool.stats`).
+ *
+ * @example
+ * ```ts
+ * const p: PoolMetrics = { workers: 1, busy: 1, queued: 3 };
+ * ```
+ */
 export interface PoolMetrics {
   /** Live workers. */
   workers: number;
