@@ -56,6 +56,9 @@ export {
   type ValidationContext,
 } from "./engine/config/mod.ts";
 export { type BuildContext, buildPipeline, type StageFactory, StageRegistry } from "./engine/config/mod.ts";
+// Watching a pipeline (--metrics) and testing one (cli.ts test).
+export * from "./engine/monitor/mod.ts";
+export * from "./engine/test_cases/mod.ts";
 // State between runs and schedules.
 export * from "./engine/state/mod.ts";
 export * from "./engine/schedule/mod.ts";
