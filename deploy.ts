@@ -77,6 +77,25 @@ export class DeploySettingError extends SluiceError {
   }
 }
 
+/**
+ * rss2imap without `IMAP_URL` writes a Maildir; on Deno Deploy the filesystem is the deployment's own and
+ * does not last (nor is it writable), so the mail would be lost while the state, in Deno KV, says it was
+ * delivered. Another pipeline (`SLUICE_PIPELINE`) is its author's to judge.
+ */
+function refuseEphemeralMaildir(env: Record<string, string | undefined>, pipeline: string): void {
+  const onDeploy = Boolean(env.DENO_DEPLOYMENT_ID) || runtime.name === "deno-deploy";
+  const rss2imap = pipeline === defaultPipeline() || pipeline === TS_RSS2IMAP ||
+    pipeline.endsWith(`pipelines/${TS_RSS2IMAP}`) || pipeline.endsWith("pipelines/rss2imap.yaml");
+  if (!onDeploy || !rss2imap || env.IMAP_URL) return;
+  throw new SluiceError(
+    "E_DEPLOY_SETTING",
+    "IMAP_URL is not set: on Deno Deploy rss2imap would write its mail to a Maildir on the deployment's " +
+      "filesystem, which does not last, while the state (Deno KV) records it as delivered; refusing to start",
+    "set IMAP_URL to imaps://USER:PASSWORD@HOST (or imap://... with STARTTLS) in the project's environment " +
+      "variables",
+  );
+}
+
 /** Options of {@linkcode runTick}; each defaults to the environment described in the module doc. */
 export interface TickOptions {
   /** The longest the sources take new work, in ms (default `SLUICE_BUDGET` or 50 s). */
@@ -98,7 +117,8 @@ export interface TickOptions {
 /**
  * Reads the deploy settings from an environment, with the defaults of the module doc.
  *
- * @throws DeploySettingError for a budget, grace or schedule that does not parse
+ * @throws DeploySettingError for a budget, grace or schedule that does not parse, or rss2imap on Deno Deploy
+ *   without `IMAP_URL` (its Maildir would be written to a filesystem that does not last)
  * @example
  * ```ts
  * import { DEFAULT_CRON, deploySettings } from "./deploy.ts";
@@ -141,8 +161,10 @@ export function deploySettings(env: Record<string, string | undefined>): {
       );
     }
   }
+  const pipeline = env.SLUICE_PIPELINE || defaultPipeline();
+  refuseEphemeralMaildir(env, pipeline);
   return {
-    pipeline: env.SLUICE_PIPELINE || defaultPipeline(),
+    pipeline,
     cron,
     budgetMs: duration("SLUICE_BUDGET", DEFAULT_BUDGET_MS),
     graceMs: duration("SLUICE_GRACE", DEFAULT_GRACE_MS),
@@ -186,8 +208,7 @@ export async function runTick(options: TickOptions = {}): Promise<RunSummary> {
       pool,
       logger,
     });
-    const why = summary.stoppedBy === "stopSignal" ? " (budget spent: the next tick continues)" : "";
-    logger.log("info", `tick${why}: ${summaryText(summary)}`);
+    logger.log("info", `tick: ${summaryText(summary, { budgetMs })}`);
     return summary;
   } finally {
     budget.dispose();

@@ -70,42 +70,12 @@ export { PERMISSION_HINT, PermissionNeededError, permissionProblem } from "./eng
 export * from "./engine/placement/mod.ts";
 // The built-in stages (each usable on its own) and the rss2imap pipeline.
 export { builtinStages } from "./stages/registry.ts";
-export { feeds, type FeedsOptions, loadFeeds } from "./stages/feeds.ts";
-export {
-  ConditionalFetcher,
-  type ConditionalFetcherOptions,
-  DEFAULT_FETCH_OPTIONS,
-  FetchError,
-  fetchFeeds,
-  type FetchStageOptions,
-  HostLimiter,
-  type Validators,
-} from "./stages/fetch.ts";
-export { FeedParseError, parseFeed, type ParseFeedOptions, parseFeeds } from "./stages/parse.ts";
+export { feeds, type FeedsOptions } from "./stages/feeds.ts";
+export { fetchFeeds, type FetchStageOptions } from "./stages/fetch.ts";
+export { parseFeeds } from "./stages/parse.ts";
 export { dedupe, type DedupeOptions } from "./stages/dedupe.ts";
-export {
-  findImages,
-  type FoundImages,
-  type HtmlImageWork,
-  ImageCache,
-  type ImageCacheOptions,
-  type ImageCacheStats,
-  rewriteEntryImages,
-  rewriteImageRefs,
-  rewriteImages,
-  type RewriteImagesOptions,
-  type SniffedImage,
-  sniffImageType,
-} from "./stages/rewrite_images.ts";
-export { composeMessage, type ComposeOptions, messageIdFor, mime } from "./stages/mime.ts";
-export {
-  DryRunWriter,
-  MaildirError,
-  maildirFolderDir,
-  MaildirWriter,
-  type MessageWriter,
-} from "./lib/maildir/writer.ts";
-export { ImapUploader } from "./lib/imap/uploader.ts";
+export { rewriteEntryImages, rewriteImages, type RewriteImagesOptions } from "./stages/rewrite_images.ts";
+export { mime } from "./stages/mime.ts";
 export {
   type ImapSinkOptions,
   mailbox,
@@ -113,5 +83,38 @@ export {
   type MaildirSinkOptions,
   uploadImap,
 } from "./stages/mailbox.ts";
+// The libraries the stages call.
+export { FetchError, HostLimiter } from "./lib/http/mod.ts";
+export {
+  ConditionalFetcher,
+  type ConditionalFetcherOptions,
+  DEFAULT_FETCH_OPTIONS,
+  FeedParseError,
+  loadFeeds,
+  parseFeed,
+  type ParseFeedOptions,
+  type Validators,
+} from "./lib/feed/mod.ts";
+export {
+  findImages,
+  type FoundImages,
+  type HtmlImageWork,
+  ImageCache,
+  type ImageCacheOptions,
+  type ImageCacheStats,
+  inlineImages,
+  rewriteImageRefs,
+  type SniffedImage,
+  sniffImageType,
+} from "./lib/html/mod.ts";
+export { composeMessage, type ComposeOptions, messageIdFor } from "./lib/mime/mod.ts";
+export {
+  DryRunWriter,
+  MaildirError,
+  maildirFolderDir,
+  MaildirWriter,
+  type MessageWriter,
+} from "./lib/maildir/mod.ts";
+export { ImapUploader } from "./lib/imap/mod.ts";
 export type * from "./stages/types.ts";
 export { rss2imap, type Rss2ImapOptions } from "./pipelines/rss2imap.ts";

@@ -14,8 +14,9 @@
  * @module
  */
 import process from "node:process";
-import { composeMessage } from "../stages/mime.ts";
-import type { EntryItem, InlineImage, MailMessage } from "../stages/types.ts";
+import { composeMessage } from "../lib/mime/mod.ts";
+import type { EntryItem, MailMessage } from "../lib/mime/mod.ts";
+import type { InlineImage } from "../lib/html/mod.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 
 type Compose = (item: EntryItem, options?: { now?: () => Date }) => Promise<MailMessage>;

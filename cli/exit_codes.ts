@@ -21,6 +21,16 @@ export const EXIT = {
   ITEMS_FAILED: 2,
   /** The run stopped on an error (a stage with `on-error: fail`, the mailbox unreachable...). */
   RUN_FAILED: 3,
+  /**
+   * Nothing was tried: every feed is backing off after failures (the summary says when the first is due
+   * again). Not a success: a monitor should notice a list of feeds that all fail.
+   */
+  NOTHING_TRIED: 4,
+  /**
+   * Another run holds the state's lease (its pid, host and start are in the message); nothing was read
+   * or sent. `--wait-lock DURATION` waits for it instead. (75 is EX_TEMPFAIL: try again later.)
+   */
+  STATE_IN_USE: 75,
   /** Stopped by SIGINT/SIGTERM (in-flight items were drained first). */
   INTERRUPTED: 130,
   /** The command line is wrong. */

@@ -4,10 +4,12 @@
  */
 
 const EXIT_CODES = `Exit codes:
-  0    success (check: the file is valid)
+  0    success (check: the file is valid); also a run its time budget stopped (the rest comes next run)
   1    configuration error (every error listed with file:line:column)
   2    the run finished, but some items failed (listed in the summary)
-  3    the run stopped on an error
+  3    the run stopped on an error (a damaged state names the command that recovers it)
+  4    nothing was tried: every feed is backing off (the summary says when the next attempt is)
+  75   another run holds the state (pid, host and since when are printed); see --wait-lock
   64   wrong command line
   130  stopped by SIGINT/SIGTERM after draining in-flight items`;
 
@@ -23,6 +25,9 @@ Usage:
   cli.ts state FILE [options]     per-feed health and counts; forget a feed; mark entries seen
   cli.ts test FILE                run the test cases beside the pipeline (tests: or FILE.test.yaml)
   cli.ts stages [NAME]            the built-in stages: item types, options, an example
+  cli.ts state rebuild FILE       a new state from what the mailbox holds (X-Sluice-Entry-Id)
+  cli.ts state reset --mark-seen FILE
+                                  a new state with every current entry marked seen
   cli.ts help COMMAND             help for one command
 
 Run "cli.ts help run" for the run options.
@@ -48,6 +53,8 @@ Options:
   --placement loop    keep CPU stages on the event loop (comparison mode)
   --sequential        one item at a time in every stage, all on the event loop (comparison mode)
   --grace DURATION    how long in-flight items may drain after SIGINT/SIGTERM (default 10s)
+  --wait-lock DURATION  when another run holds the state, wait up to DURATION for it (default:
+                      exit 75 at once)
   --env-file FILE     read KEY=VALUE lines into the environment first
 
 ${EXIT_CODES}`,
@@ -91,5 +98,11 @@ Without options: per-feed health (last success, consecutive failures, back-off) 
   --forget URL       forget a feed: its validators, health and delivered entry ids
   --mark-seen [URL]  fetch the feed(s) now and mark every current entry as delivered without sending
                      anything (a new subscription then does not flood the mailbox with its history)
-  --json             print JSON`,
+  --json             print JSON
+
+Recovering a damaged state (empty, truncated, foreign or newer file; a run refuses to start on one):
+  cli.ts state rebuild FILE           move the damaged file aside and record as delivered every entry
+                                      the mailbox already holds (by its X-Sluice-Entry-Id header)
+  cli.ts state reset --mark-seen FILE move the damaged file aside and mark every current entry of
+                                      every feed as seen, sending nothing`,
 };

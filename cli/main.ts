@@ -28,6 +28,7 @@ const OPTIONS = {
   forget: { type: "string" },
   "mark-seen": { type: "string" },
   "env-file": { type: "string" },
+  "wait-lock": { type: "string" },
 } as const;
 
 /**
@@ -99,6 +100,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP[command === "run" && !argv.includes("run") ? "main" : command]);
     return v.help ? EXIT.OK : usage("no pipeline file given", command);
   }
+  const action = command === "state" && ["rebuild", "reset"].includes(positionals[0])
+    ? positionals.shift()
+    : "";
+  if (positionals.length === 0) return usage(`state ${action}: no pipeline file given`, command);
   if (positionals.length > 1) {
     return usage(`one pipeline file expected, got: ${positionals.join(" ")}`, command);
   }
@@ -106,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
   const envFile = v["env-file"];
   try {
     if (envFile) await loadEnvFile(envFile);
-    return await dispatch(command, file, v);
+    return await dispatch(command, file, v, action);
   } catch (e) {
     // Deno without an --allow-* flag sluice needs: say which flags, not a stack trace.
     const { permissionProblem } = await import("../engine/permission_error.ts");
@@ -130,7 +135,7 @@ class EnvFileError extends Error {}
 
 type Options = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
 
-async function dispatch(command: string, file: string, v: Options): Promise<number> {
+async function dispatch(command: string, file: string, v: Options, action = ""): Promise<number> {
   switch (command) {
     case "check": {
       const { checkCommand } = await import("./check_command.ts");
@@ -150,8 +155,12 @@ async function dispatch(command: string, file: string, v: Options): Promise<numb
     }
     case "state": {
       const { stateCommand } = await import("./state_command.ts");
+      if (action === "reset" && v["mark-seen"] === undefined) {
+        return usage("state reset needs --mark-seen (mark every current entry as seen)", command);
+      }
       return await stateCommand({
         file,
+        action: action as "rebuild" | "reset" | "",
         forget: v.forget,
         markSeen: v["mark-seen"] === undefined ? undefined : v["mark-seen"] || true,
         json: v.json,
@@ -164,7 +173,9 @@ async function dispatch(command: string, file: string, v: Options): Promise<numb
       const { parseDuration } = await import("../engine/config/duration.ts");
       let budgetMs: number | undefined;
       let graceMs: number | undefined;
+      let waitLockMs: number | undefined;
       try {
+        waitLockMs = v["wait-lock"] === undefined ? undefined : parseDuration(v["wait-lock"]);
         budgetMs = v.budget === undefined ? undefined : parseDuration(v.budget);
         graceMs = v.grace === undefined ? undefined : parseDuration(v.grace);
       } catch (e) {
@@ -193,6 +204,7 @@ async function dispatch(command: string, file: string, v: Options): Promise<numb
         every: v.every,
         budgetMs,
         graceMs,
+        waitLockMs,
         trace: v.trace,
         metrics: v.metrics,
         json: v.json,

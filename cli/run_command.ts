@@ -26,7 +26,14 @@ import { EXIT } from "./exit_codes.ts";
 import { loadOrReport } from "./load.ts";
 import { scheduleRuns } from "./schedule_runs.ts";
 import { type ProgressMode, startProgress } from "./progress.ts";
-import { summaryJson, summaryText } from "./summary.ts";
+import {
+  budgetReached,
+  nothingTried,
+  runStatus,
+  type SummaryContext,
+  summaryJson,
+  summaryText,
+} from "./summary.ts";
 
 /** Options of {@linkcode runCommand} (from the command line). */
 export interface RunCommandOptions {
@@ -44,6 +51,8 @@ export interface RunCommandOptions {
   placement?: "loop";
   sequential?: boolean;
   graceMs?: number;
+  /** `--wait-lock`: how long to wait for another run holding the state (default: exit 75 at once). */
+  waitLockMs?: number;
   /** Time source of the schedule and the budget (default the real clock); for tests and scripts. */
   clock?: Clock;
   /** Stops a schedule like SIGTERM does (for scripts and tests; the CLI wires the signals itself). */
@@ -95,7 +104,8 @@ async function runOrSchedule(
   monitor: PipelineMonitor | undefined,
 ): Promise<number> {
   const once = () => runOnce(pipeline, name, opts, logger, write, monitor);
-  if (!schedule) return exitCodeOf(await once());
+  const exitOf = (summary: RunSummary) => exitCodeOf(summary, { budgetMs: opts.budgetMs });
+  if (!schedule) return exitOf(await once());
 
   const stop = new AbortController();
   const stopOn = opts.signal ? AbortSignal.any([stop.signal, opts.signal]) : stop.signal;
@@ -116,7 +126,7 @@ async function runOrSchedule(
       "SIGTERM or Ctrl-C stops after the current run",
   );
   try {
-    return await scheduleRuns(schedule, async () => exitCodeOf(await once()), {
+    return await scheduleRuns(schedule, async () => exitOf(await once()), {
       name,
       clock: opts.clock,
       signal: stopOn,
@@ -148,6 +158,7 @@ async function runOnce(
     summary = await runPipeline(pipeline, {
       handleSignals: true,
       graceMs: opts.graceMs,
+      waitLockMs: opts.waitLockMs,
       stopSignal: budget?.signal,
       dryRun: opts.dryRun ? path.resolve(opts.dryRun) : undefined,
       placementOverride: opts.placement ?? (opts.sequential ? "loop" : undefined),
@@ -160,16 +171,21 @@ async function runOnce(
     stopProgress();
     budget?.dispose();
   }
-  monitor?.runFinished(summary, exitCodeOf(summary));
+  monitor?.runFinished(summary, exitCodeOf(summary, { budgetMs: opts.budgetMs }));
   if (opts.trace) {
     await tracer.write(opts.trace);
     logger.log("info", `trace written to ${opts.trace} (open it in https://ui.perfetto.dev)`);
   }
-  if (opts.summaryJson) await writeFile(opts.summaryJson, JSON.stringify(summaryJson(summary), null, 2));
-  if (opts.json) write(JSON.stringify({ summary: summaryJson(summary) }) + "\n");
-  else if (opts.quiet) {
-    write(`${name}: ${summary.ok ? "ok" : "failed"} (${summary.failures.length} failed items)\n`);
-  } else write(`${name}: ${summaryText(summary)}\n`);
+  const context = { budgetMs: opts.budgetMs };
+  if (opts.summaryJson) {
+    await writeFile(opts.summaryJson, JSON.stringify(summaryJson(summary, context), null, 2));
+  }
+  if (opts.json) write(JSON.stringify({ summary: summaryJson(summary, context) }) + "\n");
+  else if (opts.quiet && summary.aborted && !budgetReached(summary, context)) {
+    // Quiet keeps the reason of a stopped run (a state in use, a damaged state): it is the one line.
+    write(`${name}: ${summaryText(summary, context).split("\n")[0]}\n`);
+  } else if (opts.quiet) write(`${name}: ${runStatus(summary, context)}\n`);
+  else write(`${name}: ${summaryText(summary, context)}\n`);
   if (opts.dryRun) {
     logger.log("info", `dry run: messages written to ${path.resolve(opts.dryRun)}, nothing sent`);
   }
@@ -181,22 +197,26 @@ function comparisonMode(pipeline: Pipeline, opts: RunCommandOptions): Pipeline {
   if (!opts.sequential) return pipeline;
   return new Chain<never, unknown>(
     pipeline.stages.map((s) => withOptions(s, { concurrency: 1, capacity: 1 })),
+    pipeline.state,
   );
 }
 
 /**
- * The exit code of a finished run (see `exit_codes.ts`).
+ * The exit code of a finished run (see `exit_codes.ts`). A run its time budget stopped exits as one that
+ * finished (0, or 2 with failed items), grace period run out included: the rest comes next run.
  *
  * @example
  * ```ts ignore
- * process.exitCode = exitCodeOf(summary);
+ * process.exitCode = exitCodeOf(summary, { budgetMs: 50_000 });
  * ```
  */
-export function exitCodeOf(summary: RunSummary): number {
-  if (summary.aborted) {
+export function exitCodeOf(summary: RunSummary, context: SummaryContext = {}): number {
+  if (summary.aborted && !budgetReached(summary, context)) {
     const code = (summary.error as { code?: string })?.code;
+    if (code === "E_STATE_LEASED") return EXIT.STATE_IN_USE;
     return code === "E_ABORTED" ? EXIT.INTERRUPTED : EXIT.RUN_FAILED;
   }
   if (summary.stoppedBy === "signal") return EXIT.INTERRUPTED;
-  return summary.failures.length ? EXIT.ITEMS_FAILED : EXIT.OK;
+  if (summary.failures.length) return EXIT.ITEMS_FAILED;
+  return nothingTried(summary) ? EXIT.NOTHING_TRIED : EXIT.OK;
 }

@@ -6,16 +6,31 @@
 import process from "node:process";
 import { redactUrl } from "../engine/errors.ts";
 import type { PipelineSpec } from "../engine/config/mod.ts";
-import { Chain, runPipeline, sink, type Stage, textLogger } from "../engine/pipeline/mod.ts";
+import {
+  Chain,
+  DEFAULT_STATE,
+  openRunState,
+  runPipeline,
+  RunResources,
+  sink,
+  type Stage,
+  textLogger,
+} from "../engine/pipeline/mod.ts";
 import { openStore } from "../engine/state/mod.ts";
 import { runStore } from "../stages/run_state.ts";
 import type { ParsedFeedItem } from "../stages/types.ts";
 import { EXIT } from "./exit_codes.ts";
+import { mailboxTarget, moveStateAside, rebuildFromMailbox } from "./state_recovery.ts";
 import { loadOrReport, type loadPipeline } from "./load.ts";
 
 /** Options of {@linkcode stateCommand}. */
 export interface StateCommandOptions {
   file: string;
+  /**
+   * `rebuild`: a new state from what the mailbox holds; `reset` (with `markSeen`): a new state with every
+   * current entry marked seen. Both move a damaged state file aside first.
+   */
+  action?: "rebuild" | "reset" | "";
   forget?: string;
   /** `true` for every feed, or one feed URL. */
   markSeen?: string | true;
@@ -34,6 +49,7 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
   const loaded = await loadOrReport(opts.file);
   if (typeof loaded === "number") return loaded;
   const location = stateLocation(loaded.spec);
+  if (opts.action) return await recover(loaded, location, opts);
   if (opts.markSeen) {
     return await markSeen(loaded, location, opts.markSeen === true ? undefined : opts.markSeen);
   }
@@ -100,10 +116,55 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
   }
 }
 
-/** The state location the pipeline's stages use (their `state:` option). */
+/**
+ * The state location of the pipeline: its `state:`, else the first stage's `state` option, else
+ * `./.sluice`.
+ *
+ * @example
+ * ```ts ignore
+ * stateLocation(spec); // "./.sluice"
+ * ```
+ */
 export function stateLocation(spec: PipelineSpec): string {
+  if (spec.state) return spec.state;
   for (const s of spec.stages) if (typeof s.with.state === "string" && s.with.state) return s.with.state;
-  return "./.sluice";
+  return DEFAULT_STATE;
+}
+
+/** `state rebuild` / `state reset --mark-seen`: a damaged state moved aside, then a new one. */
+async function recover(
+  loaded: Awaited<ReturnType<typeof loadPipeline>>,
+  location: string,
+  opts: StateCommandOptions,
+): Promise<number> {
+  const target = mailboxTarget(loaded.spec);
+  if (opts.action === "rebuild" && !target) {
+    process.stderr.write("error: this pipeline has no mailbox stage to rebuild the state from\n");
+    return EXIT.USAGE;
+  }
+  // A state that opens is not damaged: it is kept (and the rebuild adds to it). One that does not is moved.
+  try {
+    await (await openStore(location)).close();
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? "";
+    if (!["E_STATE_EMPTY", "E_STATE_FOREIGN", "E_STATE_CORRUPT", "E_STATE_SCHEMA"].includes(code)) throw e;
+    const aside = moveStateAside(location);
+    if (aside) process.stdout.write(`moved the damaged state aside: ${aside}\n`);
+  }
+  if (opts.action === "reset") {
+    return await markSeen(loaded, location, opts.markSeen === true ? undefined : opts.markSeen);
+  }
+  const resources = new RunResources();
+  try {
+    const store = await openRunState(resources, location);
+    const n = await rebuildFromMailbox(store, target!);
+    process.stdout.write(
+      `state ${location}: recorded ${plural(n, "entry", "entries")} found in the mailbox as delivered\n`,
+    );
+    return EXIT.OK;
+  } finally {
+    await resources.closeAll();
+  }
 }
 
 /** Runs the pipeline's source, fetch and parse stages and marks every entry found as seen. */
@@ -127,7 +188,8 @@ async function markSeen(loaded: Awaited<ReturnType<typeof loadPipeline>>, locati
     });
     marked += item.parsed.entries.length;
   }, { name: "mark-seen" });
-  const summary = await runPipeline(new Chain<never, unknown>([...head, mark as Stage<unknown, unknown>]), {
+  const chain = new Chain<never, unknown>([...head, mark as Stage<unknown, unknown>], location);
+  const summary = await runPipeline(chain, {
     logger: textLogger("warn"),
   });
   process.stdout.write(`marked ${marked} entries as seen\n`);

@@ -4,6 +4,96 @@
  */
 import type { RunSummary } from "../engine/pipeline/mod.ts";
 import { permissionProblem } from "../engine/permission_error.ts";
+import { redactUrlsIn } from "../engine/errors.ts";
+import { NEXT_ATTEMPT_COUNTER } from "../stages/feeds.ts";
+
+/** What the summary needs to know about how the run was started. */
+export interface SummaryContext {
+  /** The run's time budget in ms, when it had one (`--budget`, `budget:`): the run's stop signal is it. */
+  budgetMs?: number;
+}
+
+/**
+ * How the run ended, in one line: finished, items failed, stopped by its time budget (what was delivered,
+ * the rest next run), nothing tried (every feed backing off, and when the next attempt is), or the error.
+ *
+ * @example
+ * ```ts ignore
+ * console.error(`rss2imap: ${runStatus(summary, { budgetMs: 50_000 })}`);
+ * ```
+ */
+export function runStatus(summary: RunSummary, context: SummaryContext = {}): string {
+  const failed = summary.failures.length;
+  const failedText = failed ? `, ${failed} failed item${failed === 1 ? "" : "s"} (listed below)` : "";
+  if (budgetReached(summary, context)) {
+    const cut = summary.aborted
+      ? "; items still in flight after the grace period were stopped and count as not delivered"
+      : "";
+    return `time budget of ${seconds(context.budgetMs ?? 0)} reached: ${
+      delivered(summary)
+    } delivered${failedText}` +
+      `${cut}; the rest comes next run`;
+  }
+  if (summary.aborted) return `stopped on an error: ${errorText(summary.error)}`;
+  if (summary.stopped) return "stopped early (in-flight items finished)";
+  const resting = nothingTried(summary);
+  if (resting) {
+    return `nothing was tried: all ${resting.feeds} feed${
+      resting.feeds === 1 ? " is" : "s are"
+    } backing off ` +
+      `after failures; the next attempt is due at ${new Date(resting.nextAttemptAt).toISOString()} ` +
+      "(`cli.ts state FILE` lists them; `state --forget URL` retries one at once)";
+  }
+  return failed ? `finished with ${failed} failed item${failed === 1 ? "" : "s"}` : "finished";
+}
+
+/**
+ * Whether the run's time budget stopped it: its sources stopped, and what was in flight finished or was
+ * cut off by the grace period (an error that stopped the run meanwhile is not the budget's doing).
+ *
+ * @example
+ * ```ts ignore
+ * if (budgetReached(summary, { budgetMs })) console.log("the rest comes next run");
+ * ```
+ */
+export function budgetReached(summary: RunSummary, context: SummaryContext): boolean {
+  if (summary.stoppedBy !== "stopSignal" || context.budgetMs === undefined) return false;
+  return !summary.aborted || (summary.error as { code?: string } | undefined)?.code === "E_ABORTED";
+}
+
+/**
+ * Every feed was backing off, so the run fetched nothing: how many, and when the first is due again.
+ *
+ * @example
+ * ```ts ignore
+ * if (nothingTried(summary)) process.exitCode = EXIT.NOTHING_TRIED;
+ * ```
+ */
+export function nothingTried(summary: RunSummary): { feeds: number; nextAttemptAt: number } | undefined {
+  const source = summary.metrics.stages[0];
+  const next = source?.counters[NEXT_ATTEMPT_COUNTER];
+  if (summary.aborted || summary.stopped || !source || source.itemsOut > 0 || next === undefined) {
+    return undefined;
+  }
+  return { feeds: source.counters.backingOff ?? 0, nextAttemptAt: next };
+}
+
+/** What the sink took in without failing: messages appended or written, or its items otherwise. */
+function delivered(summary: RunSummary): string {
+  const sink = summary.metrics.stages.at(-1);
+  if (!sink) return "nothing";
+  const c = sink.counters;
+  if (c.appended !== undefined || c.written !== undefined) {
+    const n = (c.appended ?? 0) + (c.written ?? 0);
+    return `${n} message${n === 1 ? "" : "s"}`;
+  }
+  const n = sink.itemsDone;
+  return `${n} item${n === 1 ? "" : "s"}`;
+}
+
+function seconds(ms: number): string {
+  return ms % 60_000 === 0 && ms >= 60_000 ? `${ms / 60_000} min` : `${+(ms / 1000).toFixed(3)} s`;
+}
 
 /**
  * The summary as text lines for a terminal or a log.
@@ -13,20 +103,16 @@ import { permissionProblem } from "../engine/permission_error.ts";
  * console.error(summaryText(summary));
  * ```
  */
-export function summaryText(summary: RunSummary): string {
+export function summaryText(summary: RunSummary, context: SummaryContext = {}): string {
   const m = summary.metrics;
   const lines: string[] = [];
-  const status = summary.aborted
-    ? `stopped on an error: ${errorText(summary.error)}`
-    : summary.stopped
-    ? "stopped early (in-flight items finished)"
-    : summary.failures.length
-    ? `finished with ${summary.failures.length} failed item${summary.failures.length === 1 ? "" : "s"}`
-    : "finished";
+  const status = runStatus(summary, context);
   lines.push(`${status} in ${(summary.durationMs / 1000).toFixed(2)} s`);
   const width = Math.max(...m.stages.map((s) => s.name.length));
   for (const s of m.stages) {
-    const counters = Object.entries(s.counters).map(([k, v]) => `${k} ${v}`);
+    const counters = Object.entries(s.counters).map(([k, v]) =>
+      k === NEXT_ATTEMPT_COUNTER ? `${k} ${new Date(v).toISOString()}` : `${k} ${v}`
+    );
     const errors = s.errors ? [`errors ${s.errors}`] : [];
     const retries = s.retries ? [`retries ${s.retries}`] : [];
     lines.push(
@@ -62,11 +148,16 @@ export function summaryText(summary: RunSummary): string {
  * console.log(JSON.stringify(summaryJson(summary)));
  * ```
  */
-export function summaryJson(summary: RunSummary): Record<string, unknown> {
+export function summaryJson(summary: RunSummary, context: SummaryContext = {}): Record<string, unknown> {
+  const resting = nothingTried(summary);
   return {
     ok: summary.ok,
+    status: runStatus(summary, context),
     stopped: summary.stopped,
     aborted: summary.aborted,
+    budgetReached: budgetReached(summary, context),
+    nothingTried: resting !== undefined,
+    nextAttemptAt: resting ? new Date(resting.nextAttemptAt).toISOString() : undefined,
     error: summary.error === undefined ? undefined : errorText(summary.error),
     durationMs: Math.round(summary.durationMs),
     failures: summary.failures,
@@ -79,7 +170,7 @@ function errorText(e: unknown): string {
   if (e instanceof Error) {
     // A wrapper's own hint ("set STATE_DIR to a writable directory") does not fit a refused permission.
     const hint = permissionProblem(e)?.hint ?? (e as { hint?: string }).hint;
-    return hint ? `${e.message} (${hint})` : e.message;
+    return redactUrlsIn(hint ? `${e.message} (${hint})` : e.message);
   }
-  return String(e);
+  return redactUrlsIn(String(e));
 }

@@ -86,7 +86,7 @@ export function findInCauses<T>(error: unknown, matches: (e: object) => e is T &
  * services put access tokens there as often as in the user-info part.
  */
 const SECRET_QUERY_NAME =
-  /(?:token|secret|passw(?:or)?d|credentials?)$|(?:^|[_.-])(?:api[_-]?)?(?:key|sig|signature|auth|pwd|session(?:[_-]?id)?)$/i;
+  /(?:token|secret|passw(?:or)?d|credentials?|sessionid)$|(?:^|[_.-])(?:api[_-]?)?(?:key|sig|signature|auth|pwd|session(?:[_-]?id)?)$/i;
 
 /**
  * Whether a query parameter named `name` carries a secret (see {@linkcode redactUrl}).
@@ -116,7 +116,7 @@ export function isSecretQueryName(name: string): boolean {
  * ```
  */
 export function redactUrl(url: string): string {
-  if (!url.includes("@") && !url.includes("?")) return url;
+  if (!url.includes("@") && !url.includes("?") && !url.includes(";")) return url;
   try {
     const u = new URL(url);
     let changed = false;
@@ -125,6 +125,13 @@ export function redactUrl(url: string): string {
       if (u.password) u.password = "***";
       changed = true;
     }
+    // `;jsessionid=...` and the like: a session or key in the path's parameters.
+    const path = u.pathname.replace(/;([^;=/]+)=([^;/]*)/g, (all, name: string) => {
+      if (!isSecretQueryName(decodeName(name))) return all;
+      changed = true;
+      return `;${name}=***`;
+    });
+    if (path !== u.pathname) u.pathname = path;
     if (u.search) {
       const query = u.search.slice(1).split("&").map((pair) => {
         const eq = pair.indexOf("=");
@@ -141,6 +148,29 @@ export function redactUrl(url: string): string {
     return url.replace(/\/\/\S*@/, "//***@");
   }
 }
+
+/**
+ * `text` with every URL in it passed through {@linkcode redactUrl}: for messages that may quote a URL given
+ * by someone else (a runtime's fetch error, a command's stderr), on their way to logs, summaries and dead
+ * letters.
+ *
+ * @example
+ * ```ts
+ * import { redactUrlsIn } from "./errors.ts";
+ * redactUrlsIn("error sending request for url (http://bob:123456@example.org/feed)");
+ * // "error sending request for url (http://***:***@example.org/feed)"
+ * ```
+ */
+export function redactUrlsIn(text: string): string {
+  if (!text.includes("://")) return text;
+  return text.replace(URL_IN_TEXT, (match) => {
+    // Punctuation after a quoted URL ("(url):", "url.") belongs to the sentence.
+    const url = match.replace(/[).,;:!?\]]+$/, "");
+    return redactUrl(url) + match.slice(url.length);
+  });
+}
+
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
 
 function decodeName(name: string): string {
   try {

@@ -45,14 +45,11 @@ export interface Rss2ImapOptions {
  * ```
  */
 export function rss2imap(opts: Rss2ImapOptions): Pipeline<never> {
-  const state = opts.state ?? "./.sluice";
-  return pipeline(feeds({ list: opts.feeds, folders: opts.folders, state }))
-    .pipe(fetchFeeds({ state }))
-    .pipe(parseFeeds({ state }))
-    .pipe(dedupe({ state }))
+  return pipeline(feeds({ list: opts.feeds, folders: opts.folders }), { state: opts.state ?? "./.sluice" })
+    .pipe(fetchFeeds({}))
+    .pipe(parseFeeds())
+    .pipe(dedupe({}))
     .pipe(rewriteImages())
     .pipe(mime())
-    .to(
-      mailbox({ url: opts.imapUrl, maildir: opts.maildir, state, connections: opts.connections }),
-    );
+    .to(mailbox({ url: opts.imapUrl, maildir: opts.maildir, connections: opts.connections }));
 }

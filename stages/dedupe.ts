@@ -13,7 +13,7 @@ import type { EntryItem, FeedEntry, ParsedFeedItem } from "./types.ts";
 /** Options of `dedupe`. */
 export interface DedupeOptions {
   /** State location (sqlite dir, `kv:PATH`, `memory:`). */
-  state: string;
+  state?: string;
   /** Deliver at most this many new entries per feed and run (the newest); 0 = all. */
   maxPerFeed?: number;
 }
@@ -96,8 +96,7 @@ export const dedupeStage: StageFactory = {
   options: {
     state: {
       type: "string",
-      default: "./.sluice",
-      description: "state location (sqlite dir, kv:PATH, memory:)",
+      description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
     },
     "max-per-feed": {
       type: "integer",
@@ -106,5 +105,5 @@ export const dedupeStage: StageFactory = {
       description: "newest entries per feed and run; 0 = all",
     },
   },
-  create: (o) => dedupe({ state: o.state as string, maxPerFeed: o["max-per-feed"] as number }),
+  create: (o) => dedupe({ state: o.state as string | undefined, maxPerFeed: o["max-per-feed"] as number }),
 };

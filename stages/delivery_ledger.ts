@@ -19,6 +19,7 @@ import type { SendingRecord, StateStore } from "../engine/state/mod.ts";
 import type { StageContext } from "../engine/pipeline/mod.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 import { runStore } from "./run_state.ts";
+import { DEFAULT_STATE } from "../engine/pipeline/mod.ts";
 import { setImmediate } from "node:timers";
 
 /**
@@ -214,9 +215,9 @@ export class DeliveryLedger {
  * const ledger = await runLedger(ctx, "./.sluice");
  * ```
  */
-export function runLedger(ctx: StageContext, location: string): Promise<DeliveryLedger> {
+export function runLedger(ctx: StageContext, location?: string): Promise<DeliveryLedger> {
   return ctx.resources.shared(
-    `ledger:${location}`,
+    `ledger:${location ?? ctx.stateLocation ?? DEFAULT_STATE}`,
     async () => new DeliveryLedger(await runStore(ctx, location), Boolean(ctx.dryRun)),
   );
 }

@@ -17,8 +17,18 @@ export const execStage: StageFactory = {
     command: [jq, -c, "{title: .entry.title}"]
     format: jsonl`,
   options: {
-    command: { type: "string[]", required: true, description: "the command and its arguments" },
-    format: { type: "string", enum: ["lines", "jsonl"], default: "jsonl", description: "item encoding" },
+    command: {
+      type: "string[]",
+      required: true,
+      argv: true,
+      description: "the program and its arguments, as a list",
+    },
+    format: {
+      type: "string",
+      enum: ["lines", "jsonl"],
+      default: "jsonl",
+      description: "item encoding (`lines`: an object item is written as JSON)",
+    },
   },
   defaults: { placement: "process" },
   streamsItems: true,

@@ -4,112 +4,56 @@
  * skipping feeds that are backing off after repeated failures.
  * @module
  */
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import process from "node:process";
-import { redactUrl, SluiceError } from "../engine/errors.ts";
 import { source, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
-import { FeedListError, feedsFromFolders, parseFeedList } from "../lib/feed/feed_list.ts";
+import { type FeedListSource, loadFeeds } from "../lib/feed/load_feed_list.ts";
 import { runStore } from "./run_state.ts";
 import type { FeedRef } from "./types.ts";
 
-/** Options of the `feeds` source. */
-export interface FeedsOptions {
-  /** A file path or http(s) URL: one feed URL a line, or OPML. Empty: use `folders`. */
-  list?: string;
-  /** Folder name -> feed URLs (or `{ url, title }`); used when `list` is empty. */
-  folders?: Record<string, unknown>;
+/** Options of the `feeds` source: where the feeds are listed, and the state that knows their back-off. */
+export interface FeedsOptions extends FeedListSource {
   /** State location (for per-feed back-off). */
   state?: string;
   /** Skip feeds that are backing off after failures. */
   respectBackoff?: boolean;
-  /** Resolve a relative `list` path against this folder. */
-  baseDir?: string;
-}
-
-/**
- * Reads every feed the options name, in list order: the `list` when set, else the `folders` map.
- *
- * @example
- * ```ts
- * const feeds = await loadFeeds({ folders: { News: ["https://example.org/feed.xml"] } });
- * console.log(feeds[0].folder); // "News"
- * ```
- */
-export async function loadFeeds(opts: FeedsOptions, signal?: AbortSignal): Promise<FeedRef[]> {
-  const feeds: FeedRef[] = [];
-  if (opts.list) {
-    const text = /^https?:\/\//i.test(opts.list) ? await fetchList(opts.list, signal) : await readList(opts);
-    feeds.push(...parseFeedList(text, redactUrl(opts.list)));
-  } else if (opts.folders && Object.keys(opts.folders).length > 0) {
-    feeds.push(...feedsFromFolders(opts.folders));
-  }
-  if (feeds.length === 0) {
-    throw new SluiceError(
-      "E_NO_FEEDS",
-      opts.list ? `the feed list ${redactUrl(opts.list)} names no feeds` : "no feeds to read",
-      "set FEEDS to a file or URL with one feed URL a line (or OPML), or list feeds under `folders:`",
-    );
-  }
-  return feeds;
-}
-
-async function readList(opts: FeedsOptions): Promise<string> {
-  const file = path.resolve(opts.baseDir ?? ".", opts.list!);
-  try {
-    return await readFile(file, "utf8");
-  } catch (e) {
-    throw new FeedListError(
-      `cannot read the feed list ${file}: ${(e as Error).message}`,
-      "set FEEDS to an existing file or an http(s) URL",
-    );
-  }
-}
-
-async function fetchList(url: string, signal?: AbortSignal): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal });
-  } catch (e) {
-    if (signal?.aborted) throw e;
-    // The runtime's "fetch failed" names neither the URL nor the cause: say which list, and why.
-    const cause = (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : "";
-    // The runtime's text may quote the URL itself, credentials included.
-    const why = `${(e as Error).message}${cause}`.replace(/\/\/[^\s/?#@]*@/g, "//***@");
-    throw new FeedListError(
-      `cannot fetch the feed list ${redactUrl(url)}: ${why}`,
-      "check FEEDS and that its host is up",
-      { cause: e },
-    );
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new FeedListError(
-      `cannot fetch the feed list ${redactUrl(url)}: HTTP ${res.status}`,
-      "check FEEDS",
-    );
-  }
-  return await res.text();
 }
 
 async function* produceFeeds(opts: FeedsOptions, ctx: StageContext): AsyncIterable<FeedRef> {
   const feeds = await loadFeeds(opts, ctx.signal);
-  const store = opts.state && opts.respectBackoff !== false ? await runStore(ctx, opts.state) : undefined;
+  const location = opts.state ?? ctx.stateLocation;
+  const store = location && opts.respectBackoff !== false ? await runStore(ctx, location) : undefined;
   ctx.log("debug", `${feeds.length} feeds`);
+  let tried = 0;
+  let nextAttempt = Infinity;
   for (const feed of feeds) {
     if (ctx.stopSignal.aborted) return;
     if (store) {
       const due = await store.shouldFetch(feed.url);
       if (!due.fetch) {
         ctx.count("backingOff");
+        if (due.until) nextAttempt = Math.min(nextAttempt, Date.parse(due.until));
         ctx.log("info", `skipped: ${due.reason ?? "backing off"}`, { feed: feed.url });
         continue;
       }
     }
+    tried++;
     yield feed;
   }
+  // Every feed rests: the run's summary says that nothing was tried, and when the first one is due.
+  if (tried === 0 && Number.isFinite(nextAttempt)) ctx.count(NEXT_ATTEMPT_COUNTER, nextAttempt);
 }
+
+/**
+ * The counter the `feeds` stage sets when every feed is backing off: when the first one is due again, in
+ * ms since the Unix epoch (the CLI's summary shows it as a time).
+ *
+ * @example
+ * ```ts ignore
+ * const due = summary.metrics.stages[0].counters[NEXT_ATTEMPT_COUNTER]; // undefined unless all feeds rest
+ * ```
+ */
+export const NEXT_ATTEMPT_COUNTER = "nextAttemptAt";
 
 /** The `feeds` stage for YAML (`use: feeds`). */
 export const feedsStage: StageFactory = {
@@ -132,8 +76,7 @@ export const feedsStage: StageFactory = {
     },
     state: {
       type: "string",
-      default: "./.sluice",
-      description: "state location (sqlite dir, kv:PATH, memory:)",
+      description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
     },
     "respect-backoff": {
       type: "boolean",
@@ -145,7 +88,7 @@ export const feedsStage: StageFactory = {
     const opts: FeedsOptions = {
       list: o.list as string,
       folders: o.folders as Record<string, unknown> | undefined,
-      state: o.state as string,
+      state: o.state as string | undefined,
       respectBackoff: o["respect-backoff"] as boolean,
       baseDir: process.cwd(),
     };

@@ -1,5 +1,5 @@
 /**
- * The `fetch` stage: a conditional GET per feed (`lib/http/conditional_fetcher.ts`) with the validators
+ * The `fetch` stage: a conditional GET per feed (`lib/feed/conditional_fetcher.ts`) with the validators
  * and health kept in the state store.
  * @module
  */
@@ -9,26 +9,17 @@ import {
   type ConditionalFetcherOptions,
   DEFAULT_FETCH_OPTIONS,
   fetchOptionsWithDefaults,
-} from "../lib/http/conditional_fetcher.ts";
+} from "../lib/feed/conditional_fetcher.ts";
 import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runStore } from "./run_state.ts";
-
-export { FetchError } from "../lib/http/fetch_error.ts";
-export { HostLimiter } from "../lib/http/host_limiter.ts";
-export {
-  ConditionalFetcher,
-  type ConditionalFetcherOptions,
-  DEFAULT_FETCH_OPTIONS,
-  type Validators,
-} from "../lib/http/conditional_fetcher.ts";
 
 const SECOND = 1000;
 
 /** Options of the `fetch` stage: the fetcher's options plus the state location (validators, health). */
 export interface FetchStageOptions extends ConditionalFetcherOptions {
   /** State location holding each feed's validators and health (sqlite dir, `kv:PATH`, `memory:`). */
-  state: string;
+  state?: string;
 }
 
 /**
@@ -95,13 +86,17 @@ export const fetchStage: StageFactory = {
   options: {
     state: {
       type: "string",
-      default: "./.sluice",
-      description: "state location (sqlite dir, kv:PATH, memory:)",
+      description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
     },
     timeout: {
       type: "duration",
       default: `${DEFAULT_FETCH_OPTIONS.timeoutMs / SECOND}s`,
       description: "total time per attempt",
+    },
+    deadline: {
+      type: "duration",
+      default: `${DEFAULT_FETCH_OPTIONS.deadlineMs / SECOND}s`,
+      description: "total time per feed: every attempt, retry and wait (a trickling server is cut off here)",
     },
     "connect-timeout": {
       type: "duration",
@@ -142,8 +137,9 @@ export const fetchStage: StageFactory = {
   },
   create: (o) =>
     fetchFeeds({
-      state: o.state as string,
+      state: o.state as string | undefined,
       timeoutMs: o.timeout as number,
+      deadlineMs: o.deadline as number,
       connectTimeoutMs: o["connect-timeout"] as number,
       maxBytes: o["max-size"] as number,
       maxRedirects: o["max-redirects"] as number,

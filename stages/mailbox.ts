@@ -28,14 +28,15 @@ import { type DeliveryLedger, runLedger } from "./delivery_ledger.ts";
 import { DryRunWriter, MaildirWriter, type MessageWriter } from "../lib/maildir/writer.ts";
 import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "../lib/imap/uploader.ts";
 import { isPermanentRefusal } from "../lib/imap/errors.ts";
+import { imapUrlProblem } from "../lib/imap/imap_url.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 
 /** Options of the IMAP sink. */
 export interface ImapSinkOptions {
   /** `imap://user:pass@host:port` or `imaps://...`. */
   url: string;
-  /** State location (delivered ids). */
-  state: string;
+  /** State location (delivered ids); default: the pipeline's. */
+  state?: string;
   /** Most messages per MULTIAPPEND. */
   maxBatch?: number;
   /**
@@ -66,8 +67,8 @@ export const MAILBOX_DEFAULTS = {
 export interface MaildirSinkOptions {
   /** The Maildir root. */
   path: string;
-  /** State location recording delivered entries (sqlite dir, `kv:PATH`, `memory:`). */
-  state: string;
+  /** State location recording delivered entries (sqlite dir, `kv:PATH`, `memory:`); default: the pipeline's. */
+  state?: string;
   /** fsync each message (default true). */
   fsync?: boolean;
 }
@@ -182,7 +183,7 @@ function writerCommitter(
   ctx: StageContext,
   key: string,
   makeWriter: () => MessageWriter,
-  state: string,
+  state: string | undefined,
 ): Committer {
   return ctx.resources.shared(key, () => {
     const writer = makeWriter();
@@ -213,7 +214,7 @@ function writerCommitter(
   }, (gc) => gc.close());
 }
 
-function dryRunCommitter(ctx: StageContext, state: string): Committer {
+function dryRunCommitter(ctx: StageContext, state: string | undefined): Committer {
   return writerCommitter(ctx, `dry-run:${ctx.dryRun}`, () => new DryRunWriter(ctx.dryRun!), state);
 }
 
@@ -291,7 +292,7 @@ export function maildir(opts: MaildirSinkOptions): Stage<MailMessage, never> {
  * ```
  */
 export function mailbox(
-  opts: { url?: string; maildir?: string; state: string; fsync?: boolean } & Partial<ImapSinkOptions>,
+  opts: { url?: string; maildir?: string; state?: string; fsync?: boolean } & Partial<ImapSinkOptions>,
 ): Stage<MailMessage, never> {
   const sink = opts.url && /^imaps?:\/\//i.test(opts.url)
     ? uploadImap({ ...opts, url: opts.url } as ImapSinkOptions)
@@ -314,8 +315,7 @@ const IMAP_ITEM_RETRY = {
 const SHARED_OPTIONS = {
   state: {
     type: "string",
-    default: "./.sluice",
-    description: "state location (sqlite dir, kv:PATH, memory:)",
+    description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
   },
 } as const;
 
@@ -360,6 +360,7 @@ export const uploadImapStage: StageFactory = {
       required: true,
       secret: true,
       pattern: /^imaps?:\/\/.+/i,
+      validate: imapUrlCheck,
       description: "an imap://user:pass@host:port or imaps:// URL",
     },
     ...SHARED_OPTIONS,
@@ -387,7 +388,8 @@ export const maildirStage: StageFactory = {
       description: "fsync each message before it counts as delivered",
     },
   },
-  create: (o) => maildir({ path: o.path as string, state: o.state as string, fsync: o.fsync as boolean }),
+  create: (o) =>
+    maildir({ path: o.path as string, state: o.state as string | undefined, fsync: o.fsync as boolean }),
 };
 
 /** `mailbox` for YAML: IMAP when `url` is set, else Maildir. */
@@ -408,6 +410,7 @@ export const mailboxStage: StageFactory = {
       // Anything else (a bare host name) used to mean the Maildir: the entries were counted as delivered
       // without ever reaching the server.
       pattern: /^(imaps?:\/\/.+)?$/i,
+      validate: (url) => (url === "" ? undefined : imapUrlCheck(url)),
       description: "an imap://user:pass@host:port or imaps:// URL (IMAP_URL), or empty for the Maildir",
     },
     maildir: {
@@ -422,14 +425,24 @@ export const mailboxStage: StageFactory = {
   create: (o) => {
     const url = o.url as string;
     if (url && /^imaps?:\/\//i.test(url)) return uploadImap(imapOptions(o));
-    return maildir({ path: o.maildir as string, state: o.state as string, fsync: o.fsync as boolean });
+    return maildir({
+      path: o.maildir as string,
+      state: o.state as string | undefined,
+      fsync: o.fsync as boolean,
+    });
   },
 };
+
+/** `check` parses the URL and applies the TLS policy, so that a bad one fails there and not at run (exit 3). */
+function imapUrlCheck(url: string): { reason: string; hint?: string } | undefined {
+  const problem = imapUrlProblem(url);
+  return problem && { reason: problem.message, hint: problem.hint };
+}
 
 function imapOptions(o: Record<string, unknown>): ImapSinkOptions {
   return {
     url: o.url as string,
-    state: o.state as string,
+    state: o.state as string | undefined,
     maxBatch: o["max-batch"] as number,
     serverCheck: o["server-check"] as boolean,
     caFile: (o["ca-file"] as string) || undefined,

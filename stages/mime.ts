@@ -12,14 +12,6 @@ import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { transferResult } from "../engine/kernel/pool_transfer.ts";
 import { COMPOSE_DEFAULTS, composeMessage, type ComposeOptions, headerSafe } from "../lib/mime/compose.ts";
 
-export {
-  COMPOSE_DEFAULTS,
-  composeMessage,
-  type ComposeOptions,
-  headerSafe,
-  messageIdFor,
-} from "../lib/mime/compose.ts";
-
 /**
  * The `mime` stage: composes each entry into a MIME message, on the worker pool.
  *

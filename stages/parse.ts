@@ -10,10 +10,6 @@ import { runtime } from "../engine/runtime/mod.ts";
 import { runStore } from "./run_state.ts";
 import type { FetchedFeed, ParsedFeedItem } from "./types.ts";
 
-export { FeedParseError } from "../lib/feed/feed_parse_error.ts";
-export { parseFeed, type ParseFeedOptions, parseFeedTask } from "../lib/feed/parse_feed.ts";
-export type { FeedEntry, ParsedFeed } from "../lib/feed/types.ts";
-
 /**
  * Pool task of the `parse` stage: a fetched feed in, the parsed feed with its validators out.
  *
@@ -43,7 +39,7 @@ export function parseFetchedTask(fetched: FetchedFeed): ParsedFeedItem {
  * const p = parseFeeds({ state: "./.sluice" });
  * ```
  */
-export function parseFeeds(opts: { state: string }): Stage<FetchedFeed, ParsedFeedItem> {
+export function parseFeeds(opts: { state?: string } = {}): Stage<FetchedFeed, ParsedFeedItem> {
   const inner = task<FetchedFeed, ParsedFeedItem>({ module: import.meta.url, export: "parseFetchedTask" }, {
     name: "parse",
     placement: "pool",
@@ -87,7 +83,10 @@ export const parseStage: StageFactory = {
   example: `- use: parse
   placement: pool`,
   options: {
-    state: { type: "string", default: "./.sluice", description: "state location (records parse failures)" },
+    state: {
+      type: "string",
+      description: "state location (records parse failures); default: the pipeline's `state:`",
+    },
   },
-  create: (o) => parseFeeds({ state: o.state as string }),
+  create: (o) => parseFeeds({ state: o.state as string | undefined }),
 };

@@ -4,7 +4,7 @@
  * @module
  */
 import type { EntryItem } from "./types.ts";
-import { type HtmlImageWork, rewriteEntryImages } from "../lib/html/entry_images.ts";
+import { type HtmlImageWork, inlineImages } from "../lib/html/inline_images.ts";
 import { DEFAULT_IMAGE_CACHE_OPTIONS, ImageCache, type ImageCacheOptions } from "../lib/html/image_cache.ts";
 import {
   FIND_IMAGES_TASK,
@@ -18,16 +18,39 @@ import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { AutoPlacement, measureBlocking } from "../engine/placement/auto_placement.ts";
 import { yieldWhenBusy } from "../engine/placement/loop_slice.ts";
 
-export { ImageCache, type ImageCacheOptions, type ImageCacheStats } from "../lib/html/image_cache.ts";
-export {
-  FIND_IMAGES_TASK,
-  findImages,
-  type FoundImages,
-  REWRITE_IMAGE_REFS_TASK,
-  rewriteImageRefs,
-} from "../lib/html/html_images.ts";
-export { type SniffedImage, sniffImageType } from "../lib/html/sniff.ts";
-export { type HtmlImageWork, rewriteEntryImages } from "../lib/html/entry_images.ts";
+/**
+ * Returns `item` with its HTML sanitised, its images fetched through `cache` and attached as `images`,
+ * and their `src` rewritten to `cid:` references (`inlineImages`). The HTML is `item.html`, else the
+ * entry's `html`, else its `summary`; relative URLs resolve against the entry's `base` (its `xml:base`, or
+ * the feed's URL after redirects when it has no link), else its link, else the feed URL. An item without
+ * HTML comes back unchanged. Rejects only when `signal` aborts (with its reason).
+ *
+ * @example
+ * ```ts
+ * import { ImageCache } from "../lib/html/mod.ts";
+ * import { rewriteEntryImages } from "./rewrite_images.ts";
+ * const cache = new ImageCache();
+ * const item = {
+ *   feed: { url: "https://example.org/feed.xml", folder: "News" },
+ *   entry: { id: "1", link: "https://example.org/post/1", html: '<img src="cat.png">', enclosures: [] },
+ *   images: [],
+ * };
+ * const out = await rewriteEntryImages(item, cache);
+ * out.html; // '<img src="cid:img.…@sluice">' when cat.png arrived, else its absolute URL
+ * ```
+ */
+export async function rewriteEntryImages(
+  item: EntryItem,
+  cache: ImageCache,
+  signal?: AbortSignal,
+  work?: HtmlImageWork,
+): Promise<EntryItem> {
+  const html = item.html ?? item.entry.html ?? item.entry.summary;
+  if (html === undefined) return item;
+  const base = item.entry.base ?? item.entry.link ?? item.feed.url;
+  const inlined = await inlineImages(html, base, cache, signal, work);
+  return { ...item, html: inlined.html, images: [...item.images, ...inlined.images] };
+}
 
 /** Options of the `rewrite-images` stage. */
 export interface RewriteImagesOptions extends ImageCacheOptions {

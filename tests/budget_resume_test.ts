@@ -84,7 +84,7 @@ describe("a run stopped by its time budget", () => {
     await spent;
     assert.equal(first.stopped, true, "the budget did not stop the run");
     assert.equal(first.stoppedBy, "stopSignal");
-    assert.equal(first.aborted, false, "in-flight items were abandoned instead of drained");
+    assert.equal(first.aborted, false, `in-flight items were abandoned instead of drained: ${first.error}`);
     assert.deepEqual(first.failures, []);
     const afterFirst = await entryIds();
     assert.ok(afterFirst.length > 0, "nothing was delivered before the deadline");
@@ -165,6 +165,47 @@ describe("cli run --budget", () => {
       assert.ok(source.itemsOut > 0);
       assert.equal(sink.itemsIn, source.itemsOut, "an item in flight was lost");
       assert.equal((await readFile(out, "utf8")).trim().split("\n").length, source.itemsOut);
+      assert.equal(
+        summary.status,
+        `time budget of 10 min reached: ${sink.itemsIn} item${sink.itemsIn === 1 ? "" : "s"} delivered; ` +
+          "the rest comes next run",
+      );
+      assert.equal(summary.budgetReached, true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("items still in flight when the grace period ends: the budget is named, not an error, exit 0", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "sluice-budget-grace-"));
+    try {
+      const stages = fileURLToPath(new URL("./fixtures/cli/stages.ts", import.meta.url));
+      const summaryFile = path.join(dir, "summary.json");
+      const file = path.join(dir, "stalls.yaml");
+      await writeFile(
+        file,
+        `name: stalls\nstages:\n  - use: ${stages}#numbers\n    with: { count: 0 }\n  - use: ${stages}#stall\n`,
+      );
+      const clock = new ManualClock("2026-01-01T00:00:00Z");
+      const code = runCommand({
+        file,
+        budgetMs: 30_000,
+        clock,
+        quiet: true,
+        graceMs: 20,
+        summaryJson: summaryFile,
+      });
+      await clock.whenSleeping(1);
+      await clock.advance(30_000);
+      assert.equal(await code, EXIT.OK);
+      const summary = JSON.parse(await readFile(summaryFile, "utf8"));
+      assert.equal(summary.aborted, true, "the stalled item was not cut off by the grace period");
+      assert.equal(
+        summary.status,
+        "time budget of 30 s reached: 0 items delivered; items still in flight after the grace period were " +
+          "stopped and count as not delivered; the rest comes next run",
+      );
+      assert.doesNotMatch(summary.status, /stopped on an error/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -115,6 +115,19 @@ describe("each kind of mistake", () => {
     assert.ok(e.hint);
   });
 
+  test("a pipeline-level state no store can open is reported at its value", async () => {
+    const e = await only("name: a\nstate: ftp://host/state\nstages:\n  - use: feeds\n");
+    assert.equal(e.code, "E_CONFIG_BAD_STATE");
+    assert.equal(at(e), "2:8");
+    assert.match(e.reason, /^`state`: unknown state store `ftp:\/\/host\/state`/);
+    assert.match(e.hint!, /kv:<path>/);
+    const empty = await only('state: "sqlite:"\nstages:\n  - use: feeds\n');
+    assert.equal(at(empty), "1:8");
+    const list = await only("state: [a, b]\nstages:\n  - use: feeds\n");
+    assert.equal(list.code, "E_CONFIG_WRONG_TYPE");
+    assert.equal(at(list), "1:8");
+  });
+
   test("unset variable: its name, its exact position, and how to fix it", async () => {
     const e = await only('stages:\n  - use: feeds\n    with:\n      list: "https://${HOST}/feeds.txt"\n');
     assert.equal(e.code, "E_CONFIG_UNSET_VARIABLE");

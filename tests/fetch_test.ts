@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { ConditionalFetcher, DEFAULT_FETCH_OPTIONS, FetchError } from "../stages/fetch.ts";
+import { ConditionalFetcher, DEFAULT_FETCH_OPTIONS } from "../lib/feed/mod.ts";
+import { FetchError } from "../lib/http/mod.ts";
 import { type Route, startServer, type TestServer } from "./support/http_server.ts";
 
 const FEED = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'.repeat(20);
@@ -56,6 +57,13 @@ before(async () => {
     "/stalls-mid-body": (_req, res) => {
       res.writeHead(200, { "content-type": "application/rss+xml" });
       res.write("<rss>");
+      stalled.push(res);
+    },
+    "/trickle": (_req, res) => {
+      // One byte at a time, never idle long enough for a per-attempt timeout to call it stalled.
+      res.writeHead(200, { "content-type": "application/rss+xml" });
+      const timer = setInterval(() => res.write(" "), 20);
+      res.on("close", () => clearInterval(timer));
       stalled.push(res);
     },
     "/big": (_req, res) => void res.writeHead(200, { "content-length": "5000" }).end("x".repeat(5000)),
@@ -182,6 +190,17 @@ describe("ConditionalFetcher", () => {
       "E_FETCH_TIMEOUT",
     );
     assert.match(e.message, /timeout after 0\.15 s: response not complete/);
+  });
+
+  test("a feed that trickles is cut off by the per-feed deadline, retries and waits included", async () => {
+    const fetcher = quick({ timeoutMs: 300, retries: 3, deadlineMs: 500 });
+    const e = await rejectsWith(fetcher.fetchFeed(ref(server.url("/trickle")), {}), "E_FETCH_DEADLINE");
+    assert.match(
+      e.message,
+      /\/trickle failed: gave up after 0\.5 s in all \(\d attempts?\): the server is too slow/,
+    );
+    assert.match(e.hint!, /`deadline` \(`deadlineMs`\)/);
+    assert.match(e.hint!, /tried again next run/);
   });
 
   test("a body over maxBytes is refused by Content-Length, with the limit and how to raise it", async () => {
@@ -323,5 +342,6 @@ describe("ConditionalFetcher", () => {
     assert.equal(DEFAULT_FETCH_OPTIONS.perHostConcurrency, 32);
     assert.equal(DEFAULT_FETCH_OPTIONS.globalConcurrency, 64);
     assert.equal(new ConditionalFetcher({ retries: 1 }).options.timeoutMs, 30_000);
+    assert.equal(new ConditionalFetcher({ retries: 1 }).options.deadlineMs, 60_000);
   });
 });

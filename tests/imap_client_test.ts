@@ -42,7 +42,7 @@ describe("IMAP syntax (no server)", () => {
     ]); // deno-fmt-ignore
     assert.equal(parseImapUrl("imaps://u:p@[::1]").port, 993);
     assert.equal(parseImapUrl("imaps://u:p@[::1]").host, "::1");
-    assert.equal(parseImapUrl("imap://u:p@h:1143/?tls=off").tls, "off");
+    assert.equal(parseImapUrl("imap://u:p@127.0.0.1:1143/?tls=off").tls, "off");
   });
 
   test("parseImapUrl rejects other schemes and unknown options without showing the password", () => {
@@ -62,17 +62,26 @@ describe("IMAP syntax (no server)", () => {
     }
   });
 
-  test("a plaintext login is refused for remote hosts unless asked for", () => {
+  test("a plaintext login is refused for remote hosts, tls=off included: no option allows it", () => {
     const remote = parseImapUrl("imap://bob:pw@mail.example.org");
     assert.throws(
-      () => checkPlaintextLogin(remote, false),
+      () => checkPlaintextLogin(remote),
       (e: ImapError) => e.code === "E_IMAP_PLAINTEXT" && !!e.hint,
     );
-    checkPlaintextLogin(remote, true);
-    checkPlaintextLogin(parseImapUrl("imap://bob:pw@mail.example.org/?tls=off"), false);
-    checkPlaintextLogin(parseImapUrl("imap://bob:pw@localhost"), false);
-    checkPlaintextLogin(parseImapUrl("imap://bob:pw@[::1]"), false);
-    assert.throws(() => checkPlaintextLogin(parseImapUrl("imap://bob:pw@127.0.0.1/?tls=starttls"), false), {
+    for (const host of ["mail.example.org", "10.0.0.5", "[2001:db8::1]", "128.0.0.1"]) {
+      assert.throws(
+        () => parseImapUrl(`imap://bob:pw@${host}/?tls=off`),
+        (e: ImapError) =>
+          e.code === "E_IMAP_PLAINTEXT" && /unencrypted/.test(e.message) && /STARTTLS/.test(e.hint ?? "") &&
+          /imaps:\/\//.test(e.hint ?? "") && !e.message.includes(":pw@"),
+        host,
+      );
+    }
+    for (const host of ["localhost", "[::1]", "127.0.0.1", "127.8.9.10", "LOCALHOST"]) {
+      checkPlaintextLogin(parseImapUrl(`imap://bob:pw@${host}/?tls=off`));
+      checkPlaintextLogin(parseImapUrl(`imap://bob:pw@${host}`));
+    }
+    assert.throws(() => checkPlaintextLogin(parseImapUrl("imap://bob:pw@127.0.0.1/?tls=starttls")), {
       code: "E_IMAP_TLS",
     });
   });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "./support/testing.ts";
-import { findCycles, importGraph, relativeImports } from "./support/import_graph.ts";
+import { findCycles, type ImportGraph, importGraph, relativeImports } from "./support/import_graph.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -15,6 +15,22 @@ describe("the import graph", () => {
 
   test("has no cycle, type imports included", () => {
     assert.deepEqual(findCycles(graph), []);
+  });
+
+  test("the parts of engine/ and the libraries of lib/ depend on each other one way", () => {
+    // engine/kernel, engine/config, lib/feed...: a part depends on another through any of its files.
+    const partOf = (file: string) => {
+      const [top, part] = file.split("/");
+      return (top === "engine" || top === "lib") && file.split("/").length > 2 ? `${top}/${part}` : top;
+    };
+    const parts: ImportGraph = new Map();
+    for (const [file, imports] of graph) {
+      const from = partOf(file);
+      const to = new Set(parts.get(from));
+      for (const i of imports) if (partOf(i) !== from) to.add(partOf(i));
+      parts.set(from, [...to]);
+    }
+    assert.deepEqual(findCycles(parts), []);
   });
 
   test("nothing in lib/ imports engine/pipeline or stages", () => {

@@ -6,8 +6,8 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DryRunWriter, MaildirError, maildirFolderDir, MaildirWriter } from "../lib/maildir/writer.ts";
-import { composeMessage } from "../stages/mime.ts";
-import type { MailMessage } from "../stages/types.ts";
+import { composeMessage } from "../lib/mime/mod.ts";
+import type { MailMessage } from "../lib/mime/mod.ts";
 import { dovecotSkip, startDovecot } from "./support/dovecot.ts";
 
 let scratch: string;

@@ -5,8 +5,9 @@
  */
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { composeMessage } from "../stages/mime.ts";
-import type { EntryItem, InlineImage } from "../stages/types.ts";
+import { composeMessage } from "../lib/mime/mod.ts";
+import type { EntryItem } from "../lib/mime/mod.ts";
+import type { InlineImage } from "../lib/html/mod.ts";
 import {
   allParts,
   bodyText,

@@ -1,9 +1,10 @@
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { composeMessage, headerSafe, messageIdFor } from "../stages/mime.ts";
+import { composeMessage, headerSafe, messageIdFor } from "../lib/mime/mod.ts";
 import { htmlToText } from "../lib/mime/text.ts";
 import { WorkerPool } from "../engine/kernel/worker_pool.ts";
-import type { EntryItem, InlineImage } from "../stages/types.ts";
+import type { EntryItem } from "../lib/mime/mod.ts";
+import type { InlineImage } from "../lib/html/mod.ts";
 import {
   allParts,
   bodyText,
@@ -184,7 +185,7 @@ describe("composeMessage in a worker", () => {
   test("runs unchanged as a WorkerPool task and gives the same bytes as on the loop", async () => {
     const pool = new WorkerPool({ size: 1 });
     try {
-      const task = { module: new URL("../stages/mime.ts", import.meta.url), export: "composeMessage" };
+      const task = { module: new URL("../lib/mime/compose.ts", import.meta.url), export: "composeMessage" };
       const input = item();
       const inWorker = await pool.run<Awaited<ReturnType<typeof composeMessage>>>(task, [input, {
         to: "x@y.z",

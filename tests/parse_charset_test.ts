@@ -4,7 +4,7 @@
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { parseFeed } from "../stages/parse.ts";
+import { parseFeed } from "../lib/feed/mod.ts";
 import { decodeFeed, headerCharset } from "../lib/feed/charset.ts";
 
 const URL_ = "https://charset.example/feed.xml";

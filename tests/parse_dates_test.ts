@@ -4,7 +4,7 @@
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { parseFeedDate } from "../lib/feed/dates.ts";
-import { parseFeed } from "../stages/parse.ts";
+import { parseFeed } from "../lib/feed/mod.ts";
 
 const TABLE: [string, string | undefined][] = [
   // RFC 822 / RFC 2822 (RSS pubDate)

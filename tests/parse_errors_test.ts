@@ -5,7 +5,7 @@
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { FeedParseError, parseFeed } from "../stages/parse.ts";
+import { FeedParseError, parseFeed } from "../lib/feed/mod.ts";
 import { SluiceError } from "../engine/errors.ts";
 
 const FEED_URL = "https://feeds.example.net/feed.xml";

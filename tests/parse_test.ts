@@ -5,9 +5,9 @@
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { parseFeed, parseFeedTask } from "../stages/parse.ts";
+import { parseFeed, parseFeedTask } from "../lib/feed/mod.ts";
 import { WorkerPool } from "../engine/kernel/mod.ts";
-import type { FeedEntry, ParsedFeed } from "../stages/types.ts";
+import type { FeedEntry, ParsedFeed } from "../lib/feed/mod.ts";
 
 const FEED_URL = "https://feeds.example.net/path/feed.xml";
 
@@ -331,7 +331,10 @@ describe("pool task", () => {
 
   test("runs on the real worker pool; a FeedParseError comes back with its code and message", async () => {
     const pool = new WorkerPool({ size: 1 });
-    const ref = { module: new URL("../stages/parse.ts", import.meta.url).href, export: "parseFeedTask" };
+    const ref = {
+      module: new URL("../lib/feed/parse_feed.ts", import.meta.url).href,
+      export: "parseFeedTask",
+    };
     try {
       // A copy: readFileSync may hand out a slice of a shared pool buffer, which must not be transferred.
       const bytes = new Uint8Array(fixture("gb2312_declared.xml"));

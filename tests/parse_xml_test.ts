@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { parseXml, type XmlElement, XmlSyntaxError } from "../lib/feed/xml.ts";
 import { attrOf, baseOf, keyOf, serializeHtml, textOf } from "../lib/feed/xml_query.ts";
 import { decodeEntities } from "../lib/feed/entities.ts";
-import { parseFeed } from "../stages/parse.ts";
+import { parseFeed } from "../lib/feed/mod.ts";
 
 const elements = (e: XmlElement) => e.children.filter((c): c is XmlElement => typeof c !== "string");
 

@@ -5,17 +5,17 @@
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import type http from "node:http";
+import { rewriteEntryImages } from "../stages/rewrite_images.ts";
 import {
   FIND_IMAGES_TASK,
   findImages,
   ImageCache,
-  rewriteEntryImages,
   rewriteImageRefs,
   sniffImageType,
-} from "../stages/rewrite_images.ts";
+} from "../lib/html/mod.ts";
 import { cidForUrl, filenameForUrl } from "../lib/html/inline_name.ts";
 import { bestCandidate, parseSrcset } from "../lib/html/srcset.ts";
-import type { EntryItem } from "../stages/types.ts";
+import type { EntryItem } from "../lib/mime/mod.ts";
 import { startServer, type TestServer } from "./support/http_server.ts";
 import { WorkerPool } from "../engine/kernel/worker_pool.ts";
 

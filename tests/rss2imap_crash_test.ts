@@ -24,7 +24,7 @@ import { DeliveryLedger } from "../stages/delivery_ledger.ts";
 import { maildir, uploadImap } from "../stages/mailbox.ts";
 import { MaildirWriter } from "../lib/maildir/writer.ts";
 import { ImapUploader } from "../lib/imap/uploader.ts";
-import type { MailMessage } from "../stages/types.ts";
+import type { MailMessage } from "../lib/mime/mod.ts";
 import { dovecotSkip, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { startFakeImapServer } from "./support/fake_imap_server.ts";
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";

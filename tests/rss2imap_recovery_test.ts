@@ -48,7 +48,7 @@ function watchDeliveries(p: Pipeline, after: (confirmed: number) => void): Pipel
       },
     },
   };
-  return new Chain<never, unknown>([...stages, watched]);
+  return new Chain<never, unknown>([...stages, watched], p.state);
 }
 
 describe("rss2imap recovery", { skip }, () => {

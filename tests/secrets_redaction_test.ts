@@ -13,8 +13,11 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { redactUrl } from "../engine/errors.ts";
+import { redactUrl, redactUrlsIn } from "../engine/errors.ts";
 import { describeItem } from "../engine/pipeline/describe_item.ts";
+import { deadLetterOf } from "../engine/pipeline/dead_letter.ts";
+import { jsonLogger, textLogger } from "../engine/pipeline/logger.ts";
+import { messageOf } from "../engine/pipeline/stage_failed_error.ts";
 import { openSqlite } from "../engine/runtime/sqlite.ts";
 import { openStore } from "../engine/state/open_store.ts";
 import { ImapError } from "../lib/imap/errors.ts";
@@ -74,6 +77,51 @@ describe("secrets stay out of output", () => {
     const shown = redactUrl(`imap://alice:S3cr/${SECRET}@127.0.0.1:1143`);
     assertNoSecret(shown, "redactUrl");
     assert.equal(shown, "imap://***@127.0.0.1:1143");
+  });
+
+  test("redactUrl hides every form of userinfo: digits, user only, empty password, encoded, @ inside, IPv6", () => {
+    const digits = "20251206";
+    const cases: Array<[string, string]> = [
+      [`http://alice:${digits}@example.org/feed`, "http://***:***@example.org/feed"],
+      [`http://${digits}@example.org/feed`, "http://***@example.org/feed"], // a user name alone is often a token
+      ["http://alice@example.org/feed", "http://***@example.org/feed"],
+      ["http://alice:@example.org/feed", "http://***@example.org/feed"],
+      [`http://:${digits}@example.org/feed`, "http://:***@example.org/feed"],
+      [`http://al%40ice:p%2F${digits}%3A@example.org/feed`, "http://***:***@example.org/feed"],
+      [`http://alice:p@${digits}@example.org/feed`, "http://***:***@example.org/feed"],
+      [`http://alice:${digits}@[::1]:8080/feed`, "http://***:***@[::1]:8080/feed"],
+      [`http://alice:${digits}@[2001:db8::7]/feed`, "http://***:***@[2001:db8::7]/feed"],
+      [`HTTPS://alice:${digits}@Example.org/feed`, "https://***:***@example.org/feed"],
+      [`imaps://bob:${digits}@mail.example.org`, "imaps://***:***@mail.example.org"],
+      [`http://alice:p#${digits}@example.org/feed`, "http://***@example.org/feed"],
+      [`http://alice:${digits}@example.org`, "http://***:***@example.org/"],
+      [`https://example.org/feed;jsessionid=${digits}?a=1`, "https://example.org/feed;jsessionid=***?a=1"],
+      [`https://example.org/feed?Token=${digits}&page=2`, "https://example.org/feed?Token=***&page=2"],
+      [`https://example.org/feed?api%5Fkey=${digits}`, "https://example.org/feed?api%5Fkey=***"],
+    ];
+    for (const [url, shown] of cases) {
+      assert.equal(redactUrl(url), shown, url);
+      assert.equal(redactUrl(url).includes(digits), false, url);
+    }
+  });
+
+  test("URLs quoted inside text (a runtime's error, a command's stderr) are redacted in logs, failures and dead letters", () => {
+    const url = `http://alice:${SECRET}@example.org/feed.xml?token=${SECRET}`;
+    const text = `error sending request for url (${url}): connection refused`;
+    assert.equal(
+      redactUrlsIn(text),
+      "error sending request for url (http://***:***@example.org/feed.xml?token=***): connection refused",
+    );
+    assertNoSecret(messageOf(new Error(text)), "messageOf (failures, summaries)");
+    const lines: string[] = [];
+    textLogger("debug", (l) => lines.push(l)).log("info", text, { feed: url });
+    jsonLogger("debug", (l) => lines.push(l)).log("warn", text, { feed: url, nested: { url } });
+    for (const line of lines) assertNoSecret(line, "a log line");
+    assert.match(lines[0], /feed=http:\/\/\*\*\*:\*\*\*@example\.org/);
+    const letter = JSON.stringify(
+      deadLetterOf("mime", { feedUrl: url, html: `<a href="${url}">x</a>`, note: text }, new Error(text)),
+    );
+    assertNoSecret(letter, "a dead letter");
   });
 
   test("a token in a feed URL's query is hidden in labels and kept out of folder names; other parameters stay", () => {
@@ -137,6 +185,47 @@ describe("secrets stay out of output", () => {
     const forget = await cli(["state", yamlFile, "--forget", "http://127.0.0.1:1/unknown.xml"], env);
     assert.match(forget.stderr, /feeds it knows/);
     assertNoSecret(forget.stdout + forget.stderr, "state --forget (unknown feed)");
+  });
+
+  test("a run with digit passwords, a user-only URL and tokens: --json, --summary-json and --trace hide them", async () => {
+    const digits = "90817263";
+    const feeds = path.join(dir, "feeds-forms.txt");
+    const urls = [
+      server.url("/feed.xml").replace("http://", `http://bob:${digits}@`),
+      server.url("/broken.xml").replace("http://", `http://${digits}@`) + `?access_token=${digits}`,
+      server.url("/broken.xml").replace("http://", `http://carol:p%40${digits}@`),
+    ];
+    await writeFile(feeds, urls.join("\n") + "\n");
+    const summaryFile = path.join(dir, "summary-forms.json");
+    const traceFile = path.join(dir, "trace-forms.json");
+    const env = {
+      FEEDS: feeds,
+      MAILDIR: path.join(dir, "Maildir-forms"),
+      STATE_DIR: path.join(dir, "state-forms"),
+    };
+    const run = await cli([
+      yamlFile,
+      "--json",
+      "--verbose",
+      "--summary-json",
+      summaryFile,
+      "--trace",
+      traceFile,
+    ], env);
+    assert.equal(run.code, 2, run.stderr);
+    for (
+      const [what, text] of [
+        ["the --json log and summary", run.stdout + run.stderr],
+        ["--summary-json", await readFile(summaryFile, "utf8")],
+        ["--trace", await readFile(traceFile, "utf8")],
+      ]
+    ) {
+      assert.equal(text.includes(digits), false, `${what} shows a credential:\n${text}`);
+    }
+    assert.match(
+      await readFile(summaryFile, "utf8"),
+      /http:\/\/\*\*\*@127\.0\.0\.1:\d+\/broken\.xml\?access_token=\*\*\*/,
+    );
   });
 
   test("--json logs name a failing feed without its password", async () => {

@@ -4,9 +4,9 @@
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   DEFAULT_BACKOFF,
   MemoryStore,
@@ -15,9 +15,23 @@ import {
   StateStoreError,
 } from "../engine/state/mod.ts";
 import { kvSupport } from "../engine/runtime/kv.ts";
+import { acquireLease } from "../engine/state/lease.ts";
+import type { LeaseRecord } from "../engine/state/store.ts";
+import { processIdentity } from "../engine/runtime/process_identity.ts";
+import process from "node:process";
 import { at, FEED, OTHER, T0 } from "./support/state_store_fixtures.ts";
 
 const MIN = 60_000;
+
+function lease(token: string, since: Date, ttlMs: number): LeaseRecord {
+  return {
+    token,
+    pid: 4242,
+    host: "elsewhere",
+    since: since.toISOString(),
+    expiresAt: new Date(since.getTime() + ttlMs).toISOString(),
+  };
+}
 
 let root = "";
 before(() => {
@@ -313,6 +327,81 @@ for (const adapter of adapters) {
       });
     });
 
+    test("lease: claimed when free, refused to another token until expiry, renewed, released", async () => {
+      await withStore(adapter, async (store) => {
+        const a = lease("a", T0, 30_000);
+        const b = lease("b", T0, 30_000);
+        assert.equal(await store.readLease(), undefined);
+        assert.deepEqual(await store.claimLease(a, { now: T0 }), a);
+        assert.deepEqual(await store.claimLease(b, { now: at(29_000) }), a, "a live lease is kept");
+        const renewed = { ...a, expiresAt: at(60_000).toISOString() };
+        assert.deepEqual(await store.claimLease(renewed, { now: at(29_000) }), renewed, "the holder renews");
+        assert.deepEqual(await store.claimLease(b, { now: at(61_000) }), b, "an expired lease is free");
+        await store.releaseLease("a");
+        assert.deepEqual(await store.readLease(), b, "only the holder releases");
+        assert.deepEqual(
+          await store.claimLease(a, { now: T0, replace: "b" }),
+          a,
+          "a dead holder is replaced",
+        );
+        await store.releaseLease("a");
+        assert.equal(await store.readLease(), undefined);
+      });
+    });
+
+    test("lease: of many claims at once, exactly one wins", async () => {
+      await withStore(adapter, async (store) => {
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => store.claimLease(lease(`t${i}`, T0, 30_000), { now: T0 })),
+        );
+        const winners = new Set(results.map((r) => r.token));
+        assert.equal(winners.size, 1);
+        assert.equal((await store.readLease())?.token, [...winners][0]);
+      });
+    });
+
+    test("acquireLease refuses a second run with the holder's pid, host and since; frees on release", async () => {
+      await withStore(adapter, async (store) => {
+        const held = await acquireLease(store);
+        await assert.rejects(acquireLease(store), (e: unknown) => {
+          assert.ok(e instanceof StateStoreError);
+          assert.equal(e.code, "E_STATE_LEASED");
+          assert.match(e.message, new RegExp(`pid ${process.pid} on host \\S+ since ${held.record.since}`));
+          assert.match(e.hint ?? "", /--wait-lock/);
+          return true;
+        });
+        await held.release();
+        await (await acquireLease(store)).release();
+      });
+    });
+
+    test("acquireLease takes over at once the lease of a pid gone on this host", async () => {
+      await withStore(adapter, async (store) => {
+        const me = processIdentity();
+        const dead = { ...lease("dead", new Date(), 3_600_000), host: me.host, pid: 2 ** 22 + 12345 };
+        await store.claimLease(dead);
+        const held = await acquireLease(store);
+        assert.notEqual(held.record.token, "dead");
+        await held.release();
+      });
+    });
+
+    test("feed URLs are stored without their credentials, and found by the URL with them", async () => {
+      await withStore(adapter, async (store) => {
+        const secret = "https://bob:hunter22@example.org/feed.xml?token=s3cr3t";
+        await store.markDeliveredMany(secret, [{ id: "a" }]);
+        await store.markSending([{ feedUrl: secret, id: "b", folder: "F", messageId: "<b@x>" }]);
+        await store.recordFailure(secret, "HTTP 500", T0);
+        assert.equal(await store.isDelivered(secret, "a"), true);
+        assert.deepEqual((await store.listFeeds()).map((f) => f.url), [
+          "https://***:***@example.org/feed.xml?token=***",
+        ]);
+        assert.deepEqual((await store.listSending()).map((m) => m.feedUrl), [
+          "https://***:***@example.org/feed.xml?token=***",
+        ]);
+      });
+    });
+
     test("close is idempotent and later calls fail with E_STATE_CLOSED", async () => {
       const store = await adapter.place()();
       await store.close();
@@ -325,6 +414,21 @@ for (const adapter of adapters) {
     });
 
     if (adapter.persistent) {
+      test("its folder and files are private to the user (0700 / 0600), the secret of a feed URL not in them", async () => {
+        await withStore(adapter, async (store) => {
+          const url = "https://reader:pa55w0rd@example.org/feed.xml?api_key=k3yvalue";
+          await store.markDeliveredMany(url, [{ id: "a" }]);
+          await store.recordSuccess(url, { title: "T" });
+          const file = store.description.replace(/^(sqlite|kv):/, "");
+          assert.equal(statSync(dirname(file)).mode & 0o777, 0o700);
+          for (const f of readdirSync(dirname(file))) {
+            assert.equal(statSync(join(dirname(file), f)).mode & 0o777, 0o600, f);
+            const bytes = new TextDecoder("latin1").decode(readFileSync(join(dirname(file), f)));
+            assert.ok(!bytes.includes("pa55w0rd") && !bytes.includes("k3yvalue"), f);
+          }
+        });
+      });
+
       test("state and deliveries persist across close and reopen", async () => {
         await withStore(adapter, async (store, reopen) => {
           await store.markDeliveredMany(FEED, [{ id: "a", folder: "News" }, { id: "b" }]);

@@ -4,7 +4,16 @@
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -98,7 +107,7 @@ describe("sqlite store specifics", () => {
         db.prepare("SELECT MAX(version) AS v FROM schema_version").get()?.v,
         SQLITE_SCHEMA_VERSION,
       );
-      assert.equal(SQLITE_SCHEMA_VERSION, 2);
+      assert.equal(SQLITE_SCHEMA_VERSION, 3);
     } finally {
       db.close();
     }
@@ -112,19 +121,110 @@ describe("sqlite store specifics", () => {
     db.close();
     await assert.rejects(
       openStore(dir),
-      (e: StateStoreError) => e.code === "E_STATE_SCHEMA" && /newer/.test(e.hint!),
+      (e: StateStoreError) => e.code === "E_STATE_SCHEMA" && /newer.*cli\.ts state rebuild/.test(e.hint!),
     );
   });
 
-  test("a damaged file is E_STATE_CORRUPT naming the path", async () => {
-    const file = join(root, "damaged.db");
-    writeFileSync(file, "this is not sqlite ".repeat(500));
+  /** Asserts that opening `file` fails with `code`, naming the file and the recovery commands. */
+  async function refuses(file: string, code: string) {
     await assert.rejects(openStore(file), (e: StateStoreError) => {
-      assert.equal(e.code, "E_STATE_CORRUPT");
+      assert.equal(e.code, code);
       assert.ok(e.message.includes(file), e.message);
-      assert.match(e.hint!, /move the file away/);
+      assert.match(e.hint!, /cli\.ts state rebuild PIPELINE\.yaml/);
+      assert.match(e.hint!, /cli\.ts state reset --mark-seen PIPELINE\.yaml/);
       return true;
     });
+  }
+
+  test("a file that is not SQLite is E_STATE_FOREIGN naming the path and the recovery commands", async () => {
+    const file = join(root, "damaged.db");
+    writeFileSync(file, "this is not sqlite ".repeat(500));
+    await refuses(file, "E_STATE_FOREIGN");
+  });
+
+  test("an empty (0-byte) state file is E_STATE_EMPTY, not a fresh start, and stays as it was", async () => {
+    const file = join(root, "empty", "state.db");
+    mkdirSync(join(root, "empty"));
+    writeFileSync(file, "");
+    await refuses(file, "E_STATE_EMPTY");
+    assert.equal(statSync(file).size, 0);
+  });
+
+  test("a truncated state file is E_STATE_CORRUPT", async () => {
+    const dir = join(root, "truncated");
+    const store = await openStore(dir);
+    await store.markDeliveredMany(FEED, Array.from({ length: 2000 }, (_, i) => ({ id: `entry-${i}` })));
+    await store.close();
+    const file = join(dir, "state.db");
+    truncateSync(file, Math.floor(statSync(file).size / 2));
+    await refuses(file, "E_STATE_CORRUPT");
+  });
+
+  test("an SQLite database that is not sluice's is E_STATE_FOREIGN", async () => {
+    const file = join(root, "foreign.db");
+    const other = new DatabaseSync(file);
+    other.exec(
+      "CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO photos (name) VALUES ('x')",
+    );
+    other.close();
+    await refuses(file, "E_STATE_FOREIGN");
+  });
+
+  test("state folder and files are private (0700, 0600 with -wal and -shm)", async () => {
+    const dir = join(root, "private", "nested");
+    const store = await openStore(dir);
+    await store.markDeliveredMany(FEED, [{ id: "a" }]);
+    try {
+      assert.equal(statSync(join(root, "private")).mode & 0o777, 0o700);
+      assert.equal(statSync(dir).mode & 0o777, 0o700);
+      for (const f of ["state.db", "state.db-wal", "state.db-shm"]) {
+        assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a feed URL's password and token never reach the database file", async () => {
+    const dir = join(root, "secret");
+    const store = await openStore(dir);
+    const url = "https://reader:pa55w0rd@example.org/feed.xml?token=t0k3nvalue&page=2";
+    await store.recordSuccess(url, { etag: '"v"', title: "T" });
+    await store.markSending([{ feedUrl: url, id: "a", folder: "F", messageId: "<a@x>" }]);
+    await store.markDeliveredMany(url, [{ id: "b" }]);
+    await store.close();
+    for (const f of readdirSync(dir)) {
+      const bytes = new TextDecoder("latin1").decode(readFileSync(join(dir, f)));
+      assert.ok(!bytes.includes("pa55w0rd") && !bytes.includes("t0k3nvalue"), f);
+      assert.ok(!bytes.includes("reader"), f);
+    }
+  });
+
+  test("a previous sluice's records of a feed URL with credentials move to the URL without them", async () => {
+    const dir = join(root, "rekey");
+    mkdirSync(dir);
+    const url = "https://reader:pa55w0rd@example.org/feed.xml";
+    const old = new DatabaseSync(join(dir, "state.db"));
+    old.exec(`CREATE TABLE schema_version (version INTEGER NOT NULL);
+      INSERT INTO schema_version (version) VALUES (2);
+      CREATE TABLE feeds (url TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE delivered (
+        feed TEXT NOT NULL, id TEXT NOT NULL, folder TEXT, message_id TEXT,
+        at TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (feed, id)) WITHOUT ROWID;
+      CREATE TABLE sending (
+        feed TEXT NOT NULL, id TEXT NOT NULL, folder TEXT NOT NULL, message_id TEXT NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (feed, id)) WITHOUT ROWID;
+      INSERT INTO feeds VALUES ('${url}', '{"consecutiveFailures":0,"etag":"v1"}');
+      INSERT INTO delivered VALUES ('${url}', 'old', 'News', '<old@x>', '2026-01-01T00:00:00.000Z', 0);`);
+    old.close();
+    const store = await openStore(dir);
+    try {
+      assert.equal(await store.isDelivered(url, "old"), true);
+      assert.equal((await store.getFeed(url))?.etag, "v1");
+      assert.deepEqual((await store.listFeeds()).map((f) => f.url), ["https://***:***@example.org/feed.xml"]);
+    } finally {
+      await store.close();
+    }
   });
 
   test("a state dir that cannot be created is E_STATE_NOT_WRITABLE naming the dir", async () => {

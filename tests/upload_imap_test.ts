@@ -5,7 +5,7 @@ import path from "node:path";
 import { deliveredBefore, ImapBatchError, ImapUploader, isConnectionError } from "../lib/imap/uploader.ts";
 import { ImapClient } from "../lib/imap/client.ts";
 import type { ImapError } from "../lib/imap/errors.ts";
-import type { MailMessage } from "../stages/types.ts";
+import type { MailMessage } from "../lib/mime/mod.ts";
 import { dovecotSkip, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { startTcpProxy } from "./support/tcp_proxy.ts";
 import { startFakeImapServer } from "./support/fake_imap_server.ts";

@@ -35,8 +35,8 @@ export interface StageCatalogEntry {
    */
   example?: string;
   /**
-   * True for a stage that streams every item through one process (`exec`): per-item `retry`, `on-error`
-   * and `dead-letter` cannot apply to it, and the loader says so rather than ignore them.
+   * True for a stage that streams every item through one process (`exec`): `retry` cannot apply to it
+   * (the process cannot take an item back), and the loader says so rather than ignore it.
    */
   streamsItems?: boolean;
 }

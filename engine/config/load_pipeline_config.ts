@@ -10,6 +10,8 @@ import process from "node:process";
 import { runtime } from "../runtime/mod.ts";
 import { PERMISSION_HINT, permissionProblem } from "../permission_error.ts";
 import { CronError, parseCron } from "../schedule/cron.ts";
+import { parseStoreSpec } from "../state/open_store.ts";
+import { StateStoreError } from "../state/store.ts";
 import type { StageCatalog } from "./catalog.ts";
 import { ConfigError, ConfigErrorCode, ConfigErrors } from "./config_error.ts";
 import type { Environment } from "./interpolate.ts";
@@ -122,6 +124,7 @@ export async function parsePipelineConfig(
   });
   errors.push(...top.errors);
   if (typeof top.value.schedule === "string") errors.push(...checkSchedule(top.value.schedule, root));
+  if (typeof top.value.state === "string") errors.push(...checkState(top.value.state, root));
   const loader = new StageLoader(file, options.catalog, errors);
   const stages = await loader.stages(data.stages, root.child("stages"));
   if (errors.length > 0) throw new ConfigErrors(file, errors);
@@ -134,7 +137,20 @@ export async function parsePipelineConfig(
   if (top.value.schedule !== undefined) spec.schedule = top.value.schedule as string;
   if (top.value.budget !== undefined) spec.budget = top.value.budget as number;
   if (top.value.metrics !== undefined) spec.metrics = top.value.metrics as string;
+  if (top.value.state !== undefined) spec.state = top.value.state as string;
   return spec;
+}
+
+/** A state location no store can open (`ftp:x`, `sqlite:` without a path) is reported at its value. */
+function checkState(state: string, root: PathPositions): ConfigError[] {
+  try {
+    parseStoreSpec(state);
+    return [];
+  } catch (e) {
+    if (!(e instanceof StateStoreError)) throw e;
+    const span = root.child("state").valueSpan();
+    return [new ConfigError(ConfigErrorCode.BadState, `\`state\`: ${e.message}`, span, { hint: e.hint })];
+  }
 }
 
 /** A schedule the scheduler could not read is a mistake in the file: report it at its value. */

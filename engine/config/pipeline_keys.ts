@@ -11,7 +11,7 @@ import type { OptionSchema } from "./schema.ts";
  * @example
  * ```ts
  * import { PIPELINE_KEYS } from "./pipeline_keys.ts";
- * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "metrics", "stages", "tests"]
+ * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "metrics", "state", "stages", "tests"]
  * ```
  */
 export const PIPELINE_KEYS: OptionSchema = {
@@ -24,6 +24,10 @@ export const PIPELINE_KEYS: OptionSchema = {
     pattern: /^(\S+:)?\d{1,5}$/,
     description:
       "HOST:PORT serving Prometheus metrics at /metrics and health at /healthz, e.g. 127.0.0.1:9464",
+  },
+  state: {
+    type: "string",
+    description: "where the stages keep their shared state: a directory (sqlite), kv:PATH, kv: or memory:",
   },
   stages: { type: "any", description: "the list of stages, each `- use: <stage>`" },
   // Read by `cli.ts test` (engine/test_cases), which checks each case itself.

@@ -46,6 +46,11 @@ export type OptionSpec =
     enum?: string[];
     pattern?: RegExp | string;
     secret?: boolean;
+    /**
+     * A check the value must pass beyond its pattern (an IMAP URL that parses, a TLS policy): returns
+     * what is wrong and the fix, or undefined. The reason must not quote a secret value in full.
+     */
+    validate?: (value: string) => { reason: string; hint?: string } | undefined;
   }
   | {
     type: "integer" | "number";
@@ -57,7 +62,17 @@ export type OptionSpec =
   }
   | { type: "boolean"; default?: boolean; description: string; required?: boolean }
   | { type: "duration"; default?: string | number; description: string; required?: boolean }
-  | { type: "string[]"; default?: string[]; description: string; required?: boolean }
+  | {
+    type: "string[]";
+    default?: string[];
+    description: string;
+    required?: boolean;
+    /**
+     * A command's argv: a lone string is refused rather than taken as a one-item list, since
+     * `"jq -c ."` would run a program named `jq -c .` (nothing splits it into arguments).
+     */
+    argv?: boolean;
+  }
   | {
     type: "object";
     description: string;
@@ -240,7 +255,7 @@ class OptionValidator {
       case "duration":
         return this.#duration(value, where);
       case "string[]":
-        return this.#strings(value, where);
+        return this.#strings(value, where, spec.argv === true);
       case "object":
         return this.mapping(spec.properties, spec.additional, value, where);
       case "any":
@@ -276,6 +291,19 @@ class OptionValidator {
           secret ? redacted(where.valueSpan()) : undefined,
         );
       }
+    }
+    const problem = spec.validate?.(value);
+    if (problem) {
+      const variable = where.fromVariable();
+      return this.#fail(
+        ConfigErrorCode.BadValue,
+        where,
+        `${this.#label(where)}${
+          variable === undefined ? "" : ` (from \`\${${variable}}\`)`
+        }: ${problem.reason}`,
+        variable === undefined ? problem.hint : `fix ${variable}: ${problem.hint ?? spec.description}`,
+        secret ? redacted(where.valueSpan()) : undefined,
+      );
     }
     return value;
   }
@@ -314,7 +342,18 @@ class OptionValidator {
     }
   }
 
-  #strings(value: unknown, where: PathPositions): unknown {
+  #strings(value: unknown, where: PathPositions, argv: boolean): unknown {
+    if (typeof value === "string" && argv) {
+      const words = value.trim().split(/\s+/).filter((w) => w !== "");
+      return this.#fail(
+        ConfigErrorCode.WrongType,
+        where,
+        `${this.#label(where)}: expected a list (the program, then each argument), got the string ${
+          JSON.stringify(value)
+        }: it would run as one program name, nothing splits it into arguments`,
+        `write it as a list: [${words.map((w) => JSON.stringify(w)).join(", ")}]`,
+      );
+    }
     if (typeof value === "string") return [value]; // one item written without list brackets
     if (!Array.isArray(value)) return this.#wrongType(where, "string[]", value, false);
     const out: string[] = [];

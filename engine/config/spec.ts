@@ -102,6 +102,8 @@ export interface PipelineSpec {
   budget?: number;
   /** `HOST:PORT` to serve Prometheus metrics and `/healthz` on while the pipeline runs; undefined: none. */
   metrics?: string;
+  /** The state the stages share (`state:`, already checked to parse); undefined: none declared. */
+  state?: string;
   /** The stages in file order; each one's output feeds the next. */
   stages: StageSpec[];
 }

@@ -111,7 +111,7 @@ function isFactory(v: unknown): v is StageFactory {
  */
 export function buildPipeline(spec: PipelineSpec, registry: StageCatalog): Chain<never, unknown> {
   const stages = spec.stages.map((s) => buildStage(s, registry, spec.file));
-  return new Chain<never, unknown>(stages);
+  return new Chain<never, unknown>(stages, spec.state);
 }
 
 function buildStage(s: StageSpec, registry: StageCatalog, file: string): Stage<unknown, unknown> {

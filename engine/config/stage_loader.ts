@@ -198,17 +198,19 @@ export class StageLoader {
     }`;
   }
 
-  /** `retry`, `on-error` and `dead-letter` act per item: on a stage that streams items they would do nothing. */
+  /**
+   * `retry` re-runs one item: a stage that streams every item through one process cannot send an item
+   * again (`on-error` and `dead-letter` do apply: an item the command answers with stderr instead of a
+   * line fails on its own).
+   */
   #itemPoliciesOnStream(raw: Record<string, unknown>, name: string, where: PathPositions): void {
-    for (const key of ["retry", "on-error", "onError", "dead-letter", "deadLetter"]) {
-      if (raw[key] === undefined) continue;
-      this.#error(
-        ConfigErrorCode.NoEffect,
-        `\`${key}\` has no effect on stage \`${name}\`: it streams every item through one process, and a failure of the process stops the run`,
-        where.child(key).keySpan(),
-        "remove it; for per-item retries or dead letters, use a module stage (or `map`) that runs the command for each item",
-      );
-    }
+    if (raw.retry === undefined) return;
+    this.#error(
+      ConfigErrorCode.NoEffect,
+      `\`retry\` has no effect on stage \`${name}\`: it streams every item through one process, which cannot take an item back`,
+      where.child("retry").keySpan(),
+      "remove it (`on-error` and `dead-letter` do work here); for per-item retries, use a module stage (or `map`) that runs the command for each item",
+    );
   }
 
   #error(code: string, reason: string, span: Span, hint?: string): void {

@@ -45,5 +45,6 @@ export type {
 export { ChannelClosedError, KernelUsageError, OwnerClosedError, OwnerReconnectError } from "./errors.ts";
 export * from "./worker_pool.ts";
 export * from "./process_stream.ts";
+export * from "./answer_ledger.ts";
 export { GroupCommit } from "./group_commit.ts";
 export { backoffDelay, type BackoffLimits, sleep } from "./backoff.ts";

@@ -14,16 +14,24 @@ import process from "node:process";
 import type { Readable, Writable } from "node:stream";
 import { setTimeout as setNodeTimeout } from "node:timers";
 import { SluiceError } from "../errors.ts";
+import { AnswerLedger } from "./answer_ledger.ts";
 
 /** Options of {@linkcode streamThroughCommand}. */
 export interface StreamThroughCommandOptions {
   /** The program and its arguments, each passed as one argument (quoted for the shell by zx). */
   command: string[];
   /**
-   * `lines`: each item is written as `String(item)` plus a newline, each output line is yielded as a
-   * string (without the line break). `jsonl`: items are written as JSON lines, output lines parsed.
+   * `lines`: each item is written as one line (a string as it is, a number or boolean as text, an object
+   * or array as JSON), each output line is yielded as a string (without the line break). `jsonl`: items are
+   * written as JSON lines, output lines parsed.
    */
   format: "lines" | "jsonl";
+  /**
+   * Set when the command prints one line per item, in order (`jq -c`, `tr`, `sed`): once it has ended
+   * with status 0, each item it printed no line for is handed here with a {@linkcode ProcessItemError}
+   * quoting what it said on stderr about it (see `answer_ledger.ts`). Unset, items are not tracked.
+   */
+  onUnanswered?: (item: unknown, error: ProcessItemError) => Promise<void> | void;
   /** Aborting kills the command (and its children) and makes the iteration throw `signal.reason`. */
   signal?: AbortSignal;
   /** Working directory of the command. */
@@ -116,6 +124,50 @@ export class ProcessStreamFormatError extends SluiceError {
   }
 }
 
+/**
+ * A command of a `process` stage printed no line for one item (it ended with status 0, so the other items
+ * went on): the item fails on its own, with what the command said about it on stderr.
+ *
+ * @example
+ * ```ts
+ * import { ProcessItemError } from "./process_stream.ts";
+ * const e = new ProcessItemError(["jq", "-c", "."], 2, ["jq: error (at <stdin>:2): bad"]);
+ * console.log(e.message); // "command jq -c . printed no line for item 2: jq: error (at <stdin>:2): bad"
+ * ```
+ */
+export class ProcessItemError extends SluiceError {
+  /** The command's stderr lines about the item (empty when it said nothing). */
+  readonly stderr: string[];
+
+  /**
+   * Creates the error with code `E_PROCESS_ITEM`.
+   *
+   * @param command the command as given
+   * @param index the item's place in the stream, from 1
+   * @param stderr its stderr lines about the item
+   * @param how `ended`: how the command had ended before the item came (`status 0`, `exit code 5`);
+   *   `exit`: the failing status it ended with after skipping the item
+   */
+  constructor(
+    command: string[],
+    index: number,
+    stderr: string[],
+    how: { ended?: string; exit?: string } = {},
+  ) {
+    const exit = how.exit ? ` (it ended with ${how.exit})` : "";
+    super(
+      "E_PROCESS_ITEM",
+      how.ended
+        ? `command ${showCommand(command)} had ended (${how.ended}) before item ${index} came`
+        : `command ${showCommand(command)} printed no line for item ${index}${exit}` +
+          (stderr.length ? `: ${stderr.join(" | ")}` : " and said nothing about it on stderr"),
+      "fix the item or the command (it must print one line per item and read its whole input); " +
+        "`on-error: drop` or `dead-letter` lets the run go on past such items",
+    );
+    this.stderr = stderr;
+  }
+}
+
 const STDERR_TAIL_LINES = 10;
 
 // zx costs 70-90 ms to import; only programs that run a process stage should pay for it.
@@ -150,11 +202,12 @@ export async function* streamThroughCommand<In, Out>(
     throw new ProcessStreamFormatError("a process stage needs a command", 'give command: ["program", "arg"]');
   }
   signal?.throwIfAborted();
-  const cmd = await RunningCommand.start(command, options);
+  const ledger = options.onUnanswered ? new AnswerLedger<unknown>() : undefined;
+  const cmd = await RunningCommand.start(command, options, ledger);
   let feedError: unknown;
   const stop = () => cmd.stop();
   signal?.addEventListener("abort", stop, { once: true });
-  feed(items, cmd.child.stdin, format, command, () => cmd.stopping).catch((e) => {
+  const feeding = feed(items, cmd, format, command, ledger).catch((e) => {
     feedError = e;
     cmd.stop();
   });
@@ -162,7 +215,7 @@ export async function* streamThroughCommand<In, Out>(
   let finished = false;
   try {
     let lineNo = 0;
-    for await (const line of readLines(cmd.child.stdout)) {
+    for await (const line of readLines(cmd.child.stdout, ledger)) {
       lineNo++;
       yield (format === "jsonl" ? parseJsonLine(line, lineNo, command) : line) as Out;
     }
@@ -170,8 +223,30 @@ export async function* streamThroughCommand<In, Out>(
     signal?.throwIfAborted();
     if (feedError !== undefined) throw feedError;
     if (out.cause) throw startFailure(command, out.cause);
-    if (out.exitCode !== 0) {
-      throw new ProcessStageError(command, out.exitCode, out.signal ?? null, cmd.stderr.lines());
+    const failure = () =>
+      new ProcessStageError(command, out.exitCode, out.signal ?? null, cmd.stderr.lines());
+    // Per item only when the command ran and answered items: a command that answered none, is missing
+    // (127), could not run (126) or was killed is broken as a whole, and the stage fails.
+    const perItem = ledger !== undefined && lineNo > 0 && out.exitCode !== null && out.exitCode < 126;
+    if (out.exitCode !== 0 && !perItem) throw failure();
+    if (ledger) {
+      const onUnanswered = options.onUnanswered!;
+      const exit = out.exitCode === 0 ? undefined : `exit code ${out.exitCode}`;
+      cmd.stderr.flush();
+      // From here on the feeder hands each further item over as it comes; what it wrote so far is settled here.
+      let late = 0;
+      cmd.lateItem = (item, n) => {
+        late++;
+        return onUnanswered(item, new ProcessItemError(command, n, [], { ended: exit ?? "status 0" }));
+      };
+      const unanswered = ledger.unanswered();
+      for (const u of unanswered) {
+        await onUnanswered(u.item, new ProcessItemError(command, u.index, u.stderr, { exit }));
+      }
+      await feeding;
+      if (feedError !== undefined) throw feedError;
+      // A failing status with every item answered names no item: it is the stage's.
+      if (exit && unanswered.length === 0 && late === 0) throw failure();
     }
     finished = true;
   } catch (e) {
@@ -202,13 +277,20 @@ class RunningCommand {
   readonly stderr = new LineTail(STDERR_TAIL_LINES);
   /** No more input is wanted: the command is being stopped, or its output is over. */
   stopping = false;
+  /** Set once the command has ended with status 0: where each item that comes after goes. */
+  lateItem?: (item: unknown, n: number) => Promise<void> | void;
 
-  private constructor(child: ZxProcess) {
+  private constructor(child: ZxProcess, ledger: AnswerLedger<unknown> | undefined) {
     this.child = child;
+    if (ledger) this.stderr.onLine = (line) => ledger.complained(line);
     child.stderr.on("data", (chunk: Uint8Array | string) => this.stderr.push(chunk));
   }
 
-  static async start(command: string[], options: StreamThroughCommandOptions): Promise<RunningCommand> {
+  static async start(
+    command: string[],
+    options: StreamThroughCommandOptions,
+    ledger?: AnswerLedger<unknown>,
+  ): Promise<RunningCommand> {
     const { $ } = await loadZx();
     const child = $({
       quiet: true,
@@ -220,7 +302,7 @@ class RunningCommand {
       // zx keeps every output chunk for its ProcessOutput; this stream may be endless, so keep none.
       store: { stdout: new DiscardedChunks(), stderr: new DiscardedChunks(), stdall: new DiscardedChunks() },
     })`${command}`;
-    return new RunningCommand(child);
+    return new RunningCommand(child, ledger);
   }
 
   /** Signals the group and stops reading; safe to call again. */
@@ -266,24 +348,40 @@ function startFailure(command: string[], cause: unknown): ProcessStageError {
 /** Writes the items to the command's stdin, one line each, honouring backpressure; then closes stdin. */
 async function feed<In>(
   items: AsyncIterable<In>,
-  stdin: Writable,
+  cmd: RunningCommand,
   format: "lines" | "jsonl",
   command: string[],
-  stopped: () => boolean,
+  ledger: AnswerLedger<unknown> | undefined,
 ): Promise<void> {
+  const stdin = cmd.child.stdin;
   // The command may exit without reading everything (EPIPE): its exit code tells what happened.
   stdin.on("error", () => {});
   let n = 0;
   for await (const item of items) {
-    if (stopped() || stdin.destroyed) return;
+    if (cmd.stopping) return;
     n++;
-    if (!stdin.write(encodeLine(item, n, format, command))) await drained(stdin);
+    if (cmd.lateItem) {
+      await cmd.lateItem(item, n);
+      continue;
+    }
+    if (stdin.destroyed) {
+      // Wait for the exit status: a failure stops the stage, a success fails this item (`lateItem`).
+      if (!ledger) return;
+      ledger.sent(item);
+      continue;
+    }
+    const line = encodeLine(item, n, format, command);
+    ledger?.sent(item, line.slice(0, -1));
+    if (!stdin.write(line)) await drained(stdin);
   }
   stdin.end();
 }
 
 function encodeLine(item: unknown, n: number, format: "lines" | "jsonl", command: string[]): string {
-  const line = format === "jsonl" ? JSON.stringify(item) : String(item);
+  // An object in `lines` is written as JSON: `String(item)` would send "[object Object]" for every one.
+  const line = format === "jsonl" || (typeof item === "object" && item !== null)
+    ? JSON.stringify(item)
+    : String(item);
   if (line === undefined) {
     throw new ProcessStreamFormatError(
       `input item ${n} for command ${showCommand(command)} has no JSON form (${typeof item})`,
@@ -309,22 +407,77 @@ function drained(stream: Writable): Promise<void> {
   });
 }
 
-/** Splits a byte stream into lines (without `\n` or `\r\n`); yields a last line that lacks a break. */
-async function* readLines(stream: Readable): AsyncGenerator<string> {
+const READ_AHEAD_LINES = 1024;
+
+/**
+ * Splits a byte stream into lines (without `\n` or `\r\n`); yields a last line that lacks a break. Lines
+ * are counted into `ledger` as they arrive from the pipe, not as they are consumed, so that they keep
+ * their order with the stderr lines (read ahead is bounded: the stream pauses past 1024 lines).
+ */
+async function* readLines(stream: Readable, ledger?: AnswerLedger<unknown>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
+  let lines: string[] = [];
+  let head = 0;
   let rest = "";
-  for await (const chunk of stream) {
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const arrived = (line: string) => {
+    lines.push(line);
+    ledger?.answered();
+  };
+  const onData = (chunk: Uint8Array | string) => {
     rest += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
     let start = 0;
     for (let nl = rest.indexOf("\n"); nl >= 0; nl = rest.indexOf("\n", start)) {
       const end = nl > start && rest.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      yield rest.slice(start, end);
+      arrived(rest.slice(start, end));
       start = nl + 1;
     }
     rest = rest.slice(start);
+    if (lines.length - head > READ_AHEAD_LINES) stream.pause();
+    notify();
+  };
+  const onEnd = () => {
+    rest += decoder.decode();
+    if (rest.length > 0) arrived(rest.endsWith("\r") ? rest.slice(0, -1) : rest);
+    rest = "";
+    ended = true;
+    notify();
+  };
+  const onError = (e: unknown) => {
+    failure ??= e;
+    notify();
+  };
+  // Destroyed before its end (the command was stopped, or never started).
+  const onClose = () => onError(ended ? undefined : new Error("premature close"));
+  stream.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  try {
+    while (true) {
+      if (head < lines.length) {
+        const line = lines[head++];
+        if (head === lines.length) {
+          lines = [];
+          head = 0;
+        }
+        if (stream.isPaused() && lines.length - head <= READ_AHEAD_LINES / 2) stream.resume();
+        yield line;
+      } else if (failure !== undefined) {
+        throw failure;
+      } else if (ended) {
+        return;
+      } else {
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    }
+  } finally {
+    stream.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
   }
-  rest += decoder.decode();
-  if (rest.length > 0) yield rest.endsWith("\r") ? rest.slice(0, -1) : rest;
 }
 
 function parseJsonLine(line: string, lineNo: number, command: string[]): unknown {
@@ -354,6 +507,8 @@ function showCommand(command: string[]): string {
 
 /** Keeps the last `max` lines written to a stream, for an error message. */
 class LineTail {
+  /** Called with each complete line as it arrives (before the tail drops old ones). */
+  onLine?: (line: string) => void;
   readonly #max: number;
   readonly #lines: string[] = [];
   readonly #decoder = new TextDecoder();
@@ -368,8 +523,21 @@ class LineTail {
       (typeof chunk === "string" ? chunk : this.#decoder.decode(chunk, { stream: true }));
     const parts = text.split(/\r?\n/);
     this.#partial = (parts.pop() ?? "").slice(-1000);
-    for (const p of parts) if (p.trim()) this.#lines.push(p.length > 500 ? `${p.slice(0, 500)}...` : p);
+    for (const p of parts) if (p.trim()) this.#add(p.length > 500 ? `${p.slice(0, 500)}...` : p);
     if (this.#lines.length > this.#max) this.#lines.splice(0, this.#lines.length - this.#max);
+  }
+
+  /** Takes a last line that lacks its line break as complete (the stream has ended). */
+  flush(): void {
+    const last = this.#partial + this.#decoder.decode();
+    this.#partial = "";
+    if (last.trim()) this.#add(last.length > 500 ? `${last.slice(0, 500)}...` : last);
+    if (this.#lines.length > this.#max) this.#lines.splice(0, this.#lines.length - this.#max);
+  }
+
+  #add(line: string): void {
+    this.#lines.push(line);
+    this.onLine?.(line);
   }
 
   lines(): string[] {

@@ -6,8 +6,14 @@
  */
 import type { RunMetrics, RunResources, RunSummary, StageMetrics } from "../pipeline/mod.ts";
 
-/** The exit status of a run that stopped on an error (cli/exit_codes.ts `RUN_FAILED`). */
-const RUN_FAILED = 3;
+/**
+ * Exit statuses of a failed run (cli/exit_codes.ts): it stopped on an error (3), or it tried nothing
+ * because every feed is backing off after failures (4).
+ */
+const FAILED: Readonly<Record<number, string>> = {
+  3: "stopped on an error",
+  4: "tried nothing: every feed is backing off",
+};
 
 /**
  * The state of the pipeline a scrape reports.
@@ -25,7 +31,7 @@ export interface MonitorSnapshot {
   lag: { p50: number; p99: number; max: number };
   /** The current run's worker pool; undefined when it has none. */
   pool?: { workers: number; busy: number; queued: number };
-  /** Runs started, finished (whatever their outcome) and failed (stopped on an error). */
+  /** Runs started, finished (whatever their outcome) and failed (exit 3: stopped on an error; 4: tried nothing). */
   runs: { started: number; finished: number; failed: number; inProgress: boolean };
   /** The last finished run: its exit status, length in seconds and end time in seconds since the epoch. */
   last?: { exitStatus: number; durationS: number; finishedAtS: number };
@@ -63,15 +69,16 @@ export class PipelineMonitor {
     this.#lag = { ...summary.metrics.lag };
     this.#current = undefined;
     this.#runs.finished++;
-    const failed = exitStatus === RUN_FAILED;
+    const failed = Object.hasOwn(FAILED, exitStatus);
     if (failed) this.#runs.failed++;
     const error = summary.error as { message?: string } | undefined;
+    const why = error === undefined ? FAILED[exitStatus] : error.message ?? String(error);
     this.#last = {
       exitStatus,
       durationS: summary.durationMs / 1000,
       finishedAtS: Date.now() / 1000,
       reason: failed
-        ? `the last run failed (exit ${exitStatus}): ${error?.message ?? String(error)}`
+        ? `the last run failed (exit ${exitStatus}): ${why}`
         : undefined,
     };
   }

@@ -154,7 +154,11 @@ export function prometheusText(s: MonitorSnapshot): string {
     "Runs of the pipeline that finished, whatever their outcome.",
   );
   out.sample("sluice_runs_finished_total", {}, s.runs.finished);
-  out.family("sluice_runs_failed_total", "counter", "Runs that stopped on an error (exit status 3).");
+  out.family(
+    "sluice_runs_failed_total",
+    "counter",
+    "Runs that failed: stopped on an error (exit 3) or tried nothing (exit 4).",
+  );
   out.sample("sluice_runs_failed_total", {}, s.runs.failed);
   out.family("sluice_run_in_progress", "gauge", "1 while a run goes on, 0 between runs.");
   out.sample("sluice_run_in_progress", {}, s.runs.inProgress ? 1 : 0);
@@ -162,7 +166,7 @@ export function prometheusText(s: MonitorSnapshot): string {
     out.family(
       "sluice_last_run_exit_status",
       "gauge",
-      "Exit status of the last finished run (0 ok, 2 items failed, 3 failed).",
+      "Exit status of the last finished run (0 ok, 2 items failed, 3 failed, 4 nothing tried).",
     );
     out.sample("sluice_last_run_exit_status", {}, s.last.exitStatus);
     out.family("sluice_last_run_duration_seconds", "gauge", "Wall-clock length of the last finished run.");

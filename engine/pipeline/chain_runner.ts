@@ -5,7 +5,7 @@
  * @module
  */
 import { chan, type Channel } from "../kernel/mod.ts";
-import { runStopperIn, SluiceError } from "../errors.ts";
+import { redactUrlsIn, runStopperIn, SluiceError } from "../errors.ts";
 import { permissionProblem } from "../permission_error.ts";
 import { yieldWhenBusy } from "../placement/loop_slice.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
@@ -77,7 +77,7 @@ export class ChainRunner {
         case "transform":
           return await this.runTransform(stage, body, ctx, m, input!, out);
         case "stream":
-          return await this.runStream(body.stream, ctx, m, input!, out);
+          return await this.runStream(stage, body.stream, ctx, m, input!, out);
         case "branch":
           return await this.runBranch(body.branches, ctx, m, input!);
       }
@@ -109,7 +109,8 @@ export class ChainRunner {
   }
 
   private async runStream(
-    stream: (input: AsyncIterable<unknown>, ctx: StageContext) => AsyncIterable<unknown>,
+    stage: Stage<unknown, unknown>,
+    stream: Extract<Stage<unknown, unknown>["body"], { kind: "stream" }>["stream"],
     ctx: StageContext,
     m: StageMetrics,
     input: Channel<unknown>,
@@ -123,7 +124,9 @@ export class ChainRunner {
         yield r.value;
       }
     };
-    for await (const value of stream(counted(), ctx)) {
+    const fail = (item: unknown, error: unknown) =>
+      this.failItem(stage, ctx, m, item, describeItem(item), error);
+    for await (const value of stream(counted(), ctx, fail)) {
       m.itemsOut++;
       if (out) await out.send(value, { signal: ctx.signal });
     }
@@ -193,6 +196,7 @@ export class ChainRunner {
               },
             },
           );
+          m.itemsDone++;
         } catch (error) {
           if (ctx.signal.aborted) return;
           await this.failItem(stage, ctx, m, r.value, label, error);
@@ -256,7 +260,7 @@ export class ChainRunner {
       item: label,
       error: messageOf(error),
       ...(error instanceof SluiceError ? { code: error.code } : {}),
-      ...(error instanceof SluiceError && error.hint ? { hint: error.hint } : {}),
+      ...(error instanceof SluiceError && error.hint ? { hint: redactUrlsIn(error.hint) } : {}),
     };
     // The hint says what to do (which option raises a limit, what to fix in the list): keep it with the reason.
     const reason = failure.hint ? `${failure.error} (${failure.hint})` : failure.error;

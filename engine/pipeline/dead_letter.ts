@@ -7,7 +7,7 @@ import { appendFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Channel } from "../kernel/mod.ts";
 import type { DeadLetter } from "./stage.ts";
-import { redactUrl, SluiceError } from "../errors.ts";
+import { redactUrlsIn, SluiceError } from "../errors.ts";
 
 /**
  * Builds the dead letter of `item` failed with `error` in `stage`.
@@ -21,7 +21,7 @@ import { redactUrl, SluiceError } from "../errors.ts";
 export function deadLetterOf(stage: string, item: unknown, error: unknown): DeadLetter {
   return {
     stage,
-    error: error instanceof Error ? error.message : String(error),
+    error: redactUrlsIn(error instanceof Error ? error.message : String(error)),
     ...(error instanceof SluiceError ? { code: error.code } : {}),
     item: jsonSafe(item),
     at: new Date().toISOString(),
@@ -45,12 +45,12 @@ export async function writeDeadLetter(
   await appendFile(target, JSON.stringify(letter) + "\n");
 }
 
-/** JSON-friendly copy: bytes become their length, URLs lose credentials, cycles are cut. */
+/** JSON-friendly copy: bytes become their length, URLs (alone or in text) lose credentials, cycles are cut. */
 function jsonSafe(value: unknown, seen = new WeakSet<object>()): unknown {
   if (value instanceof Uint8Array) return { bytes: value.byteLength };
   if (value instanceof Date) return value.toISOString();
-  // redactUrl itself returns a URL without credentials or query unchanged, unparsed.
-  if (typeof value === "string") return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? redactUrl(value) : value;
+  // A URL, or text quoting one (an entry's HTML, a command's output line): no credentials in a dead letter.
+  if (typeof value === "string") return redactUrlsIn(value);
   if (typeof value === "bigint") return value.toString();
   if (value === null || typeof value !== "object") return value;
   if (seen.has(value)) return "[cycle]";

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { redactUrlsIn } from "../errors.ts";
+
 /** Log levels, least to most severe. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -43,7 +45,8 @@ export function textLogger(
           ` ${k}=${typeof v === "string" ? v : JSON.stringify(v)}`
         ).join("")
         : "";
-      write(`${level === "info" ? "" : level + ": "}${message}${extra}`);
+      // A message may quote a URL from elsewhere (a runtime's error, a field): no credentials in a log.
+      write(redactUrlsIn(`${level === "info" ? "" : level + ": "}${message}${extra}`));
     },
   };
 }
@@ -63,7 +66,7 @@ export function jsonLogger(
   return {
     log(level, message, fields) {
       if (RANK[level] < RANK[min]) return;
-      write(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }));
+      write(redactUrlsIn(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })));
     },
   };
 }

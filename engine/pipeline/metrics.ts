@@ -19,6 +19,8 @@ export interface StageMetrics {
   itemsIn: number;
   /** Items the stage sent downstream (a source's produced items; 0 for a sink that emits nothing). */
   itemsOut: number;
+  /** Items the stage finished without failing (for a sink: the items it delivered). */
+  itemsDone: number;
   /** Items that failed for good after their retries (each then dropped, dead-lettered or failing the run). */
   errors: number;
   /** Retry attempts made (not counting each item's first attempt). */
@@ -135,6 +137,7 @@ export class RunMetrics {
       capacity,
       itemsIn: 0,
       itemsOut: 0,
+      itemsDone: 0,
       errors: 0,
       retries: 0,
       dropped: 0,

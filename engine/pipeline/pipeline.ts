@@ -29,21 +29,32 @@ export class Chain<In, Out> {
   /** Phantom member for `Out` (always undefined at run time). */
   declare readonly __out?: () => Out;
 
-  /** Wraps `stages` as they are; prefer `pipeline()` and `pipe()`, which check the item types. */
-  constructor(stages: ReadonlyArray<Stage<unknown, unknown>>) {
+  /**
+   * Where the pipeline's stages keep their state (a `STATE_DIR` path, `kv:PATH`, `memory:`): one store
+   * they share, opened and leased once per run before the first item. Undefined: stages that need
+   * state open their own (their `state` option, default `./.sluice`) when they first use it.
+   */
+  readonly state?: string;
+
+  /**
+   * Wraps `stages` as they are; prefer `pipeline()` and `pipe()`, which check the item types.
+   * @param state the pipeline's shared state location (see {@linkcode Chain.state})
+   */
+  constructor(stages: ReadonlyArray<Stage<unknown, unknown>>, state?: string) {
     this.stages = stages;
+    if (state !== undefined) this.state = state;
   }
 
   /** Appends `stage`; its input type must accept this chain's output type. */
   pipe<Next>(stage: Stage<Out, Next>): Chain<In, Next> {
     assertNotSource(stage as Stage<unknown, unknown>, this.stages.length);
-    return new Chain<In, Next>([...this.stages, stage as Stage<unknown, unknown>]);
+    return new Chain<In, Next>([...this.stages, stage as Stage<unknown, unknown>], this.state);
   }
 
   /** Ends the chain with a sink (or a branch). */
   to(stage: Stage<Out, unknown>): Chain<In, never> {
     assertNotSource(stage as Stage<unknown, unknown>, this.stages.length);
-    return new Chain<In, never>([...this.stages, stage as Stage<unknown, unknown>]);
+    return new Chain<In, never>([...this.stages, stage as Stage<unknown, unknown>], this.state);
   }
 
   /** Stage names in order (duplicates get `#2`, `#3`... so metrics stay apart). */
@@ -55,16 +66,25 @@ export class Chain<In, Out> {
 /** A runnable pipeline: a chain that starts with a source. */
 export type Pipeline<Out = unknown> = Chain<never, Out>;
 
+/** Pipeline-wide resources of {@linkcode pipeline}. */
+export interface PipelineResources {
+  /** The state every stage of the pipeline shares (see {@linkcode Chain.state}). */
+  state?: string;
+}
+
 /**
- * Starts a pipeline at `source`.
+ * Starts a pipeline at `source`, with the resources its stages share.
  *
  * @example
  * ```ts
  * import { fromIterable } from "./constructors.ts";
- * const p = pipeline(fromIterable(["a"]));
+ * const p = pipeline(fromIterable(["a"]), { state: "./.sluice" });
  * ```
  */
-export function pipeline<Out>(source: Stage<never, Out>): Chain<never, Out> {
+export function pipeline<Out>(
+  source: Stage<never, Out>,
+  resources: PipelineResources = {},
+): Chain<never, Out> {
   if (source.body.kind !== "source") {
     throw new SluiceError(
       "E_PIPELINE_SHAPE",
@@ -72,7 +92,7 @@ export function pipeline<Out>(source: Stage<never, Out>): Chain<never, Out> {
       "start a pipeline with source(), fromIterable() or merge()",
     );
   }
-  return new Chain<never, Out>([source as Stage<unknown, unknown>]);
+  return new Chain<never, Out>([source as Stage<unknown, unknown>], resources.state);
 }
 
 /**

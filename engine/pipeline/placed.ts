@@ -86,7 +86,9 @@ async function loadExport(ref: TaskRef): Promise<(...a: unknown[]) => unknown> {
 }
 
 /**
- * Streams items through an external command, one line (or JSON line) per item each way.
+ * Streams items through an external command, one line (or JSON line) per item each way. Each item is
+ * accounted for: an item the command prints no line for (it said why on stderr and went on) fails on its
+ * own, with that stderr, under the stage's `onError`.
  *
  * @example
  * ```ts
@@ -101,8 +103,12 @@ export function processMap<In, Out>(
     options: resolveStageOptions(options, spec.command[0] ?? "process", "process"),
     body: {
       kind: "stream",
-      stream: (input, ctx) =>
-        streamThroughCommand<In, Out>(input as AsyncIterable<In>, { ...spec, signal: ctx.signal }),
+      stream: (input, ctx, fail) =>
+        streamThroughCommand<In, Out>(input as AsyncIterable<In>, {
+          ...spec,
+          signal: ctx.signal,
+          onUnanswered: fail,
+        }),
     },
   };
 }

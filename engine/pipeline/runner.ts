@@ -17,6 +17,9 @@ import { Tracer } from "./trace.ts";
 import { type Logger, textLogger } from "./logger.ts";
 import { ChainRunner } from "./chain_runner.ts";
 import { messageOf } from "./stage_failed_error.ts";
+import { openRunState } from "./run_state.ts";
+import { describeLeaseHolder } from "../state/lease.ts";
+import { StateStoreError } from "../state/store.ts";
 import type { ItemFailure } from "./item_failure.ts";
 
 export type { ItemFailure } from "./item_failure.ts";
@@ -48,6 +51,11 @@ export interface RunOptions {
   metrics?: RunMetrics;
   /** Dry run: sinks write what they would send into this folder. */
   dryRun?: string;
+  /**
+   * How long to wait for another run's lease on the state (`--wait-lock`); default 0: a state in use
+   * stops this run at once with E_STATE_LEASED, before anything is read or sent.
+   */
+  waitLockMs?: number;
   /** Force every `pool`/`auto` stage onto the event loop (the `loop-only` comparison mode). */
   placementOverride?: "loop";
   /** Measure event-loop lag during the run (default true). */
@@ -174,7 +182,24 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   if (lag) metrics.watchLag(() => lag.snapshot());
   metrics.watchPool(() => (options.pool ?? ownPool)?.stats);
 
+  const openState = (location?: string) =>
+    openRunState(resources, location ?? pipeline.state, {
+      waitMs: options.waitLockMs,
+      signal: hard.signal,
+      log: (message) => logger.log("warn", message),
+      onLost: (holder) =>
+        hard.abort(
+          new StateStoreError(
+            "E_STATE_LEASE_LOST",
+            `the lease on the state was taken by another run (${describeLeaseHolder(holder)}) while this ` +
+              "one stalled past its expiry; stopped so that both do not deliver",
+            "the other run carries on; nothing is lost (entries not recorded yet are looked for next run)",
+          ),
+        ),
+    });
   const contextFor = (stage: string, m: StageMetrics, placement: Placement): StageContext => ({
+    openState,
+    stateLocation: pipeline.state,
     signal: hard.signal,
     placement,
     stopSignal,
@@ -197,7 +222,10 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
 
   const runner = new ChainRunner({ metrics, contextFor, hard, failures, logger, tracer });
   try {
-    await runner.run(pipeline.stages as Array<Stage<unknown, unknown>>, undefined);
+    // The pipeline's state is opened and leased before any stage starts: a state in use, damaged or too
+    // new stops the run here, before anything is fetched or sent.
+    if (pipeline.state !== undefined) await openState().catch((e) => hard.abort(e));
+    if (!hard.signal.aborted) await runner.run(pipeline.stages as Array<Stage<unknown, unknown>>, undefined);
   } finally {
     clearTimeout(graceTimer);
     stopGcHints?.();

@@ -6,6 +6,7 @@
 import type { Channel } from "../kernel/mod.ts";
 import type { WorkerPool } from "../kernel/mod.ts";
 import type { RunResources } from "./resources.ts";
+import type { StateStore } from "../state/store.ts";
 import type { Tracer } from "./trace.ts";
 
 /** Where a stage runs: the event loop, the worker pool, a child process, a single owner, or measured. */
@@ -146,6 +147,14 @@ export interface StageContext {
   readonly placementOverride?: "loop";
   /** Records where a stage actually runs (an `auto` stage after measuring), for metrics and `plan`. */
   placed(placement: Placement): void;
+  /**
+   * The run's state store at `location` (default: the pipeline's `state`, else `./.sluice`), opened once
+   * per run under the run's lease (see `run_state.ts`). Set by `runPipeline`; a context made elsewhere
+   * may lack it (stages then use `openRunState` themselves).
+   */
+  readonly openState?: (location?: string) => Promise<StateStore>;
+  /** The pipeline's shared state location (`state:` of the pipeline file); undefined when it has none. */
+  readonly stateLocation?: string;
 }
 
 /** How the runner drives a stage. */
@@ -158,8 +167,18 @@ export type StageBody<In, Out> =
     open?: (ctx: StageContext) => Promise<void> | void;
     close?: (ctx: StageContext) => Promise<void> | void;
   }
-  | { kind: "stream"; stream: (input: AsyncIterable<In>, ctx: StageContext) => AsyncIterable<Out> }
+  | {
+    kind: "stream";
+    /**
+     * Reads the whole input, yields the output. `fail` hands the runner an input item that yields
+     * nothing because it failed: the stage's `on-error` applies to it as to a transform's item.
+     */
+    stream: (input: AsyncIterable<In>, ctx: StageContext, fail: ItemFailHook) => AsyncIterable<Out>;
+  }
   | { kind: "branch"; branches: Array<Array<Stage<unknown, unknown>>> };
+
+/** How a stream stage reports one failed input item (see `StageBody`). */
+export type ItemFailHook = (item: unknown, error: unknown) => Promise<void>;
 
 /** Results of a transform for one item. */
 export type Emitted<Out> = { one: Out } | { many: Iterable<Out> | AsyncIterable<Out> } | { none: true };

@@ -2,7 +2,7 @@
  * The error that stops a pipeline when an item fails in a stage with `onError: "fail"`.
  * @module
  */
-import { SluiceError } from "../errors.ts";
+import { redactUrlsIn, SluiceError } from "../errors.ts";
 
 /**
  * A stage's item failed with `onError: "fail"`, which stops the pipeline.
@@ -41,5 +41,5 @@ export class StageFailedError extends SluiceError {
  * ```
  */
 export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return redactUrlsIn(e instanceof Error ? e.message : String(e));
 }

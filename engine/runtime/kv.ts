@@ -35,7 +35,10 @@ export interface Kv {
   /** Writes one key. */
   set(key: KvKey, value: unknown): Promise<unknown>;
   /** Lists the keys under a prefix. */
-  list<T = unknown>(selector: { prefix: KvKey }, options?: { batchSize?: number }): AsyncIterable<KvEntry<T>>;
+  list<T = unknown>(
+    selector: { prefix: KvKey },
+    options?: { batchSize?: number; limit?: number },
+  ): AsyncIterable<KvEntry<T>>;
   /** Starts an atomic operation. */
   atomic(): KvAtomic;
   /** Closes the database. */

@@ -152,6 +152,7 @@ export function fetchDecision(state: FeedState | undefined, now: Date): FetchDec
   const why = state?.lastError ? ` (last error: ${state.lastError})` : "";
   return {
     fetch: false,
+    until: after,
     reason: `backing off after ${state?.consecutiveFailures ?? 0} failures in a row until ${after}${why}`,
   };
 }

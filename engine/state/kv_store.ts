@@ -17,12 +17,17 @@ import {
   fetchDecision,
   mergeState,
 } from "./feed_health.ts";
+import { checkStateFile, makeStateFilesPrivate, RECOVERY_HINT } from "./state_file.ts";
 import { ensureStateDir, storageError } from "./storage_error.ts";
 import {
   type DeliveryRecord,
+  feedKey,
   type FeedState,
   type FetchDecision,
   type FetchSuccess,
+  leaseClaimable,
+  type LeaseClaimOptions,
+  type LeaseRecord,
   type SendingKey,
   type SendingRecord,
   type StateStore,
@@ -36,7 +41,9 @@ export interface KvStoreOptions {
 }
 
 const ROOT = "sluice";
-const KV_SCHEMA_VERSION = 1;
+/** 2: feed records keyed by the URL without credentials (1 kept them in the keys). */
+const KV_SCHEMA_VERSION = 2;
+const LEASE_KEY: KvKey = [ROOT, "lease"];
 /** Writes per commit: Deno KV allows 1000 mutations; half leaves room under its 800 KB size limit. */
 const WRITES_PER_COMMIT = 500;
 /**
@@ -133,8 +140,10 @@ export class KvStore implements StateStore {
     if (isFile) ensureStateDir(dirname(path));
     let kv: Kv | undefined;
     try {
+      if (isFile) checkStateFile(path, `kv:${path}`);
       kv = await openKv(path || undefined);
-      await checkSchema(kv, path);
+      if (isFile) makeStateFilesPrivate(path);
+      await checkSchema(kv, path, isFile);
       return new KvStore(path, kv, options.backoff ?? DEFAULT_BACKOFF);
     } catch (cause) {
       kv?.close();
@@ -212,9 +221,9 @@ export class KvStore implements StateStore {
 
   #record(url: string, entries: readonly DeliveryRecord[], seen: boolean): Promise<void> {
     return this.#use(async (kv) => {
-      const feedKey = await this.#feedKey(url);
+      const recordKey = await this.#feedKey(url);
       const fresh: FeedValue = { url, state: { consecutiveFailures: 0 } };
-      await kv.atomic().check({ key: feedKey, versionstamp: null }).set(feedKey, fresh).commit();
+      await kv.atomic().check({ key: recordKey, versionstamp: null }).set(recordKey, fresh).commit();
       const byId = new Map<string, DeliveryRecord>();
       for (const e of entries) if (!byId.has(e.id)) byId.set(e.id, e);
       const prefix = await this.#deliveredPrefix(url);
@@ -253,14 +262,17 @@ export class KvStore implements StateStore {
   }
 
   getFeed(feedUrl: string): Promise<FeedState | undefined> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(async (kv) => (await kv.get<FeedValue>(await this.#feedKey(feedUrl))).value?.state);
   }
 
   async updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     await this.#modifyState(feedUrl, (state) => mergeState(state, patch));
   }
 
   isDelivered(feedUrl: string, entryId: string): Promise<boolean> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(async (kv) => {
       const key = [...await this.#deliveredPrefix(feedUrl), await keyPart(entryId)];
       return (await kv.get(key)).versionstamp !== null;
@@ -272,24 +284,29 @@ export class KvStore implements StateStore {
     entryId: string,
     info: { folder?: string; messageId?: string } = {},
   ): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#record(feedUrl, [{ id: entryId, ...info }], false);
   }
 
   markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#record(feedUrl, entries, false);
   }
 
   markAllSeen(feedUrl: string, ids: string[]): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#record(feedUrl, ids.map((id) => ({ id })), true);
   }
 
   filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(async (kv) =>
       this.#undelivered(kv, await this.#deliveredPrefix(feedUrl), [...new Set(ids)])
     );
   }
 
   deliveredCount(feedUrl?: string): Promise<number> {
+    if (feedUrl !== undefined) feedUrl = feedKey(feedUrl);
     return this.#use(async (kv) =>
       this.#count(kv, feedUrl === undefined ? [ROOT, "delivered"] : await this.#deliveredPrefix(feedUrl))
     );
@@ -307,6 +324,7 @@ export class KvStore implements StateStore {
   }
 
   forgetFeed(feedUrl: string): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(async (kv) => {
       const keys: KvKey[] = [];
       for await (const e of kv.list({ prefix: await this.#deliveredPrefix(feedUrl) })) keys.push(e.key);
@@ -321,6 +339,7 @@ export class KvStore implements StateStore {
   }
 
   markSending(entries: SendingRecord[]): Promise<void> {
+    entries = entries.map((e) => ({ ...e, feedUrl: feedKey(e.feedUrl) }));
     return this.#use(async (kv) => {
       const at = new Date().toISOString();
       for (const group of chunks(entries, WRITES_PER_COMMIT)) {
@@ -337,6 +356,7 @@ export class KvStore implements StateStore {
   }
 
   clearSending(entries: SendingKey[]): Promise<void> {
+    entries = entries.map((e) => ({ ...e, feedUrl: feedKey(e.feedUrl) }));
     return this.#use(async (kv) => {
       for (const group of chunks(entries, WRITES_PER_COMMIT)) {
         const op = kv.atomic();
@@ -355,17 +375,47 @@ export class KvStore implements StateStore {
   }
 
   recordSuccess(feedUrl: string, info: FetchSuccess = {}, now: Date = new Date()): Promise<FeedState> {
+    feedUrl = feedKey(feedUrl);
     return this.#modifyState(feedUrl, (state) => applySuccess(state, info, now));
   }
 
   recordFailure(feedUrl: string, reason: string, now: Date = new Date()): Promise<FeedState> {
+    feedUrl = feedKey(feedUrl);
     return this.#modifyState(feedUrl, (state) => applyFailure(state, reason, now, this.#backoff));
   }
 
   shouldFetch(feedUrl: string, now: Date = new Date()): Promise<FetchDecision> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(async (kv) =>
       fetchDecision((await kv.get<FeedValue>(await this.#feedKey(feedUrl))).value?.state, now)
     );
+  }
+
+  claimLease(lease: LeaseRecord, options: LeaseClaimOptions = {}): Promise<LeaseRecord> {
+    return this.#use(async (kv) => {
+      for (;;) {
+        const entry = await kv.get<LeaseRecord>(LEASE_KEY);
+        const current = entry.value ?? undefined;
+        if (!leaseClaimable(current, lease, options)) return current!;
+        // Written only if nobody changed the lease since it was read (versionstamp check).
+        const result = await kv.atomic().check({ key: LEASE_KEY, versionstamp: entry.versionstamp })
+          .set(LEASE_KEY, lease).commit();
+        if (result.ok) return lease;
+      }
+    });
+  }
+
+  releaseLease(token: string): Promise<void> {
+    return this.#use(async (kv) => {
+      const entry = await kv.get<LeaseRecord>(LEASE_KEY);
+      if (entry.value?.token !== token) return;
+      await kv.atomic().check({ key: LEASE_KEY, versionstamp: entry.versionstamp }).delete(LEASE_KEY)
+        .commit();
+    });
+  }
+
+  readLease(): Promise<LeaseRecord | undefined> {
+    return this.#use(async (kv) => (await kv.get<LeaseRecord>(LEASE_KEY)).value ?? undefined);
   }
 
   close(): Promise<void> {
@@ -375,17 +425,53 @@ export class KvStore implements StateStore {
   }
 }
 
-/** Writes the schema version into a new database; refuses one written by a newer sluice. */
-async function checkSchema(kv: Kv, path: string): Promise<void> {
+/** Writes the schema version into a new database, upgrades an older one, refuses a newer or foreign one. */
+async function checkSchema(kv: Kv, path: string, ownFile: boolean): Promise<void> {
   const key = [ROOT, "schema"];
   const entry = await kv.get<number>(key);
   if (entry.value === null) {
+    // A file of its own with other keys is not sluice's; a shared database (Deploy's default) may be.
+    for await (const _ of ownFile ? kv.list({ prefix: [] }, { limit: 1 }) : []) {
+      throw new StateStoreError(
+        "E_STATE_FOREIGN",
+        `kv:${path} holds data that is not sluice state (no sluice schema version)`,
+        FOREIGN_HINT,
+      );
+    }
     await kv.atomic().check({ key, versionstamp: null }).set(key, KV_SCHEMA_VERSION).commit();
   } else if (entry.value > KV_SCHEMA_VERSION) {
     throw new StateStoreError(
       "E_STATE_SCHEMA",
       `kv:${path} has schema version ${entry.value}; this sluice knows up to ${KV_SCHEMA_VERSION}`,
-      "it was written by a newer sluice: upgrade sluice or use another KV path",
+      "it was written by a newer sluice: upgrade sluice, or " + RECOVERY_HINT,
     );
+  } else if (entry.value < 2) {
+    await rekeyFeedsWithCredentials(kv);
+    await kv.atomic().check(entry).set(key, 2).commit();
+  }
+}
+
+const FOREIGN_HINT = "point STATE_DIR at sluice's own state, or " + RECOVERY_HINT;
+
+/** Schema 1 -> 2: the records of feeds whose URL holds credentials move to the URL without them. */
+async function rekeyFeedsWithCredentials(kv: Kv): Promise<void> {
+  const moves: Array<[KvKey, KvKey, unknown]> = [];
+  for await (const e of kv.list<FeedValue>({ prefix: [ROOT, "feed"] })) {
+    const url = e.value!.url;
+    const key = feedKey(url);
+    if (key === url) continue;
+    const [from, to] = [await keyPart(url), await keyPart(key)];
+    moves.push([e.key, [ROOT, "feed", to], { ...e.value!, url: key }]);
+    for (const kind of ["delivered", "sending"]) {
+      for await (const d of kv.list({ prefix: [ROOT, kind, from] })) {
+        const value = kind === "sending" ? { ...(d.value as SendingValue), feedUrl: key } : d.value;
+        moves.push([d.key, [ROOT, kind, to, ...d.key.slice(3)], value]);
+      }
+    }
+  }
+  for (const group of chunks(moves, WRITES_PER_COMMIT / 2)) {
+    const op = kv.atomic();
+    for (const [from, to, value] of group) op.delete(from).set(to, value);
+    await op.commit();
   }
 }

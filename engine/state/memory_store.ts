@@ -12,9 +12,13 @@ import {
 } from "./feed_health.ts";
 import {
   type DeliveryRecord,
+  feedKey,
   type FeedState,
   type FetchDecision,
   type FetchSuccess,
+  leaseClaimable,
+  type LeaseClaimOptions,
+  type LeaseRecord,
   type SendingKey,
   type SendingRecord,
   type StateStore,
@@ -51,6 +55,7 @@ export class MemoryStore implements StateStore {
   /** "sending" marks by {@linkcode sendingKey}; apart from `#feeds`: a mark is no delivery. */
   #sending = new Map<string, Required<SendingRecord>>();
   #closed = false;
+  #lease: LeaseRecord | undefined;
   #backoff: BackoffPolicy;
 
   /**
@@ -88,6 +93,7 @@ export class MemoryStore implements StateStore {
   }
 
   getFeed(feedUrl: string): Promise<FeedState | undefined> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => {
       const state = this.#feeds.get(feedUrl)?.state;
       return state && { ...state };
@@ -95,6 +101,7 @@ export class MemoryStore implements StateStore {
   }
 
   updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => {
       const feed = this.#feed(feedUrl);
       feed.state = mergeState(feed.state, patch);
@@ -102,6 +109,7 @@ export class MemoryStore implements StateStore {
   }
 
   isDelivered(feedUrl: string, entryId: string): Promise<boolean> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => this.#feeds.get(feedUrl)?.delivered.has(entryId) ?? false);
   }
 
@@ -110,18 +118,22 @@ export class MemoryStore implements StateStore {
     entryId: string,
     info: { folder?: string; messageId?: string } = {},
   ): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => this.#record(feedUrl, [{ id: entryId, ...info }], false));
   }
 
   markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => this.#record(feedUrl, entries, false));
   }
 
   markAllSeen(feedUrl: string, ids: string[]): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => this.#record(feedUrl, ids.map((id) => ({ id })), true));
   }
 
   filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => {
       const delivered = this.#feeds.get(feedUrl)?.delivered;
       const unique = [...new Set(ids)];
@@ -130,6 +142,7 @@ export class MemoryStore implements StateStore {
   }
 
   deliveredCount(feedUrl?: string): Promise<number> {
+    if (feedUrl !== undefined) feedUrl = feedKey(feedUrl);
     return this.#use(() => {
       if (feedUrl !== undefined) return this.#feeds.get(feedUrl)?.delivered.size ?? 0;
       let n = 0;
@@ -148,6 +161,7 @@ export class MemoryStore implements StateStore {
   }
 
   forgetFeed(feedUrl: string): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => {
       this.#feeds.delete(feedUrl);
       for (const [key, mark] of this.#sending) if (mark.feedUrl === feedUrl) this.#sending.delete(key);
@@ -155,6 +169,7 @@ export class MemoryStore implements StateStore {
   }
 
   markSending(entries: SendingRecord[]): Promise<void> {
+    entries = entries.map((e) => ({ ...e, feedUrl: feedKey(e.feedUrl) }));
     return this.#use(() => {
       const at = new Date().toISOString();
       for (const { feedUrl, id, folder, messageId } of entries) {
@@ -167,6 +182,7 @@ export class MemoryStore implements StateStore {
   }
 
   clearSending(entries: SendingKey[]): Promise<void> {
+    entries = entries.map((e) => ({ ...e, feedUrl: feedKey(e.feedUrl) }));
     return this.#use(() => {
       for (const e of entries) this.#sending.delete(sendingKey(e.feedUrl, e.id));
     });
@@ -177,6 +193,7 @@ export class MemoryStore implements StateStore {
   }
 
   recordSuccess(feedUrl: string, info: FetchSuccess = {}, now: Date = new Date()): Promise<FeedState> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => {
       const feed = this.#feed(feedUrl);
       feed.state = applySuccess(feed.state, info, now);
@@ -185,6 +202,7 @@ export class MemoryStore implements StateStore {
   }
 
   recordFailure(feedUrl: string, reason: string, now: Date = new Date()): Promise<FeedState> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => {
       const feed = this.#feed(feedUrl);
       feed.state = applyFailure(feed.state, reason, now, this.#backoff);
@@ -193,7 +211,26 @@ export class MemoryStore implements StateStore {
   }
 
   shouldFetch(feedUrl: string, now: Date = new Date()): Promise<FetchDecision> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => fetchDecision(this.#feeds.get(feedUrl)?.state, now));
+  }
+
+  claimLease(lease: LeaseRecord, options: LeaseClaimOptions = {}): Promise<LeaseRecord> {
+    return this.#use(() => {
+      if (!leaseClaimable(this.#lease, lease, options)) return { ...this.#lease! };
+      this.#lease = { ...lease };
+      return { ...lease };
+    });
+  }
+
+  releaseLease(token: string): Promise<void> {
+    return this.#use(() => {
+      if (this.#lease?.token === token) this.#lease = undefined;
+    });
+  }
+
+  readLease(): Promise<LeaseRecord | undefined> {
+    return this.#use(() => this.#lease && { ...this.#lease });
   }
 
   close(): Promise<void> {

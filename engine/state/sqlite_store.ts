@@ -6,6 +6,7 @@
  * send results to the main thread).
  * @module
  */
+import { chmodSync, linkSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { redactUrl } from "../errors.ts";
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from "../runtime/sqlite.ts";
@@ -17,12 +18,17 @@ import {
   fetchDecision,
   mergeState,
 } from "./feed_health.ts";
+import { checkStateFile, makeStateFilesPrivate, RECOVERY_HINT } from "./state_file.ts";
 import { ensureStateDir, storageError } from "./storage_error.ts";
 import {
   type DeliveryRecord,
+  feedKey,
   type FeedState,
   type FetchDecision,
   type FetchSuccess,
+  leaseClaimable,
+  type LeaseClaimOptions,
+  type LeaseRecord,
   type SendingKey,
   type SendingRecord,
   type StateStore,
@@ -49,8 +55,11 @@ export interface SqliteStoreOptions {
   walCheckpointPages?: number;
 }
 
-/** Schema migrations; index i brings the schema from version i to i + 1. Append, never edit. */
-const MIGRATIONS = [
+/**
+ * Schema migrations; index i brings the schema from version i to i + 1 (SQL, or a function for a change
+ * SQL cannot say). Append, never edit.
+ */
+const MIGRATIONS: Array<string | ((db: SqliteDatabase) => void)> = [
   `CREATE TABLE feeds (url TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
    CREATE TABLE delivered (
      feed TEXT NOT NULL, id TEXT NOT NULL, folder TEXT, message_id TEXT,
@@ -62,6 +71,24 @@ const MIGRATIONS = [
      feed TEXT NOT NULL, id TEXT NOT NULL, folder TEXT NOT NULL, message_id TEXT NOT NULL, at TEXT NOT NULL,
      PRIMARY KEY (feed, id)
    ) WITHOUT ROWID;`,
+  // 3: the run lease (one row), and feed records keyed by the URL without credentials.
+  (db) => {
+    db.exec(`CREATE TABLE lease (
+       name TEXT PRIMARY KEY, token TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
+       since TEXT NOT NULL, expires_at TEXT NOT NULL
+     ) WITHOUT ROWID;`);
+    for (const row of db.prepare("SELECT url FROM feeds").all()) {
+      const url = String(row.url);
+      const key = feedKey(url);
+      if (key === url) continue;
+      for (const table of ["delivered", "sending"]) {
+        db.prepare(`UPDATE OR IGNORE ${table} SET feed = ? WHERE feed = ?`).run(key, url);
+        db.prepare(`DELETE FROM ${table} WHERE feed = ?`).run(url);
+      }
+      db.prepare("UPDATE OR IGNORE feeds SET url = ? WHERE url = ?").run(key, url);
+      db.prepare("DELETE FROM feeds WHERE url = ?").run(url);
+    }
+  },
 ];
 
 /** The schema version this code writes. */
@@ -90,6 +117,11 @@ const SQL = {
   clearSending: "DELETE FROM sending WHERE feed = ? AND id = ?",
   listSending: "SELECT feed, id, folder, message_id, at FROM sending ORDER BY at, feed, id",
   forgetSending: "DELETE FROM sending WHERE feed = ?",
+  readLease: "SELECT token, pid, host, since, expires_at FROM lease WHERE name = 'run'",
+  writeLease: `INSERT INTO lease (name, token, pid, host, since, expires_at) VALUES ('run', ?, ?, ?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET token = excluded.token, pid = excluded.pid, host = excluded.host,
+    since = excluded.since, expires_at = excluded.expires_at`,
+  releaseLease: "DELETE FROM lease WHERE name = 'run' AND token = ?",
 } as const;
 
 type Statements = { [K in keyof typeof SQL]: SqliteStatement };
@@ -139,8 +171,10 @@ export class SqliteStore implements StateStore {
     ensureStateDir(dirname(file));
     let db: SqliteDatabase | undefined;
     try {
+      if (!checkStateFile(file)) await createStateFile(file);
       db = await openSqlite(file, { busyTimeoutMs: options.busyTimeoutMs });
       migrate(db, file, options.durability ?? "full");
+      makeStateFilesPrivate(file);
       if (options.walCheckpointPages !== undefined) {
         db.exec(`PRAGMA wal_autocheckpoint = ${Math.max(0, Math.floor(options.walCheckpointPages))}`);
       }
@@ -211,14 +245,17 @@ export class SqliteStore implements StateStore {
   }
 
   getFeed(feedUrl: string): Promise<FeedState | undefined> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => this.#readState(feedUrl));
   }
 
   async updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     await this.#modifyState(feedUrl, (state) => mergeState(state, patch));
   }
 
   isDelivered(feedUrl: string, entryId: string): Promise<boolean> {
+    feedUrl = feedKey(feedUrl);
     return this.#use((_, sql) => sql.isDelivered.get(feedUrl, entryId) !== undefined);
   }
 
@@ -227,18 +264,22 @@ export class SqliteStore implements StateStore {
     entryId: string,
     info: { folder?: string; messageId?: string } = {},
   ): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#record(feedUrl, [{ id: entryId, ...info }], false);
   }
 
   markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#record(feedUrl, entries, false);
   }
 
   markAllSeen(feedUrl: string, ids: string[]): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#record(feedUrl, ids.map((id) => ({ id })), true);
   }
 
   filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]> {
+    feedUrl = feedKey(feedUrl);
     return this.#use((_, sql) => {
       const unique = [...new Set(ids)];
       if (unique.length === 0) return [];
@@ -248,6 +289,7 @@ export class SqliteStore implements StateStore {
   }
 
   deliveredCount(feedUrl?: string): Promise<number> {
+    if (feedUrl !== undefined) feedUrl = feedKey(feedUrl);
     return this.#use((_, sql) => {
       const row = feedUrl === undefined ? sql.countAll.get() : sql.countFeed.get(feedUrl);
       return Number(row?.n ?? 0);
@@ -265,6 +307,7 @@ export class SqliteStore implements StateStore {
   }
 
   forgetFeed(feedUrl: string): Promise<void> {
+    feedUrl = feedKey(feedUrl);
     return this.#use((db, sql) =>
       transaction(db, () => {
         sql.forgetDelivered.run(feedUrl);
@@ -275,6 +318,7 @@ export class SqliteStore implements StateStore {
   }
 
   markSending(entries: SendingRecord[]): Promise<void> {
+    entries = entries.map((e) => ({ ...e, feedUrl: feedKey(e.feedUrl) }));
     if (entries.length === 0) return this.#use(() => undefined);
     return this.#use((db, sql) =>
       transaction(db, () => {
@@ -285,6 +329,7 @@ export class SqliteStore implements StateStore {
   }
 
   clearSending(entries: SendingKey[]): Promise<void> {
+    entries = entries.map((e) => ({ ...e, feedUrl: feedKey(e.feedUrl) }));
     if (entries.length === 0) return this.#use(() => undefined);
     return this.#use((db, sql) =>
       transaction(db, () => {
@@ -306,15 +351,38 @@ export class SqliteStore implements StateStore {
   }
 
   recordSuccess(feedUrl: string, info: FetchSuccess = {}, now: Date = new Date()): Promise<FeedState> {
+    feedUrl = feedKey(feedUrl);
     return this.#modifyState(feedUrl, (state) => applySuccess(state, info, now));
   }
 
   recordFailure(feedUrl: string, reason: string, now: Date = new Date()): Promise<FeedState> {
+    feedUrl = feedKey(feedUrl);
     return this.#modifyState(feedUrl, (state) => applyFailure(state, reason, now, this.#backoff));
   }
 
   shouldFetch(feedUrl: string, now: Date = new Date()): Promise<FetchDecision> {
+    feedUrl = feedKey(feedUrl);
     return this.#use(() => fetchDecision(this.#readState(feedUrl), now));
+  }
+
+  claimLease(lease: LeaseRecord, options: LeaseClaimOptions = {}): Promise<LeaseRecord> {
+    return this.#use((db, sql) =>
+      // BEGIN IMMEDIATE: the read and the write are one step; no other process writes in between.
+      transaction(db, () => {
+        const current = leaseOf(sql.readLease.get());
+        if (!leaseClaimable(current, lease, options)) return current!;
+        sql.writeLease.run(lease.token, lease.pid, lease.host, lease.since, lease.expiresAt);
+        return { ...lease };
+      })
+    );
+  }
+
+  releaseLease(token: string): Promise<void> {
+    return this.#use((_, sql) => void sql.releaseLease.run(token));
+  }
+
+  readLease(): Promise<LeaseRecord | undefined> {
+    return this.#use((_, sql) => leaseOf(sql.readLease.get()));
   }
 
   close(): Promise<void> {
@@ -344,24 +412,75 @@ function transaction<T>(db: SqliteDatabase, fn: () => T): T {
   }
 }
 
+function leaseOf(row: Record<string, unknown> | undefined): LeaseRecord | undefined {
+  if (!row) return undefined;
+  return {
+    token: String(row.token),
+    pid: Number(row.pid),
+    host: String(row.host),
+    since: String(row.since),
+    expiresAt: String(row.expires_at),
+  };
+}
+
+/**
+ * Creates a new state file whole or not at all: the schema is written into a private temporary file,
+ * which is then linked into place (another run creating it at the same moment wins, and this one uses
+ * theirs). So a state file is never seen half made, and an empty one always means a lost state.
+ */
+async function createStateFile(file: string): Promise<void> {
+  const tmp = `${file}.${crypto.randomUUID()}.tmp`;
+  const db = await openSqlite(tmp);
+  try {
+    db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+    migrate(db, tmp, "full", "DELETE");
+  } finally {
+    db.close();
+  }
+  try {
+    chmodSync(tmp, 0o600);
+    linkSync(tmp, file);
+  } catch (e) {
+    if ((e as { code?: string }).code !== "EEXIST") throw e;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
 /** Sets the pragmas and brings the schema to {@linkcode SQLITE_SCHEMA_VERSION}. */
-function migrate(db: SqliteDatabase, file: string, durability: "full" | "normal"): void {
-  db.exec("PRAGMA journal_mode = WAL");
+function migrate(
+  db: SqliteDatabase,
+  file: string,
+  durability: "full" | "normal",
+  journal: "WAL" | "DELETE" = "WAL",
+): void {
+  db.exec(`PRAGMA journal_mode = ${journal}`);
   // FULL by default: a delivered mark survives a power cut, or the next run would mail the entry again.
   db.exec(`PRAGMA synchronous = ${durability === "normal" ? "NORMAL" : "FULL"}`);
-  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const known = db.prepare(
+    "SELECT 1 AS hit FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+  );
+  if (!known.get()) {
+    throw new StateStoreError(
+      "E_STATE_FOREIGN",
+      `${file} is an SQLite database but not sluice state (it has no schema_version table); nothing was sent`,
+      "point STATE_DIR at sluice's own state, or " + RECOVERY_HINT,
+    );
+  }
   transaction(db, () => {
     const version = Number(db.prepare("SELECT MAX(version) AS v FROM schema_version").get()?.v ?? 0);
     if (version > SQLITE_SCHEMA_VERSION) {
       throw new StateStoreError(
         "E_STATE_SCHEMA",
         `${file} has schema version ${version}; this sluice knows up to ${SQLITE_SCHEMA_VERSION}`,
-        "it was written by a newer sluice: upgrade sluice or point STATE_DIR elsewhere",
+        "it was written by a newer sluice: upgrade sluice, or " + RECOVERY_HINT,
       );
     }
     const record = db.prepare("INSERT INTO schema_version (version) VALUES (?)");
     for (let v = version; v < SQLITE_SCHEMA_VERSION; v++) {
-      db.exec(MIGRATIONS[v]);
+      const step = MIGRATIONS[v];
+      if (typeof step === "string") db.exec(step);
+      else step(db);
       record.run(v + 1);
     }
   });

@@ -4,6 +4,7 @@
  * @module
  */
 import { mkdirSync } from "node:fs";
+import { RECOVERY_HINT } from "./state_file.ts";
 import { StateStoreError } from "./store.ts";
 
 const NOT_WRITABLE_HINT = "set STATE_DIR (or `state:` in the config) to a directory this user can write";
@@ -33,8 +34,7 @@ export function storageError(cause: unknown, path: string): StateStoreError {
     return new StateStoreError(
       "E_STATE_CORRUPT",
       `${path}: the state database is damaged (${message})`,
-      "move the file away and run again; delivered ids are then forgotten, so mark the feeds' current " +
-        "entries as seen (StateStore.markAllSeen) to avoid mailing old entries again",
+      RECOVERY_HINT,
       { cause },
     );
   }
@@ -50,7 +50,8 @@ export function storageError(cause: unknown, path: string): StateStoreError {
 }
 
 /**
- * Creates the directory that will hold a store, or says clearly why it cannot.
+ * Creates the directory that will hold a store (private to this user: 0700), or says clearly why it
+ * cannot.
  *
  * @example
  * ```ts
@@ -60,7 +61,7 @@ export function storageError(cause: unknown, path: string): StateStoreError {
  */
 export function ensureStateDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (cause) {
     throw new StateStoreError(
       "E_STATE_NOT_WRITABLE",

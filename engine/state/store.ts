@@ -1,10 +1,19 @@
 /**
  * The state-store contract: what sluice remembers between runs (conditional-GET validators, delivered
  * entry ids, per-feed health, and the "sending" marks of messages handed to a mailbox whose outcome is
- * not recorded yet). Adapters: node:sqlite (default), Deno KV, in-memory (tests).
+ * not recorded yet), and the run lease that keeps two runs off one state. Adapters: node:sqlite
+ * (default), Deno KV, in-memory (tests).
+ *
+ * Feed URLs are stored as {@linkcode redactUrl} shows them: a password, user name or token in a feed URL
+ * is never written to state (two feeds that differ only by their credentials share one record).
+ *
+ * An adapter implements three small parts: the feed records (validators, health), the delivery ledger
+ * (delivered/seen ids and "sending" marks) and the lease ({@linkcode StateStore.claimLease},
+ * {@linkcode StateStore.releaseLease}, {@linkcode StateStore.readLease}: one compare-and-set record;
+ * `lease.ts` builds waiting, takeover of a dead holder and renewal on top of it).
  * @module
  */
-import { SluiceError } from "../errors.ts";
+import { redactUrl, SluiceError } from "../errors.ts";
 
 /**
  * Health and validators of one feed.
@@ -119,6 +128,82 @@ export interface FetchDecision {
   fetch: boolean;
   /** Why the feed is skipped (set when `fetch` is false). */
   reason?: string;
+  /** When the feed is due again, as an ISO 8601 time (set when `fetch` is false). */
+  until?: string;
+}
+
+/**
+ * The exclusive lease a run holds on its state, so that two runs never deliver from one state at once.
+ * Written and replaced only through {@linkcode StateStore.claimLease}.
+ *
+ * @example
+ * ```ts
+ * const l: LeaseRecord = {
+ *   token: "3f9c...", pid: 4242, host: "mail-box", since: "2026-12-06T20:00:00.000Z",
+ *   expiresAt: "2026-12-06T20:00:30.000Z",
+ * };
+ * ```
+ */
+export interface LeaseRecord {
+  /** A random id of the holding run (one per run): who may renew or release the lease. */
+  token: string;
+  /** Process id of the holder, on `host`. */
+  pid: number;
+  /** Host name of the holder. */
+  host: string;
+  /** ISO time the holder took the lease (kept by renewals). */
+  since: string;
+  /** ISO time after which the lease is free to claim, unless renewed before. */
+  expiresAt: string;
+}
+
+/**
+ * Options of {@linkcode StateStore.claimLease}.
+ *
+ * @example
+ * ```ts
+ * const o: LeaseClaimOptions = { replace: "3f9c...", now: new Date() };
+ * ```
+ */
+export interface LeaseClaimOptions {
+  /** The token of a holder the caller found dead: its lease is replaced even before it expires. */
+  replace?: string;
+  /** The time that decides expiry (default now). */
+  now?: Date;
+}
+
+/**
+ * Whether `claim` may replace `current` (the rule every adapter applies inside its atomic step): there is
+ * no lease, it expired before `now`, it is the claimer's own (a renewal), or it is the `replace` token.
+ *
+ * @example
+ * ```ts
+ * const mine = { token: "a", pid: 1, host: "h", since: "2026-01-01T00:00:00Z", expiresAt: "2026-01-01T00:01:00Z" };
+ * leaseClaimable(undefined, mine); // true
+ * leaseClaimable({ ...mine, token: "b" }, mine, { now: new Date("2026-01-01T00:00:30Z") }); // false
+ * ```
+ */
+export function leaseClaimable(
+  current: LeaseRecord | undefined,
+  claim: LeaseRecord,
+  options: LeaseClaimOptions = {},
+): boolean {
+  if (!current || current.token === claim.token) return true;
+  if (options.replace !== undefined && current.token === options.replace) return true;
+  return Date.parse(current.expiresAt) <= (options.now ?? new Date()).getTime();
+}
+
+/**
+ * The key under which a feed's records are stored: its URL without credentials ({@linkcode redactUrl}).
+ * Every adapter passes the feed URLs it is given through it.
+ *
+ * @example
+ * ```ts
+ * feedKey("https://bob:pw@example.org/feed?token=abc"); // "https://***:***@example.org/feed?token=***"
+ * ```
+ */
+export function feedKey(url: string): string {
+  return redactUrl(url);
 }
 
 /**
@@ -187,6 +272,17 @@ export interface StateStore {
   recordFailure(feedUrl: string, reason: string, now?: Date): Promise<FeedState>;
   /** Whether the feed is due at `now` (false while backing off). */
   shouldFetch(feedUrl: string, now?: Date): Promise<FetchDecision>;
+  /**
+   * Claims or renews the store's exclusive lease in one atomic step (sqlite: one `BEGIN IMMEDIATE`
+   * transaction; KV: a versionstamp check): `lease` is written when {@linkcode leaseClaimable} says so,
+   * and the lease that holds after the call is returned; the caller holds it when the returned token is
+   * its own. Never a read then a write without a guard. Use `acquireLease` (lease.ts) rather than this.
+   */
+  claimLease(lease: LeaseRecord, options?: LeaseClaimOptions): Promise<LeaseRecord>;
+  /** Drops the lease if `token` holds it; nothing otherwise. */
+  releaseLease(token: string): Promise<void>;
+  /** The lease as stored (possibly expired), or undefined when none. */
+  readLease(): Promise<LeaseRecord | undefined>;
   /** Releases the store (files, handles). Idempotent; any other call after it throws. */
   close(): Promise<void>;
 }
@@ -196,6 +292,10 @@ export type StateStoreErrorCode =
   | "E_STATE_SPEC"
   | "E_STATE_NOT_WRITABLE"
   | "E_STATE_LOCKED"
+  | "E_STATE_LEASED"
+  | "E_STATE_LEASE_LOST"
+  | "E_STATE_EMPTY"
+  | "E_STATE_FOREIGN"
   | "E_STATE_CORRUPT"
   | "E_STATE_SCHEMA"
   | "E_STATE_KV_UNAVAILABLE"

@@ -5,6 +5,7 @@
  */
 import { isSecretQueryName, redactUrl, SluiceError } from "../../engine/errors.ts";
 import type { FeedRef } from "./types.ts";
+import { parseXml, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
 /**
  * The feed list could not be read or holds something that is not a feed URL.
@@ -27,7 +28,9 @@ export class FeedListError extends SluiceError {
 
 /**
  * Parses a feed list file's text: OPML when it looks like XML, otherwise one URL a line (`#` comments,
- * blank lines ignored; an optional folder after the URL: `https://x/feed.xml News`).
+ * blank lines ignored; an optional folder after the URL: `https://x/feed.xml News`). A list fetched from
+ * `listUrl` that is itself a feed (RSS, Atom, RDF, JSON Feed) is the list of that one feed; a list file
+ * that is a feed is refused, saying what a list is.
  *
  * @example
  * ```ts
@@ -35,8 +38,17 @@ export class FeedListError extends SluiceError {
  * // [{ url: "https://example.org/feed.xml", folder: "example org feed xml", autoFolder: true }]
  * ```
  */
-export function parseFeedList(text: string, source: string): FeedRef[] {
+export function parseFeedList(text: string, source: string, listUrl?: string): FeedRef[] {
   const trimmed = text.replace(/^\uFEFF/, "").trimStart();
+  if (isFeedDocument(trimmed)) {
+    // FEEDS=https://example.org/feed.xml: the URL of one feed is a list of that feed.
+    if (listUrl) return [{ url: listUrl, folder: folderFromUrl(listUrl), autoFolder: true }];
+    throw new FeedListError(
+      `${source} is a feed itself, not a list of feeds`,
+      "FEEDS expects a file or URL listing feeds (one feed URL a line, or OPML), or the URL of one feed: " +
+        "set FEEDS to the feed's URL, or write its URL into a list file",
+    );
+  }
   if (trimmed.startsWith("<")) return parseOpml(trimmed, source);
   const feeds: FeedRef[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -83,26 +95,49 @@ export function feedsFromFolders(folders: Record<string, unknown>): FeedRef[] {
   return dedupeFeeds(feeds);
 }
 
+/** RSS, Atom, RSS 1.0 (RDF) or JSON Feed, judged by its root: what a feed list is not. */
+function isFeedDocument(text: string): boolean {
+  if (text.startsWith("{")) return /"version"\s*:\s*"https?:\/\/jsonfeed\.org\//.test(text.slice(0, 4096));
+  if (!text.startsWith("<")) return false;
+  // The root is the first element after the prolog (declaration, comments, doctype, processing instructions).
+  const root = /^(?:\s*(?:<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>))*\s*<([\w:.-]+)/i.exec(text);
+  return root !== null && /^(?:rss|feed|rdf:rdf)$/i.test(root[1]);
+}
+
 /** Outlines with `xmlUrl` are feeds; the titles of the outlines around them make the folder path. */
 function parseOpml(xml: string, source: string): FeedRef[] {
-  const feeds: FeedRef[] = [];
-  const stack: Array<string | undefined> = [];
-  const tag = /<(\/?)outline\b([^>]*?)(\/?)>/gi;
-  if (!/<opml\b/i.test(xml)) {
-    throw new FeedListError(`${source}: XML but not OPML`, "give an OPML file or one feed URL a line");
+  let root: XmlElement;
+  try {
+    root = parseXml(xml).root;
+  } catch (e) {
+    if (!(e instanceof XmlSyntaxError)) throw e;
+    throw new FeedListError(
+      `${source}:${e.line}:${e.column}: malformed OPML: ${e.reason}`,
+      "fix the OPML (a feed reader's export is well-formed XML), or give one feed URL a line",
+    );
   }
-  for (const m of xml.matchAll(tag)) {
-    const [, closing, attrs, selfClosing] = m;
-    if (closing) {
-      stack.pop();
-      continue;
-    }
-    const a = attributes(attrs);
-    const url = a.xmlurl;
-    if (url) {
-      checkUrl(url, source);
-      const path = stack.filter((s): s is string => !!s);
+  if (root.local.toLowerCase() !== "opml") {
+    throw new FeedListError(
+      `${source}: XML but neither OPML nor a feed`,
+      "FEEDS expects a file or URL listing feeds (one feed URL a line, or OPML), or the URL of one feed",
+    );
+  }
+  const feeds: FeedRef[] = [];
+  const walk = (parent: XmlElement, path: string[]) => {
+    for (const node of parent.children) {
+      if (typeof node === "string") continue;
+      if (node.local.toLowerCase() !== "outline") {
+        walk(node, path);
+        continue;
+      }
+      const a = lowerCaseAttributes(node);
+      const url = a.xmlurl;
       const title = a.title ?? a.text;
+      if (!url) {
+        walk(node, title ? [...path, title] : path);
+        continue;
+      }
+      checkUrl(url, source);
       feeds.push(
         path.length ? { url, folder: path.join("/"), ...(title ? { title } : {}) } : {
           url,
@@ -112,27 +147,16 @@ function parseOpml(xml: string, source: string): FeedRef[] {
         },
       );
     }
-    if (!selfClosing) stack.push(url ? undefined : a.title ?? a.text);
-  }
+  };
+  walk(root, []);
   return dedupeFeeds(feeds);
 }
 
-function attributes(text: string): Record<string, string> {
+/** OPML writers differ in case (`xmlUrl`, `xmlurl`). */
+function lowerCaseAttributes(element: XmlElement): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of text.matchAll(/([\w:-]+)\s*=\s*("([^"]*)"|'([^']*)')/g)) {
-    out[m[1].toLowerCase()] = decodeXml(m[3] ?? m[4] ?? "");
-  }
+  for (const [name, value] of Object.entries(element.attrs)) out[name.toLowerCase()] = value;
   return out;
-}
-
-function decodeXml(s: string): string {
-  return s.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-f]+);/gi, (_, e: string) => {
-    const named: Record<string, string> = { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" };
-    if (named[e.toLowerCase()]) return named[e.toLowerCase()];
-    return String.fromCodePoint(
-      e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10),
-    );
-  });
 }
 
 function checkUrl(url: string, where: string): void {

@@ -6,7 +6,7 @@
  */
 import type { Enclosure, FeedEntry, ParsedFeed } from "./types.ts";
 import { parseFeedDate } from "./dates.ts";
-import { escapeHtml } from "./entities.ts";
+import { escapeAttribute as escapeHtml } from "../html/html_escape.ts";
 import { entryId } from "./entry_id.ts";
 import { singleLine } from "./plain_text.ts";
 import { resolveUrl } from "./urls.ts";

@@ -1,6 +1,8 @@
 /**
- * The feed library: reads RSS 0.9x / 1.0 / 2.0, Atom 0.3 / 1.0 and JSON Feed 1.0 / 1.1 from bytes as
- * fetched (`parseFeed`), and lists of feeds (`parseFeedList`: one URL a line or OPML). No npm dependency
+ * The feed library: fetches feeds politely (`ConditionalFetcher`: conditional GET, compressed transfer,
+ * bounded redirects, timeouts, a size limit, retries with back-off, per-host limits), reads RSS 0.9x /
+ * 1.0 / 2.0, Atom 0.3 / 1.0 and JSON Feed 1.0 / 1.1 from bytes as fetched (`parseFeed`), and lists of
+ * feeds (`parseFeedList`: one URL a line or OPML). No npm dependency
  * and no top-level side effects, so a pool worker loads it under Deno and Bun alike.
  *
  * @example
@@ -17,6 +19,13 @@
  */
 export type { Enclosure, FeedEntry, FeedRef, FetchedFeed, ParsedFeed } from "./types.ts";
 export { parseFeed, type ParseFeedOptions, parseFeedTask } from "./parse_feed.ts";
+export {
+  ConditionalFetcher,
+  type ConditionalFetcherOptions,
+  DEFAULT_FETCH_OPTIONS,
+  fetchOptionsWithDefaults,
+  type Validators,
+} from "./conditional_fetcher.ts";
 export { FeedParseError } from "./feed_parse_error.ts";
 export {
   FeedListError,
@@ -25,7 +34,8 @@ export {
   parseFeedList,
   sanitizeFolder,
 } from "./feed_list.ts";
+export { type FeedListSource, loadFeeds } from "./load_feed_list.ts";
 export { parseXml, type XmlDocument, type XmlElement, type XmlNode, XmlSyntaxError } from "./xml.ts";
-export { decodeEntities, escapeHtml } from "./entities.ts";
+export { decodeEntities } from "./entities.ts";
 export { parseFeedDate } from "./dates.ts";
 export { compactEntry } from "./compact_entry.ts";

@@ -4,7 +4,7 @@
  * text and markup of an element, attributes by local name, and `xml:base` resolution.
  * @module
  */
-import { escapeHtml } from "./entities.ts";
+import { escapeAttribute, escapeText } from "../html/html_escape.ts";
 import { resolveUrl } from "./urls.ts";
 import type { XmlElement, XmlNode } from "./xml.ts";
 
@@ -163,12 +163,12 @@ export function serializeHtml(nodes: XmlNode[]): string {
   let html = "";
   for (const node of nodes) {
     if (typeof node === "string") {
-      html += node.replace(/[&<>]/g, (c) => c === "&" ? "&amp;" : c === "<" ? "&lt;" : "&gt;");
+      html += escapeText(node);
       continue;
     }
     html += `<${node.local}`;
     for (const [name, value] of Object.entries(node.attrs)) {
-      if (!name.startsWith("xml:")) html += ` ${name}="${escapeHtml(value)}"`;
+      if (!name.startsWith("xml:")) html += ` ${name}="${escapeAttribute(value)}"`;
     }
     html += ">";
     if (VOID_ELEMENTS.has(node.local.toLowerCase()) && node.children.length === 0) continue;

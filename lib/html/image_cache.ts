@@ -4,7 +4,6 @@
  * is not retried by every entry, and it never fails the entry: it just stays a remote link.
  * @module
  */
-import type { InlineImage } from "../mime/types.ts";
 import { redactUrl } from "../../engine/errors.ts";
 import { Deadline } from "../http/deadline.ts";
 import type { HostLimiter } from "../http/host_limiter.ts";
@@ -13,6 +12,28 @@ import { Semaphore } from "../../engine/kernel/semaphore.ts";
 import { SLUICE_USER_AGENT } from "../http/user_agent.ts";
 import { cidForUrl, filenameForUrl } from "./inline_name.ts";
 import { sniffImageType } from "./sniff.ts";
+
+/**
+ * An image fetched once and attached inline to a message as a `cid:` part.
+ *
+ * @example
+ * ```ts
+ * const image: InlineImage = { cid: "img1.3f2a@sluice", url: "https://example.org/cat.png",
+ *   contentType: "image/png", filename: "cat.png", content: new Uint8Array() };
+ * ```
+ */
+export interface InlineImage {
+  /** Content-ID without angle brackets, e.g. `img1.3f2a@sluice`. */
+  cid: string;
+  /** Original absolute URL. */
+  url: string;
+  /** Sniffed from bytes, e.g. `image/png`. */
+  contentType: string;
+  /** File name for the MIME part, derived from the URL's path with an extension matching `contentType`. */
+  filename: string;
+  /** The image bytes as downloaded. */
+  content: Uint8Array;
+}
 
 /**
  * Options of `ImageCache`.

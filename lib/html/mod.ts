@@ -1,6 +1,6 @@
 /**
  * The HTML pass over entry HTML (one streaming htmlparser2 pass): sanitises it (`findImages`), lists its
- * images, points them at inline `cid:` parts (`rewriteImageRefs`, `rewriteEntryImages`), and fetches each
+ * images, points them at inline `cid:` parts (`rewriteImageRefs`, `inlineImages`), and fetches each
  * image once per run (`ImageCache`).
  *
  * @example
@@ -20,8 +20,14 @@ export {
   REWRITE_IMAGE_REFS_TASK,
   rewriteImageRefs,
 } from "./html_images.ts";
-export { type HtmlImageWork, rewriteEntryImages } from "./entry_images.ts";
-export { ImageCache, type ImageCacheOptions, type ImageCacheStats } from "./image_cache.ts";
+export { type HtmlImageWork, inlineImages } from "./inline_images.ts";
+export {
+  DEFAULT_IMAGE_CACHE_OPTIONS,
+  ImageCache,
+  type ImageCacheOptions,
+  type ImageCacheStats,
+  type InlineImage,
+} from "./image_cache.ts";
 export { type SniffedImage, sniffImageType } from "./sniff.ts";
 export { type ElementEditor, type HtmlPassOptions, rewriteHtml, type TagAttributes } from "./html_pass.ts";
 export { escapeAttribute, escapeText } from "./html_escape.ts";

@@ -6,7 +6,7 @@ import { redactUrl, SluiceError } from "../../engine/errors.ts";
 import { permissionProblem } from "../../engine/permission_error.ts";
 
 /** Why a fetch failed; the suffix of the error code (`E_FETCH_HTTP`, `E_FETCH_TIMEOUT`, ...). */
-export type FetchFailure = "HTTP" | "TIMEOUT" | "TOO_LARGE" | "REDIRECTS" | "NETWORK" | "URL";
+export type FetchFailure = "HTTP" | "TIMEOUT" | "DEADLINE" | "TOO_LARGE" | "REDIRECTS" | "NETWORK" | "URL";
 
 /**
  * A failed HTTP fetch. The message names the URL (credentials redacted) and the reason; `hint` says what

@@ -1,24 +1,24 @@
 /**
- * The HTTP client with its limits: conditional GET of feeds (`ConditionalFetcher`: ETag and
- * Last-Modified, gzip/br/deflate, bounded redirects, two timeouts, a size limit, retries with back-off),
- * concurrency per host and overall (`HostLimiter`), and a size-limited body reader (`readLimited`).
+ * HTTP with limits: concurrency per host and overall (`HostLimiter`), a headers timeout and a total one
+ * (`Deadline`), a size-limited body reader (`readLimited`), `Retry-After`, and the errors a fetch ends in
+ * (`FetchError`). The feed fetcher (`lib/feed/conditional_fetcher.ts`) and the image cache are built on it.
  *
  * @example
  * ```ts ignore
- * import { ConditionalFetcher } from "./mod.ts";
+ * import { HostLimiter, readLimited } from "./mod.ts";
  *
- * const fetcher = new ConditionalFetcher({ perHostConcurrency: 2 });
- * const fetched = await fetcher.fetchFeed({ url: "https://example.org/feed.xml", folder: "News" });
- * console.log(fetched.status, fetched.etag);
+ * const limiter = new HostLimiter({ perHost: 2, global: 8 });
+ * const url = new URL("https://example.org/logo.png");
+ * const release = await limiter.acquire(url);
+ * try {
+ *   const bytes = await readLimited(await fetch(url), 1024 * 1024);
+ *   console.log(bytes.length);
+ * } finally {
+ *   release();
+ * }
  * ```
  * @module
  */
-export {
-  ConditionalFetcher,
-  type ConditionalFetcherOptions,
-  DEFAULT_FETCH_OPTIONS,
-  type Validators,
-} from "./conditional_fetcher.ts";
 export { FetchError, type FetchFailure } from "./fetch_error.ts";
 export { HostLimiter } from "./host_limiter.ts";
 export { BodyTooLargeError, formatBytes, readLimited } from "./read_limited.ts";

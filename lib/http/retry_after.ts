@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { parseRetryAfter } from "./backoff.ts";
+ * import { parseRetryAfter } from "./retry_after.ts";
  * parseRetryAfter("120"); // 120000
  * parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", Date.parse("2015-10-21T07:27:00Z")); // 60000
  * ```

@@ -76,11 +76,11 @@ export class ImapClient extends ImapSession {
   /**
    * Connects, secures the connection (imaps, or STARTTLS when offered) and logs in.
    *
-   * Plaintext logins are refused unless the host is loopback, the URL says `?tls=off`, or
-   * `allowPlaintext` is set: a password should not cross a network in the clear.
+   * Plaintext logins are refused unless the host is loopback: a password must not cross a network in the
+   * clear (`?tls=off` to another host is refused too, and no option allows it).
    *
    * @param url `imap://user:pass@host:port` or `imaps://...`
-   * @param options TLS trust, timeouts, plaintext permission
+   * @param options TLS trust and timeouts
    * @returns the logged-in client
    * @throws {ImapError} `E_IMAP_AUTH` (login refused), `E_IMAP_TLS`, `E_IMAP_PLAINTEXT`, `E_IMAP_URL`
    * @throws {ImapConnectionError} when the server cannot be reached

@@ -5,7 +5,8 @@
  * (implicit TLS, port 993). User and password are percent-decoded (`%40` for `@`, `%3A` for `:`).
  * `tls=auto` (default) upgrades with STARTTLS when the server offers it, except on loopback (nothing
  * crosses a network there, and local servers often have self-signed certificates); `starttls` insists
- * on it, loopback included; `off` never uses TLS and allows a plaintext login anywhere.
+ * on it, loopback included; `off` never uses TLS and is refused for any host but loopback (127.0.0.0/8, ::1,
+ * localhost): a password must not cross a network in the clear, and no option turns this off.
  * @module
  */
 import { redactUrl } from "../../engine/errors.ts";
@@ -44,7 +45,8 @@ const TLS_MODES: readonly ImapTlsMode[] = ["auto", "starttls", "off"];
  *
  * @param url `imap://user:pass@host:port` or `imaps://...`
  * @returns the endpoint with decoded credentials
- * @throws {ImapError} `E_IMAP_URL` for another scheme, a missing user or host, or an unknown option
+ * @throws {ImapError} `E_IMAP_URL` for another scheme, a missing user or host, or an unknown option;
+ *   `E_IMAP_PLAINTEXT` for `tls=off` to a host that is not loopback
  * @example
  * ```ts
  * import { parseImapUrl } from "./imap_url.ts";
@@ -74,7 +76,38 @@ export function parseImapUrl(url: string): ImapEndpoint {
   for (const key of u.searchParams.keys()) {
     if (key !== "tls") throw urlError(`${shown}: unknown option '${key}' (known: tls)`);
   }
+  if (tls === "off" && !implicitTls && !isLoopbackHost(host)) {
+    throw new ImapError(
+      "E_IMAP_PLAINTEXT",
+      `${shown}: tls=off would send the password of ${user} unencrypted across the network to ${host}; ` +
+        "a login without TLS is allowed on loopback only (127.0.0.0/8, ::1, localhost)",
+      `drop ?tls=off: imap://${host.includes(":") ? `[${host}]` : host} upgrades with STARTTLS, ` +
+        "or use imaps://HOST (TLS from the start, port 993)",
+    );
+  }
   return { host, port, implicitTls, tls, user, password };
+}
+
+/**
+ * What is wrong with an IMAP URL (it does not parse, or asks for a plaintext login across a network), for
+ * `check` to report before a run; undefined when it is fine.
+ *
+ * @param url the URL as configured
+ * @returns the error `parseImapUrl` would throw, or undefined
+ * @example
+ * ```ts
+ * import { imapUrlProblem } from "./imap_url.ts";
+ * imapUrlProblem("imap://bob:pw@mail.example.org/?tls=off")?.code; // "E_IMAP_PLAINTEXT"
+ * ```
+ */
+export function imapUrlProblem(url: string): ImapError | undefined {
+  try {
+    parseImapUrl(url);
+    return undefined;
+  } catch (e) {
+    if (e instanceof ImapError) return e;
+    throw e;
+  }
 }
 
 /**
@@ -87,7 +120,8 @@ export function parseImapUrl(url: string): ImapEndpoint {
  * ```
  */
 export function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+  return h === "localhost" || h === "::1" || /^(?:::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 /**

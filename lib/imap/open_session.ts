@@ -23,8 +23,6 @@ export interface SessionOptions {
   ca?: string | string[];
   /** Verify the server certificate (default true). Turn off only for a test server. */
   tlsRejectUnauthorized?: boolean;
-  /** Allow a login without TLS to a non-loopback host (same as `?tls=off` in the URL). */
-  allowPlaintext?: boolean;
   /** Time to connect, finish TLS and get the greeting. Default 15 s. */
   connectTimeoutMs?: number;
   /** Longest server silence while a command is in flight. Default 60 s. */
@@ -78,7 +76,7 @@ export async function openSession(url: string, options: SessionOptions = {}): Pr
   });
   try {
     if (conn.greeting?.status !== "PREAUTH") {
-      await secure(conn, endpoint, options.allowPlaintext ?? false);
+      await secure(conn, endpoint);
       await login(conn, endpoint);
     }
     if (conn.capabilities.size === 0) await requestCapabilities(conn);
@@ -106,7 +104,7 @@ export async function requestCapabilities(conn: ImapConnection): Promise<Readonl
   return conn.capabilities;
 }
 
-async function secure(conn: ImapConnection, endpoint: ImapEndpoint, allowPlaintext: boolean): Promise<void> {
+async function secure(conn: ImapConnection, endpoint: ImapEndpoint): Promise<void> {
   if (endpoint.implicitTls || endpoint.tls === "off") return;
   if (conn.capabilities.size === 0) await requestCapabilities(conn);
   // On loopback nothing crosses a network, and local servers mostly have self-signed certificates:
@@ -117,7 +115,7 @@ async function secure(conn: ImapConnection, endpoint: ImapEndpoint, allowPlainte
     await requestCapabilities(conn);
     return;
   }
-  checkPlaintextLogin(endpoint, allowPlaintext);
+  checkPlaintextLogin(endpoint);
 }
 
 async function login(conn: ImapConnection, endpoint: ImapEndpoint): Promise<void> {

@@ -58,8 +58,6 @@ export interface ImapUploaderOptions {
   ca?: string | string[];
   /** Verify the server certificate (default true). */
   tlsRejectUnauthorized?: boolean;
-  /** Allow a plaintext login to a non-loopback host (same as `?tls=off`). */
-  allowPlaintext?: boolean;
   /** Connect + TLS + greeting timeout. Default 15 s. */
   connectTimeoutMs?: number;
   /** Longest server silence during a command. Default 60 s. */
@@ -120,7 +118,6 @@ export class ImapUploader {
     this.#client = await ImapClient.connect(o.url, {
       ca: o.ca,
       tlsRejectUnauthorized: o.tlsRejectUnauthorized,
-      allowPlaintext: o.allowPlaintext,
       disableMultiappend: o.disableMultiappend,
       connectTimeoutMs: o.connectTimeoutMs,
       commandTimeoutMs: o.commandTimeoutMs,

@@ -14,11 +14,11 @@
  */
 import { mkdir, open, readdir, rename, unlink, utimes, writeFile } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
-import { Buffer } from "node:buffer";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { SluiceError } from "../../engine/errors.ts";
+import { encodeMailboxName } from "../imap/mailbox_name.ts";
 import type { Delivery, MailMessage } from "../mime/types.ts";
 
 /** Shared by all writers of this process, so two writers on one Maildir never pick the same name. */
@@ -78,7 +78,7 @@ export class MaildirError extends SluiceError {}
  */
 export function maildirFolderDir(folder: string): string {
   const levels = folderLevels(folder);
-  return levels.length === 0 ? "" : `.${levels.map(encodeModifiedUtf7).join(".")}`;
+  return levels.length === 0 ? "" : `.${levels.map(encodeMailboxName).join(".")}`;
 }
 
 /**
@@ -356,15 +356,6 @@ function folderLevels(folder: string): string[] {
     );
   }
   return levels;
-}
-
-/** RFC 3501 modified UTF-7: printable ASCII as is (`&` as `&-`), the rest as `&` + base64(UTF-16BE) + `-`. */
-function encodeModifiedUtf7(s: string): string {
-  return s.replace(/&/g, "&-").replace(/[^\x20-\x7e]+/g, (run) => {
-    const utf16 = Buffer.alloc(run.length * 2);
-    for (let i = 0; i < run.length; i++) utf16.writeUInt16BE(run.charCodeAt(i), i * 2);
-    return `&${utf16.toString("base64").replace(/=+$/, "").replace(/\//g, ",")}-`;
-  });
 }
 
 async function createFolder(root: string, rel: string): Promise<string> {

@@ -19,6 +19,8 @@ import { createHash } from "node:crypto";
 import { redactUrl } from "../../engine/errors.ts";
 import type { EntryItem, InlineImage, MailMessage } from "./types.ts";
 import { htmlToText } from "./text.ts";
+import { escapeAttribute } from "../html/html_escape.ts";
+import { decodeEntities } from "../feed/entities.ts";
 import {
   attachmentContentType,
   encodeUnstructured,
@@ -200,10 +202,14 @@ function safeLink(link: string | undefined): string | undefined {
 
 function htmlDocument(subject: string, body: string, link: string | undefined, at: "top" | "bottom"): string {
   const original = link
-    ? `<p class="sluice-original">Original: <a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>`
+    ? `<p class="sluice-original">Original: <a href="${escapeAttribute(link)}">${
+      escapeAttribute(link)
+    }</a></p>`
     : "";
   const parts = at === "top" ? [original, body] : [body, original ? `<hr>\n${original}` : ""];
-  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>\n` +
+  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${
+    escapeAttribute(subject)
+  }</title></head>\n` +
     `<body>\n${parts.filter(Boolean).join("\n")}\n</body></html>\n`;
 }
 
@@ -262,14 +268,9 @@ function sha256Hex(s: string): string {
 }
 
 function stripTags(html: string): string {
-  return html.replace(/<[^>]*>/g, " ").replace(/&nbsp;/g, " ").replace(/&amp;/g, "&").replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+  return decodeEntities(html.replace(/<[^>]*>/g, " ")).replaceAll("\u00a0", " ");
 }
 
 function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1).trimEnd()}…`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }

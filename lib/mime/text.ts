@@ -1,9 +1,14 @@
 /**
  * The plain-text alternative of a message: a readable rendering of entry HTML (paragraphs, list items,
- * quotes, link URLs kept), not a layout engine.
+ * quotes, link URLs kept), not a layout engine. One streaming pass of htmlparser2's `Parser` (the HTML
+ * parser's implied end tags, raw-text elements and character references; the parser family of the HTML
+ * pass): each open element collects its rendered content, and its end tag renders it into its parent's,
+ * so no tree is built (a `parseDocument` tree cost 27% more CPU per composed message, `bench/mime_bench.ts`).
  * @module
  */
-import { parseLightHtml } from "../html/light_dom.ts";
+// npm: specifiers keep the module importable by URL from a config-less Deno script (ARCHITECTURE.md).
+// deno-lint-ignore no-import-prefix
+import { Parser } from "npm:htmlparser2@^10.1.0";
 
 /** Elements that start a new paragraph. */
 const BLOCKS = new Set([
@@ -42,13 +47,12 @@ const SKIPPED = new Set(["script", "style", "template", "head", "title", "noscri
 const PARAGRAPH = "\u0000P\u0000";
 const LINE = "\u0000L\u0000";
 
-/** The minimal DOM surface used here (`light_dom.ts`'s nodes). */
-interface DomNode {
-  nodeType: number;
-  nodeName: string;
-  textContent: string | null;
-  childNodes: ArrayLike<DomNode>;
-  getAttribute?(name: string): string | null;
+/** An open element: its name and attributes, what its content rendered to, and its text as written. */
+interface Frame {
+  name: string;
+  attribs: Record<string, string>;
+  out: string;
+  raw: string;
 }
 
 /**
@@ -68,30 +72,48 @@ interface DomNode {
 export function htmlToText(html: string): Promise<string> {
   // Promise-returning as before (it used to load its parser lazily); the work itself is synchronous.
   if (!html.trim()) return Promise.resolve("");
-  return Promise.resolve(finish(render(parseLightHtml(html))));
+  return Promise.resolve(finish(renderHtml(html)));
 }
 
 /** Whitespace that collapsing would change: a run of two, or any whitespace but a space. */
 const UNCOLLAPSED = /[\t\n\v\f\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]| {2}/;
 
-function render(node: DomNode): string {
-  if (node.nodeType === 3) {
-    // Testing first is cheaper than replacing: most text has nothing to collapse.
-    const text = node.textContent ?? "";
-    return UNCOLLAPSED.test(text) ? text.replace(/\s+/g, " ") : text;
-  }
-  if (node.nodeType !== 1) return "";
-  const name = node.nodeName.toLowerCase();
+function renderHtml(html: string): string {
+  const root: Frame = { name: "", attribs: {}, out: "", raw: "" };
+  const stack: Frame[] = [root];
+  const parser = new Parser({
+    onopentag(name, attribs) {
+      stack.push({ name, attribs, out: "", raw: "" });
+    },
+    ontext(text) {
+      const top = stack[stack.length - 1];
+      top.raw += text;
+      // Testing first is cheaper than replacing: most text has nothing to collapse.
+      top.out += UNCOLLAPSED.test(text) ? text.replace(/\s+/g, " ") : text;
+    },
+    onclosetag() {
+      const element = stack.pop()!;
+      const parent = stack[stack.length - 1];
+      parent.out += render(element);
+      parent.raw += element.raw;
+    },
+  });
+  parser.end(html);
+  return root.out;
+}
+
+/** What a closed element adds to its parent's rendering. */
+function render(element: Frame): string {
+  const { name, out: inner } = element;
   if (SKIPPED.has(name)) return "";
   if (name === "br") return LINE;
   if (name === "hr") return `${PARAGRAPH}----${PARAGRAPH}`;
   if (name === "img") {
-    const alt = node.getAttribute?.("alt")?.trim();
+    const alt = element.attribs.alt?.trim();
     return alt ? `[${alt}]` : "";
   }
-  if (name === "pre") return PARAGRAPH + (node.textContent ?? "").replace(/\n/g, LINE) + PARAGRAPH;
-  const inner = children(node);
-  if (name === "a") return inner + linkSuffix(node, inner);
+  if (name === "pre") return PARAGRAPH + element.raw.replace(/\n/g, LINE) + PARAGRAPH;
+  if (name === "a") return inner + linkSuffix(element.attribs.href, inner);
   if (name === "li") return `${LINE}- ${inner.trim()}`;
   if (name === "td" || name === "th") return ` ${inner} `;
   if (name === "blockquote") return PARAGRAPH + quote(finish(inner)) + PARAGRAPH;
@@ -99,15 +121,8 @@ function render(node: DomNode): string {
   return inner;
 }
 
-function children(node: DomNode): string {
-  const nodes = node.childNodes;
-  let out = "";
-  for (let i = 0; i < nodes.length; i++) out += render(nodes[i]);
-  return out;
-}
-
-function linkSuffix(node: DomNode, text: string): string {
-  const href = node.getAttribute?.("href")?.trim();
+function linkSuffix(hrefAttribute: string | undefined, text: string): string {
+  const href = hrefAttribute?.trim();
   if (!href || !/^(https?:|mailto:)/i.test(href)) return "";
   const shown = text.trim();
   return shown === href || shown === href.replace(/^mailto:/i, "") ? "" : ` <${href}>`;

@@ -4,22 +4,9 @@
  * @module
  */
 import type { FeedEntry, FeedRef } from "../feed/types.ts";
+import type { InlineImage } from "../html/image_cache.ts";
 
-/**
- * An image fetched once and attached inline to a message as a `cid:` part.
- */
-export interface InlineImage {
-  /** Content-ID without angle brackets, e.g. `img1.3f2a@sluice`. */
-  cid: string;
-  /** Original absolute URL. */
-  url: string;
-  /** Sniffed from bytes, e.g. `image/png`. */
-  contentType: string;
-  /** File name for the MIME part, derived from the URL's path with an extension matching `contentType`. */
-  filename: string;
-  /** The image bytes as downloaded. */
-  content: Uint8Array;
-}
+export type { InlineImage } from "../html/image_cache.ts";
 
 /**
  * One entry on its way to a mailbox: which feed and folder, the entry, and (after rewrite-images) its

@@ -1,11 +1,10 @@
 /**
- * Turns an entry's remote images into inline `cid:` parts: find the images in the HTML (sanitising it on
+ * Turns the remote images of a piece of HTML into inline `cid:` parts: find the images in the HTML (sanitising it on
  * the way), fetch each distinct one once per run through an `ImageCache`, attach the ones that arrived and
  * point the HTML at them. Images that fail stay remote links.
  * @module
  */
-import type { EntryItem, InlineImage } from "../mime/types.ts";
-import type { ImageCache } from "./image_cache.ts";
+import type { ImageCache, InlineImage } from "./image_cache.ts";
 import { findImages, type FoundImages, rewriteImageRefs } from "./html_images.ts";
 
 /**
@@ -33,39 +32,29 @@ export interface HtmlImageWork {
 const ON_THIS_THREAD: HtmlImageWork = { findImages, rewriteImageRefs };
 
 /**
- * Returns `item` with its HTML sanitised, its images fetched through `cache` and attached as `images`,
- * and their `src` rewritten to `cid:` references. The HTML is `item.html`, else the entry's `html`, else
- * its `summary`; relative URLs resolve against the entry's `base` (its `xml:base`, or the feed's URL after
- * redirects when it has no link), else its link, else the feed URL. An item without HTML comes back
- * unchanged. Rejects only when `signal` aborts (with its reason).
+ * `html` sanitised, its images fetched through `cache`, and their `src` rewritten to `cid:` references:
+ * the HTML and the images that arrived (images that fail stay remote links). Relative URLs resolve
+ * against `baseUrl`. Rejects only when `signal` aborts (with its reason).
  *
  * @example
  * ```ts
  * import { ImageCache } from "./image_cache.ts";
- * import { rewriteEntryImages } from "./entry_images.ts";
- * const cache = new ImageCache();
- * const item = {
- *   feed: { url: "https://example.org/feed.xml", folder: "News" },
- *   entry: { id: "1", link: "https://example.org/post/1", html: '<img src="cat.png">', enclosures: [] },
- *   images: [],
- * };
- * const out = await rewriteEntryImages(item, cache);
+ * import { inlineImages } from "./inline_images.ts";
+ * const out = await inlineImages('<img src="cat.png">', "https://example.org/post/1", new ImageCache());
  * out.html; // '<img src="cid:img.…@sluice">' when cat.png arrived, else its absolute URL
  * ```
  */
-export async function rewriteEntryImages(
-  item: EntryItem,
+export async function inlineImages(
+  html: string,
+  baseUrl: string,
   cache: ImageCache,
   signal?: AbortSignal,
   work: HtmlImageWork = ON_THIS_THREAD,
-): Promise<EntryItem> {
-  const html = item.html ?? item.entry.html ?? item.entry.summary;
-  if (html === undefined) return item;
-  const found = await work.findImages(html, item.entry.base ?? item.entry.link ?? item.feed.url);
+): Promise<{ html: string; images: InlineImage[] }> {
+  const found = await work.findImages(html, baseUrl);
   const fetched = await Promise.all(found.urls.map((url) => cache.get(url, signal)));
   signal?.throwIfAborted();
   const images = fetched.filter((image): image is InlineImage => image !== undefined);
   const cids = Object.fromEntries(images.map((image) => [image.url, image.cid]));
-  const rewritten = images.length ? await work.rewriteImageRefs(found.html, cids) : found.html;
-  return { ...item, html: rewritten, images: [...item.images, ...images] };
+  return { html: images.length ? await work.rewriteImageRefs(found.html, cids) : found.html, images };
 }

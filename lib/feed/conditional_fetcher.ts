@@ -4,15 +4,15 @@
  * and concurrency limits per host and overall.
  * @module
  */
-import type { FeedRef, FetchedFeed } from "../feed/types.ts";
-import { parseRetryAfter } from "./retry_after.ts";
+import type { FeedRef, FetchedFeed } from "./types.ts";
+import { parseRetryAfter } from "../http/retry_after.ts";
 import { backoffDelay, sleep } from "../../engine/kernel/backoff.ts";
-import { finishDeflate } from "./content_encoding.ts";
-import { Deadline } from "./deadline.ts";
-import { FetchError, networkFetchError } from "./fetch_error.ts";
-import { HostLimiter } from "./host_limiter.ts";
-import { BodyTooLargeError, formatBytes, readLimited } from "./read_limited.ts";
-import { SLUICE_USER_AGENT } from "./user_agent.ts";
+import { finishDeflate } from "../http/content_encoding.ts";
+import { Deadline } from "../http/deadline.ts";
+import { FetchError, networkFetchError } from "../http/fetch_error.ts";
+import { HostLimiter } from "../http/host_limiter.ts";
+import { BodyTooLargeError, formatBytes, readLimited } from "../http/read_limited.ts";
+import { SLUICE_USER_AGENT } from "../http/user_agent.ts";
 import { redactUrl } from "../../engine/errors.ts";
 
 /**
@@ -28,6 +28,11 @@ export interface ConditionalFetcherOptions {
   connectTimeoutMs?: number;
   /** Ms one attempt may take in all: every redirect hop and the whole body. */
   timeoutMs?: number;
+  /**
+   * Ms one feed may take in all: every attempt, retry and back-off wait. A server that trickles its body
+   * would otherwise hold the run for `timeoutMs` times every attempt.
+   */
+  deadlineMs?: number;
   /** Largest body accepted, in bytes (after decompression); larger bodies are cancelled mid-stream. */
   maxBytes?: number;
   /** Redirects followed before giving up. */
@@ -63,6 +68,7 @@ export interface ConditionalFetcherOptions {
 export const DEFAULT_FETCH_OPTIONS: Readonly<Required<Omit<ConditionalFetcherOptions, "limiter">>> = {
   connectTimeoutMs: 10_000,
   timeoutMs: 30_000,
+  deadlineMs: 60_000,
   maxBytes: 10 * 1024 * 1024,
   maxRedirects: 5,
   retries: 3,
@@ -152,20 +158,42 @@ export class ConditionalFetcher {
    */
   async fetchFeed(feed: FeedRef, validators: Validators = {}, signal?: AbortSignal): Promise<FetchedFeed> {
     const url = checkFeedUrl(feed.url);
-    for (let attempt = 1;; attempt++) {
-      try {
-        return await this.#attempt(feed, url, validators, signal);
-      } catch (e) {
-        // A failed attempt N is followed by retry number N, while retries remain.
-        if (!(e instanceof FetchError) || !e.retryable || attempt > this.options.retries) throw e;
-        const wait = e.retryAfterMs !== undefined
-          ? Math.min(e.retryAfterMs, this.options.maxRetryAfterMs)
-          : backoffDelay(attempt, {
-            baseMs: this.options.retryBaseDelayMs,
-            maxMs: this.options.retryMaxDelayMs,
-          });
-        await sleep(wait, signal);
+    // Only the total clock of this Deadline runs (no headers phase): the feed's time in all.
+    const whole = new Deadline({ headersMs: 0, totalMs: this.options.deadlineMs, signal });
+    let attempt = 1;
+    try {
+      for (;; attempt++) {
+        try {
+          return await this.#attempt(feed, url, validators, whole.signal);
+        } catch (e) {
+          // A failed attempt N is followed by retry number N, while retries remain.
+          if (!(e instanceof FetchError) || !e.retryable || attempt > this.options.retries) throw e;
+          const wait = e.retryAfterMs !== undefined
+            ? Math.min(e.retryAfterMs, this.options.maxRetryAfterMs)
+            : backoffDelay(attempt, {
+              baseMs: this.options.retryBaseDelayMs,
+              maxMs: this.options.retryMaxDelayMs,
+            });
+          await sleep(wait, whole.signal);
+        }
       }
+    } catch (e) {
+      if (whole.timedOut && !signal?.aborted) {
+        throw new FetchError(
+          "DEADLINE",
+          url.href,
+          `gave up after ${whole.timedOut.ms / 1000} s in all (${attempt} attempt${
+            attempt === 1 ? "" : "s"
+          }): ` +
+            "the server is too slow",
+          "the feed is tried again next run; raise the fetch option `deadline` (`deadlineMs`) for a feed that is " +
+            "slow but worth the wait",
+          { retryable: false, cause: e },
+        );
+      }
+      throw e;
+    } finally {
+      whole.dispose();
     }
   }
 
