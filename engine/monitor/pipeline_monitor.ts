@@ -77,9 +77,7 @@ export class PipelineMonitor {
       exitStatus,
       durationS: summary.durationMs / 1000,
       finishedAtS: Date.now() / 1000,
-      reason: failed
-        ? `the last run failed (exit ${exitStatus}): ${why}`
-        : undefined,
+      reason: failed ? `the last run failed (exit ${exitStatus}): ${why}` : undefined,
     };
   }
 
