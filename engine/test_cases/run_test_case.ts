@@ -145,7 +145,8 @@ export async function runTestCase(
   testCase: TestCase,
   registry: StageRegistry,
 ): Promise<TestCaseResult> {
-  const built = buildPipeline(spec, registry).stages as Array<Stage<unknown, unknown>>;
+  const chain = buildPipeline(spec, registry);
+  const built = chain.stages as Array<Stage<unknown, unknown>>;
   const ids = spec.stages.map((s) => s.id);
   const inputAt = testCase.input.stage === undefined ? 0 : ids.indexOf(testCase.input.stage);
   const arrived: unknown[] = [];
@@ -182,7 +183,7 @@ export async function runTestCase(
   };
   const dryRun = await mkdtemp(path.join(tmpdir(), "sluice-test-"));
   try {
-    const summary = await runPipeline(new Chain<never, unknown>(stages), {
+    const summary = await runPipeline(new Chain<never, unknown>(stages, chain.state), {
       dryRun,
       logger,
       measureLag: false,
