@@ -29,10 +29,17 @@ describe("feed lists: OPML read with the feed parser's XML parser", () => {
     );
   });
 
-  test("XML that is not OPML is refused", () => {
+  test("XML that is neither OPML nor a feed is refused", () => {
+    assert.throws(
+      () => parseFeedList("<html><body/></html>", "list.xml"),
+      (e) => e instanceof FeedListError && /XML but neither OPML nor a feed/.test(e.message),
+    );
+  });
+
+  test("a feed file given as the list is refused, saying what FEEDS expects", () => {
     assert.throws(
       () => parseFeedList("<rss><channel/></rss>", "list.xml"),
-      (e) => e instanceof FeedListError && /XML but not OPML/.test(e.message),
+      (e) => e instanceof FeedListError && /is a feed itself/.test(e.message),
     );
   });
 });

@@ -12,7 +12,9 @@ import path from "node:path";
 import { deploySettings, runTick } from "../deploy.ts";
 import { EXIT } from "../cli/exit_codes.ts";
 import { ImapClient } from "../lib/imap/client.ts";
-import { silentLogger } from "../engine/pipeline/mod.ts";
+import { RunMetrics, type RunSummary, silentLogger } from "../engine/pipeline/mod.ts";
+import { exitCodeOf } from "../cli/run_command.ts";
+import { runStatus } from "../cli/summary.ts";
 import { runCliChild } from "./support/cli_child.ts";
 import { startServer, type TestServer } from "./support/http_server.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
@@ -154,5 +156,44 @@ describe("the Deploy entry without IMAP_URL", () => {
     assert.doesNotThrow(() => deploySettings({ ...onDeploy, IMAP_URL: "imaps://bob:pw@mail.example.org" }));
     // Off Deploy (a local `deno run deploy.ts`) the Maildir is on a disk that lasts.
     assert.doesNotThrow(() => deploySettings({ FEEDS: "feeds.txt" }));
+  });
+});
+
+describe("a run stopped by its time budget (rss2imap's counters)", () => {
+  test("says the budget was reached, how many messages the mailbox took, and that the rest comes next run", () => {
+    const metrics = new RunMetrics();
+    metrics.stage("feeds", "loop", 1, 16).itemsOut = 3;
+    const mailbox = metrics.stage("mailbox", "owner", 1, 16);
+    mailbox.counters.appended = 7;
+    mailbox.counters.batches = 2;
+    const summary: RunSummary = {
+      ok: true,
+      stopped: true,
+      stoppedBy: "stopSignal",
+      aborted: false,
+      failures: [],
+      durationMs: 50_000,
+      metrics: metrics.snapshot(),
+    };
+    assert.equal(
+      runStatus(summary, { budgetMs: 50_000 }),
+      "time budget of 50 s reached: 7 messages delivered; the rest comes next run",
+    );
+    assert.equal(exitCodeOf(summary, { budgetMs: 50_000 }), EXIT.OK);
+    const cut = {
+      ...summary,
+      aborted: true,
+      ok: false,
+      error: Object.assign(new Error("aborted"), { code: "E_ABORTED" }),
+    };
+    assert.match(
+      runStatus(cut, { budgetMs: 50_000 }),
+      /^time budget of 50 s reached: 7 messages delivered; items still/,
+    );
+    assert.equal(exitCodeOf(cut, { budgetMs: 50_000 }), EXIT.OK);
+    // Another error after the budget stopped the sources is that error, not the budget.
+    const failed = { ...cut, error: Object.assign(new Error("login refused"), { code: "E_IMAP_AUTH" }) };
+    assert.match(runStatus(failed, { budgetMs: 50_000 }), /^stopped on an error: login refused/);
+    assert.equal(exitCodeOf(failed, { budgetMs: 50_000 }), EXIT.RUN_FAILED);
   });
 });
