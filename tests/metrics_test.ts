@@ -23,6 +23,8 @@ import {
   task,
 } from "../engine/pipeline/mod.ts";
 import { owner } from "../engine/kernel/mod.ts";
+import net from "node:net";
+import { mailboxStage } from "../stages/mailbox.ts";
 import { PipelineMonitor, serveMetrics } from "../engine/monitor/mod.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { type Exposition, readPrometheusText, valueOf } from "./support/prometheus_reader.ts";
@@ -172,6 +174,51 @@ describe("metrics endpoint", () => {
     } finally {
       await server.close();
     }
+  });
+
+  test("the mailbox sink reports its IMAP connection down (no password in the reason)", async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const stage = mailboxStage.create({
+      url: `imap://reader:hunter2@127.0.0.1:${port}`,
+      maildir: "./mail",
+      state: "memory:",
+      "max-batch": 50,
+      "server-check": false,
+      "ca-file": "",
+      connections: 1,
+      fsync: false,
+    }, {});
+    const message = {
+      folder: "News",
+      raw: new TextEncoder().encode("Subject: x\r\n\r\nbody\r\n"),
+      date: new Date(0),
+      feedUrl: "https://example.org/feed",
+      entryId: "1",
+      messageId: "<1@sluice>",
+    };
+    const resources = new RunResources();
+    const whileRetrying: string[][] = [];
+    await runPipeline(pipeline(fromIterable([message])).to(stage as never), {
+      resources,
+      measureLag: false,
+      // The sink retries a failed append: its first retry is the moment the connection is known down.
+      logger: {
+        log: (_level, text) => void (/^retry 1\b/.test(text) && whileRetrying.push(resources.unhealthy())),
+      },
+    });
+    assert.equal(whileRetrying.length, 1);
+    const [reason] = whileRetrying[0];
+    assert.match(
+      reason,
+      new RegExp(
+        `^mailbox imap://.*127\\.0\\.0\\.1:${port} \\(connection 1\\): not connected: .*ECONNREFUSED`,
+      ),
+    );
+    assert.doesNotMatch(reason, /hunter2/);
+    assert.deepEqual(resources.unhealthy(), [], "the run's resources are closed, and their checks with them");
   });
 
   test("cli.ts with `metrics:` in the YAML serves /metrics while it runs; a bad --metrics is a usage error", async () => {
