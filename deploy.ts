@@ -179,7 +179,7 @@ export function deploySettings(env: Record<string, string | undefined>): {
  * delivered ids keep anything from going twice).
  *
  * @returns the run's summary (`stopped` and `stoppedBy: "stopSignal"` when the budget ran out)
- * @example
+ * @example Not run here: a tick fetches the feeds and delivers to the mailbox (`tests/deploy_test.ts` runs it).
  * ```ts ignore
  * import { runTick } from "./deploy.ts";
  * const summary = await runTick({ budgetMs: 20_000, env: { FEEDS: "feeds.txt", STATE_DIR: "kv:" } });
@@ -247,7 +247,7 @@ export interface DeployCronOptions {
  * tick that comes while one is still running is skipped (Deno.cron does so too; this covers Bun).
  *
  * @returns the job's handle, or undefined when nothing was registered
- * @example
+ * @example Not run here: it registers a job with the runtime's cron, which outlives the example.
  * ```ts ignore
  * import { registerDeployCron } from "./deploy.ts";
  * const job = registerDeployCron({ cron: "@hourly" });

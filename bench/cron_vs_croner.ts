@@ -5,7 +5,7 @@
  *
  *   deno run -A bench/cron_vs_croner.ts        # or: bun bench/cron_vs_croner.ts
  *
- * @example
+ * @example Not run here: a benchmark, run as a script.
  * ```ts ignore
  * // run as a script (above); it exports nothing
  * ```

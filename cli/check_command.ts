@@ -9,8 +9,9 @@ import { loadOrReport } from "./load.ts";
  * Validates `file`; prints every error and returns 1, or prints a one-line OK and returns 0.
  *
  * @example
- * ```ts ignore
- * const code = await checkCommand("pipelines/rss2imap.yaml");
+ * ```ts
+ * const code = await checkCommand("pipelines/rss2imap.yaml"); // prints "...: ok (pipeline rss2imap, 7 stages)"
+ * console.log(code); // 0
  * ```
  */
 export async function checkCommand(file: string): Promise<number> {

@@ -9,7 +9,7 @@ import {
   loadPipelineConfig,
   type PipelineSpec,
 } from "../engine/config/mod.ts";
-import { type Pipeline } from "../engine/pipeline/mod.ts";
+import type { Pipeline } from "../engine/pipeline/mod.ts";
 import { buildPipeline } from "../engine/config/stage_factory.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { builtinStages } from "../stages/registry.ts";
@@ -19,8 +19,9 @@ import { EXIT } from "./exit_codes.ts";
  * Loads and validates `file` against the built-in stages; throws `ConfigErrors` listing every mistake.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * const { spec, pipeline } = await loadPipeline("pipelines/rss2imap.yaml");
+ * console.log(spec.name, pipeline.names().length); // rss2imap 7
  * ```
  */
 export async function loadPipeline(
@@ -39,9 +40,10 @@ export async function loadPipeline(
  * position) and comes back as the exit code `EXIT.CONFIG`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * const loaded = await loadOrReport("pipelines/rss2imap.yaml");
- * if (typeof loaded === "number") return loaded;
+ * if (typeof loaded === "number") console.log("exit code", loaded); // the errors were printed
+ * else console.log(loaded.pipeline.names());
  * ```
  */
 export async function loadOrReport(

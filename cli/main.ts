@@ -35,8 +35,9 @@ const OPTIONS = {
  * Runs the CLI with `argv` (the arguments after the script) and returns the exit code.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * const code = await main(["check", "pipelines/rss2imap.yaml"]);
+ * console.log(code); // 0
  * ```
  */
 export async function main(argv: string[]): Promise<number> {

@@ -28,8 +28,10 @@ export interface PlanRow {
  * The plan rows of `pipeline`, in order.
  *
  * @example
- * ```ts ignore
- * for (const row of planRows(pipeline)) console.log(row.name, row.placement);
+ * ```ts
+ * import { fromIterable, map, pipeline, sink } from "../engine/pipeline/mod.ts";
+ * const p = pipeline(fromIterable([1, 2])).pipe(map((n: number) => n + 1)).to(sink(() => {}));
+ * for (const row of planRows(p)) console.log(row.name, row.placement);
  * ```
  */
 export function planRows(pipeline: Pipeline): PlanRow[] {
@@ -53,8 +55,10 @@ export function planRows(pipeline: Pipeline): PlanRow[] {
  * The plan as an aligned text table.
  *
  * @example
- * ```ts ignore
- * console.log(planText(pipeline, "rss2imap"));
+ * ```ts
+ * import { fromIterable, map, pipeline, sink } from "../engine/pipeline/mod.ts";
+ * const p = pipeline(fromIterable([1, 2])).pipe(map((n: number) => n + 1)).to(sink(() => {}));
+ * console.log(planText(p, "numbers"));
  * ```
  */
 export function planText(pipeline: Pipeline, name: string): string {
@@ -78,8 +82,10 @@ export function planText(pipeline: Pipeline, name: string): string {
  * labelled with the channel capacity.
  *
  * @example
- * ```ts ignore
- * console.log(planMermaid(pipeline));
+ * ```ts
+ * import { fromIterable, map, pipeline, sink } from "../engine/pipeline/mod.ts";
+ * const p = pipeline(fromIterable([1, 2])).pipe(map((n: number) => n + 1)).to(sink(() => {}));
+ * console.log(planMermaid(p));
  * ```
  */
 export function planMermaid(pipeline: Pipeline): string {

@@ -10,7 +10,7 @@ import { planMermaid, planRows, planText } from "./plan.ts";
  * Prints the plan of `file` in `format` and returns the exit code.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * await planCommand("pipelines/rss2imap.yaml", "mermaid");
  * ```
  */

@@ -12,7 +12,10 @@ export type ProgressMode = "tty" | "lines" | "json" | "off";
  * Starts reporting the progress of `metrics`; the returned function stops it (and clears the live view).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import process from "node:process";
+ * import { RunMetrics } from "../engine/pipeline/mod.ts";
+ * const metrics = new RunMetrics();
  * const stop = startProgress(metrics, "lines", (s) => process.stderr.write(s));
  * stop();
  * ```

@@ -62,7 +62,7 @@ export interface RunCommandOptions {
 /**
  * Runs the pipeline in `opts.file` and returns the exit code.
  *
- * @example
+ * @example Not run here: a run of rss2imap needs feeds and a mailbox (`tests/cli_test.ts` runs it).
  * ```ts ignore
  * const code = await runCommand({ file: "pipelines/rss2imap.yaml", dryRun: "./out" });
  * ```
@@ -206,8 +206,10 @@ function comparisonMode(pipeline: Pipeline, opts: RunCommandOptions): Pipeline {
  * finished (0, or 2 with failed items), grace period run out included: the rest comes next run.
  *
  * @example
- * ```ts ignore
- * process.exitCode = exitCodeOf(summary, { budgetMs: 50_000 });
+ * ```ts
+ * import { fromIterable, pipeline, runPipeline, sink } from "../engine/pipeline/mod.ts";
+ * const summary = await runPipeline(pipeline(fromIterable([1, 2])).to(sink(() => {})));
+ * console.log(exitCodeOf(summary, { budgetMs: 50_000 })); // 0
  * ```
  */
 export function exitCodeOf(summary: RunSummary, context: SummaryContext = {}): number {

@@ -40,7 +40,7 @@ export interface StateCommandOptions {
 /**
  * Runs `cli.ts state` and returns the exit code.
  *
- * @example
+ * @example Not run here: it changes the state store in `STATE_DIR` (`tests/state_command_test.ts` runs it).
  * ```ts ignore
  * await stateCommand({ file: "pipelines/rss2imap.yaml", forget: "https://example.org/feed.xml" });
  * ```
@@ -121,8 +121,10 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
  * `./.sluice`.
  *
  * @example
- * ```ts ignore
- * stateLocation(spec); // "./.sluice"
+ * ```ts
+ * import { loadPipeline } from "./load.ts";
+ * const { spec } = await loadPipeline("pipelines/rss2imap.yaml");
+ * console.log(stateLocation(spec)); // "./.sluice" unless STATE_DIR says otherwise
  * ```
  */
 export function stateLocation(spec: PipelineSpec): string {

@@ -20,8 +20,13 @@ const FEED_HEADER = "X-Sluice-Feed";
  * name, or undefined when there is no file (memory:, a KV URL, nothing there).
  *
  * @example
- * ```ts ignore
- * moveStateAside("./.sluice"); // "./.sluice/state.db.damaged-2026-12-06T21-00-00-000Z"
+ * ```ts
+ * import { mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import path from "node:path";
+ * const dir = mkdtempSync(path.join(tmpdir(), "sluice-state-"));
+ * writeFileSync(path.join(dir, "state.db"), "damaged");
+ * console.log(moveStateAside(dir)); // ".../state.db.damaged-2026-12-06T21-00-00-000Z"
  * ```
  */
 export function moveStateAside(location: string): string | undefined {
@@ -50,8 +55,10 @@ export interface MailboxTarget {
  * has none.
  *
  * @example
- * ```ts ignore
- * mailboxTarget(spec); // { imapUrl: "imap://bob:pw@127.0.0.1:143" }
+ * ```ts
+ * import { loadPipeline } from "./load.ts";
+ * const { spec } = await loadPipeline("pipelines/rss2imap.yaml");
+ * console.log(mailboxTarget(spec)); // { maildir: "./mail" } without IMAP_URL; { imapUrl: ... } with it
  * ```
  */
 export function mailboxTarget(spec: PipelineSpec): MailboxTarget | undefined {
@@ -75,7 +82,7 @@ export function mailboxTarget(spec: PipelineSpec): MailboxTarget | undefined {
  * Records as delivered every message of the mailbox that sluice wrote (by its `X-Sluice-Feed` and
  * `X-Sluice-Entry-Id` headers), folder by folder. Returns how many entries were recorded.
  *
- * @example
+ * @example Not run here: it needs a mailbox that sluice filled (`tests/state_recovery_test.ts` runs it).
  * ```ts ignore
  * const n = await rebuildFromMailbox(store, { imapUrl: "imap://bob:pw@127.0.0.1:143" });
  * ```

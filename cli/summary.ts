@@ -18,7 +18,9 @@ export interface SummaryContext {
  * the rest next run), nothing tried (every feed backing off, and when the next attempt is), or the error.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { fromIterable, pipeline, runPipeline, sink } from "../engine/pipeline/mod.ts";
+ * const summary = await runPipeline(pipeline(fromIterable([1, 2])).to(sink(() => {})));
  * console.error(`rss2imap: ${runStatus(summary, { budgetMs: 50_000 })}`);
  * ```
  */
@@ -52,8 +54,11 @@ export function runStatus(summary: RunSummary, context: SummaryContext = {}): st
  * cut off by the grace period (an error that stopped the run meanwhile is not the budget's doing).
  *
  * @example
- * ```ts ignore
- * if (budgetReached(summary, { budgetMs })) console.log("the rest comes next run");
+ * ```ts
+ * import { fromIterable, pipeline, runPipeline, sink } from "../engine/pipeline/mod.ts";
+ * const summary = await runPipeline(pipeline(fromIterable([1, 2])).to(sink(() => {})));
+ * if (budgetReached(summary, { budgetMs: 50_000 })) console.log("the rest comes next run");
+ * else console.log("finished within the budget");
  * ```
  */
 export function budgetReached(summary: RunSummary, context: SummaryContext): boolean {
@@ -65,8 +70,10 @@ export function budgetReached(summary: RunSummary, context: SummaryContext): boo
  * Every feed was backing off, so the run fetched nothing: how many, and when the first is due again.
  *
  * @example
- * ```ts ignore
- * if (nothingTried(summary)) process.exitCode = EXIT.NOTHING_TRIED;
+ * ```ts
+ * import { fromIterable, pipeline, runPipeline, sink } from "../engine/pipeline/mod.ts";
+ * const summary = await runPipeline(pipeline(fromIterable([1, 2])).to(sink(() => {})));
+ * console.log(nothingTried(summary)); // undefined: the source emitted items
  * ```
  */
 export function nothingTried(summary: RunSummary): { feeds: number; nextAttemptAt: number } | undefined {
@@ -99,7 +106,9 @@ function seconds(ms: number): string {
  * The summary as text lines for a terminal or a log.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { fromIterable, pipeline, runPipeline, sink } from "../engine/pipeline/mod.ts";
+ * const summary = await runPipeline(pipeline(fromIterable([1, 2])).to(sink(() => {})));
  * console.error(summaryText(summary));
  * ```
  */
@@ -144,7 +153,9 @@ export function summaryText(summary: RunSummary, context: SummaryContext = {}): 
  * The summary as a JSON-ready object (`--json`, `--summary-json`).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { fromIterable, pipeline, runPipeline, sink } from "../engine/pipeline/mod.ts";
+ * const summary = await runPipeline(pipeline(fromIterable([1, 2])).to(sink(() => {})));
  * console.log(JSON.stringify(summaryJson(summary)));
  * ```
  */

@@ -11,7 +11,8 @@
  * @example
  * ```ts
  * import { SluiceError } from "./errors.ts";
- * throw new SluiceError("E_FEED_HTTP", "https://example.org/feed.xml: HTTP 500", "retry later");
+ * const error = new SluiceError("E_FEED_HTTP", "https://example.org/feed.xml: HTTP 500", "retry later");
+ * console.log(`${error.message} (${error.code}): ${error.hint}`);
  * ```
  */
 export class SluiceError extends Error {

@@ -3,10 +3,11 @@
  * that does not fit the previous one is a compile error).
  *
  * @example
- * ```ts ignore
- * import { rss2imap } from "./pipelines/rss2imap.ts";
- * import { runPipeline } from "./mod.ts";
- * const summary = await runPipeline(rss2imap({ feeds: "feeds.txt", imapUrl: Deno.env.get("IMAP_URL") }));
+ * ```ts
+ * import { rss2imap } from "./rss2imap.ts";
+ * // Built, not run here: a run needs the feeds and a mailbox (`runPipeline(p)` from mod.ts runs it).
+ * const p = rss2imap({ feeds: "feeds.txt", imapUrl: "imaps://me:secret@mail.example.org" });
+ * console.log(p.names()); // ["feeds", "fetch", "parse", "dedupe", "rewrite-images", "mime", "upload-imap"]
  * ```
  * @module
  */

@@ -21,7 +21,7 @@ export interface DedupeOptions {
 /**
  * The new entries of one parsed feed.
  *
- * @example
+ * @example Not run here: it needs a run's stage context (`dedupe()` in a pipeline gives it one).
  * ```ts ignore
  * for await (const item of newEntries(parsed, { state: "memory:" }, ctx)) console.log(item.entry.id);
  * ```

@@ -211,8 +211,13 @@ export class DeliveryLedger {
  * The run's ledger over the store at `location`.
  *
  * @example
- * ```ts ignore
- * const ledger = await runLedger(ctx, "./.sluice");
+ * ```ts
+ * import { sink } from "../engine/pipeline/mod.ts";
+ * import { runStage } from "../engine/pipeline/run_stage.ts";
+ * await runStage(sink(async (_item: number, ctx) => {
+ *   const ledger = await runLedger(ctx, "memory:"); // every stage of the run gets this same ledger
+ *   console.log(ledger.unfinished()); // []
+ * }), [1]);
  * ```
  */
 export function runLedger(ctx: StageContext, location?: string): Promise<DeliveryLedger> {

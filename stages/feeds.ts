@@ -49,8 +49,11 @@ async function* produceFeeds(opts: FeedsOptions, ctx: StageContext): AsyncIterab
  * ms since the Unix epoch (the CLI's summary shows it as a time).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { fromIterable, pipeline, runPipeline, sink } from "../engine/pipeline/mod.ts";
+ * const summary = await runPipeline(pipeline(fromIterable([1])).to(sink(() => {})));
  * const due = summary.metrics.stages[0].counters[NEXT_ATTEMPT_COUNTER]; // undefined unless all feeds rest
+ * console.log(due); // undefined
  * ```
  */
 export const NEXT_ATTEMPT_COUNTER = "nextAttemptAt";

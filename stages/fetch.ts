@@ -14,6 +14,7 @@ import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.t
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runStore } from "./run_state.ts";
 
+/** Durations in the YAML schema are written in seconds; the fetcher's defaults are in ms. */
 const SECOND = 1000;
 
 /** Options of the `fetch` stage: the fetcher's options plus the state location (validators, health). */
@@ -33,11 +34,8 @@ export interface FetchStageOptions extends ConditionalFetcherOptions {
  * ```
  */
 export function fetchFeeds(opts: FetchStageOptions): Stage<FeedRef, FetchedFeed> {
-  const { state, limiter: _limiter, ...given } = opts;
-  const fetcherOptions = {
-    ...fetchOptionsWithDefaults(given),
-    ...(opts.limiter ? { limiter: opts.limiter } : {}),
-  };
+  const { state, ...fetcherOptions } = opts;
+  const settings = fetchOptionsWithDefaults(fetcherOptions);
   const fetcher = (ctx: StageContext) =>
     ctx.resources.shared("fetcher", () => new ConditionalFetcher(fetcherOptions));
   return flatMap(async (feed: FeedRef, ctx) => {
@@ -68,7 +66,7 @@ export function fetchFeeds(opts: FetchStageOptions): Stage<FeedRef, FetchedFeed>
     inType: "FeedRef",
     outType: "FetchedFeed",
     onError: "drop",
-    settings: fetchOptionsWithDefaults(given),
+    settings,
   });
 }
 

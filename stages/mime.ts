@@ -61,7 +61,7 @@ function composeInput(item: EntryItem): EntryItem {
  * Pool task of the `mime` stage: composes on a worker and moves the message bytes back instead of
  * copying them. (Image bytes go to the worker as copies: the image cache shares them between entries.)
  *
- * @example
+ * @example Not run here: the `mime` stage calls it on the worker pool with an entry the earlier stages built.
  * ```ts ignore
  * const msg = await pool.run({ module: MIME_MODULE, export: "composeMessageTask" }, [item, {}]);
  * ```

@@ -12,8 +12,13 @@ import type { StateStore } from "../engine/state/mod.ts";
  * the pipeline's `state:` (else `./.sluice`).
  *
  * @example
- * ```ts ignore
- * const store = await runStore(ctx, "./.sluice");
+ * ```ts
+ * import { sink } from "../engine/pipeline/mod.ts";
+ * import { runStage } from "../engine/pipeline/run_stage.ts";
+ * await runStage(sink(async (_item: number, ctx) => {
+ *   const store = await runStore(ctx, "memory:"); // every stage of the run gets this same store
+ *   console.log(await store.deliveredCount()); // 0
+ * }), [1]);
  * ```
  */
 export function runStore(ctx: StageContext, location?: string): Promise<StateStore> {

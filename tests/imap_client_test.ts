@@ -4,7 +4,7 @@ import net from "node:net";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { ImapClient } from "../lib/imap/client.ts";
-import { ImapConnectionError, ImapError, isConnectionError } from "../lib/imap/errors.ts";
+import { ImapConnectionError, type ImapError, isConnectionError } from "../lib/imap/errors.ts";
 import { parseImapUrl } from "../lib/imap/imap_url.ts";
 import { decodeMailboxName, encodeMailboxName } from "../lib/imap/mailbox_name.ts";
 import { astring, internalDate } from "../lib/imap/command_syntax.ts";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStore, parseStoreSpec, StateStoreError } from "../engine/state/mod.ts";
+import { openStore, parseStoreSpec, type StateStoreError } from "../engine/state/mod.ts";
 import { kvSupport } from "../engine/runtime/kv.ts";
 import { at, FEED, T0 } from "./support/state_store_fixtures.ts";
 

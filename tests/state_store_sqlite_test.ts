@@ -17,7 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { openStore, SQLITE_SCHEMA_VERSION, StateStoreError } from "../engine/state/mod.ts";
+import { openStore, SQLITE_SCHEMA_VERSION, type StateStoreError } from "../engine/state/mod.ts";
 import { FEED } from "./support/state_store_fixtures.ts";
 
 let root = "";

@@ -104,9 +104,14 @@ function isFactory(v: unknown): v is StageFactory {
  * stage-level keys applied over the factory's defaults.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { loadPipelineConfig } from "./load_pipeline_config.ts";
+ * import { builtinStages } from "../../stages/registry.ts";
+ * const registry = builtinStages();
+ * const env = (name: string) => ({ FEEDS: "feeds.txt", IMAP_URL: "imaps://me:secret@mail.example.org" })[name];
  * const spec = await loadPipelineConfig("pipelines/rss2imap.yaml", { env, catalog: registry });
  * const p = buildPipeline(spec, registry);
+ * console.log(p.names().length); // 7
  * ```
  */
 export function buildPipeline(spec: PipelineSpec, registry: StageCatalog): Chain<never, unknown> {

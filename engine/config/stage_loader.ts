@@ -26,7 +26,7 @@ interface LoadedStage {
  * Checks the `stages:` list item by item: `use:` resolved, stage settings and `with:` options validated,
  * types between neighbours checked, ids settled. Errors go to the shared list so a file reports them all.
  *
- * @example
+ * @example Not run here: an internal step of `parsePipelineConfig`, which builds its arguments.
  * ```ts ignore
  * const stages = await new StageLoader("x.yaml", catalog, errors).stages(data.stages, positions.child("stages"));
  * ```

@@ -6,7 +6,7 @@
  * Not imported by user code; `worker_pool.ts` starts it with `new Worker(new URL("./pool_worker.ts",
  * import.meta.url), { type: "module" })`.
  *
- * @example
+ * @example Not run here: the worker entry, which `WorkerPool` starts (`tests/kernel_pool_test.ts`).
  * ```ts ignore
  * const w = new Worker(new URL("./pool_worker.ts", import.meta.url), { type: "module" });
  * w.postMessage([1, "file:///tasks.ts", "double", [21]]); // answers [1, 1, 42]

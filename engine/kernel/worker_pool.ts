@@ -150,10 +150,11 @@ export class WorkerPool {
    * import { WorkerPool } from "./worker_pool.ts";
    * const pool = new WorkerPool({ size: 1 });
    * const bytes = new Uint8Array(1 << 20);
+   * const cancel = new AbortController(); // cancel.abort() would reject the run with its reason
    * const length = await pool.run<number>(
    *   { module: new URL("../../tests/fixtures/pool_tasks.ts", import.meta.url), export: "byteLength" },
    *   [bytes],
-   *   { transfer: [bytes.buffer], signal: AbortSignal.timeout(10_000) },
+   *   { transfer: [bytes.buffer], signal: cancel.signal },
    * );
    * console.log(length, bytes.byteLength); // 1048576 0 (the buffer moved to the worker)
    * await pool.close();

@@ -32,7 +32,7 @@ export interface ChainDeps {
 /**
  * Runs a chain of stages (a pipeline, or one branch of a fan-out).
  *
- * @example
+ * @example Not run here: an internal step of `runPipeline`, which builds its dependencies.
  * ```ts ignore
  * await new ChainRunner(deps).run(pipeline.stages, undefined);
  * ```

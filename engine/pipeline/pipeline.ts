@@ -1,6 +1,6 @@
 /**
  * The typed pipeline builder. `pipeline(source).pipe(stage)...to(sink)` checks at compile time that each
- * stage accepts what the previous one produces:
+ * stage accepts what the previous one produces (the example is not run: it does not compile, on purpose):
  *
  * ```ts ignore
  * pipeline(fromIterable([1, 2])).pipe(map((s: string) => s.length)); // compile error: number is not string

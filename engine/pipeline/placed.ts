@@ -33,7 +33,7 @@ export interface TaskRef {
  * @example
  * ```ts
  * const parse = task<Uint8Array, unknown>({ module: new URL("./parse.ts", import.meta.url).href, export: "parse" },
- *   { name: "parse", placement: "auto", transfer: (bytes) => [bytes.buffer] });
+ *   { name: "parse", placement: "auto", transfer: (bytes) => [bytes.buffer as ArrayBuffer] });
  * ```
  */
 export function task<In, Out>(

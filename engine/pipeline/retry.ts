@@ -12,7 +12,8 @@ import { backoffDelay, sleep } from "../kernel/backoff.ts";
  *
  * @example
  * ```ts
- * throw new StageTimeoutError("fetch", 30000);
+ * const error = new StageTimeoutError("fetch", 30000);
+ * console.log(error.message); // stage `fetch`: item timed out after 30000 ms
  * ```
  */
 export class StageTimeoutError extends SluiceError {

@@ -9,7 +9,8 @@ import { redactUrlsIn, SluiceError } from "../errors.ts";
  *
  * @example
  * ```ts
- * throw new StageFailedError("parse", "https://x/feed", new Error("bad xml"));
+ * const error = new StageFailedError("parse", "https://x/feed", new Error("bad xml"));
+ * console.log(error.message); // stage `parse` failed on https://x/feed: bad xml
  * ```
  */
 export class StageFailedError extends SluiceError {

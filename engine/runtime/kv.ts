@@ -72,11 +72,16 @@ export function kvSupport(): KvSupport {
  *
  * @throws Error when {@linkcode kvSupport} says it is not available (the caller wraps it with a hint)
  * @example
- * ```ts ignore
+ * ```ts
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import path from "node:path";
  * import { openKv } from "./kv.ts";
- * const kv = await openKv("/tmp/example.kv");
+ * const dir = await mkdtemp(path.join(tmpdir(), "kv-"));
+ * const kv = await openKv(path.join(dir, "example.kv"));
  * await kv.set(["hello"], "world");
  * kv.close();
+ * await rm(dir, { recursive: true });
  * ```
  */
 export async function openKv(path?: string): Promise<Kv> {

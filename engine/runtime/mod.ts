@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { runtime } from "./engine/runtime/mod.ts";
+ * import { runtime } from "./mod.ts";
  * console.log(runtime.name, runtime.cpuCount, runtime.env("HOME") !== undefined);
  * ```
  * @module

@@ -92,12 +92,17 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * A {@linkcode StateStore} in Deno KV (Deno with `--unstable-kv`, or Deno Deploy).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import path from "node:path";
  * import { KvStore } from "./kv_store.ts";
- * const store = await KvStore.open("/tmp/sluice-example/state.kv");
+ * const dir = await mkdtemp(path.join(tmpdir(), "sluice-example-"));
+ * const store = await KvStore.open(path.join(dir, "state.kv"));
  * await store.markAllSeen("https://x/feed", ["a", "b"]);
- * await store.filterUndelivered("https://x/feed", ["a", "c"]); // ["c"]
+ * console.log(await store.filterUndelivered("https://x/feed", ["a", "c"])); // ["c"]
  * await store.close();
+ * await rm(dir, { recursive: true });
  * ```
  */
 export class KvStore implements StateStore {
@@ -121,10 +126,15 @@ export class KvStore implements StateStore {
    * @throws StateStoreError E_STATE_KV_UNAVAILABLE (not Deno, or no `--unstable-kv`), E_STATE_NOT_WRITABLE,
    *   E_STATE_CORRUPT, E_STATE_SCHEMA
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { mkdtemp, rm } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import path from "node:path";
    * import { KvStore } from "./kv_store.ts";
-   * const store = await KvStore.open("");
+   * const dir = await mkdtemp(path.join(tmpdir(), "sluice-example-"));
+   * const store = await KvStore.open(path.join(dir, "nested", "state.kv")); // the folder is created
    * await store.close();
+   * await rm(dir, { recursive: true });
    * ```
    */
   static async open(path: string, options: KvStoreOptions = {}): Promise<KvStore> {

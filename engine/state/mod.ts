@@ -13,16 +13,28 @@
  * @module
  */
 export type {
+  DeliveryLedgerStore,
   DeliveryRecord,
+  FeedRecords,
   FeedState,
   FetchDecision,
   FetchSuccess,
+  LeaseClaimOptions,
+  LeaseRecord,
+  LeaseStore,
   SendingKey,
   SendingRecord,
   StateStore,
   StateStoreErrorCode,
 } from "./store.ts";
-export { StateStoreError } from "./store.ts";
+export { feedKey, leaseClaimable, StateStoreError } from "./store.ts";
+export {
+  acquireLease,
+  type AcquireLeaseOptions,
+  DEFAULT_LEASE_TTL_MS,
+  describeLeaseHolder,
+  type HeldLease,
+} from "./lease.ts";
 export {
   applyFailure,
   applySuccess,

@@ -23,9 +23,13 @@ const HEADER_BYTES = 100;
  * @throws StateStoreError E_STATE_EMPTY (0 bytes), E_STATE_FOREIGN (not SQLite), E_STATE_CORRUPT
  *   (shorter than its header says)
  * @example
- * ```ts ignore
+ * ```ts
+ * import { mkdtempSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import path from "node:path";
  * import { checkStateFile } from "./state_file.ts";
- * const exists = checkStateFile("/var/lib/sluice/state.db");
+ * const dir = mkdtempSync(path.join(tmpdir(), "sluice-state-"));
+ * console.log(checkStateFile(path.join(dir, "state.db"))); // false: a fresh start
  * ```
  */
 export function checkStateFile(file: string, label: string = file): boolean {
@@ -80,9 +84,14 @@ export function checkStateFile(file: string, label: string = file): boolean {
  * those that exist. Errors are ignored (a filesystem without modes).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import path from "node:path";
  * import { makeStateFilesPrivate } from "./state_file.ts";
- * makeStateFilesPrivate("/var/lib/sluice/state.db");
+ * const file = path.join(mkdtempSync(path.join(tmpdir(), "sluice-state-")), "state.db");
+ * writeFileSync(file, "");
+ * makeStateFilesPrivate(file); // 0600; the -wal and -shm files do not exist and are skipped
  * ```
  */
 export function makeStateFilesPrivate(file: string): void {

@@ -8,7 +8,7 @@
  * is never written to state (two feeds that differ only by their credentials share one record).
  *
  * An adapter implements three small parts: the feed records (validators, health), the delivery ledger
- * (delivered/seen ids and "sending" marks) and the lease ({@linkcode StateStore.claimLease},
+ * (delivered/seen ids and "sending" marks) and the lease ({@linkcode LeaseStore.claimLease},
  * {@linkcode StateStore.releaseLease}, {@linkcode StateStore.readLease}: one compare-and-set record;
  * `lease.ts` builds waiting, takeover of a dead holder and renewal on top of it).
  * @module
@@ -134,7 +134,7 @@ export interface FetchDecision {
 
 /**
  * The exclusive lease a run holds on its state, so that two runs never deliver from one state at once.
- * Written and replaced only through {@linkcode StateStore.claimLease}.
+ * Written and replaced only through {@linkcode LeaseStore.claimLease}.
  *
  * @example
  * ```ts
@@ -158,7 +158,7 @@ export interface LeaseRecord {
 }
 
 /**
- * Options of {@linkcode StateStore.claimLease}.
+ * Options of {@linkcode LeaseStore.claimLease}.
  *
  * @example
  * ```ts
@@ -207,25 +207,47 @@ export function feedKey(url: string): string {
 }
 
 /**
- * Where delivered entry ids, feed validators and health live. Every method that writes a delivery
- * also creates the feed's record, so {@linkcode StateStore.listFeeds} sees it.
+ * Part 1 of the {@linkcode StateStore} contract, about feeds: each feed's record (conditional-GET
+ * validators, title, failures and back-off), keyed by {@linkcode feedKey}. (Issue 14 moves this part next
+ * to the feed stages, on top of a generic key-value part; until then every adapter implements it.)
  *
  * @example
  * ```ts
- * async function seen(store: StateStore) {
- *   if (!(await store.isDelivered("https://x/feed", "id-1"))) {
- *     await store.markDelivered("https://x/feed", "id-1", { folder: "News" });
- *   }
- * }
+ * async function due(store: FeedRecords) { return (await store.shouldFetch("https://x/feed")).fetch; }
  * ```
  */
-export interface StateStore {
-  /** What this store is and where it lives, for logs (`sqlite:/var/lib/sluice/state.db`). */
-  readonly description: string;
+export interface FeedRecords {
   /** The feed's stored state, or undefined if never seen. */
   getFeed(feedUrl: string): Promise<FeedState | undefined>;
   /** Merges `patch` into the feed's state (creating it); a key set to `undefined` is removed. */
   updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void>;
+  /** A fetch succeeded (200 or 304): resets failures and back-off, stores validators and title. */
+  recordSuccess(feedUrl: string, info?: FetchSuccess, now?: Date): Promise<FeedState>;
+  /** A fetch failed: counts it and sets `nextAttemptAfter` by the store's back-off policy. */
+  recordFailure(feedUrl: string, reason: string, now?: Date): Promise<FeedState>;
+  /** Whether the feed is due at `now` (false while backing off). */
+  shouldFetch(feedUrl: string, now?: Date): Promise<FetchDecision>;
+  /** Every known feed with its state and delivered count, sorted by URL. */
+  listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>>;
+  /** Removes a feed's state, delivered ids and "sending" marks. */
+  forgetFeed(feedUrl: string): Promise<void>;
+}
+
+/**
+ * Part 2 of the {@linkcode StateStore} contract, generic: the delivery ledger. Keys are (source, id) pairs
+ * (for rss2imap: the feed URL by {@linkcode feedKey}, the entry id); an id delivered or seen is never
+ * delivered again, and a "sending" mark says a delivery is in doubt until its record (or a refusal)
+ * clears it. Every write of several records is one transaction (chunks of 500 where a backend limits a
+ * commit).
+ *
+ * @example
+ * ```ts
+ * async function fresh(store: DeliveryLedgerStore, ids: string[]) {
+ *   return await store.filterUndelivered("https://x/feed", ids);
+ * }
+ * ```
+ */
+export interface DeliveryLedgerStore {
   /** Whether the entry was already delivered (or marked seen). */
   isDelivered(feedUrl: string, entryId: string): Promise<boolean>;
   /**
@@ -251,10 +273,6 @@ export interface StateStore {
   filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]>;
   /** Number of delivered (and seen) entries, for one feed or all. */
   deliveredCount(feedUrl?: string): Promise<number>;
-  /** Every known feed with its state and delivered count, sorted by URL. */
-  listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>>;
-  /** Removes a feed's state, delivered ids and "sending" marks. */
-  forgetFeed(feedUrl: string): Promise<void>;
   /**
    * Marks entries (of any feeds) as being sent, in one transaction (Deno KV: chunks of 500), before
    * their messages go to the mailbox. A mark replaces an earlier one of the same feed and id. It is
@@ -266,12 +284,21 @@ export interface StateStore {
   clearSending(entries: SendingKey[]): Promise<void>;
   /** Every "sending" mark, oldest first: after a crash, the entries whose delivery is in doubt. */
   listSending(): Promise<SendingRecord[]>;
-  /** A fetch succeeded (200 or 304): resets failures and back-off, stores validators and title. */
-  recordSuccess(feedUrl: string, info?: FetchSuccess, now?: Date): Promise<FeedState>;
-  /** A fetch failed: counts it and sets `nextAttemptAfter` by the store's back-off policy. */
-  recordFailure(feedUrl: string, reason: string, now?: Date): Promise<FeedState>;
-  /** Whether the feed is due at `now` (false while backing off). */
-  shouldFetch(feedUrl: string, now?: Date): Promise<FetchDecision>;
+}
+
+/**
+ * Part 3 of the {@linkcode StateStore} contract, generic: one exclusive lease per store, so that one run
+ * at a time uses it. An adapter implements one atomic compare-and-set ({@linkcode LeaseStore.claimLease},
+ * deciding with {@linkcode leaseClaimable}) and a guarded delete; waiting, takeover of a dead holder and
+ * renewal are built once on top of them (`acquireLease` in lease.ts). The contract test
+ * (tests/state_store_contract_test.ts) checks every adapter, many claims at once included.
+ *
+ * @example
+ * ```ts
+ * async function holder(store: LeaseStore) { return (await store.readLease())?.pid; }
+ * ```
+ */
+export interface LeaseStore {
   /**
    * Claims or renews the store's exclusive lease in one atomic step (sqlite: one `BEGIN IMMEDIATE`
    * transaction; KV: a versionstamp check): `lease` is written when {@linkcode leaseClaimable} says so,
@@ -283,6 +310,26 @@ export interface StateStore {
   releaseLease(token: string): Promise<void>;
   /** The lease as stored (possibly expired), or undefined when none. */
   readLease(): Promise<LeaseRecord | undefined>;
+}
+
+/**
+ * Where delivered entry ids, feed validators and health live, and the run lease: the three parts
+ * {@linkcode FeedRecords}, {@linkcode DeliveryLedgerStore} and {@linkcode LeaseStore}, plus a
+ * description and `close`. Every method that writes a delivery also creates the feed's record, so
+ * {@linkcode StateStore.listFeeds} sees it. Failures reject with a {@linkcode StateStoreError}.
+ *
+ * @example
+ * ```ts
+ * async function seen(store: StateStore) {
+ *   if (!(await store.isDelivered("https://x/feed", "id-1"))) {
+ *     await store.markDelivered("https://x/feed", "id-1", { folder: "News" });
+ *   }
+ * }
+ * ```
+ */
+export interface StateStore extends FeedRecords, DeliveryLedgerStore, LeaseStore {
+  /** What this store is and where it lives, for logs (`sqlite:/var/lib/sluice/state.db`). */
+  readonly description: string;
   /** Releases the store (files, handles). Idempotent; any other call after it throws. */
   close(): Promise<void>;
 }

@@ -7,7 +7,7 @@
  */
 import type { Enclosure, FeedEntry, ParsedFeed } from "./types.ts";
 import { parseFeedDate } from "./dates.ts";
-import { escapeAttribute as escapeHtml } from "../html/html_escape.ts";
+import { escapeAttribute } from "../html/html_escape.ts";
 import { htmlToText, singleLine } from "./plain_text.ts";
 import { entryId } from "./entry_id.ts";
 import { resolveUrl } from "./urls.ts";
@@ -140,7 +140,7 @@ function constructHtml(element: XmlElement | undefined): string | undefined {
     }
     case "text": {
       const text = textOf(element);
-      return text === undefined ? undefined : escapeHtml(text);
+      return text === undefined ? undefined : escapeAttribute(text);
     }
     case "base64":
       return decodeBase64(textOf(element));

@@ -128,11 +128,19 @@ const ACCEPT_ENCODING = "gzip, br, deflate";
  * @example
  * ```ts
  * import { ConditionalFetcher } from "./conditional_fetcher.ts";
+ * import { startServer } from "../../tests/support/http_server.ts";
+ * const server = await startServer({
+ *   "/feed.xml": (req, res) => {
+ *     if (req.headers["if-none-match"] === '"v1"') return res.writeHead(304).end();
+ *     res.writeHead(200, { etag: '"v1"', "content-type": "application/rss+xml" }).end("<rss/>");
+ *   },
+ * });
  * const fetcher = new ConditionalFetcher({ timeoutMs: 20_000 });
- * const feed = { url: "https://example.org/feed.xml", folder: "News" };
+ * const feed = { url: server.url("/feed.xml"), folder: "News" };
  * const first = await fetcher.fetchFeed(feed, {});
  * const again = await fetcher.fetchFeed(feed, { etag: first.etag, lastModified: first.lastModified });
- * again.notModified; // true when the server answered 304
+ * console.log(again.notModified); // true: the server answered 304
+ * await server.close();
  * ```
  */
 export class ConditionalFetcher {

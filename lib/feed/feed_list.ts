@@ -12,7 +12,8 @@ import { parseXml, type XmlElement, XmlSyntaxError } from "./xml.ts";
  *
  * @example
  * ```ts
- * throw new FeedListError("feeds.txt:3: `ftp://x` is not an http(s) URL", "fix or remove the line");
+ * const error = new FeedListError("feeds.txt:3: `ftp://x` is not an http(s) URL", "fix or remove the line");
+ * console.log(error.message, error.hint);
  * ```
  */
 export class FeedListError extends SluiceError {

@@ -6,7 +6,7 @@
  */
 import type { Enclosure, FeedEntry, ParsedFeed } from "./types.ts";
 import { parseFeedDate } from "./dates.ts";
-import { escapeAttribute as escapeHtml } from "../html/html_escape.ts";
+import { escapeAttribute } from "../html/html_escape.ts";
 import { entryId } from "./entry_id.ts";
 import { singleLine } from "./plain_text.ts";
 import { resolveUrl } from "./urls.ts";
@@ -65,7 +65,7 @@ function mapItem(item: Json, base: string, feedAuthor: string | undefined): Feed
   const title = singleLine(text(item.title));
   const html = text(item.content_html);
   const plain = text(item.content_text) ?? text(item.summary);
-  const summary = plain === undefined ? undefined : escapeHtml(plain);
+  const summary = plain === undefined ? undefined : escapeAttribute(plain);
   const enclosures = (Array.isArray(item.attachments) ? item.attachments : []).flatMap((a) =>
     attachment(a, base)
   );

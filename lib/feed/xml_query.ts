@@ -5,6 +5,7 @@
  * @module
  */
 import { escapeAttribute, escapeText } from "../html/html_escape.ts";
+import { PARSER_VOID_ELEMENTS } from "../html/html_tree_rules.ts";
 import { resolveUrl } from "./urls.ts";
 import type { XmlElement, XmlNode } from "./xml.ts";
 
@@ -128,24 +129,6 @@ export function markupOf(element: XmlElement | undefined): string | undefined {
   return html === "" ? undefined : html;
 }
 
-/** HTML elements that have no end tag. */
-export const VOID_ELEMENTS: ReadonlySet<string> = new Set([
-  "area",
-  "base",
-  "br",
-  "col",
-  "embed",
-  "hr",
-  "img",
-  "input",
-  "link",
-  "meta",
-  "param",
-  "source",
-  "track",
-  "wbr",
-]);
-
 /**
  * Serialises XML nodes as HTML: prefixes dropped (`xhtml:p` -> `p`), namespace and `xml:` attributes
  * dropped, text escaped, void elements without a closing tag and other empty elements with one (an HTML
@@ -171,7 +154,7 @@ export function serializeHtml(nodes: XmlNode[]): string {
       if (!name.startsWith("xml:")) html += ` ${name}="${escapeAttribute(value)}"`;
     }
     html += ">";
-    if (VOID_ELEMENTS.has(node.local.toLowerCase()) && node.children.length === 0) continue;
+    if (PARSER_VOID_ELEMENTS.has(node.local.toLowerCase()) && node.children.length === 0) continue;
     html += `${serializeHtml(node.children)}</${node.local}>`;
   }
   return html;

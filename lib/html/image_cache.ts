@@ -123,10 +123,15 @@ const ACCEPT =
  * @example
  * ```ts
  * import { ImageCache } from "./image_cache.ts";
+ * import { makePng } from "../../tests/support/png_image.ts";
+ * import { startServer } from "../../tests/support/http_server.ts";
+ * const server = await startServer({ "/logo.png": (_req, res) => res.end(makePng("logo", 2000)) });
  * const cache = new ImageCache({ concurrency: 8 });
- * const image = await cache.get("https://example.org/logo.png");
+ * const image = await cache.get(server.url("/logo.png"));
  * if (image) console.log(image.cid, image.contentType, image.content.byteLength);
- * console.log(cache.stats); // { fetched: 1, failed: 0, hits: 0, bytes: ... }
+ * await cache.get(server.url("/logo.png")); // fetched once: this one is a hit
+ * console.log(cache.stats); // { fetched: 1, failed: 0, hits: 1, bytes: ... }
+ * await server.close();
  * ```
  */
 export class ImageCache {

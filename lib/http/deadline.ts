@@ -19,14 +19,17 @@ export interface TimedOut {
  * @example
  * ```ts
  * import { Deadline } from "./deadline.ts";
+ * import { startServer } from "../../tests/support/http_server.ts";
+ * const server = await startServer({ "/": (_req, res) => res.end("hello") });
  * const deadline = new Deadline({ headersMs: 10_000, totalMs: 30_000 });
  * try {
  *   deadline.startHeaders();
- *   const res = await fetch("https://example.org/", { signal: deadline.signal });
+ *   const res = await fetch(server.url("/"), { signal: deadline.signal });
  *   deadline.headersReceived();
  *   await res.arrayBuffer();
  * } finally {
  *   deadline.dispose();
+ *   await server.close();
  * }
  * ```
  */

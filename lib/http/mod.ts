@@ -4,17 +4,20 @@
  * (`FetchError`). The feed fetcher (`lib/feed/conditional_fetcher.ts`) and the image cache are built on it.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { HostLimiter, readLimited } from "./mod.ts";
+ * import { startServer } from "../../tests/support/http_server.ts";
  *
+ * const server = await startServer({ "/logo.png": (_req, res) => res.end(new Uint8Array(100)) });
  * const limiter = new HostLimiter({ perHost: 2, global: 8 });
- * const url = new URL("https://example.org/logo.png");
+ * const url = new URL(server.url("/logo.png"));
  * const release = await limiter.acquire(url);
  * try {
  *   const bytes = await readLimited(await fetch(url), 1024 * 1024);
- *   console.log(bytes.length);
+ *   console.log(bytes.length); // 100
  * } finally {
  *   release();
+ *   await server.close();
  * }
  * ```
  * @module

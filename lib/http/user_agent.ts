@@ -10,7 +10,11 @@
  * @example
  * ```ts
  * import { SLUICE_USER_AGENT } from "./user_agent.ts";
- * await fetch("https://example.org/feed.xml", { headers: { "user-agent": SLUICE_USER_AGENT } });
+ * import { startServer } from "../../tests/support/http_server.ts";
+ * const server = await startServer({ "/feed.xml": (req, res) => res.end(req.headers["user-agent"]) });
+ * const res = await fetch(server.url("/feed.xml"), { headers: { "user-agent": SLUICE_USER_AGENT } });
+ * console.log(await res.text()); // sluice/0.1 (+https://github.com/sluice/sluice)
+ * await server.close();
  * ```
  */
 export const SLUICE_USER_AGENT = "sluice/0.1 (+https://github.com/sluice/sluice)";

@@ -86,8 +86,11 @@ export interface AppendOutcome {
  * ```ts
  * import { appendMessages } from "./append_command.ts";
  * import { openSession } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * await appendMessages(conn, "INBOX", [{ raw: new TextEncoder().encode("Subject: hi\r\n\r\nbody\r\n") }], "auto", true);
+ * await conn.close();
  * ```
  */
 export async function appendMessages(
@@ -138,9 +141,12 @@ export async function appendMessages(
  * ```ts
  * import { appendEach } from "./append_command.ts";
  * import { openSession } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * const raw = new TextEncoder().encode("Subject: hi\r\n\r\nbody\r\n");
  * const outcomes = await appendEach(conn, "INBOX", [{ raw }, { raw }]);
+ * await conn.close();
  * ```
  */
 export async function appendEach(

@@ -53,7 +53,9 @@ export interface ImapClientOptions extends SessionOptions {
  * @example
  * ```ts
  * import { ImapClient } from "./client.ts";
- * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const client = await ImapClient.connect(dovecot.url);
  * await client.ensureMailbox("News.Tech");
  * await client.append("News.Tech", [{ raw: new TextEncoder().encode("Subject: hi\r\n\r\nbody\r\n") }]);
  * await client.logout();
@@ -86,9 +88,11 @@ export class ImapClient extends ImapSession {
    * @throws {ImapConnectionError} when the server cannot be reached
    * @example
    * ```ts
-   * import { readFileSync } from "node:fs";
-   * const pem = readFileSync("ca.pem", "utf8");
-   * const c = await ImapClient.connect("imaps://bob:secret@mail.example", { ca: pem });
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot({ tls: true }); // a self-signed certificate for 127.0.0.1
+   * const url = `imaps://${dovecot.user}:${dovecot.password}@127.0.0.1:${dovecot.tlsPort}`;
+   * const c = await ImapClient.connect(url, { ca: dovecot.caCertPem });
+   * await c.logout();
    * ```
    */
   static async connect(url: string, options: ImapClientOptions = {}): Promise<ImapClient> {
@@ -101,8 +105,11 @@ export class ImapClient extends ImapSession {
    *
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * await client.delimiter(); // "." on a default Dovecot
+   * await client.logout();
    * ```
    */
   async delimiter(): Promise<string | undefined> {
@@ -115,8 +122,11 @@ export class ImapClient extends ImapSession {
    *
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * await client.namespacePrefix(); // ""
+   * await client.logout();
    * ```
    */
   async namespacePrefix(): Promise<string> {
@@ -134,8 +144,11 @@ export class ImapClient extends ImapSession {
    * @returns the matching mailboxes
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * const boxes = await client.list("*");
+   * await client.logout();
    * ```
    */
   list(pattern: string): Promise<MailboxInfo[]> {
@@ -149,8 +162,11 @@ export class ImapClient extends ImapSession {
    * @param name full server name with the server's delimiter, e.g. `News.Tech`
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * await client.ensureMailbox("News.Tech");
+   * await client.logout();
    * ```
    */
   async ensureMailbox(name: string): Promise<void> {
@@ -171,9 +187,12 @@ export class ImapClient extends ImapSession {
    * @throws {ImapConnectionError} when the connection drops before the answer
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * const raw = new TextEncoder().encode("Subject: hi\r\n\r\nbody\r\n");
    * await client.append("INBOX", [{ raw, date: new Date("2024-01-02T03:04:05Z"), flags: ["\\Seen"] }]);
+   * await client.logout();
    * ```
    */
   append(mailbox: string, messages: AppendMessage[], mode: AppendMode = "auto"): Promise<AppendResult> {
@@ -190,9 +209,12 @@ export class ImapClient extends ImapSession {
    *   for messages whose answer the connection did not live to deliver)
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * const raw = new TextEncoder().encode("Subject: hi\r\n\r\nbody\r\n");
    * const outcomes = await client.appendEach("INBOX", [{ raw }, { raw }]);
+   * await client.logout();
    * ```
    */
   appendEach(mailbox: string, messages: AppendMessage[]): Promise<AppendOutcome[]> {
@@ -208,8 +230,11 @@ export class ImapClient extends ImapSession {
    * @returns the number of messages (EXISTS)
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * const n = await client.select("INBOX");
+   * await client.logout();
    * ```
    */
   select(mailbox: string, readOnly = true): Promise<number> {
@@ -223,8 +248,11 @@ export class ImapClient extends ImapSession {
    * @returns `{ messages, uidNext }`
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * const { messages } = await client.status("INBOX");
+   * await client.logout();
    * ```
    */
   status(mailbox: string): Promise<{ messages: number; uidNext: number }> {
@@ -241,8 +269,13 @@ export class ImapClient extends ImapSession {
    * @returns matching UIDs
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
-   * const uids = await client.searchHeader("News", "X-Sluice-Entry-Id", "urn:entry:1");
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
+   * const raw = new TextEncoder().encode("X-Sluice-Entry-Id: urn:entry:1\r\nSubject: hi\r\n\r\nbody\r\n");
+   * await client.append("INBOX", [{ raw }]);
+   * console.log(await client.searchHeader("INBOX", "X-Sluice-Entry-Id", "urn:entry:1")); // [1]
+   * await client.logout();
    * ```
    */
   async searchHeader(mailbox: string, header: string, value: string): Promise<number[]> {
@@ -259,8 +292,14 @@ export class ImapClient extends ImapSession {
    * @returns value -> matching UIDs (empty array when none)
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
-   * const found = await client.searchHeaderMany("News", "X-Sluice-Entry-Id", ["a", "b"]);
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
+   * const raw = new TextEncoder().encode("X-Sluice-Entry-Id: urn:entry:1\r\nSubject: hi\r\n\r\nbody\r\n");
+   * await client.append("INBOX", [{ raw }]);
+   * const found = await client.searchHeaderMany("INBOX", "X-Sluice-Entry-Id", ["urn:entry:1", "urn:entry:2"]);
+   * console.log(found); // Map { "urn:entry:1" => [1], "urn:entry:2" => [] }
+   * await client.logout();
    * ```
    */
   async searchHeaderMany(mailbox: string, header: string, values: string[]): Promise<Map<string, number[]>> {
@@ -276,8 +315,11 @@ export class ImapClient extends ImapSession {
    * @returns UID -> internal date text
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * const dates = await client.internalDates("INBOX");
+   * await client.logout();
    * ```
    */
   async internalDates(mailbox: string): Promise<Map<number, string>> {
@@ -295,8 +337,13 @@ export class ImapClient extends ImapSession {
    * @returns UID -> header value (messages without the header are left out)
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
-   * const ids = await client.headerValues("News", [1, 2], "X-Sluice-Entry-Id");
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
+   * const raw = new TextEncoder().encode("X-Sluice-Entry-Id: urn:entry:1\r\nSubject: hi\r\n\r\nbody\r\n");
+   * await client.append("INBOX", [{ raw }]);
+   * console.log(await client.headerValues("INBOX", [1], "X-Sluice-Entry-Id")); // Map { 1 => "urn:entry:1" }
+   * await client.logout();
    * ```
    */
   async headerValues(mailbox: string, uids: number[], header: string): Promise<Map<number, string>> {

@@ -57,7 +57,9 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 60_000;
  * @example
  * ```ts
  * import { ImapConnection } from "./connection.ts";
- * const conn = await ImapConnection.open({ host: "127.0.0.1", port: 143, implicitTls: false, label: "t" });
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const conn = await ImapConnection.open({ host: "127.0.0.1", port: dovecot.port, implicitTls: false, label: "t" });
  * const { untagged } = await conn.run(["CAPABILITY"], "CAPABILITY");
  * await conn.close();
  * ```
@@ -109,7 +111,16 @@ export class ImapConnection {
    * @throws {ImapError} `E_IMAP_TLS` when the certificate does not verify
    * @example
    * ```ts
-   * const conn = await ImapConnection.open({ host: "mail.example", port: 993, implicitTls: true, label: "x" });
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot({ tls: true });
+   * const conn = await ImapConnection.open({
+   *   host: "127.0.0.1",
+   *   port: dovecot.tlsPort!,
+   *   implicitTls: true,
+   *   ca: dovecot.caCertPem,
+   *   label: "imaps://127.0.0.1",
+   * });
+   * await conn.close();
    * ```
    */
   static async open(options: ConnectionOptions): Promise<ImapConnection> {
@@ -161,8 +172,11 @@ export class ImapConnection {
    * @throws {ImapConnectionError} when the connection fails before the answer
    * @example
    * ```ts
-   * const conn = await ImapConnection.open({ host: "127.0.0.1", port: 143, implicitTls: false, label: "bob@127.0.0.1:143" });
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const conn = await ImapConnection.open({ host: "127.0.0.1", port: dovecot.port, implicitTls: false, label: "bob@127.0.0.1:143" });
    * await conn.run(["NOOP"], "NOOP");
+   * await conn.close();
    * ```
    */
   run(parts: CommandPart[], name: string): Promise<CommandResult> {
@@ -185,8 +199,11 @@ export class ImapConnection {
    * @throws {ImapError} `E_IMAP_TLS` when the certificate does not verify
    * @example
    * ```ts
-   * const conn = await ImapConnection.open({ host: "127.0.0.1", port: 143, implicitTls: false, label: "bob@127.0.0.1:143" });
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const conn = await ImapConnection.open({ host: "127.0.0.1", port: dovecot.port, implicitTls: false, label: "bob@127.0.0.1:143" });
    * if (conn.capabilities.has("STARTTLS")) await conn.startTls();
+   * await conn.close();
    * ```
    */
   async startTls(): Promise<void> {
@@ -208,7 +225,9 @@ export class ImapConnection {
    *
    * @example
    * ```ts
-   * const conn = await ImapConnection.open({ host: "127.0.0.1", port: 143, implicitTls: false, label: "bob@127.0.0.1:143" });
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const conn = await ImapConnection.open({ host: "127.0.0.1", port: dovecot.port, implicitTls: false, label: "bob@127.0.0.1:143" });
    * await conn.close();
    * ```
    */

@@ -57,7 +57,8 @@ export class ImapError extends SluiceError {
  * @example
  * ```ts
  * import { ImapConnectionError } from "./errors.ts";
- * throw new ImapConnectionError("connection to mail.example:993 closed during APPEND");
+ * const error = new ImapConnectionError("connection to mail.example:993 closed during APPEND");
+ * console.log(error.message);
  * ```
  */
 export class ImapConnectionError extends ImapError {

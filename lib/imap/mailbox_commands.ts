@@ -33,8 +33,11 @@ export interface MailboxInfo {
  * ```ts
  * import { queryDelimiter } from "./mailbox_commands.ts";
  * import { openSession } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * await queryDelimiter(conn); // "." on a default Dovecot
+ * await conn.close();
  * ```
  */
 export async function queryDelimiter(conn: ImapConnection): Promise<string | undefined> {
@@ -52,8 +55,11 @@ export async function queryDelimiter(conn: ImapConnection): Promise<string | und
  * ```ts
  * import { queryNamespacePrefix } from "./mailbox_commands.ts";
  * import { openSession } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * await queryNamespacePrefix(conn); // ""
+ * await conn.close();
  * ```
  */
 export async function queryNamespacePrefix(conn: ImapConnection): Promise<string> {
@@ -72,8 +78,11 @@ export async function queryNamespacePrefix(conn: ImapConnection): Promise<string
  * ```ts
  * import { listMailboxes } from "./mailbox_commands.ts";
  * import { openSession } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * const boxes = await listMailboxes(conn, "*");
+ * await conn.close();
  * ```
  */
 export async function listMailboxes(conn: ImapConnection, pattern: string): Promise<MailboxInfo[]> {
@@ -91,8 +100,11 @@ export async function listMailboxes(conn: ImapConnection, pattern: string): Prom
  * ```ts
  * import { createMailboxPath } from "./mailbox_commands.ts";
  * import { openSession } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * await createMailboxPath(conn, "News.Tech", ".");
+ * await conn.close();
  * ```
  */
 export async function createMailboxPath(
@@ -135,8 +147,11 @@ export async function createMailboxPath(
  * ```ts
  * import { mailboxStatus } from "./mailbox_commands.ts";
  * import { openSession } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * const { messages, uidNext } = await mailboxStatus(conn, "INBOX");
+ * await conn.close();
  * ```
  */
 export async function mailboxStatus(

@@ -23,9 +23,12 @@ import { expandSequenceSet } from "./sequence_set.ts";
  * ```ts
  * import { searchHeader } from "./mailbox_search.ts";
  * import { openSession } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * await conn.run(["EXAMINE INBOX"], "SELECT");
  * const found = await searchHeader(conn, "X-Sluice-Entry-Id", ["urn:entry:1"]);
+ * await conn.close();
  * ```
  */
 export async function searchHeader(
@@ -67,9 +70,12 @@ export async function searchHeader(
  * ```ts
  * import { fetchInternalDates } from "./mailbox_search.ts";
  * import { openSession } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * await conn.run(["EXAMINE INBOX"], "SELECT");
  * const dates = await fetchInternalDates(conn);
+ * await conn.close();
  * ```
  */
 export async function fetchInternalDates(conn: ImapConnection): Promise<Map<number, string>> {
@@ -94,9 +100,12 @@ export async function fetchInternalDates(conn: ImapConnection): Promise<Map<numb
  * ```ts
  * import { fetchHeaderValues } from "./mailbox_search.ts";
  * import { openSession } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * await conn.run(["EXAMINE INBOX"], "SELECT");
  * const ids = await fetchHeaderValues(conn, [1, 2], "X-Sluice-Entry-Id");
+ * await conn.close();
  * ```
  */
 export async function fetchHeaderValues(

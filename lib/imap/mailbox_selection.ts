@@ -14,9 +14,12 @@ import type { ImapResponse } from "./response_parser.ts";
  * ```ts
  * import { MailboxSelection } from "./mailbox_selection.ts";
  * import { openSession } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * const selection = new MailboxSelection(conn);
  * const count = await selection.select("INBOX", true);
+ * await conn.close();
  * ```
  */
 export class MailboxSelection {

@@ -5,10 +5,12 @@
  * (`ImapUploader`).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { ImapUploader } from "./mod.ts";
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
  *
- * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
+ * await using dovecot = await startDovecot();
+ * const up = new ImapUploader({ url: dovecot.url });
  * await up.connect();
  * const deliveries = await up.appendBatch("News", []);
  * await up.close();

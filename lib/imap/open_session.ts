@@ -35,7 +35,10 @@ export interface SessionOptions {
  * @example
  * ```ts
  * import { openSession } from "./open_session.ts";
- * const session: OpenedSession = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const session: OpenedSession = await openSession(dovecot.url);
+ * await session.conn.close();
  * ```
  */
 export interface OpenedSession {
@@ -56,7 +59,9 @@ export interface OpenedSession {
  * @example
  * ```ts
  * import { openSession } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * await conn.close();
  * ```
  */
@@ -95,8 +100,11 @@ export async function openSession(url: string, options: SessionOptions = {}): Pr
  * @example
  * ```ts
  * import { openSession, requestCapabilities } from "./open_session.ts";
- * const { conn } = await openSession("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
  * (await requestCapabilities(conn)).has("MULTIAPPEND");
+ * await conn.close();
  * ```
  */
 export async function requestCapabilities(conn: ImapConnection): Promise<ReadonlySet<string>> {

@@ -17,7 +17,9 @@ const LOGOUT_WAIT_MS = 3_000;
  * @example
  * ```ts
  * import { ImapClient } from "./client.ts";
- * const session: ImapSession = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const session: ImapSession = await ImapClient.connect(dovecot.url);
  * if (!session.broken) await session.noop();
  * await session.logout();
  * ```
@@ -60,8 +62,12 @@ export class ImapSession {
    * @returns the capability set
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { ImapClient } from "./client.ts";
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * (await client.capability()).has("MULTIAPPEND");
+   * await client.logout();
    * ```
    */
   capability(): Promise<ReadonlySet<string>> {
@@ -73,8 +79,12 @@ export class ImapSession {
    *
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { ImapClient } from "./client.ts";
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * await client.noop();
+   * await client.logout();
    * ```
    */
   async noop(): Promise<void> {
@@ -86,7 +96,10 @@ export class ImapSession {
    *
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { ImapClient } from "./client.ts";
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * await client.logout();
    * ```
    */
@@ -108,7 +121,10 @@ export class ImapSession {
    *
    * @example
    * ```ts
-   * const client = await ImapClient.connect("imap://bob:secret@127.0.0.1:1143");
+   * import { ImapClient } from "./client.ts";
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
    * await client.close();
    * ```
    */

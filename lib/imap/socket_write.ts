@@ -18,9 +18,16 @@ const COALESCE_BYTES = 16 * 1024;
  * @example
  * ```ts
  * import net from "node:net";
+ * import { once } from "node:events";
  * import { writeToSocket } from "./socket_write.ts";
- * const socket = net.connect({ host: "127.0.0.1", port: 143 });
+ * const server = net.createServer((peer) => peer.resume().on("end", () => peer.end()));
+ * await once(server.listen(0, "127.0.0.1"), "listening");
+ * const socket = net.connect({ host: "127.0.0.1", port: (server.address() as net.AddressInfo).port });
+ * await once(socket, "connect");
  * await writeToSocket(socket, [new TextEncoder().encode("S1 NOOP\r\n")]);
+ * socket.end();
+ * await once(socket, "close");
+ * await new Promise((resolve) => server.close(resolve));
  * ```
  */
 export async function writeToSocket(socket: net.Socket, chunks: Uint8Array[]): Promise<void> {

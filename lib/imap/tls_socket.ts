@@ -59,9 +59,14 @@ export function connectSocket(target: SocketTarget): net.Socket {
  * @returns the TLS socket; await {@linkcode tlsHandshake} before using it
  * @example
  * ```ts
- * import { connectSocket, upgradeToTls } from "./tls_socket.ts";
- * const target = { host: "127.0.0.1", port: 143, implicitTls: false };
+ * import { connectSocket, tlsHandshake, upgradeToTls } from "./tls_socket.ts";
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot({ tls: true });
+ * // The imaps port speaks TLS from the first byte, as a STARTTLS port does after the server's OK.
+ * const target = { host: "127.0.0.1", port: dovecot.tlsPort!, implicitTls: false, ca: dovecot.caCertPem };
  * const secure = upgradeToTls(connectSocket(target), target);
+ * await tlsHandshake(secure, (cause) => new Error(String(cause)));
+ * secure.destroy();
  * ```
  */
 export function upgradeToTls(plain: net.Socket, target: SocketTarget): tls.TLSSocket {
@@ -77,8 +82,12 @@ export function upgradeToTls(plain: net.Socket, target: SocketTarget): tls.TLSSo
  * @example
  * ```ts
  * import { connectSocket, tlsHandshake, upgradeToTls } from "./tls_socket.ts";
- * const target = { host: "127.0.0.1", port: 143, implicitTls: false };
- * await tlsHandshake(upgradeToTls(connectSocket(target), target), (cause) => new Error(String(cause)));
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot({ tls: true });
+ * const target = { host: "127.0.0.1", port: dovecot.tlsPort!, implicitTls: false, ca: dovecot.caCertPem };
+ * const secure = upgradeToTls(connectSocket(target), target);
+ * await tlsHandshake(secure, (cause) => new Error(String(cause)));
+ * secure.destroy();
  * ```
  */
 export function tlsHandshake(secure: tls.TLSSocket, failure: (cause: unknown) => Error): Promise<void> {

@@ -12,8 +12,10 @@
  * ```ts
  * import { ImapUploader } from "./uploader.ts";
  * import type { MailMessage } from "../mime/types.ts";
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
  * const messages: MailMessage[] = [];
- * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
+ * const up = new ImapUploader({ url: dovecot.url });
  * await up.connect();
  * const deliveries = await up.appendBatch("News/Tech", messages);
  * await up.close();
@@ -70,9 +72,12 @@ export interface ImapUploaderOptions {
  * @example
  * ```ts
  * import type { MailMessage } from "../mime/types.ts";
- * const message: MailMessage = { folder: "News", raw: new Uint8Array(), date: new Date(), feedUrl: "u",
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const raw = new TextEncoder().encode("X-Sluice-Entry-Id: urn:entry:1\r\nSubject: hi\r\n\r\nbody\r\n");
+ * const message: MailMessage = { folder: "News", raw, date: new Date(), feedUrl: "https://example.org/feed.xml",
  *   entryId: "urn:entry:1", messageId: "<1@sluice>" };
- * const up = new ImapUploader({ url: "imaps://bob:secret@mail.example" });
+ * const up = new ImapUploader({ url: dovecot.url });
  * if (!await up.hasEntry("News", "urn:entry:1")) await up.appendBatch("News", [message]);
  * await up.close();
  * ```
@@ -106,8 +111,11 @@ export class ImapUploader {
    * @throws {ImapConnectionError} when the server cannot be reached
    * @example
    * ```ts
-   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const up = new ImapUploader({ url: dovecot.url });
    * await up.connect();
+   * await up.close();
    * ```
    */
   async connect(): Promise<void> {
@@ -132,8 +140,11 @@ export class ImapUploader {
    * @returns e.g. `News.Tech` on Dovecot, `INBOX.News.Tech` on Courier
    * @example
    * ```ts
-   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const up = new ImapUploader({ url: dovecot.url });
    * await up.mailboxName("News/Tech"); // "News.Tech"
+   * await up.close();
    * ```
    */
   async mailboxName(folder: string): Promise<string> {
@@ -154,8 +165,11 @@ export class ImapUploader {
    * @returns the server mailbox name
    * @example
    * ```ts
-   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const up = new ImapUploader({ url: dovecot.url });
    * await up.ensureFolder("News/Tech");
+   * await up.close();
    * ```
    */
   async ensureFolder(folder: string): Promise<string> {
@@ -265,8 +279,11 @@ export class ImapUploader {
    * @returns true when the server has it
    * @example
    * ```ts
-   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const up = new ImapUploader({ url: dovecot.url });
    * await up.hasEntry("News", "urn:entry:1");
+   * await up.close();
    * ```
    */
   async hasEntry(folder: string, entryId: string): Promise<boolean> {
@@ -281,8 +298,11 @@ export class ImapUploader {
    * @returns the ids found
    * @example
    * ```ts
-   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const up = new ImapUploader({ url: dovecot.url });
    * const found = await up.hasEntries("News", ["a", "b"]);
+   * await up.close();
    * ```
    */
   async hasEntries(folder: string, entryIds: string[]): Promise<Set<string>> {

@@ -4,7 +4,7 @@
  * to look at (`DryRunWriter`).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { MaildirWriter } from "./mod.ts";
  *
  * const writer = new MaildirWriter("./mail");

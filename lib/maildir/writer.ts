@@ -56,7 +56,8 @@ export interface MaildirOptions {
  * @example
  * ```ts
  * import { MaildirError } from "./writer.ts";
- * throw new MaildirError("E_MAILDIR_WRITE", "cannot write /mail/.News/tmp/x", "check permissions");
+ * const error = new MaildirError("E_MAILDIR_WRITE", "cannot write /mail/.News/tmp/x", "check permissions");
+ * console.log(error.code, error.hint);
  * ```
  */
 export class MaildirError extends SluiceError {}

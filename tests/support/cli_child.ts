@@ -22,7 +22,7 @@ export interface CliResult {
  * Runs `cli.ts ARGS` (or `options.entry ARGS`, a script that wraps the CLI) with `env` over the test's
  * environment and resolves once the child exits.
  *
- * @example
+ * @example Not run here: it spawns the CLI, which the tests that use it do.
  * ```ts ignore
  * import { runCliChild } from "./cli_child.ts";
  * const { code, stdout } = await runCliChild(["state", "pipelines/rss2imap.yaml"], { STATE_DIR: "/tmp/s" });

@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   catalogOf,
-  ConfigError,
+  type ConfigError,
   ConfigErrors,
   parseModuleSpecifier,
   parsePipelineConfig,

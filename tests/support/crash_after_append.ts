@@ -5,7 +5,7 @@
  * and before the sink could record the batch as delivered. The product has no hook for it: this wraps
  * the writers' batch methods before the CLI loads them.
  *
- * @example
+ * @example Not run here: the process it starts dies on purpose (`tests/rss2imap_crash_test.ts`).
  * ```ts ignore
  * import { runCliChild } from "./cli_child.ts";
  * import { CRASH_AFTER_APPEND_CLI } from "./crash_after_append.ts";

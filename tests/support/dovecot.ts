@@ -79,6 +79,8 @@ export interface RunningDovecot {
   dir: string;
   /** Stops Dovecot and all its processes, then deletes the temp directory. */
   stop(): Promise<void>;
+  /** `stop()`, for `await using dovecot = await startDovecot()`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -100,8 +102,8 @@ export function dovecotAvailable(): boolean {
  *
  * @example
  * ```ts
- * import { describe } from "./testing.ts";
- * describe("imap", { skip: dovecotSkip() }, () => {});
+ * // in a test file: describe("imap", { skip: dovecotSkip() }, () => { ... });
+ * console.log(dovecotSkip()); // false where Dovecot is installed
  * ```
  */
 export function dovecotSkip(): string | false {
@@ -115,10 +117,9 @@ export function dovecotSkip(): string | false {
  *
  * @example
  * ```ts
- * import { test } from "./testing.ts";
- * test("append", async (t) => {
- *   if (!requireDovecot(t)) return;
- * });
+ * // in a test file: test("append", async (t) => { if (!requireDovecot(t)) return; ... });
+ * const t = { skip: (why?: string) => console.log("skipped:", why) };
+ * console.log(requireDovecot(t)); // true where Dovecot is installed
  * ```
  */
 export function requireDovecot(t: { skip(message?: string): void }): boolean {
@@ -171,6 +172,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Runnin
           mailRoot,
           dir,
           stop: () => stopInstance(child, dir, instanceName(port)),
+          [Symbol.asyncDispose]: () => stopInstance(child, dir, instanceName(port)),
         };
       } catch (e) {
         lastError = e;

@@ -7,12 +7,15 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** Handles one request; `server` gives access to the counters (e.g. to answer differently the 2nd time). */
+/**
+ * Handles one request; `server` gives access to the counters (e.g. to answer differently the 2nd time).
+ * What it returns is ignored, but a returned promise is awaited (so `(_req, res) => res.end("x")` fits).
+ */
 export type Route = (
   req: http.IncomingMessage,
   res: http.ServerResponse,
   server: TestServer,
-) => void | Promise<void>;
+) => unknown;
 
 /**
  * A running test server.

@@ -16,8 +16,8 @@
  * - what Deno 2.9's sanitizers do not see (`node:net`/`node:http`/`node:tls` servers and sockets, Workers)
  *   is tracked by `handle_tracker.ts`: a top-level test that leaves one open fails too.
  *
- * @example
- * ```ts
+ * @example Not run as a doc test: it registers tests, and a doc test, itself a test, cannot.
+ * ```ts ignore
  * import assert from "node:assert/strict";
  * import { after, before, describe, test } from "./testing.ts";
  *
@@ -315,8 +315,8 @@ const api = register ? denoApi(register) : {
 /**
  * Groups tests; under Deno a top-level describe is one sanitized `Deno.test` with its tests as steps.
  *
- * @example
- * ```ts
+ * @example Not run as a doc test: it registers tests, and a doc test, itself a test, cannot.
+ * ```ts ignore
  * import { describe, test } from "./testing.ts";
  * describe("math", () => {
  *   test("adds", () => {
@@ -330,8 +330,8 @@ export const describe: DescribeFunction = api.describe;
 /**
  * Registers a test; options `{ skip, timeout }`.
  *
- * @example
- * ```ts
+ * @example Not run as a doc test: it registers tests, and a doc test, itself a test, cannot.
+ * ```ts ignore
  * import { test } from "./testing.ts";
  * test("skipped when there is no server", { skip: "no server here" }, () => {});
  * ```
@@ -341,8 +341,8 @@ export const test: TestFunction = api.test;
 /**
  * The same as {@linkcode test}.
  *
- * @example
- * ```ts
+ * @example Not run as a doc test: it registers tests, and a doc test, itself a test, cannot.
+ * ```ts ignore
  * import { it } from "./testing.ts";
  * it("works", () => {});
  * ```
@@ -352,8 +352,8 @@ export const it: TestFunction = api.test;
 /**
  * Runs once before the tests of the enclosing describe (or of the file).
  *
- * @example
- * ```ts
+ * @example Not run as a doc test: it registers tests, and a doc test, itself a test, cannot.
+ * ```ts ignore
  * import { before, describe } from "./testing.ts";
  * describe("suite", () => {
  *   before(() => console.log("start the server"));
@@ -365,8 +365,8 @@ export const before: HookFunction = api.before;
 /**
  * Runs once after the tests of the enclosing describe (or of the file), also when one failed.
  *
- * @example
- * ```ts
+ * @example Not run as a doc test: it registers tests, and a doc test, itself a test, cannot.
+ * ```ts ignore
  * import { after, describe } from "./testing.ts";
  * describe("suite", () => {
  *   after(() => console.log("stop the server"));
@@ -378,8 +378,8 @@ export const after: HookFunction = api.after;
 /**
  * Runs before each test of the enclosing describe and of the describes inside it.
  *
- * @example
- * ```ts
+ * @example Not run as a doc test: it registers tests, and a doc test, itself a test, cannot.
+ * ```ts ignore
  * import { beforeEach, describe } from "./testing.ts";
  * describe("suite", () => {
  *   beforeEach(() => console.log("fresh state"));
@@ -391,8 +391,8 @@ export const beforeEach: HookFunction = api.beforeEach;
 /**
  * Runs after each test of the enclosing describe and of the describes inside it, also when it failed.
  *
- * @example
- * ```ts
+ * @example Not run as a doc test: it registers tests, and a doc test, itself a test, cannot.
+ * ```ts ignore
  * import { afterEach, describe } from "./testing.ts";
  * describe("suite", () => {
  *   afterEach(() => console.log("clean up"));
