@@ -12,6 +12,10 @@ export const execStage: StageFactory = {
   description: "streams items through an external command (stdin/stdout, lines or JSON lines)",
   inType: "any",
   outType: "any",
+  example: `- use: exec
+  with:
+    command: [jq, -c, "{title: .entry.title}"]
+    format: jsonl`,
   options: {
     command: {
       type: "string[]",

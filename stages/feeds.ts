@@ -64,6 +64,12 @@ export const feedsStage: StageFactory = {
   description: "reads the feed list (FEEDS file/URL, OPML) and the YAML's folders",
   inType: "none",
   outType: "FeedRef",
+  example: `- use: feeds
+  with:
+    list: \${FEEDS:-feeds.txt}   # one URL a line (optionally a folder after it), or OPML
+    folders:
+      News:
+        - https://example.org/feed.xml`,
   options: {
     list: {
       type: "string",

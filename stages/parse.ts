@@ -90,6 +90,8 @@ export const parseStage: StageFactory = {
   description: "parses RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1 (worker pool)",
   inType: "FetchedFeed",
   outType: "ParsedFeedItem",
+  example: `- use: parse
+  placement: pool`,
   options: {
     state: {
       type: "string",

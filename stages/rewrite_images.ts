@@ -155,6 +155,10 @@ export const rewriteImagesStage: StageFactory = {
   description: "sanitises entry HTML, attaches its images inline (cid:) and rewrites the references",
   inType: "EntryItem",
   outType: "EntryItem",
+  example: `- use: rewrite-images
+  with:
+    max-image-size: 2097152
+    image-timeout: 10s`,
   options: {
     "image-concurrency": {
       type: "integer",

@@ -49,6 +49,11 @@ export interface StageCatalogEntry {
   /** One line on what the stage does, shown by `plan` and in "unknown stage" hints. */
   description: string;
   /**
+   * A `stages:` item using the stage with typical options (YAML, starting `- use: <name>`), shown by
+   * `cli.ts stages NAME`; a test checks it against `options`.
+   */
+  example?: string;
+  /**
    * True for a stage that streams every item through one process (`exec`): `retry` cannot apply to it
    * (the process cannot take an item back), and the loader says so rather than ignore it.
    */

@@ -11,7 +11,7 @@ import type { OptionSchema } from "./schema.ts";
  * @example
  * ```ts
  * import { PIPELINE_KEYS } from "./pipeline_keys.ts";
- * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "pool", "state", "cluster", "stages"]
+ * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "pool", "metrics", "state", "cluster", "stages", "tests"]
  * ```
  */
 export const PIPELINE_KEYS: OptionSchema = {
@@ -26,6 +26,12 @@ export const PIPELINE_KEYS: OptionSchema = {
       size: { type: "integer", min: 1, description: "worker threads (default: cores - 1, at least 1)" },
     },
   },
+  metrics: {
+    type: "string",
+    pattern: /^(\S+:)?\d{1,5}$/,
+    description:
+      "HOST:PORT serving Prometheus metrics at /metrics and health at /healthz, e.g. 127.0.0.1:9464",
+  },
   state: {
     type: "string",
     path: true,
@@ -39,6 +45,8 @@ export const PIPELINE_KEYS: OptionSchema = {
     description: "run on a sluice cluster (workers started with `cli.ts worker`)",
   },
   stages: { type: "any", description: "the list of stages, each `- use: <stage>`" },
+  // Read by `cli.ts test` (engine/test_cases), which checks each case itself.
+  tests: { type: "any", description: "test cases for `cli.ts test`, each `- name: ...`" },
 };
 
 /**

@@ -98,7 +98,7 @@ export class StageLoader {
       aliases: KEY_ALIASES,
       unknownHint: (key) =>
         entry && Object.hasOwn(entry.options, key)
-          ? `\`${key}\` is an option of stage \`${use}\`: indent it under \`with:\``
+          ? `\`${key}\` is an option of stage \`${use}\`: ${indentUnderWith(key, where)}`
           : undefined,
     });
     this.errors.push(...settings.errors);
@@ -110,7 +110,9 @@ export class StageLoader {
         subject,
         unknownHint: (key) =>
           Object.hasOwn(STAGE_KEYS, key) || Object.hasOwn(KEY_ALIASES, key)
-            ? `\`${key}\` is a stage setting: move it out of \`with:\`, next to \`use:\``
+            ? `\`${key}\` is a stage setting: move it out of \`with:\`, next to \`use:\`${
+              indentLikeUse(where)
+            }`
             : undefined,
       });
       this.errors.push(...checked.errors);
@@ -257,6 +259,27 @@ function idBase(use: string, entry: StageCatalogEntry): string {
   if (!isModuleSpecifier(name)) return name;
   const { exportName, url } = parseModuleSpecifier(use, "/");
   return exportName !== "default" ? exportName : path.basename(url).replace(/\.[^.]*$/, "");
+}
+
+/** How to indent a stage option written beside `use:`: under `with:`, two spaces deeper than `use:`. */
+function indentUnderWith(key: string, where: PathPositions): string {
+  const use = where.child("use");
+  const column = use.exists() ? use.keySpan().pos.column : 0;
+  if (column <= 0) return "indent it under `with:`";
+  const spaces = column - 1;
+  const under = where.child("with").exists()
+    ? `under \`with:\` (line ${where.child("with").keySpan().pos.line})`
+    : `under a \`with:\` line indented ${spaces} spaces like \`use:\``;
+  return `indent \`${key}:\` by ${spaces + 2} spaces, ${under}`;
+}
+
+/** ` (indented N spaces, like use:)`: where a stage setting written under `with:` belongs. */
+function indentLikeUse(where: PathPositions): string {
+  const use = where.child("use");
+  const column = use.exists() ? use.keySpan().pos.column : 0;
+  return column > 0
+    ? ` (indented ${column - 1} spaces, like \`use:\` on line ${use.keySpan().pos.line})`
+    : "";
 }
 
 /** `retry: 3` (or `retry: ${RETRIES}`) is short for `retry: { attempts: 3 }`. */

@@ -185,6 +185,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const hint = options.gcHint === false ? undefined : options.gcHint ?? runtime.gcHint;
   const stopGcHints = hint ? startGcHints({ hint, intervalMs: 100 }) : undefined;
   if (lag) metrics.watchLag(() => lag.snapshot());
+  metrics.watchPool(() => (options.pool ?? ownPool)?.stats);
 
   const openState = (location?: string) =>
     openRunState(resources, location ?? pipeline.state, {
