@@ -11,17 +11,21 @@
  * new); W3 = 200 feeds x 30 entries x 1 image at 100 ms; W4 = 2,000 feeds of W3's shape (60,000 messages:
  * does memory stay flat at 10x the feeds? not run unless asked, it takes minutes).
  *
- * `--max-memory 64MB,128MB` runs each workload once per budget (`default` is the built-in one); the table
- * shows the budget and the most bytes items held in flight (from the run's summary).
+ * `--max-memory 64MB,128MB` runs each workload once per memory budget (`default` is the built-in one); the
+ * table shows the budget and the most bytes items held in flight (from the run's summary).
  *
  * Each run is a child process `cli.ts pipelines/rss2imap.yaml --json` under `/usr/bin/time` when it
  * exists, so wall, user and system time and peak memory are the process's own; event-loop lag comes
  * from the run's JSON summary; requests and 304s from the farm's counters; delivered messages are
  * counted in the Maildir behind Dovecot.
  *
+ * `--scrape-metrics` runs each workload twice per round, alternating, the second time with
+ * `--metrics 127.0.0.1:PORT` and a scraper fetching `/metrics` every second: the cost of being watched.
+ *
  * @example
  * ```sh
  * deno task bench                                   # everything (about 10 minutes on 2 cores)
+ * deno task bench --workloads W3 --modes default --scrape-metrics --rounds 3
  * deno task bench --workloads W1,W2 --runtimes deno --modes default
  * deno task bench --quick                           # 5 feeds, to see that it works
  * deno task bench --workloads W3,W4 --runtimes deno --modes default --max-memory default,128MB
@@ -35,6 +39,7 @@ import { countMaildirMessages } from "./maildir_count.ts";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import process from "node:process";
 
@@ -71,22 +76,25 @@ function option(name: string, fallback: string): string {
 
 const USAGE =
   `deno task bench [--workloads W1,W2,W3] [--runtimes deno,bun] [--modes default,loop-only,sequential]
-                [--quick] [--v8-flags FLAGS] [--max-memory default,128MB]
+                [--quick] [--v8-flags FLAGS] [--scrape-metrics] [--rounds N] [--max-memory default,128MB]
   --workloads  default W1,W2,W3; W4 (2,000 feeds, minutes) only when named
   --quick      5 feeds per workload (W4: 20), to see that it works
-  --max-memory run each workload once per budget given (default: the built-in budget)
+  --max-memory run each workload once per memory budget given (default: the built-in budget)
+  --scrape-metrics  run each workload also with --metrics, scraping /metrics every second
+                    (alternating with the plain run, so both see the same machine)
+  --rounds N   repeat everything N times (default 1)
   --v8-flags   passed to Deno's runs, e.g. --max-semi-space-size=2,--max-old-space-size=80 (small machines)`;
 
 /** Exits with the usage on --help (0) or on an option this script does not know (64). */
 function checkArguments(): void {
-  const known = new Set(["--workloads", "--runtimes", "--modes", "--v8-flags", "--max-memory"]);
+  const known = new Set(["--workloads", "--runtimes", "--modes", "--v8-flags", "--rounds", "--max-memory"]);
   const args = process.argv.slice(2);
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--help" || args[i] === "-h") {
       console.log(USAGE);
       process.exit(0);
     }
-    if (args[i] === "--quick") continue;
+    if (args[i] === "--quick" || args[i] === "--scrape-metrics") continue;
     if (!known.has(args[i]) || args[i + 1] === undefined) {
       console.error(`bench/run.ts: unknown or incomplete option '${args[i]}'\n${USAGE}`);
       process.exit(64);
@@ -107,6 +115,8 @@ function runtimeCommand(runtime: string): string[] {
 interface Row extends ChildFigures {
   runtime: string;
   mode: Mode;
+  /** Successful scrapes of /metrics during the run; undefined when it ran without --metrics. */
+  scrapes?: number;
   workload: string;
   /** `--max-memory` of the run, `default` when none was given. */
   budget: string;
@@ -127,80 +137,139 @@ async function main(): Promise<void> {
   const wanted = option("workloads", "W1,W2,W3").split(",");
   const runtimes = option("runtimes", "deno,bun").split(",");
   const modes = option("modes", "default,loop-only,sequential").split(",") as Mode[];
+  const rounds = Math.max(1, Number(option("rounds", "1")) || 1);
+  const scrapeToo = process.argv.includes("--scrape-metrics");
   const budgets = option("max-memory", "default").split(",");
   const rows: Row[] = [];
-  for (const runtime of runtimes) {
-    for (const mode of modes) {
-      for (const budget of budgets) {
-        let previous: {
-          state: string;
-          farm: Awaited<ReturnType<typeof startFeedFarm>>;
-          dove: Awaited<ReturnType<typeof startDovecot>>;
-        } | undefined;
-        for (const w of WORKLOADS) {
-          if (!wanted.includes(w.name)) continue;
-          const feeds = quick ? Math.min(w.feeds, w.name === "W4" ? 20 : 5) : w.feeds;
-          let ctx = w.again ? previous : undefined;
-          if (!ctx) {
-            if (previous) await closeRun(previous);
-            const farm = await startFeedFarm({
-              feeds,
-              entries: w.entries,
-              images: w.images,
-              latencyMs: w.latencyMs,
-            });
-            const dove = await startDovecot({ fsync: false });
-            const state = await mkdtemp(path.join(tmpdir(), "sluice-bench-"));
-            ctx = { farm, dove, state };
+  for (let round = 0; round < rounds; round++) {
+    for (const runtime of runtimes) {
+      for (const mode of modes) {
+        // Alternate which goes first, so a slow spell of the shared machine does not favour one.
+        const variants = scrapeToo ? (round % 2 === 0 ? [false, true] : [true, false]) : [false];
+        for (const scraped of variants) {
+          for (const budget of budgets) {
+            rows.push(...await runWorkloads(runtime, mode, wanted, quick, scraped, budget));
           }
-          previous = ctx;
-          const list = path.join(ctx.state, "feeds.txt");
-          await writeFile(list, ctx.farm.feedListText);
-          ctx.farm.resetCounters();
-          const before = await countMaildirMessages(ctx.dove.mailRoot);
-          const summaryFile = path.join(ctx.state, `summary-${w.name}.json`);
-          const figures = await measureChild(
-            [
-              ...runtimeCommand(runtime),
-              path.join(repo, "pipelines", "rss2imap.yaml"),
-              "--quiet",
-              "--summary-json",
-              summaryFile,
-              ...MODE_FLAGS[mode],
-              ...(budget === "default" ? [] : ["--max-memory", budget]),
-            ],
-            {
-              cwd: repo,
-              env: {
-                ...process.env,
-                FEEDS: list,
-                IMAP_URL: ctx.dove.url,
-                STATE_DIR: path.join(ctx.state, "state"),
-              },
-            },
-          );
-          const delivered = (await countMaildirMessages(ctx.dove.mailRoot)) - before;
-          const lag = await readLag(summaryFile);
-          const row: Row = {
-            runtime,
-            mode,
-            workload: w.name,
-            budget,
-            ...figures,
-            delivered,
-            expected: w.again ? 0 : feeds * w.entries,
-            requests: ctx.farm.counters.requests,
-            notModified: ctx.farm.counters.notModified,
-            ...lag,
-          };
-          rows.push(row);
-          console.error(formatRow(row));
         }
-        if (previous) await closeRun(previous);
       }
     }
   }
   console.log(table(rows));
+}
+
+async function runWorkloads(
+  runtime: string,
+  mode: Mode,
+  wanted: string[],
+  quick: boolean,
+  scraped: boolean,
+  budget: string,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  {
+    {
+      let previous: {
+        state: string;
+        farm: Awaited<ReturnType<typeof startFeedFarm>>;
+        dove: Awaited<ReturnType<typeof startDovecot>>;
+      } | undefined;
+      for (const w of WORKLOADS) {
+        if (!wanted.includes(w.name)) continue;
+        const feeds = quick ? Math.min(w.feeds, w.name === "W4" ? 20 : 5) : w.feeds;
+        let ctx = w.again ? previous : undefined;
+        if (!ctx) {
+          if (previous) await closeRun(previous);
+          const farm = await startFeedFarm({
+            feeds,
+            entries: w.entries,
+            images: w.images,
+            latencyMs: w.latencyMs,
+          });
+          const dove = await startDovecot({ fsync: false });
+          const state = await mkdtemp(path.join(tmpdir(), "sluice-bench-"));
+          ctx = { farm, dove, state };
+        }
+        previous = ctx;
+        const list = path.join(ctx.state, "feeds.txt");
+        await writeFile(list, ctx.farm.feedListText);
+        ctx.farm.resetCounters();
+        const before = await countMaildirMessages(ctx.dove.mailRoot);
+        const summaryFile = path.join(ctx.state, `summary-${w.name}.json`);
+        const port = scraped ? await freePort() : 0;
+        const scraper = scraped ? scrapeEverySecond(`http://127.0.0.1:${port}/metrics`) : undefined;
+        const figures = await measureChild(
+          [
+            ...runtimeCommand(runtime),
+            path.join(repo, "pipelines", "rss2imap.yaml"),
+            "--quiet",
+            "--summary-json",
+            summaryFile,
+            ...MODE_FLAGS[mode],
+            ...(scraped ? ["--metrics", `127.0.0.1:${port}`] : []),
+            ...(budget === "default" ? [] : ["--max-memory", budget]),
+          ],
+          {
+            cwd: repo,
+            env: {
+              ...process.env,
+              FEEDS: list,
+              IMAP_URL: ctx.dove.url,
+              STATE_DIR: path.join(ctx.state, "state"),
+            },
+          },
+        );
+        const scrapes = scraper?.stop();
+        const delivered = (await countMaildirMessages(ctx.dove.mailRoot)) - before;
+        const lag = await readLag(summaryFile);
+        const row: Row = {
+          runtime,
+          mode,
+          workload: w.name,
+          budget,
+          ...figures,
+          delivered,
+          expected: w.again ? 0 : feeds * w.entries,
+          requests: ctx.farm.counters.requests,
+          notModified: ctx.farm.counters.notModified,
+          ...lag,
+          ...(scraped ? { scrapes } : {}),
+        };
+        rows.push(row);
+        console.error(formatRow(row));
+      }
+      if (previous) await closeRun(previous);
+    }
+  }
+  return rows;
+}
+
+/** A TCP port nothing listens on right now (asked from the system, then released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Fetches `url` every second (as Prometheus would) until stopped; returns the successful scrapes. */
+function scrapeEverySecond(url: string): { stop(): number } {
+  let ok = 0;
+  const timer = setInterval(() => {
+    fetch(url).then(async (res) => {
+      await res.text();
+      if (res.ok) ok++;
+    }, () => {/* not listening yet, or already gone */});
+  }, 1000);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return ok;
+    },
+  };
 }
 
 async function closeRun(
@@ -232,9 +301,10 @@ async function readLag(
 
 function formatRow(r: Row): string {
   const f = (n: number | undefined, d = 1) => (n === undefined ? "-" : n.toFixed(d));
-  return `${r.runtime} ${r.mode} ${r.workload} budget ${r.budget}: wall ${f(r.wallS, 2)} s, user ${
-    f(r.userS, 2)
-  } s, sys ${f(r.sysS, 2)} s, ` +
+  const watched = r.scrapes === undefined ? "" : ` (--metrics, ${r.scrapes} scrapes)`;
+  return `${r.runtime} ${r.mode}${watched} ${r.workload} --max-memory ${r.budget}: wall ${
+    f(r.wallS, 2)
+  } s, user ${f(r.userS, 2)} s, sys ${f(r.sysS, 2)} s, ` +
     `peak ${f(r.maxRssMb, 0)} MB, in flight ${f(r.inFlightMb)} MB, ${r.delivered}/${r.expected} delivered, ${
       f(r.delivered / r.wallS, 0)
     } msg/s, ` +
@@ -245,13 +315,13 @@ function formatRow(r: Row): string {
 
 function table(rows: Row[]): string {
   const head =
-    "| runtime | mode | workload | --max-memory | wall s | user s | sys s | peak MB | in flight MB | delivered | msg/s | lag p50/p99/max ms | requests | 304s |";
-  const sep = "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    "| runtime | mode | /metrics scrapes | workload | --max-memory | wall s | user s | sys s | peak MB | in flight MB | delivered | msg/s | lag p50/p99/max ms | requests | 304s |";
+  const sep = "|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
   const f = (n: number | undefined, d = 1) => (n === undefined ? "-" : n.toFixed(d));
   const lines = rows.map((r) =>
-    `| ${r.runtime} | ${r.mode} | ${r.workload} | ${r.budget} | ${f(r.wallS, 2)} | ${f(r.userS, 2)} | ${
-      f(r.sysS, 2)
-    } | ${f(r.maxRssMb, 0)} | ${f(r.inFlightMb)} | ` +
+    `| ${r.runtime} | ${r.mode} | ${r.scrapes ?? "-"} | ${r.workload} | ${r.budget} | ${f(r.wallS, 2)} | ${
+      f(r.userS, 2)
+    } | ${f(r.sysS, 2)} | ${f(r.maxRssMb, 0)} | ${f(r.inFlightMb)} | ` +
     `${r.delivered}/${r.expected} | ${f(r.delivered / r.wallS, 0)} | ${f(r.lagP50)}/${f(r.lagP99)}/${
       f(r.lagMax)
     } | ${r.requests} | ${r.notModified} |`

@@ -11,7 +11,7 @@ import type { OptionSchema } from "./schema.ts";
  * @example
  * ```ts
  * import { PIPELINE_KEYS } from "./pipeline_keys.ts";
- * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "memory", "state", "stages"]
+ * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "memory", "pool", "metrics", "state", "cluster", "stages", "tests"]
  * ```
  */
 export const PIPELINE_KEYS: OptionSchema = {
@@ -23,11 +23,34 @@ export const PIPELINE_KEYS: OptionSchema = {
     type: "size",
     description: "the most bytes items may hold in flight at once (bodies, images, messages), e.g. 128MB",
   },
+  pool: {
+    type: "object",
+    description: "the worker pool of `placement: pool` stages",
+    properties: {
+      size: { type: "integer", min: 1, description: "worker threads (default: cores - 1, at least 1)" },
+    },
+  },
+  metrics: {
+    type: "string",
+    pattern: /^(\S+:)?\d{1,5}$/,
+    description:
+      "HOST:PORT serving Prometheus metrics at /metrics and health at /healthz, e.g. 127.0.0.1:9464",
+  },
   state: {
     type: "string",
+    path: true,
     description: "where the stages keep their shared state: a directory (sqlite), kv:PATH, kv: or memory:",
   },
+  cluster: {
+    type: "object",
+    properties: {
+      nats: { type: "string", description: "NATS server(s) of the cluster, e.g. nats://127.0.0.1:4222" },
+    },
+    description: "run on a sluice cluster (workers started with `cli.ts worker`)",
+  },
   stages: { type: "any", description: "the list of stages, each `- use: <stage>`" },
+  // Read by `cli.ts test` (engine/test_cases), which checks each case itself.
+  tests: { type: "any", description: "test cases for `cli.ts test`, each `- name: ...`" },
 };
 
 /**
@@ -85,6 +108,10 @@ export const STAGE_KEYS: OptionSchema = {
     description: "what to do with an item that still fails",
   },
   deadLetter: { type: "string", description: "JSONL file that receives failed items" },
+  distribute: {
+    type: "boolean",
+    description: "on a cluster, each item from this stage on is a unit of work any worker may take",
+  },
 };
 
 /**

@@ -5,6 +5,7 @@
 export * from "./stage.ts";
 export * from "./constructors.ts";
 export * from "./placed.ts";
+export * from "./module_function.ts";
 export * from "./fan.ts";
 export * from "./pipeline.ts";
 export * from "./runner.ts";
@@ -12,7 +13,7 @@ export { describeItem } from "./describe_item.ts";
 export * from "./metrics.ts";
 export * from "./resources.ts";
 export { BytesInFlight, DEFAULT_MEMORY_BUDGET } from "./bytes_in_flight.ts";
-export { DEFAULT_STATE, openRunState, type RunStateOptions } from "./run_state.ts";
+export { DEFAULT_STATE, openRunState, provideRunState, type RunStateOptions } from "./run_state.ts";
 export * from "./trace.ts";
 export * from "./logger.ts";
 export { StageTimeoutError, withRetry } from "./retry.ts";
