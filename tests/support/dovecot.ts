@@ -50,6 +50,11 @@ export interface DovecotOptions {
   user?: string;
   /** Password (may hold any character but `:`). Default: random hex. */
   password?: string;
+  /**
+   * Also accept SASL XOAUTH2 and OAUTHBEARER, checking each token at this RFC 7662 introspection URL
+   * (Dovecot POSTs `token=...`; the answer must be `{"active": true, "username": USER}`).
+   */
+  oauth2IntrospectionUrl?: string;
 }
 
 /**
@@ -219,7 +224,7 @@ service anvil {
     mode = 0
   }
 }
-auth_mechanisms = plain login
+auth_mechanisms = plain login${o.oauth2IntrospectionUrl ? " xoauth2 oauthbearer" : ""}
 first_valid_uid = 1
 first_valid_gid = 1
 mail_location = maildir:~/Maildir
@@ -232,8 +237,18 @@ namespace inbox {
 }
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u ${dir}/users
-}
+}${
+    o.oauth2IntrospectionUrl
+      ? `
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${dir}/oauth2.conf
+}`
+      : ""
+  }
 userdb {
   driver = passwd-file
   args = username_format=%u ${dir}/users
@@ -249,6 +264,14 @@ service imap-login {
   }
 }
 `;
+  if (o.oauth2IntrospectionUrl) {
+    await writeFile(
+      path.join(dir, "oauth2.conf"),
+      `introspection_mode = post\nintrospection_url = ${o.oauth2IntrospectionUrl}\n` +
+        "force_introspection = yes\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n",
+      { mode: 0o644 },
+    );
+  }
   await writeFile(path.join(dir, "dovecot.conf"), config);
 }
 
