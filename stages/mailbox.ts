@@ -29,6 +29,9 @@ import { DryRunWriter, MaildirWriter, type MessageWriter } from "../lib/maildir/
 import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "../lib/imap/uploader.ts";
 import { isPermanentRefusal } from "../lib/imap/errors.ts";
 import { imapUrlProblem } from "../lib/imap/imap_url.ts";
+import { type OAuthTokenSource, tokenFromCommand, tokenFromRefresh } from "../lib/imap/oauth_token.ts";
+import type { OAuthMechanism } from "../lib/imap/sasl_oauth.ts";
+import { SluiceError } from "../engine/errors.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 
 /** Options of the IMAP sink. */
@@ -52,6 +55,11 @@ export interface ImapSinkOptions {
    * 9-12% faster on the W1 benchmark than one; a folder always goes to the same connection, in order).
    */
   connections?: number;
+  /**
+   * Log in with an OAuth 2.0 access token (SASL XOAUTH2 or OAUTHBEARER) instead of the URL's password;
+   * `mechanism` defaults to XOAUTH2 when offered (see `tokenFromCommand`, `tokenFromRefresh`).
+   */
+  oauth?: { token: OAuthTokenSource; mechanism?: OAuthMechanism };
 }
 
 /** The defaults of the sinks' options (TypeScript and YAML alike). */
@@ -91,6 +99,7 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
           url: opts.url,
           maxBatch: opts.maxBatch,
           serverSideDedupe: opts.serverCheck,
+          oauth: opts.oauth,
           ...(ca ? { ca } : {}),
         });
         await up.connect();
@@ -242,6 +251,7 @@ export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
       serverCheck: opts.serverCheck ?? MAILBOX_DEFAULTS.serverCheck,
       connections,
       caFile: opts.caFile ?? "",
+      login: opts.oauth ? `oauth2 ${opts.oauth.mechanism ?? "auto"}` : "password",
     },
   };
   if (connections === 1) return withOptions(shardSink(0), options as StageOptions);
@@ -333,6 +343,27 @@ const IMAP_OPTIONS = {
     min: 1,
     max: 16,
     description: "IMAP connections (folders split between them)",
+  },
+  sasl: {
+    type: "string",
+    default: "",
+    pattern: /^(xoauth2|oauthbearer)?$/i,
+    description: "OAuth2 mechanism (xoauth2 or oauthbearer); empty: XOAUTH2 when offered, else OAUTHBEARER",
+  },
+  "token-command": {
+    type: "string",
+    default: "",
+    secret: true,
+    description: "OAuth2: a shell command printing the access token (run at each login)",
+  },
+  "token-url": { type: "string", default: "", description: "OAuth2: the token endpoint for refresh-token" },
+  "client-id": { type: "string", default: "", description: "OAuth2: the client id for refresh-token" },
+  "client-secret": { type: "string", default: "", secret: true, description: "OAuth2: the client secret" },
+  "refresh-token": {
+    type: "string",
+    default: "",
+    secret: true,
+    description: "OAuth2: a refresh token exchanged at token-url for access tokens",
   },
 } as const;
 
@@ -427,5 +458,46 @@ function imapOptions(o: Record<string, unknown>): ImapSinkOptions {
     serverCheck: o["server-check"] as boolean,
     caFile: (o["ca-file"] as string) || undefined,
     connections: o.connections as number,
+    oauth: oauthOptions(o),
   };
+}
+
+/** The OAuth2 login of the YAML options: a token command or a refresh token; undefined for a password. */
+function oauthOptions(o: Record<string, unknown>): ImapSinkOptions["oauth"] {
+  const text = (key: string) => (o[key] as string | undefined) ?? "";
+  const mechanism = (text("sasl").toUpperCase() || undefined) as OAuthMechanism | undefined;
+  if (text("token-command") && text("refresh-token")) {
+    throw new SluiceError(
+      "E_CONFIG",
+      "mailbox: both token-command and refresh-token are set",
+      "keep one way of getting the OAuth2 access token",
+    );
+  }
+  if (text("token-command")) return { token: tokenFromCommand(text("token-command")), mechanism };
+  if (text("refresh-token")) {
+    if (!text("token-url") || !text("client-id")) {
+      throw new SluiceError(
+        "E_CONFIG",
+        "mailbox: refresh-token needs token-url and client-id",
+        "set token-url (Gmail: https://oauth2.googleapis.com/token) and client-id (and client-secret)",
+      );
+    }
+    return {
+      token: tokenFromRefresh({
+        tokenUrl: text("token-url"),
+        clientId: text("client-id"),
+        clientSecret: text("client-secret") || undefined,
+        refreshToken: text("refresh-token"),
+      }),
+      mechanism,
+    };
+  }
+  if (mechanism) {
+    throw new SluiceError(
+      "E_CONFIG",
+      `mailbox: sasl: ${text("sasl")} needs token-command or refresh-token`,
+      "say where the OAuth2 access token comes from (token-command, or refresh-token with token-url)",
+    );
+  }
+  return undefined;
 }

@@ -89,7 +89,7 @@ export interface RefreshTokenGrant {
 
 /**
  * Exchanges the refresh token for an access token (grant_type=refresh_token) and reuses it until a
- * minute before `expires_in` runs out.
+ * minute before `expires_in` runs out; logins at the same time share one request.
  *
  * @param grant token endpoint, client and refresh token
  * @returns the token source
@@ -110,40 +110,46 @@ export function tokenFromRefresh(grant: RefreshTokenGrant): OAuthTokenSource {
       "check token-url, client-id, client-secret and refresh-token (a revoked refresh token needs a new consent)",
       { cause },
     );
-  return {
-    async accessToken() {
-      if (cached && Date.now() < cached.until) return cached.token;
-      const body = new URLSearchParams({
-        grant_type: "refresh_token",
-        refresh_token: grant.refreshToken,
-        client_id: grant.clientId,
+  let inFlight: Promise<string> | undefined;
+  const refresh = async (): Promise<string> => {
+    const body = new URLSearchParams({
+      grant_type: "refresh_token",
+      refresh_token: grant.refreshToken,
+      client_id: grant.clientId,
+    });
+    if (grant.clientSecret) body.set("client_secret", grant.clientSecret);
+    let res: Response;
+    try {
+      res = await fetch(grant.tokenUrl, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        body,
       });
-      if (grant.clientSecret) body.set("client_secret", grant.clientSecret);
-      let res: Response;
-      try {
-        res = await fetch(grant.tokenUrl, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-          body,
-        });
-      } catch (e) {
-        throw fail(e instanceof Error ? e.message : String(e), e);
-      }
-      const json = await res.json().catch(() => ({})) as {
-        access_token?: string;
-        expires_in?: number;
-        error?: string;
-        error_description?: string;
-      };
-      if (!res.ok || typeof json.access_token !== "string" || !json.access_token) {
-        const what = json.error
-          ? `${json.error}${json.error_description ? ` (${json.error_description})` : ""}`
-          : "";
-        throw fail(`HTTP ${res.status}${what ? `: ${what}` : ", no access_token in the answer"}`);
-      }
-      const lifetimeMs = (Number(json.expires_in) || 3600) * 1000;
-      cached = { token: json.access_token, until: Date.now() + Math.max(0, lifetimeMs - EXPIRY_MARGIN_MS) };
-      return cached.token;
+    } catch (e) {
+      throw fail(e instanceof Error ? e.message : String(e), e);
+    }
+    const json = await res.json().catch(() => ({})) as {
+      access_token?: string;
+      expires_in?: number;
+      error?: string;
+      error_description?: string;
+    };
+    if (!res.ok || typeof json.access_token !== "string" || !json.access_token) {
+      const what = json.error
+        ? `${json.error}${json.error_description ? ` (${json.error_description})` : ""}`
+        : "";
+      throw fail(`HTTP ${res.status}${what ? `: ${what}` : ", no access_token in the answer"}`);
+    }
+    const lifetimeMs = (Number(json.expires_in) || 3600) * 1000;
+    cached = { token: json.access_token, until: Date.now() + Math.max(0, lifetimeMs - EXPIRY_MARGIN_MS) };
+    return cached.token;
+  };
+  return {
+    accessToken() {
+      if (cached && Date.now() < cached.until) return Promise.resolve(cached.token);
+      // Connections logging in at once share one request.
+      inFlight ??= refresh().finally(() => inFlight = undefined);
+      return inFlight;
     },
   };
 }
