@@ -60,6 +60,12 @@ export interface ImapSinkOptions {
    * `mechanism` defaults to XOAUTH2 when offered (see `tokenFromCommand`, `tokenFromRefresh`).
    */
   oauth?: { token: OAuthTokenSource; mechanism?: OAuthMechanism };
+  /**
+   * Several accounts: a top-level folder (`Work` covers `Work/Releases`) to the URL of the account that
+   * holds it; other folders go to `url`. Each account has its own connections and fails alone: a refused
+   * login fails that account's messages (named in the summary, exit 2), the others are delivered.
+   */
+  accounts?: Record<string, string>;
 }
 
 /** The defaults of the sinks' options (TypeScript and YAML alike). */
@@ -88,7 +94,9 @@ export interface MaildirSinkOptions {
 type Committer = GroupCommit<MailMessage, Delivery | Error>;
 
 function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number): Committer {
-  return ctx.resources.shared(`imap:${redactUrl(opts.url)}:${opts.state}:${shard}`, () => {
+  // The user is part of the key: two accounts on one server are two owners.
+  const user = URL.canParse(opts.url) ? new URL(opts.url).username : "";
+  return ctx.resources.shared(`imap:${user}:${redactUrl(opts.url)}:${opts.state}:${shard}`, () => {
     const ca = opts.caFile ? readFileSync(opts.caFile, "utf8") : undefined;
     // No reconnect-and-retry inside the owner: a batch cut off mid-way may be stored, and only this
     // committer knows how to check that before sending it again. The next call reopens the connection.
@@ -230,10 +238,18 @@ function dryRunCommitter(ctx: StageContext, state: string | undefined): Committe
 export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
   const connections = Math.max(1, opts.connections ?? MAILBOX_DEFAULTS.connections);
   // Each connection has its own single owner; a folder always goes to the same one (route by folder).
+  const accounts = Object.entries(opts.accounts ?? {});
+  const accountOf = (folder: string) => accountUrl(folder, accounts, opts.url);
   const shardSink = (shard: number) =>
     sink(async (msg: MailMessage, ctx) => {
-      const gc = ctx.dryRun ? dryRunCommitter(ctx, opts.state) : imapCommitter(ctx, opts, shard);
-      await commit(gc, msg);
+      if (ctx.dryRun) return await commit(dryRunCommitter(ctx, opts.state), msg);
+      if (accounts.length === 0) return await commit(imapCommitter(ctx, opts, shard), msg);
+      const url = accountOf(msg.folder);
+      try {
+        await commit(imapCommitter(ctx, { ...opts, url }, shard), msg);
+      } catch (e) {
+        throw accountFailure(e, url);
+      }
     });
   const options = {
     name: "upload-imap",
@@ -256,6 +272,31 @@ export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
   };
   if (connections === 1) return withOptions(shardSink(0), options as StageOptions);
   return route((m: MailMessage) => m.folder, connections, shardSink, options as StageOptions);
+}
+
+/** The URL of the account holding `folder`: its top-level folder's entry in `accounts`, else `fallback`. */
+function accountUrl(folder: string, accounts: [string, string][], fallback: string): string {
+  const top = folder.split(/[/.]/)[0];
+  const url = accounts.find(([name]) => name === folder || name === top)?.[1] ?? fallback;
+  if (!url) {
+    throw new SluiceError(
+      "E_IMAP_ACCOUNT",
+      `folder '${folder}' belongs to no account`,
+      `add '${top}' to the mailbox's accounts, or set url for the other folders`,
+    );
+  }
+  return url;
+}
+
+/**
+ * With several accounts, an account's refused login (or TLS problem) fails only that account's messages,
+ * named by the account, instead of stopping the run.
+ */
+function accountFailure(e: unknown, url: string): unknown {
+  if (!(e instanceof SluiceError) || !e.stopsRun) return e;
+  const user = URL.canParse(url) ? decodeURIComponent(new URL(url).username) : "";
+  // Not the cause: a run stops on a stopping error anywhere in the chain of causes.
+  return new SluiceError("E_IMAP_ACCOUNT", `account ${user}: ${e.message}`, e.hint);
 }
 
 /**
@@ -311,8 +352,16 @@ export function mailbox(
 const IMAP_ITEM_RETRY = {
   attempts: 3,
   backoffMs: 1000,
-  retryable: (e: unknown) => !isPermanentRefusal(e),
+  retryable: (e: unknown) => !isPermanentRefusal(e) && !stopsRunBelow(e),
 };
+
+/** A refused login or TLS setup, possibly wrapped per account: another attempt would be refused too. */
+function stopsRunBelow(e: unknown): boolean {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    if (c instanceof SluiceError && c.stopsRun) return true;
+  }
+  return false;
+}
 
 const SHARED_OPTIONS = {
   state: {
@@ -343,6 +392,17 @@ const IMAP_OPTIONS = {
     min: 1,
     max: 16,
     description: "IMAP connections (folders split between them)",
+  },
+  accounts: {
+    type: "object",
+    description: "several accounts: top-level folder -> imap:// URL of its account (others go to url)",
+    additional: {
+      type: "string",
+      secret: true,
+      pattern: /^imaps?:\/\/.+/i,
+      validate: imapUrlCheck,
+      description: "an imap://user:pass@host:port or imaps:// URL",
+    },
   },
   sasl: {
     type: "string",
@@ -435,7 +495,8 @@ export const mailboxStage: StageFactory = {
   },
   create: (o) => {
     const url = o.url as string;
-    if (url && /^imaps?:\/\//i.test(url)) return uploadImap(imapOptions(o));
+    const hasAccounts = Object.keys((o.accounts as object | undefined) ?? {}).length > 0;
+    if ((url && /^imaps?:\/\//i.test(url)) || hasAccounts) return uploadImap(imapOptions(o));
     return maildir({
       path: o.maildir as string,
       state: o.state as string | undefined,
@@ -459,6 +520,7 @@ function imapOptions(o: Record<string, unknown>): ImapSinkOptions {
     caFile: (o["ca-file"] as string) || undefined,
     connections: o.connections as number,
     oauth: oauthOptions(o),
+    accounts: o.accounts as Record<string, string> | undefined,
   };
 }
 

@@ -55,6 +55,8 @@ export interface DovecotOptions {
    * (Dovecot POSTs `token=...`; the answer must be `{"active": true, "username": USER}`).
    */
   oauth2IntrospectionUrl?: string;
+  /** More accounts on the same server (several accounts in one config); each has its own Maildir. */
+  extraUsers?: { user: string; password: string }[];
 }
 
 /**
@@ -80,6 +82,8 @@ export interface RunningDovecot {
   caCertPem?: string;
   /** The user's Maildir (INBOX files and one `.Folder` directory per mailbox), for counting files. */
   mailRoot: string;
+  /** The Maildir of any user, e.g. one of `extraUsers`. */
+  mailRootOf(user: string): string;
   /** The instance's temp directory (config, logs, mail). */
   dir: string;
   /** Stops Dovecot and all its processes, then deletes the temp directory. */
@@ -175,6 +179,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Runnin
           tlsPort,
           caCertPem,
           mailRoot,
+          mailRootOf: (u: string) => path.join(dir, "mail", u, "Maildir"),
           dir,
           stop: () => stopInstance(child, dir, instanceName(port)),
           [Symbol.asyncDispose]: () => stopInstance(child, dir, instanceName(port)),
@@ -201,7 +206,9 @@ async function writeInstance(
   await chown(path.join(dir, "mail"), mailUid, mailGid);
   await writeFile(
     path.join(dir, "users"),
-    `${o.user}:{PLAIN}${o.password}:${mailUid}:${mailGid}::${path.join(dir, "mail", o.user)}::\n`,
+    [{ user: o.user, password: o.password }, ...(o.extraUsers ?? [])].map((u) =>
+      `${u.user}:{PLAIN}${u.password}:${mailUid}:${mailGid}::${path.join(dir, "mail", u.user)}::\n`
+    ).join(""),
     { mode: 0o644 },
   );
   const ssl = o.tls
