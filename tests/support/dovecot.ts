@@ -57,7 +57,20 @@ export interface DovecotOptions {
   oauth2IntrospectionUrl?: string;
   /** More accounts on the same server (several accounts in one config); each has its own Maildir. */
   extraUsers?: { user: string; password: string }[];
+  /**
+   * Capabilities the server does not announce (`imap_capability`), before and after login, e.g.
+   * `["MULTIAPPEND"]` to test a client's fallback. Dovecot still accepts the commands themselves.
+   */
+  hideCapabilities?: string[];
 }
+
+/** What Dovecot 2.3 announces after login by default (`imap_capability` unset). */
+const DOVECOT_CAPABILITIES = ("IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY " +
+  "THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN " +
+  "NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH " +
+  "LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY").split(
+    " ",
+  );
 
 /**
  * A running private Dovecot.
@@ -237,7 +250,13 @@ first_valid_gid = 1
 mail_location = maildir:~/Maildir
 mail_fsync = ${o.fsync === false ? "never" : "optimized"}
 mail_max_userip_connections = 200
-namespace inbox {
+${
+    o.hideCapabilities?.length
+      ? `imap_capability = ${
+        DOVECOT_CAPABILITIES.filter((c) => !o.hideCapabilities!.includes(c.toUpperCase())).join(" ")
+      }\n`
+      : ""
+  }namespace inbox {
   inbox = yes
   separator = ${o.separator ?? "."}
   prefix =
