@@ -109,7 +109,7 @@ function isFeedDocument(text: string): boolean {
 function parseOpml(xml: string, source: string): FeedRef[] {
   let root: XmlElement;
   try {
-    root = parseXml(xml).root;
+    root = parseXml(xml, { strict: true }).root;
   } catch (e) {
     if (!(e instanceof XmlSyntaxError)) throw e;
     throw new FeedListError(
