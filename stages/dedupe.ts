@@ -8,6 +8,7 @@ import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.t
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runLedger } from "./delivery_ledger.ts";
 import { sanitizeFolder } from "../lib/feed/feed_list.ts";
+import { filterEntries } from "../lib/feed/entry_filter.ts";
 import type { EntryItem, FeedEntry, ParsedFeedItem } from "./types.ts";
 
 /** Options of `dedupe`. */
@@ -37,6 +38,17 @@ export async function newEntries(
   for (const e of parsed.entries) if (!unique.has(e.id)) unique.set(e.id, e);
   const fresh = new Set(await ledger.store.filterUndelivered(feed.url, [...unique.keys()]));
   let entries = [...unique.values()].filter((e) => fresh.has(e.id)).sort(byDate);
+  // Only feeds with a filter pay for it; the skipped entries are remembered, so they never arrive later.
+  if (feed.options?.filter && entries.length > 0) {
+    const { kept, skipped } = filterEntries(entries, feed.options.filter, (e) => {
+      ctx.log("warn", `filter threw, entry kept: ${(e as Error).message}`, { feed: feed.url });
+    });
+    if (skipped.length > 0) {
+      if (!ctx.dryRun) await ledger.store.markAllSeen(feed.url, skipped.map((e) => e.id));
+      ctx.count("filtered", skipped.length);
+    }
+    entries = kept;
+  }
   if (opts.maxPerFeed && entries.length > opts.maxPerFeed) {
     ctx.count("skippedOld", entries.length - opts.maxPerFeed);
     entries = entries.slice(-opts.maxPerFeed);

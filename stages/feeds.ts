@@ -9,7 +9,8 @@ import { source, type Stage, type StageContext } from "../engine/pipeline/mod.ts
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { type FeedListSource, loadFeeds } from "../lib/feed/load_feed_list.ts";
 import { runStore } from "./run_state.ts";
-import type { FeedRef } from "./types.ts";
+import { compileEntryFilter, EntryFilterError } from "../lib/feed/entry_filter.ts";
+import type { FeedOptions, FeedRef } from "./types.ts";
 
 /** Options of the `feeds` source: where the feeds are listed, and the state that knows their back-off. */
 export interface FeedsOptions extends FeedListSource {
@@ -71,6 +72,21 @@ export const feedsStage: StageFactory = {
       description: "folder name -> list of feed URLs",
       additional: { type: "any", description: "feed URLs" },
     },
+    "folder-options": {
+      type: "object",
+      description: "options for every feed of a folder, by folder name (a feed's own options win)",
+      additional: {
+        type: "object",
+        description: "the folder's options",
+        properties: {
+          filter: {
+            type: "string",
+            description: "a JavaScript expression over `item`; false: the entry is skipped (and remembered)",
+            validate: checkFilter,
+          },
+        },
+      },
+    },
     state: {
       type: "string",
       description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
@@ -85,6 +101,7 @@ export const feedsStage: StageFactory = {
     const opts: FeedsOptions = {
       list: o.list as string,
       folders: o.folders as Record<string, unknown> | undefined,
+      folderOptions: o["folder-options"] as Record<string, FeedOptions> | undefined,
       state: o.state as string | undefined,
       respectBackoff: o["respect-backoff"] as boolean,
       baseDir: process.cwd(),
@@ -92,6 +109,17 @@ export const feedsStage: StageFactory = {
     return feeds(opts);
   },
 };
+
+/** A filter expression that compiles, else the reason (the YAML loader adds the file:line:col). */
+function checkFilter(source: string): { reason: string; hint: string } | undefined {
+  try {
+    compileEntryFilter(source, "filter");
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof EntryFilterError)) throw e;
+    return { reason: e.message.replace(/^filter: /, ""), hint: e.hint ?? "" };
+  }
+}
 
 /**
  * The `feeds` source for TypeScript pipelines.

@@ -74,10 +74,20 @@ function mapEntry(
     author: authorNames(fields.get("author"), home) ??
       (source ? authorNames(childrenByKey(source, home).get("author"), home) : undefined) ??
       singleLine(textOf(first(fields, "dc:creator"))) ?? feedAuthor,
+    categories: categoriesOf(fields.get("category")),
     html,
     summary,
     enclosures,
   });
+}
+
+/** `<category term label>`: the label when given, else the term; undefined when there are none. */
+function categoriesOf(elements: XmlElement[] | undefined): string[] | undefined {
+  if (elements === undefined) return undefined;
+  const names = elements.map((e) => singleLine(e.attrs.label ?? e.attrs.term)).filter((n): n is string =>
+    n !== undefined && n !== ""
+  );
+  return names.length > 0 ? names : undefined;
 }
 
 function dateOf(fields: Fields, ...keys: string[]): string | undefined {

@@ -17,7 +17,15 @@
  * ```
  * @module
  */
-export type { Enclosure, FeedEntry, FeedRef, FetchedFeed, ParsedFeed } from "./types.ts";
+export type { Enclosure, FeedEntry, FeedOptions, FeedRef, FetchedFeed, ParsedFeed } from "./types.ts";
+export {
+  compileEntryFilter,
+  type EntryFilter,
+  EntryFilterError,
+  filterEntries,
+  type FilterItem,
+  filterItem,
+} from "./entry_filter.ts";
 export { parseFeed, type ParseFeedOptions, parseFeedTask } from "./parse_feed.ts";
 export {
   ConditionalFetcher,
@@ -28,12 +36,14 @@ export {
 } from "./conditional_fetcher.ts";
 export { FeedParseError } from "./feed_parse_error.ts";
 export {
+  applyFolderOptions,
   FeedListError,
   feedsFromFolders,
   folderFromUrl,
   parseFeedList,
   sanitizeFolder,
 } from "./feed_list.ts";
+export { FEED_OPTION_NAMES, layerFeedOptions, readFeedOptions } from "./feed_options.ts";
 export { type FeedListSource, loadFeeds } from "./load_feed_list.ts";
 export { parseXml, type XmlDocument, type XmlElement, type XmlNode, XmlSyntaxError } from "./xml.ts";
 export { decodeEntities } from "./entities.ts";

@@ -76,6 +76,7 @@ function mapItem(item: XmlElement, base: string, documentUrl: string): FeedEntry
       textOf(first(fields, "author")) ?? joinedText(fields.get("dc:creator")) ??
         textOf(first(fields, "itunes:author")),
     ),
+    categories: categoriesOf(fields.get("category") ?? fields.get("dc:subject")),
     html,
     summary,
     enclosures,
@@ -89,6 +90,13 @@ function dateOf(fields: Fields, ...keys: string[]): string | undefined {
     if (date !== undefined) return date;
   }
   return undefined;
+}
+
+/** The texts of `<category>` (or `dc:subject`) elements; undefined when there are none. */
+function categoriesOf(elements: XmlElement[] | undefined): string[] | undefined {
+  if (elements === undefined) return undefined;
+  const names = elements.map((e) => singleLine(textOf(e))).filter((n): n is string => n !== undefined);
+  return names.length > 0 ? names : undefined;
 }
 
 function joinedText(elements: XmlElement[] | undefined): string | undefined {

@@ -1,0 +1,220 @@
+/**
+ * rss2imap's `filter` option end to end against a real Dovecot: set per feed and per folder in the plain
+ * list, in OPML and in the YAML, it keeps out the entries the expression rejects, and a filtered entry is
+ * remembered as seen, so it does not arrive once the filter is gone. A filter that does not compile is
+ * reported at the feed list's (or the YAML's) file:line:col before anything is fetched.
+ */
+import { after, before, describe, test } from "./support/testing.ts";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { runPipeline, silentLogger } from "../engine/pipeline/mod.ts";
+import { loadPipeline } from "../cli/load.ts";
+import { ConfigErrors } from "../engine/config/config_error.ts";
+import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
+import { type Route, startServer, type TestServer } from "./support/http_server.ts";
+import { readMaildir } from "./support/maildir_reader.ts";
+import { decodeWords, headerValue, parseMime } from "./support/mime_reader.ts";
+import { runtime } from "../engine/runtime/mod.ts";
+import { parseFeedList } from "../lib/feed/feed_list.ts";
+import { compileEntryFilter, EntryFilterError, filterEntries, filterItem } from "../lib/feed/entry_filter.ts";
+
+const repo = fileURLToPath(new URL("..", import.meta.url));
+const flagship = path.join(repo, "pipelines", "rss2imap.yaml");
+const skip = dovecotAvailable() || runtime.env("CI") ? false : DOVECOT_MISSING;
+
+/** An RSS feed of `items`: [title, category?] pairs. */
+function rss(name: string, items: Array<[string, string?]>): string {
+  const body = items.map(([title, category], i) =>
+    `<item><title>${title}</title><guid>urn:${name}:${i}</guid><link>https://example.org/${name}/${i}</link>` +
+    `${category ? `<category>${category}</category>` : ""}` +
+    `<description>&lt;p&gt;Body of ${title}&lt;/p&gt;</description>` +
+    `<pubDate>Mon, 0${i + 1} Jun 2026 10:00:00 GMT</pubDate></item>`
+  ).join("");
+  return `<?xml version="1.0"?><rss version="2.0"><channel><title>${name}</title>` +
+    `<link>https://example.org/${name}</link>${body}</channel></rss>`;
+}
+
+const ITEMS: Array<[string, string?]> = [
+  ["Post one"],
+  ["Sponsored: a deal", "ads"],
+  ["Post two", "rust"],
+  ["Weekly ad roundup", "ads"],
+];
+
+describe("rss2imap filter against Dovecot", { skip }, () => {
+  let dove: RunningDovecot;
+  let server: TestServer;
+  let dir = "";
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "sluice-filter-"));
+    dove = await startDovecot({ fsync: false });
+    const routes: Record<string, Route> = {};
+    for (const name of ["plain", "folder", "opml-a", "opml-b", "yaml-a", "yaml-b"]) {
+      routes[`/${name}.xml`] = (_req, res) => {
+        res.setHeader("content-type", "application/rss+xml");
+        res.end(rss(name, ITEMS));
+      };
+    }
+    server = await startServer(routes);
+  });
+  after(async () => {
+    await server?.close();
+    await dove?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function run(file: string, env: Record<string, string>) {
+    const { pipeline } = await loadPipeline(file, {
+      IMAP_URL: dove.url,
+      STATE_DIR: path.join(dir, "state"),
+      ...env,
+    });
+    const summary = await runPipeline(pipeline, { logger: silentLogger, measureLag: false });
+    assert.equal(summary.ok, true, JSON.stringify(summary.failures));
+    return summary;
+  }
+
+  async function subjects(folder: string): Promise<string[]> {
+    const stored = (await readMaildir(dove.mailRoot)).filter((m) => m.folder === folder);
+    return stored.map((m) => decodeWords(headerValue(parseMime(m.raw), "Subject") ?? "")).sort();
+  }
+
+  test("plain list: a feed's filter and a folder's filter keep their entries out", async () => {
+    const list = path.join(dir, "feeds.txt");
+    await writeFile(
+      list,
+      [
+        "# feeds with filters",
+        `${server.url("/plain.xml")} Plain filter="!item.title.includes('Sponsored')"`,
+        `[Tagged] filter='!item.categories.includes("ads")'`,
+        `${server.url("/folder.xml")} Tagged`,
+      ].join("\n"),
+    );
+    await run(flagship, { FEEDS: list });
+    assert.deepEqual(await subjects("Plain"), ["Post one", "Post two", "Weekly ad roundup"]);
+    assert.deepEqual(await subjects("Tagged"), ["Post one", "Post two"]);
+
+    // The filtered entries were remembered as seen: without the filters they still do not arrive.
+    await writeFile(list, `${server.url("/plain.xml")} Plain\n${server.url("/folder.xml")} Tagged\n`);
+    await run(flagship, { FEEDS: list });
+    assert.deepEqual(await subjects("Plain"), ["Post one", "Post two", "Weekly ad roundup"]);
+    assert.deepEqual(await subjects("Tagged"), ["Post one", "Post two"]);
+  });
+
+  test("OPML: a folder outline's filter holds for its feeds, a feed's own filter wins", async () => {
+    const opml = path.join(dir, "feeds.opml");
+    await writeFile(
+      opml,
+      `<?xml version="1.0"?>
+<opml version="2.0"><head><title>subs</title></head><body>
+  <outline text="Filtered" filter="item.content.includes('Post')">
+    <outline text="a" type="rss" xmlUrl="${server.url("/opml-a.xml")}"/>
+    <outline text="b" type="rss" xmlUrl="${
+        server.url("/opml-b.xml")
+      }" filter="item.title.startsWith('Weekly')"/>
+  </outline>
+</body></opml>`,
+    );
+    await run(flagship, { FEEDS: opml });
+    const stored = await subjects("Filtered");
+    assert.deepEqual(stored, ["Post one", "Post two", "Weekly ad roundup"]);
+  });
+
+  test("YAML: a feed's filter under `folders:` and a folder's under `folder-options:`", async () => {
+    const yaml = (await readFile(flagship, "utf8")).replace(
+      / {6}folders:\n[\s\S]*?\n {2}- use: fetch/,
+      `      folders:
+        YamlFeed:
+          - url: ${server.url("/yaml-a.xml")}
+            filter: "!item.title.includes('Sponsored') && item.date < new Date('2026-06-04')"
+        YamlFolder:
+          - ${server.url("/yaml-b.xml")}
+      folder-options:
+        YamlFolder:
+          filter: "item.categories.length === 0"
+  - use: fetch`,
+    );
+    const file = path.join(dir, "filtered.yaml");
+    await writeFile(file, yaml);
+    await run(file, { FEEDS: "" });
+    assert.deepEqual(await subjects("YamlFeed"), ["Post one", "Post two"]);
+    assert.deepEqual(await subjects("YamlFolder"), ["Post one"]);
+  });
+});
+
+describe("rss2imap filter mistakes", () => {
+  test("a plain list's filter that does not compile names file:line:col", () => {
+    const text = '# x\nhttps://example.org/feed.xml News filter="item.title.includes("\n';
+    assert.throws(() => parseFeedList(text, "feeds.txt"), (e: unknown) => {
+      assert.ok(e instanceof EntryFilterError);
+      assert.match(
+        e.message,
+        /^feeds\.txt:2:43: filter `item\.title\.includes\(` is not a JavaScript expression/,
+      );
+      assert.match(e.hint ?? "", /item/);
+      return true;
+    });
+  });
+
+  test("an OPML filter attribute that does not compile names file:line:col", () => {
+    const text = `<opml version="2.0"><body>
+  <outline text="A" filter="true"><outline xmlUrl="https://example.org/a.xml"/></outline>
+    <outline text="B" xmlUrl="https://example.org/b.xml" filter="item.title ==="/>
+</body></opml>`;
+    assert.throws(() => parseFeedList(text, "feeds.opml"), (e: unknown) => {
+      assert.ok(e instanceof EntryFilterError);
+      assert.match(e.message, /^feeds\.opml:3:66: filter `item\.title ===` is not a JavaScript expression/);
+      return true;
+    });
+  });
+
+  test("a YAML folder-options filter that does not compile is a config error at its position", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "sluice-filter-yaml-"));
+    try {
+      const yaml = (await readFile(flagship, "utf8")).replace(
+        "      folders:\n",
+        '      folder-options:\n        News:\n          filter: "item.title.("\n      folders:\n',
+      );
+      const file = path.join(dir, "bad.yaml");
+      await writeFile(file, yaml);
+      await assert.rejects(loadPipeline(file, {}), (e: unknown) => {
+        assert.ok(e instanceof ConfigErrors);
+        const line = yaml.split("\n").findIndex((l) => l.includes("item.title.(")) + 1;
+        assert.match(e.format(), new RegExp(`bad\\.yaml:${line}:19: .*not a JavaScript expression`));
+        return true;
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("entry filters", () => {
+  test("an expression that throws keeps the entry and reports it; content is plain text", () => {
+    const errors: unknown[] = [];
+    const { kept, skipped } = filterEntries(
+      [
+        { id: "1", title: "a", html: "<p>Buy <b>now</b></p>", enclosures: [] },
+        { id: "2", title: "b", summary: "fine", enclosures: [] },
+        { id: "3", title: "c", enclosures: [] },
+      ],
+      "item.content === 'Buy now' ? false : item.content === '' ? item.nothing.there : true",
+      (e) => errors.push(e),
+    );
+    assert.deepEqual(kept.map((e) => e.id), ["2", "3"]);
+    assert.deepEqual(skipped.map((e) => e.id), ["1"]);
+    assert.equal(errors.length, 1);
+  });
+
+  test("the same expression compiles once", () => {
+    assert.equal(compileEntryFilter("item.id !== 'x'", "a"), compileEntryFilter("item.id !== 'x'", "b"));
+    assert.equal(
+      filterItem({ id: "1", published: "2026-06-01T00:00:00.000Z", enclosures: [] }).date?.getTime(),
+      Date.parse("2026-06-01"),
+    );
+  });
+});
