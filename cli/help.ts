@@ -26,6 +26,7 @@ Usage:
   cli.ts state rebuild FILE       a new state from what the mailbox holds (X-Sluice-Entry-Id)
   cli.ts state reset --mark-seen FILE
                                   a new state with every current entry marked seen
+  cli.ts worker --nats URL        join a sluice cluster and take work (see "cli.ts help worker")
   cli.ts help COMMAND             help for one command
 
 Run "cli.ts help run" for the run options.
@@ -51,8 +52,17 @@ Options:
   --wait-lock DURATION  when another run holds the state, wait up to DURATION for it (default:
                       exit 75 at once)
   --env-file FILE     read KEY=VALUE lines into the environment first
+  --nats URL          run on a sluice cluster (workers started with "cli.ts worker"): the source
+                      runs here, each item from the stage marked distribute: true on goes to a
+                      worker. The YAML's cluster: { nats: URL } does the same.
 
 ${EXIT_CODES}`,
+  worker: `cli.ts worker --nats URL: join a sluice cluster and take units of work
+
+URL is nats://HOST:4222 (several servers joined with commas); default the NATS_URL variable. The
+worker runs the pipelines submitted with "cli.ts run FILE --nats URL", from their distributed stage
+on, with their state in the cluster's key-value buckets. Start as many as you like, anywhere.
+SIGINT/SIGTERM: no more work; the units in progress finish first.`,
   check: `cli.ts check FILE: validate a pipeline file without running it
 
 Checks YAML syntax, stage names, every option against the stage's schema, environment variables,

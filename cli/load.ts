@@ -48,9 +48,10 @@ export async function loadPipeline(
  */
 export async function loadOrReport(
   file: string,
+  env?: Environment,
 ): Promise<Awaited<ReturnType<typeof loadPipeline>> | number> {
   try {
-    return await loadPipeline(file);
+    return await loadPipeline(file, env);
   } catch (e) {
     if (!(e instanceof ConfigErrors)) throw e;
     process.stderr.write(e.format() + "\n");

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { EXIT } from "./exit_codes.ts";
 import { HELP } from "./help.ts";
 
-const COMMANDS = new Set(["run", "check", "plan", "state", "help"]);
+const COMMANDS = new Set(["run", "check", "plan", "state", "worker", "help"]);
 
 const OPTIONS = {
   help: { type: "boolean", short: "h" },
@@ -27,6 +27,7 @@ const OPTIONS = {
   forget: { type: "string" },
   "mark-seen": { type: "string" },
   "env-file": { type: "string" },
+  nats: { type: "string" },
   "wait-lock": { type: "string" },
 } as const;
 
@@ -72,6 +73,22 @@ export async function main(argv: string[]): Promise<number> {
   if (command === "help") {
     console.log(HELP[positionals[0] ?? "main"] ?? HELP.main);
     return EXIT.OK;
+  }
+  if (command === "worker" && !v.help) {
+    // A worker takes its pipelines from the jobs it is given: no file.
+    if (positionals.length > 0) {
+      return usage(`worker takes no pipeline file, got: ${positionals.join(" ")}`, command);
+    }
+    if (v["env-file"]) await loadEnvFile(v["env-file"]).catch(() => {});
+    const { workerCommand } = await import("./worker_command.ts");
+    try {
+      return await workerCommand({ nats: v.nats, json: v.json, quiet: v.quiet, verbose: v.verbose });
+    } catch (e) {
+      const { SluiceError } = await import("../engine/errors.ts");
+      if (!(e instanceof SluiceError)) throw e;
+      console.error(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
+      return EXIT.RUN_FAILED;
+    }
   }
   if (v.help || positionals.length === 0) {
     console.log(HELP[command === "run" && !argv.includes("run") ? "main" : command]);
@@ -177,6 +194,7 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
         verbose: v.verbose,
         placement: v.placement as "loop" | undefined,
         sequential: v.sequential,
+        nats: v.nats,
       });
     }
   }

@@ -11,6 +11,7 @@ import {
   type Logger,
   type Pipeline,
   RunMetrics,
+  type RunOptions,
   runPipeline,
   type RunSummary,
   textLogger,
@@ -18,6 +19,7 @@ import {
   withOptions,
 } from "../engine/pipeline/mod.ts";
 import { Chain } from "../engine/pipeline/pipeline.ts";
+import type { PipelineSpec } from "../engine/config/mod.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { type Clock, TimeBudget } from "../engine/schedule/mod.ts";
 import { EXIT } from "./exit_codes.ts";
@@ -53,6 +55,8 @@ export interface RunCommandOptions {
   clock?: Clock;
   /** Stops a schedule like SIGTERM does (for scripts and tests; the CLI wires the signals itself). */
   signal?: AbortSignal;
+  /** Run on the cluster at these NATS server(s) (`--nats`; else `cluster: { nats }` in the file). */
+  nats?: string;
 }
 
 /**
@@ -68,13 +72,24 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const logger: Logger = opts.json
     ? jsonLogger(opts.verbose ? "debug" : opts.quiet ? "error" : "info", (l) => write(l + "\n"))
     : textLogger(opts.verbose ? "debug" : opts.quiet ? "error" : "info", (l) => write(l + "\n"));
-  const loaded = await loadOrReport(opts.file);
+  // The variables the file uses, as seen here: a cluster run hands them to its workers.
+  const used: Record<string, string> = {};
+  const loaded = await loadOrReport(opts.file, (name) => {
+    const value = runtime.env(name);
+    if (value !== undefined) used[name] = value;
+    return value;
+  });
   if (typeof loaded === "number") return loaded;
   const { spec } = loaded;
   const pipeline = comparisonMode(loaded.pipeline, opts);
   const schedule = opts.every ?? spec.schedule;
   const budgetMs = opts.budgetMs ?? spec.budget;
-  const once = () => runOnce(pipeline, spec.name, { ...opts, budgetMs }, logger, write);
+  const nats = opts.nats ?? spec.cluster?.nats;
+  const execute: Execute = nats ? await clusterExecute(nats, spec, pipeline, used, opts, logger) : {
+    newMetrics: () => new RunMetrics(),
+    run: (metrics, options) => runPipeline(pipeline, { ...options, metrics }),
+  };
+  const once = () => runOnce(execute, spec.name, { ...opts, budgetMs }, logger, write);
   const exitOf = (summary: RunSummary) => exitCodeOf(summary, { budgetMs });
   if (!schedule) return exitOf(await once());
 
@@ -97,7 +112,17 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
       "SIGTERM or Ctrl-C stops after the current run",
   );
   try {
-    return await scheduleRuns(schedule, async () => exitOf(await once()), {
+    return await scheduleRuns(schedule, async (_signal, tick) => {
+      // On a cluster, every process running this schedule claims the tick; one of them runs it.
+      if (nats) {
+        const { claimTick } = await import("../engine/cluster/tick_claim.ts");
+        if (!await claimTick(nats, spec.name, tick, `${runtime.name}:${process.pid}`)) {
+          logger.log("info", `${spec.name}: the run for ${tick.toISOString()} is taken by another process`);
+          return EXIT.OK;
+        }
+      }
+      return exitOf(await once());
+    }, {
       name: spec.name,
       clock: opts.clock,
       signal: stopOn,
@@ -109,21 +134,80 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   }
 }
 
-async function runOnce(
+/** How one run goes: here, or on a cluster. `run` fills the metrics `newMetrics` made. */
+interface Execute {
+  newMetrics(): RunMetrics;
+  run(metrics: RunMetrics, options: Omit<RunOptions, "metrics">): Promise<RunSummary>;
+}
+
+/** The cluster's way to run once: the job goes to the workers, the source runs here. */
+async function clusterExecute(
+  nats: string,
+  spec: PipelineSpec,
   pipeline: Pipeline,
+  env: Record<string, string>,
+  opts: RunCommandOptions,
+  logger: Logger,
+): Promise<Execute> {
+  const { readFile } = await import("node:fs/promises");
+  const { clusterResources, clusterState, planClusterRun } = await import("./cluster_run.ts");
+  const { openStore } = await import("../engine/state/mod.ts");
+  const { acquireLease } = await import("../engine/state/lease.ts");
+  const { ClusterMetrics, submitRun } = await import("../engine/cluster/submit.ts");
+  const { redactUrl } = await import("../engine/errors.ts");
+  const text = await readFile(spec.file, "utf8");
+  const resources = clusterResources(spec, nats);
+  const dryRun = opts.dryRun ? path.resolve(opts.dryRun) : undefined;
+  const plan = planClusterRun(spec, pipeline, text, env, dryRun, nats);
+  logger.log(
+    "info",
+    `${spec.name}: running on the cluster at ${nats.split(",").map(redactUrl).join(",")}; workers take ` +
+      `each item from \`${plan.remote[0]?.name}\` on`,
+  );
+  return {
+    newMetrics: () => new ClusterMetrics(plan.remote),
+    async run(metrics, options) {
+      // The submitter holds the state's run lease for the whole job (one cluster run per state at a time);
+      // its own stages and the workers' runs use the state without taking it.
+      const store = await openStore(clusterState(spec, nats));
+      try {
+        const lease = await acquireLease(store, {
+          waitMs: options.waitLockMs,
+          log: (message) => logger.log("warn", message),
+        });
+        try {
+          return await submitRun({
+            nats,
+            job: plan.job,
+            local: plan.local,
+            metrics: metrics as InstanceType<typeof ClusterMetrics>,
+            run: { ...options, resources: resources() },
+          });
+        } finally {
+          await lease.release();
+        }
+      } finally {
+        await store.close();
+      }
+    },
+  };
+}
+
+async function runOnce(
+  execute: Execute,
   name: string,
   opts: RunCommandOptions,
   logger: Logger,
   write: (text: string) => void,
 ): Promise<RunSummary> {
-  const metrics = new RunMetrics();
+  const metrics = execute.newMetrics();
   const tracer = new Tracer(Boolean(opts.trace));
   const mode: ProgressMode = opts.quiet ? "off" : opts.json ? "json" : runtime.isTerminal() ? "tty" : "lines";
   const budget = opts.budgetMs ? new TimeBudget(opts.budgetMs, { clock: opts.clock }) : undefined;
   const stopProgress = startProgress(metrics, mode, write);
   let summary: RunSummary;
   try {
-    summary = await runPipeline(pipeline, {
+    summary = await execute.run(metrics, {
       handleSignals: true,
       graceMs: opts.graceMs,
       waitLockMs: opts.waitLockMs,
@@ -131,7 +215,6 @@ async function runOnce(
       dryRun: opts.dryRun ? path.resolve(opts.dryRun) : undefined,
       placementOverride: opts.placement ?? (opts.sequential ? "loop" : undefined),
       logger,
-      metrics,
       tracer,
     });
   } finally {

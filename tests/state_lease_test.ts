@@ -18,7 +18,9 @@ import { openStore } from "../engine/state/mod.ts";
 import { acquireLease } from "../engine/state/lease.ts";
 import { runPipeline, silentLogger } from "../engine/pipeline/mod.ts";
 import { loadPipeline } from "../cli/load.ts";
-import { exitCodeOf } from "../cli/run_command.ts";
+import { exitCodeOf, runCommand } from "../cli/run_command.ts";
+import { ManualClock } from "../engine/schedule/mod.ts";
+import { existsSync } from "node:fs";
 import { EXIT } from "../cli/exit_codes.ts";
 import { dovecotSkip, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
@@ -226,6 +228,43 @@ describe("the Deploy tick takes the same lease", () => {
       await lease.release();
       await store.close();
       await farm.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the long-lived scheduler takes the same lease", () => {
+  test("a scheduled run on a state another run holds runs nothing; the schedule ends with 75", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "sluice-lease-schedule-"));
+    const stagesModule = path.join(repo, "tests", "fixtures", "cli", "stages.ts");
+    const out = path.join(dir, "out.txt");
+    const file = path.join(dir, "scheduled.yaml");
+    await writeFile(
+      file,
+      `name: scheduled
+schedule: "*/10 * * * *"
+state: ${path.join(dir, "state")}
+stages:
+  - use: ${stagesModule}#numbers
+    with: { count: 4 }
+  - use: ${stagesModule}#lines
+    with: { file: ${out} }
+`,
+    );
+    const store = await openStore(path.join(dir, "state"));
+    const lease = await acquireLease(store);
+    try {
+      const clock = new ManualClock("2026-03-01T10:00:00Z");
+      const stop = new AbortController();
+      const code = runCommand({ file, quiet: true, clock, signal: stop.signal });
+      await clock.whenSleeping(1);
+      await clock.advance(10 * 60_000);
+      stop.abort();
+      assert.equal(await code, EXIT.STATE_IN_USE);
+      assert.equal(existsSync(out), false, "the scheduled run wrote nothing");
+    } finally {
+      await lease.release();
+      await store.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

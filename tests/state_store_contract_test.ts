@@ -20,6 +20,7 @@ import type { LeaseRecord } from "../engine/state/store.ts";
 import { processIdentity } from "../engine/runtime/process_identity.ts";
 import process from "node:process";
 import { at, FEED, OTHER, T0 } from "./support/state_store_fixtures.ts";
+import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
 
 const MIN = 60_000;
 
@@ -48,9 +49,14 @@ type Opener = () => Promise<StateStore>;
 interface Adapter {
   name: string;
   persistent: boolean;
-  skip?: string;
+  skip?: string | false;
   place(): Opener;
+  /** Starts what the adapter needs (a server) before its suite; `teardown` stops it. */
+  setup?(): Promise<void>;
+  teardown?(): Promise<void>;
 }
+
+let nats: RunningNats | undefined;
 
 const kv = kvSupport();
 const adapters: Adapter[] = [
@@ -76,6 +82,21 @@ const adapters: Adapter[] = [
       return () => openStore(`kv:${file}`);
     },
   },
+  {
+    name: "nats",
+    persistent: true,
+    skip: natsSkip(),
+    async setup() {
+      nats = await startNatsServer();
+    },
+    async teardown() {
+      await nats?.stop();
+    },
+    place() {
+      const spec = `${nats!.url}/contract_${places++}`;
+      return () => openStore(spec);
+    },
+  },
 ];
 
 /** Opens a store in a fresh place, runs `fn`, closes it. */
@@ -93,6 +114,8 @@ for (const adapter of adapters) {
   // Bun prints nothing for a skipped describe: say it here.
   if (adapter.skip) console.log(adapter.skip);
   describe(`StateStore contract: ${adapter.name}`, { skip: adapter.skip }, () => {
+    if (adapter.setup) before(() => adapter.setup!());
+    if (adapter.teardown) after(() => adapter.teardown!());
     test("getFeed is undefined for an unknown feed; updateFeed merges and drops undefined keys", async () => {
       await withStore(adapter, async (store) => {
         assert.equal(await store.getFeed(FEED), undefined);
@@ -413,7 +436,8 @@ for (const adapter of adapters) {
       });
     });
 
-    if (adapter.persistent) {
+    // A NATS bucket lives in the server's store, not in files of this user.
+    if (adapter.persistent && adapter.name !== "nats") {
       test("its folder and files are private to the user (0700 / 0600), the secret of a feed URL not in them", async () => {
         await withStore(adapter, async (store) => {
           const url = "https://reader:pa55w0rd@example.org/feed.xml?api_key=k3yvalue";
@@ -428,7 +452,8 @@ for (const adapter of adapters) {
           }
         });
       });
-
+    }
+    if (adapter.persistent) {
       test("state and deliveries persist across close and reopen", async () => {
         await withStore(adapter, async (store, reopen) => {
           await store.markDeliveredMany(FEED, [{ id: "a", folder: "News" }, { id: "b" }]);

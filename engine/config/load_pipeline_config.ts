@@ -137,6 +137,7 @@ export async function parsePipelineConfig(
   if (top.value.schedule !== undefined) spec.schedule = top.value.schedule as string;
   if (top.value.budget !== undefined) spec.budget = top.value.budget as number;
   if (top.value.state !== undefined) spec.state = top.value.state as string;
+  if (top.value.cluster !== undefined) spec.cluster = top.value.cluster as { nats?: string };
   return spec;
 }
 

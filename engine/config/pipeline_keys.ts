@@ -11,7 +11,7 @@ import type { OptionSchema } from "./schema.ts";
  * @example
  * ```ts
  * import { PIPELINE_KEYS } from "./pipeline_keys.ts";
- * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "state", "stages"]
+ * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "state", "cluster", "stages"]
  * ```
  */
 export const PIPELINE_KEYS: OptionSchema = {
@@ -22,6 +22,13 @@ export const PIPELINE_KEYS: OptionSchema = {
   state: {
     type: "string",
     description: "where the stages keep their shared state: a directory (sqlite), kv:PATH, kv: or memory:",
+  },
+  cluster: {
+    type: "object",
+    properties: {
+      nats: { type: "string", description: "NATS server(s) of the cluster, e.g. nats://127.0.0.1:4222" },
+    },
+    description: "run on a sluice cluster (workers started with `cli.ts worker`)",
   },
   stages: { type: "any", description: "the list of stages, each `- use: <stage>`" },
 };
@@ -81,6 +88,10 @@ export const STAGE_KEYS: OptionSchema = {
     description: "what to do with an item that still fails",
   },
   deadLetter: { type: "string", description: "JSONL file that receives failed items" },
+  distribute: {
+    type: "boolean",
+    description: "on a cluster, each item from this stage on is a unit of work any worker may take",
+  },
 };
 
 /**

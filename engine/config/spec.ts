@@ -77,6 +77,8 @@ export interface StageSpec {
   onError?: ErrorPolicy;
   /** Absolute path of the JSONL file receiving failed items (written relative to the pipeline file). */
   deadLetter?: string;
+  /** On a cluster (`--nats`), each item entering this stage is a unit of work for any worker. */
+  distribute?: boolean;
   /** Position of the `- use:` item. */
   pos: Position;
 }
@@ -102,6 +104,8 @@ export interface PipelineSpec {
   budget?: number;
   /** The state the stages share (`state:`, already checked to parse); undefined: none declared. */
   state?: string;
+  /** `cluster: { nats: URL }`: the NATS server(s) a `run` submits to; undefined: a local run. */
+  cluster?: { nats?: string };
   /** The stages in file order; each one's output feeds the next. */
   stages: StageSpec[];
 }

@@ -141,6 +141,7 @@ export class StageLoader {
     if (s.timeout !== undefined) spec.timeout = s.timeout as number;
     if (s.retry !== undefined) spec.retry = s.retry as RetrySpec;
     if (s.onError !== undefined) spec.onError = s.onError as ErrorPolicy;
+    if (s.distribute === true) spec.distribute = true;
     if (typeof s.deadLetter === "string") {
       // Relative to the pipeline file, like module stages: the pipeline behaves the same from any cwd.
       spec.deadLetter = path.resolve(path.dirname(path.resolve(this.file)), s.deadLetter);

@@ -11,7 +11,7 @@ export * from "./runner.ts";
 export { describeItem } from "./describe_item.ts";
 export * from "./metrics.ts";
 export * from "./resources.ts";
-export { DEFAULT_STATE, openRunState, type RunStateOptions } from "./run_state.ts";
+export { DEFAULT_STATE, openRunState, provideRunState, type RunStateOptions } from "./run_state.ts";
 export * from "./trace.ts";
 export * from "./logger.ts";
 export { StageTimeoutError, withRetry } from "./retry.ts";

@@ -63,3 +63,32 @@ export function openRunState(
 }
 
 type Opened = { store: StateStore; lease: HeldLease } | { error: unknown };
+
+/**
+ * Gives the run `store` as its state at `location`, without taking the run lease: for a run that is part
+ * of a cluster job, whose submitter holds the lease for the whole job. Closing `resources` closes `store`.
+ *
+ * @example
+ * ```ts
+ * import { RunResources } from "./resources.ts";
+ * import { MemoryStore } from "../state/mod.ts";
+ * const resources = new RunResources();
+ * provideRunState(resources, "memory:", Promise.resolve(new MemoryStore()));
+ * await openRunState(resources, "memory:"); // the store given, no lease taken
+ * await resources.closeAll();
+ * ```
+ */
+export function provideRunState(resources: RunResources, location: string, store: Promise<StateStore>): void {
+  const noLease: HeldLease = {
+    record: { token: "", pid: 0, host: "", since: "", expiresAt: "" },
+    release: () => Promise.resolve(),
+  };
+  resources.shared(
+    `state:${location}`,
+    (): Promise<Opened> => store.then((s) => ({ store: s, lease: noLease }), (error) => ({ error })),
+    async (value) => {
+      const held = await value;
+      if ("store" in held) await held.store.close();
+    },
+  );
+}

@@ -20,14 +20,29 @@ import process from "node:process";
 export function processIdentity(): { pid: number; host: string } {
   let host = "localhost";
   try {
-    host = hostname() || host;
+    if (granted({ name: "sys", kind: "hostname" })) host = hostname() || host;
   } catch { /* no --allow-sys: keep localhost */ }
   return { pid: process.pid, host };
 }
 
 /**
+ * Deno: whether a permission is granted already, asked without a prompt (a run in a terminal with
+ * scoped permissions must not stop to ask for one it can do without). Other runtimes: true.
+ */
+function granted(descriptor: { name: string; kind?: string }): boolean {
+  // deno-lint-ignore no-explicit-any
+  const permissions = (globalThis as any).Deno?.permissions;
+  if (typeof permissions?.querySync !== "function") return true;
+  try {
+    return permissions.querySync(descriptor).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Whether process `pid` of this host is alive: true or false when the system says so, undefined when
- * it cannot tell (Deno without `--allow-run`, no signals on this platform).
+ * it cannot tell (Deno without `--allow-run`, asked without a prompt; no signals on this platform).
  *
  * @example
  * ```ts
@@ -37,7 +52,7 @@ export function processIdentity(): { pid: number; host: string } {
  * ```
  */
 export function processAlive(pid: number): boolean | undefined {
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  if (!Number.isInteger(pid) || pid <= 0 || !granted({ name: "run" })) return undefined;
   try {
     process.kill(pid, 0);
     return true;

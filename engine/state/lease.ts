@@ -90,8 +90,10 @@ export async function acquireLease(store: StateStore, options: AcquireLeaseOptio
   let told = false;
   for (;;) {
     let holder = await store.claimLease(record(Date.now()));
+    // By pid only on a host known by name: `localhost` is also what a process that may not read its
+    // host name calls itself, on any machine.
     if (
-      holder.token !== token && holder.host === me.host && holder.pid !== me.pid &&
+      holder.token !== token && holder.host === me.host && me.host !== "localhost" && holder.pid !== me.pid &&
       processAlive(holder.pid) === false
     ) {
       options.log?.(`taking over the lease of a run that is gone (${describeLeaseHolder(holder)})`);

@@ -10,7 +10,7 @@ import { SqliteStore } from "./sqlite_store.ts";
 import { type StateStore, StateStoreError } from "./store.ts";
 
 /** The kinds of store sluice has. */
-export type StoreKind = "sqlite" | "kv" | "memory";
+export type StoreKind = "sqlite" | "kv" | "memory" | "nats";
 
 /**
  * Where state lives: a string (see {@linkcode parseStoreSpec}) or an explicit kind and path.
@@ -40,17 +40,19 @@ export interface ResolvedStoreSpec {
   kind: StoreKind;
   /**
    * sqlite: the database file (`<dir>/state.db` for a directory); kv: a path or URL, "" for the default
-   * database; memory: "".
+   * database; memory: ""; nats: the whole spec.
    */
   path: string;
 }
 
 const SQLITE_FILE = /\.(db|sqlite3?)$/i;
 const SPEC_HINT =
-  "use a directory (sqlite at <dir>/state.db), sqlite:<dir or file.db>, kv:<path>, kv: or memory:";
+  "use a directory (sqlite at <dir>/state.db), sqlite:<dir or file.db>, kv:<path>, kv:, memory: or " +
+  "nats://HOST:4222[/BUCKET]";
 
 /**
  * Resolves a spec. Strings: `memory:`; `kv:` (the runtime's default Deno KV) or `kv:<path or URL>`;
+ * `nats://HOST:PORT[/BUCKET]` (a JetStream KV bucket, several servers joined with commas);
  * `sqlite:<path>` or a bare path. A sqlite path ending in `.db`, `.sqlite` or `.sqlite3` is the file;
  * any other path is a directory holding `state.db`.
  *
@@ -71,6 +73,8 @@ export function parseStoreSpec(spec: StoreSpec): ResolvedStoreSpec {
   const kind = scheme[1].toLowerCase();
   const rest = text.slice(scheme[0].length);
   if (kind === "memory" || kind === "kv" || kind === "sqlite") return resolve(kind, rest, spec);
+  // A NATS KV bucket: the whole spec is the server list (and bucket), see NatsKvStore.open.
+  if (kind === "nats" || kind === "tls") return { kind: "nats", path: text };
   throw new StateStoreError("E_STATE_SPEC", `unknown state store \`${spec}\``, SPEC_HINT);
 }
 
@@ -79,6 +83,7 @@ function resolve(kind: StoreKind, path: string, spec: string): ResolvedStoreSpec
     case "memory":
       return { kind, path: "" };
     case "kv":
+    case "nats":
       return { kind, path };
     case "sqlite":
       if (!path) {
@@ -110,5 +115,10 @@ export async function openStore(spec: StoreSpec, options: OpenStoreOptions = {})
   const { kind, path } = parseStoreSpec(spec);
   if (kind === "memory") return new MemoryStore({ backoff: options.backoff });
   if (kind === "kv") return await KvStore.open(path, { backoff: options.backoff });
+  if (kind === "nats") {
+    // Loaded on demand: a local run never loads the NATS client.
+    const { NatsKvStore } = await import("./nats_kv_store.ts");
+    return await NatsKvStore.open(path, { backoff: options.backoff });
+  }
   return await SqliteStore.open(path, options);
 }

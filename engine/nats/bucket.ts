@@ -1,0 +1,32 @@
+/**
+ * Key-value buckets on NATS JetStream, opened or created by whichever process comes first.
+ * @module
+ */
+import type { KV, Kvm } from "npm:@nats-io/kv@^3.4.0";
+
+/**
+ * Opens a KV bucket, creating it when missing. With several processes starting at once, each may try to
+ * create it; the server accepts the same configuration twice.
+ *
+ * @example
+ * ```ts ignore
+ * const kv = await openBucket(new Kvm(nc), "sluice_state", { history: 1, replicas: 1 });
+ * ```
+ */
+export async function openBucket(
+  kvm: Kvm,
+  name: string,
+  config: { history?: number; replicas?: number; ttl?: number },
+): Promise<KV> {
+  // A cluster elects its JetStream leader a moment after the routes are up: retry for a while.
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await kvm.create(name, config);
+    } catch (e) {
+      const message = (e as Error).message ?? "";
+      if (/already in use|exists/i.test(message)) return await kvm.open(name);
+      if (attempt >= 40 || !/unavailable|timeout|no responders|leader|503/i.test(message)) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Retrying what a NATS server refused for a passing reason: a request that timed out or found no
+ * responder while a node of the cluster stopped and its clients reconnected to another, or a stream
+ * whose leader is being elected. Only for operations that are safe to repeat (creates whose second try
+ * is refused as "exists", writes of the same value, reads).
+ * @module
+ */
+
+/** How long a transient failure is retried by default. */
+export const TRANSIENT_RETRY_MS = 15_000;
+
+/**
+ * Whether `e` is a passing NATS failure (timeout, no responders, no leader, 503, disconnect).
+ *
+ * @example
+ * ```ts
+ * import { isTransientNatsError } from "./transient.ts";
+ * isTransientNatsError(new Error("timeout")); // true
+ * ```
+ */
+export function isTransientNatsError(e: unknown): boolean {
+  const message = (e as Error)?.message ?? String(e);
+  return /timeout|timed out|no responders|unavailable|leader|503|disconnect|connection (closed|lost)|reconnect/i
+    .test(message);
+}
+
+/**
+ * Runs `fn`, again after 250 ms (growing to 2 s) while it fails transiently, for up to `forMs`.
+ *
+ * @example
+ * ```ts ignore
+ * const entry = await retryTransient(() => kv.get("f.abc"));
+ * ```
+ */
+export async function retryTransient<T>(fn: () => Promise<T>, forMs = TRANSIENT_RETRY_MS): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (let wait = 250;; wait = Math.min(2_000, wait * 2)) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isTransientNatsError(e) || Date.now() + wait > deadline) throw e;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}

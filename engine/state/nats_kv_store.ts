@@ -1,0 +1,447 @@
+/**
+ * The state store in a NATS JetStream key-value bucket, shared by every process of a sluice cluster.
+ * Keys (NATS keys allow only `[-/_=.A-Za-z0-9]`, so feed URLs and ids go in as SHA-256 prefixes):
+ * `f.<feed>` -> `{ url, state }`, `d.<feed>.<id>` -> delivery, `s.<feed>.<id>` -> "sending" mark.
+ *
+ * Writes never read and then write blindly: a delivery is `create` (the first record of an id wins, a
+ * second is refused by the server), a feed's state changes by `update` at the revision it was read at
+ * (retried when another process got there first). NATS has no multi-key transaction: a delivered record
+ * is written before the entry's "sending" mark is deleted, and {@linkcode NatsKvStore.listSending} leaves
+ * out a mark whose entry is already delivered (a process that died in between).
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { type KV, type KvEntry, Kvm } from "npm:@nats-io/kv@^3.4.0";
+import { openBucket } from "../nats/bucket.ts";
+import { redactUrl } from "../errors.ts";
+import { type NatsLink, natsServers, openNats } from "../nats/connection.ts";
+import { retryTransient } from "../nats/transient.ts";
+import {
+  applyFailure,
+  applySuccess,
+  type BackoffPolicy,
+  DEFAULT_BACKOFF,
+  fetchDecision,
+  mergeState,
+} from "./feed_health.ts";
+import {
+  type DeliveryRecord,
+  feedKey,
+  type FeedState,
+  type FetchDecision,
+  type FetchSuccess,
+  leaseClaimable,
+  type LeaseClaimOptions,
+  type LeaseRecord,
+  type SendingKey,
+  type SendingRecord,
+  type StateStore,
+  StateStoreError,
+} from "./store.ts";
+
+/** Options of {@linkcode NatsKvStore.open}. */
+export interface NatsKvStoreOptions {
+  /** Failure back-off policy (default {@linkcode DEFAULT_BACKOFF}). */
+  backoff?: BackoffPolicy;
+}
+
+/** The bucket when the spec names none. */
+export const DEFAULT_STATE_BUCKET = "sluice_state";
+/** Up to this many ids, one read per id (pipelined on the connection) beats listing the feed's keys. */
+const POINT_READ_LIMIT = 1000;
+/** Writes in flight at once per call (the client pipelines them; the server acks each). */
+const WRITES_IN_FLIGHT = 256;
+/** The key of the run lease. */
+const LEASE_KEY = "lease";
+
+interface FeedValue {
+  url: string;
+  state: FeedState;
+}
+
+interface SendingValue {
+  feedUrl: string;
+  id: string;
+  folder: string;
+  messageId: string;
+  at: string;
+}
+
+interface DeliveryValue {
+  folder?: string;
+  messageId?: string;
+  at: string;
+  seen: boolean;
+}
+
+/**
+ * Where a `nats:` spec points: the servers, the bucket and its replicas.
+ *
+ * @example
+ * ```ts
+ * import { parseNatsStateSpec } from "./nats_kv_store.ts";
+ * parseNatsStateSpec("nats://127.0.0.1:4222/rss");
+ * // { servers: "nats://127.0.0.1:4222", bucket: "rss", replicas: 1 }
+ * ```
+ */
+export function parseNatsStateSpec(spec: string): { servers: string; bucket: string; replicas: number } {
+  let text = spec.trim();
+  let bucket = DEFAULT_STATE_BUCKET;
+  // `/NAME` after the last host:port names the bucket (`nats://h:4222/rss`, `h:4222/rss`).
+  const named = /^(.*?(?:\/\/)?[^/,]+)\/([A-Za-z0-9_-]+)$/.exec(text);
+  if (named) [text, bucket] = [named[1], named[2]];
+  const servers = natsServers(text);
+  // Three or more servers listed: a cluster; the bucket keeps three copies.
+  return { servers: servers.join(","), bucket, replicas: servers.length >= 3 ? 3 : 1 };
+}
+
+/** A key part: the SHA-256 of `text`, 32 hex digits (128 bits). */
+function keyPart(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 32);
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function encode(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+function decode<T>(entry: KvEntry | null): T | undefined {
+  if (!entry || entry.operation !== "PUT") return undefined;
+  return JSON.parse(decoder.decode(entry.value)) as T;
+}
+
+/** A refused create or update: the key exists, or changed since it was read. */
+function isWrongRevision(e: unknown): boolean {
+  return /wrong last sequence/i.test((e as Error)?.message ?? "");
+}
+
+/** Runs `fn` over `items`, at most `limit` at once. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * A {@linkcode StateStore} in a NATS JetStream KV bucket (nats-server 2.9 or newer with `-js`).
+ *
+ * @example
+ * ```ts ignore
+ * import { NatsKvStore } from "./nats_kv_store.ts";
+ * const store = await NatsKvStore.open("nats://127.0.0.1:4222");
+ * await store.markAllSeen("https://x/feed", ["a", "b"]);
+ * await store.filterUndelivered("https://x/feed", ["a", "c"]); // ["c"]
+ * await store.close();
+ * ```
+ */
+export class NatsKvStore implements StateStore {
+  readonly description: string;
+  #kv: KV | undefined;
+  #link: NatsLink | undefined;
+  #backoff: BackoffPolicy;
+
+  private constructor(description: string, link: NatsLink, kv: KV, backoff: BackoffPolicy) {
+    this.description = description;
+    this.#link = link;
+    this.#kv = kv;
+    this.#backoff = backoff;
+  }
+
+  /**
+   * Opens (creating it when missing) the bucket a `nats:` spec names: `nats://HOST:PORT` (bucket
+   * `sluice_state`), `nats://HOST:PORT/BUCKET`, or several servers joined with commas.
+   *
+   * @throws StateStoreError E_STATE_IO when NATS cannot be reached or has no JetStream
+   * @example
+   * ```ts ignore
+   * const store = await NatsKvStore.open("nats://127.0.0.1:4222/rss");
+   * await store.close();
+   * ```
+   */
+  static async open(spec: string, options: NatsKvStoreOptions = {}): Promise<NatsKvStore> {
+    const { servers, bucket, replicas } = parseNatsStateSpec(spec);
+    const description = `nats:${servers.split(",").map(redactUrl).join(",")}/${bucket}`;
+    let link: NatsLink | undefined;
+    try {
+      link = await openNats(servers);
+      const kv = await openBucket(new Kvm(link.nc), bucket, { history: 1, replicas });
+      return new NatsKvStore(description, link, kv, options.backoff ?? DEFAULT_BACKOFF);
+    } catch (cause) {
+      await link?.release();
+      throw new StateStoreError(
+        "E_STATE_IO",
+        `${description}: cannot open the state bucket: ${(cause as Error).message}`,
+        "start nats-server with JetStream (`nats-server -js`) and check the URL",
+        { cause },
+      );
+    }
+  }
+
+  async #use<T>(fn: (kv: KV) => Promise<T>): Promise<T> {
+    const kv = this.#kv;
+    if (!kv) {
+      throw new StateStoreError(
+        "E_STATE_CLOSED",
+        `${this.description}: state store used after close()`,
+        "open a new store",
+      );
+    }
+    try {
+      // Every operation here is safe to repeat (creates refused as "exists", same-value writes, reads),
+      // so one interrupted by a node of the cluster going away is tried again.
+      return await retryTransient(() => fn(kv));
+    } catch (cause) {
+      if (cause instanceof StateStoreError) throw cause;
+      throw new StateStoreError(
+        "E_STATE_IO",
+        `${this.description}: ${(cause as Error).message}`,
+        "check that nats-server is up and has JetStream",
+        { cause },
+      );
+    }
+  }
+
+  /** Read, change, and write at the read revision; retried when another process wrote in between. */
+  #modifyState(url: string, change: (state: FeedState | undefined) => FeedState): Promise<FeedState> {
+    return this.#use(async (kv) => {
+      const key = `f.${keyPart(url)}`;
+      for (let attempt = 0;; attempt++) {
+        const entry = await kv.get(key);
+        const next = change(decode<FeedValue>(entry)?.state);
+        const value = encode({ url, state: next } satisfies FeedValue);
+        try {
+          if (entry && entry.operation === "PUT") await kv.update(key, value, entry.revision);
+          else await kv.create(key, value);
+          return next;
+        } catch (e) {
+          if (!isWrongRevision(e)) throw e;
+          if (attempt >= 50) {
+            throw new Error(`gave up updating ${redactUrl(url)} after 50 conflicting writes`);
+          }
+        }
+      }
+    });
+  }
+
+  /** Keys matching `filter` (`d.<feed>.>`), listed by the server. */
+  async #keys(kv: KV, filter: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const k of await kv.keys(filter)) keys.push(k);
+    return keys;
+  }
+
+  /** The ids (unique) of `ids` with no delivery record. */
+  async #undelivered(kv: KV, feed: string, ids: string[]): Promise<string[]> {
+    const parts = ids.map(keyPart);
+    const known = new Set<string>();
+    if (ids.length <= POINT_READ_LIMIT) {
+      await eachLimited(parts, WRITES_IN_FLIGHT, async (p) => {
+        if (decode(await kv.get(`d.${feed}.${p}`))) known.add(p);
+      });
+    } else {
+      for (const k of await this.#keys(kv, `d.${feed}.*`)) known.add(k.slice(k.lastIndexOf(".") + 1));
+    }
+    return ids.filter((_, i) => !known.has(parts[i]));
+  }
+
+  #record(url: string, entries: readonly DeliveryRecord[], seen: boolean): Promise<void> {
+    return this.#use(async (kv) => {
+      const feed = keyPart(url);
+      try {
+        await kv.create(`f.${feed}`, encode({ url, state: { consecutiveFailures: 0 } } satisfies FeedValue));
+      } catch (e) {
+        if (!isWrongRevision(e)) throw e;
+      }
+      const byId = new Map<string, DeliveryRecord>();
+      for (const e of entries) if (!byId.has(e.id)) byId.set(e.id, e);
+      const at = new Date().toISOString();
+      await eachLimited([...byId.values()], WRITES_IN_FLIGHT, async (e) => {
+        const value: DeliveryValue = { at, seen };
+        if (e.folder !== undefined) value.folder = e.folder;
+        if (e.messageId !== undefined) value.messageId = e.messageId;
+        try {
+          await kv.create(`d.${feed}.${keyPart(e.id)}`, encode(value));
+        } catch (err) {
+          if (!isWrongRevision(err)) throw err; // already delivered: the first record wins
+        }
+      });
+      // After the delivered records: a crash in between leaves a mark listSending() ignores.
+      const marked = new Set(await this.#keys(kv, `s.${feed}.*`));
+      const unmark = [...byId.keys()].map((id) => `s.${feed}.${keyPart(id)}`).filter((k) => marked.has(k));
+      await eachLimited(unmark, WRITES_IN_FLIGHT, (k) => kv.purge(k));
+    });
+  }
+
+  getFeed(feedUrl: string): Promise<FeedState | undefined> {
+    feedUrl = feedKey(feedUrl);
+    return this.#use(async (kv) => decode<FeedValue>(await kv.get(`f.${keyPart(feedUrl)}`))?.state);
+  }
+
+  async updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void> {
+    feedUrl = feedKey(feedUrl);
+    await this.#modifyState(feedUrl, (state) => mergeState(state, patch));
+  }
+
+  isDelivered(feedUrl: string, entryId: string): Promise<boolean> {
+    feedUrl = feedKey(feedUrl);
+    return this.#use(async (kv) =>
+      decode(await kv.get(`d.${keyPart(feedUrl)}.${keyPart(entryId)}`)) !== undefined
+    );
+  }
+
+  markDelivered(
+    feedUrl: string,
+    entryId: string,
+    info: { folder?: string; messageId?: string } = {},
+  ): Promise<void> {
+    feedUrl = feedKey(feedUrl);
+    return this.#record(feedUrl, [{ id: entryId, ...info }], false);
+  }
+
+  markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void> {
+    feedUrl = feedKey(feedUrl);
+    return this.#record(feedUrl, entries, false);
+  }
+
+  markAllSeen(feedUrl: string, ids: string[]): Promise<void> {
+    feedUrl = feedKey(feedUrl);
+    return this.#record(feedUrl, ids.map((id) => ({ id })), true);
+  }
+
+  filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]> {
+    feedUrl = feedKey(feedUrl);
+    return this.#use((kv) => this.#undelivered(kv, keyPart(feedUrl), [...new Set(ids)]));
+  }
+
+  deliveredCount(feedUrl?: string): Promise<number> {
+    if (feedUrl !== undefined) feedUrl = feedKey(feedUrl);
+    return this.#use(async (kv) =>
+      (await this.#keys(kv, feedUrl === undefined ? "d.>" : `d.${keyPart(feedUrl)}.*`)).length
+    );
+  }
+
+  listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>> {
+    return this.#use(async (kv) => {
+      const counts = new Map<string, number>();
+      for (const k of await this.#keys(kv, "d.>")) {
+        const feed = k.split(".")[1];
+        counts.set(feed, (counts.get(feed) ?? 0) + 1);
+      }
+      const feeds: Array<{ url: string; state: FeedState; delivered: number }> = [];
+      for (const k of await this.#keys(kv, "f.*")) {
+        const value = decode<FeedValue>(await kv.get(k));
+        if (value) feeds.push({ url: value.url, state: value.state, delivered: counts.get(k.slice(2)) ?? 0 });
+      }
+      return feeds.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+    });
+  }
+
+  forgetFeed(feedUrl: string): Promise<void> {
+    feedUrl = feedKey(feedUrl);
+    return this.#use(async (kv) => {
+      const feed = keyPart(feedUrl);
+      const keys = [
+        ...await this.#keys(kv, `d.${feed}.*`),
+        ...await this.#keys(kv, `s.${feed}.*`),
+        `f.${feed}`,
+      ];
+      await eachLimited(keys, WRITES_IN_FLIGHT, (k) => kv.purge(k));
+    });
+  }
+
+  markSending(entries: SendingRecord[]): Promise<void> {
+    return this.#use(async (kv) => {
+      const at = new Date().toISOString();
+      await eachLimited(entries, WRITES_IN_FLIGHT, ({ feedUrl: url, id, folder, messageId }) => {
+        const feedUrl = feedKey(url);
+        return kv.put(
+          `s.${keyPart(feedUrl)}.${keyPart(id)}`,
+          encode({ feedUrl, id, folder, messageId, at } satisfies SendingValue),
+        );
+      });
+    });
+  }
+
+  clearSending(entries: SendingKey[]): Promise<void> {
+    return this.#use(async (kv) => {
+      const marked = new Set(await this.#keys(kv, "s.>"));
+      const keys = entries.map((e) => `s.${keyPart(feedKey(e.feedUrl))}.${keyPart(e.id)}`).filter((k) =>
+        marked.has(k)
+      );
+      await eachLimited(keys, WRITES_IN_FLIGHT, (k) => kv.purge(k));
+    });
+  }
+
+  listSending(): Promise<SendingRecord[]> {
+    return this.#use(async (kv) => {
+      const marks: SendingRecord[] = [];
+      await eachLimited(await this.#keys(kv, "s.>"), WRITES_IN_FLIGHT, async (k) => {
+        const mark = decode<SendingValue>(await kv.get(k));
+        // A mark whose entry is delivered: the process died between the record and the mark's removal.
+        if (mark && !decode(await kv.get(`d${k.slice(1)}`))) marks.push({ ...mark });
+      });
+      return marks.sort((a, b) => (a.at! < b.at! ? -1 : a.at! > b.at! ? 1 : 0));
+    });
+  }
+
+  recordSuccess(feedUrl: string, info: FetchSuccess = {}, now: Date = new Date()): Promise<FeedState> {
+    feedUrl = feedKey(feedUrl);
+    return this.#modifyState(feedUrl, (state) => applySuccess(state, info, now));
+  }
+
+  recordFailure(feedUrl: string, reason: string, now: Date = new Date()): Promise<FeedState> {
+    feedUrl = feedKey(feedUrl);
+    return this.#modifyState(feedUrl, (state) => applyFailure(state, reason, now, this.#backoff));
+  }
+
+  shouldFetch(feedUrl: string, now: Date = new Date()): Promise<FetchDecision> {
+    feedUrl = feedKey(feedUrl);
+    return this.#use(async (kv) =>
+      fetchDecision(decode<FeedValue>(await kv.get(`f.${keyPart(feedUrl)}`))?.state, now)
+    );
+  }
+
+  claimLease(lease: LeaseRecord, options: LeaseClaimOptions = {}): Promise<LeaseRecord> {
+    return this.#use(async (kv) => {
+      // Read, decide, and write at the read revision: a claim that lost the race reads again.
+      for (let attempt = 0;; attempt++) {
+        const entry = await kv.get(LEASE_KEY);
+        const current = decode<LeaseRecord>(entry);
+        if (!leaseClaimable(current, lease, options)) return { ...current! };
+        try {
+          if (entry) await kv.update(LEASE_KEY, encode(lease), entry.revision);
+          else await kv.create(LEASE_KEY, encode(lease));
+          return { ...lease };
+        } catch (e) {
+          if (!isWrongRevision(e) || attempt >= 50) throw e;
+        }
+      }
+    });
+  }
+
+  releaseLease(token: string): Promise<void> {
+    return this.#use(async (kv) => {
+      const entry = await kv.get(LEASE_KEY);
+      if (decode<LeaseRecord>(entry)?.token !== token) return;
+      // At the revision read: a lease taken over in between stays.
+      await kv.delete(LEASE_KEY, { previousSeq: entry!.revision }).catch((e) => {
+        if (!isWrongRevision(e)) throw e;
+      });
+    });
+  }
+
+  readLease(): Promise<LeaseRecord | undefined> {
+    return this.#use(async (kv) => decode<LeaseRecord>(await kv.get(LEASE_KEY)));
+  }
+
+  async close(): Promise<void> {
+    const link = this.#link;
+    this.#kv = undefined;
+    this.#link = undefined;
+    await link?.release();
+  }
+}

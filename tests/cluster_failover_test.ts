@@ -1,0 +1,101 @@
+/**
+ * A sluice cluster on a 3-node NATS cluster (routes on loopback; the work queue, the reports, the job,
+ * lease and state buckets kept in three copies because `--nats` lists three servers): stopping one node
+ * while rss2imap runs over two workers loses nothing and delivers nothing twice.
+ */
+import { after, before, describe, test } from "./support/testing.ts";
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { runtime } from "../engine/runtime/mod.ts";
+import { EXIT } from "../cli/exit_codes.ts";
+import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
+import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
+import { readMaildir } from "./support/maildir_reader.ts";
+import { headerValue, parseMime } from "./support/mime_reader.ts";
+import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
+import { runCliChild } from "./support/cli_child.ts";
+
+const repo = fileURLToPath(new URL("..", import.meta.url));
+const yamlFile = path.join(repo, "pipelines", "rss2imap.yaml");
+const skip = natsSkip() || (dovecotAvailable() || runtime.env("CI") ? false : DOVECOT_MISSING);
+if (skip) console.log(`cluster failover suite skipped: ${skip}`);
+
+const FEEDS = 12;
+const ENTRIES = 4;
+
+interface WorkerChild {
+  child: ChildProcess;
+  stopped: Promise<number | null>;
+  log(): string;
+}
+
+function startWorker(nats: string): WorkerChild {
+  const pre = runtime.name === "deno"
+    ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
+    : [path.join(repo, "cli.ts")];
+  const child = spawn(process.execPath, [...pre, "worker", "--nats", nats], {
+    cwd: repo,
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let text = "";
+  child.stderr!.on("data", (d) => (text += d));
+  const stopped = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return { child, stopped, log: () => text };
+}
+
+describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
+  let nats: RunningNats;
+  let dove: RunningDovecot;
+  let farm: FeedFarm;
+  let dir = "";
+  let workers: WorkerChild[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "sluice-cluster-failover-"));
+    nats = await startNatsServer({ nodes: 3 });
+    dove = await startDovecot({ fsync: false });
+    farm = await startFeedFarm({ feeds: FEEDS, entries: ENTRIES, images: 1, latencyMs: 30 });
+    await writeFile(path.join(dir, "feeds.opml"), farm.opmlText);
+    workers = [startWorker(nats.url), startWorker(nats.url)];
+  });
+  after(async () => {
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");
+    await Promise.all(workers.map((w) => w.stopped));
+    await farm?.close();
+    await dove?.stop();
+    await nats?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("every entry arrives exactly once", async () => {
+    const env = {
+      FEEDS: path.join(dir, "feeds.opml"),
+      IMAP_URL: dove.url,
+      STATE_DIR: path.join(dir, "state"),
+    };
+    const run = runCliChild(["run", yamlFile, "--nats", nats.url], env);
+    // Mid-run: once a third of the images were asked for.
+    await Promise.race([farm.until((c) => c.imageRequests >= (FEEDS * ENTRIES) / 3), run]);
+    await nats.nodes[0].stop();
+    if (runtime.env("DEBUG_CLUSTER")) {
+      const show = setInterval(
+        () => console.log(workers.map((w) => w.log().slice(-600)).join("\n---\n")),
+        60_000,
+      );
+      void run.finally(() => clearInterval(show));
+    }
+    const result = await run;
+    const logs = result.stderr + workers.map((w) => w.log()).join("\n");
+    assert.equal(result.code, EXIT.OK, logs);
+    const stored = await readMaildir(dove.mailRoot);
+    const ids = stored.map((s) => headerValue(parseMime(s.raw), "X-Sluice-Entry-Id"));
+    assert.equal(new Set(ids).size, ids.length, "an entry was delivered twice");
+    assert.equal(ids.length, FEEDS * ENTRIES, logs);
+  });
+});
