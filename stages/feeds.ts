@@ -84,6 +84,10 @@ export const feedsStage: StageFactory = {
             description: "a JavaScript expression over `item`; false: the entry is skipped (and remembered)",
             validate: checkFilter,
           },
+          thread: {
+            type: "boolean",
+            description: "thread the folder's messages by feed (References to a per-feed root Message-ID)",
+          },
         },
       },
     },

@@ -180,11 +180,13 @@ function parseOpml(xml: string, source: string): FeedRef[] {
     );
   }
   const feeds: FeedRef[] = [];
-  let optionCount = 0; // options written so far, to find the one that fails in the text
+  const seen: Record<string, number> = {}; // each option's attributes so far, to find a bad one in the text
   const optionsOf = (a: Record<string, string>) => {
-    if (!FEED_OPTION_NAMES.some((name) => name in a)) return undefined;
-    const nth = optionCount++;
-    return readFeedOptions(a, (name) => `${source}:${attributePosition(xml, name, nth)}`);
+    const names = FEED_OPTION_NAMES.filter((name) => name in a);
+    if (names.length === 0) return undefined;
+    const nth: Record<string, number> = {};
+    for (const name of names) nth[name] = seen[name] = (seen[name] ?? -1) + 1;
+    return readFeedOptions(a, (name) => `${source}:${attributePosition(xml, name, nth[name])}`);
   };
   const walk = (parent: XmlElement, path: string[], inherited: FeedOptions | undefined) => {
     for (const node of parent.children) {

@@ -3,6 +3,7 @@
  * `key="value"` words, the YAML's keys. Read and checked here, once, when the list is loaded.
  * @module
  */
+import { SluiceError } from "../../engine/errors.ts";
 import { compileEntryFilter } from "./entry_filter.ts";
 import type { FeedOptions } from "./types.ts";
 
@@ -14,7 +15,7 @@ import type { FeedOptions } from "./types.ts";
  * console.log(FEED_OPTION_NAMES.includes("filter")); // true
  * ```
  */
-export const FEED_OPTION_NAMES: readonly string[] = ["filter"];
+export const FEED_OPTION_NAMES: readonly string[] = ["filter", "thread"];
 
 /**
  * The options among `values` (other keys are ignored), each checked: a filter that does not compile
@@ -31,10 +32,45 @@ export function readFeedOptions(
   values: Record<string, unknown>,
   where: (name: string) => string,
 ): FeedOptions | undefined {
+  const options: FeedOptions = {};
   const filter = values.filter;
-  if (typeof filter !== "string" || filter.trim() === "") return undefined;
-  compileEntryFilter(filter, where("filter"));
-  return { filter };
+  if (typeof filter === "string" && filter.trim() !== "") {
+    compileEntryFilter(filter, where("filter"));
+    options.filter = filter;
+  }
+  if (values.thread !== undefined) options.thread = booleanOption(values.thread, "thread", where);
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
+/** `true`/`false` (YAML), or the text `true`, `false`, `yes`, `no` (OPML, the plain list). */
+function booleanOption(value: unknown, name: string, where: (name: string) => string): boolean {
+  if (typeof value === "boolean") return value;
+  const text = typeof value === "string" ? value.trim().toLowerCase() : "";
+  if (text === "true" || text === "yes") return true;
+  if (text === "false" || text === "no") return false;
+  throw new FeedOptionError(
+    `${where(name)}: \`${name}\` must be true or false, got ${JSON.stringify(value)}`,
+    `write ${name}="true" or ${name}="false"`,
+  );
+}
+
+/**
+ * A feed option the feed list sets to a value it cannot have; `message` says where.
+ *
+ * @example
+ * ```ts
+ * const error = new FeedOptionError("feeds.txt:2:40: `thread` must be true or false", "write thread=\"true\"");
+ * console.log(error.code); // "E_FEED_OPTION"
+ * ```
+ */
+export class FeedOptionError extends SluiceError {
+  /**
+   * @param message what is wrong and where
+   * @param hint what to do
+   */
+  constructor(message: string, hint: string) {
+    super("E_FEED_OPTION", message, hint);
+  }
 }
 
 /**

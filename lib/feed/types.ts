@@ -42,6 +42,8 @@ export interface FeedOptions {
    * an entry is delivered when it is truthy, else remembered as seen and never delivered.
    */
   filter?: string;
+  /** True: each message refers to a per-feed root Message-ID (`In-Reply-To`, `References`), one thread a feed. */
+  thread?: boolean;
 }
 
 /**

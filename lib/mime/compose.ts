@@ -95,6 +95,7 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
     headerField("Subject", encodeUnstructured(subject)),
     headerField("Date", date.toUTCString().replace(/GMT/, "+0000")),
     headerField("Message-ID", messageId),
+    ...(feed.options?.thread ? threadHeaders(feed.url) : []),
     headerField("X-Sluice-Feed", encodeUnstructured(headerSafe(redactUrl(feed.url)))),
     headerField("X-Sluice-Entry-Id", encodeUnstructured(headerSafe(entry.id))),
     ...(opts.listId ? [headerField("List-Id", listIdFor(feed.url, name))] : []),
@@ -137,6 +138,27 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
  */
 export function messageIdFor(feedUrl: string, entryId: string): string {
   return `<${sha256Hex(`${redactUrl(feedUrl)}\n${entryId}`).slice(0, 32)}@sluice>`;
+}
+
+/**
+ * The Message-ID every message of a threaded feed (`thread: true`) refers to, so that mail clients show
+ * the feed as one thread: derived from the feed URL alone (credentials left out), like
+ * {@linkcode messageIdFor}, and never the id of an entry.
+ *
+ * @example
+ * ```ts
+ * import { threadRootIdFor } from "./compose.ts";
+ * threadRootIdFor("https://example.org/feed.xml"); // "<...@sluice>", the same for every entry of the feed
+ * ```
+ */
+export function threadRootIdFor(feedUrl: string): string {
+  return `<${sha256Hex(`${redactUrl(feedUrl)}\n#thread`).slice(0, 32)}.thread@sluice>`;
+}
+
+/** `In-Reply-To` and `References` pointing at the feed's thread root. */
+function threadHeaders(feedUrl: string): string[] {
+  const root = threadRootIdFor(feedUrl);
+  return [headerField("In-Reply-To", root), headerField("References", root)];
 }
 
 /**

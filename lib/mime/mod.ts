@@ -23,6 +23,7 @@ export {
   type ComposeOptions,
   headerSafe,
   messageIdFor,
+  threadRootIdFor,
 } from "./compose.ts";
 export { htmlToText } from "./text.ts";
 export { encodeUnstructured, headerField, headerWithParams } from "./header_encoding.ts";

@@ -1,5 +1,6 @@
 /**
- * rss2imap's `filter` option end to end against a real Dovecot: set per feed and per folder in the plain
+ * rss2imap's per-feed options end to end. `thread`: every message of a threaded feed refers to the feed's
+ * root Message-ID. `filter`, end to end against a real Dovecot: set per feed and per folder in the plain
  * list, in OPML and in the YAML, it keeps out the entries the expression rejects, and a filtered entry is
  * remembered as seen, so it does not arrive once the filter is gone. A filter that does not compile is
  * reported at the feed list's (or the YAML's) file:line:col before anything is fetched.
@@ -18,6 +19,7 @@ import { type Route, startServer, type TestServer } from "./support/http_server.
 import { readMaildir } from "./support/maildir_reader.ts";
 import { decodeWords, headerValue, parseMime } from "./support/mime_reader.ts";
 import { runtime } from "../engine/runtime/mod.ts";
+import { threadRootIdFor } from "../lib/mime/compose.ts";
 import { parseFeedList } from "../lib/feed/feed_list.ts";
 import { compileEntryFilter, EntryFilterError, filterEntries, filterItem } from "../lib/feed/entry_filter.ts";
 
@@ -53,7 +55,21 @@ describe("rss2imap filter against Dovecot", { skip }, () => {
     dir = await mkdtemp(path.join(tmpdir(), "sluice-filter-"));
     dove = await startDovecot({ fsync: false });
     const routes: Record<string, Route> = {};
-    for (const name of ["plain", "folder", "opml-a", "opml-b", "yaml-a", "yaml-b"]) {
+    for (
+      const name of [
+        "plain",
+        "folder",
+        "opml-a",
+        "opml-b",
+        "yaml-a",
+        "yaml-b",
+        "thread-a",
+        "thread-b",
+        "thread-c",
+        "thread-o",
+        "thread-y",
+      ]
+    ) {
       routes[`/${name}.xml`] = (_req, res) => {
         res.setHeader("content-type", "application/rss+xml");
         res.end(rss(name, ITEMS));
@@ -146,6 +162,85 @@ describe("rss2imap filter against Dovecot", { skip }, () => {
   });
 });
 
+describe("rss2imap thread against Dovecot", { skip }, () => {
+  let dove: RunningDovecot;
+  let server: TestServer;
+  let dir = "";
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "sluice-thread-"));
+    dove = await startDovecot({ fsync: false });
+    const routes: Record<string, Route> = {};
+    for (const name of ["a", "b", "c", "o", "y"]) {
+      routes[`/${name}.xml`] = (_req, res) => {
+        res.setHeader("content-type", "application/rss+xml");
+        res.end(rss(`thread-${name}`, ITEMS.slice(0, 2)));
+      };
+    }
+    server = await startServer(routes);
+  });
+  after(async () => {
+    await server?.close();
+    await dove?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The In-Reply-To and References of every message in `folder`. */
+  async function threading(folder: string): Promise<Array<[string | undefined, string | undefined]>> {
+    const stored = (await readMaildir(dove.mailRoot)).filter((m) => m.folder === folder);
+    assert.equal(stored.length, 2, `two messages in ${folder}`);
+    return stored.map((m) => {
+      const mime = parseMime(m.raw);
+      return [headerValue(mime, "In-Reply-To"), headerValue(mime, "References")];
+    });
+  }
+
+  test("plain list, OPML and YAML: a threaded feed's messages refer to its root; others to nothing", async () => {
+    const env = { IMAP_URL: dove.url, STATE_DIR: path.join(dir, "state") };
+    const list = path.join(dir, "feeds.txt");
+    await writeFile(
+      list,
+      `${server.url("/a.xml")} ByFeed thread=true\n[ByFolder] thread="yes"\n${
+        server.url("/b.xml")
+      } ByFolder\n` +
+        `${server.url("/c.xml")} Flat\n`,
+    );
+    const opml = path.join(dir, "feeds.opml");
+    await writeFile(
+      opml,
+      `<opml version="2.0"><body><outline text="ByOpml" thread="true">` +
+        `<outline text="o" xmlUrl="${server.url("/o.xml")}"/></outline></body></opml>`,
+    );
+    const yaml = (await readFile(flagship, "utf8")).replace(
+      / {6}folders:\n[\s\S]*?\n {2}- use: fetch/,
+      `      folders:
+        ByYaml:
+          - ${server.url("/y.xml")}
+      folder-options:
+        ByYaml:
+          thread: true
+  - use: fetch`,
+    );
+    const yamlFile = path.join(dir, "threaded.yaml");
+    await writeFile(yamlFile, yaml);
+    for (const [file, feeds] of [[flagship, list], [flagship, opml], [yamlFile, ""]]) {
+      const { pipeline } = await loadPipeline(file, { ...env, FEEDS: feeds });
+      const summary = await runPipeline(pipeline, { logger: silentLogger, measureLag: false });
+      assert.equal(summary.ok, true, JSON.stringify(summary.failures));
+    }
+    for (
+      const [folder, url] of [["ByFeed", "/a.xml"], ["ByFolder", "/b.xml"], ["ByOpml", "/o.xml"], [
+        "ByYaml",
+        "/y.xml",
+      ]]
+    ) {
+      const root = threadRootIdFor(server.url(url));
+      assert.deepEqual(await threading(folder), [[root, root], [root, root]], folder);
+    }
+    assert.deepEqual(await threading("Flat"), [[undefined, undefined], [undefined, undefined]]);
+  });
+});
+
 describe("rss2imap filter mistakes", () => {
   test("a plain list's filter that does not compile names file:line:col", () => {
     const text = '# x\nhttps://example.org/feed.xml News filter="item.title.includes("\n';
@@ -170,6 +265,13 @@ describe("rss2imap filter mistakes", () => {
       assert.match(e.message, /^feeds\.opml:3:66: filter `item\.title ===` is not a JavaScript expression/);
       return true;
     });
+  });
+
+  test("a thread value that is not a boolean names file:line:col", () => {
+    assert.throws(
+      () => parseFeedList("https://example.org/feed.xml News thread=maybe\n", "feeds.txt"),
+      /^FeedOptionError: feeds\.txt:1:42: `thread` must be true or false|feeds\.txt:1:42: `thread` must be true or false/,
+    );
   });
 
   test("a YAML folder-options filter that does not compile is a config error at its position", async () => {
