@@ -10,6 +10,7 @@ import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { type FeedListSource, loadFeeds } from "../lib/feed/load_feed_list.ts";
 import { runStore } from "./run_state.ts";
 import { compileEntryFilter, EntryFilterError } from "../lib/feed/entry_filter.ts";
+import { readFeedOptions } from "../lib/feed/feed_options.ts";
 import type { FeedOptions, FeedRef } from "./types.ts";
 
 /** Options of the `feeds` source: where the feeds are listed, and the state that knows their back-off. */
@@ -84,6 +85,16 @@ export const feedsStage: StageFactory = {
             description: "a JavaScript expression over `item`; false: the entry is skipped (and remembered)",
             validate: checkFilter,
           },
+          enclosures: {
+            type: "string",
+            enum: ["link", "attach"],
+            description: "podcast/media enclosures: listed as links (default) or attached",
+          },
+          "enclosure-max": {
+            type: "string",
+            pattern: /^\s*\d+(\.\d+)?\s*([kmg]b?|b)?\s*$/i,
+            description: "largest enclosure attached, e.g. 10MB (default 10MB)",
+          },
           thread: {
             type: "boolean",
             description: "thread the folder's messages by feed (References to a per-feed root Message-ID)",
@@ -105,7 +116,9 @@ export const feedsStage: StageFactory = {
     const opts: FeedsOptions = {
       list: o.list as string,
       folders: o.folders as Record<string, unknown> | undefined,
-      folderOptions: o["folder-options"] as Record<string, FeedOptions> | undefined,
+      folderOptions: folderOptionsOf(
+        o["folder-options"] as Record<string, Record<string, unknown>> | undefined,
+      ),
       state: o.state as string | undefined,
       respectBackoff: o["respect-backoff"] as boolean,
       baseDir: process.cwd(),
@@ -113,6 +126,19 @@ export const feedsStage: StageFactory = {
     return feeds(opts);
   },
 };
+
+/** The YAML's `folder-options` as {@linkcode FeedOptions} (already checked by the schema). */
+function folderOptionsOf(
+  byFolder: Record<string, Record<string, unknown>> | undefined,
+): Record<string, FeedOptions> | undefined {
+  if (!byFolder) return undefined;
+  const out: Record<string, FeedOptions> = {};
+  for (const [folder, values] of Object.entries(byFolder)) {
+    const options = readFeedOptions(values, (name) => `folder-options.${folder}.${name}`);
+    if (options) out[folder] = options;
+  }
+  return out;
+}
 
 /** A filter expression that compiles, else the reason (the YAML loader adds the file:line:col). */
 function checkFilter(source: string): { reason: string; hint: string } | undefined {

@@ -17,7 +17,7 @@ import { ConfigErrors } from "../engine/config/config_error.ts";
 import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { type Route, startServer, type TestServer } from "./support/http_server.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
-import { decodeWords, headerValue, parseMime } from "./support/mime_reader.ts";
+import { allParts, bodyText, decodeWords, headerValue, parseMime } from "./support/mime_reader.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { threadRootIdFor } from "../lib/mime/compose.ts";
 import { parseFeedList } from "../lib/feed/feed_list.ts";
@@ -241,6 +241,107 @@ describe("rss2imap thread against Dovecot", { skip }, () => {
   });
 });
 
+describe("rss2imap enclosures against Dovecot", { skip }, () => {
+  let dove: RunningDovecot;
+  let server: TestServer;
+  let dir = "";
+  const small = new Uint8Array(3000).map((_, i) => i % 251);
+  const big = new Uint8Array(50_000).fill(7);
+
+  /** One entry with a small enclosure (length declared) and a big one (length not declared). */
+  const podcast = (name: string) =>
+    `<?xml version="1.0"?><rss version="2.0"><channel><title>${name}</title><item><title>Episode</title>` +
+    `<guid>urn:${name}:1</guid><description>Listen</description>` +
+    `<enclosure url="${server.url("/small.mp3")}" type="audio/mpeg" length="${small.length}"/>` +
+    `<enclosure url="${server.url("/big.mp3")}" type="audio/mpeg"/></item></channel></rss>`;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "sluice-enclosures-"));
+    dove = await startDovecot({ fsync: false });
+    const routes: Record<string, Route> = {
+      "/small.mp3": (_req, res) => {
+        res.setHeader("content-type", "audio/mpeg");
+        res.end(small);
+      },
+      "/big.mp3": (_req, res) => {
+        res.setHeader("content-type", "audio/mpeg");
+        res.end(big);
+      },
+    };
+    for (const name of ["link", "attach", "opml", "yaml"]) {
+      routes[`/${name}.xml`] = (_req, res) => {
+        res.setHeader("content-type", "application/rss+xml");
+        res.end(podcast(name));
+      };
+    }
+    server = await startServer(routes);
+  });
+  after(async () => {
+    await server?.close();
+    await dove?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function message(folder: string) {
+    const stored = (await readMaildir(dove.mailRoot)).filter((m) => m.folder === folder);
+    assert.equal(stored.length, 1, `one message in ${folder}`);
+    const mime = parseMime(stored[0].raw);
+    const html = allParts(mime).find((p) => p.contentType === "text/html");
+    assert.ok(html);
+    const attachments = allParts(mime).filter((p) =>
+      /attachment/.test(headerValue(p, "Content-Disposition") ?? "")
+    );
+    return { html: bodyText(html), attachments };
+  }
+
+  test("a link by default; attached up to the cap when asked (list, OPML, YAML)", async () => {
+    const env = { IMAP_URL: dove.url, STATE_DIR: path.join(dir, "state") };
+    const list = path.join(dir, "feeds.txt");
+    await writeFile(
+      list,
+      `${server.url("/link.xml")} Linked\n${
+        server.url("/attach.xml")
+      } Attached enclosures=attach enclosure-max=10KB\n`,
+    );
+    const opml = path.join(dir, "feeds.opml");
+    await writeFile(
+      opml,
+      `<opml version="2.0"><body><outline text="ByOpml" enclosures="attach" enclosure-max="10KB">` +
+        `<outline text="o" xmlUrl="${server.url("/opml.xml")}"/></outline></body></opml>`,
+    );
+    const yaml = (await readFile(flagship, "utf8")).replace(
+      / {6}folders:\n[\s\S]*?\n {2}- use: fetch/,
+      `      folders:
+        ByYaml:
+          - ${server.url("/yaml.xml")}
+      folder-options:
+        ByYaml:
+          enclosures: attach
+          enclosure-max: 10KB
+  - use: fetch`,
+    );
+    const yamlFile = path.join(dir, "enclosures.yaml");
+    await writeFile(yamlFile, yaml);
+    for (const [file, feeds] of [[flagship, list], [flagship, opml], [yamlFile, ""]]) {
+      const { pipeline } = await loadPipeline(file, { ...env, FEEDS: feeds });
+      const summary = await runPipeline(pipeline, { logger: silentLogger, measureLag: false });
+      assert.equal(summary.ok, true, JSON.stringify(summary.failures));
+    }
+    const linked = await message("Linked");
+    assert.equal(linked.attachments.length, 0);
+    assert.match(linked.html, /href="[^"]*\/small\.mp3"[^]*href="[^"]*\/big\.mp3"/);
+    for (const folder of ["Attached", "ByOpml", "ByYaml"]) {
+      const { html, attachments } = await message(folder);
+      assert.equal(attachments.length, 1, `${folder}: the small enclosure is attached`);
+      assert.equal(attachments[0].contentType, "audio/mpeg");
+      assert.deepEqual(attachments[0].body, small);
+      assert.match(headerValue(attachments[0], "Content-Disposition") ?? "", /small\.mp3/);
+      assert.match(html, /big\.mp3/, `${folder}: the big one (over the cap) stays a link`);
+      assert.doesNotMatch(html, /small\.mp3/);
+    }
+  });
+});
+
 describe("rss2imap filter mistakes", () => {
   test("a plain list's filter that does not compile names file:line:col", () => {
     const text = '# x\nhttps://example.org/feed.xml News filter="item.title.includes("\n';
@@ -271,6 +372,17 @@ describe("rss2imap filter mistakes", () => {
     assert.throws(
       () => parseFeedList("https://example.org/feed.xml News thread=maybe\n", "feeds.txt"),
       /^FeedOptionError: feeds\.txt:1:42: `thread` must be true or false|feeds\.txt:1:42: `thread` must be true or false/,
+    );
+  });
+
+  test("enclosures and enclosure-max values that are not one name file:line:col", () => {
+    assert.throws(
+      () => parseFeedList("https://example.org/feed.xml P enclosures=inline\n", "feeds.txt"),
+      /feeds\.txt:1:43: `enclosures` must be link or attach/,
+    );
+    assert.throws(
+      () => parseFeedList("https://example.org/feed.xml P enclosure-max=huge\n", "feeds.txt"),
+      /feeds\.txt:1:46: `enclosure-max` must be a size/,
     );
   });
 

@@ -15,7 +15,17 @@ import type { FeedOptions } from "./types.ts";
  * console.log(FEED_OPTION_NAMES.includes("filter")); // true
  * ```
  */
-export const FEED_OPTION_NAMES: readonly string[] = ["filter", "thread"];
+export const FEED_OPTION_NAMES: readonly string[] = ["filter", "thread", "enclosures", "enclosure-max"];
+
+/**
+ * The enclosure size cap when a feed attaches enclosures without `enclosure-max`: 10 MB.
+ *
+ * @example
+ * ```ts
+ * console.log(DEFAULT_ENCLOSURE_MAX); // 10485760
+ * ```
+ */
+export const DEFAULT_ENCLOSURE_MAX = 10 * 1024 * 1024;
 
 /**
  * The options among `values` (other keys are ignored), each checked: a filter that does not compile
@@ -39,7 +49,51 @@ export function readFeedOptions(
     options.filter = filter;
   }
   if (values.thread !== undefined) options.thread = booleanOption(values.thread, "thread", where);
+  if (values.enclosures !== undefined) {
+    const mode = String(values.enclosures).trim().toLowerCase();
+    if (mode !== "link" && mode !== "attach") {
+      throw new FeedOptionError(
+        `${where("enclosures")}: \`enclosures\` must be link or attach, got ${
+          JSON.stringify(values.enclosures)
+        }`,
+        'write enclosures="link" (the default) or enclosures="attach"',
+      );
+    }
+    options.enclosures = mode;
+  }
+  if (values["enclosure-max"] !== undefined) {
+    const max = parseByteSize(values["enclosure-max"]);
+    if (max === undefined) {
+      throw new FeedOptionError(
+        `${where("enclosure-max")}: \`enclosure-max\` must be a size, got ${
+          JSON.stringify(values["enclosure-max"])
+        }`,
+        'write a number of bytes or a size such as enclosure-max="10MB" (KB, MB, GB)',
+      );
+    }
+    options.enclosureMax = max;
+  }
   return Object.keys(options).length > 0 ? options : undefined;
+}
+
+/**
+ * Bytes from a size: a number of bytes, or `10MB`, `512 KB`, `1.5GB` (powers of 1024); undefined when it
+ * is not one.
+ *
+ * @example
+ * ```ts
+ * import { parseByteSize } from "./feed_options.ts";
+ * console.log(parseByteSize("10MB"), parseByteSize(2048), parseByteSize("big")); // 10485760 2048 undefined
+ * ```
+ */
+export function parseByteSize(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? Math.floor(value) : undefined;
+  if (typeof value !== "string") return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?\s*$/i.exec(value);
+  if (!m) return undefined;
+  const unit = (m[2] ?? "b").toLowerCase()[0];
+  const scale = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
+  return Math.floor(Number(m[1]) * scale);
 }
 
 /** `true`/`false` (YAML), or the text `true`, `false`, `yes`, `no` (OPML, the plain list). */

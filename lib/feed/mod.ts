@@ -43,7 +43,14 @@ export {
   parseFeedList,
   sanitizeFolder,
 } from "./feed_list.ts";
-export { FEED_OPTION_NAMES, FeedOptionError, layerFeedOptions, readFeedOptions } from "./feed_options.ts";
+export {
+  DEFAULT_ENCLOSURE_MAX,
+  FEED_OPTION_NAMES,
+  FeedOptionError,
+  layerFeedOptions,
+  parseByteSize,
+  readFeedOptions,
+} from "./feed_options.ts";
 export { type FeedListSource, loadFeeds } from "./load_feed_list.ts";
 export { parseXml, type XmlDocument, type XmlElement, type XmlNode, XmlSyntaxError } from "./xml.ts";
 export { decodeEntities } from "./entities.ts";

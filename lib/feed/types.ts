@@ -44,6 +44,10 @@ export interface FeedOptions {
   filter?: string;
   /** True: each message refers to a per-feed root Message-ID (`In-Reply-To`, `References`), one thread a feed. */
   thread?: boolean;
+  /** Enclosures (podcast audio, media): `link` (the default) lists them as links; `attach` attaches them. */
+  enclosures?: "link" | "attach";
+  /** Largest enclosure attached, in bytes (a larger one stays a link); default 10 MB. */
+  enclosureMax?: number;
 }
 
 /**

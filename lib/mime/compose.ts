@@ -17,7 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { redactUrl } from "../../engine/errors.ts";
-import type { EntryItem, InlineImage, MailMessage } from "./types.ts";
+import type { Attachment, EntryItem, InlineImage, MailMessage } from "./types.ts";
 import { htmlToText } from "./text.ts";
 import { escapeAttribute } from "../html/html_escape.ts";
 import { decodeEntities } from "../feed/entities.ts";
@@ -84,7 +84,7 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
   const messageId = messageIdFor(feed.url, entry.id);
   const subject = subjectFor(item);
   const link = safeLink(entry.link);
-  const bodyHtml = item.html ?? entry.html ?? entry.summary ?? "";
+  const bodyHtml = withEnclosureLinks(item, item.html ?? entry.html ?? entry.summary ?? "");
   const html = htmlDocument(subject, bodyHtml, link, opts.linkPosition);
   const text = await textBody(bodyHtml, link, opts.linkPosition);
   const name = senderName(item);
@@ -102,7 +102,7 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
     "MIME-Version: 1.0",
   ];
   const htmlPart = textPart("text/html", html);
-  const root: MimeEntity = {
+  const alternative: MimeEntity = {
     multipart: "alternative",
     parts: [
       textPart("text/plain", text),
@@ -113,6 +113,10 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
       },
     ],
   };
+  const attachments = item.attachments ?? [];
+  const root: MimeEntity = attachments.length === 0
+    ? alternative
+    : { multipart: "mixed", parts: [alternative, ...attachments.map(attachmentPart)] };
   const boundaryBase = contentHash(messageId, html, item.images);
   return {
     folder: feed.folder,
@@ -254,6 +258,57 @@ function textPart(type: "text/plain" | "text/html", body: string): MimeLeaf {
       headerField("Content-Transfer-Encoding", encoded.transferEncoding),
     ],
     body: encoded.body,
+  };
+}
+
+/**
+ * The body with a list of the entry's enclosures that were not attached (podcast audio, media), as links
+ * with their type and declared size. Unchanged when the entry has none.
+ */
+function withEnclosureLinks(item: EntryItem, body: string): string {
+  const enclosures = item.entry.enclosures;
+  if (!enclosures || enclosures.length === 0) return body;
+  const attached = new Set((item.attachments ?? []).map((a) => a.url));
+  const items = enclosures.flatMap((e) => {
+    const href = safeLink(e.url);
+    if (href === undefined || attached.has(e.url)) return [];
+    const name = decodeURIComponentSafe(href.replace(/[?#].*$/, "").split("/").pop() || href);
+    const about = [e.type, e.length ? formatSize(e.length) : undefined].filter(Boolean).join(", ");
+    return [
+      `<li><a href="${escapeAttribute(href)}">${escapeAttribute(name)}</a>${
+        about ? ` (${escapeAttribute(about)})` : ""
+      }</li>`,
+    ];
+  });
+  if (items.length === 0) return body;
+  return `${body}\n<p class="sluice-enclosures">Enclosures:</p>\n<ul>\n${items.join("\n")}\n</ul>`;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function formatSize(bytes: number): string {
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
+
+/** An attached file (an enclosure): base64, `attachment` disposition. */
+function attachmentPart(attachment: Attachment): MimeLeaf {
+  const contentType = headerSafe(attachment.contentType) || "application/octet-stream";
+  const filename = (headerSafe(attachment.filename) || "enclosure").slice(-MAX_FILENAME);
+  return {
+    headers: [
+      headerField("Content-Type", attachmentContentType(contentType, filename)),
+      "Content-Transfer-Encoding: base64",
+      headerField("Content-Disposition", headerWithParams("attachment", { filename })),
+    ],
+    body: encodeBase64Body(attachment.content),
   };
 }
 

@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-export type { Delivery, EntryItem, InlineImage, MailMessage } from "./types.ts";
+export type { Attachment, Delivery, EntryItem, InlineImage, MailMessage } from "./types.ts";
 export {
   COMPOSE_DEFAULTS,
   composeMessage,
