@@ -95,6 +95,10 @@ export const feedsStage: StageFactory = {
             pattern: /^\s*\d+(\.\d+)?\s*([kmg]b?|b)?\s*$/i,
             description: "largest enclosure attached, e.g. 10MB (default 10MB)",
           },
+          digest: {
+            type: "boolean",
+            description: "one message per run and feed listing the new entries",
+          },
           thread: {
             type: "boolean",
             description: "thread the folder's messages by feed (References to a per-feed root Message-ID)",

@@ -55,6 +55,7 @@ function composeInput(item: EntryItem): EntryItem {
     ...(body !== undefined ? { html: body } : {}),
     images: item.images,
     ...(item.attachments ? { attachments: item.attachments } : {}),
+    ...(item.covers ? { covers: item.covers } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import { type Route, startServer, type TestServer } from "./support/http_server.
 import { readMaildir } from "./support/maildir_reader.ts";
 import { allParts, bodyText, decodeWords, headerValue, parseMime } from "./support/mime_reader.ts";
 import { runtime } from "../engine/runtime/mod.ts";
+import { makePng } from "./support/png_image.ts";
 import { threadRootIdFor } from "../lib/mime/compose.ts";
 import { parseFeedList } from "../lib/feed/feed_list.ts";
 import { compileEntryFilter, EntryFilterError, filterEntries, filterItem } from "../lib/feed/entry_filter.ts";
@@ -339,6 +340,133 @@ describe("rss2imap enclosures against Dovecot", { skip }, () => {
       assert.match(html, /big\.mp3/, `${folder}: the big one (over the cap) stays a link`);
       assert.doesNotMatch(html, /small\.mp3/);
     }
+  });
+});
+
+describe("rss2imap digest against Dovecot", { skip }, () => {
+  let dove: RunningDovecot;
+  let server: TestServer;
+  let dir = "";
+  let count = 2;
+  const png = makePng("digest", 2000);
+
+  /** `count` entries, each with an image. */
+  const feed = (name: string) => {
+    const items = Array.from(
+      { length: count },
+      (_, i) =>
+        `<item><title>${name} entry ${i}</title><guid>urn:${name}:${i}</guid>` +
+        `<link>https://example.org/${name}/${i}</link><pubDate>Mon, 0${
+          i + 1
+        } Jun 2026 10:00:00 GMT</pubDate>` +
+        `<description>&lt;p&gt;Text ${i} &lt;img src="${
+          server.url(`/img${i}.png`)
+        }"&gt;&lt;/p&gt;</description></item>`,
+    ).join("");
+    return `<?xml version="1.0"?><rss version="2.0"><channel><title>${name}</title>${items}</channel></rss>`;
+  };
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "sluice-digest-"));
+    dove = await startDovecot({ fsync: false });
+    const routes: Record<string, Route> = {};
+    for (let i = 0; i < 8; i++) {
+      routes[`/img${i}.png`] = (_req, res) => {
+        res.setHeader("content-type", "image/png");
+        res.end(png);
+      };
+    }
+    for (const name of ["d-list", "d-opml", "d-yaml", "plain"]) {
+      routes[`/${name}.xml`] = (_req, res) => {
+        res.setHeader("content-type", "application/rss+xml");
+        res.end(feed(name));
+      };
+    }
+    server = await startServer(routes);
+  });
+  after(async () => {
+    await server?.close();
+    await dove?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function messages(folder: string) {
+    const stored = (await readMaildir(dove.mailRoot)).filter((m) => m.folder === folder);
+    return stored.map((m) => {
+      const mime = parseMime(m.raw);
+      const html = allParts(mime).find((p) => p.contentType === "text/html");
+      const images = allParts(mime).filter((p) => p.contentType === "image/png");
+      return {
+        subject: decodeWords(headerValue(mime, "Subject") ?? ""),
+        html: html ? bodyText(html) : "",
+        images,
+      };
+    });
+  }
+
+  test("one message per run lists the new entries with their images; nothing is marked before it is stored", async () => {
+    const state = path.join(dir, "state");
+    const list = path.join(dir, "feeds.txt");
+    await writeFile(
+      list,
+      `${server.url("/d-list.xml")} DigestList digest=true\n${server.url("/plain.xml")} NoDigest\n`,
+    );
+    const opml = path.join(dir, "feeds.opml");
+    await writeFile(
+      opml,
+      `<opml version="2.0"><body><outline text="DigestOpml" digest="true">` +
+        `<outline text="d-opml" xmlUrl="${server.url("/d-opml.xml")}"/></outline></body></opml>`,
+    );
+    const yaml = (await readFile(flagship, "utf8")).replace(
+      / {6}folders:\n[\s\S]*?\n {2}- use: fetch/,
+      `      folders:
+        DigestYaml:
+          - url: ${server.url("/d-yaml.xml")}
+            digest: true
+  - use: fetch`,
+    );
+    const yamlFile = path.join(dir, "digest.yaml");
+    await writeFile(yamlFile, yaml);
+    const runs: Array<[string, string]> = [[flagship, list], [flagship, opml], [yamlFile, ""]];
+    const runAll = async (imapUrl: string) => {
+      const results = [];
+      for (const [file, feeds] of runs) {
+        const { pipeline } = await loadPipeline(file, { IMAP_URL: imapUrl, STATE_DIR: state, FEEDS: feeds });
+        results.push(await runPipeline(pipeline, { logger: silentLogger, measureLag: false }));
+      }
+      return results;
+    };
+
+    // The mailbox refuses the login: no digest is stored, so none of its entries may count as delivered.
+    const refused = await runAll(dove.url.replace(/:[^:@/]*@/, ":wrong@"));
+    assert.ok(refused.every((s) => !s.ok));
+    assert.equal((await readMaildir(dove.mailRoot)).length, 0);
+
+    for (const summary of await runAll(dove.url)) {
+      assert.equal(summary.ok, true, JSON.stringify(summary.failures));
+    }
+    for (
+      const [folder, name] of [["DigestList", "d-list"], ["DigestOpml", "d-opml"], ["DigestYaml", "d-yaml"]]
+    ) {
+      const digests = await messages(folder);
+      assert.equal(digests.length, 1, `${folder}: one digest`);
+      assert.equal(digests[0].subject, `${name}: 2 new entries`);
+      assert.match(digests[0].html, new RegExp(`${name} entry 0[^]*${name} entry 1`));
+      assert.equal(digests[0].images.length, 2, `${folder}: both entries' images inline`);
+    }
+    assert.equal((await messages("NoDigest")).length, 2, "a feed without digest: one message an entry");
+
+    // Next run: two more entries; the digest lists only them.
+    count = 4;
+    for (const summary of await runAll(dove.url)) assert.equal(summary.ok, true);
+    const second = (await messages("DigestList")).map((m) => m.subject).sort();
+    assert.deepEqual(second, ["d-list: 2 new entries", "d-list: 2 new entries"]);
+    const latest = (await messages("DigestList")).find((m) => m.html.includes("d-list entry 3"));
+    assert.ok(latest);
+    assert.doesNotMatch(latest.html, /d-list entry 0/);
+    // And a run with nothing new sends nothing.
+    for (const summary of await runAll(dove.url)) assert.equal(summary.ok, true);
+    assert.equal((await messages("DigestList")).length, 2);
   });
 });
 

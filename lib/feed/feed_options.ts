@@ -15,7 +15,13 @@ import type { FeedOptions } from "./types.ts";
  * console.log(FEED_OPTION_NAMES.includes("filter")); // true
  * ```
  */
-export const FEED_OPTION_NAMES: readonly string[] = ["filter", "thread", "enclosures", "enclosure-max"];
+export const FEED_OPTION_NAMES: readonly string[] = [
+  "filter",
+  "thread",
+  "enclosures",
+  "enclosure-max",
+  "digest",
+];
 
 /**
  * The enclosure size cap when a feed attaches enclosures without `enclosure-max`: 10 MB.
@@ -49,6 +55,7 @@ export function readFeedOptions(
     options.filter = filter;
   }
   if (values.thread !== undefined) options.thread = booleanOption(values.thread, "thread", where);
+  if (values.digest !== undefined) options.digest = booleanOption(values.digest, "digest", where);
   if (values.enclosures !== undefined) {
     const mode = String(values.enclosures).trim().toLowerCase();
     if (mode !== "link" && mode !== "attach") {

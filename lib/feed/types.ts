@@ -48,6 +48,8 @@ export interface FeedOptions {
   enclosures?: "link" | "attach";
   /** Largest enclosure attached, in bytes (a larger one stays a link); default 10 MB. */
   enclosureMax?: number;
+  /** True: one message per run lists the feed's new entries (set on a folder: for each of its feeds). */
+  digest?: boolean;
 }
 
 /**

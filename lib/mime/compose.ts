@@ -126,6 +126,7 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
     entryId: entry.id,
     messageId,
     subject,
+    ...(item.covers ? { covers: item.covers } : {}),
   };
 }
 

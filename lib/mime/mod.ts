@@ -26,5 +26,6 @@ export {
   threadRootIdFor,
 } from "./compose.ts";
 export { htmlToText } from "./text.ts";
+export { digestEntry } from "./digest.ts";
 export { encodeUnstructured, headerField, headerWithParams } from "./header_encoding.ts";
 export { encodeQuotedPrintable } from "./quoted_printable.ts";

@@ -31,6 +31,8 @@ export interface EntryItem {
   html?: string;
   /** Images to attach inline, one per distinct URL referenced as `cid:` in `html`; empty before rewriting. */
   images: InlineImage[];
+  /** A digest's covered entry ids (same feed): marked delivered with it, once it is stored. */
+  covers?: string[];
   /** Enclosures fetched to attach (`enclosures: attach`); the others are listed as links. */
   attachments?: Attachment[];
 }
@@ -77,6 +79,8 @@ export interface MailMessage {
   entryId: string;
   /** Deterministic Message-ID (with angle brackets) derived from feed URL and entry id. */
   messageId: string;
+  /** For a digest: the entry ids it lists, marked delivered together with it (never before it is stored). */
+  covers?: string[];
   /** Decoded subject (the entry title, else its first words), kept for names such as Maildir files. */
   subject?: string;
 }
