@@ -6,7 +6,7 @@
 import type { Attachment, EntryItem } from "./types.ts";
 import { fetchEnclosure } from "../lib/http/fetch_enclosure.ts";
 import { DEFAULT_ENCLOSURE_MAX } from "../lib/feed/feed_options.ts";
-import { type HtmlImageWork, inlineImages } from "../lib/html/inline_images.ts";
+import { findWithAttached, type HtmlImageWork, inlineImages } from "../lib/html/inline_images.ts";
 import { DEFAULT_IMAGE_CACHE_OPTIONS, ImageCache, type ImageCacheOptions } from "../lib/html/image_cache.ts";
 import {
   FIND_IMAGES_TASK,
@@ -22,7 +22,8 @@ import { yieldWhenBusy } from "../engine/placement/loop_slice.ts";
 
 /**
  * Returns `item` with its HTML sanitised, its images fetched through `cache` and attached as `images`,
- * and their `src` rewritten to `cid:` references (`inlineImages`). The HTML is `item.html`, else the
+ * and their `src` rewritten to `cid:` references (`inlineImages`); when the HTML shows no image, the
+ * images the feed attached to the entry (`entry.images`) are added first. The HTML is `item.html`, else the
  * entry's `html`, else its `summary`; relative URLs resolve against the entry's `base` (its `xml:base`, or
  * the feed's URL after redirects when it has no link), else its link, else the feed URL. An item without
  * HTML comes back unchanged. Rejects only when `signal` aborts (with its reason).
@@ -48,9 +49,10 @@ export async function rewriteEntryImages(
   work?: HtmlImageWork,
 ): Promise<EntryItem> {
   const html = item.html ?? item.entry.html ?? item.entry.summary;
-  if (html === undefined) return item;
+  const attached = item.entry.images ?? [];
+  if (html === undefined && attached.length === 0) return item;
   const base = item.entry.base ?? item.entry.link ?? item.feed.url;
-  const inlined = await inlineImages(html, base, cache, signal, work);
+  const inlined = await inlineImages(html ?? "", base, cache, signal, work, attached);
   return { ...item, html: inlined.html, images: [...item.images, ...inlined.images] };
 }
 
@@ -176,9 +178,10 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
         let out = item;
         if (disabled) {
           const html = item.html ?? item.entry.html ?? item.entry.summary;
-          if (html !== undefined) {
+          const attached = item.entry.images ?? [];
+          if (html !== undefined || attached.length > 0) {
             const base = item.entry.base ?? item.entry.link ?? item.feed.url;
-            out = { ...item, html: (await work.findImages(html, base)).html };
+            out = { ...item, html: (await findWithAttached(html ?? "", base, work, attached)).html };
           }
         } else {
           out = await rewriteEntryImages(item, cache, ctx.signal, work);
@@ -201,6 +204,10 @@ export const rewriteImagesStage: StageFactory = {
   description: "sanitises entry HTML, attaches its images inline (cid:) and rewrites the references",
   inType: "EntryItem",
   outType: "EntryItem",
+  example: `- use: rewrite-images
+  with:
+    max-image-size: 2097152
+    image-timeout: 10s`,
   options: {
     "image-concurrency": {
       type: "integer",

@@ -9,6 +9,7 @@ export type {
   Enclosure,
   FeedEntry,
   FeedOptions,
+  FeedProblem,
   FeedRef,
   FetchedFeed,
   ParsedFeed,

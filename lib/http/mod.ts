@@ -29,3 +29,4 @@ export { Deadline } from "./deadline.ts";
 export { type FetchedEnclosure, fetchEnclosure } from "./fetch_enclosure.ts";
 export { parseRetryAfter } from "./retry_after.ts";
 export { SLUICE_USER_AGENT } from "./user_agent.ts";
+export { HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse } from "./http_client.ts";

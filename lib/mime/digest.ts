@@ -7,6 +7,15 @@ import { createHash } from "node:crypto";
 import { escapeAttribute } from "../html/html_escape.ts";
 import type { FeedEntry } from "../feed/types.ts";
 
+/** The entry's HTML, with the images the feed attaches outside it when it has none of its own. */
+function bodyOf(entry: FeedEntry): string {
+  const body = entry.html ?? entry.summary ?? "";
+  if (!entry.images?.length || /<img\b/i.test(body)) return body;
+  return `${body}\n${
+    entry.images.map((src) => `<p><img src="${escapeAttribute(src)}" alt=""></p>`).join("\n")
+  }`;
+}
+
 /**
  * The digest of `entries` (oldest first) as one entry. Its id is derived from the ids it covers, so the
  * same new entries make the same digest (a run that crashed after the append finds it in the mailbox);
@@ -38,7 +47,7 @@ export function digestEntry(feedTitle: string | undefined, entries: FeedEntry[])
     return `<section class="sluice-digest-entry">\n<h2>${heading}</h2>\n${
       about ? `<p><small>${about}</small></p>\n` : ""
     }` +
-      `${e.html ?? e.summary ?? ""}\n</section>`;
+      `${bodyOf(e)}\n</section>`;
   });
   const contents = entries.map((e) =>
     `<li>${e.link ? `<a href="${escapeAttribute(e.link)}">` : ""}${escapeAttribute(e.title ?? "(untitled)")}${
