@@ -17,6 +17,7 @@ import { compactEntry } from "./compact_entry.ts";
 import { constructHtml, constructText } from "./text_construct.ts";
 import { mediaImages } from "./media_images.ts";
 import { personName } from "./people.ts";
+import { singleLine } from "./plain_text.ts";
 
 type Fields = Map<string, XmlElement[]>;
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { SluiceError } from "../../engine/errors.ts";
-import { htmlToText } from "./plain_text.ts";
+import { htmlToLine } from "./plain_text.ts";
 import type { FeedEntry } from "./types.ts";
 
 /**
@@ -115,7 +115,7 @@ export function filterItem(entry: FeedEntry): FilterItem {
     author: entry.author ?? "",
     categories: entry.categories ?? [],
     get content() {
-      content ??= htmlToText(entry.html ?? entry.summary ?? "").trim();
+      content ??= htmlToLine(entry.html ?? entry.summary ?? "").trim();
       return content;
     },
     link: entry.link ?? "",
