@@ -165,7 +165,7 @@ function isFeedDocument(text: string): boolean {
 function parseOpml(xml: string, source: string): FeedRef[] {
   let root: XmlElement;
   try {
-    root = parseXml(xml).root;
+    root = parseXml(xml, { strict: true }).root; // a list that only half parses would drop feeds silently
   } catch (e) {
     if (!(e instanceof XmlSyntaxError)) throw e;
     throw new FeedListError(
