@@ -61,7 +61,7 @@ export {
   MaildirWriter,
   type MessageWriter,
 } from "./lib/maildir/mod.ts";
-export { ImapUploader } from "./lib/imap/mod.ts";
+export { ImapUploader, type OAuthMechanism, type OAuthTokenSource } from "./lib/imap/mod.ts";
 export type * from "./stages/types.ts";
 // The stages of the general pipeline language (read, write, http, serve, sql, html).
 export { writeRecords } from "./stages/write.ts";
