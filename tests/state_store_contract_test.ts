@@ -116,6 +116,52 @@ for (const adapter of adapters) {
   describe(`StateStore contract: ${adapter.name}`, { skip: adapter.skip }, () => {
     if (adapter.setup) before(() => adapter.setup!());
     if (adapter.teardown) after(() => adapter.teardown!());
+    test("key/value: get, set, delete; values are JSON copies", async () => {
+      await withStore(adapter, async (store) => {
+        assert.equal(await store.get("a/1"), undefined);
+        const value = { n: 1, list: ["x"], nested: { ok: true } };
+        await store.set("a/1", value);
+        value.n = 2;
+        assert.deepEqual(await store.get("a/1"), { n: 1, list: ["x"], nested: { ok: true } });
+        await store.set("a/1", "replaced");
+        assert.equal(await store.get("a/1"), "replaced");
+        await store.delete("a/1");
+        await store.delete("a/never");
+        assert.equal(await store.get("a/1"), undefined);
+      });
+    });
+
+    test("key/value: list by prefix, sorted by key, long keys and % _ in a prefix included", async () => {
+      await withStore(adapter, async (store) => {
+        const long = "p/" + "x".repeat(3000);
+        await store.set("p/b", 2);
+        await store.set("p/a", 1);
+        await store.set(long, 3);
+        await store.set("q/a", 4);
+        await store.set("p%_/a", 5);
+        assert.deepEqual(await store.list("p/"), [
+          { key: "p/a", value: 1 },
+          { key: "p/b", value: 2 },
+          { key: long, value: 3 },
+        ]);
+        assert.deepEqual(await store.list("p%_/"), [{ key: "p%_/a", value: 5 }]);
+        assert.deepEqual(await store.list("none/"), []);
+        assert.equal((await store.list("")).length, 5);
+      });
+    });
+
+    test("key/value: update is atomic; of 20 updates at once none is lost", async () => {
+      await withStore(adapter, async (store) => {
+        assert.equal(await store.update<number>("count", (n) => (n ?? 0) + 1), 1);
+        await Promise.all(
+          Array.from({ length: 20 }, () => store.update<number>("count", (n) => (n ?? 0) + 1)),
+        );
+        assert.equal(await store.get("count"), 21);
+        await store.delete("count");
+        assert.equal(await store.update<number>("count", (n) => (n ?? 10) + 1), 11);
+      });
+    });
+
     test("getFeed is undefined for an unknown feed; updateFeed merges and drops undefined keys", async () => {
       await withStore(adapter, async (store) => {
         assert.equal(await store.getFeed(FEED), undefined);
@@ -460,6 +506,7 @@ for (const adapter of adapters) {
           await store.markAllSeen(OTHER, ["z"]);
           await store.recordFailure(FEED, "HTTP 500", T0);
           await store.markSending([{ feedUrl: OTHER, id: "y", folder: "News", messageId: "<y@x>" }]);
+          await store.set("kept/1", { a: [1, 2] });
           await store.close();
           const again = await reopen();
           try {
@@ -470,6 +517,7 @@ for (const adapter of adapters) {
             assert.equal(await again.isDelivered(OTHER, "z"), true);
             assert.equal((await again.getFeed(FEED))?.consecutiveFailures, 1);
             assert.equal(await again.deliveredCount(), 3);
+            assert.deepEqual(await again.list("kept/"), [{ key: "kept/1", value: { a: [1, 2] } }]);
           } finally {
             await again.close();
           }

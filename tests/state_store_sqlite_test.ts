@@ -107,7 +107,7 @@ describe("sqlite store specifics", () => {
         db.prepare("SELECT MAX(version) AS v FROM schema_version").get()?.v,
         SQLITE_SCHEMA_VERSION,
       );
-      assert.equal(SQLITE_SCHEMA_VERSION, 3);
+      assert.equal(SQLITE_SCHEMA_VERSION, 4);
     } finally {
       db.close();
     }

@@ -1,7 +1,8 @@
 /**
  * The Deno KV state store, for Deno Deploy and anyone who prefers KV. Keys:
  * `["sluice","feed",feed]` -> `{ url, state }`, `["sluice","delivered",feed,id]` -> delivery and
- * `["sluice","sending",feed,id]` -> "sending" mark. Feed URLs and ids longer than 512 bytes are stored
+ * `["sluice","sending",feed,id]` -> "sending" mark, `["sluice","kv",key]` -> `{ key, value }` (the generic
+ * keys and values). Feed URLs and ids longer than 512 bytes are stored
  * by their SHA-256 (KV keys are at most 2 KB). The sending marks came after schema version 1 without
  * changing it: they live under their own prefix, which an older sluice never reads.
  * @module
@@ -25,6 +26,7 @@ import {
   type FeedState,
   type FetchDecision,
   type FetchSuccess,
+  type KeyValueEntry,
   leaseClaimable,
   type LeaseClaimOptions,
   type LeaseRecord,
@@ -58,6 +60,11 @@ interface FeedValue {
   state: FeedState;
 }
 
+interface KeyValueValue {
+  key: string;
+  value: unknown;
+}
+
 interface SendingValue {
   feedUrl: string;
   id: string;
@@ -80,6 +87,11 @@ async function keyPart(text: string): Promise<string> {
   if (encoder.encode(text).length <= MAX_KEY_PART_BYTES) return text;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
   return "sha256:" + Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `value` as JSON would give it back (KV stores structured clones: undefined keys and Dates survive). */
+function jsonCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -269,6 +281,54 @@ export class KvStore implements StateStore {
     let n = 0;
     for await (const _ of kv.list({ prefix }, { batchSize: 1000 })) n++;
     return n;
+  }
+
+  async #valueKey(key: string): Promise<KvKey> {
+    return [ROOT, "kv", await keyPart(key)];
+  }
+
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#use(async (kv) =>
+      (await kv.get<KeyValueValue>(await this.#valueKey(key))).value?.value as T | undefined
+    );
+  }
+
+  set(key: string, value: unknown): Promise<void> {
+    return this.#use(async (kv) => {
+      await kv.set(await this.#valueKey(key), { key, value: jsonCopy(value) } satisfies KeyValueValue);
+    });
+  }
+
+  delete(key: string): Promise<void> {
+    return this.#use(async (kv) => {
+      await kv.atomic().delete(await this.#valueKey(key)).commit();
+    });
+  }
+
+  list<T = unknown>(prefix: string): Promise<Array<KeyValueEntry<T>>> {
+    // The whole `kv` space, filtered on the stored key: a key too long for KV is stored by its hash.
+    return this.#use(async (kv) => {
+      const out: Array<KeyValueEntry<T>> = [];
+      for await (const e of kv.list<KeyValueValue>({ prefix: [ROOT, "kv"] }, { batchSize: 1000 })) {
+        const { key, value } = e.value!;
+        if (key.startsWith(prefix)) out.push({ key, value: value as T });
+      }
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    });
+  }
+
+  update<T>(key: string, change: (current: T | undefined) => T): Promise<T> {
+    return this.#use(async (kv) => {
+      const at = await this.#valueKey(key);
+      for (let attempt = 0;; attempt++) {
+        const entry = await kv.get<KeyValueValue>(at);
+        const next = jsonCopy(change(entry.value?.value as T | undefined));
+        const result = await kv.atomic().check({ key: at, versionstamp: entry.versionstamp })
+          .set(at, { key, value: next } satisfies KeyValueValue).commit();
+        if (result.ok) return next;
+        if (attempt >= 20) throw new Error(`gave up updating ${redactUrl(key)} after 20 conflicting writes`);
+      }
+    });
   }
 
   getFeed(feedUrl: string): Promise<FeedState | undefined> {

@@ -16,6 +16,7 @@ import {
   type FeedState,
   type FetchDecision,
   type FetchSuccess,
+  type KeyValueEntry,
   leaseClaimable,
   type LeaseClaimOptions,
   type LeaseRecord,
@@ -56,6 +57,8 @@ export class MemoryStore implements StateStore {
   #sending = new Map<string, Required<SendingRecord>>();
   #closed = false;
   #lease: LeaseRecord | undefined;
+  /** Key/value records as JSON text, so a caller never shares an object with the store. */
+  #values = new Map<string, string>();
   #backoff: BackoffPolicy;
 
   /**
@@ -90,6 +93,38 @@ export class MemoryStore implements StateStore {
       if (!delivered.has(e.id)) delivered.set(e.id, { folder: e.folder, messageId: e.messageId, at, seen });
       this.#sending.delete(sendingKey(url, e.id));
     }
+  }
+
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#use(() => {
+      const text = this.#values.get(key);
+      return text === undefined ? undefined : JSON.parse(text) as T;
+    });
+  }
+
+  set(key: string, value: unknown): Promise<void> {
+    return this.#use(() => void this.#values.set(key, JSON.stringify(value)));
+  }
+
+  delete(key: string): Promise<void> {
+    return this.#use(() => void this.#values.delete(key));
+  }
+
+  list<T = unknown>(prefix: string): Promise<Array<KeyValueEntry<T>>> {
+    return this.#use(() =>
+      [...this.#values].filter(([key]) => key.startsWith(prefix))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, text]) => ({ key, value: JSON.parse(text) as T }))
+    );
+  }
+
+  update<T>(key: string, change: (current: T | undefined) => T): Promise<T> {
+    return this.#use(() => {
+      const text = this.#values.get(key);
+      const next = change(text === undefined ? undefined : JSON.parse(text) as T);
+      this.#values.set(key, JSON.stringify(next));
+      return JSON.parse(JSON.stringify(next)) as T;
+    });
   }
 
   getFeed(feedUrl: string): Promise<FeedState | undefined> {

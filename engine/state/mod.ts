@@ -19,6 +19,8 @@ export type {
   FeedState,
   FetchDecision,
   FetchSuccess,
+  KeyValueEntry,
+  KeyValueStore,
   LeaseClaimOptions,
   LeaseRecord,
   LeaseStore,

@@ -1,7 +1,8 @@
 /**
  * The state store in a NATS JetStream key-value bucket, shared by every process of a sluice cluster.
  * Keys (NATS keys allow only `[-/_=.A-Za-z0-9]`, so feed URLs and ids go in as SHA-256 prefixes):
- * `f.<feed>` -> `{ url, state }`, `d.<feed>.<id>` -> delivery, `s.<feed>.<id>` -> "sending" mark.
+ * `f.<feed>` -> `{ url, state }`, `d.<feed>.<id>` -> delivery, `s.<feed>.<id>` -> "sending" mark,
+ * `k.<key>` -> `{ key, value }` (the generic keys and values).
  *
  * Writes never read and then write blindly: a delivery is `create` (the first record of an id wins, a
  * second is refused by the server), a feed's state changes by `update` at the revision it was read at
@@ -30,6 +31,7 @@ import {
   type FeedState,
   type FetchDecision,
   type FetchSuccess,
+  type KeyValueEntry,
   leaseClaimable,
   type LeaseClaimOptions,
   type LeaseRecord,
@@ -57,6 +59,11 @@ const LEASE_KEY = "lease";
 interface FeedValue {
   url: string;
   state: FeedState;
+}
+
+interface KeyValueValue {
+  key: string;
+  value: unknown;
 }
 
 interface SendingValue {
@@ -273,6 +280,55 @@ export class NatsKvStore implements StateStore {
       const marked = new Set(await this.#keys(kv, `s.${feed}.*`));
       const unmark = [...byId.keys()].map((id) => `s.${feed}.${keyPart(id)}`).filter((k) => marked.has(k));
       await eachLimited(unmark, WRITES_IN_FLIGHT, (k) => kv.purge(k));
+    });
+  }
+
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#use(async (kv) => decode<KeyValueValue>(await kv.get(`k.${keyPart(key)}`))?.value as T);
+  }
+
+  set(key: string, value: unknown): Promise<void> {
+    return this.#use(async (kv) => {
+      await kv.put(`k.${keyPart(key)}`, encode({ key, value } satisfies KeyValueValue));
+    });
+  }
+
+  delete(key: string): Promise<void> {
+    return this.#use(async (kv) => {
+      await kv.purge(`k.${keyPart(key)}`);
+    });
+  }
+
+  list<T = unknown>(prefix: string): Promise<Array<KeyValueEntry<T>>> {
+    // Keys are hashes: every `k.` key is read and its stored key compared.
+    return this.#use(async (kv) => {
+      const out: Array<KeyValueEntry<T>> = [];
+      await eachLimited(await this.#keys(kv, "k.*"), WRITES_IN_FLIGHT, async (k) => {
+        const entry = decode<KeyValueValue>(await kv.get(k));
+        if (entry?.key.startsWith(prefix)) out.push({ key: entry.key, value: entry.value as T });
+      });
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    });
+  }
+
+  update<T>(key: string, change: (current: T | undefined) => T): Promise<T> {
+    return this.#use(async (kv) => {
+      const at = `k.${keyPart(key)}`;
+      for (let attempt = 0;; attempt++) {
+        const entry = await kv.get(at);
+        const next = change(decode<KeyValueValue>(entry)?.value as T | undefined);
+        const text = encode({ key, value: next } satisfies KeyValueValue);
+        try {
+          if (entry && entry.operation === "PUT") await kv.update(at, text, entry.revision);
+          else await kv.create(at, text);
+          return JSON.parse(decoder.decode(text)).value as T;
+        } catch (e) {
+          if (!isWrongRevision(e)) throw e;
+          if (attempt >= 50) {
+            throw new Error(`gave up updating ${redactUrl(key)} after 50 conflicting writes`);
+          }
+        }
+      }
     });
   }
 

@@ -26,6 +26,7 @@ import {
   type FeedState,
   type FetchDecision,
   type FetchSuccess,
+  type KeyValueEntry,
   leaseClaimable,
   type LeaseClaimOptions,
   type LeaseRecord,
@@ -89,6 +90,8 @@ const MIGRATIONS: Array<string | ((db: SqliteDatabase) => void)> = [
       db.prepare("DELETE FROM feeds WHERE url = ?").run(url);
     }
   },
+  // 4: generic keys and JSON values (KeyValueStore).
+  `CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
 ];
 
 /** The schema version this code writes. */
@@ -122,6 +125,12 @@ const SQL = {
     ON CONFLICT (name) DO UPDATE SET token = excluded.token, pid = excluded.pid, host = excluded.host,
     since = excluded.since, expires_at = excluded.expires_at`,
   releaseLease: "DELETE FROM lease WHERE name = 'run' AND token = ?",
+  getValue: "SELECT value FROM kv WHERE key = ?",
+  setValue:
+    "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  deleteValue: "DELETE FROM kv WHERE key = ?",
+  // substr, not LIKE: a prefix may hold % or _.
+  listValues: "SELECT key, value FROM kv WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
 } as const;
 
 type Statements = { [K in keyof typeof SQL]: SqliteStatement };
@@ -240,6 +249,55 @@ export class SqliteStore implements StateStore {
           sql.markDelivered.run(url, e.id, e.folder ?? null, e.messageId ?? null, at, seen ? 1 : 0);
           sql.clearSending.run(url, e.id);
         }
+      })
+    );
+  }
+
+  #parseValue<T>(key: string, text: unknown): T {
+    try {
+      return JSON.parse(String(text)) as T;
+    } catch (cause) {
+      throw new StateStoreError(
+        "E_STATE_CORRUPT",
+        `${this.path}: the stored value of ${redactUrl(key)} is not valid JSON`,
+        "delete the key (StateStore.delete) to reset it",
+        { cause },
+      );
+    }
+  }
+
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#use((_, sql) => {
+      const row = sql.getValue.get(key);
+      return row ? this.#parseValue<T>(key, row.value) : undefined;
+    });
+  }
+
+  set(key: string, value: unknown): Promise<void> {
+    return this.#use((_, sql) => void sql.setValue.run(key, JSON.stringify(value)));
+  }
+
+  delete(key: string): Promise<void> {
+    return this.#use((_, sql) => void sql.deleteValue.run(key));
+  }
+
+  list<T = unknown>(prefix: string): Promise<Array<KeyValueEntry<T>>> {
+    return this.#use((_, sql) =>
+      sql.listValues.all(prefix).map((r) => ({
+        key: String(r.key),
+        value: this.#parseValue<T>(String(r.key), r.value),
+      }))
+    );
+  }
+
+  update<T>(key: string, change: (current: T | undefined) => T): Promise<T> {
+    return this.#use((db, sql) =>
+      transaction(db, () => {
+        const row = sql.getValue.get(key);
+        const next = change(row ? this.#parseValue<T>(key, row.value) : undefined);
+        const text = JSON.stringify(next);
+        sql.setValue.run(key, text);
+        return JSON.parse(text) as T;
       })
     );
   }

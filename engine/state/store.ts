@@ -234,6 +234,51 @@ export interface FeedRecords {
 }
 
 /**
+ * One key and its value, as {@linkcode KeyValueStore.list} returns them.
+ *
+ * @example
+ * ```ts
+ * const e: KeyValueEntry<number> = { key: "counter/a", value: 3 };
+ * ```
+ */
+export interface KeyValueEntry<T = unknown> {
+  /** The key, as given to {@linkcode KeyValueStore.set}. */
+  key: string;
+  /** The value (JSON). */
+  value: T;
+}
+
+/**
+ * The generic part of the {@linkcode StateStore} contract: keys and JSON values. A key is any string; a
+ * caller names its records under a prefix of its own (`feed/` for the feed stages' records) and lists them
+ * by it. {@linkcode KeyValueStore.update} is the one read-modify-write, atomic in every adapter (sqlite:
+ * one transaction; Deno KV and NATS: a write at the version read, retried when another writer came first).
+ *
+ * @example
+ * ```ts
+ * async function bump(store: KeyValueStore) {
+ *   return await store.update<number>("counter/runs", (n) => (n ?? 0) + 1);
+ * }
+ * ```
+ */
+export interface KeyValueStore {
+  /** The value stored under `key`, or undefined. */
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  /** Stores `value` (any JSON value) under `key`, replacing what was there. */
+  set(key: string, value: unknown): Promise<void>;
+  /** Removes `key`; nothing when it is not there. */
+  delete(key: string): Promise<void>;
+  /** Every key starting with `prefix` with its value, sorted by key. */
+  list<T = unknown>(prefix: string): Promise<Array<KeyValueEntry<T>>>;
+  /**
+   * Replaces the value of `key` with `change(current)` in one atomic step (another writer's change in
+   * between is never lost: the step is retried on the newer value) and returns the value written.
+   * `change` may run more than once, so it must have no side effects.
+   */
+  update<T>(key: string, change: (current: T | undefined) => T): Promise<T>;
+}
+
+/**
  * Part 2 of the {@linkcode StateStore} contract, generic: the delivery ledger. Keys are (source, id) pairs
  * (for rss2imap: the feed URL by {@linkcode feedKey}, the entry id); an id delivered or seen is never
  * delivered again, and a "sending" mark says a delivery is in doubt until its record (or a refusal)
@@ -327,7 +372,7 @@ export interface LeaseStore {
  * }
  * ```
  */
-export interface StateStore extends FeedRecords, DeliveryLedgerStore, LeaseStore {
+export interface StateStore extends KeyValueStore, FeedRecords, DeliveryLedgerStore, LeaseStore {
   /** What this store is and where it lives, for logs (`sqlite:/var/lib/sluice/state.db`). */
   readonly description: string;
   /** Releases the store (files, handles). Idempotent; any other call after it throws. */
