@@ -33,6 +33,7 @@ export {
   loadPipelineConfig,
   type LoadPipelineOptions,
   noPositions,
+  type OptionProblem,
   type OptionSchema,
   type OptionSpec,
   parseDuration,

@@ -20,6 +20,8 @@
 
 // Stages, the builder, the runner, retry, dead letters, metrics, trace, logging, stage factories.
 export * from "./engine/pipeline/mod.ts";
+// Watching a running pipeline: --metrics (Prometheus text, /healthz).
+export * from "./engine/monitor/mod.ts";
 // State between runs (stores and the delivery ledger's records) and schedules.
 export * from "./engine/state/mod.ts";
 export * from "./engine/schedule/mod.ts";

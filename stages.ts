@@ -63,4 +63,12 @@ export {
 } from "./lib/maildir/mod.ts";
 export { ImapUploader } from "./lib/imap/mod.ts";
 export type * from "./stages/types.ts";
+// The stages of the general pipeline language (read, write, http, serve, sql, html).
+export { writeRecords } from "./stages/write.ts";
+export { httpRequests, type HttpResult, type HttpStageOptions } from "./stages/http.ts";
+export { type ServeOptions, serveRequests } from "./stages/serve.ts";
+export { sqlInsert, sqlQuery } from "./stages/sql.ts";
+export { htmlDocuments } from "./stages/html.ts";
+export { readRecords, type ReadRecordsOptions, type RecordFormat } from "./lib/records/mod.ts";
+export { compileExpression, compileTemplate } from "./lib/expr/mod.ts";
 export { rss2imap, type Rss2ImapOptions } from "./pipelines/rss2imap.ts";

@@ -28,3 +28,5 @@ export { collectInto, runStage, type StageRun } from "./engine/pipeline/run_stag
 export { silentLogger } from "./engine/pipeline/logger.ts";
 export { MemoryStore } from "./engine/state/memory_store.ts";
 export { ManualClock } from "./engine/schedule/clock.ts";
+// `cli.ts test`: the cases beside a pipeline, run with its real stages and compared.
+export * from "./engine/test_cases/mod.ts";

@@ -15,9 +15,13 @@
  * from the run's JSON summary; requests and 304s from the farm's counters; delivered messages are
  * counted in the Maildir behind Dovecot.
  *
+ * `--scrape-metrics` runs each workload twice per round, alternating, the second time with
+ * `--metrics 127.0.0.1:PORT` and a scraper fetching `/metrics` every second: the cost of being watched.
+ *
  * @example
  * ```sh
  * deno task bench                                   # everything (about 10 minutes on 2 cores)
+ * deno task bench --workloads W3 --modes default --scrape-metrics --rounds 3
  * deno task bench --workloads W1,W2 --runtimes deno --modes default
  * deno task bench --quick                           # 5 feeds, to see that it works
  * ```
@@ -30,6 +34,7 @@ import { countMaildirMessages } from "./maildir_count.ts";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import process from "node:process";
 
@@ -65,20 +70,23 @@ function option(name: string, fallback: string): string {
 
 const USAGE =
   `deno task bench [--workloads W1,W2,W3] [--runtimes deno,bun] [--modes default,loop-only,sequential]
-                [--quick] [--v8-flags FLAGS]
+                [--quick] [--v8-flags FLAGS] [--scrape-metrics] [--rounds N]
   --quick      5 feeds per workload, to see that it works
+  --scrape-metrics  run each workload also with --metrics, scraping /metrics every second
+                    (alternating with the plain run, so both see the same machine)
+  --rounds N   repeat everything N times (default 1)
   --v8-flags   passed to Deno's runs, e.g. --max-semi-space-size=2,--max-old-space-size=80 (small machines)`;
 
 /** Exits with the usage on --help (0) or on an option this script does not know (64). */
 function checkArguments(): void {
-  const known = new Set(["--workloads", "--runtimes", "--modes", "--v8-flags"]);
+  const known = new Set(["--workloads", "--runtimes", "--modes", "--v8-flags", "--rounds"]);
   const args = process.argv.slice(2);
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--help" || args[i] === "-h") {
       console.log(USAGE);
       process.exit(0);
     }
-    if (args[i] === "--quick") continue;
+    if (args[i] === "--quick" || args[i] === "--scrape-metrics") continue;
     if (!known.has(args[i]) || args[i + 1] === undefined) {
       console.error(`bench/run.ts: unknown or incomplete option '${args[i]}'\n${USAGE}`);
       process.exit(64);
@@ -99,6 +107,8 @@ function runtimeCommand(runtime: string): string[] {
 interface Row extends ChildFigures {
   runtime: string;
   mode: Mode;
+  /** Successful scrapes of /metrics during the run; undefined when it ran without --metrics. */
+  scrapes?: number;
   workload: string;
   delivered: number;
   expected: number;
@@ -115,9 +125,33 @@ async function main(): Promise<void> {
   const wanted = option("workloads", "W1,W2,W3").split(",");
   const runtimes = option("runtimes", "deno,bun").split(",");
   const modes = option("modes", "default,loop-only,sequential").split(",") as Mode[];
+  const rounds = Math.max(1, Number(option("rounds", "1")) || 1);
+  const scrapeToo = process.argv.includes("--scrape-metrics");
   const rows: Row[] = [];
-  for (const runtime of runtimes) {
-    for (const mode of modes) {
+  for (let round = 0; round < rounds; round++) {
+    for (const runtime of runtimes) {
+      for (const mode of modes) {
+        // Alternate which goes first, so a slow spell of the shared machine does not favour one.
+        const variants = scrapeToo ? (round % 2 === 0 ? [false, true] : [true, false]) : [false];
+        for (const scraped of variants) {
+          rows.push(...await runWorkloads(runtime, mode, wanted, quick, scraped));
+        }
+      }
+    }
+  }
+  console.log(table(rows));
+}
+
+async function runWorkloads(
+  runtime: string,
+  mode: Mode,
+  wanted: string[],
+  quick: boolean,
+  scraped: boolean,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  {
+    {
       let previous: {
         state: string;
         farm: Awaited<ReturnType<typeof startFeedFarm>>;
@@ -145,6 +179,8 @@ async function main(): Promise<void> {
         ctx.farm.resetCounters();
         const before = await countMaildirMessages(ctx.dove.mailRoot);
         const summaryFile = path.join(ctx.state, `summary-${w.name}.json`);
+        const port = scraped ? await freePort() : 0;
+        const scraper = scraped ? scrapeEverySecond(`http://127.0.0.1:${port}/metrics`) : undefined;
         const figures = await measureChild(
           [
             ...runtimeCommand(runtime),
@@ -153,6 +189,7 @@ async function main(): Promise<void> {
             "--summary-json",
             summaryFile,
             ...MODE_FLAGS[mode],
+            ...(scraped ? ["--metrics", `127.0.0.1:${port}`] : []),
           ],
           {
             cwd: repo,
@@ -164,6 +201,7 @@ async function main(): Promise<void> {
             },
           },
         );
+        const scrapes = scraper?.stop();
         const delivered = (await countMaildirMessages(ctx.dove.mailRoot)) - before;
         const lag = await readLag(summaryFile);
         const row: Row = {
@@ -176,6 +214,7 @@ async function main(): Promise<void> {
           requests: ctx.farm.counters.requests,
           notModified: ctx.farm.counters.notModified,
           ...lag,
+          ...(scraped ? { scrapes } : {}),
         };
         rows.push(row);
         console.error(formatRow(row));
@@ -183,7 +222,36 @@ async function main(): Promise<void> {
       if (previous) await closeRun(previous);
     }
   }
-  console.log(table(rows));
+  return rows;
+}
+
+/** A TCP port nothing listens on right now (asked from the system, then released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Fetches `url` every second (as Prometheus would) until stopped; returns the successful scrapes. */
+function scrapeEverySecond(url: string): { stop(): number } {
+  let ok = 0;
+  const timer = setInterval(() => {
+    fetch(url).then(async (res) => {
+      await res.text();
+      if (res.ok) ok++;
+    }, () => {/* not listening yet, or already gone */});
+  }, 1000);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return ok;
+    },
+  };
 }
 
 async function closeRun(
@@ -207,9 +275,10 @@ async function readLag(file: string): Promise<{ lagP50?: number; lagP99?: number
 
 function formatRow(r: Row): string {
   const f = (n: number | undefined, d = 1) => (n === undefined ? "-" : n.toFixed(d));
-  return `${r.runtime} ${r.mode} ${r.workload}: wall ${f(r.wallS, 2)} s, user ${f(r.userS, 2)} s, sys ${
-    f(r.sysS, 2)
-  } s, ` +
+  const watched = r.scrapes === undefined ? "" : ` (--metrics, ${r.scrapes} scrapes)`;
+  return `${r.runtime} ${r.mode}${watched} ${r.workload}: wall ${f(r.wallS, 2)} s, user ${
+    f(r.userS, 2)
+  } s, sys ${f(r.sysS, 2)} s, ` +
     `peak ${f(r.maxRssMb, 0)} MB, ${r.delivered}/${r.expected} delivered, ${
       f(r.delivered / r.wallS, 0)
     } msg/s, ` +
@@ -220,13 +289,13 @@ function formatRow(r: Row): string {
 
 function table(rows: Row[]): string {
   const head =
-    "| runtime | mode | workload | wall s | user s | sys s | peak MB | delivered | msg/s | lag p50/p99/max ms | requests | 304s |";
-  const sep = "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    "| runtime | mode | /metrics scrapes | workload | wall s | user s | sys s | peak MB | delivered | msg/s | lag p50/p99/max ms | requests | 304s |";
+  const sep = "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
   const f = (n: number | undefined, d = 1) => (n === undefined ? "-" : n.toFixed(d));
   const lines = rows.map((r) =>
-    `| ${r.runtime} | ${r.mode} | ${r.workload} | ${f(r.wallS, 2)} | ${f(r.userS, 2)} | ${f(r.sysS, 2)} | ${
-      f(r.maxRssMb, 0)
-    } | ` +
+    `| ${r.runtime} | ${r.mode} | ${r.scrapes ?? "-"} | ${r.workload} | ${f(r.wallS, 2)} | ${
+      f(r.userS, 2)
+    } | ${f(r.sysS, 2)} | ${f(r.maxRssMb, 0)} | ` +
     `${r.delivered}/${r.expected} | ${f(r.delivered / r.wallS, 0)} | ${f(r.lagP50)}/${f(r.lagP99)}/${
       f(r.lagMax)
     } | ${r.requests} | ${r.notModified} |`

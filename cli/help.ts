@@ -23,6 +23,8 @@ Usage:
   cli.ts plan FILE [--format text|mermaid|json]
                                   stages, placement, concurrency, capacities, graph
   cli.ts state FILE [options]     per-feed health and counts; forget a feed; mark entries seen
+  cli.ts test FILE                run the test cases beside the pipeline (tests: or FILE.test.yaml)
+  cli.ts stages [NAME]            the built-in stages: item types, options, an example
   cli.ts state rebuild FILE       a new state from what the mailbox holds (X-Sluice-Entry-Id)
   cli.ts state reset --mark-seen FILE
                                   a new state with every current entry marked seen
@@ -41,13 +43,18 @@ Options:
                       overlap; SIGTERM stops after the current run. The YAML's schedule: does the same.
   --budget DURATION   stop sources after DURATION (e.g. 50s); in-flight items finish, the rest
                       is delivered by the next run
-  --trace FILE        write a Chrome trace of the run (open in ui.perfetto.dev)
+  --trace FILE        write a Chrome trace of the run (open in ui.perfetto.dev); one lane per
+                      concurrent slot of each stage
+  --metrics HOST:PORT serve Prometheus metrics at /metrics and health at /healthz while the
+                      pipeline runs (a scheduled pipeline: always). The YAML's metrics: does the same.
   --json              log JSON lines (progress, failures, summary) on stderr
   --summary-json FILE write the run's summary (metrics, failures) as JSON to FILE
   --quiet             only errors and the final summary line
   --verbose           debug logs
   --placement loop    keep CPU stages on the event loop (comparison mode)
   --sequential        one item at a time in every stage, all on the event loop (comparison mode)
+  --pool N            worker threads for pool stages (default: the YAML's pool.size, else cores - 1,
+                      at least 1)
   --grace DURATION    how long in-flight items may drain after SIGINT/SIGTERM (default 10s)
   --wait-lock DURATION  when another run holds the state, wait up to DURATION for it (default:
                       exit 75 at once)
@@ -72,6 +79,31 @@ and a caret, and exits 1 if there is any.`,
 
 Prints each stage with its placement (loop, pool, process, owner, auto), concurrency, channel
 capacity, and item types. --format mermaid prints the graph as Mermaid text for a README or issue.`,
+  test: `cli.ts test FILE: run the pipeline's test cases
+
+Cases come from the file's \`tests:\` list and from FILE.test.yaml beside it (its own \`tests:\`). Each case
+feeds its items into a stage (\`input.stage\`, default the first; stages before it do not run), can
+replace sources and sinks with in-memory ones (\`replace: [mailbox]\`), and compares the items that
+reach a stage (\`expect.stage\`; default the end: what the last stage emits, or what reaches it when
+it is a sink) with \`expect.items\`. Sinks run in dry-run mode, writing into a temporary folder.
+
+  tests:
+    - name: a number doubles
+      input: { stage: double, items: [1, 2] }
+      expect: { items: [2, 4] }
+
+Expected items match when every key they give matches (other keys are ignored); bytes compare as
+UTF-8 text, dates as ISO strings; a mapping with \`headers:\` matches a message's header lines, and one
+with \`contains:\` or \`matches:\` (a regular expression) a part of a text. \`env:\` (per file or case)
+sets the variables the pipeline file reads; \`!bytes\` before a text makes it bytes (a feed document).
+
+Prints each case as passed or failed, with a diff of the first mismatch; exits 1 when a case fails
+or is malformed (errors at file:line:column).`,
+  stages: `cli.ts stages [NAME]: the built-in stages
+
+Without NAME: every built-in stage with its input and output item types, what it does and its
+options. With NAME: the stage's defaults (placement, concurrency...), each option with its type,
+default and description, and an example \`stages:\` item. Read from the stage registry.`,
   state: `cli.ts state FILE [options]: what the pipeline's state store remembers
 
 Without options: per-feed health (last success, consecutive failures, back-off) and delivered counts.

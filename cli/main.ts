@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { EXIT } from "./exit_codes.ts";
 import { HELP } from "./help.ts";
 
-const COMMANDS = new Set(["run", "check", "plan", "state", "worker", "help"]);
+const COMMANDS = new Set(["run", "check", "plan", "state", "test", "stages", "worker", "help"]);
 
 const OPTIONS = {
   help: { type: "boolean", short: "h" },
@@ -16,6 +16,7 @@ const OPTIONS = {
   every: { type: "string" },
   budget: { type: "string" },
   trace: { type: "string" },
+  metrics: { type: "string" },
   json: { type: "boolean" },
   "summary-json": { type: "string" },
   quiet: { type: "boolean", short: "q" },
@@ -23,6 +24,7 @@ const OPTIONS = {
   placement: { type: "string" },
   sequential: { type: "boolean" },
   grace: { type: "string" },
+  pool: { type: "string" },
   format: { type: "string" },
   forget: { type: "string" },
   "mark-seen": { type: "string" },
@@ -46,6 +48,11 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] && COMMANDS.has(argv[0])) {
     command = argv[0];
     rest = argv.slice(1);
+  } else if (argv[0] && await looksLikeCommand(argv[0])) {
+    // `cli.ts chek x.yaml` would otherwise try to run a pipeline file called `chek`.
+    const { suggest } = await import("../engine/config/suggest.ts");
+    const near = suggest(argv[0], COMMANDS);
+    if (near) return usage(`unknown command \`${argv[0]}\`; did you mean \`${near}\`?`, "run");
   }
   // `--mark-seen` takes an optional URL: alone it means every feed; `--dry-run` alone means ./out/dry-run.
   rest = rest.map((a, i) =>
@@ -71,8 +78,26 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   if (command === "help") {
-    console.log(HELP[positionals[0] ?? "main"] ?? HELP.main);
-    return EXIT.OK;
+    const topic = positionals[0] ?? "main";
+    if (Object.hasOwn(HELP, topic)) {
+      console.log(HELP[topic]);
+      return EXIT.OK;
+    }
+    const { suggest } = await import("../engine/config/suggest.ts");
+    const topics = Object.keys(HELP).filter((t) => t !== "main");
+    const near = suggest(topic, topics);
+    console.error(
+      `error: no help topic \`${topic}\`${near ? `; did you mean \`${near}\`?` : ""}\n` +
+        `topics: ${topics.join(", ")} (cli.ts help TOPIC)`,
+    );
+    return EXIT.CONFIG;
+  }
+  if (command === "stages" && !v.help) {
+    if (positionals.length > 1) {
+      return usage(`one stage name expected, got: ${positionals.join(" ")}`, command);
+    }
+    const { stagesCommand } = await import("./stages_command.ts");
+    return stagesCommand(positionals[0], (text) => console.log(text), (text) => console.error(text));
   }
   if (command === "worker" && !v.help) {
     // A worker takes its pipelines from the jobs it is given: no file.
@@ -143,6 +168,10 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
       }
       return await planCommand(file, format as "text" | "mermaid" | "json");
     }
+    case "test": {
+      const { testCommand } = await import("./test_command.ts");
+      return await testCommand(file, (l) => console.log(l), (l) => console.error(l));
+    }
     case "state": {
       const { stateCommand } = await import("./state_command.ts");
       if (action === "reset" && v["mark-seen"] === undefined) {
@@ -171,6 +200,18 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
       } catch (e) {
         return usage((e as Error).message, command);
       }
+      const poolSize = v.pool === undefined ? undefined : Number(v.pool);
+      if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize >= 1)) {
+        return usage(`--pool takes a whole number of workers, at least 1 (got ${v.pool})`, command);
+      }
+      if (v.metrics !== undefined) {
+        const { parseListenAddress } = await import("../engine/monitor/mod.ts");
+        try {
+          parseListenAddress(v.metrics);
+        } catch (e) {
+          return usage((e as Error).message, command);
+        }
+      }
       if (v.every !== undefined) {
         const { parseCron } = await import("../engine/schedule/cron.ts");
         try {
@@ -188,16 +229,28 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
         graceMs,
         waitLockMs,
         trace: v.trace,
+        metrics: v.metrics,
         json: v.json,
         summaryJson: v["summary-json"],
         quiet: v.quiet,
         verbose: v.verbose,
         placement: v.placement as "loop" | undefined,
         sequential: v.sequential,
+        poolSize,
         nats: v.nats,
       });
     }
   }
+}
+
+/**
+ * A first argument that is no pipeline file but a word (`chek`): nothing of that name exists and it has
+ * no extension or path separator.
+ */
+async function looksLikeCommand(word: string): Promise<boolean> {
+  if (word.startsWith("-") || /[./\\]/.test(word)) return false;
+  const { stat } = await import("node:fs/promises");
+  return await stat(word).then(() => false, () => true);
 }
 
 function usage(message: string, command: string): number {

@@ -13,6 +13,7 @@ import {
   RunMetrics,
   type RunOptions,
   runPipeline,
+  RunResources,
   type RunSummary,
   textLogger,
   Tracer,
@@ -21,6 +22,7 @@ import {
 import { Chain } from "../engine/pipeline/pipeline.ts";
 import type { PipelineSpec } from "../engine/config/mod.ts";
 import { runtime } from "../engine/runtime/mod.ts";
+import type { MetricsServer, PipelineMonitor } from "../engine/monitor/mod.ts";
 import { type Clock, TimeBudget } from "../engine/schedule/mod.ts";
 import { EXIT } from "./exit_codes.ts";
 import { loadOrReport } from "./load.ts";
@@ -42,6 +44,8 @@ export interface RunCommandOptions {
   every?: string;
   budgetMs?: number;
   trace?: string;
+  /** `HOST:PORT` to serve `/metrics` and `/healthz` on while the pipeline runs (over the YAML's `metrics:`). */
+  metrics?: string;
   json?: boolean;
   summaryJson?: string;
   quiet?: boolean;
@@ -49,6 +53,8 @@ export interface RunCommandOptions {
   placement?: "loop";
   sequential?: boolean;
   graceMs?: number;
+  /** Workers of the run's pool (`--pool N`); undefined: the file's `pool: { size }`, else the default. */
+  poolSize?: number;
   /** `--wait-lock`: how long to wait for another run holding the state (default: exit 75 at once). */
   waitLockMs?: number;
   /** Time source of the schedule and the budget (default the real clock); for tests and scripts. */
@@ -84,13 +90,45 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const pipeline = comparisonMode(loaded.pipeline, opts);
   const schedule = opts.every ?? spec.schedule;
   const budgetMs = opts.budgetMs ?? spec.budget;
+  const poolSize = opts.poolSize ?? spec.pool?.size;
   const nats = opts.nats ?? spec.cluster?.nats;
   const execute: Execute = nats ? await clusterExecute(nats, spec, pipeline, used, opts, logger) : {
     newMetrics: () => new RunMetrics(),
     run: (metrics, options) => runPipeline(pipeline, { ...options, metrics }),
   };
-  const once = () => runOnce(execute, spec.name, { ...opts, budgetMs }, logger, write);
-  const exitOf = (summary: RunSummary) => exitCodeOf(summary, { budgetMs });
+  const address = opts.metrics ?? spec.metrics;
+  let monitor: PipelineMonitor | undefined;
+  let server: MetricsServer | undefined;
+  if (address) {
+    const { PipelineMonitor, serveMetrics } = await import("../engine/monitor/mod.ts");
+    monitor = new PipelineMonitor();
+    server = await serveMetrics(address, monitor);
+    logger.log("info", `metrics at ${server.url}/metrics, health at ${server.url}/healthz`);
+  }
+  try {
+    return await runOrSchedule(
+      execute,
+      { name: spec.name, schedule, nats },
+      { ...opts, budgetMs, poolSize },
+      logger,
+      write,
+      monitor,
+    );
+  } finally {
+    await server?.close();
+  }
+}
+
+async function runOrSchedule(
+  execute: Execute,
+  { name, schedule, nats }: { name: string; schedule: string | undefined; nats: string | undefined },
+  opts: RunCommandOptions,
+  logger: Logger,
+  write: (text: string) => void,
+  monitor: PipelineMonitor | undefined,
+): Promise<number> {
+  const once = () => runOnce(execute, name, opts, logger, write, monitor);
+  const exitOf = (summary: RunSummary) => exitCodeOf(summary, { budgetMs: opts.budgetMs });
   if (!schedule) return exitOf(await once());
 
   const stop = new AbortController();
@@ -108,7 +146,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const useNative = runtime.env("SLUICE_NATIVE_CRON") === "1";
   logger.log(
     "info",
-    `${spec.name}: running on schedule "${schedule}" (UTC${useNative ? ", native cron asked for" : ""}); ` +
+    `${name}: running on schedule "${schedule}" (UTC${useNative ? ", native cron asked for" : ""}); ` +
       "SIGTERM or Ctrl-C stops after the current run",
   );
   try {
@@ -116,14 +154,14 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
       // On a cluster, every process running this schedule claims the tick; one of them runs it.
       if (nats) {
         const { claimTick } = await import("../engine/cluster/tick_claim.ts");
-        if (!await claimTick(nats, spec.name, tick, `${runtime.name}:${process.pid}`)) {
-          logger.log("info", `${spec.name}: the run for ${tick.toISOString()} is taken by another process`);
+        if (!await claimTick(nats, name, tick, `${runtime.name}:${process.pid}`)) {
+          logger.log("info", `${name}: the run for ${tick.toISOString()} is taken by another process`);
           return EXIT.OK;
         }
       }
       return exitOf(await once());
     }, {
-      name: spec.name,
+      name,
       clock: opts.clock,
       signal: stopOn,
       useNative,
@@ -199,8 +237,11 @@ async function runOnce(
   opts: RunCommandOptions,
   logger: Logger,
   write: (text: string) => void,
+  monitor?: PipelineMonitor,
 ): Promise<RunSummary> {
   const metrics = execute.newMetrics();
+  const resources = new RunResources();
+  monitor?.runStarted(metrics, resources);
   const tracer = new Tracer(Boolean(opts.trace));
   const mode: ProgressMode = opts.quiet ? "off" : opts.json ? "json" : runtime.isTerminal() ? "tty" : "lines";
   const budget = opts.budgetMs ? new TimeBudget(opts.budgetMs, { clock: opts.clock }) : undefined;
@@ -210,17 +251,20 @@ async function runOnce(
     summary = await execute.run(metrics, {
       handleSignals: true,
       graceMs: opts.graceMs,
+      poolSize: opts.poolSize,
       waitLockMs: opts.waitLockMs,
       stopSignal: budget?.signal,
       dryRun: opts.dryRun ? path.resolve(opts.dryRun) : undefined,
       placementOverride: opts.placement ?? (opts.sequential ? "loop" : undefined),
       logger,
+      resources,
       tracer,
     });
   } finally {
     stopProgress();
     budget?.dispose();
   }
+  monitor?.runFinished(summary, exitCodeOf(summary, { budgetMs: opts.budgetMs }));
   if (opts.trace) {
     await tracer.write(opts.trace);
     logger.log("info", `trace written to ${opts.trace} (open it in https://ui.perfetto.dev)`);

@@ -89,6 +89,10 @@ export const dedupeStage: StageFactory = {
   description: "keeps the entries not delivered yet (state store keyed by feed and entry id)",
   inType: "ParsedFeedItem",
   outType: "EntryItem",
+  example: `- use: dedupe
+  with:
+    state: \${STATE_DIR:-./.sluice}
+    max-per-feed: 20`,
   options: {
     state: {
       type: "string",

@@ -12,6 +12,10 @@ export const execStage: StageFactory = {
   description: "streams items through an external command (stdin/stdout, lines or JSON lines)",
   inType: "any",
   outType: "any",
+  example: `- use: exec
+  with:
+    command: [jq, -c, "{title: .entry.title}"]
+    format: jsonl`,
   options: {
     command: {
       type: "string[]",
@@ -28,6 +32,8 @@ export const execStage: StageFactory = {
   },
   defaults: { placement: "process" },
   streamsItems: true,
+  placements: ["process"],
+  placementNote: "it streams every item through one external command",
   create: (o) =>
     processMap({ command: o.command as string[], format: o.format as "lines" | "jsonl" }, { name: "exec" }),
 };

@@ -67,8 +67,19 @@ export const feedsStage: StageFactory = {
   description: "reads the feed list (FEEDS file/URL, OPML) and the YAML's folders",
   inType: "none",
   outType: "FeedRef",
+  example: `- use: feeds
+  with:
+    list: \${FEEDS:-feeds.txt}   # one URL a line (optionally a folder after it), or OPML
+    folders:
+      News:
+        - https://example.org/feed.xml`,
   options: {
-    list: { type: "string", default: "", description: "file or URL: one feed URL a line, or OPML" },
+    list: {
+      type: "string",
+      default: "",
+      path: true,
+      description: "file or URL: one feed URL a line, or OPML",
+    },
     folders: {
       type: "object",
       description: "folder name -> list of feed URLs",
@@ -76,6 +87,7 @@ export const feedsStage: StageFactory = {
     },
     state: {
       type: "string",
+      path: true,
       description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
     },
     "respect-backoff": {

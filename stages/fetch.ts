@@ -77,6 +77,11 @@ export const fetchStage: StageFactory = {
   description: "conditional GET of each feed (ETag/Last-Modified), gzip/br, retries, per-host limits",
   inType: "FeedRef",
   outType: "FetchedFeed",
+  example: `- use: fetch
+  concurrency: 32
+  with:
+    timeout: 30s
+    per-host: 4`,
   options: {
     state: {
       type: "string",

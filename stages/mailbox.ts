@@ -105,6 +105,14 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
           up.hasEntries(req.folder, req.ids),
       },
     });
+    // `/healthz` (--metrics) reports the mailbox unhealthy while its connection is down.
+    ctx.resources.watchHealth(
+      `mailbox ${redactUrl(opts.url)} (connection ${shard + 1})`,
+      () =>
+        conn.broken === undefined
+          ? undefined
+          : `not connected: ${(conn.broken as Error)?.message ?? conn.broken}`,
+    );
     const ledger = runLedger(ctx, opts.state);
     const location = (folder: string) => `${redactUrl(opts.url)}/${folder}`;
     const findStored = async (folder: string, msgs: MailMessage[]): Promise<Delivery[]> => {
@@ -307,6 +315,7 @@ const IMAP_ITEM_RETRY = {
 const SHARED_OPTIONS = {
   state: {
     type: "string",
+    path: true,
     description: "state location (sqlite dir, kv:PATH, memory:); default: the pipeline's `state:`",
   },
 } as const;
@@ -342,6 +351,10 @@ export const uploadImapStage: StageFactory = {
   description: "appends messages over one IMAP connection (single owner, MULTIAPPEND batches)",
   inType: "MailMessage",
   outType: "none",
+  example: `- use: upload-imap
+  with:
+    url: \${IMAP_URL}          # imap://user:pass@host:143 or imaps://...
+    max-batch: 50`,
   options: {
     url: {
       type: "string",
@@ -363,6 +376,10 @@ export const maildirStage: StageFactory = {
   description: "writes messages into Maildir++ folders (atomic: tmp, then rename into new)",
   inType: "MailMessage",
   outType: "none",
+  example: `- use: maildir
+  with:
+    path: ./mail
+    fsync: true`,
   options: {
     path: { type: "string", default: MAILBOX_DEFAULTS.maildir, description: "the Maildir root" },
     ...SHARED_OPTIONS,
@@ -382,6 +399,10 @@ export const mailboxStage: StageFactory = {
   description: "IMAP when `url` is an imap:// or imaps:// URL, else the Maildir at `maildir`",
   inType: "MailMessage",
   outType: "none",
+  example: `- use: mailbox
+  with:
+    url: \${IMAP_URL:-}        # empty: the Maildir below
+    maildir: ./mail`,
   options: {
     url: {
       type: "string",
@@ -396,6 +417,7 @@ export const mailboxStage: StageFactory = {
     maildir: {
       type: "string",
       default: MAILBOX_DEFAULTS.maildir,
+      path: true,
       description: "the Maildir root when url is empty",
     },
     ...SHARED_OPTIONS,

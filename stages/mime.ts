@@ -78,6 +78,11 @@ export const mimeStage: StageFactory = {
   description: "composes multipart/alternative mail with inline cid: images (quoted-printable HTML and text)",
   inType: "EntryItem",
   outType: "MailMessage",
+  example: `- use: mime
+  with:
+    from: feeds@example.org
+    to: me@example.org
+    link-position: top`,
   options: {
     from: {
       type: "string",

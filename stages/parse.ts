@@ -3,7 +3,8 @@
  * the feed's health.
  * @module
  */
-import { parseFeed } from "../lib/feed/parse_feed.ts";
+import { parseFeed, recoveredText } from "../lib/feed/parse_feed.ts";
+import { redactUrl } from "../engine/errors.ts";
 import { type Stage, task } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runtime } from "../engine/runtime/mod.ts";
@@ -33,7 +34,9 @@ export function parseFetchedTask(fetched: FetchedFeed): ParsedFeedItem {
 /**
  * The `parse` stage: CPU-bound, so it runs on the worker pool by default (placement `pool`; `auto`
  * measures first). The body's buffer moves to the worker instead of being copied. A feed that does not
- * parse fails alone: its health records the reason, and the run's summary names its URL.
+ * parse fails alone: its health records the reason, and the run's summary names its URL. A damaged feed
+ * whose entries were recovered is a warning: logged with the first problem's line and column, and
+ * counted as `recovered` on the stage's line of the summary.
  *
  * @example
  * ```ts
@@ -57,7 +60,14 @@ export function parseFeeds(opts: { state?: string } = {}): Stage<FetchedFeed, Pa
       ...body,
       handle: async (fetched, ctx) => {
         try {
-          return await body.handle(fetched, ctx);
+          const out = await body.handle(fetched, ctx);
+          const recovered = "one" in out ? out.one.parsed.recovered : undefined;
+          if (recovered !== undefined) {
+            // A warning, not a failure: the entries read around the damage go on to the mailbox.
+            ctx.count("recovered");
+            ctx.log("warn", recoveredText(recovered), { item: redactUrl(fetched.feed.url) });
+          }
+          return out;
         } catch (e) {
           if (!ctx.dryRun && !ctx.signal.aborted) {
             await new FeedStateBook(await runStore(ctx, opts.state)).recordFailure(
@@ -84,6 +94,8 @@ export const parseStage: StageFactory = {
   description: "parses RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1 (worker pool)",
   inType: "FetchedFeed",
   outType: "ParsedFeedItem",
+  example: `- use: parse
+  placement: pool`,
   options: {
     state: {
       type: "string",

@@ -17,6 +17,14 @@ import { rewriteImagesStage } from "./rewrite_images.ts";
 import { mimeStage } from "./mime.ts";
 import { mailboxStage, maildirStage, uploadImapStage } from "./mailbox.ts";
 import { execStage } from "./exec.ts";
+import { mapStage } from "./map.ts";
+import { filterStage } from "./filter.ts";
+import { readStage } from "./read.ts";
+import { writeStage } from "./write.ts";
+import { httpStage } from "./http.ts";
+import { serveStage } from "./serve.ts";
+import { sqlStage } from "./sql.ts";
+import { htmlStage } from "./html.ts";
 
 /** A registry holding every built-in stage (module stages load on demand). */
 export function builtinStages(): StageRegistry {
@@ -31,5 +39,13 @@ export function builtinStages(): StageRegistry {
     maildirStage,
     mailboxStage,
     execStage,
+    mapStage,
+    filterStage,
+    readStage,
+    writeStage,
+    httpStage,
+    serveStage,
+    sqlStage,
+    htmlStage,
   ]);
 }

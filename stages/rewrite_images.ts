@@ -4,7 +4,7 @@
  * @module
  */
 import type { EntryItem } from "./types.ts";
-import { type HtmlImageWork, inlineImages } from "../lib/html/inline_images.ts";
+import { findWithAttached, type HtmlImageWork, inlineImages } from "../lib/html/inline_images.ts";
 import { DEFAULT_IMAGE_CACHE_OPTIONS, ImageCache, type ImageCacheOptions } from "../lib/html/image_cache.ts";
 import {
   FIND_IMAGES_TASK,
@@ -20,7 +20,8 @@ import { yieldWhenBusy } from "../engine/placement/loop_slice.ts";
 
 /**
  * Returns `item` with its HTML sanitised, its images fetched through `cache` and attached as `images`,
- * and their `src` rewritten to `cid:` references (`inlineImages`). The HTML is `item.html`, else the
+ * and their `src` rewritten to `cid:` references (`inlineImages`); when the HTML shows no image, the
+ * images the feed attached to the entry (`entry.images`) are added first. The HTML is `item.html`, else the
  * entry's `html`, else its `summary`; relative URLs resolve against the entry's `base` (its `xml:base`, or
  * the feed's URL after redirects when it has no link), else its link, else the feed URL. An item without
  * HTML comes back unchanged. Rejects only when `signal` aborts (with its reason).
@@ -46,9 +47,10 @@ export async function rewriteEntryImages(
   work?: HtmlImageWork,
 ): Promise<EntryItem> {
   const html = item.html ?? item.entry.html ?? item.entry.summary;
-  if (html === undefined) return item;
+  const attached = item.entry.images ?? [];
+  if (html === undefined && attached.length === 0) return item;
   const base = item.entry.base ?? item.entry.link ?? item.feed.url;
-  const inlined = await inlineImages(html, base, cache, signal, work);
+  const inlined = await inlineImages(html ?? "", base, cache, signal, work, attached);
   return { ...item, html: inlined.html, images: [...item.images, ...inlined.images] };
 }
 
@@ -134,13 +136,10 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
         const work = workFor(ctx);
         if (disabled) {
           const html = item.html ?? item.entry.html ?? item.entry.summary;
-          if (html === undefined) return { one: item };
-          return {
-            one: {
-              ...item,
-              html: (await work.findImages(html, item.entry.base ?? item.entry.link ?? item.feed.url)).html,
-            },
-          };
+          const attached = item.entry.images ?? [];
+          if (html === undefined && attached.length === 0) return { one: item };
+          const base = item.entry.base ?? item.entry.link ?? item.feed.url;
+          return { one: { ...item, html: (await findWithAttached(html ?? "", base, work, attached)).html } };
         }
         const out = await rewriteEntryImages(item, cache, ctx.signal, work);
         ctx.count("images", out.images.length - item.images.length);
@@ -156,6 +155,10 @@ export const rewriteImagesStage: StageFactory = {
   description: "sanitises entry HTML, attaches its images inline (cid:) and rewrites the references",
   inType: "EntryItem",
   outType: "EntryItem",
+  example: `- use: rewrite-images
+  with:
+    max-image-size: 2097152
+    image-timeout: 10s`,
   options: {
     "image-concurrency": {
       type: "integer",

@@ -5,7 +5,14 @@
  * @module
  */
 
-export type { Enclosure, FeedEntry, FeedRef, FetchedFeed, ParsedFeed } from "../lib/feed/types.ts";
+export type {
+  Enclosure,
+  FeedEntry,
+  FeedProblem,
+  FeedRef,
+  FetchedFeed,
+  ParsedFeed,
+} from "../lib/feed/types.ts";
 export type { Delivery, EntryItem, InlineImage, MailMessage } from "../lib/mime/types.ts";
 import type { FeedRef, ParsedFeed } from "../lib/feed/types.ts";
 

@@ -165,14 +165,34 @@ describe("each kind of mistake", () => {
       [
         "3:5",
         "unknown option `list` for stage `feeds`",
-        "`list` is an option of stage `feeds`: indent it under `with:`",
+        "`list` is an option of stage `feeds`: indent `list:` by 6 spaces, under a `with:` line indented 4 spaces like `use:`",
       ],
       [
         "6:7",
         "unknown option `concurrency` for stage `fetch`",
-        "`concurrency` is a stage setting: move it out of `with:`, next to `use:`",
+        "`concurrency` is a stage setting: move it out of `with:`, next to `use:` (indented 4 spaces, like `use:` on line 4)",
       ],
     ]);
+  });
+
+  test("a list item or key at the wrong depth: the line, and how far to indent it", async () => {
+    const deeper = await only("name: a\nstages:\n  - use: feeds\n  - use: fetch\n     - use: parse\n");
+    assert.equal(deeper.code, "E_CONFIG_YAML");
+    assert.equal(at(deeper), "5:6");
+    assert.equal(
+      deeper.reason,
+      "wrong indentation: the list item `- use: parse` is indented 5 spaces, but the items of `stages:` start at 2",
+    );
+    assert.equal(deeper.hint, "indent it by 2 spaces, like `- use: feeds` on line 3");
+    const shallower = await only(
+      "name: a\nstages:\n  - use: feeds\n    with:\n      list: f\n- use: fetch\n",
+    );
+    assert.equal(at(shallower), "6:1");
+    assert.equal(shallower.hint, "indent it by 2 spaces, like `- use: feeds` on line 3");
+    const key = await only("name: a\nstages:\n  - use: feeds\n  - use: fetch\n      concurrency: 3\n");
+    assert.equal(at(key), "5:7");
+    assert.match(key.reason, /`concurrency:` is indented 6 spaces, but the keys beside it start at 4/);
+    assert.match(key.hint!, /^indent it by 4 spaces/);
   });
 
   test("secret values never appear in messages or snippets", async () => {

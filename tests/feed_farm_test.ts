@@ -135,8 +135,8 @@ describe("feed farm", () => {
       await Promise.all(farm.feedUrls.map((u) => getText(u)));
       const elapsed = performance.now() - t0;
       assert.ok(elapsed >= 115, `elapsed ${elapsed} ms`);
-      assert.ok(elapsed < 5 * 120, `requests were served one after another (${elapsed} ms)`);
       assert.equal(farm.counters.requests, 5);
+      // Concurrency is proven by the farm's own count, not by a wall-clock bound (a loaded machine is slow).
       assert.equal(farm.counters.maxConcurrent, 5);
       assert.equal(farm.counters.inFlight, 0);
       const stats = JSON.parse((await getText(`${farm.baseUrl}/stats`)).text);

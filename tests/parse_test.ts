@@ -45,9 +45,9 @@ describe("RSS 2.0", () => {
     });
   });
 
-  test("decodes an entity-escaped description to HTML and keeps <author> as written", () => {
+  test("decodes an entity-escaped description to HTML and takes the name out of <author>", () => {
     assert.equal(feed.entries[1].summary, "<p>Escaped &amp; HTML</p>");
-    assert.equal(feed.entries[1].author, "ann@example.org (Ann Author)");
+    assert.equal(feed.entries[1].author, "Ann Author");
   });
 
   test("a permalink guid is the id and the link when <link> is missing", () => {

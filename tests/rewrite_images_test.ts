@@ -5,7 +5,9 @@
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
 import type http from "node:http";
-import { rewriteEntryImages } from "../stages/rewrite_images.ts";
+import { rewriteEntryImages, rewriteImages } from "../stages/rewrite_images.ts";
+import { fromIterable, pipeline, runPipeline, silentLogger, sink } from "../engine/pipeline/mod.ts";
+import { parseFeed } from "../lib/feed/mod.ts";
 import {
   FIND_IMAGES_TASK,
   findImages,
@@ -294,6 +296,37 @@ describe("ImageCache and rewriteEntryImages", () => {
     assert.equal(out.html, `<img src="cid:${cidForUrl(server.url("/logo.png"))}">`);
     const bare = entryItem(undefined as unknown as string);
     assert.equal(await rewriteEntryImages(bare, cache), bare);
+  });
+
+  test("through the stage: a parsed entry's media images are attached when its HTML has none", async () => {
+    const xml = '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>' +
+      `<item><guid>m1</guid><link>${server.url("/posts/m1")}</link><description>No picture</description>` +
+      '<media:thumbnail url="/pic/3.png"/></item>' +
+      '<item><guid>m2</guid><description>&lt;img src="/logo.png"&gt;</description>' +
+      '<media:thumbnail url="/pic/4.png"/></item></channel></rss>';
+    const feed = parseFeed(new TextEncoder().encode(xml), { url: server.url("/feed.xml") });
+    assert.deepEqual(feed.entries[0].images, [server.url("/pic/3.png")]);
+    const items: EntryItem[] = feed.entries.map((entry) => ({
+      feed: { url: server.url("/feed.xml"), folder: "News" },
+      entry,
+      images: [],
+    }));
+    const out: EntryItem[] = [];
+    const p = pipeline(fromIterable(items)).pipe(rewriteImages()).to(sink((item: EntryItem) => {
+      out.push(item);
+    }));
+    const summary = await runPipeline(p, {
+      logger: silentLogger,
+      measureLag: false,
+      placementOverride: "loop",
+    });
+    assert.ok(summary.ok);
+    const [withMedia, withOwn] = out.sort((a, b) => a.entry.id.localeCompare(b.entry.id));
+    assert.deepEqual(withMedia.images.map((i) => i.url), [server.url("/pic/3.png")]);
+    assert.match(withMedia.html!, /^No picture<p><img src="cid:[^"]+" alt=""><\/p>$/);
+    // The HTML shows an image of its own: the thumbnail is not added.
+    assert.deepEqual(withOwn.images.map((i) => i.url), [server.url("/logo.png")]);
+    assert.doesNotMatch(withOwn.html!, /pic\/4/);
   });
 
   test("an aborted entry rejects with the signal's reason", async () => {

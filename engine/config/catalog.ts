@@ -4,6 +4,25 @@
  * @module
  */
 import type { OptionSchema } from "./schema.ts";
+import type { Placement } from "../pipeline/stage.ts";
+
+/**
+ * A mistake in a stage's options that only the stage can see (an expression that does not compile, a
+ * module without the named export): `option` names the `with:` key it is reported at.
+ *
+ * @example
+ * ```ts
+ * const problem: OptionProblem = { option: "expr", message: "expression does not compile: Unexpected end of input" };
+ * ```
+ */
+export interface OptionProblem {
+  /** The `with:` key whose value is wrong (`headers.accept` for a nested one). */
+  option: string;
+  /** What is wrong. */
+  message: string;
+  /** How to fix it. */
+  hint?: string;
+}
 
 /**
  * One stage as the loader sees it. `inType`/`outType` are item type names (`FeedRef`, `FetchedFeed`),
@@ -30,10 +49,37 @@ export interface StageCatalogEntry {
   /** One line on what the stage does, shown by `plan` and in "unknown stage" hints. */
   description: string;
   /**
+   * A `stages:` item using the stage with typical options (YAML, starting `- use: <name>`), shown by
+   * `cli.ts stages NAME`; a test checks it against `options`.
+   */
+  example?: string;
+  /**
    * True for a stage that streams every item through one process (`exec`): `retry` cannot apply to it
    * (the process cannot take an item back), and the loader says so rather than ignore it.
    */
   streamsItems?: boolean;
+  /**
+   * The placements the stage can take (YAML `placement:`); undefined: any (the placement is then a
+   * label for `plan` and metrics). A placement outside the list is a config error naming `placementNote`.
+   */
+  placements?: readonly Placement[];
+  /** Why the stage cannot take the other placements, shown when `placement:` asks for one of them. */
+  placementNote?: string;
+  /**
+   * Facts that depend on the options: `read` with `format: lines` emits `string`, `map` with `expr:` runs
+   * only on the loop. Fields left undefined keep the entry's own.
+   */
+  forOptions?(options: Record<string, unknown>): Partial<
+    Pick<StageCatalogEntry, "inType" | "outType" | "placements" | "placementNote">
+  >;
+  /**
+   * Checks the validated options beyond their schema (compiles expressions, loads modules), with `file`
+   * the pipeline file; each problem is reported at its option's value.
+   */
+  checkOptions?(
+    options: Record<string, unknown>,
+    ctx: { file: string },
+  ): OptionProblem[] | Promise<OptionProblem[]>;
 }
 
 /**

@@ -43,6 +43,8 @@ export const ConfigErrorCode = {
   MisplacedSource: "E_CONFIG_MISPLACED_SOURCE",
   MisplacedSink: "E_CONFIG_MISPLACED_SINK",
   NoEffect: "E_CONFIG_NO_EFFECT",
+  BadOption: "E_CONFIG_BAD_OPTION",
+  Placement: "E_CONFIG_PLACEMENT",
 } as const;
 
 /**

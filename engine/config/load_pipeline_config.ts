@@ -136,6 +136,9 @@ export async function parsePipelineConfig(
   if (top.value.description !== undefined) spec.description = top.value.description as string;
   if (top.value.schedule !== undefined) spec.schedule = top.value.schedule as string;
   if (top.value.budget !== undefined) spec.budget = top.value.budget as number;
+  const pool = top.value.pool as { size?: number } | undefined;
+  if (pool?.size !== undefined) spec.pool = { size: pool.size };
+  if (top.value.metrics !== undefined) spec.metrics = top.value.metrics as string;
   if (top.value.state !== undefined) spec.state = top.value.state as string;
   if (top.value.cluster !== undefined) spec.cluster = top.value.cluster as { nats?: string };
   return spec;

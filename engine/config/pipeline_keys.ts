@@ -11,7 +11,7 @@ import type { OptionSchema } from "./schema.ts";
  * @example
  * ```ts
  * import { PIPELINE_KEYS } from "./pipeline_keys.ts";
- * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "state", "cluster", "stages"]
+ * Object.keys(PIPELINE_KEYS); // ["name", "description", "schedule", "budget", "pool", "metrics", "state", "cluster", "stages", "tests"]
  * ```
  */
 export const PIPELINE_KEYS: OptionSchema = {
@@ -19,8 +19,22 @@ export const PIPELINE_KEYS: OptionSchema = {
   description: { type: "string", description: "what the pipeline does" },
   schedule: { type: "string", description: 'a 5-field cron expression, e.g. "*/30 * * * *"' },
   budget: { type: "duration", description: "the most one run may take, e.g. 10m" },
+  pool: {
+    type: "object",
+    description: "the worker pool of `placement: pool` stages",
+    properties: {
+      size: { type: "integer", min: 1, description: "worker threads (default: cores - 1, at least 1)" },
+    },
+  },
+  metrics: {
+    type: "string",
+    pattern: /^(\S+:)?\d{1,5}$/,
+    description:
+      "HOST:PORT serving Prometheus metrics at /metrics and health at /healthz, e.g. 127.0.0.1:9464",
+  },
   state: {
     type: "string",
+    path: true,
     description: "where the stages keep their shared state: a directory (sqlite), kv:PATH, kv: or memory:",
   },
   cluster: {
@@ -31,6 +45,8 @@ export const PIPELINE_KEYS: OptionSchema = {
     description: "run on a sluice cluster (workers started with `cli.ts worker`)",
   },
   stages: { type: "any", description: "the list of stages, each `- use: <stage>`" },
+  // Read by `cli.ts test` (engine/test_cases), which checks each case itself.
+  tests: { type: "any", description: "test cases for `cli.ts test`, each `- name: ...`" },
 };
 
 /**

@@ -5,6 +5,7 @@
  * position. No dependency beyond sluice itself.
  * @module
  */
+import path from "node:path";
 import { redactUrl } from "../errors.ts";
 import { ConfigError, ConfigErrorCode } from "./config_error.ts";
 import { DurationError, parseDuration } from "./duration.ts";
@@ -46,6 +47,12 @@ export type OptionSpec =
     enum?: string[];
     pattern?: RegExp | string;
     secret?: boolean;
+    /**
+     * A file path: written in the pipeline file it is relative to that file's folder (like `use:`);
+     * from a whole `${VAR}` (default included) it is relative to the working folder, as on a command
+     * line. `-` (stdin/stdout), absolute paths and URLs are kept as they are.
+     */
+    path?: boolean;
     /**
      * A check the value must pass beyond its pattern (an IMAP URL that parses, a TLS policy): returns
      * what is wrong and the fix, or undefined. The reason must not quote a secret value in full.
@@ -305,6 +312,7 @@ class OptionValidator {
         secret ? redacted(where.valueSpan()) : undefined,
       );
     }
+    if (spec.path && !where.fromVariable()) return relativeToFile(value, where.valueSpan().pos.file);
     return value;
   }
 
@@ -464,6 +472,14 @@ class OptionValidator {
     const parts = [...path.slice(this.rootDepth), ...(last === undefined ? [] : [last])];
     return parts.map((p, i) => typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
   }
+}
+
+/** `value` resolved against the folder of the pipeline file `file`, unless it is `-`, absolute or a URL. */
+function relativeToFile(value: string, file: string): string {
+  if (value === "-" || value === "" || path.isAbsolute(value) || /^[a-z][a-z0-9+.-]*:/i.test(value)) {
+    return value;
+  }
+  return path.resolve(path.dirname(path.resolve(file)), value);
 }
 
 /** Text from the environment becomes the type the option declares, when it reads as one. */

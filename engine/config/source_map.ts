@@ -7,6 +7,7 @@
 // deno-lint-ignore no-import-prefix
 import * as YAML from "npm:yaml@^2.9.1";
 import { ConfigError, ConfigErrorCode } from "./config_error.ts";
+import { findMisindented } from "./indentation.ts";
 import { type Environment, interpolate } from "./interpolate.ts";
 import type { ConfigPath, PathPositions, Span } from "./position.ts";
 
@@ -46,6 +47,25 @@ const YAML_HINTS: Record<string, string> = {
 };
 
 /**
+ * `!bytes TEXT`: the text's UTF-8 bytes (a `Uint8Array`), for test items whose field holds raw bytes
+ * (a fetched feed's `body`).
+ */
+const BYTES_TAG: YAML.ScalarTag = {
+  tag: "!bytes",
+  resolve: (text: string) => new TextEncoder().encode(text),
+  identify: (value: unknown) => value instanceof Uint8Array,
+};
+
+/** Parser errors that a misindented line causes (the parser often reports them a line early). */
+const INDENT_CODES = new Set([
+  "BAD_INDENT",
+  "BLOCK_AS_IMPLICIT_KEY",
+  "MULTILINE_IMPLICIT_KEY",
+  "MISSING_CHAR",
+  "UNEXPECTED_TOKEN",
+]);
+
+/**
  * Parses `text` (the content of `file`) with positions, interpolates `${VAR}` in every string scalar
  * from `env`, and reports syntax errors and unset or malformed variables as {@linkcode ConfigError}s.
  *
@@ -58,7 +78,12 @@ const YAML_HINTS: Record<string, string> = {
  */
 export function readYamlWithPositions(text: string, file: string, env: Environment): LoadedYaml {
   const lineCounter = new YAML.LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: false });
+  const doc = YAML.parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    keepSourceTokens: false,
+    customTags: [BYTES_TAG],
+  });
   const reader = new PositionReader(text, file, lineCounter, doc, env);
   const errors = syntaxErrors(doc.errors, reader);
   const data = reader.read(doc.contents as YAML.Node | null, [], undefined, 0);
@@ -81,6 +106,16 @@ function syntaxErrors(found: readonly YAML.YAMLError[], reader: PositionReader):
     const span = reader.span(e.pos[0], e.pos[1]);
     if (lines.has(span.pos.line) || (e.code === "UNEXPECTED_TOKEN" && errors.length > 0)) continue;
     lines.add(span.pos.line);
+    const bad = INDENT_CODES.has(e.code)
+      ? findMisindented(reader.text, span.pos.line - 1, span.pos.line + 1)
+      : undefined;
+    if (bad) {
+      // One mistake, one error: the parser's follow-up complaints land on the same lines.
+      for (let l = span.pos.line; l <= bad.line; l++) lines.add(l);
+      const at = reader.lineSpan(bad.line, bad.indent);
+      errors.push(new ConfigError(ConfigErrorCode.Yaml, bad.reason, at, { hint: bad.hint }));
+      continue;
+    }
     // A `{` after `$` opens a flow mapping inside `{ }` or `[ ]`: the usual cause is an unquoted `${VAR}`.
     const unquotedVariable = /[{[].*\$\{/.test(span.lineText ?? "");
     const hint = unquotedVariable
@@ -115,6 +150,16 @@ class PositionReader {
     return {
       pos: { file: this.file, line, column: col },
       length: Math.max(1, Math.min(end - start, room)),
+      lineText,
+    };
+  }
+
+  /** A span over line `line` (1-based) from column `indent + 1` to its end. */
+  lineSpan(line: number, indent: number): Span {
+    const lineText = this.#lines[line - 1] ?? "";
+    return {
+      pos: { file: this.file, line, column: indent + 1 },
+      length: Math.max(1, lineText.trimEnd().length - indent),
       lineText,
     };
   }

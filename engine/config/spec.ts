@@ -102,6 +102,10 @@ export interface PipelineSpec {
   schedule?: string;
   /** The most one run may take, in milliseconds; undefined: no time budget. */
   budget?: number;
+  /** The worker pool's settings (`pool: { size: 2 }`); undefined: the run's default pool. */
+  pool?: { size?: number };
+  /** `HOST:PORT` to serve Prometheus metrics and `/healthz` on while the pipeline runs; undefined: none. */
+  metrics?: string;
   /** The state the stages share (`state:`, already checked to parse); undefined: none declared. */
   state?: string;
   /** `cluster: { nats: URL }`: the NATS server(s) a `run` submits to; undefined: a local run. */

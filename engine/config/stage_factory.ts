@@ -10,13 +10,16 @@ import { SluiceError } from "../errors.ts";
 import type { StageCatalog, StageCatalogEntry } from "./catalog.ts";
 import type { PipelineSpec, StageSpec } from "./spec.ts";
 import { Chain } from "../pipeline/pipeline.ts";
-import type { AnyStage, Stage, StageOptions } from "../pipeline/stage.ts";
+import type { AnyStage, Placement, Stage, StageOptions } from "../pipeline/stage.ts";
+import { MODULE_FUNCTION_PLACEMENTS, moduleMap, movableStage } from "../pipeline/module_function.ts";
 import { withOptions } from "../pipeline/with_options.ts";
 
 /** What a factory's `create` gets besides its options. */
 export interface BuildContext {
   /** The pipeline file (relative paths in options resolve against its folder). */
   file?: string;
+  /** The `placement:` the pipeline file gives the stage; undefined: the stage's own default. */
+  placement?: Placement;
 }
 
 /**
@@ -82,17 +85,48 @@ export class StageRegistry implements StageCatalog {
         `export a stage or StageFactory named \`${exportName}\``,
       );
     }
-    const factory: StageFactory = isFactory(value) ? value : {
-      name: specifier,
-      description: `module stage ${specifier}`,
-      inType: "any",
-      outType: "any",
-      options: {},
-      create: () => value as Stage<unknown, unknown>,
-    };
+    const factory: StageFactory = isFactory(value)
+      ? value
+      : moduleFactory(specifier, { module: url, export: exportName }, value);
     this.#modules.set(specifier, factory);
     return factory;
   }
+}
+
+/**
+ * The factory of a module export that is not a factory: a plain function of the item (a `map` that can
+ * take any placement) or a stage (a per-item stage can move off the loop; another kind stays where it is).
+ */
+function moduleFactory(
+  specifier: string,
+  ref: { module: string; export: string },
+  value: unknown,
+): StageFactory {
+  const base = { name: specifier, inType: "any", outType: "any", options: {} };
+  if (typeof value === "function") {
+    return {
+      ...base,
+      description: `module function ${specifier} (a map over each item)`,
+      placements: MODULE_FUNCTION_PLACEMENTS,
+      create: (_o, ctx) => moduleMap(ref, { name: ref.export, placement: ctx.placement }),
+    };
+  }
+  const stage = value as Stage<unknown, unknown>;
+  const perItem = stage?.body?.kind === "transform";
+  return {
+    ...base,
+    inType: stage?.options?.inType ?? (stage?.body?.kind === "source" ? "none" : "any"),
+    outType: stage?.options?.outType ?? "any",
+    description: stage?.options?.description ?? `module stage ${specifier}`,
+    placements: perItem ? MODULE_FUNCTION_PLACEMENTS : [stage?.options?.placement ?? "loop"],
+    placementNote: perItem
+      ? undefined
+      : `only a per-item stage (map, filter, flatMap, sink) can move; this one is a ${stage?.body?.kind}`,
+    create: (_o, ctx) => {
+      const placement = ctx.placement ?? stage.options.placement;
+      return perItem && placement !== "loop" ? movableStage(ref, { ...stage.options, placement }) : stage;
+    },
+  };
 }
 
 function isFactory(v: unknown): v is StageFactory {
@@ -124,7 +158,7 @@ function buildStage(s: StageSpec, registry: StageCatalog, file: string): Stage<u
   if (typeof factory.create !== "function") {
     throw new SluiceError("E_STAGE_UNKNOWN", `${file}: stage \`${s.use}\` cannot be built`, "check `use:`");
   }
-  const stage = factory.create(s.with, { file }) as Stage<unknown, unknown>;
+  const stage = factory.create(s.with, { file, placement: s.placement }) as Stage<unknown, unknown>;
   const overrides: StageOptions = {
     ...factory.defaults,
     name: s.id,
@@ -135,8 +169,8 @@ function buildStage(s: StageSpec, registry: StageCatalog, file: string): Stage<u
     timeoutMs: s.timeout,
     onError: s.onError,
     deadLetter: s.deadLetter ? path.resolve(path.dirname(file), s.deadLetter) : undefined,
-    inType: factory.inType,
-    outType: factory.outType,
+    inType: s.entry.inType ?? factory.inType,
+    outType: s.entry.outType ?? factory.outType,
     description: factory.description,
   };
   if (s.retry) {

@@ -98,24 +98,43 @@ export class StageLoader {
       aliases: KEY_ALIASES,
       unknownHint: (key) =>
         entry && Object.hasOwn(entry.options, key)
-          ? `\`${key}\` is an option of stage \`${use}\`: indent it under \`with:\``
+          ? `\`${key}\` is an option of stage \`${use}\`: ${indentUnderWith(key, where)}`
           : undefined,
     });
     this.errors.push(...settings.errors);
     if (entry?.streamsItems) this.#itemPoliciesOnStream(raw, entry.name, where);
     let options: Record<string, unknown> = {};
+    let optionErrors = 0;
     if (entry) {
       const checked = validateOptions(entry.options, raw.with, where.child("with"), {
         subject,
         unknownHint: (key) =>
           Object.hasOwn(STAGE_KEYS, key) || Object.hasOwn(KEY_ALIASES, key)
-            ? `\`${key}\` is a stage setting: move it out of \`with:\`, next to \`use:\``
+            ? `\`${key}\` is a stage setting: move it out of \`with:\`, next to \`use:\`${
+              indentLikeUse(where)
+            }`
             : undefined,
       });
       this.errors.push(...checked.errors);
+      optionErrors = checked.errors.length;
       options = checked.value;
     }
     if (use === undefined || entry === undefined) return undefined;
+    if (entry.forOptions) entry = { ...entry, ...stripUndefined(entry.forOptions(options)) };
+    if (typeof settings.value.placement === "string") {
+      this.#placement(settings.value.placement as Placement, entry, subject, where.child("placement"));
+    }
+    if (entry.checkOptions && optionErrors === 0) {
+      for (const problem of await entry.checkOptions(options, { file: this.file })) {
+        const at = problem.option.split(".").reduce((w, key) => w.child(key), where.child("with"));
+        this.#error(
+          ConfigErrorCode.BadOption,
+          `${subject}: ${problem.message}`,
+          at.valueSpan(),
+          problem.hint,
+        );
+      }
+    }
     const loaded: LoadedStage = {
       spec: this.#spec(use, entry, options, settings.value, itemSpan),
       span: itemSpan,
@@ -212,6 +231,20 @@ export class StageLoader {
     );
   }
 
+  /** A placement the stage cannot take is an error, with the stage's reason and the ones it can. */
+  #placement(placement: Placement, entry: StageCatalogEntry, subject: string, where: PathPositions): void {
+    if (!entry.placements || entry.placements.includes(placement)) return;
+    const can = entry.placements.map((p) => `\`${p}\``).join(", ");
+    this.#error(
+      ConfigErrorCode.Placement,
+      `${subject} cannot run with \`placement: ${placement}\`${
+        entry.placementNote ? `: ${entry.placementNote}` : ""
+      }`,
+      where.valueSpan(),
+      `use one of ${can}, or remove \`placement:\``,
+    );
+  }
+
   #error(code: string, reason: string, span: Span, hint?: string): void {
     this.errors.push(new ConfigError(code, reason, span, { hint }));
   }
@@ -228,6 +261,27 @@ function idBase(use: string, entry: StageCatalogEntry): string {
   return exportName !== "default" ? exportName : path.basename(url).replace(/\.[^.]*$/, "");
 }
 
+/** How to indent a stage option written beside `use:`: under `with:`, two spaces deeper than `use:`. */
+function indentUnderWith(key: string, where: PathPositions): string {
+  const use = where.child("use");
+  const column = use.exists() ? use.keySpan().pos.column : 0;
+  if (column <= 0) return "indent it under `with:`";
+  const spaces = column - 1;
+  const under = where.child("with").exists()
+    ? `under \`with:\` (line ${where.child("with").keySpan().pos.line})`
+    : `under a \`with:\` line indented ${spaces} spaces like \`use:\``;
+  return `indent \`${key}:\` by ${spaces + 2} spaces, ${under}`;
+}
+
+/** ` (indented N spaces, like use:)`: where a stage setting written under `with:` belongs. */
+function indentLikeUse(where: PathPositions): string {
+  const use = where.child("use");
+  const column = use.exists() ? use.keySpan().pos.column : 0;
+  return column > 0
+    ? ` (indented ${column - 1} spaces, like \`use:\` on line ${use.keySpan().pos.line})`
+    : "";
+}
+
 /** `retry: 3` (or `retry: ${RETRIES}`) is short for `retry: { attempts: 3 }`. */
 function withRetryShorthand(raw: Record<string, unknown>, where: PathPositions): Record<string, unknown> {
   const retry = raw.retry;
@@ -236,6 +290,10 @@ function withRetryShorthand(raw: Record<string, unknown>, where: PathPositions):
     return { ...raw, retry: { attempts: Number(retry) } };
   }
   return raw;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -80,6 +80,11 @@ export interface Owner<A> {
   /** Whether `close()` was called. */
   readonly closed: boolean;
   /**
+   * The error that left the resource broken (its `open` failed, or an action failed with a fatal error),
+   * until it opens again; undefined while it is open or has not been tried (for health checks).
+   */
+  readonly broken: unknown;
+  /**
    * Stops accepting calls, answers every pending one and closes the resource. With `drain` (the
    * default) queued calls are served first; with `drain: false` they fail with OwnerClosedError and
    * the running action's signal is aborted (also when an earlier draining close is still running).
@@ -166,6 +171,8 @@ class ResourceOwner<R, A extends Record<string, OwnerAction<R>>> implements Owne
   private readonly ctx: ActionContext = { signal: this.stop.signal };
   private readonly isFatal: (error: unknown) => boolean;
   private resource: { value: R } | undefined;
+  /** See {@linkcode Owner.broken}. */
+  private brokenBy: unknown;
   /** An open failure that stops runs (a refused login): every later request fails with it. */
   private finalOpenError: unknown;
   private running = false;
@@ -193,6 +200,10 @@ class ResourceOwner<R, A extends Record<string, OwnerAction<R>>> implements Owne
 
   get closed(): boolean {
     return this.closing;
+  }
+
+  get broken(): unknown {
+    return this.brokenBy;
   }
 
   close(opts?: { drain?: boolean }): Promise<void> {
@@ -252,7 +263,9 @@ class ResourceOwner<R, A extends Record<string, OwnerAction<R>>> implements Owne
     if (this.finalOpenError !== undefined) throw this.finalOpenError;
     try {
       this.resource = { value: await this.spec.open(this.stop.signal) };
+      this.brokenBy = undefined;
     } catch (e) {
+      this.brokenBy = e;
       // A refused login will be refused again: later requests get the same error without a new attempt
       // (each costs the server's failed-login delay, seconds on Dovecot).
       if (runStopperIn(e)) this.finalOpenError = e;
@@ -275,6 +288,7 @@ class ResourceOwner<R, A extends Record<string, OwnerAction<R>>> implements Owne
       } catch (e) {
         if (!this.isFatal(e)) throw e;
         failure = e;
+        this.brokenBy = e;
       }
       await this.dropResource();
       if (attempts === 0) throw failure;

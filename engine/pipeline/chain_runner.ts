@@ -9,7 +9,7 @@ import { redactUrlsIn, runStopperIn, SluiceError } from "../errors.ts";
 import { permissionProblem } from "../permission_error.ts";
 import { yieldWhenBusy } from "../placement/loop_slice.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
-import type { RunMetrics, StageMetrics } from "./metrics.ts";
+import { observeProcessing, type RunMetrics, type StageMetrics } from "./metrics.ts";
 import type { Tracer } from "./trace.ts";
 import type { Logger } from "./logger.ts";
 import type { ItemFailure } from "./item_failure.ts";
@@ -166,8 +166,9 @@ export class ChainRunner {
     await body.open?.(ctx);
     const order = o.ordered && o.concurrency > 1 ? new InOrder() : undefined;
     let seq = 0;
-    const lane = o.placement === "owner" ? `owner:${o.name}` : o.placement === "pool" ? "pool" : "loop";
-    const worker = async () => {
+    const laneOf = this.deps.tracer.stageLanes(o.placement === "owner" ? "owner" : o.placement, o.name);
+    const worker = async (_: unknown, slot: number) => {
+      const lane = laneOf(slot);
       while (true) {
         const r = await input.recv({ signal: ctx.signal });
         if (!r.ok) return;
@@ -200,7 +201,9 @@ export class ChainRunner {
           if (ctx.signal.aborted) return;
           await this.failItem(stage, ctx, m, r.value, label, error);
         } finally {
-          m.busyMs += performance.now() - t0;
+          const ms = performance.now() - t0;
+          m.busyMs += ms;
+          observeProcessing(m, ms);
           m.inFlight--;
           endSpan();
         }

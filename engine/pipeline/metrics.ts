@@ -37,8 +37,76 @@ export interface StageMetrics {
   maxInFlight: number;
   /** Sum of per-item processing time in ms. */
   busyMs: number;
+  /**
+   * Items processed, counted per upper bound of {@linkcode PROCESSING_BUCKETS_S} (not cumulative: index
+   * `i` counts the items that took more than bound `i - 1` and at most bound `i`; the last index counts
+   * the slower ones). Its sum is the number of items processed.
+   */
+  processing: number[];
   /** Named counters a stage adds (`notModified`, `imagesFetched`...). */
   counters: Record<string, number>;
+}
+
+/**
+ * Upper bounds in seconds of the processing-time histogram (`sluice_stage_processing_seconds`): from
+ * 1 ms (an in-memory map) to 30 s (a slow feed), about 2.5x apart.
+ *
+ * @example
+ * ```ts
+ * import { PROCESSING_BUCKETS_S } from "./metrics.ts";
+ * console.log(PROCESSING_BUCKETS_S[0]); // 0.001
+ * ```
+ */
+export const PROCESSING_BUCKETS_S: readonly number[] = [
+  0.001,
+  0.0025,
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+  30,
+];
+
+/**
+ * Counts one item's processing time (in ms) in the stage's histogram.
+ *
+ * @example
+ * ```ts
+ * import { observeProcessing, RunMetrics } from "./metrics.ts";
+ * const s = new RunMetrics().stage("fetch", "loop", 1, 16);
+ * observeProcessing(s, 3);
+ * console.log(s.processing[2]); // 1 (3 ms is at most 5 ms)
+ * ```
+ */
+export function observeProcessing(m: StageMetrics, ms: number): void {
+  const seconds = ms / 1000;
+  let i = 0;
+  while (i < PROCESSING_BUCKETS_S.length && seconds > PROCESSING_BUCKETS_S[i]) i++;
+  m.processing[i]++;
+}
+
+/**
+ * What the run's worker pool is doing (see `WorkerPool.stats`).
+ *
+ * @example
+ * ```ts
+ * const p: PoolMetrics = { workers: 1, busy: 1, queued: 3 };
+ * ```
+ */
+export interface PoolMetrics {
+  /** Live workers. */
+  workers: number;
+  /** Workers running a task right now. */
+  busy: number;
+  /** Tasks waiting for a worker. */
+  queued: number;
 }
 
 /**
@@ -78,6 +146,7 @@ export class RunMetrics {
       inFlight: 0,
       maxInFlight: 0,
       busyMs: 0,
+      processing: new Array(PROCESSING_BUCKETS_S.length + 1).fill(0),
       counters: {},
     };
     this.#stages.push(s);
@@ -95,17 +164,30 @@ export class RunMetrics {
   }
   #lag?: () => { p50: number; p99: number; max: number };
 
+  /** Lets the snapshot read the worker pool's state; `read` returns undefined while the run has none. */
+  watchPool(read: () => PoolMetrics | undefined): void {
+    this.#pool = read;
+  }
+  #pool?: () => PoolMetrics | undefined;
+
   /** A copy of every stage's counters, with current queue depths. */
-  snapshot(): { elapsedMs: number; stages: StageMetrics[]; lag: { p50: number; p99: number; max: number } } {
+  snapshot(): {
+    elapsedMs: number;
+    stages: StageMetrics[];
+    lag: { p50: number; p99: number; max: number };
+    pool?: PoolMetrics;
+  } {
     for (const s of this.#stages) s.queueDepth = this.#depth.get(s.name)?.() ?? 0;
     if (this.#lag) {
       const { p50, p99, max } = this.#lag();
       this.lag = { p50, p99, max };
     }
+    const pool = this.#pool?.();
     return {
       elapsedMs: Date.now() - this.startedAt,
-      stages: this.#stages.map((s) => ({ ...s, counters: { ...s.counters } })),
+      stages: this.#stages.map((s) => ({ ...s, processing: [...s.processing], counters: { ...s.counters } })),
       lag: { ...this.lag },
+      ...(pool ? { pool: { workers: pool.workers, busy: pool.busy, queued: pool.queued } } : {}),
     };
   }
 }

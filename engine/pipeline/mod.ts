@@ -5,6 +5,7 @@
 export * from "./stage.ts";
 export * from "./constructors.ts";
 export * from "./placed.ts";
+export * from "./module_function.ts";
 export * from "./fan.ts";
 export * from "./pipeline.ts";
 export * from "./runner.ts";

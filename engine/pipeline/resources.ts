@@ -17,6 +17,7 @@
  */
 export class RunResources {
   #items = new Map<string, { value: unknown; close?: (value: unknown) => Promise<void> | void }>();
+  #health = new Map<string, () => string | undefined>();
 
   /**
    * The resource named `key`, created by `create` the first time.
@@ -35,10 +36,36 @@ export class RunResources {
     return this.#items.has(key);
   }
 
+  /**
+   * Lets `/healthz` ask a resource whether it is healthy (the mailbox connection): `check` returns why
+   * not, or undefined when it is. A later check under the same `name` replaces it; `closeAll` drops all.
+   *
+   * @example
+   * ```ts
+   * const r = new RunResources();
+   * r.watchHealth("mailbox", () => "not connected: ECONNREFUSED");
+   * console.log(r.unhealthy()); // ["mailbox: not connected: ECONNREFUSED"]
+   * ```
+   */
+  watchHealth(name: string, check: () => string | undefined): void {
+    this.#health.set(name, check);
+  }
+
+  /** Why the resources that are not healthy are not, as `name: reason` lines; empty when all are. */
+  unhealthy(): string[] {
+    const reasons: string[] = [];
+    for (const [name, check] of this.#health) {
+      const reason = check();
+      if (reason !== undefined) reasons.push(`${name}: ${reason}`);
+    }
+    return reasons;
+  }
+
   /** Closes every resource (newest first); the first error is rethrown after all were tried. */
   async closeAll(): Promise<void> {
     const items = [...this.#items.values()].reverse();
     this.#items.clear();
+    this.#health.clear();
     let first: unknown;
     for (const item of items) {
       try {

@@ -41,6 +41,11 @@ export interface RunOptions {
    * way, a run with a `pool` stage starts a worker before its sources do (`WorkerPool.warm`).
    */
   pool?: WorkerPool;
+  /**
+   * Workers of the pool the run makes (when `pool` is not given); default {@linkcode defaultPoolSize}.
+   * YAML: `pool: { size: N }`; the CLI: `--pool N`.
+   */
+  poolSize?: number;
   /** Shared resources for the stages; by default a new set. Closed when the run ends, given or not. */
   resources?: RunResources;
   /** Records trace spans (`--trace`); by default a disabled tracer. */
@@ -168,7 +173,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   // workers need no idle timeout (one would only restart them between bursts of a slow run).
   const poolOf = () =>
     options.pool ??
-      (ownPool ??= new WorkerPool({ size: Math.max(1, runtime.cpuCount - 1), idleTimeoutMs: Infinity }));
+      (ownPool ??= new WorkerPool({ size: options.poolSize ?? defaultPoolSize(), idleTimeoutMs: Infinity }));
   // A worker holds the loop 10-20 ms while it starts: start it before the first requests go out rather
   // than when their results arrive (in W3 it was the run's largest heartbeat lag).
   // (`auto` stages may never use the pool, so they do not count.)
@@ -180,6 +185,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const hint = options.gcHint === false ? undefined : options.gcHint ?? runtime.gcHint;
   const stopGcHints = hint ? startGcHints({ hint, intervalMs: 100 }) : undefined;
   if (lag) metrics.watchLag(() => lag.snapshot());
+  metrics.watchPool(() => (options.pool ?? ownPool)?.stats);
 
   const openState = (location?: string) =>
     openRunState(resources, location ?? pipeline.state, {
@@ -252,6 +258,20 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     durationMs: performance.now() - started,
     metrics: metrics.snapshot(),
   };
+}
+
+/**
+ * The pool size of a run that names none: one worker per core but one, at least 1. One core stays with
+ * the event loop, which does the run's I/O and light stages.
+ *
+ * @example
+ * ```ts
+ * import { defaultPoolSize } from "./runner.ts";
+ * console.log(defaultPoolSize() >= 1); // true
+ * ```
+ */
+export function defaultPoolSize(): number {
+  return Math.max(1, runtime.cpuCount - 1);
 }
 
 function pick(s: { p50: number; p99: number; max: number }) {

@@ -1,6 +1,7 @@
 /**
- * Chrome trace-event recording (`--trace FILE`): one lane per event loop, worker pool and owner, one
- * span per item and stage, so a run opens in Perfetto (ui.perfetto.dev) or chrome://tracing.
+ * Chrome trace-event recording (`--trace FILE`): one span per item and stage, each on the lane (thread
+ * id) of the stage's concurrent slot, so that spans on one lane never overlap and the run opens in
+ * Perfetto (ui.perfetto.dev) or chrome://tracing as nested, readable tracks.
  * @module
  */
 import { writeFile } from "node:fs/promises";
@@ -43,6 +44,7 @@ export class Tracer {
   readonly enabled: boolean;
   #events: TraceEvent[] = [];
   #lanes = new Map<string, number>();
+  #prefixes = new Set<string>();
   #origin = performance.now();
 
   /** Creates a tracer; it records only when `enabled` is true (default false). */
@@ -67,6 +69,29 @@ export class Tracer {
       });
     }
     return tid;
+  }
+
+  /**
+   * The lanes of one stage's concurrent slots: slot `k` of a stage runs one item at a time, so its spans
+   * never overlap, while spans of different slots do and would make a shared lane unreadable (a viewer
+   * draws overlapping spans of one thread wrongly or rejects them). The name `where stage` is made unique
+   * (` (2)`...) when another stage of the run already has it (the shards of a route, branches).
+   *
+   * @example
+   * ```ts
+   * const t = new Tracer(true);
+   * const slot = t.stageLanes("loop", "fetch");
+   * t.begin(slot(0), "fetch")();
+   * t.begin(slot(1), "fetch")();
+   * console.log(t.toJSON().traceEvents.filter((e) => e.ph === "X").map((e) => e.tid)); // [1, 2]
+   * ```
+   */
+  stageLanes(where: string, stage: string): (slot: number) => string {
+    if (!this.enabled) return () => where;
+    let prefix = `${where} ${stage}`;
+    for (let n = 2; this.#prefixes.has(prefix); n++) prefix = `${where} ${stage} (${n})`;
+    this.#prefixes.add(prefix);
+    return (slot) => `${prefix} #${slot + 1}`;
   }
 
   /** Starts a span on `lane`; call the returned function when it ends. */

@@ -32,6 +32,13 @@ export interface RuntimeAdapter {
   readonly cpuCount: number;
   /** Whether module Workers exist here (not on Deno Deploy). */
   readonly hasWorkers: boolean;
+  /**
+   * Whether this code runs on the process's main thread, not in a Worker. (Under Deno,
+   * `isMainThread` of `node:worker_threads` is true inside a web Worker; this asks the worker scope.)
+   */
+  onMainThread(): boolean;
+  /** The command that runs the TypeScript module `file` in a new process of this runtime (all permissions). */
+  scriptCommand(file: string): string[];
   /** Reads an environment variable; undefined when unset or when the runtime forbids reading it. */
   env(name: string): string | undefined;
   /** A snapshot of the environment (for `${VAR}` interpolation). */

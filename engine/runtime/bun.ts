@@ -11,7 +11,9 @@ import {
   nodeExit,
   nodeIsTerminal,
   nodeMemoryRss,
+  nodeOnMainThread,
   nodeOnSignal,
+  nodeScriptCommand,
 } from "./node_common.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -22,6 +24,8 @@ export const bunAdapter: RuntimeAdapter = {
   name: "bun",
   cpuCount: nodeCpuCount(),
   hasWorkers: typeof (globalThis as { Worker?: unknown }).Worker === "function",
+  onMainThread: nodeOnMainThread,
+  scriptCommand: nodeScriptCommand,
   env: nodeEnv,
   envObject: nodeEnvObject,
   args: nodeArgs,

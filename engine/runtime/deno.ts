@@ -29,6 +29,19 @@ export const denoAdapter: RuntimeAdapter = {
   name: onDeploy ? "deno-deploy" : "deno",
   cpuCount: onDeploy ? 1 : nodeCpuCount(),
   hasWorkers: typeof (globalThis as { Worker?: unknown }).Worker === "function",
+  // Deno's node:worker_threads says `isMainThread` inside a web Worker too: ask the global scope.
+  onMainThread: () => {
+    const scope = (globalThis as { WorkerGlobalScope?: new () => unknown }).WorkerGlobalScope;
+    return !(typeof scope === "function" && globalThis instanceof scope);
+  },
+  scriptCommand: (file) => [
+    (globalThis as { Deno?: { execPath(): string } }).Deno?.execPath() ?? "deno",
+    "run",
+    "-A",
+    "--unstable-kv",
+    "--unstable-cron",
+    file,
+  ],
   env: nodeEnv,
   envObject: nodeEnvObject,
   args: () => (Deno?.args ? [...Deno.args] : nodeArgs()),

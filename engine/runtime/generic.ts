@@ -11,7 +11,9 @@ import {
   nodeExit,
   nodeIsTerminal,
   nodeMemoryRss,
+  nodeOnMainThread,
   nodeOnSignal,
+  nodeScriptCommand,
 } from "./node_common.ts";
 
 /** The adapter used when neither Deno nor Bun is detected. */
@@ -19,6 +21,8 @@ export const genericAdapter: RuntimeAdapter = {
   name: "node",
   cpuCount: nodeCpuCount(),
   hasWorkers: typeof (globalThis as { Worker?: unknown }).Worker === "function",
+  onMainThread: nodeOnMainThread,
+  scriptCommand: nodeScriptCommand,
   env: nodeEnv,
   envObject: nodeEnvObject,
   args: nodeArgs,

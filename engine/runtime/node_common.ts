@@ -4,12 +4,18 @@
  */
 import process from "node:process";
 import os from "node:os";
+import { isMainThread } from "node:worker_threads";
 import type { SignalName } from "./adapter.ts";
 
 /** Logical core count from `node:os`, at least 1. */
 export function nodeCpuCount(): number {
   const n = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, n || 1);
+}
+
+/** Whether this is the main thread, through `node:worker_threads` (right under Bun and Node). */
+export function nodeOnMainThread(): boolean {
+  return isMainThread;
 }
 
 /** Reads an environment variable through `node:process`. */
@@ -48,6 +54,11 @@ export function nodeMemoryRss(): number {
   } catch {
     return 0;
   }
+}
+
+/** `[runtime, file]`: Bun and Node run a script file as their first argument. */
+export function nodeScriptCommand(file: string): string[] {
+  return [process.execPath, file];
 }
 
 /** Exits through `node:process`. */

@@ -12,6 +12,8 @@ export interface SqliteStatement {
   get(...params: SqliteValue[]): Record<string, unknown> | undefined;
   /** Every row. */
   all(...params: SqliteValue[]): Record<string, unknown>[];
+  /** The rows one at a time (a large result is never held whole). */
+  iterate(...params: SqliteValue[]): IterableIterator<Record<string, unknown>>;
 }
 
 /** A value bound to a statement parameter. */

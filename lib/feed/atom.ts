@@ -2,19 +2,21 @@
  * Atom 1.0 and 0.3 documents to a {@link ParsedFeed}. Text constructs (`title`, `summary`, `content`)
  * come as `type="text|html|xhtml"` (1.0) or a MIME type plus `mode="xml|escaped|base64"` (0.3); `html` and
  * `summary` always come out as HTML (plain text escaped, XHTML serialised from inside its `<div>`), titles
- * as plain text. `xml:base` is honoured on the feed, the entry and each link.
+ * as plain text (`text_construct.ts`). `xml:base` is honoured on the feed, the entry, each link and inside
+ * the content. A standalone `<entry>` document is a feed of that one entry.
  * @module
  */
 import type { Enclosure, FeedEntry, ParsedFeed } from "./types.ts";
 import { parseFeedDate } from "./dates.ts";
-import { escapeAttribute } from "../html/html_escape.ts";
-import { htmlToText, singleLine } from "./plain_text.ts";
 import { entryId } from "./entry_id.ts";
 import { resolveUrl } from "./urls.ts";
-import type { XmlElement, XmlNode } from "./xml.ts";
+import type { XmlElement } from "./xml.ts";
 import { contentBase } from "./content_base.ts";
-import { attrOf, baseOf, childrenByKey, markupOf, serializeHtml, textOf } from "./xml_query.ts";
+import { attrOf, baseOf, childrenByKey, textOf } from "./xml_query.ts";
 import { compactEntry } from "./compact_entry.ts";
+import { constructHtml, constructText } from "./text_construct.ts";
+import { mediaImages } from "./media_images.ts";
+import { personName } from "./people.ts";
 
 type Fields = Map<string, XmlElement[]>;
 
@@ -37,17 +39,24 @@ const first = (fields: Fields, key: string) => fields.get(key)?.[0];
 export function mapAtom(root: XmlElement, format: ParsedFeed["format"], url: string): ParsedFeed {
   const home = root.ns;
   const feedBase = baseOf(root, url);
-  const fields = childrenByKey(root, home);
+  const standaloneEntry = root.local === "entry";
+  const fields = standaloneEntry ? new Map() : childrenByKey(root, home);
   const feedAuthor = authorNames(fields.get("author"), home);
-  const entries = (fields.get("entry") ?? []).map((entry) =>
+  const entryElements = standaloneEntry ? [root] : complete(fields.get("entry"));
+  const entries = entryElements.map((entry) =>
     mapEntry(childrenByKey(entry, home), baseOf(entry, feedBase), home, feedAuthor, url)
   );
   return {
     format,
-    title: plainText(first(fields, "title")),
+    title: constructText(first(fields, "title")),
     link: alternateLink(fields.get("link"), feedBase),
     entries,
   };
+}
+
+/** Entries the document did not end inside of (a truncated entry's content may be cut short). */
+function complete(entries: XmlElement[] | undefined): XmlElement[] {
+  return entries?.filter((e) => e.truncated !== true) ?? [];
 }
 
 function mapEntry(
@@ -59,9 +68,10 @@ function mapEntry(
 ): FeedEntry {
   const link = alternateLink(fields.get("link"), base);
   const content = first(fields, "content") ?? first(fields, "summary");
-  const title = plainText(first(fields, "title"));
-  const html = constructHtml(first(fields, "content"));
-  const summary = constructHtml(first(fields, "summary"));
+  const title = constructText(first(fields, "title"));
+  const html = constructHtml(first(fields, "content"), baseOf(first(fields, "content"), base)) ??
+    constructHtml(first(fields, "content:encoded"));
+  const summary = constructHtml(first(fields, "summary"), baseOf(first(fields, "summary"), base));
   const enclosures = (fields.get("link") ?? []).flatMap((l) => enclosureOf(l, base));
   const source = first(fields, "source");
   return compactEntry({
@@ -73,10 +83,12 @@ function mapEntry(
     updated: dateOf(fields, "updated", "modified"),
     author: authorNames(fields.get("author"), home) ??
       (source ? authorNames(childrenByKey(source, home).get("author"), home) : undefined) ??
-      singleLine(textOf(first(fields, "dc:creator"))) ?? feedAuthor,
+      personName(textOf(first(fields, "dc:creator")) ?? textOf(first(fields, "dc:author"))) ??
+      personName(textOf(first(fields, "itunes:author"))) ?? feedAuthor,
     html,
     summary,
     enclosures,
+    images: mediaImages(fields, enclosures, base),
   });
 }
 
@@ -91,7 +103,7 @@ function dateOf(fields: Fields, ...keys: string[]): string | undefined {
 function authorNames(authors: XmlElement[] | undefined, home: string): string | undefined {
   const names = (authors ?? []).map((a) => {
     const person = childrenByKey(a, home);
-    return singleLine(textOf(first(person, "name")) ?? textOf(first(person, "email")) ?? textOf(a));
+    return personName(textOf(first(person, "name")) ?? textOf(first(person, "email")) ?? textOf(a));
   }).filter((n) => n !== undefined);
   return names.length > 0 ? names.join(", ") : undefined;
 }
@@ -113,66 +125,4 @@ function enclosureOf(link: XmlElement, base: string): Enclosure[] {
     ...(attrOf(link, "type") ? { type: attrOf(link, "type") } : {}),
     ...(Number.isFinite(length) && length >= 0 ? { length } : {}),
   }];
-}
-
-type ConstructKind = "text" | "html" | "xhtml" | "base64" | "other";
-
-/** What a text construct holds, from Atom 1.0 `type` or Atom 0.3 MIME `type` plus `mode`. */
-function constructKind(element: XmlElement): ConstructKind {
-  const type = (attrOf(element, "type") ?? "text").toLowerCase();
-  const mode = attrOf(element, "mode")?.toLowerCase();
-  if (mode === "base64") return "base64";
-  if (type === "xhtml" || type === "application/xhtml+xml") return mode === "escaped" ? "html" : "xhtml";
-  if (type === "html" || type === "text/html") return "html";
-  if (type === "text" || type.startsWith("text/")) return mode === "escaped" ? "html" : "text";
-  return "other";
-}
-
-/** A text construct as HTML; undefined for out-of-line (`src`) or non-text content. */
-function constructHtml(element: XmlElement | undefined): string | undefined {
-  if (element === undefined || attrOf(element, "src") !== undefined) return undefined;
-  switch (constructKind(element)) {
-    case "html":
-      return markupOf(element);
-    case "xhtml": {
-      const html = serializeHtml(xhtmlContent(element)).trim();
-      return html === "" ? undefined : html;
-    }
-    case "text": {
-      const text = textOf(element);
-      return text === undefined ? undefined : escapeAttribute(text);
-    }
-    case "base64":
-      return decodeBase64(textOf(element));
-    default:
-      return undefined;
-  }
-}
-
-/** The nodes inside the wrapping XHTML `<div>` Atom requires, or all children when a feed omits it. */
-function xhtmlContent(element: XmlElement): XmlNode[] {
-  const elements = element.children.filter((c) => typeof c !== "string");
-  const onlyText = element.children.every((c) => typeof c !== "string" || c.trim() === "");
-  const div = elements[0];
-  return elements.length === 1 && onlyText && div.local === "div" ? div.children : element.children;
-}
-
-/** A title or other text construct as plain text. */
-function plainText(element: XmlElement | undefined): string | undefined {
-  if (element === undefined) return undefined;
-  const kind = constructKind(element);
-  if (kind === "text" || kind === "other") return singleLine(textOf(element));
-  const html = constructHtml(element);
-  const text = html === undefined ? undefined : htmlToText(html);
-  return text === "" ? undefined : text;
-}
-
-function decodeBase64(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const bytes = Uint8Array.from(atob(text.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
-    return new TextDecoder().decode(bytes);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,7 @@
 /**
  * Feed dates to ISO 8601 (UTC, `toISOString`). Feeds write RFC 822 (`Tue, 10 Jun 2003 04:00:00 EST`, also
- * 2-digit years, missing seconds or day name, full month names, a trailing `(EDT)` comment), RFC 3339 /
+ * 2-digit years, missing seconds or day name, full month names, `am`/`pm`, zones as names, offsets or
+ * `GMT+2`, a trailing `(EDT)` comment or words after the zone), RFC 3339 /
  * ISO 8601 (with or without zone, fractions, basic `20240506T100000Z`), and W3C-DTF partial dates
  * (`2024`, `2024-05`). Parsing is explicit rather than `Date.parse`, whose leniency differs between
  * runtimes: the same feed must give the same dates under Deno and Bun.
@@ -72,11 +73,21 @@ const MONTHS: Record<string, number> = {
   dec: 12,
 };
 
-const RFC822 =
-  /^(?:[A-Za-z]+\.?,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?[\s-]+(\d{2,4})(?:[\sT,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*([A-Za-z]{1,5}|[+-]\d{2}:?\d{2})?\s*(?:\(.*\))?$/;
-/** Month-first variant some generators emit: `Tue, Jun 10 2003 04:00:00 GMT`. */
-const MONTH_FIRST =
-  /^(?:[A-Za-z]+,?\s*)?([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*([A-Za-z]{1,5}|[+-]\d{2}:?\d{2})?$/;
+/** A zone: numeric (`+0200`, `-05:00`, `GMT+2`, `UTC -0500`) or a name (`EST`, `CEST`, `Z`). */
+const ZONE = String.raw`(?:GMT|UTC|UT)?\s*[+-]\d{1,2}(?::?\d{2})?|[A-Za-z]{1,5}`;
+/** `4:00`, `04:00:00`, `04:00:00.5`, `4:00 pm`. */
+const TIME = String.raw`(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:\s*([AaPp])\.?[Mm]\.?)?`;
+/** After the zone: a comment `(EDT)` or words after a separator, ignored (`GMT blah`, `+0000, updated`). */
+const TRAILER = String.raw`(?:\s*\(.*\)|[\s,;]+.*)?`;
+const RFC822 = new RegExp(
+  String
+    .raw`^(?:[A-Za-z]+\.?(?:,\s*|\s+))?(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?[\s-]+(\d{2,4})(?:[\sT,]+${TIME})?\s*(${ZONE})?${TRAILER}$`,
+);
+/** Month-first variant some generators emit: `Tue, Jun 10 2003 04:00:00 GMT`, `Jun 10, 2003 4:00 PM`. */
+const MONTH_FIRST = new RegExp(
+  String
+    .raw`^(?:[A-Za-z]+(?:,\s*|\s+))?([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})(?:,?\s+${TIME})?\s*(${ZONE})?${TRAILER}$`,
+);
 const ISO =
   /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt\s]+(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
 const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})?(?:[.,](\d+))?)?(Z|[+-]\d{2}(?:\d{2})?)?$/;
@@ -106,15 +117,23 @@ export function parseFeedDate(value: string | undefined | null): string | undefi
   if (m) {
     const month = monthNumber(m[2]);
     if (month === undefined) return undefined;
-    return build(fullYear(m[3]), month, +m[1], m[4], m[5], m[6], undefined, m[7]);
+    return build(fullYear(m[3]), month, +m[1], hour24(m[4], m[7]), m[5], m[6], undefined, m[8]);
   }
   m = MONTH_FIRST.exec(text);
   if (m) {
     const month = monthNumber(m[1]);
     if (month === undefined) return undefined;
-    return build(+m[3], month, +m[2], m[4], m[5], m[6], undefined, m[7]);
+    return build(+m[3], month, +m[2], hour24(m[4], m[7]), m[5], m[6], undefined, m[8]);
   }
   return undefined;
+}
+
+/** The hour on a 24-hour clock: `4` with `p` (pm) is 16, `12` with `a` (am) is 0; undefined if not in 1-12. */
+function hour24(hour: string | undefined, meridiem: string | undefined): string | undefined {
+  if (hour === undefined || meridiem === undefined) return hour;
+  const h = +hour;
+  if (h < 1 || h > 12) return "99";
+  return String((h % 12) + (meridiem.toLowerCase() === "p" ? 12 : 0));
 }
 
 function monthNumber(name: string): number | undefined {
@@ -131,7 +150,7 @@ function fullYear(digits: string): number {
 /** Minutes east of UTC for a zone as written; an unknown name counts as UTC (a date hours off beats none). */
 function zoneOffset(zone: string | undefined): number {
   if (zone === undefined) return 0;
-  const numeric = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone);
+  const numeric = /^(?:GMT|UTC|UT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(zone);
   if (numeric) {
     const minutes = +numeric[2] * 60 + +(numeric[3] ?? 0);
     return numeric[1] === "-" ? -minutes : minutes;

@@ -2,7 +2,8 @@
  * Character references as feeds write them. XML defines only five named entities, but feeds written by
  * hand or by HTML-minded tools also use HTML names (`&nbsp;`, `&eacute;`, `&hellip;`) and the
  * windows-1252 code points 128-159 (`&#147;` for a curly quote): browsers accept both, so readers do too.
- * Anything unknown stays literal (a lone `&` in "Tom & Jerry" is kept, not an error).
+ * Anything unknown stays literal (a lone `&` in "Tom & Jerry" is kept), and the caller may be told.
+ * This is the one entity decoder of the tree: the HTML pass and the MIME writer use it too.
  * @module
  */
 
@@ -33,33 +34,143 @@ const NAMED: Record<string, string> = {
 /** What browsers show for `&#128;`..`&#159;`: the windows-1252 characters, not C1 controls. */
 const WINDOWS_1252_C1 = "€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ";
 
-const REFERENCE = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z][A-Za-z0-9]{1,31}));/g;
-
-function codePointText(cp: number, whole: string): string {
-  if (cp >= 128 && cp <= 159) return WINDOWS_1252_C1[cp - 128];
-  if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return whole;
-  return String.fromCodePoint(cp);
+/**
+ * Entities a document's DTD declares (`<!ENTITY name "text">`), already expanded, with the budget of
+ * characters that references to them may still add (an expansion bound against "billion laughs").
+ */
+export interface DeclaredEntities {
+  values: Map<string, string>;
+  budget: number;
+  /** Set once a reference was left as written because the budget could not pay for it. */
+  exhausted?: boolean;
 }
 
 /**
- * Replaces character references (`&amp;`, `&#233;`, `&#x263A;`, HTML names) by their characters and keeps
- * anything unrecognised as written.
+ * Where {@link decodeEntities} reports an `&` that starts no reference it knows (a bare `&`, an undefined
+ * name): the offset of the `&` in the text given, and the reason.
+ */
+export type ReferenceProblem = (offset: number, reason: string) => void;
+
+/**
+ * Replaces character references (`&amp;`, `&#233;`, `&#x263A;`, HTML names, names the document's DTD
+ * declared) by their characters and keeps anything unrecognised as written. A scanner rather than a regex
+ * with a callback per match: feeds of escaped HTML hold a reference every few characters.
  *
  * @param text raw XML text or attribute value
- * @returns the decoded text
+ * @param from where to start in `text` (default 0)
+ * @param to where to stop in `text` (default its length)
+ * @param declared entities the document declared, if any
+ * @param problem told about each `&` left as written, with its offset in `text`
+ * @returns the decoded text between `from` and `to`
  * @example
  * ```ts
  * import { decodeEntities } from "./entities.ts";
  * decodeEntities("Caf&eacute; &amp; Tom & Jerry"); // "Café & Tom & Jerry"
  * ```
  */
-export function decodeEntities(text: string): string {
-  if (text.indexOf("&") < 0) return text;
-  return text.replace(REFERENCE, (whole, dec?: string, hex?: string, name?: string) => {
-    if (dec !== undefined) return codePointText(parseInt(dec, 10), whole);
-    if (hex !== undefined) return codePointText(parseInt(hex, 16), whole);
-    return Object.hasOwn(NAMED, name!) ? NAMED[name!] : whole;
-  });
+export function decodeEntities(
+  text: string,
+  from = 0,
+  to: number = text.length,
+  declared?: DeclaredEntities,
+  problem?: ReferenceProblem,
+): string {
+  let amp = text.indexOf("&", from);
+  if (amp < 0 || amp >= to) return from === 0 && to === text.length ? text : text.slice(from, to);
+  let out = "";
+  let last = from;
+  while (amp >= 0 && amp < to) {
+    let end = amp + 1;
+    let replacement: string | undefined;
+    const c = text.charCodeAt(end);
+    if (c === 35 /* # */) {
+      end++;
+      let cp = 0;
+      let digits = 0;
+      if ((text.charCodeAt(end) | 32) === 120 /* x */) {
+        for (end++; end < to && digits <= 6; end++, digits++) {
+          const h = text.charCodeAt(end);
+          const v = h >= 48 && h <= 57 ? h - 48 : (h | 32) >= 97 && (h | 32) <= 102 ? (h | 32) - 87 : -1;
+          if (v < 0) break;
+          cp = cp * 16 + v;
+        }
+      } else {
+        for (; end < to && digits <= 7; end++, digits++) {
+          const d = text.charCodeAt(end) - 48;
+          if (d < 0 || d > 9) break;
+          cp = cp * 10 + d;
+        }
+      }
+      if (digits > 0 && text.charCodeAt(end) === 59 /* ; */ && end < to) replacement = codePointText(cp);
+    } else {
+      while (end < to && end - amp <= 32 && isNameChar(text.charCodeAt(end))) end++;
+      if (end > amp + 1 && end < to && text.charCodeAt(end) === 59) {
+        replacement = namedReference(text, amp + 1, end, declared);
+      }
+    }
+    if (replacement !== undefined) {
+      out += text.slice(last, amp) + replacement;
+      last = end + 1;
+      amp = text.indexOf("&", last);
+    } else {
+      if (problem !== undefined) {
+        problem(amp, referenceProblem(text, amp, end, declared));
+      }
+      amp = text.indexOf("&", amp + 1);
+    }
+  }
+  return last === from ? text.slice(from, to) : out + text.slice(last, to);
+}
+
+function referenceProblem(text: string, amp: number, end: number, declared?: DeclaredEntities): string {
+  if (end === amp + 1 || text.charCodeAt(end) !== 59) return "a bare '&' (write &amp;)";
+  const name = text.slice(amp + 1, end);
+  if (name.startsWith("#")) return `character reference &${name}; names no character`;
+  if (declared?.values.has(name)) return `entity &${name}; not expanded: expansion limit reached`;
+  return `undefined entity &${name};`;
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 ||
+    c === 46 || c > 127;
+}
+
+/** The text of `&name;` (name between `start` and `end`), the five XML names without a slice. */
+function namedReference(
+  text: string,
+  start: number,
+  end: number,
+  declared: DeclaredEntities | undefined,
+): string | undefined {
+  const length = end - start;
+  const c0 = text.charCodeAt(start);
+  if (length === 2 && text.charCodeAt(start + 1) === 116 /* t */) {
+    if (c0 === 108 /* l */) return "<";
+    if (c0 === 103 /* g */) return ">";
+  } else if (
+    length === 3 && c0 === 97 && text.charCodeAt(start + 1) === 109 && text.charCodeAt(start + 2) === 112
+  ) {
+    return "&";
+  }
+  const name = text.slice(start, end);
+  if (declared !== undefined) {
+    const value = declared.values.get(name);
+    if (value !== undefined) {
+      if (value.length > declared.budget) {
+        declared.exhausted = true;
+        return undefined;
+      }
+      declared.budget -= value.length;
+      return value;
+    }
+  }
+  return Object.hasOwn(NAMED, name) ? NAMED[name] : undefined;
+}
+
+function codePointText(cp: number): string | undefined {
+  if (cp >= 128 && cp <= 159) return WINDOWS_1252_C1[cp - 128];
+  if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return undefined;
+  return String.fromCodePoint(cp);
 }
 
 /**

@@ -2,8 +2,10 @@
  * The feed library: fetches feeds politely (`ConditionalFetcher`: conditional GET, compressed transfer,
  * bounded redirects, timeouts, a size limit, retries with back-off, per-host limits), reads RSS 0.9x /
  * 1.0 / 2.0, Atom 0.3 / 1.0 and JSON Feed 1.0 / 1.1 from bytes as fetched (`parseFeed`), and lists of
- * feeds (`parseFeedList`: one URL a line or OPML). No npm dependency
- * and no top-level side effects, so a pool worker loads it under Deno and Bun alike.
+ * feeds (`parseFeedList`: one URL a line or OPML). The parser is lenient where the web is sloppy: a
+ * damaged document gives the entries around the damage and says so in `recovered`. No npm dependency
+ * and no top-level side effects, so a pool worker loads it under Deno and Bun alike. Its entity decoder
+ * (`decodeEntities`) is the one the whole tree uses.
  *
  * @example
  * ```ts
@@ -17,8 +19,8 @@
  * ```
  * @module
  */
-export type { Enclosure, FeedEntry, FeedRef, FetchedFeed, ParsedFeed } from "./types.ts";
-export { parseFeed, type ParseFeedOptions, parseFeedTask } from "./parse_feed.ts";
+export type { Enclosure, FeedEntry, FeedProblem, FeedRef, FetchedFeed, ParsedFeed } from "./types.ts";
+export { parseFeed, type ParseFeedOptions, parseFeedTask, recoveredText } from "./parse_feed.ts";
 export {
   ConditionalFetcher,
   type ConditionalFetcherOptions,
@@ -38,4 +40,5 @@ export { type FeedListSource, loadFeeds } from "./load_feed_list.ts";
 export { parseXml, type XmlDocument, type XmlElement, type XmlNode, XmlSyntaxError } from "./xml.ts";
 export { decodeEntities } from "./entities.ts";
 export { parseFeedDate } from "./dates.ts";
+export { htmlToLine } from "./plain_text.ts";
 export { compactEntry } from "./compact_entry.ts";

@@ -2,16 +2,19 @@
  * The feed parser: bytes as fetched -> {@link ParsedFeed}. RSS 0.9x / 1.0 (RDF) / 2.0, Atom 0.3 / 1.0 and
  * JSON Feed 1.0 / 1.1, recognised from the content, not the Content-Type header.
  *
- * - Character set: BOM > HTTP `charset` > XML declaration > UTF-8 (windows-1252 when the bytes are not
- *   UTF-8); see `charset.ts`.
- * - URLs: entry links and enclosures are made absolute (`xml:base` on feed, entry and link elements, else
- *   the feed URL). URLs inside the entry HTML are left alone: rewrite-images resolves them.
+ * - Character set: BOM > HTTP `charset` > XML declaration (or UTF-16 / UTF-32 seen in the bytes) > UTF-8
+ *   (windows-1252 when the bytes are not UTF-8); see `charset.ts`.
+ * - URLs: entry links, enclosures and media images are made absolute (`xml:base` at every level, the feed
+ *   URL last). URLs inside the entry HTML are left alone (but for an `xml:base` inside XHTML content):
+ *   rewrite-images resolves them against the entry's `base`.
  * - Ids: guid / id, else the link, else `sha1:` of title and content (`entry_id.ts`).
  * - Dates: every format feeds use, to ISO 8601 UTC; an unreadable date is undefined (`dates.ts`).
  * - `html` and `summary` are HTML (plain text is escaped); `title` and `author` are plain text.
- * - Not a feed (HTML page, empty body, malformed or truncated XML, malformed JSON, another kind of
- *   document) throws {@link FeedParseError} naming the URL and the reason; a lone `&`, HTML entity names
- *   or a stray `<` in text are recovered.
+ * - Not a feed (HTML page, empty body, XML without any element, malformed JSON, another kind of document)
+ *   throws {@link FeedParseError} naming the URL and the reason. A damaged XML feed (truncated, unclosed
+ *   or mismatched tags, broken attributes, a bare `&`, undefined entities) gives the entries read around
+ *   the damage, an entry cut off by the end of the document left out, and `recovered` says where the
+ *   first problem is (`xml.ts`). Junk before and after the root element is ignored.
  *
  * Why a direct parser and not feedsmith 3: the corpus decided. feedsmith silently dropped an item whose
  * start tag was broken (`<item <title>`), accepted a document cut off after an `</item>`, reported errors
@@ -31,7 +34,7 @@
  * under Deno and Bun alike.
  * @module
  */
-import type { ParsedFeed } from "./types.ts";
+import type { FeedProblem, ParsedFeed } from "./types.ts";
 import { decodeFeed } from "./charset.ts";
 import { detectXmlFormat, looksLikeHtml } from "./detect.ts";
 import { FeedParseError } from "./feed_parse_error.ts";
@@ -66,7 +69,9 @@ export interface ParseFeedOptions {
  */
 export function parseFeed(bytes: Uint8Array, { url, contentType }: ParseFeedOptions): ParsedFeed {
   const { text } = decodeFeed(bytes, contentType);
-  const start = /\S/.exec(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)?.[0];
+  let first = 0;
+  while (first < text.length && /[\s\ufeff]/.test(text[first])) first++;
+  const start = text[first];
   if (start === undefined) throw new FeedParseError(url, "not a feed: the document is empty");
   if (start === "{" || start === "[") return parseJsonDocument(text, url);
   if (start !== "<") {
@@ -81,7 +86,26 @@ export function parseFeed(bytes: Uint8Array, { url, contentType }: ParseFeedOpti
   const detection = detectXmlFormat(doc);
   if ("notAFeed" in detection) throw new FeedParseError(url, detection.notAFeed);
   const { format } = detection;
-  return format.startsWith("atom") ? mapAtom(doc.root, format, url) : mapRss(doc.root, format, url);
+  const feed = format.startsWith("atom") ? mapAtom(doc.root, format, url) : mapRss(doc.root, format, url);
+  if (doc.problem !== undefined) {
+    const { line, column, reason, count } = doc.problem;
+    feed.recovered = { line, column, reason, problems: count };
+  }
+  return feed;
+}
+
+/**
+ * How a recovered feed is reported: "recovered, with problems" and where the first one is.
+ *
+ * @example
+ * ```ts
+ * import { recoveredText } from "./parse_feed.ts";
+ * recoveredText({ line: 3, column: 7, reason: "a bare '&' (write &amp;)", problems: 2 });
+ * // "recovered, with problems (2): line 3 column 7: a bare '&' (write &amp;)"
+ * ```
+ */
+export function recoveredText(problem: FeedProblem): string {
+  return `recovered, with problems (${problem.problems}): line ${problem.line} column ${problem.column}: ${problem.reason}`;
 }
 
 /**

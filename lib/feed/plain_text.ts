@@ -17,20 +17,29 @@ import { decodeEntities } from "./entities.ts";
  */
 export function singleLine(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  const line = text.replace(/\s+/g, " ").trim();
+  // C0 controls other than white space have no place in a subject (and stray ones come from broken feeds).
+  // deno-lint-ignore no-control-regex
+  const line = text.replace(/[\x00-\x08\x0e-\x1f\x7f]/g, "").replace(/\s+/g, " ").trim();
   return line === "" ? undefined : line;
 }
 
+/** A tag, with `>` allowed inside quoted attribute values (`<a title="a > b">`), or a comment. */
+const TAG = /<!--[\s\S]*?-->|<\/?[A-Za-z!?](?:[^>"']|"[^"]*"|'[^']*')*>/g;
+/** Inline elements: their tags join the text around them; every other tag separates words. */
+const INLINE =
+  /^<\/?(?:a|abbr|b|bdi|bdo|cite|code|data|dfn|em|font|i|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var)[\s/>]/i;
+
 /**
- * Plain text from an HTML fragment (for titles written as HTML): tags dropped, references decoded,
- * whitespace collapsed.
+ * Plain text on one line from an HTML fragment (titles written as HTML, a subject made from a summary):
+ * tags dropped (a block tag or `<br>` becomes a space), references decoded, whitespace collapsed.
  *
  * @example
  * ```ts
- * import { htmlToText } from "./plain_text.ts";
- * htmlToText("A &amp;amp; <b>B</b>"); // "A &amp; B"
+ * import { htmlToLine } from "./plain_text.ts";
+ * htmlToLine('A &amp;amp; <b title="x > y">B</b><br>C'); // "A &amp; B C"
  * ```
  */
-export function htmlToText(html: string): string {
-  return decodeEntities(html.replace(/<[^>]*>/g, "")).replace(/\s+/g, " ").trim();
+export function htmlToLine(html: string): string {
+  const text = html.indexOf("<") < 0 ? html : html.replace(TAG, (tag) => INLINE.test(tag) ? "" : " ");
+  return decodeEntities(text).replace(/\s+/g, " ").trim();
 }

@@ -97,6 +97,12 @@ export interface FeedEntry {
   summary?: string;
   /** Media attached to the entry (podcast audio and the like), in feed order; empty when there is none. */
   enclosures: Enclosure[];
+  /**
+   * Absolute URLs of the images the feed attaches to the entry outside its HTML (`media:content` and
+   * `media:thumbnail` of an image type, image enclosures), in feed order without repeats; undefined when
+   * none. rewrite-images shows them when the HTML has no image of its own.
+   */
+  images?: string[];
 }
 
 /**
@@ -111,4 +117,29 @@ export interface ParsedFeed {
   link?: string;
   /** The entries in document order (usually newest first); empty for a feed without entries. */
   entries: FeedEntry[];
+  /**
+   * Set when the document was damaged (truncated, unclosed or mismatched tags, a broken attribute, an
+   * undefined entity, junk the parser skipped) and the entries are what could be read around the damage:
+   * the feed is "recovered, with problems". Undefined for a well-formed document.
+   */
+  recovered?: FeedProblem;
+}
+
+/**
+ * The first problem of a damaged feed document, where it is, and how many there were.
+ *
+ * @example
+ * ```ts
+ * const p: FeedProblem = { line: 12, column: 3, reason: "closing tag </item> is cut off", problems: 1 };
+ * ```
+ */
+export interface FeedProblem {
+  /** 1-based line of the first problem. */
+  line: number;
+  /** 1-based column of the first problem. */
+  column: number;
+  /** What the first problem is. */
+  reason: string;
+  /** How many problems the parser recovered from in all. */
+  problems: number;
 }

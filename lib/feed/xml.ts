@@ -1,12 +1,15 @@
 /**
- * A small, fast XML reader for feeds: it builds an element tree with namespace URIs resolved, and is
- * strict where strictness protects entries (unclosed or mismatched tags, a truncated document, a broken
- * attribute all throw {@link XmlSyntaxError} with line and column) and lenient where feeds are commonly
- * sloppy but the meaning is clear (a lone `&`, HTML entity names, a `<` followed by a space in text).
- * It does not read DTDs nor expand custom entities.
+ * A small, fast XML reader for feeds: it builds an element tree with namespace URIs resolved. It recovers
+ * rather than throws, as browsers and Python's feedparser do: an unclosed or mismatched tag, a broken
+ * attribute, a cut-off document, a bare `&` or an undefined entity leave a tree of everything readable
+ * around them, and the document says it was damaged ({@link XmlDocument.problem}: the first problem with
+ * its line and column, and how many there were). Text before the root element (a stray doctype, a BOM, a
+ * blank line before `<?xml`) and anything after it (a host's `<script>`) are ignored. Internal DTD entity
+ * declarations are expanded within a budget (no "billion laughs"); external entities are never read.
+ * With `{ strict: true }` the first problem throws {@link XmlSyntaxError} instead.
  * @module
  */
-import { decodeEntities } from "./entities.ts";
+import { type DeclaredEntities, decodeEntities, type ReferenceProblem } from "./entities.ts";
 
 /** A text node is a plain string (entities decoded, CDATA unwrapped). */
 export type XmlNode = XmlElement | string;
@@ -22,12 +25,31 @@ export interface XmlElement {
   /** Attributes by qualified name as written (`xml:base`, `rdf:about`), values decoded. */
   attrs: Record<string, string>;
   children: XmlNode[];
+  /** True when the document ended inside this element: its content may be cut short. */
+  truncated?: true;
 }
 
-/** The document: its root element and the DOCTYPE name if there was one (`html` for an XHTML page). */
+/** The first problem of a damaged document, and how many there were. `line` and `column` are 1-based. */
+export interface XmlProblem {
+  line: number;
+  column: number;
+  reason: string;
+  count: number;
+}
+
+/** The document: its root element, the DOCTYPE name if there was one, and the first problem if any. */
 export interface XmlDocument {
   root: XmlElement;
+  /** `html` for an XHTML page. */
   doctype?: string;
+  /** Undefined for a well-formed document. */
+  problem?: XmlProblem;
+}
+
+/** How {@link parseXml} reads. */
+export interface ParseXmlOptions {
+  /** Throw {@link XmlSyntaxError} at the first problem instead of recovering (default false). */
+  strict?: boolean;
 }
 
 /**
@@ -36,7 +58,7 @@ export interface XmlDocument {
  * @example
  * ```ts
  * import { parseXml, XmlSyntaxError } from "./xml.ts";
- * try { parseXml("<rss><channel>"); } catch (e) { if (e instanceof XmlSyntaxError) console.log(e.line); }
+ * try { parseXml("<rss><channel>", { strict: true }); } catch (e) { if (e instanceof XmlSyntaxError) console.log(e.line); }
  * ```
  */
 export class XmlSyntaxError extends Error {
@@ -51,12 +73,30 @@ export class XmlSyntaxError extends Error {
   }
 }
 
-const NAME = /[A-Za-z_:\u00c0-\uffff][-\w.:\u00b7-\uffff]*/y;
-const ATTRIBUTE = /([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
-const SPACE = /\s*/y;
+/**
+ * Where the XML name starting at `from` ends (`from` itself when no name starts there): a letter, `_`,
+ * `:` or a character from U+00C0 first, then also digits, `-`, `.` and characters from U+00B7. A loop
+ * over char codes rather than a sticky regex: no match array for each of a feed's tens of thousands of tags.
+ */
+function xmlNameEnd(text: string, from: number): number {
+  let c = text.charCodeAt(from);
+  const lower = c | 32;
+  if (!((lower >= 97 && lower <= 122) || c === 95 || c === 58 || c >= 0xc0)) return from;
+  let i = from + 1;
+  for (;; i++) {
+    c = text.charCodeAt(i);
+    const l = c | 32;
+    if (
+      (l >= 97 && l <= 122) || (c >= 48 && c <= 58) || c === 45 || c === 46 || c === 95 || c >= 0xb7
+    ) continue;
+    return i;
+  }
+}
 const XML_NS = "http://www.w3.org/XML/1998/namespace";
 /** Real feeds nest a few dozen levels; a limit keeps the recursive readers of the tree off the stack's end. */
 const MAX_DEPTH = 512;
+/** Characters that expanding declared entities may add to a document, at the least (billion laughs). */
+const MIN_ENTITY_BUDGET = 1_000_000;
 
 /**
  * Namespace scopes are prototype chains: a lookup walks outward, a new scope costs one object. The root
@@ -75,9 +115,9 @@ function position(text: string, offset: number): { line: number; column: number 
   return { line, column: offset - lineStart + 1 };
 }
 
-function fail(text: string, offset: number, reason: string): never {
+function at(text: string, offset: number): string {
   const { line, column } = position(text, offset);
-  throw new XmlSyntaxError(reason, line, column);
+  return `line ${line} column ${column}`;
 }
 
 interface Open {
@@ -87,139 +127,296 @@ interface Open {
   offset: number;
 }
 
+/** One parse: the text, where it is, the open elements and what went wrong so far. */
+class Reader {
+  readonly stack: Open[] = [];
+  root: XmlElement | undefined;
+  doctype: string | undefined;
+  problem: XmlProblem | undefined;
+  declared: DeclaredEntities | undefined;
+  /** Where the start tag {@link readStartTag} read last ends. */
+  tagEnd = 0;
+  readonly onReference: ReferenceProblem;
+
+  constructor(readonly text: string, readonly strict: boolean) {
+    this.onReference = (offset, reason) => this.report(offset, reason);
+  }
+
+  /** Records a problem (only the first one's position is computed), or throws it when strict. */
+  report(offset: number, reason: string | (() => string)): void {
+    if (this.problem !== undefined) {
+      this.problem.count++;
+      return;
+    }
+    const { line, column } = position(this.text, offset);
+    const why = typeof reason === "string" ? reason : reason();
+    if (this.strict) throw new XmlSyntaxError(why, line, column);
+    this.problem = { line, column, reason: why, count: 1 };
+  }
+
+  /** Where the next `&` at or after the last decoded text is (text is decoded in document order). */
+  private nextAmp = -1;
+
+  /**
+   * The text between `from` and `to` with references decoded. Looking for `&` once for the whole
+   * document, not once per text node, keeps a document on one line (thousands of nodes) linear.
+   */
+  decode(from: number, to: number): string {
+    if (this.nextAmp < from) {
+      this.nextAmp = this.text.indexOf("&", from);
+      if (this.nextAmp < 0) this.nextAmp = this.text.length;
+    }
+    if (this.nextAmp >= to) return this.text.slice(from, to);
+    return decodeEntities(this.text, from, to, this.declared, this.onReference);
+  }
+
+  addText(from: number, to: number): void {
+    const top = this.stack[this.stack.length - 1];
+    if (top !== undefined) top.element.children.push(this.decode(from, to));
+  }
+
+  /** Handles `</name>` at `lt`: closes the element, or the elements up to it, or ignores a stray tag. */
+  close(name: string, lt: number): void {
+    const stack = this.stack;
+    const top = stack[stack.length - 1];
+    if (top !== undefined && top.element.name === name) {
+      stack.pop();
+      return;
+    }
+    let i = stack.length - 2;
+    while (i >= 0 && stack[i].element.name !== name) i--;
+    if (top === undefined) {
+      this.report(lt, `closing tag </${name}> without an opening tag`);
+    } else {
+      this.report(
+        lt,
+        () =>
+          `closing tag </${name}> does not match <${top.element.name}> opened at ${
+            at(this.text, top.offset)
+          }`,
+      );
+    }
+    if (i >= 0) stack.length = i;
+  }
+}
+
 /**
  * Parses a whole document into a tree. Whitespace-only text is kept (XHTML content needs it).
  *
  * @param text the decoded document
- * @returns the root element and DOCTYPE name
- * @throws {XmlSyntaxError} for a truncated document, mismatched or unclosed tags, broken attributes
+ * @param options `strict` to throw at the first problem
+ * @returns the root element, DOCTYPE name and the first problem, if any
+ * @throws {XmlSyntaxError} when there is no root element at all, or at any problem when strict
  * @example
  * ```ts
  * import { parseXml } from "./xml.ts";
- * const { root } = parseXml('<rss version="2.0"><channel><title>T</title></channel></rss>');
+ * const { root, problem } = parseXml('<rss version="2.0"><channel><title>T</title></channel>');
  * root.attrs.version; // "2.0"
+ * problem?.reason; // "unexpected end of document: <rss> opened at line 1 column 1 is not closed ..."
  * ```
  */
-export function parseXml(text: string): XmlDocument {
-  const stack: Open[] = [];
-  let root: XmlElement | undefined;
-  let doctype: string | undefined;
+export function parseXml(text: string, options: ParseXmlOptions = {}): XmlDocument {
+  const reader = new Reader(text, options.strict === true);
+  const stack = reader.stack;
   let pos = 0;
   const length = text.length;
-
-  const addText = (value: string) => {
-    const top = stack[stack.length - 1];
-    if (top) top.element.children.push(value);
-    else if (value.trim() !== "" && root === undefined) fail(text, pos, "text before the root element");
-  };
 
   while (pos < length) {
     const lt = text.indexOf("<", pos);
     if (lt < 0) {
-      addText(decodeEntities(text.slice(pos)));
+      reader.addText(pos, length);
+      pos = length;
       break;
     }
-    if (lt > pos) addText(decodeEntities(text.slice(pos, lt)));
+    if (lt > pos) reader.addText(pos, lt);
     pos = lt;
     const next = text.charCodeAt(lt + 1);
     if (next === 33 /* ! */) {
       if (text.startsWith("<!--", lt)) {
         const end = text.indexOf("-->", lt + 4);
-        if (end < 0) fail(text, lt, "comment is not closed (document truncated?)");
+        if (end < 0) {
+          reader.report(lt, "comment is not closed (document truncated?)");
+          pos = length;
+          break;
+        }
         pos = end + 3;
       } else if (text.startsWith("<![CDATA[", lt)) {
-        const end = text.indexOf("]]>", lt + 9);
-        if (end < 0) fail(text, lt, "CDATA section is not closed (document truncated?)");
-        if (stack.length === 0) fail(text, lt, "CDATA outside the root element");
-        addText(text.slice(lt + 9, end));
+        let end = text.indexOf("]]>", lt + 9);
+        if (end < 0) {
+          reader.report(lt, "CDATA section is not closed (document truncated?)");
+          end = length;
+        }
+        const top = stack[stack.length - 1];
+        if (top !== undefined) top.element.children.push(text.slice(lt + 9, end));
         pos = end + 3;
       } else if (/^<!DOCTYPE/i.test(text.slice(lt, lt + 9))) {
-        pos = skipDoctype(text, lt);
-        doctype = /^<!DOCTYPE\s+([^\s>[]+)/i.exec(text.slice(lt, pos))?.[1];
+        pos = readDoctype(reader, lt);
       } else {
-        fail(text, lt, "unexpected '<!'");
+        reader.report(lt, "unexpected '<!'");
+        const top = stack[stack.length - 1];
+        if (top !== undefined) top.element.children.push("<");
+        pos = lt + 1;
       }
     } else if (next === 63 /* ? */) {
       const end = text.indexOf("?>", lt + 2);
-      if (end < 0) fail(text, lt, "processing instruction is not closed (document truncated?)");
+      if (end < 0) {
+        reader.report(lt, "processing instruction is not closed (document truncated?)");
+        pos = length;
+        break;
+      }
       pos = end + 2;
     } else if (next === 47 /* / */) {
-      NAME.lastIndex = lt + 2;
-      const name = NAME.exec(text)?.[0];
-      if (name === undefined) fail(text, lt, "malformed closing tag");
-      const gt = text.indexOf(">", NAME.lastIndex);
-      if (gt < 0) fail(text, lt, `closing tag </${name}> is cut off (document truncated?)`);
-      if (text.slice(NAME.lastIndex, gt).trim() !== "") {
-        fail(text, NAME.lastIndex, `malformed closing tag </${name}>`);
+      // The common case first: `</name>` of the element open, matched without making a string.
+      const open = stack[stack.length - 1];
+      if (open !== undefined) {
+        const end = lt + 2 + open.element.name.length;
+        if (text.charCodeAt(end) === 62 /* > */ && text.startsWith(open.element.name, lt + 2)) {
+          stack.pop();
+          pos = end + 1;
+          if (stack.length === 0) break;
+          continue;
+        }
       }
-      const open = stack.pop();
-      if (open === undefined) fail(text, lt, `closing tag </${name}> without an opening tag`);
-      if (open.element.name !== name) {
-        const at = position(text, open.offset);
-        fail(
-          text,
-          lt,
-          `closing tag </${name}> does not match <${open.element.name}> opened at line ${at.line} column ${at.column}`,
-        );
-      }
-      pos = gt + 1;
-    } else {
-      NAME.lastIndex = lt + 1;
-      const match = NAME.exec(text);
-      if (match === null) {
-        // "a < b" in text: not a tag, keep the character.
-        addText("<");
+      const nameEnd = xmlNameEnd(text, lt + 2);
+      const name = nameEnd > lt + 2 ? text.slice(lt + 2, nameEnd) : undefined;
+      if (name === undefined) {
+        reader.report(lt, "malformed closing tag");
+        const top = stack[stack.length - 1];
+        if (top !== undefined) top.element.children.push("<");
         pos = lt + 1;
         continue;
       }
-      if (root !== undefined && stack.length === 0) fail(text, lt, `second root element <${match[0]}>`);
-      const tag = readStartTag(text, lt, match[0], NAME.lastIndex, stack);
-      root ??= tag.element;
-      pos = tag.end;
+      const gt = text.indexOf(">", nameEnd);
+      if (gt < 0) {
+        reader.report(lt, `closing tag </${name}> is cut off (document truncated?)`);
+        pos = length;
+        break;
+      }
+      if (gt > nameEnd && text.slice(nameEnd, gt).trim() !== "") {
+        reader.report(nameEnd, `malformed closing tag </${name}>`);
+      }
+      reader.close(name, lt);
+      pos = gt + 1;
+      if (stack.length === 0 && reader.root !== undefined) break;
+    } else {
+      const nameEnd = xmlNameEnd(text, lt + 1);
+      if (nameEnd === lt + 1) {
+        // "a < b" in text: not a tag, keep the character.
+        const top = stack[stack.length - 1];
+        if (top !== undefined) top.element.children.push("<");
+        pos = lt + 1;
+        continue;
+      }
+      const element = readStartTag(reader, lt, text.slice(lt + 1, nameEnd), nameEnd);
+      pos = reader.tagEnd;
+      reader.root ??= element;
+      if (stack.length === 0) break;
     }
   }
+  // Whatever follows the root element (a host's <script>, a second document) is not part of the feed.
   if (stack.length > 0) {
     const open = stack[stack.length - 1];
-    const at = position(text, open.offset);
-    fail(
-      text,
+    reader.report(
       length,
-      `unexpected end of document: <${open.element.name}> opened at line ${at.line} column ${at.column} is not closed (document truncated?)`,
+      () =>
+        `unexpected end of document: <${open.element.name}> opened at ${
+          at(text, open.offset)
+        } is not closed (document truncated?)`,
     );
+    for (const { element } of stack) element.truncated = true;
   }
-  if (root === undefined) fail(text, length, "no root element");
-  return { root, doctype };
+  if (reader.root === undefined) {
+    const { line, column } = position(text, length);
+    throw new XmlSyntaxError("no root element", line, column);
+  }
+  return { root: reader.root, doctype: reader.doctype, problem: reader.problem };
 }
 
-/** Reads `<name attr="v" ...>` or `<name .../>`, pushing an open element; returns it and where it ends. */
-function readStartTag(
-  text: string,
-  lt: number,
-  name: string,
-  from: number,
-  stack: Open[],
-): { element: XmlElement; end: number } {
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 13;
+}
+
+/** Where an attribute name ends: at space, `=`, `/`, `>`, `<` or a quote. */
+function nameEnd(text: string, from: number): number {
+  let i = from;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isSpace(c) || c === 61 || c === 47 || c === 62 || c === 60 || c === 34 || c === 39) break;
+  }
+  return i;
+}
+
+/**
+ * Reads `<name attr="v" ...>` or `<name .../>` starting at `lt`, opening the element (pushed on the stack
+ * unless empty or too deep); sets `reader.tagEnd` to where the tag ends. A tag broken by a `<` ends there
+ * (`<item <title>`), an unquoted or valueless attribute is taken as HTML would take it.
+ */
+function readStartTag(reader: Reader, lt: number, name: string, from: number): XmlElement {
+  const text = reader.text;
+  const stack = reader.stack;
   const attrs: Record<string, string> = {};
   let declarations: [string, string][] | undefined;
   let pos = from;
+  let selfClosing = false;
   for (;;) {
-    SPACE.lastIndex = pos;
-    SPACE.exec(text);
-    const hadSpace = SPACE.lastIndex > pos;
-    pos = SPACE.lastIndex;
+    const before = pos;
+    while (isSpace(text.charCodeAt(pos))) pos++;
     const c = text.charCodeAt(pos);
-    if (c === 62 /* > */ || (c === 47 /* / */ && text.charCodeAt(pos + 1) === 62)) break;
-    if (Number.isNaN(c)) fail(text, lt, `start tag <${name}> is cut off (document truncated?)`);
-    ATTRIBUTE.lastIndex = pos;
-    const m = hadSpace ? ATTRIBUTE.exec(text) : null;
-    if (m === null) fail(text, pos, `malformed attribute in <${name}>`);
-    const value = decodeEntities(m[2] ?? m[3]);
-    const attrName = m[1];
+    if (c === 62 /* > */) {
+      pos++;
+      break;
+    }
+    if (c === 47 /* / */ && text.charCodeAt(pos + 1) === 62) {
+      selfClosing = true;
+      pos += 2;
+      break;
+    }
+    if (Number.isNaN(c)) {
+      reader.report(lt, `start tag <${name}> is cut off (document truncated?)`);
+      break;
+    }
+    if (c === 60 /* < */) {
+      reader.report(pos, `start tag <${name}> is not closed`);
+      break;
+    }
+    const attrEnd = nameEnd(text, pos);
+    if (attrEnd === pos || pos === before) {
+      reader.report(pos, `malformed attribute in <${name}>`);
+      if (attrEnd === pos) {
+        pos++;
+        continue;
+      }
+    }
+    const attrName = text.slice(pos, attrEnd);
+    pos = attrEnd;
+    while (isSpace(text.charCodeAt(pos))) pos++;
+    let value = "";
+    if (text.charCodeAt(pos) !== 61 /* = */) {
+      reader.report(attrEnd, `attribute ${attrName} of <${name}> has no value`);
+    } else {
+      pos++;
+      while (isSpace(text.charCodeAt(pos))) pos++;
+      const quote = text.charCodeAt(pos);
+      if (quote === 34 || quote === 39) {
+        let close = text.indexOf(quote === 34 ? '"' : "'", pos + 1);
+        if (close < 0) {
+          reader.report(pos, `attribute ${attrName} of <${name}> is cut off (document truncated?)`);
+          close = text.length;
+        }
+        value = reader.decode(pos + 1, close);
+        pos = close + 1;
+      } else {
+        reader.report(pos, `attribute ${attrName} of <${name}> is not quoted`);
+        const end = nameEnd(text, pos);
+        value = reader.decode(pos, end);
+        pos = end;
+      }
+    }
     if (attrName === "xmlns") (declarations ??= []).push(["", value]);
     else if (attrName.startsWith("xmlns:")) (declarations ??= []).push([attrName.slice(6), value]);
     else attrs[attrName] = value;
-    pos = ATTRIBUTE.lastIndex;
   }
+  reader.tagEnd = Math.min(pos, text.length);
   const parentScope = stack.length > 0 ? stack[stack.length - 1].scope : ROOT_SCOPE;
   let scope = parentScope;
   if (declarations !== undefined) {
@@ -235,19 +432,87 @@ function readStartTag(
     children: [],
   };
   if (stack.length > 0) stack[stack.length - 1].element.children.push(element);
-  if (text.charCodeAt(pos) === 47) return { element, end: pos + 2 };
-  if (stack.length >= MAX_DEPTH) fail(text, lt, `elements nested deeper than ${MAX_DEPTH} levels`);
+  if (selfClosing) return element;
+  if (stack.length >= MAX_DEPTH) {
+    reader.report(lt, `elements nested deeper than ${MAX_DEPTH} levels`);
+    return element;
+  }
   stack.push({ element, scope, offset: lt });
-  return { element, end: pos + 1 };
+  return element;
 }
 
-function skipDoctype(text: string, lt: number): number {
-  let depth = 0;
-  for (let i = lt + 9; i < text.length; i++) {
-    const c = text[i];
-    if (c === "[") depth++;
-    else if (c === "]") depth--;
-    else if (c === ">" && depth <= 0) return i + 1;
+/**
+ * Reads `<!DOCTYPE name [ internal subset ]>` at `lt`: its name, and the general entities the internal
+ * subset declares with a literal value, expanded now within the document's budget. Parameter entities and
+ * external ones (`SYSTEM`, `PUBLIC`) are not read: a reference to one stays as written.
+ */
+function readDoctype(reader: Reader, lt: number): number {
+  const text = reader.text;
+  let i = lt + 9;
+  let subsetStart = -1;
+  let subsetEnd = -1;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      const close = text.indexOf(c === 34 ? '"' : "'", i + 1);
+      if (close < 0) break;
+      i = close;
+    } else if (c === 91 /* [ */ && subsetStart < 0) {
+      subsetStart = i + 1;
+      subsetEnd = internalSubsetEnd(text, subsetStart);
+      if (subsetEnd < 0) break;
+      i = subsetEnd;
+    } else if (c === 62 /* > */) {
+      break;
+    }
   }
-  fail(text, lt, "DOCTYPE is not closed (document truncated?)");
+  if (i >= text.length) {
+    reader.report(lt, "DOCTYPE is not closed (document truncated?)");
+    return text.length;
+  }
+  reader.doctype = /^<!DOCTYPE\s+([^\s>[]+)/i.exec(text.slice(lt, Math.min(i + 1, lt + 200)))?.[1];
+  if (subsetStart >= 0) declareEntities(reader, text.slice(subsetStart, subsetEnd), lt);
+  return i + 1;
+}
+
+/** Where the internal subset that starts at `from` ends (its `]`), skipping quoted text and comments. */
+function internalSubsetEnd(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      const close = text.indexOf(c === 34 ? '"' : "'", i + 1);
+      if (close < 0) return -1;
+      i = close;
+    } else if (c === 60 && text.startsWith("<!--", i)) {
+      const close = text.indexOf("-->", i + 4);
+      if (close < 0) return -1;
+      i = close + 2;
+    } else if (c === 93 /* ] */) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+const ENTITY_DECLARATION =
+  /<!ENTITY\s+(%\s+)?([^\s"'>]+)\s+(?:"([^"]*)"|'([^']*)'|(SYSTEM|PUBLIC)\b[^>]*)\s*>/g;
+
+function declareEntities(reader: Reader, subset: string, lt: number): void {
+  const declared: DeclaredEntities = {
+    values: new Map(),
+    budget: Math.max(MIN_ENTITY_BUDGET, reader.text.length * 2),
+  };
+  for (const m of subset.matchAll(ENTITY_DECLARATION)) {
+    const [, parameter, name, double, single] = m;
+    const literal = double ?? single;
+    // The first declaration of a name binds (XML 1.0 section 4.2); external entities are never fetched.
+    if (parameter !== undefined || literal === undefined || declared.values.has(name)) continue;
+    // References to entities declared before are expanded now, each use paid from the budget; an
+    // entity the budget cannot pay for stays undeclared (its references are left as written).
+    const value = decodeEntities(literal, 0, literal.length, declared);
+    if (declared.exhausted) break;
+    declared.values.set(name, value);
+  }
+  if (declared.exhausted) reader.report(lt, "entity expansion limit reached (references left as written)");
+  if (declared.values.size > 0) reader.declared = declared;
 }

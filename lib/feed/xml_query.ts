@@ -132,7 +132,9 @@ export function markupOf(element: XmlElement | undefined): string | undefined {
 /**
  * Serialises XML nodes as HTML: prefixes dropped (`xhtml:p` -> `p`), namespace and `xml:` attributes
  * dropped, text escaped, void elements without a closing tag and other empty elements with one (an HTML
- * reader takes `<div/>` as an open div).
+ * reader takes `<div/>` as an open div). With `base`, an `xml:base` inside the nodes resolves the URL
+ * attributes (`href`, `src`, ...) of its element and those below against the base it sets; URLs outside
+ * any such `xml:base` stay as written (the entry's base applies to them later).
  *
  * @example
  * ```ts
@@ -142,23 +144,39 @@ export function markupOf(element: XmlElement | undefined): string | undefined {
  * // "<p>a<br></p>"
  * ```
  */
-export function serializeHtml(nodes: XmlNode[]): string {
+export function serializeHtml(nodes: XmlNode[], base?: string, rebased = false): string {
   let html = "";
   for (const node of nodes) {
     if (typeof node === "string") {
       html += escapeText(node);
       continue;
     }
+    // An xml:base inside the content moves the base of this element and those below it.
+    const own = node.attrs["xml:base"]?.trim();
+    const nodeBase = own && base !== undefined ? resolveUrl(own, base) : base;
+    const nodeRebased = rebased || (own !== undefined && own !== "" && base !== undefined);
     html += `<${node.local}`;
     for (const [name, value] of Object.entries(node.attrs)) {
-      if (!name.startsWith("xml:")) html += ` ${name}="${escapeAttribute(value)}"`;
+      if (name.startsWith("xml:")) continue;
+      const shown = nodeRebased && URL_ATTRIBUTES.has(name) ? resolveUrl(value, nodeBase!) : value;
+      html += ` ${name}="${escapeAttribute(shown)}"`;
     }
     html += ">";
     if (PARSER_VOID_ELEMENTS.has(node.local.toLowerCase()) && node.children.length === 0) continue;
-    html += `${serializeHtml(node.children)}</${node.local}>`;
+    html += `${serializeHtml(node.children, nodeBase, nodeRebased)}</${node.local}>`;
   }
   return html;
 }
+
+/** Attributes that hold a URL, resolved when an `xml:base` inside XHTML content moves the base. */
+const URL_ATTRIBUTES: ReadonlySet<string> = new Set([
+  "href",
+  "src",
+  "poster",
+  "cite",
+  "action",
+  "background",
+]);
 
 /**
  * An attribute by local name whatever its prefix (`about` finds `rdf:about`), trimmed; undefined if absent

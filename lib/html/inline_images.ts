@@ -6,6 +6,7 @@
  */
 import type { ImageCache, InlineImage } from "./image_cache.ts";
 import { findImages, type FoundImages, rewriteImageRefs } from "./html_images.ts";
+import { escapeAttribute } from "./html_escape.ts";
 
 /**
  * Where the HTML work runs. The defaults run on the calling thread; the runner can pass functions that
@@ -50,11 +51,38 @@ export async function inlineImages(
   cache: ImageCache,
   signal?: AbortSignal,
   work: HtmlImageWork = ON_THIS_THREAD,
+  attached: string[] = [],
 ): Promise<{ html: string; images: InlineImage[] }> {
-  const found = await work.findImages(html, baseUrl);
+  const found = await findWithAttached(html, baseUrl, work, attached);
   const fetched = await Promise.all(found.urls.map((url) => cache.get(url, signal)));
   signal?.throwIfAborted();
   const images = fetched.filter((image): image is InlineImage => image !== undefined);
   const cids = Object.fromEntries(images.map((image) => [image.url, image.cid]));
   return { html: images.length ? await work.rewriteImageRefs(found.html, cids) : found.html, images };
+}
+
+/**
+ * `html` sanitised with its images listed; when it shows no image, the `attached` image URLs (the images a
+ * feed attaches to an entry outside its HTML: `media:content`, `media:thumbnail`, image enclosures) are
+ * added at its end, so a photo or podcast feed's picture still reaches the message.
+ *
+ * @example
+ * ```ts
+ * import { findWithAttached } from "./inline_images.ts";
+ * import { findImages, rewriteImageRefs } from "./html_images.ts";
+ * const found = await findWithAttached("<p>Hi</p>", "https://ex.org/", { findImages, rewriteImageRefs },
+ *   ["https://ex.org/t.jpg"]);
+ * found.urls; // ["https://ex.org/t.jpg"]
+ * ```
+ */
+export async function findWithAttached(
+  html: string,
+  baseUrl: string,
+  work: HtmlImageWork,
+  attached: string[],
+): Promise<FoundImages> {
+  const found = await work.findImages(html, baseUrl);
+  if (found.urls.length > 0 || attached.length === 0) return found;
+  const figures = attached.map((url) => `<p><img src="${escapeAttribute(url)}" alt=""></p>`).join("");
+  return await work.findImages(found.html + figures, baseUrl);
 }

@@ -28,3 +28,4 @@ export { BodyTooLargeError, formatBytes, readLimited } from "./read_limited.ts";
 export { Deadline } from "./deadline.ts";
 export { parseRetryAfter } from "./retry_after.ts";
 export { SLUICE_USER_AGENT } from "./user_agent.ts";
+export { HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse } from "./http_client.ts";

@@ -19,8 +19,8 @@ import { createHash } from "node:crypto";
 import { redactUrl } from "../../engine/errors.ts";
 import type { EntryItem, InlineImage, MailMessage } from "./types.ts";
 import { htmlToText } from "./text.ts";
+import { htmlToLine } from "../feed/plain_text.ts";
 import { escapeAttribute } from "../html/html_escape.ts";
-import { decodeEntities } from "../feed/entities.ts";
 import {
   attachmentContentType,
   encodeUnstructured,
@@ -167,7 +167,7 @@ function subjectFor(item: EntryItem): string {
   const title = headerSafe(item.entry.title ?? "");
   if (title) return truncate(title, MAX_SUBJECT);
   const source = item.entry.summary ?? item.html ?? item.entry.html ?? "";
-  const words = headerSafe(stripTags(source)).split(" ").filter(Boolean);
+  const words = headerSafe(htmlToLine(source)).split(" ").filter(Boolean);
   if (words.length === 0) return "(untitled)";
   const head = words.slice(0, FALLBACK_SUBJECT_WORDS).join(" ");
   return truncate(words.length > FALLBACK_SUBJECT_WORDS ? `${head}…` : head, MAX_SUBJECT);
@@ -265,10 +265,6 @@ function contentHash(messageId: string, html: string, images: InlineImage[]): st
 
 function sha256Hex(s: string): string {
   return createHash("sha256").update(s).digest("hex");
-}
-
-function stripTags(html: string): string {
-  return decodeEntities(html.replace(/<[^>]*>/g, " ")).replaceAll("\u00a0", " ");
 }
 
 function truncate(s: string, max: number): string {
