@@ -109,7 +109,10 @@ export class DeliveryLedger {
       first = false;
       await this.store.markDeliveredMany(
         feedUrl,
-        msgs.map((m) => ({ id: m.entryId, folder: m.folder, messageId: m.messageId })),
+        // A digest marks the entries it lists, in the same write as itself.
+        msgs.flatMap((m) =>
+          [m.entryId, ...(m.covers ?? [])].map((id) => ({ id, folder: m.folder, messageId: m.messageId }))
+        ),
       );
       const pending = this.#pending.get(feedUrl);
       if (!pending) continue;
