@@ -18,6 +18,7 @@
 import type { SendingRecord, StateStore } from "../engine/state/mod.ts";
 import type { StageContext } from "../engine/pipeline/mod.ts";
 import type { Delivery, MailMessage } from "./types.ts";
+import { FeedStateBook } from "./feed_state.ts";
 import { runStore } from "./run_state.ts";
 import { DEFAULT_STATE } from "../engine/pipeline/mod.ts";
 import { setImmediate } from "node:timers";
@@ -202,7 +203,7 @@ export class DeliveryLedger {
 
   #commit(feedUrl: string, p: Pending): Promise<unknown> {
     if (this.dryRun) return Promise.resolve();
-    return this.store.recordSuccess(feedUrl, {
+    return new FeedStateBook(this.store).recordSuccess(feedUrl, {
       etag: p.etag ?? null,
       lastModified: p.lastModified ?? null,
       ...(p.title ? { title: p.title } : {}),

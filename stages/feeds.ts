@@ -8,6 +8,7 @@ import process from "node:process";
 import { source, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { type FeedListSource, loadFeeds } from "../lib/feed/load_feed_list.ts";
+import { FeedStateBook } from "./feed_state.ts";
 import { runStore } from "./run_state.ts";
 import { compileEntryFilter, EntryFilterError } from "../lib/feed/entry_filter.ts";
 import { readFeedOptions } from "../lib/feed/feed_options.ts";
@@ -24,14 +25,16 @@ export interface FeedsOptions extends FeedListSource {
 async function* produceFeeds(opts: FeedsOptions, ctx: StageContext): AsyncIterable<FeedRef> {
   const feeds = await loadFeeds(opts, ctx.signal);
   const location = opts.state ?? ctx.stateLocation;
-  const store = location && opts.respectBackoff !== false ? await runStore(ctx, location) : undefined;
+  const book = location && opts.respectBackoff !== false
+    ? new FeedStateBook(await runStore(ctx, location))
+    : undefined;
   ctx.log("debug", `${feeds.length} feeds`);
   let tried = 0;
   let nextAttempt = Infinity;
   for (const feed of feeds) {
     if (ctx.stopSignal.aborted) return;
-    if (store) {
-      const due = await store.shouldFetch(feed.url);
+    if (book) {
+      const due = await book.shouldFetch(feed.url);
       if (!due.fetch) {
         ctx.count("backingOff");
         if (due.until) nextAttempt = Math.min(nextAttempt, Date.parse(due.until));
