@@ -21,6 +21,20 @@ export { parseFeeds } from "./stages/parse.ts";
 export { dedupe, type DedupeOptions } from "./stages/dedupe.ts";
 export { rewriteEntryImages, rewriteImages, type RewriteImagesOptions } from "./stages/rewrite_images.ts";
 export { mime } from "./stages/mime.ts";
+// What the feed stages remember of each feed, on the state store's key/value part.
+export { FEED_KEY_PREFIX, type FeedListing, feedRecordKey, FeedStateBook } from "./stages/feed_state.ts";
+export {
+  applyFailure,
+  applySuccess,
+  backoffMs,
+  type BackoffPolicy,
+  DEFAULT_BACKOFF,
+  type FeedState,
+  type FetchDecision,
+  fetchDecision,
+  type FetchSuccess,
+  mergeState,
+} from "./stages/feed_health.ts";
 export {
   type ImapSinkOptions,
   mailbox,
@@ -61,7 +75,7 @@ export {
   MaildirWriter,
   type MessageWriter,
 } from "./lib/maildir/mod.ts";
-export { ImapUploader } from "./lib/imap/mod.ts";
+export { ImapUploader, type OAuthMechanism, type OAuthTokenSource } from "./lib/imap/mod.ts";
 export type * from "./stages/types.ts";
 // The stages of the general pipeline language (read, write, http, serve, sql, html).
 export { writeRecords } from "./stages/write.ts";

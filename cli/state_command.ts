@@ -17,6 +17,7 @@ import {
   textLogger,
 } from "../engine/pipeline/mod.ts";
 import { openStore } from "../engine/state/mod.ts";
+import { FeedStateBook } from "../stages/feed_state.ts";
 import { runStore } from "../stages/run_state.ts";
 import type { ParsedFeedItem } from "../stages/types.ts";
 import { EXIT } from "./exit_codes.ts";
@@ -54,11 +55,12 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
     return await markSeen(loaded, location, opts.markSeen === true ? undefined : opts.markSeen);
   }
   const store = await openStore(location);
+  const book = new FeedStateBook(store);
   try {
     if (opts.forget) {
-      if (!(await store.getFeed(opts.forget)) && (await store.deliveredCount(opts.forget)) === 0) {
+      if (!(await book.getFeed(opts.forget)) && (await store.deliveredCount(opts.forget)) === 0) {
         // A typo would otherwise "succeed" and leave the feed that was meant in place.
-        const known = (await store.listFeeds()).map((f) => `  ${redactUrl(f.url)}`).slice(0, 20).join("\n");
+        const known = (await book.listFeeds()).map((f) => `  ${redactUrl(f.url)}`).slice(0, 20).join("\n");
         process.stderr.write(
           `error: no state for ${redactUrl(opts.forget)} in ${location}\n` +
             (known
@@ -67,11 +69,11 @@ export async function stateCommand(opts: StateCommandOptions): Promise<number> {
         );
         return EXIT.USAGE;
       }
-      await store.forgetFeed(opts.forget);
+      await book.forgetFeed(opts.forget);
       process.stdout.write(`forgot ${redactUrl(opts.forget)}\n`);
       return EXIT.OK;
     }
-    const feeds = await store.listFeeds();
+    const feeds = await book.listFeeds();
     const sending = await store.listSending();
     if (opts.json) {
       // Printed output, like the text form: no feed URL keeps its user name and password.
@@ -183,7 +185,7 @@ async function markSeen(loaded: Awaited<ReturnType<typeof loadPipeline>>, locati
     if (only && item.feed.url !== only) return;
     const store = await runStore(ctx, location);
     await store.markAllSeen(item.feed.url, item.parsed.entries.map((e) => e.id));
-    await store.recordSuccess(item.feed.url, {
+    await new FeedStateBook(store).recordSuccess(item.feed.url, {
       etag: item.etag ?? null,
       lastModified: item.lastModified ?? null,
       title: item.parsed.title ?? null,

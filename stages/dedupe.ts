@@ -8,6 +8,8 @@ import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.t
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runLedger } from "./delivery_ledger.ts";
 import { sanitizeFolder } from "../lib/feed/feed_list.ts";
+import { filterEntries } from "../lib/feed/entry_filter.ts";
+import { digestEntry } from "../lib/mime/digest.ts";
 import type { EntryItem, FeedEntry, ParsedFeedItem } from "./types.ts";
 
 /** Options of `dedupe`. */
@@ -37,17 +39,39 @@ export async function newEntries(
   for (const e of parsed.entries) if (!unique.has(e.id)) unique.set(e.id, e);
   const fresh = new Set(await ledger.store.filterUndelivered(feed.url, [...unique.keys()]));
   let entries = [...unique.values()].filter((e) => fresh.has(e.id)).sort(byDate);
+  // Only feeds with a filter pay for it; the skipped entries are remembered, so they never arrive later.
+  if (feed.options?.filter && entries.length > 0) {
+    const { kept, skipped } = filterEntries(entries, feed.options.filter, (e) => {
+      ctx.log("warn", `filter threw, entry kept: ${(e as Error).message}`, { feed: feed.url });
+    });
+    if (skipped.length > 0) {
+      if (!ctx.dryRun) await ledger.store.markAllSeen(feed.url, skipped.map((e) => e.id));
+      ctx.count("filtered", skipped.length);
+    }
+    entries = kept;
+  }
   if (opts.maxPerFeed && entries.length > opts.maxPerFeed) {
     ctx.count("skippedOld", entries.length - opts.maxPerFeed);
     entries = entries.slice(-opts.maxPerFeed);
   }
-  await ledger.expect(feed.url, entries.map((e) => e.id), {
-    etag: item.etag,
-    lastModified: item.lastModified,
-    title: parsed.title,
-  });
-  ctx.count("newEntries", entries.length);
+  const validators = { etag: item.etag, lastModified: item.lastModified, title: parsed.title };
   const folder = feed.autoFolder && parsed.title ? sanitizeFolder(parsed.title) : feed.folder;
+  if (feed.options?.digest && entries.length > 0) {
+    // One message lists them all; the ledger waits for it alone, and marks them when it is stored.
+    const { entry, covers } = digestEntry(feed.title ?? parsed.title, entries);
+    await ledger.expect(feed.url, [entry.id], validators);
+    ctx.count("newEntries", entries.length);
+    return [{
+      feed: { ...feed, folder },
+      feedTitle: feed.title ?? parsed.title,
+      feedLink: parsed.link,
+      entry,
+      images: [],
+      covers,
+    }];
+  }
+  await ledger.expect(feed.url, entries.map((e) => e.id), validators);
+  ctx.count("newEntries", entries.length);
   return entries.map((entry) => ({
     feed: { ...feed, folder },
     feedTitle: feed.title ?? parsed.title,

@@ -18,6 +18,7 @@
 import type { SendingRecord, StateStore } from "../engine/state/mod.ts";
 import type { StageContext } from "../engine/pipeline/mod.ts";
 import type { Delivery, MailMessage } from "./types.ts";
+import { FeedStateBook } from "./feed_state.ts";
 import { runStore } from "./run_state.ts";
 import { DEFAULT_STATE } from "../engine/pipeline/mod.ts";
 import { setImmediate } from "node:timers";
@@ -108,7 +109,10 @@ export class DeliveryLedger {
       first = false;
       await this.store.markDeliveredMany(
         feedUrl,
-        msgs.map((m) => ({ id: m.entryId, folder: m.folder, messageId: m.messageId })),
+        // A digest marks the entries it lists, in the same write as itself.
+        msgs.flatMap((m) =>
+          [m.entryId, ...(m.covers ?? [])].map((id) => ({ id, folder: m.folder, messageId: m.messageId }))
+        ),
       );
       const pending = this.#pending.get(feedUrl);
       if (!pending) continue;
@@ -199,7 +203,7 @@ export class DeliveryLedger {
 
   #commit(feedUrl: string, p: Pending): Promise<unknown> {
     if (this.dryRun) return Promise.resolve();
-    return this.store.recordSuccess(feedUrl, {
+    return new FeedStateBook(this.store).recordSuccess(feedUrl, {
       etag: p.etag ?? null,
       lastModified: p.lastModified ?? null,
       ...(p.title ? { title: p.title } : {}),

@@ -8,8 +8,11 @@ import process from "node:process";
 import { source, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { type FeedListSource, loadFeeds } from "../lib/feed/load_feed_list.ts";
+import { FeedStateBook } from "./feed_state.ts";
 import { runStore } from "./run_state.ts";
-import type { FeedRef } from "./types.ts";
+import { compileEntryFilter, EntryFilterError } from "../lib/feed/entry_filter.ts";
+import { readFeedOptions } from "../lib/feed/feed_options.ts";
+import type { FeedOptions, FeedRef } from "./types.ts";
 
 /** Options of the `feeds` source: where the feeds are listed, and the state that knows their back-off. */
 export interface FeedsOptions extends FeedListSource {
@@ -22,14 +25,16 @@ export interface FeedsOptions extends FeedListSource {
 async function* produceFeeds(opts: FeedsOptions, ctx: StageContext): AsyncIterable<FeedRef> {
   const feeds = await loadFeeds(opts, ctx.signal);
   const location = opts.state ?? ctx.stateLocation;
-  const store = location && opts.respectBackoff !== false ? await runStore(ctx, location) : undefined;
+  const book = location && opts.respectBackoff !== false
+    ? new FeedStateBook(await runStore(ctx, location))
+    : undefined;
   ctx.log("debug", `${feeds.length} feeds`);
   let tried = 0;
   let nextAttempt = Infinity;
   for (const feed of feeds) {
     if (ctx.stopSignal.aborted) return;
-    if (store) {
-      const due = await store.shouldFetch(feed.url);
+    if (book) {
+      const due = await book.shouldFetch(feed.url);
       if (!due.fetch) {
         ctx.count("backingOff");
         if (due.until) nextAttempt = Math.min(nextAttempt, Date.parse(due.until));
@@ -82,6 +87,39 @@ export const feedsStage: StageFactory = {
       description: "folder name -> list of feed URLs",
       additional: { type: "any", description: "feed URLs" },
     },
+    "folder-options": {
+      type: "object",
+      description: "options for every feed of a folder, by folder name (a feed's own options win)",
+      additional: {
+        type: "object",
+        description: "the folder's options",
+        properties: {
+          filter: {
+            type: "string",
+            description: "a JavaScript expression over `item`; false: the entry is skipped (and remembered)",
+            validate: checkFilter,
+          },
+          enclosures: {
+            type: "string",
+            enum: ["link", "attach"],
+            description: "podcast/media enclosures: listed as links (default) or attached",
+          },
+          "enclosure-max": {
+            type: "string",
+            pattern: /^\s*\d+(\.\d+)?\s*([kmg]b?|b)?\s*$/i,
+            description: "largest enclosure attached, e.g. 10MB (default 10MB)",
+          },
+          digest: {
+            type: "boolean",
+            description: "one message per run and feed listing the new entries",
+          },
+          thread: {
+            type: "boolean",
+            description: "thread the folder's messages by feed (References to a per-feed root Message-ID)",
+          },
+        },
+      },
+    },
     state: {
       type: "string",
       path: true,
@@ -97,6 +135,9 @@ export const feedsStage: StageFactory = {
     const opts: FeedsOptions = {
       list: o.list as string,
       folders: o.folders as Record<string, unknown> | undefined,
+      folderOptions: folderOptionsOf(
+        o["folder-options"] as Record<string, Record<string, unknown>> | undefined,
+      ),
       state: o.state as string | undefined,
       respectBackoff: o["respect-backoff"] as boolean,
       baseDir: process.cwd(),
@@ -104,6 +145,30 @@ export const feedsStage: StageFactory = {
     return feeds(opts);
   },
 };
+
+/** The YAML's `folder-options` as {@linkcode FeedOptions} (already checked by the schema). */
+function folderOptionsOf(
+  byFolder: Record<string, Record<string, unknown>> | undefined,
+): Record<string, FeedOptions> | undefined {
+  if (!byFolder) return undefined;
+  const out: Record<string, FeedOptions> = {};
+  for (const [folder, values] of Object.entries(byFolder)) {
+    const options = readFeedOptions(values, (name) => `folder-options.${folder}.${name}`);
+    if (options) out[folder] = options;
+  }
+  return out;
+}
+
+/** A filter expression that compiles, else the reason (the YAML loader adds the file:line:col). */
+function checkFilter(source: string): { reason: string; hint: string } | undefined {
+  try {
+    compileEntryFilter(source, "filter");
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof EntryFilterError)) throw e;
+    return { reason: e.message.replace(/^filter: /, ""), hint: e.hint ?? "" };
+  }
+}
 
 /**
  * The `feeds` source for TypeScript pipelines.

@@ -12,6 +12,7 @@ import {
 } from "../lib/feed/conditional_fetcher.ts";
 import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
+import { FeedStateBook } from "./feed_state.ts";
 import { runStore } from "./run_state.ts";
 
 /** Durations in the YAML schema are written in seconds; the fetcher's defaults are in ms. */
@@ -39,8 +40,8 @@ export function fetchFeeds(opts: FetchStageOptions): Stage<FeedRef, FetchedFeed>
   const fetcher = (ctx: StageContext) =>
     ctx.resources.shared("fetcher", () => new ConditionalFetcher(fetcherOptions));
   return flatMap(async (feed: FeedRef, ctx) => {
-    const store = await runStore(ctx, state);
-    const known = await store.getFeed(feed.url);
+    const book = new FeedStateBook(await runStore(ctx, state));
+    const known = await book.getFeed(feed.url);
     let fetched: FetchedFeed;
     try {
       fetched = await fetcher(ctx).fetchFeed(
@@ -49,12 +50,12 @@ export function fetchFeeds(opts: FetchStageOptions): Stage<FeedRef, FetchedFeed>
         ctx.signal,
       );
     } catch (e) {
-      if (!ctx.dryRun && !ctx.signal.aborted) await store.recordFailure(feed.url, (e as Error).message);
+      if (!ctx.dryRun && !ctx.signal.aborted) await book.recordFailure(feed.url, (e as Error).message);
       throw e;
     }
     if (fetched.notModified) {
       ctx.count("notModified");
-      if (!ctx.dryRun) await store.recordSuccess(feed.url, {});
+      if (!ctx.dryRun) await book.recordSuccess(feed.url, {});
       return [];
     }
     ctx.count("bytes", fetched.body.byteLength);

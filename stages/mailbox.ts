@@ -29,6 +29,9 @@ import { DryRunWriter, MaildirWriter, type MessageWriter } from "../lib/maildir/
 import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "../lib/imap/uploader.ts";
 import { isPermanentRefusal } from "../lib/imap/errors.ts";
 import { imapUrlProblem } from "../lib/imap/imap_url.ts";
+import { type OAuthTokenSource, tokenFromCommand, tokenFromRefresh } from "../lib/imap/oauth_token.ts";
+import type { OAuthMechanism } from "../lib/imap/sasl_oauth.ts";
+import { SluiceError } from "../engine/errors.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 
 /** Options of the IMAP sink. */
@@ -52,6 +55,17 @@ export interface ImapSinkOptions {
    * 9-12% faster on the W1 benchmark than one; a folder always goes to the same connection, in order).
    */
   connections?: number;
+  /**
+   * Log in with an OAuth 2.0 access token (SASL XOAUTH2 or OAUTHBEARER) instead of the URL's password;
+   * `mechanism` defaults to XOAUTH2 when offered (see `tokenFromCommand`, `tokenFromRefresh`).
+   */
+  oauth?: { token: OAuthTokenSource; mechanism?: OAuthMechanism };
+  /**
+   * Several accounts: a top-level folder (`Work` covers `Work/Releases`) to the URL of the account that
+   * holds it; other folders go to `url`. Each account has its own connections and fails alone: a refused
+   * login fails that account's messages (named in the summary, exit 2), the others are delivered.
+   */
+  accounts?: Record<string, string>;
 }
 
 /** The defaults of the sinks' options (TypeScript and YAML alike). */
@@ -80,7 +94,9 @@ export interface MaildirSinkOptions {
 type Committer = GroupCommit<MailMessage, Delivery | Error>;
 
 function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number): Committer {
-  return ctx.resources.shared(`imap:${redactUrl(opts.url)}:${opts.state}:${shard}`, () => {
+  // The user is part of the key: two accounts on one server are two owners.
+  const user = URL.canParse(opts.url) ? new URL(opts.url).username : "";
+  return ctx.resources.shared(`imap:${user}:${redactUrl(opts.url)}:${opts.state}:${shard}`, () => {
     const ca = opts.caFile ? readFileSync(opts.caFile, "utf8") : undefined;
     // No reconnect-and-retry inside the owner: a batch cut off mid-way may be stored, and only this
     // committer knows how to check that before sending it again. The next call reopens the connection.
@@ -91,6 +107,7 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
           url: opts.url,
           maxBatch: opts.maxBatch,
           serverSideDedupe: opts.serverCheck,
+          oauth: opts.oauth,
           ...(ca ? { ca } : {}),
         });
         await up.connect();
@@ -229,10 +246,18 @@ function dryRunCommitter(ctx: StageContext, state: string | undefined): Committe
 export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
   const connections = Math.max(1, opts.connections ?? MAILBOX_DEFAULTS.connections);
   // Each connection has its own single owner; a folder always goes to the same one (route by folder).
+  const accounts = Object.entries(opts.accounts ?? {});
+  const accountOf = (folder: string) => accountUrl(folder, accounts, opts.url);
   const shardSink = (shard: number) =>
     sink(async (msg: MailMessage, ctx) => {
-      const gc = ctx.dryRun ? dryRunCommitter(ctx, opts.state) : imapCommitter(ctx, opts, shard);
-      await commit(gc, msg);
+      if (ctx.dryRun) return await commit(dryRunCommitter(ctx, opts.state), msg);
+      if (accounts.length === 0) return await commit(imapCommitter(ctx, opts, shard), msg);
+      const url = accountOf(msg.folder);
+      try {
+        await commit(imapCommitter(ctx, { ...opts, url }, shard), msg);
+      } catch (e) {
+        throw accountFailure(e, url);
+      }
     });
   const options = {
     name: "upload-imap",
@@ -250,10 +275,36 @@ export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
       serverCheck: opts.serverCheck ?? MAILBOX_DEFAULTS.serverCheck,
       connections,
       caFile: opts.caFile ?? "",
+      login: opts.oauth ? `oauth2 ${opts.oauth.mechanism ?? "auto"}` : "password",
     },
   };
   if (connections === 1) return withOptions(shardSink(0), options as StageOptions);
   return route((m: MailMessage) => m.folder, connections, shardSink, options as StageOptions);
+}
+
+/** The URL of the account holding `folder`: its top-level folder's entry in `accounts`, else `fallback`. */
+function accountUrl(folder: string, accounts: [string, string][], fallback: string): string {
+  const top = folder.split(/[/.]/)[0];
+  const url = accounts.find(([name]) => name === folder || name === top)?.[1] ?? fallback;
+  if (!url) {
+    throw new SluiceError(
+      "E_IMAP_ACCOUNT",
+      `folder '${folder}' belongs to no account`,
+      `add '${top}' to the mailbox's accounts, or set url for the other folders`,
+    );
+  }
+  return url;
+}
+
+/**
+ * With several accounts, an account's refused login (or TLS problem) fails only that account's messages,
+ * named by the account, instead of stopping the run.
+ */
+function accountFailure(e: unknown, url: string): unknown {
+  if (!(e instanceof SluiceError) || !e.stopsRun) return e;
+  const user = URL.canParse(url) ? decodeURIComponent(new URL(url).username) : "";
+  // Not the cause: a run stops on a stopping error anywhere in the chain of causes.
+  return new SluiceError("E_IMAP_ACCOUNT", `account ${user}: ${e.message}`, e.hint);
 }
 
 /**
@@ -309,8 +360,16 @@ export function mailbox(
 const IMAP_ITEM_RETRY = {
   attempts: 3,
   backoffMs: 1000,
-  retryable: (e: unknown) => !isPermanentRefusal(e),
+  retryable: (e: unknown) => !isPermanentRefusal(e) && !stopsRunBelow(e),
 };
+
+/** A refused login or TLS setup, possibly wrapped per account: another attempt would be refused too. */
+function stopsRunBelow(e: unknown): boolean {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    if (c instanceof SluiceError && c.stopsRun) return true;
+  }
+  return false;
+}
 
 const SHARED_OPTIONS = {
   state: {
@@ -342,6 +401,38 @@ const IMAP_OPTIONS = {
     min: 1,
     max: 16,
     description: "IMAP connections (folders split between them)",
+  },
+  accounts: {
+    type: "object",
+    description: "several accounts: top-level folder -> imap:// URL of its account (others go to url)",
+    additional: {
+      type: "string",
+      secret: true,
+      pattern: /^imaps?:\/\/.+/i,
+      validate: imapUrlCheck,
+      description: "an imap://user:pass@host:port or imaps:// URL",
+    },
+  },
+  sasl: {
+    type: "string",
+    default: "",
+    pattern: /^(xoauth2|oauthbearer)?$/i,
+    description: "OAuth2 mechanism (xoauth2 or oauthbearer); empty: XOAUTH2 when offered, else OAUTHBEARER",
+  },
+  "token-command": {
+    type: "string",
+    default: "",
+    secret: true,
+    description: "OAuth2: a shell command printing the access token (run at each login)",
+  },
+  "token-url": { type: "string", default: "", description: "OAuth2: the token endpoint for refresh-token" },
+  "client-id": { type: "string", default: "", description: "OAuth2: the client id for refresh-token" },
+  "client-secret": { type: "string", default: "", secret: true, description: "OAuth2: the client secret" },
+  "refresh-token": {
+    type: "string",
+    default: "",
+    secret: true,
+    description: "OAuth2: a refresh token exchanged at token-url for access tokens",
   },
 } as const;
 
@@ -426,7 +517,8 @@ export const mailboxStage: StageFactory = {
   },
   create: (o) => {
     const url = o.url as string;
-    if (url && /^imaps?:\/\//i.test(url)) return uploadImap(imapOptions(o));
+    const hasAccounts = Object.keys((o.accounts as object | undefined) ?? {}).length > 0;
+    if ((url && /^imaps?:\/\//i.test(url)) || hasAccounts) return uploadImap(imapOptions(o));
     return maildir({
       path: o.maildir as string,
       state: o.state as string | undefined,
@@ -449,5 +541,47 @@ function imapOptions(o: Record<string, unknown>): ImapSinkOptions {
     serverCheck: o["server-check"] as boolean,
     caFile: (o["ca-file"] as string) || undefined,
     connections: o.connections as number,
+    oauth: oauthOptions(o),
+    accounts: o.accounts as Record<string, string> | undefined,
   };
+}
+
+/** The OAuth2 login of the YAML options: a token command or a refresh token; undefined for a password. */
+function oauthOptions(o: Record<string, unknown>): ImapSinkOptions["oauth"] {
+  const text = (key: string) => (o[key] as string | undefined) ?? "";
+  const mechanism = (text("sasl").toUpperCase() || undefined) as OAuthMechanism | undefined;
+  if (text("token-command") && text("refresh-token")) {
+    throw new SluiceError(
+      "E_CONFIG",
+      "mailbox: both token-command and refresh-token are set",
+      "keep one way of getting the OAuth2 access token",
+    );
+  }
+  if (text("token-command")) return { token: tokenFromCommand(text("token-command")), mechanism };
+  if (text("refresh-token")) {
+    if (!text("token-url") || !text("client-id")) {
+      throw new SluiceError(
+        "E_CONFIG",
+        "mailbox: refresh-token needs token-url and client-id",
+        "set token-url (Gmail: https://oauth2.googleapis.com/token) and client-id (and client-secret)",
+      );
+    }
+    return {
+      token: tokenFromRefresh({
+        tokenUrl: text("token-url"),
+        clientId: text("client-id"),
+        clientSecret: text("client-secret") || undefined,
+        refreshToken: text("refresh-token"),
+      }),
+      mechanism,
+    };
+  }
+  if (mechanism) {
+    throw new SluiceError(
+      "E_CONFIG",
+      `mailbox: sasl: ${text("sasl")} needs token-command or refresh-token`,
+      "say where the OAuth2 access token comes from (token-command, or refresh-token with token-url)",
+    );
+  }
+  return undefined;
 }

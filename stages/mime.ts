@@ -45,16 +45,18 @@ export function mime(options: ComposeOptions = {}): Stage<EntryItem, MailMessage
  * cloning those copies was the largest cost of posting a task (W3 main-thread profile).
  */
 function composeInput(item: EntryItem): EntryItem {
-  const { html: entryHtml, summary, enclosures: _enclosures, ...entry } = item.entry;
+  const { html: entryHtml, summary, ...entry } = item.entry;
   const body = item.html ?? entryHtml ?? summary;
   // The summary also names an untitled entry (subjectFor), so it stays when there is no usable title.
   const keepSummary = summary !== undefined && (body === summary || headerSafe(entry.title ?? "") === "");
   return {
     feed: item.feed,
     ...(item.feedTitle !== undefined ? { feedTitle: item.feedTitle } : {}),
-    entry: { ...entry, enclosures: [], ...(keepSummary ? { summary } : {}) },
+    entry: { ...entry, ...(keepSummary ? { summary } : {}) },
     ...(body !== undefined ? { html: body } : {}),
     images: item.images,
+    ...(item.attachments ? { attachments: item.attachments } : {}),
+    ...(item.covers ? { covers: item.covers } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { redactUrl } from "../engine/errors.ts";
 import { type Stage, task } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runtime } from "../engine/runtime/mod.ts";
+import { FeedStateBook } from "./feed_state.ts";
 import { runStore } from "./run_state.ts";
 import type { FetchedFeed, ParsedFeedItem } from "./types.ts";
 
@@ -69,7 +70,10 @@ export function parseFeeds(opts: { state?: string } = {}): Stage<FetchedFeed, Pa
           return out;
         } catch (e) {
           if (!ctx.dryRun && !ctx.signal.aborted) {
-            await (await runStore(ctx, opts.state)).recordFailure(fetched.feed.url, (e as Error).message);
+            await new FeedStateBook(await runStore(ctx, opts.state)).recordFailure(
+              fetched.feed.url,
+              (e as Error).message,
+            );
           }
           throw e;
         }

@@ -3,7 +3,9 @@
  * the HTML work placed on the loop or the worker pool.
  * @module
  */
-import type { EntryItem } from "./types.ts";
+import type { Attachment, EntryItem } from "./types.ts";
+import { fetchEnclosure } from "../lib/http/fetch_enclosure.ts";
+import { DEFAULT_ENCLOSURE_MAX } from "../lib/feed/feed_options.ts";
 import { findWithAttached, type HtmlImageWork, inlineImages } from "../lib/html/inline_images.ts";
 import { DEFAULT_IMAGE_CACHE_OPTIONS, ImageCache, type ImageCacheOptions } from "../lib/html/image_cache.ts";
 import {
@@ -52,6 +54,45 @@ export async function rewriteEntryImages(
   const base = item.entry.base ?? item.entry.link ?? item.feed.url;
   const inlined = await inlineImages(html ?? "", base, cache, signal, work, attached);
   return { ...item, html: inlined.html, images: [...item.images, ...inlined.images] };
+}
+
+/**
+ * The entry with its enclosures fetched as attachments, each under the feed's `enclosure-max`; one that
+ * is larger or fails stays a link.
+ *
+ * @example
+ * ```ts
+ * const item = await attachEnclosures({
+ *   feed: { url: "https://example.org/feed.xml", folder: "Pods", options: { enclosures: "attach", enclosureMax: 10 } },
+ *   entry: { id: "1", enclosures: [{ url: "https://example.org/ep1.mp3", length: 5_000_000 }] },
+ *   images: [],
+ * });
+ * console.log(item.attachments); // []: larger than the cap, it stays a link
+ * ```
+ */
+export async function attachEnclosures(item: EntryItem, signal?: AbortSignal): Promise<EntryItem> {
+  const maxBytes = item.feed.options?.enclosureMax ?? DEFAULT_ENCLOSURE_MAX;
+  const attachments: Attachment[] = [];
+  for (const enclosure of item.entry.enclosures) {
+    const file = await fetchEnclosure(enclosure.url, { maxBytes, declaredLength: enclosure.length, signal });
+    if (!file) continue;
+    const name = new URL(enclosure.url).pathname.split("/").filter(Boolean).pop() ?? "enclosure";
+    attachments.push({
+      url: enclosure.url,
+      filename: decodeURIComponentSafe(name),
+      contentType: file.contentType ?? enclosure.type ?? "application/octet-stream",
+      content: file.content,
+    });
+  }
+  return { ...item, attachments };
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Options of the `rewrite-images` stage. */
@@ -136,15 +177,23 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
       handle: async (item, ctx) => {
         const cache = ctx.resources.shared("image-cache", () => new ImageCache(cacheOptions));
         const work = workFor(ctx);
+        let out = item;
         if (disabled) {
           const html = item.html ?? item.entry.html ?? item.entry.summary;
           const attached = item.entry.images ?? [];
-          if (html === undefined && attached.length === 0) return { one: item };
-          const base = item.entry.base ?? item.entry.link ?? item.feed.url;
-          return { one: { ...item, html: (await findWithAttached(html ?? "", base, work, attached)).html } };
+          if (html !== undefined || attached.length > 0) {
+            const base = item.entry.base ?? item.entry.link ?? item.feed.url;
+            out = { ...item, html: (await findWithAttached(html ?? "", base, work, attached)).html };
+          }
+        } else {
+          out = await rewriteEntryImages(item, cache, ctx.signal, work);
+          ctx.count("images", out.images.length - item.images.length);
         }
-        const out = await rewriteEntryImages(item, cache, ctx.signal, work);
-        ctx.count("images", out.images.length - item.images.length);
+        // Only feeds that attach enclosures pay for them (`enclosures: attach` in the feed list).
+        if (item.feed.options?.enclosures === "attach" && item.entry.enclosures.length > 0) {
+          out = await attachEnclosures(out, ctx.signal);
+          ctx.count("enclosures", out.attachments?.length ?? 0);
+        }
         return { one: out };
       },
     },

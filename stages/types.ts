@@ -8,12 +8,13 @@
 export type {
   Enclosure,
   FeedEntry,
+  FeedOptions,
   FeedProblem,
   FeedRef,
   FetchedFeed,
   ParsedFeed,
 } from "../lib/feed/types.ts";
-export type { Delivery, EntryItem, InlineImage, MailMessage } from "../lib/mime/types.ts";
+export type { Attachment, Delivery, EntryItem, InlineImage, MailMessage } from "../lib/mime/types.ts";
 import type { FeedRef, ParsedFeed } from "../lib/feed/types.ts";
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "./support/testing.ts";
 import { backoffDelay, sleep } from "../engine/kernel/backoff.ts";
-import { backoffMs, DEFAULT_BACKOFF } from "../engine/state/feed_health.ts";
+import { backoffMs, DEFAULT_BACKOFF } from "../stages/feed_health.ts";
 
 describe("backoffDelay: one formula, retries counted from 1", () => {
   test("the first retry waits the base, each next one twice as long, up to the cap", () => {

@@ -25,6 +25,7 @@ import { silentLogger } from "../engine/pipeline/mod.ts";
 import { kvSupport } from "../engine/runtime/kv.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { openStore } from "../engine/state/mod.ts";
+import { FeedStateBook } from "../stages/feed_state.ts";
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
@@ -90,7 +91,7 @@ describe("runTick on Deno KV with the pool on the event loop", { skip: noKv }, (
     const store = await openStore(env.STATE_DIR);
     try {
       assert.equal(await store.deliveredCount(), 4 * 3);
-      assert.equal((await store.listFeeds()).length, 4);
+      assert.equal((await new FeedStateBook(store).listFeeds()).length, 4);
     } finally {
       await store.close();
     }

@@ -35,6 +35,7 @@ describe("RSS 2.0", () => {
       link: "https://feeds.example.net/2024/05/hello/",
       published: "2024-05-06T08:30:00.000Z",
       author: "Ann Author",
+      categories: ["news"],
       html: '<p>The <b>long</b> version with <img src="/img/a.png" alt="a"></p>',
       summary: "<p>The short version.</p>",
       enclosures: [{
@@ -355,5 +356,27 @@ describe("pool task", () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe("categories", () => {
+  test("Atom <category>: the label, else the term; JSON Feed: tags; none: no key", () => {
+    const atom = parseFeed(
+      encode(`<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>urn:1</id><title>A</title>
+        <category term="rust"/><category term="x" label="Ex"/><category/></entry>
+        <entry><id>urn:2</id><title>B</title></entry></feed>`),
+      { url: FEED_URL },
+    );
+    assert.deepEqual(atom.entries[0].categories, ["rust", "Ex"]);
+    assert.equal("categories" in atom.entries[1], false);
+    const json = parseFeed(
+      encode(JSON.stringify({
+        version: "https://jsonfeed.org/version/1.1",
+        title: "T",
+        items: [{ id: "1", content_text: "x", tags: ["a", 3, "b"] }],
+      })),
+      { url: FEED_URL },
+    );
+    assert.deepEqual(json.entries[0].categories, ["a", "b"]);
   });
 });

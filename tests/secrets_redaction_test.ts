@@ -20,6 +20,7 @@ import { jsonLogger, textLogger } from "../engine/pipeline/logger.ts";
 import { messageOf } from "../engine/pipeline/stage_failed_error.ts";
 import { openSqlite } from "../engine/runtime/sqlite.ts";
 import { openStore } from "../engine/state/open_store.ts";
+import { FeedStateBook } from "../stages/feed_state.ts";
 import { ImapError } from "../lib/imap/errors.ts";
 import { ImapBatchError } from "../lib/imap/uploader.ts";
 import { folderFromUrl, parseFeedList } from "../lib/feed/feed_list.ts";
@@ -280,14 +281,14 @@ describe("secrets stay out of output", () => {
     const url = `http://alice:${SECRET}@example.org/feed.xml`;
     const stateDir = path.join(dir, "state-corrupt");
     let store = await openStore(stateDir);
-    await store.recordSuccess(url, { title: "t" });
+    await new FeedStateBook(store).recordSuccess(url, { title: "t" });
     await store.close();
     const db = await openSqlite(path.join(stateDir, "state.db"));
-    db.exec("UPDATE feeds SET state = '{not json'");
+    db.exec("UPDATE kv SET value = '{not json'");
     db.close();
     store = await openStore(stateDir);
     try {
-      await assert.rejects(store.getFeed(url), (e: Error) => {
+      await assert.rejects(new FeedStateBook(store).getFeed(url), (e: Error) => {
         assert.match(e.message, /not valid JSON/);
         assertNoSecret(e.message, "the corrupt-state error");
         return true;

@@ -46,7 +46,7 @@ describe("cli.ts state", () => {
       feeds: 4,
       entries: ENTRIES,
       images: 0,
-      failing: [{ feed: 3, mode: "malformed" }],
+      failing: [{ feed: 3, mode: "500" }],
     });
     good = farm.feedUrls.slice(0, 3);
   });

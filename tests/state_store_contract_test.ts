@@ -7,14 +7,15 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import {
-  DEFAULT_BACKOFF,
-  MemoryStore,
-  openStore,
-  type StateStore,
-  StateStoreError,
-} from "../engine/state/mod.ts";
+import { MemoryStore, openStore, type StateStore, StateStoreError } from "../engine/state/mod.ts";
 import { kvSupport } from "../engine/runtime/kv.ts";
+import { DEFAULT_BACKOFF } from "../stages/feed_health.ts";
+import { FeedStateBook } from "../stages/feed_state.ts";
+
+/** The feed stages' records over `store` (the FeedStateBook cases run over every adapter). */
+function book(store: StateStore): FeedStateBook {
+  return new FeedStateBook(store);
+}
 import { acquireLease } from "../engine/state/lease.ts";
 import type { LeaseRecord } from "../engine/state/store.ts";
 import { processIdentity } from "../engine/runtime/process_identity.ts";
@@ -116,12 +117,61 @@ for (const adapter of adapters) {
   describe(`StateStore contract: ${adapter.name}`, { skip: adapter.skip }, () => {
     if (adapter.setup) before(() => adapter.setup!());
     if (adapter.teardown) after(() => adapter.teardown!());
-    test("getFeed is undefined for an unknown feed; updateFeed merges and drops undefined keys", async () => {
+    test("key/value: get, set, delete; values are JSON copies", async () => {
       await withStore(adapter, async (store) => {
-        assert.equal(await store.getFeed(FEED), undefined);
-        await store.updateFeed(FEED, { etag: '"a"', title: "Example" });
-        await store.updateFeed(FEED, { lastModified: "Tue, 01 Dec 2026 00:00:00 GMT", title: undefined });
-        assert.deepEqual(await store.getFeed(FEED), {
+        assert.equal(await store.get("a/1"), undefined);
+        const value = { n: 1, list: ["x"], nested: { ok: true } };
+        await store.set("a/1", value);
+        value.n = 2;
+        assert.deepEqual(await store.get("a/1"), { n: 1, list: ["x"], nested: { ok: true } });
+        await store.set("a/1", "replaced");
+        assert.equal(await store.get("a/1"), "replaced");
+        await store.delete("a/1");
+        await store.delete("a/never");
+        assert.equal(await store.get("a/1"), undefined);
+      });
+    });
+
+    test("key/value: list by prefix, sorted by key, long keys and % _ in a prefix included", async () => {
+      await withStore(adapter, async (store) => {
+        const long = "p/" + "x".repeat(3000);
+        await store.set("p/b", 2);
+        await store.set("p/a", 1);
+        await store.set(long, 3);
+        await store.set("q/a", 4);
+        await store.set("p%_/a", 5);
+        assert.deepEqual(await store.list("p/"), [
+          { key: "p/a", value: 1 },
+          { key: "p/b", value: 2 },
+          { key: long, value: 3 },
+        ]);
+        assert.deepEqual(await store.list("p%_/"), [{ key: "p%_/a", value: 5 }]);
+        assert.deepEqual(await store.list("none/"), []);
+        assert.equal((await store.list("")).length, 5);
+      });
+    });
+
+    test("key/value: update is atomic; of 20 updates at once none is lost", async () => {
+      await withStore(adapter, async (store) => {
+        assert.equal(await store.update<number>("count", (n) => (n ?? 0) + 1), 1);
+        await Promise.all(
+          Array.from({ length: 20 }, () => store.update<number>("count", (n) => (n ?? 0) + 1)),
+        );
+        assert.equal(await store.get("count"), 21);
+        await store.delete("count");
+        assert.equal(await store.update<number>("count", (n) => (n ?? 10) + 1), 11);
+      });
+    });
+
+    test("FeedStateBook: getFeed is undefined for an unknown feed; updateFeed merges and drops undefined keys", async () => {
+      await withStore(adapter, async (store) => {
+        assert.equal(await book(store).getFeed(FEED), undefined);
+        await book(store).updateFeed(FEED, { etag: '"a"', title: "Example" });
+        await book(store).updateFeed(FEED, {
+          lastModified: "Tue, 01 Dec 2026 00:00:00 GMT",
+          title: undefined,
+        });
+        assert.deepEqual(await book(store).getFeed(FEED), {
           consecutiveFailures: 0,
           etag: '"a"',
           lastModified: "Tue, 01 Dec 2026 00:00:00 GMT",
@@ -161,9 +211,24 @@ for (const adapter of adapters) {
       await withStore(adapter, async (store) => {
         await store.markAllSeen(FEED, ["1", "2", "3"]);
         assert.deepEqual(await store.filterUndelivered(FEED, ["1", "4", "3"]), ["4"]);
-        assert.deepEqual(await store.listFeeds(), [
+        assert.deepEqual(await book(store).listFeeds(), [
           { url: FEED, state: { consecutiveFailures: 0 }, delivered: 3 },
         ]);
+      });
+    });
+
+    test("ledger: listScopes counts each scope's ids; forgetScope drops one scope's ids and marks", async () => {
+      await withStore(adapter, async (store) => {
+        assert.deepEqual(await store.listScopes(), []);
+        await store.markDeliveredMany("scope-a", [{ id: "1" }, { id: "2" }]);
+        await store.markAllSeen(OTHER, ["z"]);
+        await store.markSending([{ feedUrl: "scope-a", id: "3", folder: "News", messageId: "<3@x>" }]);
+        const sorted = (await store.listScopes()).sort((a, b) => (a.scope < b.scope ? -1 : 1));
+        assert.deepEqual(sorted, [{ scope: OTHER, delivered: 1 }, { scope: "scope-a", delivered: 2 }]);
+        await store.forgetScope("scope-a");
+        assert.deepEqual(await store.listScopes(), [{ scope: OTHER, delivered: 1 }]);
+        assert.deepEqual(await store.listSending(), []);
+        assert.equal(await store.isDelivered(OTHER, "z"), true);
       });
     });
 
@@ -198,15 +263,15 @@ for (const adapter of adapters) {
         await store.markDelivered(longFeed, longId);
         assert.equal(await store.isDelivered(longFeed, longId), true);
         assert.deepEqual(await store.filterUndelivered(longFeed, [longId, twin]), [twin]);
-        assert.equal((await store.listFeeds())[0].url, longFeed);
+        assert.equal((await book(store).listFeeds())[0].url, longFeed);
       });
     });
 
-    test("listFeeds sorts by URL (example.net before example.org) and carries state and counts", async () => {
+    test("FeedStateBook: listFeeds sorts by URL (example.net before example.org) and carries state and counts", async () => {
       await withStore(adapter, async (store) => {
         await store.markDelivered(OTHER, "x");
-        await store.recordSuccess(FEED, { title: "Example", etag: '"e"' }, T0);
-        const feeds = await store.listFeeds();
+        await book(store).recordSuccess(FEED, { title: "Example", etag: '"e"' }, T0);
+        const feeds = await book(store).listFeeds();
         assert.deepEqual(feeds.map((f) => [f.url, f.delivered, f.state.title]), [
           [OTHER, 1, undefined],
           [FEED, 0, "Example"],
@@ -214,69 +279,69 @@ for (const adapter of adapters) {
       });
     });
 
-    test("forgetFeed removes the feed's delivered ids and state, not other feeds'", async () => {
+    test("FeedStateBook: forgetFeed removes the feed's delivered ids and state, not other feeds'", async () => {
       await withStore(adapter, async (store) => {
         await store.markDeliveredMany(FEED, Array.from({ length: 1200 }, (_, i) => ({ id: `e${i}` })));
-        await store.recordFailure(FEED, "HTTP 500", T0);
+        await book(store).recordFailure(FEED, "HTTP 500", T0);
         await store.markDelivered(OTHER, "e1");
-        await store.forgetFeed(FEED);
-        assert.equal(await store.getFeed(FEED), undefined);
+        await book(store).forgetFeed(FEED);
+        assert.equal(await book(store).getFeed(FEED), undefined);
         assert.equal(await store.isDelivered(FEED, "e1"), false);
         assert.equal(await store.deliveredCount(FEED), 0);
         assert.equal(await store.isDelivered(OTHER, "e1"), true);
-        assert.deepEqual((await store.listFeeds()).map((f) => f.url), [OTHER]);
+        assert.deepEqual((await book(store).listFeeds()).map((f) => f.url), [OTHER]);
       });
     });
 
-    test("back-off: free failures, then doubling waits that shouldFetch honours, reset on success", async () => {
+    test("FeedStateBook: back-off: free failures, then doubling waits that shouldFetch honours, reset on success", async () => {
       await withStore(adapter, async (store) => {
-        assert.deepEqual(await store.shouldFetch(FEED, T0), { fetch: true });
-        let s = await store.recordFailure(FEED, "HTTP 503", T0);
+        assert.deepEqual(await book(store).shouldFetch(FEED, T0), { fetch: true });
+        let s = await book(store).recordFailure(FEED, "HTTP 503", T0);
         assert.equal(s.consecutiveFailures, 1);
         assert.equal(s.nextAttemptAfter, undefined);
-        s = await store.recordFailure(FEED, "HTTP 503", T0);
+        s = await book(store).recordFailure(FEED, "HTTP 503", T0);
         assert.equal(s.nextAttemptAfter, undefined);
-        assert.equal((await store.shouldFetch(FEED, T0)).fetch, true);
+        assert.equal((await book(store).shouldFetch(FEED, T0)).fetch, true);
 
-        s = await store.recordFailure(FEED, "timeout", T0);
+        s = await book(store).recordFailure(FEED, "timeout", T0);
         assert.equal(s.consecutiveFailures, 3);
         assert.equal(s.lastError, "timeout");
         assert.equal(s.nextAttemptAfter, at(30 * MIN).toISOString());
-        const skipped = await store.shouldFetch(FEED, at(29 * MIN));
+        const skipped = await book(store).shouldFetch(FEED, at(29 * MIN));
         assert.equal(skipped.fetch, false);
         assert.match(skipped.reason!, /backing off after 3 failures.*timeout/);
-        assert.deepEqual(await store.shouldFetch(FEED, at(30 * MIN)), { fetch: true });
+        assert.deepEqual(await book(store).shouldFetch(FEED, at(30 * MIN)), { fetch: true });
 
-        s = await store.recordFailure(FEED, "timeout", at(30 * MIN));
+        s = await book(store).recordFailure(FEED, "timeout", at(30 * MIN));
         assert.equal(s.nextAttemptAfter, at(90 * MIN).toISOString());
 
-        s = await store.recordSuccess(FEED, { etag: '"v2"', title: "Back" }, at(100 * MIN));
+        s = await book(store).recordSuccess(FEED, { etag: '"v2"', title: "Back" }, at(100 * MIN));
         assert.equal(s.consecutiveFailures, 0);
         assert.equal(s.nextAttemptAfter, undefined);
         assert.equal(s.lastError, undefined);
         assert.equal(s.lastSuccess, at(100 * MIN).toISOString());
-        assert.deepEqual(await store.getFeed(FEED), s);
-        assert.deepEqual(await store.shouldFetch(FEED, at(100 * MIN)), { fetch: true });
+        assert.deepEqual(await book(store).getFeed(FEED), s);
+        assert.deepEqual(await book(store).shouldFetch(FEED, at(100 * MIN)), { fetch: true });
       });
     });
 
-    test("back-off is capped at 24 h", async () => {
+    test("FeedStateBook: back-off is capped at 24 h", async () => {
       await withStore(adapter, async (store) => {
-        let s = await store.recordFailure(FEED, "DNS", T0);
-        for (let i = 0; i < 40; i++) s = await store.recordFailure(FEED, "DNS", T0);
+        let s = await book(store).recordFailure(FEED, "DNS", T0);
+        for (let i = 0; i < 40; i++) s = await book(store).recordFailure(FEED, "DNS", T0);
         assert.equal(s.consecutiveFailures, 41);
         assert.equal(Date.parse(s.nextAttemptAfter!) - T0.getTime(), DEFAULT_BACKOFF.maxMs);
       });
     });
 
-    test("recordSuccess keeps validators left undefined (304) and clears those set to null", async () => {
+    test("FeedStateBook: recordSuccess keeps validators left undefined (304) and clears those set to null", async () => {
       await withStore(adapter, async (store) => {
-        await store.recordSuccess(FEED, { etag: '"1"', lastModified: "Mon", title: "T" }, T0);
-        let s = await store.recordSuccess(FEED, {}, at(MIN));
+        await book(store).recordSuccess(FEED, { etag: '"1"', lastModified: "Mon", title: "T" }, T0);
+        let s = await book(store).recordSuccess(FEED, {}, at(MIN));
         assert.deepEqual([s.etag, s.lastModified, s.title], ['"1"', "Mon", "T"]);
-        s = await store.recordSuccess(FEED, { etag: null, lastModified: "Tue" }, at(2 * MIN));
+        s = await book(store).recordSuccess(FEED, { etag: null, lastModified: "Tue" }, at(2 * MIN));
         assert.deepEqual([s.etag, s.lastModified, s.title], [undefined, "Tue", "T"]);
-        assert.equal("etag" in (await store.getFeed(FEED))!, false);
+        assert.equal("etag" in (await book(store).getFeed(FEED))!, false);
       });
     });
 
@@ -295,7 +360,7 @@ for (const adapter of adapters) {
           { feedUrl: OTHER, id: "b", folder: "Tech", messageId: "<b@x>" },
         ]);
         assert.equal(await store.isDelivered(FEED, "a"), false, "a mark is no delivery");
-        assert.deepEqual(await store.listFeeds(), [], "a mark creates no feed record");
+        assert.deepEqual(await book(store).listFeeds(), [], "a mark creates no feed record");
         await store.markSending([]);
         assert.equal((await store.listSending()).length, 2);
       });
@@ -332,7 +397,7 @@ for (const adapter of adapters) {
         assert.ok(marks.some((m) => m.feedUrl === longFeed && m.id === longId), "long keys come back whole");
         await store.markDelivered(longFeed, longId);
         assert.equal((await store.listSending()).length, 2);
-        await store.forgetFeed(longFeed);
+        await book(store).forgetFeed(longFeed);
         assert.deepEqual((await store.listSending()).map((m) => [m.feedUrl, m.id]), [[OTHER, longId]]);
       });
     });
@@ -414,9 +479,9 @@ for (const adapter of adapters) {
         const secret = "https://bob:hunter22@example.org/feed.xml?token=s3cr3t";
         await store.markDeliveredMany(secret, [{ id: "a" }]);
         await store.markSending([{ feedUrl: secret, id: "b", folder: "F", messageId: "<b@x>" }]);
-        await store.recordFailure(secret, "HTTP 500", T0);
+        await book(store).recordFailure(secret, "HTTP 500", T0);
         assert.equal(await store.isDelivered(secret, "a"), true);
-        assert.deepEqual((await store.listFeeds()).map((f) => f.url), [
+        assert.deepEqual((await book(store).listFeeds()).map((f) => f.url), [
           "https://***:***@example.org/feed.xml?token=***",
         ]);
         assert.deepEqual((await store.listSending()).map((m) => m.feedUrl), [
@@ -442,7 +507,7 @@ for (const adapter of adapters) {
         await withStore(adapter, async (store) => {
           const url = "https://reader:pa55w0rd@example.org/feed.xml?api_key=k3yvalue";
           await store.markDeliveredMany(url, [{ id: "a" }]);
-          await store.recordSuccess(url, { title: "T" });
+          await book(store).recordSuccess(url, { title: "T" });
           const file = store.description.replace(/^(sqlite|kv):/, "");
           assert.equal(statSync(dirname(file)).mode & 0o777, 0o700);
           for (const f of readdirSync(dirname(file))) {
@@ -458,8 +523,9 @@ for (const adapter of adapters) {
         await withStore(adapter, async (store, reopen) => {
           await store.markDeliveredMany(FEED, [{ id: "a", folder: "News" }, { id: "b" }]);
           await store.markAllSeen(OTHER, ["z"]);
-          await store.recordFailure(FEED, "HTTP 500", T0);
+          await book(store).recordFailure(FEED, "HTTP 500", T0);
           await store.markSending([{ feedUrl: OTHER, id: "y", folder: "News", messageId: "<y@x>" }]);
+          await store.set("kept/1", { a: [1, 2] });
           await store.close();
           const again = await reopen();
           try {
@@ -468,8 +534,9 @@ for (const adapter of adapters) {
             ]);
             assert.deepEqual(await again.filterUndelivered(FEED, ["a", "b", "c"]), ["c"]);
             assert.equal(await again.isDelivered(OTHER, "z"), true);
-            assert.equal((await again.getFeed(FEED))?.consecutiveFailures, 1);
+            assert.equal((await book(again).getFeed(FEED))?.consecutiveFailures, 1);
             assert.equal(await again.deliveredCount(), 3);
+            assert.deepEqual(await again.list("kept/"), [{ key: "kept/1", value: { a: [1, 2] } }]);
           } finally {
             await again.close();
           }

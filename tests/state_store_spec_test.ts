@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore, parseStoreSpec, type StateStoreError } from "../engine/state/mod.ts";
 import { kvSupport } from "../engine/runtime/kv.ts";
+import { FeedStateBook } from "../stages/feed_state.ts";
 import { at, FEED, T0 } from "./support/state_store_fixtures.ts";
 
 let root = "";
@@ -53,8 +54,9 @@ describe("openStore specs", () => {
   });
 
   test("the back-off policy is configurable", async () => {
-    const store = await openStore("memory:", { backoff: { freeFailures: 0, baseMs: 1000, maxMs: 5000 } });
-    const s = await store.recordFailure(FEED, "x", T0);
+    const store = await openStore("memory:");
+    const book = new FeedStateBook(store, { backoff: { freeFailures: 0, baseMs: 1000, maxMs: 5000 } });
+    const s = await book.recordFailure(FEED, "x", T0);
     assert.equal(s.nextAttemptAfter, at(1000).toISOString());
     await store.close();
   });

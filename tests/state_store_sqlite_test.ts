@@ -18,7 +18,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { openStore, SQLITE_SCHEMA_VERSION, type StateStoreError } from "../engine/state/mod.ts";
-import { FEED } from "./support/state_store_fixtures.ts";
+import { FeedStateBook } from "../stages/feed_state.ts";
+import { FEED, OTHER } from "./support/state_store_fixtures.ts";
 
 let root = "";
 before(() => {
@@ -93,7 +94,7 @@ describe("sqlite store specifics", () => {
     const store = await openStore(dir);
     try {
       assert.equal(await store.isDelivered(FEED, "old"), true);
-      assert.equal((await store.getFeed(FEED))?.etag, "v1");
+      assert.equal((await new FeedStateBook(store).getFeed(FEED))?.etag, "v1");
       await store.markSending([{ feedUrl: FEED, id: "new", folder: "News", messageId: "<new@x>" }]);
       await store.markDeliveredMany(FEED, [{ id: "old" }, { id: "new" }]);
       assert.deepEqual(await store.listSending(), []);
@@ -107,7 +108,7 @@ describe("sqlite store specifics", () => {
         db.prepare("SELECT MAX(version) AS v FROM schema_version").get()?.v,
         SQLITE_SCHEMA_VERSION,
       );
-      assert.equal(SQLITE_SCHEMA_VERSION, 3);
+      assert.equal(SQLITE_SCHEMA_VERSION, 5);
     } finally {
       db.close();
     }
@@ -189,7 +190,7 @@ describe("sqlite store specifics", () => {
     const dir = join(root, "secret");
     const store = await openStore(dir);
     const url = "https://reader:pa55w0rd@example.org/feed.xml?token=t0k3nvalue&page=2";
-    await store.recordSuccess(url, { etag: '"v"', title: "T" });
+    await new FeedStateBook(store).recordSuccess(url, { etag: '"v"', title: "T" });
     await store.markSending([{ feedUrl: url, id: "a", folder: "F", messageId: "<a@x>" }]);
     await store.markDeliveredMany(url, [{ id: "b" }]);
     await store.close();
@@ -220,10 +221,64 @@ describe("sqlite store specifics", () => {
     const store = await openStore(dir);
     try {
       assert.equal(await store.isDelivered(url, "old"), true);
-      assert.equal((await store.getFeed(url))?.etag, "v1");
-      assert.deepEqual((await store.listFeeds()).map((f) => f.url), ["https://***:***@example.org/feed.xml"]);
+      const book = new FeedStateBook(store);
+      assert.equal((await book.getFeed(url))?.etag, "v1");
+      assert.deepEqual((await book.listFeeds()).map((f) => f.url), ["https://***:***@example.org/feed.xml"]);
     } finally {
       await store.close();
+    }
+  });
+
+  test("a schema 3 database upgrades in place: its feeds table rows become the feed stages' key/values", async () => {
+    const dir = join(root, "schema-3");
+    mkdirSync(dir);
+    const file = join(dir, "state.db");
+    const old = new DatabaseSync(file);
+    // Exactly what schema version 3 created, with two feeds (one never delivered), deliveries and a mark.
+    old.exec(`PRAGMA journal_mode = WAL;
+      CREATE TABLE schema_version (version INTEGER NOT NULL);
+      INSERT INTO schema_version (version) VALUES (1), (2), (3);
+      CREATE TABLE feeds (url TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE delivered (
+        feed TEXT NOT NULL, id TEXT NOT NULL, folder TEXT, message_id TEXT,
+        at TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (feed, id)) WITHOUT ROWID;
+      CREATE TABLE sending (
+        feed TEXT NOT NULL, id TEXT NOT NULL, folder TEXT NOT NULL, message_id TEXT NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (feed, id)) WITHOUT ROWID;
+      CREATE TABLE lease (
+        name TEXT PRIMARY KEY, token TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
+        since TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;
+      INSERT INTO feeds VALUES ('${FEED}', '{"consecutiveFailures":3,"etag":"v3","nextAttemptAfter":"2100-01-01T00:00:00.000Z","title":"T"}');
+      INSERT INTO feeds VALUES ('${OTHER}', '{"consecutiveFailures":0}');
+      INSERT INTO delivered VALUES ('${FEED}', 'a', 'News', '<a@x>', '2026-01-01T00:00:00.000Z', 0);
+      INSERT INTO delivered VALUES ('${FEED}', 'b', NULL, NULL, '2026-01-01T00:00:00.000Z', 1);
+      INSERT INTO sending VALUES ('${FEED}', 'c', 'News', '<c@x>', '2026-01-01T00:00:00.000Z');`);
+    old.close();
+    const store = await openStore(dir);
+    try {
+      const book = new FeedStateBook(store);
+      assert.deepEqual(await book.getFeed(FEED), {
+        consecutiveFailures: 3,
+        etag: "v3",
+        nextAttemptAfter: "2100-01-01T00:00:00.000Z",
+        title: "T",
+      });
+      assert.equal((await book.shouldFetch(FEED)).fetch, false);
+      assert.deepEqual(await book.listFeeds(), [
+        { url: OTHER, state: { consecutiveFailures: 0 }, delivered: 0 },
+        { url: FEED, state: (await book.getFeed(FEED))!, delivered: 2 },
+      ]);
+      assert.deepEqual(await store.filterUndelivered(FEED, ["a", "b", "c"]), ["c"]);
+      assert.deepEqual((await store.listSending()).map((m) => m.id), ["c"]);
+    } finally {
+      await store.close();
+    }
+    const db = new DatabaseSync(file);
+    try {
+      assert.equal(db.prepare("SELECT MAX(version) AS v FROM schema_version").get()?.v, 5);
+      assert.equal(db.prepare("SELECT name FROM sqlite_master WHERE name = 'feeds'").get(), undefined);
+    } finally {
+      db.close();
     }
   });
 

@@ -14,7 +14,8 @@ import { runtime } from "../runtime/mod.ts";
 import type { BatchOutcome } from "./pool_batch.ts";
 import type { BatchTarget } from "./pool_batcher.ts";
 
-const CHILD = fileURLToPath(new URL("./process_batch_child.ts", import.meta.url));
+// Resolved when a child starts, not at import: mod.ts imported by an http(s) URL must still load.
+const childScript = () => fileURLToPath(new URL("./process_batch_child.ts", import.meta.url));
 
 interface Waiting {
   item: unknown;
@@ -88,7 +89,7 @@ export class ProcessBatcher {
 
   #start(): ChildProcess {
     if (this.#child) return this.#child;
-    const [command, ...args] = runtime.scriptCommand(CHILD);
+    const [command, ...args] = runtime.scriptCommand(childScript());
     const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
     this.#child = child;
     createInterface({ input: child.stdout! }).on("line", (line) => {

@@ -1,7 +1,8 @@
 /**
  * The Deno KV state store, for Deno Deploy and anyone who prefers KV. Keys:
- * `["sluice","feed",feed]` -> `{ url, state }`, `["sluice","delivered",feed,id]` -> delivery and
- * `["sluice","sending",feed,id]` -> "sending" mark. Feed URLs and ids longer than 512 bytes are stored
+ * `["sluice","scope",scope]` -> `{ scope }`, `["sluice","delivered",scope,id]` -> delivery and
+ * `["sluice","sending",feed,id]` -> "sending" mark, `["sluice","kv",key]` -> `{ key, value }` (the generic
+ * keys and values). Feed URLs and ids longer than 512 bytes are stored
  * by their SHA-256 (KV keys are at most 2 KB). The sending marks came after schema version 1 without
  * changing it: they live under their own prefix, which an older sluice never reads.
  * @module
@@ -9,40 +10,31 @@
 import { dirname } from "node:path";
 import { redactUrl } from "../errors.ts";
 import { type Kv, type KvKey, kvSupport, openKv } from "../runtime/kv.ts";
-import {
-  applyFailure,
-  applySuccess,
-  type BackoffPolicy,
-  DEFAULT_BACKOFF,
-  fetchDecision,
-  mergeState,
-} from "./feed_health.ts";
 import { checkStateFile, makeStateFilesPrivate, RECOVERY_HINT } from "./state_file.ts";
 import { ensureStateDir, storageError } from "./storage_error.ts";
 import {
   type DeliveryRecord,
-  feedKey,
-  type FeedState,
-  type FetchDecision,
-  type FetchSuccess,
+  type KeyValueEntry,
   leaseClaimable,
   type LeaseClaimOptions,
   type LeaseRecord,
+  type LedgerScope,
+  scopeKey,
   type SendingKey,
   type SendingRecord,
   type StateStore,
   StateStoreError,
 } from "./store.ts";
 
-/** Options of {@linkcode KvStore.open}. */
-export interface KvStoreOptions {
-  /** Failure back-off policy (default {@linkcode DEFAULT_BACKOFF}). */
-  backoff?: BackoffPolicy;
-}
+/** Options of {@linkcode KvStore.open} (none yet). */
+export type KvStoreOptions = Record<string, never>;
 
 const ROOT = "sluice";
-/** 2: feed records keyed by the URL without credentials (1 kept them in the keys). */
-const KV_SCHEMA_VERSION = 2;
+/**
+ * 2: feed records keyed by the URL without credentials (1 kept them in the keys). 3: the feed records
+ * moved to the generic keys and values (`feed/` + URL), the ledger keeps its scopes under `scope`.
+ */
+const KV_SCHEMA_VERSION = 3;
 const LEASE_KEY: KvKey = [ROOT, "lease"];
 /** Writes per commit: Deno KV allows 1000 mutations; half leaves room under its 800 KB size limit. */
 const WRITES_PER_COMMIT = 500;
@@ -53,9 +45,20 @@ const WRITES_PER_COMMIT = 500;
 const POINT_READ_LIMIT = 1000;
 const MAX_KEY_PART_BYTES = 512;
 
+/** Schema 2's feed record, read by the upgrade to 3. */
 interface FeedValue {
   url: string;
-  state: FeedState;
+  state: unknown;
+}
+
+/** A scope of the ledger (its key part may be a hash). */
+interface ScopeValue {
+  scope: string;
+}
+
+interface KeyValueValue {
+  key: string;
+  value: unknown;
 }
 
 interface SendingValue {
@@ -80,6 +83,11 @@ async function keyPart(text: string): Promise<string> {
   if (encoder.encode(text).length <= MAX_KEY_PART_BYTES) return text;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
   return "sha256:" + Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `value` as JSON would give it back (KV stores structured clones: undefined keys and Dates survive). */
+function jsonCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -110,13 +118,11 @@ export class KvStore implements StateStore {
   /** The KV path or URL ("" for the default database). */
   readonly path: string;
   #kv: Kv | undefined;
-  #backoff: BackoffPolicy;
 
-  private constructor(path: string, kv: Kv, backoff: BackoffPolicy) {
+  private constructor(path: string, kv: Kv) {
     this.path = path;
     this.description = `kv:${path}`;
     this.#kv = kv;
-    this.#backoff = backoff;
   }
 
   /**
@@ -137,7 +143,7 @@ export class KvStore implements StateStore {
    * await rm(dir, { recursive: true });
    * ```
    */
-  static async open(path: string, options: KvStoreOptions = {}): Promise<KvStore> {
+  static async open(path: string, _options: KvStoreOptions = {}): Promise<KvStore> {
     const support = kvSupport();
     if (!support.available) {
       throw new StateStoreError(
@@ -154,7 +160,7 @@ export class KvStore implements StateStore {
       kv = await openKv(path || undefined);
       if (isFile) makeStateFilesPrivate(path);
       await checkSchema(kv, path, isFile);
-      return new KvStore(path, kv, options.backoff ?? DEFAULT_BACKOFF);
+      return new KvStore(path, kv);
     } catch (cause) {
       kv?.close();
       throw storageError(cause, `kv:${path}`);
@@ -177,8 +183,8 @@ export class KvStore implements StateStore {
     }
   }
 
-  async #feedKey(url: string): Promise<KvKey> {
-    return [ROOT, "feed", await keyPart(url)];
+  async #scopeKey(scope: string): Promise<KvKey> {
+    return [ROOT, "scope", await keyPart(scope)];
   }
 
   async #deliveredPrefix(url: string): Promise<KvKey> {
@@ -195,21 +201,6 @@ export class KvStore implements StateStore {
     const parts = new Set<string>();
     for await (const e of kv.list({ prefix })) parts.add(String(e.key[prefix.length]));
     return parts;
-  }
-
-  /** Read-modify-write of a feed's state, retried when another writer got there first. */
-  #modifyState(url: string, change: (state: FeedState | undefined) => FeedState): Promise<FeedState> {
-    return this.#use(async (kv) => {
-      const key = await this.#feedKey(url);
-      for (let attempt = 0;; attempt++) {
-        const entry = await kv.get<FeedValue>(key);
-        const next = change(entry.value?.state);
-        const result = await kv.atomic().check({ key, versionstamp: entry.versionstamp })
-          .set(key, { url, state: next } satisfies FeedValue).commit();
-        if (result.ok) return next;
-        if (attempt >= 20) throw new Error(`gave up updating ${redactUrl(url)} after 20 conflicting writes`);
-      }
-    });
   }
 
   /** The ids (already unique) of `ids` with no delivery record, by their key parts. */
@@ -231,8 +222,8 @@ export class KvStore implements StateStore {
 
   #record(url: string, entries: readonly DeliveryRecord[], seen: boolean): Promise<void> {
     return this.#use(async (kv) => {
-      const recordKey = await this.#feedKey(url);
-      const fresh: FeedValue = { url, state: { consecutiveFailures: 0 } };
+      const recordKey = await this.#scopeKey(url);
+      const fresh: ScopeValue = { scope: url };
       await kv.atomic().check({ key: recordKey, versionstamp: null }).set(recordKey, fresh).commit();
       const byId = new Map<string, DeliveryRecord>();
       for (const e of entries) if (!byId.has(e.id)) byId.set(e.id, e);
@@ -271,85 +262,123 @@ export class KvStore implements StateStore {
     return n;
   }
 
-  getFeed(feedUrl: string): Promise<FeedState | undefined> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(async (kv) => (await kv.get<FeedValue>(await this.#feedKey(feedUrl))).value?.state);
+  async #valueKey(key: string): Promise<KvKey> {
+    return [ROOT, "kv", await keyPart(key)];
   }
 
-  async updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    await this.#modifyState(feedUrl, (state) => mergeState(state, patch));
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#use(async (kv) =>
+      (await kv.get<KeyValueValue>(await this.#valueKey(key))).value?.value as T | undefined
+    );
   }
 
-  isDelivered(feedUrl: string, entryId: string): Promise<boolean> {
-    feedUrl = feedKey(feedUrl);
+  set(key: string, value: unknown): Promise<void> {
     return this.#use(async (kv) => {
-      const key = [...await this.#deliveredPrefix(feedUrl), await keyPart(entryId)];
+      await kv.set(await this.#valueKey(key), { key, value: jsonCopy(value) } satisfies KeyValueValue);
+    });
+  }
+
+  delete(key: string): Promise<void> {
+    return this.#use(async (kv) => {
+      await kv.atomic().delete(await this.#valueKey(key)).commit();
+    });
+  }
+
+  list<T = unknown>(prefix: string): Promise<Array<KeyValueEntry<T>>> {
+    // The whole `kv` space, filtered on the stored key: a key too long for KV is stored by its hash.
+    return this.#use(async (kv) => {
+      const out: Array<KeyValueEntry<T>> = [];
+      for await (const e of kv.list<KeyValueValue>({ prefix: [ROOT, "kv"] }, { batchSize: 1000 })) {
+        const { key, value } = e.value!;
+        if (key.startsWith(prefix)) out.push({ key, value: value as T });
+      }
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    });
+  }
+
+  update<T>(key: string, change: (current: T | undefined) => T): Promise<T> {
+    return this.#use(async (kv) => {
+      const at = await this.#valueKey(key);
+      for (let attempt = 0;; attempt++) {
+        const entry = await kv.get<KeyValueValue>(at);
+        const next = jsonCopy(change(entry.value?.value as T | undefined));
+        const result = await kv.atomic().check({ key: at, versionstamp: entry.versionstamp })
+          .set(at, { key, value: next } satisfies KeyValueValue).commit();
+        if (result.ok) return next;
+        if (attempt >= 20) throw new Error(`gave up updating ${redactUrl(key)} after 20 conflicting writes`);
+      }
+    });
+  }
+
+  isDelivered(scope: string, id: string): Promise<boolean> {
+    scope = scopeKey(scope);
+    return this.#use(async (kv) => {
+      const key = [...await this.#deliveredPrefix(scope), await keyPart(id)];
       return (await kv.get(key)).versionstamp !== null;
     });
   }
 
   markDelivered(
-    feedUrl: string,
-    entryId: string,
+    scope: string,
+    id: string,
     info: { folder?: string; messageId?: string } = {},
   ): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    return this.#record(feedUrl, [{ id: entryId, ...info }], false);
+    scope = scopeKey(scope);
+    return this.#record(scope, [{ id, ...info }], false);
   }
 
-  markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    return this.#record(feedUrl, entries, false);
+  markDeliveredMany(scope: string, entries: DeliveryRecord[]): Promise<void> {
+    scope = scopeKey(scope);
+    return this.#record(scope, entries, false);
   }
 
-  markAllSeen(feedUrl: string, ids: string[]): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    return this.#record(feedUrl, ids.map((id) => ({ id })), true);
+  markAllSeen(scope: string, ids: string[]): Promise<void> {
+    scope = scopeKey(scope);
+    return this.#record(scope, ids.map((id) => ({ id })), true);
   }
 
-  filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]> {
-    feedUrl = feedKey(feedUrl);
+  filterUndelivered(scope: string, ids: string[]): Promise<string[]> {
+    scope = scopeKey(scope);
     return this.#use(async (kv) =>
-      this.#undelivered(kv, await this.#deliveredPrefix(feedUrl), [...new Set(ids)])
+      this.#undelivered(kv, await this.#deliveredPrefix(scope), [...new Set(ids)])
     );
   }
 
-  deliveredCount(feedUrl?: string): Promise<number> {
-    if (feedUrl !== undefined) feedUrl = feedKey(feedUrl);
+  deliveredCount(scope?: string): Promise<number> {
+    if (scope !== undefined) scope = scopeKey(scope);
     return this.#use(async (kv) =>
-      this.#count(kv, feedUrl === undefined ? [ROOT, "delivered"] : await this.#deliveredPrefix(feedUrl))
+      this.#count(kv, scope === undefined ? [ROOT, "delivered"] : await this.#deliveredPrefix(scope))
     );
   }
 
-  listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>> {
+  listScopes(): Promise<LedgerScope[]> {
     return this.#use(async (kv) => {
-      const feeds: Array<{ url: string; state: FeedState; delivered: number }> = [];
-      for await (const e of kv.list<FeedValue>({ prefix: [ROOT, "feed"] })) {
-        const { url, state } = e.value!;
-        feeds.push({ url, state, delivered: await this.#count(kv, await this.#deliveredPrefix(url)) });
+      const scopes: LedgerScope[] = [];
+      for await (const e of kv.list<ScopeValue>({ prefix: [ROOT, "scope"] })) {
+        const { scope } = e.value!;
+        scopes.push({ scope, delivered: await this.#count(kv, await this.#deliveredPrefix(scope)) });
       }
-      return feeds.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+      return scopes;
     });
   }
 
-  forgetFeed(feedUrl: string): Promise<void> {
-    feedUrl = feedKey(feedUrl);
+  forgetScope(scope: string): Promise<void> {
+    scope = scopeKey(scope);
     return this.#use(async (kv) => {
       const keys: KvKey[] = [];
-      for await (const e of kv.list({ prefix: await this.#deliveredPrefix(feedUrl) })) keys.push(e.key);
-      for await (const e of kv.list({ prefix: [ROOT, "sending", await keyPart(feedUrl)] })) keys.push(e.key);
+      for await (const e of kv.list({ prefix: await this.#deliveredPrefix(scope) })) keys.push(e.key);
+      for await (const e of kv.list({ prefix: [ROOT, "sending", await keyPart(scope)] })) keys.push(e.key);
       for (const group of chunks(keys, WRITES_PER_COMMIT)) {
         const op = kv.atomic();
         for (const key of group) op.delete(key);
         await op.commit();
       }
-      await kv.atomic().delete(await this.#feedKey(feedUrl)).commit();
+      await kv.atomic().delete(await this.#scopeKey(scope)).commit();
     });
   }
 
   markSending(entries: SendingRecord[]): Promise<void> {
-    entries = entries.map((e) => ({ ...e, feedUrl: feedKey(e.feedUrl) }));
+    entries = entries.map((e) => ({ ...e, feedUrl: scopeKey(e.feedUrl) }));
     return this.#use(async (kv) => {
       const at = new Date().toISOString();
       for (const group of chunks(entries, WRITES_PER_COMMIT)) {
@@ -366,7 +395,7 @@ export class KvStore implements StateStore {
   }
 
   clearSending(entries: SendingKey[]): Promise<void> {
-    entries = entries.map((e) => ({ ...e, feedUrl: feedKey(e.feedUrl) }));
+    entries = entries.map((e) => ({ ...e, feedUrl: scopeKey(e.feedUrl) }));
     return this.#use(async (kv) => {
       for (const group of chunks(entries, WRITES_PER_COMMIT)) {
         const op = kv.atomic();
@@ -382,23 +411,6 @@ export class KvStore implements StateStore {
       for await (const e of kv.list<SendingValue>({ prefix: [ROOT, "sending"] })) marks.push({ ...e.value! });
       return marks.sort((a, b) => (a.at! < b.at! ? -1 : a.at! > b.at! ? 1 : 0));
     });
-  }
-
-  recordSuccess(feedUrl: string, info: FetchSuccess = {}, now: Date = new Date()): Promise<FeedState> {
-    feedUrl = feedKey(feedUrl);
-    return this.#modifyState(feedUrl, (state) => applySuccess(state, info, now));
-  }
-
-  recordFailure(feedUrl: string, reason: string, now: Date = new Date()): Promise<FeedState> {
-    feedUrl = feedKey(feedUrl);
-    return this.#modifyState(feedUrl, (state) => applyFailure(state, reason, now, this.#backoff));
-  }
-
-  shouldFetch(feedUrl: string, now: Date = new Date()): Promise<FetchDecision> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(async (kv) =>
-      fetchDecision((await kv.get<FeedValue>(await this.#feedKey(feedUrl))).value?.state, now)
-    );
   }
 
   claimLease(lease: LeaseRecord, options: LeaseClaimOptions = {}): Promise<LeaseRecord> {
@@ -455,20 +467,47 @@ async function checkSchema(kv: Kv, path: string, ownFile: boolean): Promise<void
       `kv:${path} has schema version ${entry.value}; this sluice knows up to ${KV_SCHEMA_VERSION}`,
       "it was written by a newer sluice: upgrade sluice, or " + RECOVERY_HINT,
     );
-  } else if (entry.value < 2) {
-    await rekeyFeedsWithCredentials(kv);
-    await kv.atomic().check(entry).set(key, 2).commit();
+  } else if (entry.value < KV_SCHEMA_VERSION) {
+    if (entry.value < 2) await rekeyFeedsWithCredentials(kv);
+    await moveFeedRecords(kv);
+    await kv.atomic().check(entry).set(key, KV_SCHEMA_VERSION).commit();
   }
 }
 
 const FOREIGN_HINT = "point STATE_DIR at sluice's own state, or " + RECOVERY_HINT;
+
+/**
+ * Schema 2 -> 3: each feed record `["sluice","feed",feed]` -> `{ url, state }` becomes the ledger's scope
+ * record and the generic value `feed/` + URL that FeedStateBook reads (stages/feed_state.ts).
+ */
+async function moveFeedRecords(kv: Kv): Promise<void> {
+  const moves: Array<[KvKey, KvKey, unknown, KvKey, unknown]> = [];
+  for await (const e of kv.list<FeedValue>({ prefix: [ROOT, "feed"] })) {
+    const { url, state } = e.value!;
+    const key = `feed/${url}`;
+    moves.push([
+      e.key,
+      [ROOT, "scope", await keyPart(url)],
+      { scope: url } satisfies ScopeValue,
+      [ROOT, "kv", await keyPart(key)],
+      { key, value: state } satisfies KeyValueValue,
+    ]);
+  }
+  for (const group of chunks(moves, WRITES_PER_COMMIT / 3)) {
+    const op = kv.atomic();
+    for (const [from, scope, scopeValue, value, valueValue] of group) {
+      op.delete(from).set(scope, scopeValue).set(value, valueValue);
+    }
+    await op.commit();
+  }
+}
 
 /** Schema 1 -> 2: the records of feeds whose URL holds credentials move to the URL without them. */
 async function rekeyFeedsWithCredentials(kv: Kv): Promise<void> {
   const moves: Array<[KvKey, KvKey, unknown]> = [];
   for await (const e of kv.list<FeedValue>({ prefix: [ROOT, "feed"] })) {
     const url = e.value!.url;
-    const key = feedKey(url);
+    const key = scopeKey(url);
     if (key === url) continue;
     const [from, to] = [await keyPart(url), await keyPart(key)];
     moves.push([e.key, [ROOT, "feed", to], { ...e.value!, url: key }]);

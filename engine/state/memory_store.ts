@@ -3,22 +3,13 @@
  * @module
  */
 import {
-  applyFailure,
-  applySuccess,
-  type BackoffPolicy,
-  DEFAULT_BACKOFF,
-  fetchDecision,
-  mergeState,
-} from "./feed_health.ts";
-import {
   type DeliveryRecord,
-  feedKey,
-  type FeedState,
-  type FetchDecision,
-  type FetchSuccess,
+  type KeyValueEntry,
   leaseClaimable,
   type LeaseClaimOptions,
   type LeaseRecord,
+  type LedgerScope,
+  scopeKey,
   type SendingKey,
   type SendingRecord,
   type StateStore,
@@ -30,11 +21,6 @@ interface Delivery {
   messageId?: string;
   at: string;
   seen: boolean;
-}
-
-interface FeedRecord {
-  state: FeedState;
-  delivered: Map<string, Delivery>;
 }
 
 /**
@@ -51,21 +37,14 @@ interface FeedRecord {
  */
 export class MemoryStore implements StateStore {
   readonly description = "memory:";
-  #feeds = new Map<string, FeedRecord>();
-  /** "sending" marks by {@linkcode sendingKey}; apart from `#feeds`: a mark is no delivery. */
+  /** Delivered and seen ids by scope. */
+  #scopes = new Map<string, Map<string, Delivery>>();
+  /** "sending" marks by {@linkcode sendingKey}; apart from `#scopes`: a mark is no delivery. */
   #sending = new Map<string, Required<SendingRecord>>();
   #closed = false;
   #lease: LeaseRecord | undefined;
-  #backoff: BackoffPolicy;
-
-  /**
-   * Creates an empty in-memory store; its contents are lost when the process ends.
-   *
-   * @param options `backoff`: the failure back-off policy (default {@linkcode DEFAULT_BACKOFF})
-   */
-  constructor(options: { backoff?: BackoffPolicy } = {}) {
-    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
-  }
+  /** Key/value records as JSON text, so a caller never shares an object with the store. */
+  #values = new Map<string, string>();
 
   /** Runs `fn` unless the store is closed, as a promise like the other adapters. */
   #use<T>(fn: () => T): Promise<T> {
@@ -77,14 +56,9 @@ export class MemoryStore implements StateStore {
     return Promise.resolve(fn());
   }
 
-  #feed(url: string): FeedRecord {
-    let feed = this.#feeds.get(url);
-    if (!feed) this.#feeds.set(url, feed = { state: { consecutiveFailures: 0 }, delivered: new Map() });
-    return feed;
-  }
-
   #record(url: string, entries: Iterable<DeliveryRecord>, seen: boolean): void {
-    const delivered = this.#feed(url).delivered;
+    let delivered = this.#scopes.get(url);
+    if (!delivered) this.#scopes.set(url, delivered = new Map());
     const at = new Date().toISOString();
     for (const e of entries) {
       if (!delivered.has(e.id)) delivered.set(e.id, { folder: e.folder, messageId: e.messageId, at, seen });
@@ -92,84 +66,97 @@ export class MemoryStore implements StateStore {
     }
   }
 
-  getFeed(feedUrl: string): Promise<FeedState | undefined> {
-    feedUrl = feedKey(feedUrl);
+  get<T = unknown>(key: string): Promise<T | undefined> {
     return this.#use(() => {
-      const state = this.#feeds.get(feedUrl)?.state;
-      return state && { ...state };
+      const text = this.#values.get(key);
+      return text === undefined ? undefined : JSON.parse(text) as T;
     });
   }
 
-  updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void> {
-    feedUrl = feedKey(feedUrl);
+  set(key: string, value: unknown): Promise<void> {
+    return this.#use(() => void this.#values.set(key, JSON.stringify(value)));
+  }
+
+  delete(key: string): Promise<void> {
+    return this.#use(() => void this.#values.delete(key));
+  }
+
+  list<T = unknown>(prefix: string): Promise<Array<KeyValueEntry<T>>> {
+    return this.#use(() =>
+      [...this.#values].filter(([key]) => key.startsWith(prefix))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, text]) => ({ key, value: JSON.parse(text) as T }))
+    );
+  }
+
+  update<T>(key: string, change: (current: T | undefined) => T): Promise<T> {
     return this.#use(() => {
-      const feed = this.#feed(feedUrl);
-      feed.state = mergeState(feed.state, patch);
+      const text = this.#values.get(key);
+      const next = change(text === undefined ? undefined : JSON.parse(text) as T);
+      this.#values.set(key, JSON.stringify(next));
+      return JSON.parse(JSON.stringify(next)) as T;
     });
   }
 
-  isDelivered(feedUrl: string, entryId: string): Promise<boolean> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(() => this.#feeds.get(feedUrl)?.delivered.has(entryId) ?? false);
+  isDelivered(scope: string, id: string): Promise<boolean> {
+    scope = scopeKey(scope);
+    return this.#use(() => this.#scopes.get(scope)?.has(id) ?? false);
   }
 
   markDelivered(
-    feedUrl: string,
-    entryId: string,
+    scope: string,
+    id: string,
     info: { folder?: string; messageId?: string } = {},
   ): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(() => this.#record(feedUrl, [{ id: entryId, ...info }], false));
+    scope = scopeKey(scope);
+    return this.#use(() => this.#record(scope, [{ id, ...info }], false));
   }
 
-  markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(() => this.#record(feedUrl, entries, false));
+  markDeliveredMany(scope: string, entries: DeliveryRecord[]): Promise<void> {
+    scope = scopeKey(scope);
+    return this.#use(() => this.#record(scope, entries, false));
   }
 
-  markAllSeen(feedUrl: string, ids: string[]): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(() => this.#record(feedUrl, ids.map((id) => ({ id })), true));
+  markAllSeen(scope: string, ids: string[]): Promise<void> {
+    scope = scopeKey(scope);
+    return this.#use(() => this.#record(scope, ids.map((id) => ({ id })), true));
   }
 
-  filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]> {
-    feedUrl = feedKey(feedUrl);
+  filterUndelivered(scope: string, ids: string[]): Promise<string[]> {
+    scope = scopeKey(scope);
     return this.#use(() => {
-      const delivered = this.#feeds.get(feedUrl)?.delivered;
+      const delivered = this.#scopes.get(scope);
       const unique = [...new Set(ids)];
       return delivered ? unique.filter((id) => !delivered.has(id)) : unique;
     });
   }
 
-  deliveredCount(feedUrl?: string): Promise<number> {
-    if (feedUrl !== undefined) feedUrl = feedKey(feedUrl);
+  deliveredCount(scope?: string): Promise<number> {
+    if (scope !== undefined) scope = scopeKey(scope);
     return this.#use(() => {
-      if (feedUrl !== undefined) return this.#feeds.get(feedUrl)?.delivered.size ?? 0;
+      if (scope !== undefined) return this.#scopes.get(scope)?.size ?? 0;
       let n = 0;
-      for (const feed of this.#feeds.values()) n += feed.delivered.size;
+      for (const delivered of this.#scopes.values()) n += delivered.size;
       return n;
     });
   }
 
-  listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>> {
+  listScopes(): Promise<LedgerScope[]> {
     return this.#use(() =>
-      [...this.#feeds.keys()].sort().map((url) => {
-        const feed = this.#feeds.get(url)!;
-        return { url, state: { ...feed.state }, delivered: feed.delivered.size };
-      })
+      [...this.#scopes].map(([scope, delivered]) => ({ scope, delivered: delivered.size }))
     );
   }
 
-  forgetFeed(feedUrl: string): Promise<void> {
-    feedUrl = feedKey(feedUrl);
+  forgetScope(scope: string): Promise<void> {
+    scope = scopeKey(scope);
     return this.#use(() => {
-      this.#feeds.delete(feedUrl);
-      for (const [key, mark] of this.#sending) if (mark.feedUrl === feedUrl) this.#sending.delete(key);
+      this.#scopes.delete(scope);
+      for (const [key, mark] of this.#sending) if (mark.feedUrl === scope) this.#sending.delete(key);
     });
   }
 
   markSending(entries: SendingRecord[]): Promise<void> {
-    entries = entries.map((e) => ({ ...e, feedUrl: feedKey(e.feedUrl) }));
+    entries = entries.map((e) => ({ ...e, feedUrl: scopeKey(e.feedUrl) }));
     return this.#use(() => {
       const at = new Date().toISOString();
       for (const { feedUrl, id, folder, messageId } of entries) {
@@ -182,7 +169,7 @@ export class MemoryStore implements StateStore {
   }
 
   clearSending(entries: SendingKey[]): Promise<void> {
-    entries = entries.map((e) => ({ ...e, feedUrl: feedKey(e.feedUrl) }));
+    entries = entries.map((e) => ({ ...e, feedUrl: scopeKey(e.feedUrl) }));
     return this.#use(() => {
       for (const e of entries) this.#sending.delete(sendingKey(e.feedUrl, e.id));
     });
@@ -190,29 +177,6 @@ export class MemoryStore implements StateStore {
 
   listSending(): Promise<SendingRecord[]> {
     return this.#use(() => [...this.#sending.values()].map((mark) => ({ ...mark })));
-  }
-
-  recordSuccess(feedUrl: string, info: FetchSuccess = {}, now: Date = new Date()): Promise<FeedState> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(() => {
-      const feed = this.#feed(feedUrl);
-      feed.state = applySuccess(feed.state, info, now);
-      return { ...feed.state };
-    });
-  }
-
-  recordFailure(feedUrl: string, reason: string, now: Date = new Date()): Promise<FeedState> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(() => {
-      const feed = this.#feed(feedUrl);
-      feed.state = applyFailure(feed.state, reason, now, this.#backoff);
-      return { ...feed.state };
-    });
-  }
-
-  shouldFetch(feedUrl: string, now: Date = new Date()): Promise<FetchDecision> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(() => fetchDecision(this.#feeds.get(feedUrl)?.state, now));
   }
 
   claimLease(lease: LeaseRecord, options: LeaseClaimOptions = {}): Promise<LeaseRecord> {
@@ -239,7 +203,7 @@ export class MemoryStore implements StateStore {
   }
 }
 
-/** One Map key for a feed and an entry id (a JSON pair: no separator can clash with their text). */
-function sendingKey(feedUrl: string, id: string): string {
-  return JSON.stringify([feedUrl, id]);
+/** One Map key for a scope and an id (a JSON pair: no separator can clash with their text). */
+function sendingKey(scope: string, id: string): string {
+  return JSON.stringify([scope, id]);
 }

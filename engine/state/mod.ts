@@ -1,6 +1,6 @@
 /**
  * Durable state: the {@linkcode StateStore} contract, its adapters (sqlite by default, Deno KV,
- * memory), {@linkcode openStore} and the per-feed health policy.
+ * memory, NATS), {@linkcode openStore} and the lease.
  *
  * @example
  * ```ts
@@ -15,19 +15,18 @@
 export type {
   DeliveryLedgerStore,
   DeliveryRecord,
-  FeedRecords,
-  FeedState,
-  FetchDecision,
-  FetchSuccess,
+  KeyValueEntry,
+  KeyValueStore,
   LeaseClaimOptions,
   LeaseRecord,
   LeaseStore,
+  LedgerScope,
   SendingKey,
   SendingRecord,
   StateStore,
   StateStoreErrorCode,
 } from "./store.ts";
-export { feedKey, leaseClaimable, StateStoreError } from "./store.ts";
+export { leaseClaimable, scopeKey, StateStoreError } from "./store.ts";
 export {
   acquireLease,
   type AcquireLeaseOptions,
@@ -35,15 +34,6 @@ export {
   describeLeaseHolder,
   type HeldLease,
 } from "./lease.ts";
-export {
-  applyFailure,
-  applySuccess,
-  backoffMs,
-  type BackoffPolicy,
-  DEFAULT_BACKOFF,
-  fetchDecision,
-  mergeState,
-} from "./feed_health.ts";
 export { MemoryStore } from "./memory_store.ts";
 export { SQLITE_SCHEMA_VERSION, SqliteStore, type SqliteStoreOptions } from "./sqlite_store.ts";
 export { KvStore, type KvStoreOptions } from "./kv_store.ts";

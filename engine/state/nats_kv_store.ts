@@ -1,10 +1,12 @@
 /**
  * The state store in a NATS JetStream key-value bucket, shared by every process of a sluice cluster.
  * Keys (NATS keys allow only `[-/_=.A-Za-z0-9]`, so feed URLs and ids go in as SHA-256 prefixes):
- * `f.<feed>` -> `{ url, state }`, `d.<feed>.<id>` -> delivery, `s.<feed>.<id>` -> "sending" mark.
+ * `c.<scope>` -> `{ scope }`, `d.<scope>.<id>` -> delivery, `s.<scope>.<id>` -> "sending" mark,
+ * `k.<key>` -> `{ key, value }` (the generic keys and values). An older sluice kept feed records as
+ * `f.<feed>` -> `{ url, state }`: opening the bucket moves them to `k.` (`feed/` + URL) and `c.`.
  *
  * Writes never read and then write blindly: a delivery is `create` (the first record of an id wins, a
- * second is refused by the server), a feed's state changes by `update` at the revision it was read at
+ * second is refused by the server), a value changes by `update` at the revision it was read at
  * (retried when another process got there first). NATS has no multi-key transaction: a delivered record
  * is written before the entry's "sending" mark is deleted, and {@linkcode NatsKvStore.listSending} leaves
  * out a mark whose entry is already delivered (a process that died in between).
@@ -17,33 +19,21 @@ import { redactUrl } from "../errors.ts";
 import { type NatsLink, natsServers, openNats } from "../nats/connection.ts";
 import { retryTransient } from "../nats/transient.ts";
 import {
-  applyFailure,
-  applySuccess,
-  type BackoffPolicy,
-  DEFAULT_BACKOFF,
-  fetchDecision,
-  mergeState,
-} from "./feed_health.ts";
-import {
   type DeliveryRecord,
-  feedKey,
-  type FeedState,
-  type FetchDecision,
-  type FetchSuccess,
+  type KeyValueEntry,
   leaseClaimable,
   type LeaseClaimOptions,
   type LeaseRecord,
+  type LedgerScope,
+  scopeKey,
   type SendingKey,
   type SendingRecord,
   type StateStore,
   StateStoreError,
 } from "./store.ts";
 
-/** Options of {@linkcode NatsKvStore.open}. */
-export interface NatsKvStoreOptions {
-  /** Failure back-off policy (default {@linkcode DEFAULT_BACKOFF}). */
-  backoff?: BackoffPolicy;
-}
+/** Options of {@linkcode NatsKvStore.open} (none yet). */
+export type NatsKvStoreOptions = Record<string, never>;
 
 /** The bucket when the spec names none. */
 export const DEFAULT_STATE_BUCKET = "sluice_state";
@@ -54,9 +44,20 @@ const WRITES_IN_FLIGHT = 256;
 /** The key of the run lease. */
 const LEASE_KEY = "lease";
 
+/** An older sluice's feed record, moved on open. */
 interface FeedValue {
   url: string;
-  state: FeedState;
+  state: unknown;
+}
+
+/** A scope of the ledger (its key is a hash). */
+interface ScopeValue {
+  scope: string;
+}
+
+interface KeyValueValue {
+  key: string;
+  value: unknown;
 }
 
 interface SendingValue {
@@ -142,13 +143,11 @@ export class NatsKvStore implements StateStore {
   readonly description: string;
   #kv: KV | undefined;
   #link: NatsLink | undefined;
-  #backoff: BackoffPolicy;
 
-  private constructor(description: string, link: NatsLink, kv: KV, backoff: BackoffPolicy) {
+  private constructor(description: string, link: NatsLink, kv: KV) {
     this.description = description;
     this.#link = link;
     this.#kv = kv;
-    this.#backoff = backoff;
   }
 
   /**
@@ -162,14 +161,15 @@ export class NatsKvStore implements StateStore {
    * await store.close();
    * ```
    */
-  static async open(spec: string, options: NatsKvStoreOptions = {}): Promise<NatsKvStore> {
+  static async open(spec: string, _options: NatsKvStoreOptions = {}): Promise<NatsKvStore> {
     const { servers, bucket, replicas } = parseNatsStateSpec(spec);
     const description = `nats:${servers.split(",").map(redactUrl).join(",")}/${bucket}`;
     let link: NatsLink | undefined;
     try {
       link = await openNats(servers);
       const kv = await openBucket(new Kvm(link.nc), bucket, { history: 1, replicas });
-      return new NatsKvStore(description, link, kv, options.backoff ?? DEFAULT_BACKOFF);
+      await moveFeedRecords(kv);
+      return new NatsKvStore(description, link, kv);
     } catch (cause) {
       await link?.release();
       throw new StateStoreError(
@@ -205,28 +205,6 @@ export class NatsKvStore implements StateStore {
     }
   }
 
-  /** Read, change, and write at the read revision; retried when another process wrote in between. */
-  #modifyState(url: string, change: (state: FeedState | undefined) => FeedState): Promise<FeedState> {
-    return this.#use(async (kv) => {
-      const key = `f.${keyPart(url)}`;
-      for (let attempt = 0;; attempt++) {
-        const entry = await kv.get(key);
-        const next = change(decode<FeedValue>(entry)?.state);
-        const value = encode({ url, state: next } satisfies FeedValue);
-        try {
-          if (entry && entry.operation === "PUT") await kv.update(key, value, entry.revision);
-          else await kv.create(key, value);
-          return next;
-        } catch (e) {
-          if (!isWrongRevision(e)) throw e;
-          if (attempt >= 50) {
-            throw new Error(`gave up updating ${redactUrl(url)} after 50 conflicting writes`);
-          }
-        }
-      }
-    });
-  }
-
   /** Keys matching `filter` (`d.<feed>.>`), listed by the server. */
   async #keys(kv: KV, filter: string): Promise<string[]> {
     const keys: string[] = [];
@@ -252,7 +230,7 @@ export class NatsKvStore implements StateStore {
     return this.#use(async (kv) => {
       const feed = keyPart(url);
       try {
-        await kv.create(`f.${feed}`, encode({ url, state: { consecutiveFailures: 0 } } satisfies FeedValue));
+        await kv.create(`c.${feed}`, encode({ scope: url } satisfies ScopeValue));
       } catch (e) {
         if (!isWrongRevision(e)) throw e;
       }
@@ -276,78 +254,115 @@ export class NatsKvStore implements StateStore {
     });
   }
 
-  getFeed(feedUrl: string): Promise<FeedState | undefined> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(async (kv) => decode<FeedValue>(await kv.get(`f.${keyPart(feedUrl)}`))?.state);
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#use(async (kv) => decode<KeyValueValue>(await kv.get(`k.${keyPart(key)}`))?.value as T);
   }
 
-  async updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    await this.#modifyState(feedUrl, (state) => mergeState(state, patch));
-  }
-
-  isDelivered(feedUrl: string, entryId: string): Promise<boolean> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(async (kv) =>
-      decode(await kv.get(`d.${keyPart(feedUrl)}.${keyPart(entryId)}`)) !== undefined
-    );
-  }
-
-  markDelivered(
-    feedUrl: string,
-    entryId: string,
-    info: { folder?: string; messageId?: string } = {},
-  ): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    return this.#record(feedUrl, [{ id: entryId, ...info }], false);
-  }
-
-  markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    return this.#record(feedUrl, entries, false);
-  }
-
-  markAllSeen(feedUrl: string, ids: string[]): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    return this.#record(feedUrl, ids.map((id) => ({ id })), true);
-  }
-
-  filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use((kv) => this.#undelivered(kv, keyPart(feedUrl), [...new Set(ids)]));
-  }
-
-  deliveredCount(feedUrl?: string): Promise<number> {
-    if (feedUrl !== undefined) feedUrl = feedKey(feedUrl);
-    return this.#use(async (kv) =>
-      (await this.#keys(kv, feedUrl === undefined ? "d.>" : `d.${keyPart(feedUrl)}.*`)).length
-    );
-  }
-
-  listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>> {
+  set(key: string, value: unknown): Promise<void> {
     return this.#use(async (kv) => {
-      const counts = new Map<string, number>();
-      for (const k of await this.#keys(kv, "d.>")) {
-        const feed = k.split(".")[1];
-        counts.set(feed, (counts.get(feed) ?? 0) + 1);
-      }
-      const feeds: Array<{ url: string; state: FeedState; delivered: number }> = [];
-      for (const k of await this.#keys(kv, "f.*")) {
-        const value = decode<FeedValue>(await kv.get(k));
-        if (value) feeds.push({ url: value.url, state: value.state, delivered: counts.get(k.slice(2)) ?? 0 });
-      }
-      return feeds.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+      await kv.put(`k.${keyPart(key)}`, encode({ key, value } satisfies KeyValueValue));
     });
   }
 
-  forgetFeed(feedUrl: string): Promise<void> {
-    feedUrl = feedKey(feedUrl);
+  delete(key: string): Promise<void> {
     return this.#use(async (kv) => {
-      const feed = keyPart(feedUrl);
+      await kv.purge(`k.${keyPart(key)}`);
+    });
+  }
+
+  list<T = unknown>(prefix: string): Promise<Array<KeyValueEntry<T>>> {
+    // Keys are hashes: every `k.` key is read and its stored key compared.
+    return this.#use(async (kv) => {
+      const out: Array<KeyValueEntry<T>> = [];
+      await eachLimited(await this.#keys(kv, "k.*"), WRITES_IN_FLIGHT, async (k) => {
+        const entry = decode<KeyValueValue>(await kv.get(k));
+        if (entry?.key.startsWith(prefix)) out.push({ key: entry.key, value: entry.value as T });
+      });
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    });
+  }
+
+  update<T>(key: string, change: (current: T | undefined) => T): Promise<T> {
+    return this.#use(async (kv) => {
+      const at = `k.${keyPart(key)}`;
+      for (let attempt = 0;; attempt++) {
+        const entry = await kv.get(at);
+        const next = change(decode<KeyValueValue>(entry)?.value as T | undefined);
+        const text = encode({ key, value: next } satisfies KeyValueValue);
+        try {
+          if (entry && entry.operation === "PUT") await kv.update(at, text, entry.revision);
+          else await kv.create(at, text);
+          return JSON.parse(decoder.decode(text)).value as T;
+        } catch (e) {
+          if (!isWrongRevision(e)) throw e;
+          if (attempt >= 50) {
+            throw new Error(`gave up updating ${redactUrl(key)} after 50 conflicting writes`);
+          }
+        }
+      }
+    });
+  }
+
+  isDelivered(scope: string, id: string): Promise<boolean> {
+    scope = scopeKey(scope);
+    return this.#use(async (kv) => decode(await kv.get(`d.${keyPart(scope)}.${keyPart(id)}`)) !== undefined);
+  }
+
+  markDelivered(
+    scope: string,
+    id: string,
+    info: { folder?: string; messageId?: string } = {},
+  ): Promise<void> {
+    scope = scopeKey(scope);
+    return this.#record(scope, [{ id, ...info }], false);
+  }
+
+  markDeliveredMany(scope: string, entries: DeliveryRecord[]): Promise<void> {
+    scope = scopeKey(scope);
+    return this.#record(scope, entries, false);
+  }
+
+  markAllSeen(scope: string, ids: string[]): Promise<void> {
+    scope = scopeKey(scope);
+    return this.#record(scope, ids.map((id) => ({ id })), true);
+  }
+
+  filterUndelivered(scope: string, ids: string[]): Promise<string[]> {
+    scope = scopeKey(scope);
+    return this.#use((kv) => this.#undelivered(kv, keyPart(scope), [...new Set(ids)]));
+  }
+
+  deliveredCount(scope?: string): Promise<number> {
+    if (scope !== undefined) scope = scopeKey(scope);
+    return this.#use(async (kv) =>
+      (await this.#keys(kv, scope === undefined ? "d.>" : `d.${keyPart(scope)}.*`)).length
+    );
+  }
+
+  listScopes(): Promise<LedgerScope[]> {
+    return this.#use(async (kv) => {
+      const counts = new Map<string, number>();
+      for (const k of await this.#keys(kv, "d.>")) {
+        const scope = k.split(".")[1];
+        counts.set(scope, (counts.get(scope) ?? 0) + 1);
+      }
+      const scopes: LedgerScope[] = [];
+      for (const k of await this.#keys(kv, "c.*")) {
+        const value = decode<ScopeValue>(await kv.get(k));
+        if (value) scopes.push({ scope: value.scope, delivered: counts.get(k.slice(2)) ?? 0 });
+      }
+      return scopes;
+    });
+  }
+
+  forgetScope(scope: string): Promise<void> {
+    scope = scopeKey(scope);
+    return this.#use(async (kv) => {
+      const feed = keyPart(scope);
       const keys = [
         ...await this.#keys(kv, `d.${feed}.*`),
         ...await this.#keys(kv, `s.${feed}.*`),
-        `f.${feed}`,
+        `c.${feed}`,
       ];
       await eachLimited(keys, WRITES_IN_FLIGHT, (k) => kv.purge(k));
     });
@@ -357,7 +372,7 @@ export class NatsKvStore implements StateStore {
     return this.#use(async (kv) => {
       const at = new Date().toISOString();
       await eachLimited(entries, WRITES_IN_FLIGHT, ({ feedUrl: url, id, folder, messageId }) => {
-        const feedUrl = feedKey(url);
+        const feedUrl = scopeKey(url);
         return kv.put(
           `s.${keyPart(feedUrl)}.${keyPart(id)}`,
           encode({ feedUrl, id, folder, messageId, at } satisfies SendingValue),
@@ -369,7 +384,7 @@ export class NatsKvStore implements StateStore {
   clearSending(entries: SendingKey[]): Promise<void> {
     return this.#use(async (kv) => {
       const marked = new Set(await this.#keys(kv, "s.>"));
-      const keys = entries.map((e) => `s.${keyPart(feedKey(e.feedUrl))}.${keyPart(e.id)}`).filter((k) =>
+      const keys = entries.map((e) => `s.${keyPart(scopeKey(e.feedUrl))}.${keyPart(e.id)}`).filter((k) =>
         marked.has(k)
       );
       await eachLimited(keys, WRITES_IN_FLIGHT, (k) => kv.purge(k));
@@ -386,23 +401,6 @@ export class NatsKvStore implements StateStore {
       });
       return marks.sort((a, b) => (a.at! < b.at! ? -1 : a.at! > b.at! ? 1 : 0));
     });
-  }
-
-  recordSuccess(feedUrl: string, info: FetchSuccess = {}, now: Date = new Date()): Promise<FeedState> {
-    feedUrl = feedKey(feedUrl);
-    return this.#modifyState(feedUrl, (state) => applySuccess(state, info, now));
-  }
-
-  recordFailure(feedUrl: string, reason: string, now: Date = new Date()): Promise<FeedState> {
-    feedUrl = feedKey(feedUrl);
-    return this.#modifyState(feedUrl, (state) => applyFailure(state, reason, now, this.#backoff));
-  }
-
-  shouldFetch(feedUrl: string, now: Date = new Date()): Promise<FetchDecision> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(async (kv) =>
-      fetchDecision(decode<FeedValue>(await kv.get(`f.${keyPart(feedUrl)}`))?.state, now)
-    );
   }
 
   claimLease(lease: LeaseRecord, options: LeaseClaimOptions = {}): Promise<LeaseRecord> {
@@ -443,5 +441,32 @@ export class NatsKvStore implements StateStore {
     this.#kv = undefined;
     this.#link = undefined;
     await link?.release();
+  }
+}
+
+/**
+ * Moves an older sluice's feed records (`f.<feed>` -> `{ url, state }`) to the ledger's scope record and
+ * the generic value `feed/` + URL (stages/feed_state.ts). Creates, so a value written since (or by
+ * another process moving the same record) is kept; then the old record goes.
+ */
+async function moveFeedRecords(kv: KV): Promise<void> {
+  const old: string[] = [];
+  for await (const k of await kv.keys("f.*")) old.push(k);
+  for (const k of old) {
+    const record = decode<FeedValue>(await kv.get(k));
+    if (record) {
+      const key = `feed/${record.url}`;
+      for (
+        const [at, value] of [
+          [`c.${k.slice(2)}`, { scope: record.url } satisfies ScopeValue],
+          [`k.${keyPart(key)}`, { key, value: record.state } satisfies KeyValueValue],
+        ] as const
+      ) {
+        await kv.create(at, encode(value)).catch((e) => {
+          if (!isWrongRevision(e)) throw e;
+        });
+      }
+    }
+    await kv.purge(k);
   }
 }

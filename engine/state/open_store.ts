@@ -3,7 +3,6 @@
  * @module
  */
 import { join } from "node:path";
-import type { BackoffPolicy } from "./feed_health.ts";
 import { KvStore } from "./kv_store.ts";
 import { MemoryStore } from "./memory_store.ts";
 import { SqliteStore } from "./sqlite_store.ts";
@@ -24,8 +23,6 @@ export type StoreSpec = string | { kind: StoreKind; path?: string };
 
 /** Options for {@linkcode openStore}. */
 export interface OpenStoreOptions {
-  /** Failure back-off policy for every kind. */
-  backoff?: BackoffPolicy;
   /** sqlite only: how long a write waits for another process's lock (default 5000 ms). */
   busyTimeoutMs?: number;
   /** sqlite only: "full" (default, survives a power cut) or "normal" (faster); see SqliteStoreOptions. */
@@ -113,12 +110,12 @@ function resolve(kind: StoreKind, path: string, spec: string): ResolvedStoreSpec
  */
 export async function openStore(spec: StoreSpec, options: OpenStoreOptions = {}): Promise<StateStore> {
   const { kind, path } = parseStoreSpec(spec);
-  if (kind === "memory") return new MemoryStore({ backoff: options.backoff });
-  if (kind === "kv") return await KvStore.open(path, { backoff: options.backoff });
+  if (kind === "memory") return new MemoryStore();
+  if (kind === "kv") return await KvStore.open(path);
   if (kind === "nats") {
     // Loaded on demand: a local run never loads the NATS client.
     const { NatsKvStore } = await import("./nats_kv_store.ts");
-    return await NatsKvStore.open(path, { backoff: options.backoff });
+    return await NatsKvStore.open(path);
   }
   return await SqliteStore.open(path, options);
 }

@@ -10,25 +10,16 @@ import { chmodSync, linkSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { redactUrl } from "../errors.ts";
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from "../runtime/sqlite.ts";
-import {
-  applyFailure,
-  applySuccess,
-  type BackoffPolicy,
-  DEFAULT_BACKOFF,
-  fetchDecision,
-  mergeState,
-} from "./feed_health.ts";
 import { checkStateFile, makeStateFilesPrivate, RECOVERY_HINT } from "./state_file.ts";
 import { ensureStateDir, storageError } from "./storage_error.ts";
 import {
   type DeliveryRecord,
-  feedKey,
-  type FeedState,
-  type FetchDecision,
-  type FetchSuccess,
+  type KeyValueEntry,
   leaseClaimable,
   type LeaseClaimOptions,
   type LeaseRecord,
+  type LedgerScope,
+  scopeKey,
   type SendingKey,
   type SendingRecord,
   type StateStore,
@@ -37,8 +28,6 @@ import {
 
 /** Options of {@linkcode SqliteStore.open}. */
 export interface SqliteStoreOptions {
-  /** Failure back-off policy (default {@linkcode DEFAULT_BACKOFF}). */
-  backoff?: BackoffPolicy;
   /** How long a write waits for another process's lock before E_STATE_LOCKED (default 5000). */
   busyTimeoutMs?: number;
   /**
@@ -79,7 +68,7 @@ const MIGRATIONS: Array<string | ((db: SqliteDatabase) => void)> = [
      ) WITHOUT ROWID;`);
     for (const row of db.prepare("SELECT url FROM feeds").all()) {
       const url = String(row.url);
-      const key = feedKey(url);
+      const key = scopeKey(url);
       if (key === url) continue;
       for (const table of ["delivered", "sending"]) {
         db.prepare(`UPDATE OR IGNORE ${table} SET feed = ? WHERE feed = ?`).run(key, url);
@@ -89,18 +78,17 @@ const MIGRATIONS: Array<string | ((db: SqliteDatabase) => void)> = [
       db.prepare("DELETE FROM feeds WHERE url = ?").run(url);
     }
   },
+  // 4: generic keys and JSON values (KeyValueStore).
+  `CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+  // 5: the feed stages keep their records in kv (FeedStateBook: "feed/" + URL); the engine has no feeds.
+  `INSERT OR IGNORE INTO kv (key, value) SELECT 'feed/' || url, state FROM feeds;
+   DROP TABLE feeds;`,
 ];
 
 /** The schema version this code writes. */
 export const SQLITE_SCHEMA_VERSION: number = MIGRATIONS.length;
 
-const FRESH_STATE = JSON.stringify({ consecutiveFailures: 0 });
-
 const SQL = {
-  getFeed: "SELECT state FROM feeds WHERE url = ?",
-  putFeed:
-    "INSERT INTO feeds (url, state) VALUES (?, ?) ON CONFLICT (url) DO UPDATE SET state = excluded.state",
-  ensureFeed: `INSERT OR IGNORE INTO feeds (url, state) VALUES (?, '${FRESH_STATE}')`,
   isDelivered: "SELECT 1 AS hit FROM delivered WHERE feed = ? AND id = ?",
   markDelivered:
     "INSERT OR IGNORE INTO delivered (feed, id, folder, message_id, at, seen) VALUES (?, ?, ?, ?, ?, ?)",
@@ -108,10 +96,8 @@ const SQL = {
   delivered: "SELECT id FROM delivered WHERE feed = ? AND id IN (SELECT value FROM json_each(?))",
   countFeed: "SELECT COUNT(*) AS n FROM delivered WHERE feed = ?",
   countAll: "SELECT COUNT(*) AS n FROM delivered",
-  listFeeds:
-    "SELECT f.url, f.state, (SELECT COUNT(*) FROM delivered d WHERE d.feed = f.url) AS n FROM feeds f ORDER BY f.url",
+  listScopes: "SELECT feed, COUNT(*) AS n FROM delivered GROUP BY feed",
   forgetDelivered: "DELETE FROM delivered WHERE feed = ?",
-  forgetFeed: "DELETE FROM feeds WHERE url = ?",
   markSending: `INSERT INTO sending (feed, id, folder, message_id, at) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (feed, id) DO UPDATE SET folder = excluded.folder, message_id = excluded.message_id, at = excluded.at`,
   clearSending: "DELETE FROM sending WHERE feed = ? AND id = ?",
@@ -122,6 +108,12 @@ const SQL = {
     ON CONFLICT (name) DO UPDATE SET token = excluded.token, pid = excluded.pid, host = excluded.host,
     since = excluded.since, expires_at = excluded.expires_at`,
   releaseLease: "DELETE FROM lease WHERE name = 'run' AND token = ?",
+  getValue: "SELECT value FROM kv WHERE key = ?",
+  setValue:
+    "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  deleteValue: "DELETE FROM kv WHERE key = ?",
+  // substr, not LIKE: a prefix may hold % or _.
+  listValues: "SELECT key, value FROM kv WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
 } as const;
 
 type Statements = { [K in keyof typeof SQL]: SqliteStatement };
@@ -144,13 +136,11 @@ export class SqliteStore implements StateStore {
   readonly path: string;
   #db: SqliteDatabase | undefined;
   #sql: Statements;
-  #backoff: BackoffPolicy;
 
-  private constructor(path: string, db: SqliteDatabase, backoff: BackoffPolicy) {
+  private constructor(path: string, db: SqliteDatabase) {
     this.path = path;
     this.description = `sqlite:${path}`;
     this.#db = db;
-    this.#backoff = backoff;
     this.#sql = Object.fromEntries(
       Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)]),
     ) as Statements;
@@ -178,7 +168,7 @@ export class SqliteStore implements StateStore {
       if (options.walCheckpointPages !== undefined) {
         db.exec(`PRAGMA wal_autocheckpoint = ${Math.max(0, Math.floor(options.walCheckpointPages))}`);
       }
-      return new SqliteStore(file, db, options.backoff ?? DEFAULT_BACKOFF);
+      return new SqliteStore(file, db);
     } catch (cause) {
       try {
         db?.close();
@@ -206,36 +196,10 @@ export class SqliteStore implements StateStore {
     }
   }
 
-  #readState(url: string): FeedState | undefined {
-    const row = this.#sql.getFeed.get(url);
-    if (!row) return undefined;
-    try {
-      return JSON.parse(String(row.state)) as FeedState;
-    } catch (cause) {
-      throw new StateStoreError(
-        "E_STATE_CORRUPT",
-        `${this.path}: the stored state of ${redactUrl(url)} is not valid JSON`,
-        "forget the feed (StateStore.forgetFeed) to reset its state",
-        { cause },
-      );
-    }
-  }
-
-  #modifyState(url: string, change: (state: FeedState | undefined) => FeedState): Promise<FeedState> {
-    return this.#use((db, sql) =>
-      transaction(db, () => {
-        const next = change(this.#readState(url));
-        sql.putFeed.run(url, JSON.stringify(next));
-        return next;
-      })
-    );
-  }
-
   #record(url: string, entries: readonly DeliveryRecord[], seen: boolean): Promise<void> {
     return this.#use((db, sql) =>
       transaction(db, () => {
         const at = new Date().toISOString();
-        sql.ensureFeed.run(url);
         for (const e of entries) {
           sql.markDelivered.run(url, e.id, e.folder ?? null, e.messageId ?? null, at, seen ? 1 : 0);
           sql.clearSending.run(url, e.id);
@@ -244,81 +208,115 @@ export class SqliteStore implements StateStore {
     );
   }
 
-  getFeed(feedUrl: string): Promise<FeedState | undefined> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(() => this.#readState(feedUrl));
+  #parseValue<T>(key: string, text: unknown): T {
+    try {
+      return JSON.parse(String(text)) as T;
+    } catch (cause) {
+      throw new StateStoreError(
+        "E_STATE_CORRUPT",
+        `${this.path}: the stored value of ${redactUrl(key)} is not valid JSON`,
+        "delete the key (StateStore.delete) to reset it",
+        { cause },
+      );
+    }
   }
 
-  async updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    await this.#modifyState(feedUrl, (state) => mergeState(state, patch));
-  }
-
-  isDelivered(feedUrl: string, entryId: string): Promise<boolean> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use((_, sql) => sql.isDelivered.get(feedUrl, entryId) !== undefined);
-  }
-
-  markDelivered(
-    feedUrl: string,
-    entryId: string,
-    info: { folder?: string; messageId?: string } = {},
-  ): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    return this.#record(feedUrl, [{ id: entryId, ...info }], false);
-  }
-
-  markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    return this.#record(feedUrl, entries, false);
-  }
-
-  markAllSeen(feedUrl: string, ids: string[]): Promise<void> {
-    feedUrl = feedKey(feedUrl);
-    return this.#record(feedUrl, ids.map((id) => ({ id })), true);
-  }
-
-  filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]> {
-    feedUrl = feedKey(feedUrl);
+  get<T = unknown>(key: string): Promise<T | undefined> {
     return this.#use((_, sql) => {
-      const unique = [...new Set(ids)];
-      if (unique.length === 0) return [];
-      const known = new Set(sql.delivered.all(feedUrl, JSON.stringify(unique)).map((r) => String(r.id)));
-      return unique.filter((id) => !known.has(id));
+      const row = sql.getValue.get(key);
+      return row ? this.#parseValue<T>(key, row.value) : undefined;
     });
   }
 
-  deliveredCount(feedUrl?: string): Promise<number> {
-    if (feedUrl !== undefined) feedUrl = feedKey(feedUrl);
-    return this.#use((_, sql) => {
-      const row = feedUrl === undefined ? sql.countAll.get() : sql.countFeed.get(feedUrl);
-      return Number(row?.n ?? 0);
-    });
+  set(key: string, value: unknown): Promise<void> {
+    return this.#use((_, sql) => void sql.setValue.run(key, JSON.stringify(value)));
   }
 
-  listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>> {
+  delete(key: string): Promise<void> {
+    return this.#use((_, sql) => void sql.deleteValue.run(key));
+  }
+
+  list<T = unknown>(prefix: string): Promise<Array<KeyValueEntry<T>>> {
     return this.#use((_, sql) =>
-      sql.listFeeds.all().map((r) => ({
-        url: String(r.url),
-        state: JSON.parse(String(r.state)) as FeedState,
-        delivered: Number(r.n),
+      sql.listValues.all(prefix).map((r) => ({
+        key: String(r.key),
+        value: this.#parseValue<T>(String(r.key), r.value),
       }))
     );
   }
 
-  forgetFeed(feedUrl: string): Promise<void> {
-    feedUrl = feedKey(feedUrl);
+  update<T>(key: string, change: (current: T | undefined) => T): Promise<T> {
     return this.#use((db, sql) =>
       transaction(db, () => {
-        sql.forgetDelivered.run(feedUrl);
-        sql.forgetSending.run(feedUrl);
-        sql.forgetFeed.run(feedUrl);
+        const row = sql.getValue.get(key);
+        const next = change(row ? this.#parseValue<T>(key, row.value) : undefined);
+        const text = JSON.stringify(next);
+        sql.setValue.run(key, text);
+        return JSON.parse(text) as T;
+      })
+    );
+  }
+
+  isDelivered(scope: string, id: string): Promise<boolean> {
+    scope = scopeKey(scope);
+    return this.#use((_, sql) => sql.isDelivered.get(scope, id) !== undefined);
+  }
+
+  markDelivered(
+    scope: string,
+    id: string,
+    info: { folder?: string; messageId?: string } = {},
+  ): Promise<void> {
+    scope = scopeKey(scope);
+    return this.#record(scope, [{ id, ...info }], false);
+  }
+
+  markDeliveredMany(scope: string, entries: DeliveryRecord[]): Promise<void> {
+    scope = scopeKey(scope);
+    return this.#record(scope, entries, false);
+  }
+
+  markAllSeen(scope: string, ids: string[]): Promise<void> {
+    scope = scopeKey(scope);
+    return this.#record(scope, ids.map((id) => ({ id })), true);
+  }
+
+  filterUndelivered(scope: string, ids: string[]): Promise<string[]> {
+    scope = scopeKey(scope);
+    return this.#use((_, sql) => {
+      const unique = [...new Set(ids)];
+      if (unique.length === 0) return [];
+      const known = new Set(sql.delivered.all(scope, JSON.stringify(unique)).map((r) => String(r.id)));
+      return unique.filter((id) => !known.has(id));
+    });
+  }
+
+  deliveredCount(scope?: string): Promise<number> {
+    if (scope !== undefined) scope = scopeKey(scope);
+    return this.#use((_, sql) => {
+      const row = scope === undefined ? sql.countAll.get() : sql.countFeed.get(scope);
+      return Number(row?.n ?? 0);
+    });
+  }
+
+  listScopes(): Promise<LedgerScope[]> {
+    return this.#use((_, sql) =>
+      sql.listScopes.all().map((r) => ({ scope: String(r.feed), delivered: Number(r.n) }))
+    );
+  }
+
+  forgetScope(scope: string): Promise<void> {
+    scope = scopeKey(scope);
+    return this.#use((db, sql) =>
+      transaction(db, () => {
+        sql.forgetDelivered.run(scope);
+        sql.forgetSending.run(scope);
       })
     );
   }
 
   markSending(entries: SendingRecord[]): Promise<void> {
-    entries = entries.map((e) => ({ ...e, feedUrl: feedKey(e.feedUrl) }));
+    entries = entries.map((e) => ({ ...e, feedUrl: scopeKey(e.feedUrl) }));
     if (entries.length === 0) return this.#use(() => undefined);
     return this.#use((db, sql) =>
       transaction(db, () => {
@@ -329,7 +327,7 @@ export class SqliteStore implements StateStore {
   }
 
   clearSending(entries: SendingKey[]): Promise<void> {
-    entries = entries.map((e) => ({ ...e, feedUrl: feedKey(e.feedUrl) }));
+    entries = entries.map((e) => ({ ...e, feedUrl: scopeKey(e.feedUrl) }));
     if (entries.length === 0) return this.#use(() => undefined);
     return this.#use((db, sql) =>
       transaction(db, () => {
@@ -348,21 +346,6 @@ export class SqliteStore implements StateStore {
         at: String(r.at),
       }))
     );
-  }
-
-  recordSuccess(feedUrl: string, info: FetchSuccess = {}, now: Date = new Date()): Promise<FeedState> {
-    feedUrl = feedKey(feedUrl);
-    return this.#modifyState(feedUrl, (state) => applySuccess(state, info, now));
-  }
-
-  recordFailure(feedUrl: string, reason: string, now: Date = new Date()): Promise<FeedState> {
-    feedUrl = feedKey(feedUrl);
-    return this.#modifyState(feedUrl, (state) => applyFailure(state, reason, now, this.#backoff));
-  }
-
-  shouldFetch(feedUrl: string, now: Date = new Date()): Promise<FetchDecision> {
-    feedUrl = feedKey(feedUrl);
-    return this.#use(() => fetchDecision(this.#readState(feedUrl), now));
   }
 
   claimLease(lease: LeaseRecord, options: LeaseClaimOptions = {}): Promise<LeaseRecord> {

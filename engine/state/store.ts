@@ -1,46 +1,20 @@
 /**
- * The state-store contract: what sluice remembers between runs (conditional-GET validators, delivered
- * entry ids, per-feed health, and the "sending" marks of messages handed to a mailbox whose outcome is
- * not recorded yet), and the run lease that keeps two runs off one state. Adapters: node:sqlite
- * (default), Deno KV, in-memory (tests).
+ * The state-store contract: what sluice remembers between runs, and the run lease that keeps two runs
+ * off one state. It is generic: keys and JSON values, the delivery ledger (delivered ids and the
+ * "sending" marks of messages handed to a mailbox whose outcome is not recorded yet, keyed by a scope
+ * string) and the lease. What the feed stages keep (validators, health, back-off) is their own record
+ * on the key/value part (stages/feed_state.ts). Adapters: node:sqlite (default), Deno KV, NATS JetStream
+ * KV, in-memory (tests).
  *
- * Feed URLs are stored as {@linkcode redactUrl} shows them: a password, user name or token in a feed URL
- * is never written to state (two feeds that differ only by their credentials share one record).
+ * A scope that is a URL is stored as {@linkcode redactUrl} shows it ({@linkcode scopeKey}): a password,
+ * user name or token in a feed URL is never written to state.
  *
- * An adapter implements three small parts: the feed records (validators, health), the delivery ledger
- * (delivered/seen ids and "sending" marks) and the lease ({@linkcode LeaseStore.claimLease},
- * {@linkcode StateStore.releaseLease}, {@linkcode StateStore.readLease}: one compare-and-set record;
- * `lease.ts` builds waiting, takeover of a dead holder and renewal on top of it).
+ * An adapter implements four small parts: keys and values ({@linkcode KeyValueStore}), the delivery
+ * ledger and its sending marks ({@linkcode DeliveryLedgerStore}) and the lease ({@linkcode LeaseStore}:
+ * one compare-and-set record; `lease.ts` builds waiting, takeover of a dead holder and renewal on top).
  * @module
  */
 import { redactUrl, SluiceError } from "../errors.ts";
-
-/**
- * Health and validators of one feed.
- *
- * @example
- * ```ts
- * const s: FeedState = { etag: '"abc"', consecutiveFailures: 0 };
- * ```
- */
-export interface FeedState {
-  /** ETag of the last 200 response, sent back as `If-None-Match`; undefined when the server gave none. */
-  etag?: string;
-  /** Last-Modified of the last 200 response, sent back as `If-Modified-Since`; undefined when none. */
-  lastModified?: string;
-  /** ISO time of the last successful fetch (200 or 304). */
-  lastSuccess?: string;
-  /** ISO time of the last attempt. */
-  lastAttempt?: string;
-  /** Failures in a row since the last success. */
-  consecutiveFailures: number;
-  /** ISO time before which the feed is not fetched again (back-off after failures). */
-  nextAttemptAfter?: string;
-  /** Reason of the last failure. */
-  lastError?: string;
-  /** Feed title, for `cli.ts state`. */
-  title?: string;
-}
 
 /**
  * One delivered (or seen) entry for {@linkcode StateStore.markDeliveredMany}.
@@ -70,7 +44,7 @@ export interface DeliveryRecord {
  * ```
  */
 export interface SendingRecord {
-  /** URL of the feed the entry came from (with the entry id, the key of the mark). */
+  /** The ledger scope: for the feed stages, the URL of the feed the entry came from (with the id, the key of the mark). */
   feedUrl: string;
   /** The entry id. */
   id: string;
@@ -91,45 +65,10 @@ export interface SendingRecord {
  * ```
  */
 export interface SendingKey {
-  /** URL of the feed the entry came from. */
+  /** The ledger scope (the feed URL for the feed stages). */
   feedUrl: string;
   /** The entry id, as given to {@linkcode StateStore.markSending}. */
   id: string;
-}
-
-/**
- * What a successful fetch tells the store. `undefined` keeps the stored value (a 304 carries no new
- * validators), `null` clears it (a 200 without an ETag).
- *
- * @example
- * ```ts
- * const ok: FetchSuccess = { etag: '"v2"', lastModified: null, title: "Example" };
- * ```
- */
-export interface FetchSuccess {
-  /** The response's ETag: a string stores it, `null` clears it, undefined keeps the stored one. */
-  etag?: string | null;
-  /** The response's Last-Modified: a string stores it, `null` clears it, undefined keeps the stored one. */
-  lastModified?: string | null;
-  /** The feed's title, shown by `cli.ts state`: a string stores it, `null` clears it, undefined keeps it. */
-  title?: string | null;
-}
-
-/**
- * Whether a feed is due, and why not when it is not.
- *
- * @example
- * ```ts
- * const d: FetchDecision = { fetch: false, reason: "backing off after 4 failures" };
- * ```
- */
-export interface FetchDecision {
-  /** True when the feed is due now; false while it backs off after failures. */
-  fetch: boolean;
-  /** Why the feed is skipped (set when `fetch` is false). */
-  reason?: string;
-  /** When the feed is due again, as an ISO 8601 time (set when `fetch` is false). */
-  until?: string;
 }
 
 /**
@@ -194,51 +133,87 @@ export function leaseClaimable(
 }
 
 /**
- * The key under which a feed's records are stored: its URL without credentials ({@linkcode redactUrl}).
- * Every adapter passes the feed URLs it is given through it.
+ * The key under which a ledger scope is stored: a URL without its credentials ({@linkcode redactUrl}),
+ * any other text as it is. Every adapter passes the scopes it is given through it.
  *
  * @example
  * ```ts
- * feedKey("https://bob:pw@example.org/feed?token=abc"); // "https://***:***@example.org/feed?token=***"
+ * scopeKey("https://bob:pw@example.org/feed?token=abc"); // "https://***:***@example.org/feed?token=***"
  * ```
  */
-export function feedKey(url: string): string {
-  return redactUrl(url);
+export function scopeKey(scope: string): string {
+  return redactUrl(scope);
 }
 
 /**
- * Part 1 of the {@linkcode StateStore} contract, about feeds: each feed's record (conditional-GET
- * validators, title, failures and back-off), keyed by {@linkcode feedKey}. (Issue 14 moves this part next
- * to the feed stages, on top of a generic key-value part; until then every adapter implements it.)
+ * One key and its value, as {@linkcode KeyValueStore.list} returns them.
  *
  * @example
  * ```ts
- * async function due(store: FeedRecords) { return (await store.shouldFetch("https://x/feed")).fetch; }
+ * const e: KeyValueEntry<number> = { key: "counter/a", value: 3 };
  * ```
  */
-export interface FeedRecords {
-  /** The feed's stored state, or undefined if never seen. */
-  getFeed(feedUrl: string): Promise<FeedState | undefined>;
-  /** Merges `patch` into the feed's state (creating it); a key set to `undefined` is removed. */
-  updateFeed(feedUrl: string, patch: Partial<FeedState>): Promise<void>;
-  /** A fetch succeeded (200 or 304): resets failures and back-off, stores validators and title. */
-  recordSuccess(feedUrl: string, info?: FetchSuccess, now?: Date): Promise<FeedState>;
-  /** A fetch failed: counts it and sets `nextAttemptAfter` by the store's back-off policy. */
-  recordFailure(feedUrl: string, reason: string, now?: Date): Promise<FeedState>;
-  /** Whether the feed is due at `now` (false while backing off). */
-  shouldFetch(feedUrl: string, now?: Date): Promise<FetchDecision>;
-  /** Every known feed with its state and delivered count, sorted by URL. */
-  listFeeds(): Promise<Array<{ url: string; state: FeedState; delivered: number }>>;
-  /** Removes a feed's state, delivered ids and "sending" marks. */
-  forgetFeed(feedUrl: string): Promise<void>;
+export interface KeyValueEntry<T = unknown> {
+  /** The key, as given to {@linkcode KeyValueStore.set}. */
+  key: string;
+  /** The value (JSON). */
+  value: T;
 }
 
 /**
- * Part 2 of the {@linkcode StateStore} contract, generic: the delivery ledger. Keys are (source, id) pairs
- * (for rss2imap: the feed URL by {@linkcode feedKey}, the entry id); an id delivered or seen is never
- * delivered again, and a "sending" mark says a delivery is in doubt until its record (or a refusal)
- * clears it. Every write of several records is one transaction (chunks of 500 where a backend limits a
- * commit).
+ * A part of the {@linkcode StateStore} contract, generic: keys and JSON values. A key is any string; a
+ * caller names its records under a prefix of its own (`feed/` for the feed stages' records) and lists them
+ * by it. {@linkcode KeyValueStore.update} is the one read-modify-write, atomic in every adapter (sqlite:
+ * one transaction; Deno KV and NATS: a write at the version read, retried when another writer came first).
+ *
+ * @example
+ * ```ts
+ * async function bump(store: KeyValueStore) {
+ *   return await store.update<number>("counter/runs", (n) => (n ?? 0) + 1);
+ * }
+ * ```
+ */
+export interface KeyValueStore {
+  /** The value stored under `key`, or undefined. */
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  /** Stores `value` (any JSON value) under `key`, replacing what was there. */
+  set(key: string, value: unknown): Promise<void>;
+  /** Removes `key`; nothing when it is not there. */
+  delete(key: string): Promise<void>;
+  /** Every key starting with `prefix` with its value, sorted by key. */
+  list<T = unknown>(prefix: string): Promise<Array<KeyValueEntry<T>>>;
+  /**
+   * Replaces the value of `key` with `change(current)` in one atomic step (another writer's change in
+   * between is never lost: the step is retried on the newer value) and returns the value written.
+   * `change` may run more than once, so it must have no side effects.
+   */
+  update<T>(key: string, change: (current: T | undefined) => T): Promise<T>;
+}
+
+/**
+ * One scope of the delivery ledger with its number of delivered (and seen) ids, as
+ * {@linkcode DeliveryLedgerStore.listScopes} gives them.
+ *
+ * @example
+ * ```ts
+ * const s: LedgerScope = { scope: "https://x/feed", delivered: 12 };
+ * ```
+ */
+export interface LedgerScope {
+  /** The scope, as stored ({@linkcode scopeKey}). */
+  scope: string;
+  /** Delivered and seen ids of the scope. */
+  delivered: number;
+}
+
+/**
+ * A part of the {@linkcode StateStore} contract, generic: the delivery ledger. Keys are (scope, id) pairs
+ * (the feed stages use the feed URL as the scope, by {@linkcode scopeKey}, and the entry id); an id
+ * delivered or seen is never delivered again, and a "sending" mark says a delivery is in doubt until its
+ * record (or a refusal) clears it. Every write of several records is one transaction (chunks of 500
+ * where a backend limits a commit). A scope is known to the ledger ({@linkcode DeliveryLedgerStore.listScopes})
+ * from its first delivered or seen record until {@linkcode DeliveryLedgerStore.forgetScope}. (The field
+ * of a sending mark that holds the scope is still named `feedUrl`.)
  *
  * @example
  * ```ts
@@ -248,34 +223,38 @@ export interface FeedRecords {
  * ```
  */
 export interface DeliveryLedgerStore {
-  /** Whether the entry was already delivered (or marked seen). */
-  isDelivered(feedUrl: string, entryId: string): Promise<boolean>;
+  /** Whether the id was already delivered (or marked seen) in `scope`. */
+  isDelivered(scope: string, id: string): Promise<boolean>;
   /**
    * Records a confirmed delivery. Idempotent: the first record of an id wins. Like every delivered or
    * seen record, it also clears the entry's "sending" mark in the same transaction.
    */
   markDelivered(
-    feedUrl: string,
-    entryId: string,
+    scope: string,
+    id: string,
     info?: { folder?: string; messageId?: string },
   ): Promise<void>;
   /**
    * Records many deliveries at once, in one transaction (Deno KV: chunks of 500, its limit is 1000
    * mutations per commit). Idempotent per id.
    */
-  markDeliveredMany(feedUrl: string, entries: DeliveryRecord[]): Promise<void>;
+  markDeliveredMany(scope: string, entries: DeliveryRecord[]): Promise<void>;
   /**
    * Marks ids as seen without delivering them (a new subscription starts from "now" instead of
    * flooding the mailbox with the feed's back catalogue). They count as delivered for dedupe.
    */
-  markAllSeen(feedUrl: string, ids: string[]): Promise<void>;
+  markAllSeen(scope: string, ids: string[]): Promise<void>;
   /** The ids not yet delivered or seen, in input order, each once. One query for the whole list. */
-  filterUndelivered(feedUrl: string, ids: string[]): Promise<string[]>;
-  /** Number of delivered (and seen) entries, for one feed or all. */
-  deliveredCount(feedUrl?: string): Promise<number>;
+  filterUndelivered(scope: string, ids: string[]): Promise<string[]>;
+  /** Number of delivered (and seen) ids, for one scope or all. */
+  deliveredCount(scope?: string): Promise<number>;
+  /** Every scope with a delivered or seen id, with its count (in no particular order). */
+  listScopes(): Promise<LedgerScope[]>;
+  /** Removes a scope's delivered ids and "sending" marks. */
+  forgetScope(scope: string): Promise<void>;
   /**
-   * Marks entries (of any feeds) as being sent, in one transaction (Deno KV: chunks of 500), before
-   * their messages go to the mailbox. A mark replaces an earlier one of the same feed and id. It is
+   * Marks entries (of any scopes) as being sent, in one transaction (Deno KV: chunks of 500), before
+   * their messages go to the mailbox. A mark replaces an earlier one of the same scope and id. It is
    * cleared by the delivered record ({@linkcode StateStore.markDeliveredMany}) or by
    * {@linkcode StateStore.clearSending} when the mailbox refused the message.
    */
@@ -287,7 +266,7 @@ export interface DeliveryLedgerStore {
 }
 
 /**
- * Part 3 of the {@linkcode StateStore} contract, generic: one exclusive lease per store, so that one run
+ * A part of the {@linkcode StateStore} contract, generic: one exclusive lease per store, so that one run
  * at a time uses it. An adapter implements one atomic compare-and-set ({@linkcode LeaseStore.claimLease},
  * deciding with {@linkcode leaseClaimable}) and a guarded delete; waiting, takeover of a dead holder and
  * renewal are built once on top of them (`acquireLease` in lease.ts). The contract test
@@ -313,10 +292,9 @@ export interface LeaseStore {
 }
 
 /**
- * Where delivered entry ids, feed validators and health live, and the run lease: the three parts
- * {@linkcode FeedRecords}, {@linkcode DeliveryLedgerStore} and {@linkcode LeaseStore}, plus a
- * description and `close`. Every method that writes a delivery also creates the feed's record, so
- * {@linkcode StateStore.listFeeds} sees it. Failures reject with a {@linkcode StateStoreError}.
+ * Where sluice's state lives, and the run lease: the parts {@linkcode KeyValueStore},
+ * {@linkcode DeliveryLedgerStore} and {@linkcode LeaseStore}, plus a description and `close`. Failures
+ * reject with a {@linkcode StateStoreError}.
  *
  * @example
  * ```ts
@@ -327,7 +305,7 @@ export interface LeaseStore {
  * }
  * ```
  */
-export interface StateStore extends FeedRecords, DeliveryLedgerStore, LeaseStore {
+export interface StateStore extends KeyValueStore, DeliveryLedgerStore, LeaseStore {
   /** What this store is and where it lives, for logs (`sqlite:/var/lib/sluice/state.db`). */
   readonly description: string;
   /** Releases the store (files, handles). Idempotent; any other call after it throws. */

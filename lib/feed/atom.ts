@@ -17,6 +17,7 @@ import { compactEntry } from "./compact_entry.ts";
 import { constructHtml, constructText } from "./text_construct.ts";
 import { mediaImages } from "./media_images.ts";
 import { personName } from "./people.ts";
+import { singleLine } from "./plain_text.ts";
 
 type Fields = Map<string, XmlElement[]>;
 
@@ -85,11 +86,21 @@ function mapEntry(
       (source ? authorNames(childrenByKey(source, home).get("author"), home) : undefined) ??
       personName(textOf(first(fields, "dc:creator")) ?? textOf(first(fields, "dc:author"))) ??
       personName(textOf(first(fields, "itunes:author"))) ?? feedAuthor,
+    categories: categoriesOf(fields.get("category")),
     html,
     summary,
     enclosures,
     images: mediaImages(fields, enclosures, base),
   });
+}
+
+/** `<category term label>`: the label when given, else the term; undefined when there are none. */
+function categoriesOf(elements: XmlElement[] | undefined): string[] | undefined {
+  if (elements === undefined) return undefined;
+  const names = elements.map((e) => singleLine(e.attrs.label ?? e.attrs.term)).filter((n): n is string =>
+    n !== undefined && n !== ""
+  );
+  return names.length > 0 ? names : undefined;
 }
 
 function dateOf(fields: Fields, ...keys: string[]): string | undefined {

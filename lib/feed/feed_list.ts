@@ -4,7 +4,8 @@
  * @module
  */
 import { isSecretQueryName, redactUrl, SluiceError } from "../../engine/errors.ts";
-import type { FeedRef } from "./types.ts";
+import type { FeedOptions, FeedRef } from "./types.ts";
+import { FEED_OPTION_NAMES, layerFeedOptions, readFeedOptions } from "./feed_options.ts";
 import { parseXml, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
 /**
@@ -52,19 +53,68 @@ export function parseFeedList(text: string, source: string, listUrl?: string): F
   }
   if (trimmed.startsWith("<")) return parseOpml(trimmed, source);
   const feeds: FeedRef[] = [];
+  const folderOptions = new Map<string, FeedOptions>();
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith("#")) return;
-    const [url, ...rest] = line.split(/\s+/);
+    const { rest, options } = plainListOptions(raw, `${source}:${i + 1}`);
+    const folderLine = /^\[(.+)\]$/.exec(rest.trim());
+    if (folderLine) {
+      // `[News] filter="..."`: options for every feed of the folder `News`.
+      const folder = folderLine[1].trim();
+      folderOptions.set(folder, layerFeedOptions(folderOptions.get(folder), options)!);
+      return;
+    }
+    const [url, ...words] = rest.trim().split(/\s+/);
     checkUrl(url, `${source}:${i + 1}`);
-    const folder = rest.join(" ");
-    feeds.push(folder ? { url, folder } : { url, folder: folderFromUrl(url), autoFolder: true });
+    const folder = words.join(" ");
+    const feed: FeedRef = folder ? { url, folder } : { url, folder: folderFromUrl(url), autoFolder: true };
+    feeds.push(options ? { ...feed, options } : feed);
   });
-  return dedupeFeeds(feeds);
+  return dedupeFeeds(withFolderOptions(feeds, folderOptions));
+}
+
+/** `key="value"` (or `key='value'`, `key=word`) words of a plain list line; the rest is URL and folder. */
+function plainListOptions(line: string, where: string): { rest: string; options?: FeedOptions } {
+  const values: Record<string, string> = {};
+  const columns: Record<string, number> = {};
+  const names = FEED_OPTION_NAMES.join("|");
+  const pattern = new RegExp(`(^|\\s)(${names})=("(?:[^"\\\\]|\\\\.)*"|'(?:[^'\\\\]|\\\\.)*'|\\S+)`, "g");
+  const rest = line.replace(pattern, (whole, space: string, name: string, value: string, at: number) => {
+    const quoted = value.startsWith('"') || value.startsWith("'");
+    columns[name] = at + space.length + name.length + 2 + (quoted ? 1 : 0);
+    values[name] = !quoted ? value : value.slice(1, -1).replace(/\\(.)/g, "$1");
+    return whole.startsWith(" ") || whole.startsWith("\t") ? " " : "";
+  });
+  if (Object.keys(values).length === 0) return { rest: line };
+  return { rest, options: readFeedOptions(values, (name) => `${where}:${columns[name]}`) };
+}
+
+/** Folder options under each feed's own (the feed's win). */
+function withFolderOptions(feeds: FeedRef[], byFolder: Map<string, FeedOptions>): FeedRef[] {
+  if (byFolder.size === 0) return feeds;
+  return feeds.map((feed) => {
+    const folder = byFolder.get(feed.folder);
+    return folder ? { ...feed, options: layerFeedOptions(folder, feed.options) } : feed;
+  });
 }
 
 /**
- * Feeds from the YAML's `folders:` map: folder name -> list of URLs or `{ url, title }`.
+ * Options for whole folders, by folder name (the YAML's `folder-options:`), under each feed's own.
+ *
+ * @example
+ * ```ts
+ * import { applyFolderOptions } from "./feed_list.ts";
+ * const feeds = applyFolderOptions([{ url: "https://x/f", folder: "News" }], { News: { filter: "true" } });
+ * console.log(feeds[0].options); // { filter: "true" }
+ * ```
+ */
+export function applyFolderOptions(feeds: FeedRef[], byFolder: Record<string, FeedOptions>): FeedRef[] {
+  return withFolderOptions(feeds, new Map(Object.entries(byFolder)));
+}
+
+/**
+ * Feeds from the YAML's `folders:` map: folder name -> list of URLs or `{ url, title, filter }`.
  *
  * @example
  * ```ts
@@ -90,7 +140,13 @@ export function feedsFromFolders(folders: Record<string, unknown>): FeedRef[] {
       }
       checkUrl(url, `folder \`${folder}\``);
       const title = typeof item === "object" ? (item as { title?: string }).title : undefined;
-      feeds.push({ url, folder, ...(title ? { title } : {}) });
+      const options = typeof item === "object"
+        ? readFeedOptions(
+          item as Record<string, unknown>,
+          (name) => `folder \`${folder}\`, ${url}: \`${name}\``,
+        )
+        : undefined;
+      feeds.push({ url, folder, ...(title ? { title } : {}), ...(options ? { options } : {}) });
     }
   }
   return dedupeFeeds(feeds);
@@ -109,7 +165,7 @@ function isFeedDocument(text: string): boolean {
 function parseOpml(xml: string, source: string): FeedRef[] {
   let root: XmlElement;
   try {
-    root = parseXml(xml).root;
+    root = parseXml(xml, { strict: true }).root; // a list that only half parses would drop feeds silently
   } catch (e) {
     if (!(e instanceof XmlSyntaxError)) throw e;
     throw new FeedListError(
@@ -124,33 +180,54 @@ function parseOpml(xml: string, source: string): FeedRef[] {
     );
   }
   const feeds: FeedRef[] = [];
-  const walk = (parent: XmlElement, path: string[]) => {
+  const seen: Record<string, number> = {}; // each option's attributes so far, to find a bad one in the text
+  const optionsOf = (a: Record<string, string>) => {
+    const names = FEED_OPTION_NAMES.filter((name) => name in a);
+    if (names.length === 0) return undefined;
+    const nth: Record<string, number> = {};
+    for (const name of names) nth[name] = seen[name] = (seen[name] ?? -1) + 1;
+    return readFeedOptions(a, (name) => `${source}:${attributePosition(xml, name, nth[name])}`);
+  };
+  const walk = (parent: XmlElement, path: string[], inherited: FeedOptions | undefined) => {
     for (const node of parent.children) {
       if (typeof node === "string") continue;
       if (node.local.toLowerCase() !== "outline") {
-        walk(node, path);
+        walk(node, path, inherited);
         continue;
       }
       const a = lowerCaseAttributes(node);
       const url = a.xmlurl;
       const title = a.title ?? a.text;
+      // An outline's options hold for it and every feed inside it (a folder's), under each feed's own.
+      const options = layerFeedOptions(inherited, optionsOf(a));
       if (!url) {
-        walk(node, title ? [...path, title] : path);
+        walk(node, title ? [...path, title] : path, options);
         continue;
       }
       checkUrl(url, source);
-      feeds.push(
-        path.length ? { url, folder: path.join("/"), ...(title ? { title } : {}) } : {
-          url,
-          folder: title ? sanitizeFolder(title) : folderFromUrl(url),
-          autoFolder: !title,
-          ...(title ? { title } : {}),
-        },
-      );
+      const feed: FeedRef = path.length ? { url, folder: path.join("/"), ...(title ? { title } : {}) } : {
+        url,
+        folder: title ? sanitizeFolder(title) : folderFromUrl(url),
+        autoFolder: !title,
+        ...(title ? { title } : {}),
+      };
+      feeds.push(options ? { ...feed, options } : feed);
     }
   };
-  walk(root, []);
+  walk(root, [], undefined);
   return dedupeFeeds(feeds);
+}
+
+/** `line:col` of the value of the `nth` attribute named `name` (any case) in `xml`, for error messages. */
+function attributePosition(xml: string, name: string, nth: number): string {
+  const pattern = new RegExp(`\\s${name}\\s*=\\s*["']`, "gi");
+  let match: RegExpExecArray | null = null;
+  for (let i = 0; i <= nth; i++) match = pattern.exec(xml);
+  if (!match) return "1:1";
+  const offset = match.index + match[0].length;
+  const before = xml.slice(0, offset);
+  const line = before.split("\n").length;
+  return `${line}:${offset - before.lastIndexOf("\n")}`;
 }
 
 /** OPML writers differ in case (`xmlUrl`, `xmlurl`). */

@@ -78,6 +78,9 @@ function mapItem(item: Json, base: string, feedAuthor: string | undefined): Feed
     published: parseFeedDate(text(item.date_published)),
     updated: parseFeedDate(text(item.date_modified)),
     author: authorNames(item) ?? feedAuthor,
+    categories: Array.isArray(item.tags) && item.tags.length > 0
+      ? item.tags.flatMap((t) => (typeof t === "string" && singleLine(t)) || [])
+      : undefined,
     html,
     summary,
     enclosures,

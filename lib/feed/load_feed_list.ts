@@ -6,8 +6,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { redactUrl, SluiceError } from "../../engine/errors.ts";
-import { FeedListError, feedsFromFolders, parseFeedList } from "./feed_list.ts";
-import type { FeedRef } from "./types.ts";
+import { applyFolderOptions, FeedListError, feedsFromFolders, parseFeedList } from "./feed_list.ts";
+import type { FeedOptions, FeedRef } from "./types.ts";
 
 /**
  * Where the feeds are listed: a file or URL, else the YAML's folder map.
@@ -22,6 +22,8 @@ export interface FeedListSource {
   list?: string;
   /** Folder name -> feed URLs (or `{ url, title }`); used when `list` is empty. */
   folders?: Record<string, unknown>;
+  /** Options for every feed of a folder, by folder name (a feed's own options win); checked already. */
+  folderOptions?: Record<string, FeedOptions>;
   /** Resolve a relative `list` path against this folder. */
   baseDir?: string;
 }
@@ -52,7 +54,7 @@ export async function loadFeeds(opts: FeedListSource, signal?: AbortSignal): Pro
       "set FEEDS to a file or URL with one feed URL a line (or OPML), or list feeds under `folders:`",
     );
   }
-  return feeds;
+  return opts.folderOptions ? applyFolderOptions(feeds, opts.folderOptions) : feeds;
 }
 
 async function readList(opts: FeedListSource): Promise<string> {

@@ -19,7 +19,23 @@
  * ```
  * @module
  */
-export type { Enclosure, FeedEntry, FeedProblem, FeedRef, FetchedFeed, ParsedFeed } from "./types.ts";
+export type {
+  Enclosure,
+  FeedEntry,
+  FeedOptions,
+  FeedProblem,
+  FeedRef,
+  FetchedFeed,
+  ParsedFeed,
+} from "./types.ts";
+export {
+  compileEntryFilter,
+  type EntryFilter,
+  EntryFilterError,
+  filterEntries,
+  type FilterItem,
+  filterItem,
+} from "./entry_filter.ts";
 export { parseFeed, type ParseFeedOptions, parseFeedTask, recoveredText } from "./parse_feed.ts";
 export {
   ConditionalFetcher,
@@ -30,12 +46,21 @@ export {
 } from "./conditional_fetcher.ts";
 export { FeedParseError } from "./feed_parse_error.ts";
 export {
+  applyFolderOptions,
   FeedListError,
   feedsFromFolders,
   folderFromUrl,
   parseFeedList,
   sanitizeFolder,
 } from "./feed_list.ts";
+export {
+  DEFAULT_ENCLOSURE_MAX,
+  FEED_OPTION_NAMES,
+  FeedOptionError,
+  layerFeedOptions,
+  parseByteSize,
+  readFeedOptions,
+} from "./feed_options.ts";
 export { type FeedListSource, loadFeeds } from "./load_feed_list.ts";
 export { parseXml, type XmlDocument, type XmlElement, type XmlNode, XmlSyntaxError } from "./xml.ts";
 export { decodeEntities } from "./entities.ts";

@@ -95,6 +95,7 @@ function mapItem(item: XmlElement, base: string, documentUrl: string): FeedEntry
     author: personName(textOf(first(fields, "author"))) ?? joinedNames(fields.get("dc:creator")) ??
       joinedNames(fields.get("dc:author")) ?? personName(textOf(first(fields, "itunes:author"))) ??
       atomAuthor(fields.get("atom:author")),
+    categories: categoriesOf(fields.get("category") ?? fields.get("dc:subject")),
     html,
     summary,
     enclosures,
@@ -109,6 +110,13 @@ function dateOf(fields: Fields, ...keys: string[]): string | undefined {
     if (date !== undefined) return date;
   }
   return undefined;
+}
+
+/** The texts of `<category>` (or `dc:subject`) elements; undefined when there are none. */
+function categoriesOf(elements: XmlElement[] | undefined): string[] | undefined {
+  if (elements === undefined) return undefined;
+  const names = elements.map((e) => singleLine(textOf(e))).filter((n): n is string => n !== undefined);
+  return names.length > 0 ? names : undefined;
 }
 
 function joinedNames(elements: XmlElement[] | undefined): string | undefined {

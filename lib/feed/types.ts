@@ -23,6 +23,33 @@ export interface FeedRef {
    * title once the feed is parsed (`folder` holds a name derived from the URL until then).
    */
   autoFolder?: boolean;
+  /** Per-feed options from the feed list or the YAML (the feed's own, else its folder's); none: defaults. */
+  options?: FeedOptions;
+}
+
+/**
+ * Options of one feed, set per feed or per folder in the feed list (OPML attributes, the plain list's
+ * `key="value"` words) or in the YAML. Only plain data: a {@linkcode FeedRef} crosses to pool workers.
+ *
+ * @example
+ * ```ts
+ * const options: FeedOptions = { filter: "!item.title.includes('Sponsored')" };
+ * ```
+ */
+export interface FeedOptions {
+  /**
+   * A JavaScript expression over `item` (`title`, `author`, `categories`, `content`, `link`, `date`, `id`):
+   * an entry is delivered when it is truthy, else remembered as seen and never delivered.
+   */
+  filter?: string;
+  /** True: each message refers to a per-feed root Message-ID (`In-Reply-To`, `References`), one thread a feed. */
+  thread?: boolean;
+  /** Enclosures (podcast audio, media): `link` (the default) lists them as links; `attach` attaches them. */
+  enclosures?: "link" | "attach";
+  /** Largest enclosure attached, in bytes (a larger one stays a link); default 10 MB. */
+  enclosureMax?: number;
+  /** True: one message per run lists the feed's new entries (set on a folder: for each of its feeds). */
+  digest?: boolean;
 }
 
 /**
@@ -86,6 +113,8 @@ export interface FeedEntry {
   updated?: string;
   /** Author name(s) as one line of plain text, several joined with `, `; undefined when none is given. */
   author?: string;
+  /** Categories / tags as plain text, in feed order; undefined when the entry has none. */
+  categories?: string[];
   /**
    * Base URL for relative URLs in `html` and `summary` when it is not `link`: the `xml:base` in scope of
    * the content, or the feed's URL after redirects for an entry without a link. Undefined: use `link`.

@@ -26,6 +26,7 @@ export { FetchError, type FetchFailure } from "./fetch_error.ts";
 export { HostLimiter } from "./host_limiter.ts";
 export { BodyTooLargeError, formatBytes, readLimited } from "./read_limited.ts";
 export { Deadline } from "./deadline.ts";
+export { type FetchedEnclosure, fetchEnclosure } from "./fetch_enclosure.ts";
 export { parseRetryAfter } from "./retry_after.ts";
 export { SLUICE_USER_AGENT } from "./user_agent.ts";
 export { HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse } from "./http_client.ts";

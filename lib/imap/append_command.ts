@@ -109,7 +109,7 @@ export async function appendMessages(
   const target = mailboxArg(mailbox);
   if (chosen === "multiappend") {
     const r = await conn.run(["APPEND ", target, ...messages.flatMap(appendArgs)], "APPEND");
-    return { mode: chosen, ...appendUids(r) };
+    return { mode: chosen, ...appendUids(r, conn) };
   }
   const results: CommandResult[] = [];
   if (chosen === "sequential") {
@@ -122,7 +122,7 @@ export async function appendMessages(
     if (failed) throw failed.error;
     return { mode: chosen, uidValidity: outcomes[0].uidValidity, uids: uidsOf(outcomes) };
   }
-  const each = results.map(appendUids);
+  const each = results.map((r) => appendUids(r, conn));
   return {
     mode: chosen,
     uidValidity: each[0]?.uidValidity,
@@ -159,7 +159,7 @@ export async function appendEach(
     messages.map((m) => conn.run(["APPEND ", target, ...appendArgs(m)], "APPEND")),
   );
   return settled.map((s) =>
-    s.status === "fulfilled" ? { ok: true, ...appendUids(s.value) } : { ok: false, error: s.reason }
+    s.status === "fulfilled" ? { ok: true, ...appendUids(s.value, conn) } : { ok: false, error: s.reason }
   );
 }
 
@@ -177,7 +177,9 @@ function uidsOf(outcomes: AppendOutcome[]): number[] | undefined {
   return outcomes.every((o) => o.uids?.length === 1) ? outcomes.map((o) => o.uids![0]) : undefined;
 }
 
-function appendUids(r: CommandResult): { uidValidity?: number; uids?: number[] } {
+/** The new UIDs from APPENDUID; without UIDPLUS announced there are none (the caller works without). */
+function appendUids(r: CommandResult, conn: ImapConnection): { uidValidity?: number; uids?: number[] } {
+  if (!conn.capabilities.has("UIDPLUS")) return {};
   const m = /^APPENDUID (\d+) (\S+)$/i.exec(r.done.code ?? "");
   return m ? { uidValidity: Number(m[1]), uids: expandSequenceSet(m[2]) } : {};
 }

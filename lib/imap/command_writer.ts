@@ -70,6 +70,8 @@ export async function writeCommand(cmd: InFlight, parts: CommandPart[], wire: Co
       } else cmd.sentUnasked = true;
       pending.push(part.literal);
     } else {
+      // The line before a SASL response ends before the server's `+` can come.
+      pending.push(CRLF);
       await flush();
       if (!await wire.awaitContinuation(cmd)) return;
       pending.push(encoder.encode(part.afterContinuation));

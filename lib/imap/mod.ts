@@ -28,6 +28,14 @@ export {
 } from "./client.ts";
 export { ImapConnectionError, ImapError, isConnectionError, isPermanentRefusal } from "./errors.ts";
 export { type ImapEndpoint, type ImapTlsMode, parseImapUrl } from "./imap_url.ts";
+export {
+  type OAuthTokenSource,
+  type RefreshTokenGrant,
+  tokenFromCommand,
+  tokenFromRefresh,
+} from "./oauth_token.ts";
+export type { OAuthMechanism } from "./sasl_oauth.ts";
+export type { SessionOptions } from "./open_session.ts";
 export { decodeMailboxName, encodeMailboxName } from "./mailbox_name.ts";
 export {
   deliveredBefore,

@@ -9,6 +9,8 @@ import { astring, type CommandPart } from "./command_syntax.ts";
 import { ImapConnectionError, ImapError } from "./errors.ts";
 import { endpointLabel, type ImapEndpoint, isLoopbackHost, parseImapUrl } from "./imap_url.ts";
 import { checkPlaintextLogin } from "./tls_policy.ts";
+import type { OAuthTokenSource } from "./oauth_token.ts";
+import { oauthErrorAcknowledgement, oauthInitialResponse, type OAuthMechanism } from "./sasl_oauth.ts";
 
 /**
  * How to open a session, besides the URL.
@@ -27,6 +29,11 @@ export interface SessionOptions {
   connectTimeoutMs?: number;
   /** Longest server silence while a command is in flight. Default 60 s. */
   commandTimeoutMs?: number;
+  /**
+   * Log in with an OAuth 2.0 access token (SASL XOAUTH2 or OAUTHBEARER) instead of the URL's password.
+   * `mechanism` defaults to XOAUTH2 when the server offers it, else OAUTHBEARER.
+   */
+  oauth?: { token: OAuthTokenSource; mechanism?: OAuthMechanism };
 }
 
 /**
@@ -68,6 +75,7 @@ export interface OpenedSession {
 export async function openSession(url: string, options: SessionOptions = {}): Promise<OpenedSession> {
   const endpoint = parseImapUrl(url);
   const label = `${endpoint.user}@${endpointLabel(endpoint).replace(/^imaps?:\/\//, "")}`;
+  const token = options.oauth ? await options.oauth.token.accessToken() : undefined;
   const conn = await ImapConnection.open({
     host: endpoint.host,
     port: endpoint.port,
@@ -77,12 +85,13 @@ export async function openSession(url: string, options: SessionOptions = {}): Pr
     tlsRejectUnauthorized: options.tlsRejectUnauthorized,
     connectTimeoutMs: options.connectTimeoutMs,
     commandTimeoutMs: options.commandTimeoutMs,
-    secrets: [endpoint.password, encodeURIComponent(endpoint.password)],
+    secrets: [endpoint.password, encodeURIComponent(endpoint.password), ...(token ? [token] : [])],
   });
   try {
     if (conn.greeting?.status !== "PREAUTH") {
       await secure(conn, endpoint);
-      await login(conn, endpoint);
+      if (token !== undefined) await oauthLogin(conn, endpoint, token, options.oauth?.mechanism);
+      else await login(conn, endpoint);
     }
     if (conn.capabilities.size === 0) await requestCapabilities(conn);
     return { conn, endpoint };
@@ -155,6 +164,47 @@ async function login(conn: ImapConnection, endpoint: ImapEndpoint): Promise<void
         e.message.replace(/^.*? failed: /, "")
       }`,
       "check the user name and password in the IMAP URL (percent-encode @ : / and % in them)",
+      { command: e.command, responseCode: e.responseCode, cause: e },
+    );
+  }
+}
+
+/** AUTHENTICATE XOAUTH2 / OAUTHBEARER; a refused token gets its own hint. */
+async function oauthLogin(
+  conn: ImapConnection,
+  endpoint: ImapEndpoint,
+  token: string,
+  wanted: OAuthMechanism | undefined,
+): Promise<void> {
+  const caps = conn.capabilities;
+  const mechanism = wanted ??
+    (caps.has("AUTH=XOAUTH2") || !caps.has("AUTH=OAUTHBEARER") ? "XOAUTH2" : "OAUTHBEARER");
+  if (!caps.has(`AUTH=${mechanism}`)) {
+    const offered = [...caps].filter((c) => c.startsWith("AUTH=")).map((c) => c.slice(5)).join(" ") || "none";
+    throw new ImapError(
+      "E_IMAP_AUTH",
+      `${conn.label}: the server does not offer SASL ${mechanism} (it offers: ${offered})`,
+      "choose a mechanism the server offers (sasl: xoauth2 or oauthbearer), or log in with a password",
+    );
+  }
+  const ir = oauthInitialResponse(mechanism, endpoint.user, token, endpoint.host, endpoint.port);
+  // A refused token comes back as a `+` with the server's error; the acknowledgement then gets the NO.
+  // An accepted one ends the command with OK and the acknowledgement is never sent.
+  const ack = { afterContinuation: oauthErrorAcknowledgement(mechanism) };
+  const parts: CommandPart[] = caps.has("SASL-IR")
+    ? [`AUTHENTICATE ${mechanism} ${ir}`, ack]
+    : [`AUTHENTICATE ${mechanism}`, { afterContinuation: ir }, ack];
+  try {
+    await conn.run(parts, `AUTHENTICATE ${mechanism}`);
+  } catch (e) {
+    if (!(e instanceof ImapError) || e instanceof ImapConnectionError) throw e;
+    throw new ImapError(
+      "E_IMAP_AUTH",
+      `OAuth2 login (${mechanism}) as ${endpoint.user} on ${endpointLabel(endpoint)} refused: ${
+        e.message.replace(/^.*? failed: /, "")
+      }`,
+      "the access token was refused: check that token-command (or the refresh token) gives a current token " +
+        "for this account with the mail scope (Gmail: https://mail.google.com/, Microsoft: IMAP.AccessAsUser.All)",
       { command: e.command, responseCode: e.responseCode, cause: e },
     );
   }

@@ -27,6 +27,7 @@ import { type AppendMessage, type AppendMode, ImapClient } from "./client.ts";
 import { ImapError, isConnectionError } from "./errors.ts";
 import { endpointLabel, parseImapUrl } from "./imap_url.ts";
 import type { Delivery, MailMessage } from "../mime/types.ts";
+import type { SessionOptions } from "./open_session.ts";
 
 export { ImapConnectionError, ImapError, isConnectionError } from "./errors.ts";
 
@@ -64,6 +65,8 @@ export interface ImapUploaderOptions {
   connectTimeoutMs?: number;
   /** Longest server silence during a command. Default 60 s. */
   commandTimeoutMs?: number;
+  /** Log in with an OAuth 2.0 token (XOAUTH2 / OAUTHBEARER) instead of the URL's password. */
+  oauth?: SessionOptions["oauth"];
 }
 
 /**
@@ -129,6 +132,7 @@ export class ImapUploader {
       disableMultiappend: o.disableMultiappend,
       connectTimeoutMs: o.connectTimeoutMs,
       commandTimeoutMs: o.commandTimeoutMs,
+      oauth: o.oauth,
     });
   }
 

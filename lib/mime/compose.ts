@@ -17,7 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { redactUrl } from "../../engine/errors.ts";
-import type { EntryItem, InlineImage, MailMessage } from "./types.ts";
+import type { Attachment, EntryItem, InlineImage, MailMessage } from "./types.ts";
 import { htmlToText } from "./text.ts";
 import { htmlToLine } from "../feed/plain_text.ts";
 import { escapeAttribute } from "../html/html_escape.ts";
@@ -84,7 +84,7 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
   const messageId = messageIdFor(feed.url, entry.id);
   const subject = subjectFor(item);
   const link = safeLink(entry.link);
-  const bodyHtml = item.html ?? entry.html ?? entry.summary ?? "";
+  const bodyHtml = withEnclosureLinks(item, item.html ?? entry.html ?? entry.summary ?? "");
   const html = htmlDocument(subject, bodyHtml, link, opts.linkPosition);
   const text = await textBody(bodyHtml, link, opts.linkPosition);
   const name = senderName(item);
@@ -95,13 +95,14 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
     headerField("Subject", encodeUnstructured(subject)),
     headerField("Date", date.toUTCString().replace(/GMT/, "+0000")),
     headerField("Message-ID", messageId),
+    ...(feed.options?.thread ? threadHeaders(feed.url) : []),
     headerField("X-Sluice-Feed", encodeUnstructured(headerSafe(redactUrl(feed.url)))),
     headerField("X-Sluice-Entry-Id", encodeUnstructured(headerSafe(entry.id))),
     ...(opts.listId ? [headerField("List-Id", listIdFor(feed.url, name))] : []),
     "MIME-Version: 1.0",
   ];
   const htmlPart = textPart("text/html", html);
-  const root: MimeEntity = {
+  const alternative: MimeEntity = {
     multipart: "alternative",
     parts: [
       textPart("text/plain", text),
@@ -112,6 +113,10 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
       },
     ],
   };
+  const attachments = item.attachments ?? [];
+  const root: MimeEntity = attachments.length === 0
+    ? alternative
+    : { multipart: "mixed", parts: [alternative, ...attachments.map(attachmentPart)] };
   const boundaryBase = contentHash(messageId, html, item.images);
   return {
     folder: feed.folder,
@@ -121,6 +126,7 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
     entryId: entry.id,
     messageId,
     subject,
+    ...(item.covers ? { covers: item.covers } : {}),
   };
 }
 
@@ -137,6 +143,27 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
  */
 export function messageIdFor(feedUrl: string, entryId: string): string {
   return `<${sha256Hex(`${redactUrl(feedUrl)}\n${entryId}`).slice(0, 32)}@sluice>`;
+}
+
+/**
+ * The Message-ID every message of a threaded feed (`thread: true`) refers to, so that mail clients show
+ * the feed as one thread: derived from the feed URL alone (credentials left out), like
+ * {@linkcode messageIdFor}, and never the id of an entry.
+ *
+ * @example
+ * ```ts
+ * import { threadRootIdFor } from "./compose.ts";
+ * threadRootIdFor("https://example.org/feed.xml"); // "<...@sluice>", the same for every entry of the feed
+ * ```
+ */
+export function threadRootIdFor(feedUrl: string): string {
+  return `<${sha256Hex(`${redactUrl(feedUrl)}\n#thread`).slice(0, 32)}.thread@sluice>`;
+}
+
+/** `In-Reply-To` and `References` pointing at the feed's thread root. */
+function threadHeaders(feedUrl: string): string[] {
+  const root = threadRootIdFor(feedUrl);
+  return [headerField("In-Reply-To", root), headerField("References", root)];
 }
 
 /**
@@ -232,6 +259,57 @@ function textPart(type: "text/plain" | "text/html", body: string): MimeLeaf {
       headerField("Content-Transfer-Encoding", encoded.transferEncoding),
     ],
     body: encoded.body,
+  };
+}
+
+/**
+ * The body with a list of the entry's enclosures that were not attached (podcast audio, media), as links
+ * with their type and declared size. Unchanged when the entry has none.
+ */
+function withEnclosureLinks(item: EntryItem, body: string): string {
+  const enclosures = item.entry.enclosures;
+  if (!enclosures || enclosures.length === 0) return body;
+  const attached = new Set((item.attachments ?? []).map((a) => a.url));
+  const items = enclosures.flatMap((e) => {
+    const href = safeLink(e.url);
+    if (href === undefined || attached.has(e.url)) return [];
+    const name = decodeURIComponentSafe(href.replace(/[?#].*$/, "").split("/").pop() || href);
+    const about = [e.type, e.length ? formatSize(e.length) : undefined].filter(Boolean).join(", ");
+    return [
+      `<li><a href="${escapeAttribute(href)}">${escapeAttribute(name)}</a>${
+        about ? ` (${escapeAttribute(about)})` : ""
+      }</li>`,
+    ];
+  });
+  if (items.length === 0) return body;
+  return `${body}\n<p class="sluice-enclosures">Enclosures:</p>\n<ul>\n${items.join("\n")}\n</ul>`;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function formatSize(bytes: number): string {
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
+
+/** An attached file (an enclosure): base64, `attachment` disposition. */
+function attachmentPart(attachment: Attachment): MimeLeaf {
+  const contentType = headerSafe(attachment.contentType) || "application/octet-stream";
+  const filename = (headerSafe(attachment.filename) || "enclosure").slice(-MAX_FILENAME);
+  return {
+    headers: [
+      headerField("Content-Type", attachmentContentType(contentType, filename)),
+      "Content-Transfer-Encoding: base64",
+      headerField("Content-Disposition", headerWithParams("attachment", { filename })),
+    ],
+    body: encodeBase64Body(attachment.content),
   };
 }
 

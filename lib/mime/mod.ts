@@ -16,14 +16,16 @@
  * ```
  * @module
  */
-export type { Delivery, EntryItem, InlineImage, MailMessage } from "./types.ts";
+export type { Attachment, Delivery, EntryItem, InlineImage, MailMessage } from "./types.ts";
 export {
   COMPOSE_DEFAULTS,
   composeMessage,
   type ComposeOptions,
   headerSafe,
   messageIdFor,
+  threadRootIdFor,
 } from "./compose.ts";
 export { htmlToText } from "./text.ts";
+export { digestEntry } from "./digest.ts";
 export { encodeUnstructured, headerField, headerWithParams } from "./header_encoding.ts";
 export { encodeQuotedPrintable } from "./quoted_printable.ts";

@@ -31,6 +31,30 @@ export interface EntryItem {
   html?: string;
   /** Images to attach inline, one per distinct URL referenced as `cid:` in `html`; empty before rewriting. */
   images: InlineImage[];
+  /** A digest's covered entry ids (same feed): marked delivered with it, once it is stored. */
+  covers?: string[];
+  /** Enclosures fetched to attach (`enclosures: attach`); the others are listed as links. */
+  attachments?: Attachment[];
+}
+
+/**
+ * A file attached to the message (an enclosure fetched under the feed's size cap).
+ *
+ * @example
+ * ```ts
+ * const a: Attachment = { url: "https://example.org/ep1.mp3", filename: "ep1.mp3", contentType: "audio/mpeg",
+ *   content: new Uint8Array([1, 2, 3]) };
+ * ```
+ */
+export interface Attachment {
+  /** Where it was fetched from (the enclosure's URL). */
+  url: string;
+  /** File name shown by mail clients. */
+  filename: string;
+  /** MIME type (the server's, else the feed's, else application/octet-stream). */
+  contentType: string;
+  /** The bytes. */
+  content: Uint8Array;
 }
 
 /**
@@ -55,6 +79,8 @@ export interface MailMessage {
   entryId: string;
   /** Deterministic Message-ID (with angle brackets) derived from feed URL and entry id. */
   messageId: string;
+  /** For a digest: the entry ids it lists, marked delivered together with it (never before it is stored). */
+  covers?: string[];
   /** Decoded subject (the entry title, else its first words), kept for names such as Maildir files. */
   subject?: string;
 }

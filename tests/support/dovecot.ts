@@ -50,7 +50,27 @@ export interface DovecotOptions {
   user?: string;
   /** Password (may hold any character but `:`). Default: random hex. */
   password?: string;
+  /**
+   * Also accept SASL XOAUTH2 and OAUTHBEARER, checking each token at this RFC 7662 introspection URL
+   * (Dovecot POSTs `token=...`; the answer must be `{"active": true, "username": USER}`).
+   */
+  oauth2IntrospectionUrl?: string;
+  /** More accounts on the same server (several accounts in one config); each has its own Maildir. */
+  extraUsers?: { user: string; password: string }[];
+  /**
+   * Capabilities the server does not announce (`imap_capability`), before and after login, e.g.
+   * `["MULTIAPPEND"]` to test a client's fallback. Dovecot still accepts the commands themselves.
+   */
+  hideCapabilities?: string[];
 }
+
+/** What Dovecot 2.3 announces after login by default (`imap_capability` unset). */
+const DOVECOT_CAPABILITIES = ("IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY " +
+  "THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN " +
+  "NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH " +
+  "LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY").split(
+    " ",
+  );
 
 /**
  * A running private Dovecot.
@@ -75,6 +95,8 @@ export interface RunningDovecot {
   caCertPem?: string;
   /** The user's Maildir (INBOX files and one `.Folder` directory per mailbox), for counting files. */
   mailRoot: string;
+  /** The Maildir of any user, e.g. one of `extraUsers`. */
+  mailRootOf(user: string): string;
   /** The instance's temp directory (config, logs, mail). */
   dir: string;
   /** Stops Dovecot and all its processes, then deletes the temp directory. */
@@ -170,6 +192,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Runnin
           tlsPort,
           caCertPem,
           mailRoot,
+          mailRootOf: (u: string) => path.join(dir, "mail", u, "Maildir"),
           dir,
           stop: () => stopInstance(child, dir, instanceName(port)),
           [Symbol.asyncDispose]: () => stopInstance(child, dir, instanceName(port)),
@@ -196,7 +219,9 @@ async function writeInstance(
   await chown(path.join(dir, "mail"), mailUid, mailGid);
   await writeFile(
     path.join(dir, "users"),
-    `${o.user}:{PLAIN}${o.password}:${mailUid}:${mailGid}::${path.join(dir, "mail", o.user)}::\n`,
+    [{ user: o.user, password: o.password }, ...(o.extraUsers ?? [])].map((u) =>
+      `${u.user}:{PLAIN}${u.password}:${mailUid}:${mailGid}::${path.join(dir, "mail", u.user)}::\n`
+    ).join(""),
     { mode: 0o644 },
   );
   const ssl = o.tls
@@ -219,21 +244,37 @@ service anvil {
     mode = 0
   }
 }
-auth_mechanisms = plain login
+auth_mechanisms = plain login${o.oauth2IntrospectionUrl ? " xoauth2 oauthbearer" : ""}
 first_valid_uid = 1
 first_valid_gid = 1
 mail_location = maildir:~/Maildir
 mail_fsync = ${o.fsync === false ? "never" : "optimized"}
 mail_max_userip_connections = 200
-namespace inbox {
+${
+    o.hideCapabilities?.length
+      ? `imap_capability = ${
+        DOVECOT_CAPABILITIES.filter((c) => !o.hideCapabilities!.includes(c.toUpperCase())).join(" ")
+      }\n`
+      : ""
+  }namespace inbox {
   inbox = yes
   separator = ${o.separator ?? "."}
   prefix =
 }
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u ${dir}/users
-}
+}${
+    o.oauth2IntrospectionUrl
+      ? `
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${dir}/oauth2.conf
+}`
+      : ""
+  }
 userdb {
   driver = passwd-file
   args = username_format=%u ${dir}/users
@@ -249,6 +290,14 @@ service imap-login {
   }
 }
 `;
+  if (o.oauth2IntrospectionUrl) {
+    await writeFile(
+      path.join(dir, "oauth2.conf"),
+      `introspection_mode = post\nintrospection_url = ${o.oauth2IntrospectionUrl}\n` +
+        "force_introspection = yes\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n",
+      { mode: 0o644 },
+    );
+  }
   await writeFile(path.join(dir, "dovecot.conf"), config);
 }
 

@@ -1,11 +1,72 @@
 /**
- * Per-feed health as pure functions over {@linkcode FeedState}: what a success or a failure does to the
- * state, the exponential back-off, and whether a feed is due. Every store adapter applies these inside
- * its own read-modify-write, so the policy is the same whatever the storage.
+ * Per-feed health as pure functions over FeedState: what a success or a failure does to the
+ * state, the exponential back-off, and whether a feed is due. The FeedStateBook (feed_state.ts)
+ * applies them inside the store's atomic update, so the policy is the same whatever the storage.
  * @module
  */
-import type { FeedState, FetchDecision, FetchSuccess } from "./store.ts";
-import { backoffDelay } from "../kernel/backoff.ts";
+import { backoffDelay } from "../engine/kernel/backoff.ts";
+
+/**
+ * Health and validators of one feed.
+ *
+ * @example
+ * ```ts
+ * const s: FeedState = { etag: '"abc"', consecutiveFailures: 0 };
+ * ```
+ */
+export interface FeedState {
+  /** ETag of the last 200 response, sent back as `If-None-Match`; undefined when the server gave none. */
+  etag?: string;
+  /** Last-Modified of the last 200 response, sent back as `If-Modified-Since`; undefined when none. */
+  lastModified?: string;
+  /** ISO time of the last successful fetch (200 or 304). */
+  lastSuccess?: string;
+  /** ISO time of the last attempt. */
+  lastAttempt?: string;
+  /** Failures in a row since the last success. */
+  consecutiveFailures: number;
+  /** ISO time before which the feed is not fetched again (back-off after failures). */
+  nextAttemptAfter?: string;
+  /** Reason of the last failure. */
+  lastError?: string;
+  /** Feed title, for `cli.ts state`. */
+  title?: string;
+}
+
+/**
+ * What a successful fetch tells the store. `undefined` keeps the stored value (a 304 carries no new
+ * validators), `null` clears it (a 200 without an ETag).
+ *
+ * @example
+ * ```ts
+ * const ok: FetchSuccess = { etag: '"v2"', lastModified: null, title: "Example" };
+ * ```
+ */
+export interface FetchSuccess {
+  /** The response's ETag: a string stores it, `null` clears it, undefined keeps the stored one. */
+  etag?: string | null;
+  /** The response's Last-Modified: a string stores it, `null` clears it, undefined keeps the stored one. */
+  lastModified?: string | null;
+  /** The feed's title, shown by `cli.ts state`: a string stores it, `null` clears it, undefined keeps it. */
+  title?: string | null;
+}
+
+/**
+ * Whether a feed is due, and why not when it is not.
+ *
+ * @example
+ * ```ts
+ * const d: FetchDecision = { fetch: false, reason: "backing off after 4 failures" };
+ * ```
+ */
+export interface FetchDecision {
+  /** True when the feed is due now; false while it backs off after failures. */
+  fetch: boolean;
+  /** Why the feed is skipped (set when `fetch` is false). */
+  reason?: string;
+  /** When the feed is due again, as an ISO 8601 time (set when `fetch` is false). */
+  until?: string;
+}
 
 /**
  * How long a failing feed rests. After `freeFailures` failures in a row the feed is not fetched for
