@@ -35,7 +35,7 @@ interface Queued {
  *
  * @example
  * ```ts
- * import { TaskGroup } from "./mod.ts";
+ * import { TaskGroup } from "./task_group.ts";
  * const group = new TaskGroup({ limit: 4 });
  * group.go((signal) =>
  *   new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)))

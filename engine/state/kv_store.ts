@@ -25,6 +25,13 @@ import {
   type StateStore,
   StateStoreError,
 } from "./store.ts";
+import type {
+  DeliveryValue,
+  FeedValue,
+  KeyValueValue,
+  ScopeValue,
+  SendingValue,
+} from "./kv_record_values.ts";
 
 /** Options of {@linkcode KvStore.open} (none yet). */
 export type KvStoreOptions = Record<string, never>;
@@ -44,37 +51,6 @@ const WRITES_PER_COMMIT = 500;
  */
 const POINT_READ_LIMIT = 1000;
 const MAX_KEY_PART_BYTES = 512;
-
-/** Schema 2's feed record, read by the upgrade to 3. */
-interface FeedValue {
-  url: string;
-  state: unknown;
-}
-
-/** A scope of the ledger (its key part may be a hash). */
-interface ScopeValue {
-  scope: string;
-}
-
-interface KeyValueValue {
-  key: string;
-  value: unknown;
-}
-
-interface SendingValue {
-  feedUrl: string;
-  id: string;
-  folder: string;
-  messageId: string;
-  at: string;
-}
-
-interface DeliveryValue {
-  folder?: string;
-  messageId?: string;
-  at: string;
-  seen: boolean;
-}
 
 const encoder = new TextEncoder();
 

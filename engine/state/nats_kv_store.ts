@@ -31,6 +31,13 @@ import {
   type StateStore,
   StateStoreError,
 } from "./store.ts";
+import type {
+  DeliveryValue,
+  FeedValue,
+  KeyValueValue,
+  ScopeValue,
+  SendingValue,
+} from "./kv_record_values.ts";
 
 /** Options of {@linkcode NatsKvStore.open} (none yet). */
 export type NatsKvStoreOptions = Record<string, never>;
@@ -43,37 +50,6 @@ const POINT_READ_LIMIT = 1000;
 const WRITES_IN_FLIGHT = 256;
 /** The key of the run lease. */
 const LEASE_KEY = "lease";
-
-/** An older sluice's feed record, moved on open. */
-interface FeedValue {
-  url: string;
-  state: unknown;
-}
-
-/** A scope of the ledger (its key is a hash). */
-interface ScopeValue {
-  scope: string;
-}
-
-interface KeyValueValue {
-  key: string;
-  value: unknown;
-}
-
-interface SendingValue {
-  feedUrl: string;
-  id: string;
-  folder: string;
-  messageId: string;
-  at: string;
-}
-
-interface DeliveryValue {
-  folder?: string;
-  messageId?: string;
-  at: string;
-  seen: boolean;
-}
 
 /**
  * Where a `nats:` spec points: the servers, the bucket and its replicas.
