@@ -189,33 +189,79 @@ async function cancel(queue: WorkQueue, id: string): Promise<void> {
   await queue.jsm.streams.purge(WORK_STREAM, { filter: `sluice.work.${id}` }).catch(() => {});
 }
 
-/** Follows the job's reports: counts the units done, adds counters, collects failures. */
+/** How long the report reader may sit idle while the stream holds reports it has not seen. */
+const REPORT_STALL_MS = 3_000;
+
+/**
+ * Follows the job's reports: counts the units done, adds counters, collects failures. The reader is an
+ * ordered consumer; when a NATS node stops, such a consumer can go quiet for good (its server is gone and
+ * the client never hears of it). A watchdog compares the last report read with the last one stored and,
+ * when the stream is ahead and nothing came for {@linkcode REPORT_STALL_MS}, starts a new consumer after
+ * the last report read. A report read twice is counted once.
+ */
 async function trackReports(queue: WorkQueue, id: string, metrics: ClusterMetrics) {
+  const subject = `sluice.report.${id}`;
   const done = new Set<number>();
   const failures: ItemFailure[] = [];
   let fatal: UnitReport["fatal"];
   let wake = () => {};
-  const consumer = await retryTransient(() =>
-    queue.js.consumers.get(REPORT_STREAM, {
-      filter_subjects: `sluice.report.${id}`, // one subject: nats-server 2.9 has no filter lists
-      deliver_policy: DeliverPolicy.All,
-    })
-  );
-  const messages = await consumer.consume();
+  let lastSeq = 0;
+  let lastHeard = Date.now();
+  let closed = false;
+  let messages:
+    | Awaited<ReturnType<Awaited<ReturnType<typeof queue.js.consumers.get>>["consume"]>>
+    | undefined;
+  const open = async () => {
+    const consumer = await retryTransient(() =>
+      queue.js.consumers.get(REPORT_STREAM, {
+        filter_subjects: subject, // one subject: nats-server 2.9 has no filter lists
+        ...(lastSeq > 0
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 }
+          : { deliver_policy: DeliverPolicy.All }),
+      })
+    );
+    return await consumer.consume();
+  };
+  messages = await open();
   const reading = (async () => {
-    for await (const m of messages) {
-      const report = JSON.parse(m.string()) as UnitReport;
-      // A unit reported twice (its worker died after the report, before the ack): counted once.
-      const fresh = report.units.filter((u) => !done.has(u));
-      if (fresh.length > 0 || report.units.length === 0) {
-        for (const u of fresh) done.add(u);
-        metrics.add(report);
-        failures.push(...report.failures);
+    while (!closed) {
+      try {
+        for await (const m of messages!) {
+          lastHeard = Date.now();
+          if (m.seq <= lastSeq) continue;
+          lastSeq = m.seq;
+          const report = JSON.parse(m.string()) as UnitReport;
+          // A unit reported twice (its worker died after the report, before the ack): counted once.
+          const fresh = report.units.filter((u) => !done.has(u));
+          if (fresh.length > 0 || report.units.length === 0) {
+            for (const u of fresh) done.add(u);
+            metrics.add(report);
+            failures.push(...report.failures);
+          }
+          fatal ??= report.fatal;
+          wake();
+        }
+      } catch {
+        // The consumer failed (its node left): a new one starts below.
       }
-      fatal ??= report.fatal;
-      wake();
+      if (closed) break;
+      lastHeard = Date.now();
+      messages = await open().catch(async () => {
+        await new Promise((r) => setTimeout(r, 500));
+        return messages;
+      });
     }
   })();
+  const watchdog = setInterval(async () => {
+    if (closed || Date.now() - lastHeard < REPORT_STALL_MS) return;
+    const last = await queue.jsm.streams.getMessage(REPORT_STREAM, { last_by_subj: subject }).catch(() =>
+      null
+    );
+    if (!closed && last && last.seq > lastSeq && Date.now() - lastHeard >= REPORT_STALL_MS) {
+      lastHeard = Date.now();
+      await messages?.close().catch(() => {});
+    }
+  }, 1_000);
   return {
     failures,
     /** Resolves once units 0..total-1 are all reported, or a report carries a fatal error. */
@@ -228,7 +274,9 @@ async function trackReports(queue: WorkQueue, id: string, metrics: ClusterMetric
       });
     },
     async close() {
-      await messages.close();
+      closed = true;
+      clearInterval(watchdog);
+      await messages?.close().catch(() => {});
       await reading.catch(() => {});
     },
   };

@@ -18,9 +18,14 @@ export interface CliResult {
   stderr: string;
 }
 
+/** How long a CLI child may run before it is killed and its test fails (a hang must not stall the suite). */
+export const CLI_CHILD_TIMEOUT_MS = 240_000;
+
 /**
  * Runs `cli.ts ARGS` (or `options.entry ARGS`, a script that wraps the CLI) with `env` over the test's
- * environment and resolves once the child exits.
+ * environment and resolves once the child exits. A child still running after `options.timeoutMs`
+ * (default {@linkcode CLI_CHILD_TIMEOUT_MS}) is killed; it resolves with code `null` and a line saying so
+ * at the end of `stderr`, which the test's assertion then shows.
  *
  * @example Not run here: it spawns the CLI, which the tests that use it do.
  * ```ts ignore
@@ -31,7 +36,7 @@ export interface CliResult {
 export function runCliChild(
   args: string[],
   env: Record<string, string>,
-  options: { entry?: string } = {},
+  options: { entry?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   const entry = options.entry ?? path.join(repo, "cli.ts");
   const pre = runtime.name === "deno" ? ["run", "-A", "--unstable-kv", "--unstable-cron", entry] : [entry];
@@ -45,7 +50,18 @@ export function runCliChild(
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    const limit = options.timeoutMs ?? CLI_CHILD_TIMEOUT_MS;
+    const timer = setTimeout(() => {
+      stderr += `\n[test] cli.ts ${args.join(" ")} still running after ${limit / 1000} s: killed\n`;
+      child.kill("SIGKILL");
+    }, limit);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
