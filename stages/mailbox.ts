@@ -151,11 +151,12 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
         const search = await l.doubted(m);
         await l.sending([m]);
         try {
-          const d = await conn.call.update({ folder, msg: m, search });
-          await l.confirm([m], uidsOf([d]));
+          const { delivery, appended } = await conn.call.update({ folder, msg: m, search });
+          await l.confirm([m], uidsOf([delivery]));
           await l.settled(m);
-          outcome.set(m, d);
-          ctx.count(m.version.update.mode === "replace" ? "replaced" : "appended");
+          outcome.set(m, delivery);
+          if (!appended) ctx.count("foundInDoubt");
+          else ctx.count(m.version.update.mode === "replace" ? "replaced" : "appended");
         } catch (e) {
           // It may have got half-way (appended, not yet expunged): the next attempt looks for every copy.
           outcome.set(m, e instanceof Error ? e : new Error(String(e)));
@@ -241,6 +242,7 @@ function writerCommitter(
       // A replaced entry goes one by one (it looks for its earlier files every time: nothing in doubt).
       const replacing = writer.replaceEntry ? batch.filter((m) => m.version?.update?.mode === "replace") : [];
       for (const m of replacing) {
+        await l.doubted(m); // the marks an earlier run left are read before this run writes its own
         await l.sending([m]);
         try {
           const d = await writer.replaceEntry!(m);

@@ -16,6 +16,7 @@ import { runPipeline, type RunSummary, silentLogger } from "../engine/pipeline/m
 import { openStore } from "../engine/state/mod.ts";
 import { loadPipeline } from "../cli/load.ts";
 import { ImapClient } from "../lib/imap/client.ts";
+import { ImapUploader } from "../lib/imap/uploader.ts";
 import { MaildirWriter } from "../lib/maildir/writer.ts";
 import { entryContentHash } from "../lib/feed/entry_content_hash.ts";
 import { readFeedOptions } from "../lib/feed/feed_options.ts";
@@ -205,7 +206,8 @@ describe("rss2imap on-update against Dovecot", { skip }, () => {
       assert.deepEqual(halfway.map((c) => c.subject).sort(), ["A one", "A two"], "both versions are there");
 
       const again = await run(env);
-      assert.equal(counter(again, "appended"), 0, "the new version is not appended twice");
+      assert.equal(counter(again, "appended") + counter(again, "replaced"), 0, "not appended twice");
+      assert.equal(counter(again, "foundInDoubt"), 1);
       const copies = await imapCopies(imap, "Rep-crash", "urn:rep-crash:0");
       assert.deepEqual(copies.map((c) => [c.subject, c.flags]), [["A two", KEPT_FLAGS]]);
       const store = await openStore(env.STATE_DIR);
@@ -231,7 +233,7 @@ describe("rss2imap on-update against Dovecot", { skip }, () => {
         "A two",
       ]);
       const again = await run(env);
-      assert.equal(counter(again, "appended"), 0);
+      assert.equal(counter(again, "appended") + counter(again, "replaced"), 0);
       assert.deepEqual((await imapCopies(imap, "Rep-crash2", "urn:rep-crash2:0")).map((c) => c.subject), [
         "A two",
       ]);
@@ -264,6 +266,21 @@ describe("rss2imap on-update against Dovecot", { skip }, () => {
     assert.equal(headerValue(update, "References"), firstId);
     assert.equal(headerValue(update, "X-Sluice-Update-Of"), firstId);
     assert.equal(counter(await run(env), "appended"), 0, "sent once");
+
+    // Killed after the new version's APPEND, before the record: the next run does not send it again.
+    feeds.set(name, [{ title: "A three", body: "third", day: 1 }, twoItems()[1]]);
+    const crashed = await runCliChild([flagship, "--quiet"], { ...env, CRASH_AFTER_BATCHES: "1" }, {
+      entry: CRASH_AFTER_APPEND_CLI,
+    });
+    assert.equal(crashed.code, 137, crashed.stderr);
+    const rerun = await run(env);
+    assert.equal(counter(rerun, "appended"), 0);
+    assert.equal(counter(rerun, "foundInDoubt"), 1);
+    assert.deepEqual((await imapCopies(dove, "Newmode", "urn:newmode:0")).map((c) => c.subject), [
+      "A one",
+      "Updated: A two",
+      "Updated: A three",
+    ]);
   });
 
   test("ignore is the default: a changed entry sends nothing", async () => {
@@ -275,6 +292,47 @@ describe("rss2imap on-update against Dovecot", { skip }, () => {
     const summary = await run(env);
     assert.equal(counter(summary, "appended"), 0);
     assert.deepEqual((await imapCopies(dove, "Ignored", "urn:ignored:0")).map((c) => c.subject), ["A one"]);
+
+    // on-update set later: the entries are taken as they are now (nothing sent), then followed.
+    const later = { ...await envFor(name, `on-update="replace"`, dove, "x") };
+    const adopted = await run(later);
+    assert.equal(counter(adopted, "appended") + counter(adopted, "replaced"), 0);
+    feeds.set(name, [{ title: "A three", body: "third", day: 1 }, twoItems()[1]]);
+    assert.equal(counter(await run(later), "replaced"), 1);
+    assert.deepEqual((await imapCopies(dove, "Ignored", "urn:ignored:0")).map((c) => c.subject), ["A three"]);
+  });
+
+  test("replace, repeated after a crash between flagging the old message \\Deleted and the EXPUNGE", async () => {
+    const enc = new TextEncoder();
+    const message = (subject: string, hash: string, update: boolean): MailMessage => ({
+      folder: "Halfway",
+      raw: enc.encode(
+        `Subject: ${subject}\r\nMessage-ID: <h@sluice>\r\nX-Sluice-Entry-Id: urn:h\r\n` +
+          `X-Sluice-Content-Hash: ${hash}\r\n\r\nbody\r\n`,
+      ),
+      date: new Date("2026-06-01T00:00:00Z"),
+      feedUrl: "https://x/feed",
+      entryId: "urn:h",
+      messageId: "<h@sluice>",
+      version: update ? { hash, update: { mode: "replace", folder: "Halfway" } } : { hash },
+    });
+    for (const imap of [dove, bare]) {
+      const up = new ImapUploader({ url: imap.url });
+      try {
+        const [old] = await up.appendBatch("Halfway", [message("v1", "1".repeat(32), false)], {
+          flags: ["\\Seen", "\\Deleted"],
+        });
+        const v2 = message("v2", "2".repeat(32), true);
+        await up.appendBatch("Halfway", [v2], { flags: ["\\Seen"] });
+        const { delivery: again, appended } = await up.updateEntry("Halfway", v2, { search: true });
+        assert.equal(appended, false);
+        const left = await imapCopies(imap, "Halfway", "urn:h");
+        assert.deepEqual(left.map((c) => [c.subject, c.flags]), [["v2", ["\\Seen"]]]);
+        assert.notEqual(again.uid ?? -1, old.uid ?? -2);
+      } finally {
+        await up.close();
+      }
+    }
   });
 
   test("YAML: on-update under folder-options", async () => {

@@ -322,17 +322,22 @@ export class ImapUploader {
    * @param folder pipeline folder name (for `replace`, the folder of the earlier version)
    * @param msg the composed new version (with `version.update`)
    * @param options `search`: look for every copy of the entry instead of trusting the remembered UID
-   * @returns the delivery of the new version
+   * @returns the delivery of the new version, and whether it was appended now (false: a copy of it was
+   *   there already, from an earlier attempt)
    * @throws {ImapError} the server refused a command; {@linkcode ImapConnectionError} it went away
    * @example
    * ```ts
    * import type { MailMessage } from "../mime/types.ts";
    * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
    * const msg = {} as MailMessage; // composed with version: { hash, update: { mode: "replace", folder: "News" } }
-   * const delivery = await up.updateEntry("News", msg);
+   * const { delivery, appended } = await up.updateEntry("News", msg);
    * ```
    */
-  async updateEntry(folder: string, msg: MailMessage, options: { search?: boolean } = {}): Promise<Delivery> {
+  async updateEntry(
+    folder: string,
+    msg: MailMessage,
+    options: { search?: boolean } = {},
+  ): Promise<{ delivery: Delivery; appended: boolean }> {
     const version = msg.version;
     const update = version?.update;
     if (!version || !update) throw new RangeError(`entry ${msg.entryId} is not an update`);
@@ -354,7 +359,10 @@ export class ImapUploader {
       const old = copies.filter((c) => c !== current).map((c) => c.uid);
       if (old.length > 0) await client.expunge(mailbox, old);
     }
-    return uid === undefined ? { message: msg, location } : { message: msg, location, uid };
+    const delivery: Delivery = uid === undefined
+      ? { message: msg, location }
+      : { message: msg, location, uid };
+    return { delivery, appended: !current };
   }
 
   /**
