@@ -328,9 +328,20 @@ export class ImapUploader {
    * @example
    * ```ts
    * import type { MailMessage } from "../mime/types.ts";
-   * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
-   * const msg = {} as MailMessage; // composed with version: { hash, update: { mode: "replace", folder: "News" } }
-   * const { delivery, appended } = await up.updateEntry("News", msg);
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const version = (subject: string, hash: string): MailMessage => ({
+   *   folder: "News", date: new Date(), feedUrl: "https://example.org/feed.xml", entryId: "urn:1",
+   *   messageId: "<1@sluice>", version: { hash, update: { mode: "replace", folder: "News" } },
+   *   raw: new TextEncoder().encode(
+   *     `Subject: ${subject}\r\nX-Sluice-Entry-Id: urn:1\r\nX-Sluice-Content-Hash: ${hash}\r\n\r\nbody\r\n`,
+   *   ),
+   * });
+   * const up = new ImapUploader({ url: dovecot.url });
+   * await up.appendBatch("News", [{ ...version("first", "aa"), version: { hash: "aa" } }], { flags: ["\\Seen"] });
+   * const { delivery, appended } = await up.updateEntry("News", version("second", "bb"));
+   * console.log(appended, delivery.uid); // true 2: "second" replaced "first", still \Seen
+   * await up.close();
    * ```
    */
   async updateEntry(

@@ -224,13 +224,18 @@ export class MaildirWriter implements MessageWriter {
    * @throws MaildirError `E_MAILDIR_WRITE` when the file cannot be written
    * @example
    * ```ts
+   * import { mkdtemp, rm } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import path from "node:path";
    * import { MaildirWriter } from "./writer.ts";
    * import type { MailMessage } from "../mime/types.ts";
-   * const writer = new MaildirWriter("/tmp/sluice-replace-example", { fsync: false });
+   * const root = await mkdtemp(path.join(tmpdir(), "sluice-replace-"));
+   * const writer = new MaildirWriter(root, { fsync: false });
    * const msg: MailMessage = { folder: "News", raw: new TextEncoder().encode("Subject: v2\r\n\r\nnew\r\n"),
    *   date: new Date(), feedUrl: "https://x/feed", entryId: "urn:1", messageId: "<1@sluice>",
    *   version: { hash: "0123456789abcdef0123456789abcdef", update: { mode: "replace", folder: "News" } } };
-   * const delivery = await writer.replaceEntry(msg);
+   * const delivery = await writer.replaceEntry(msg); // no earlier file: written into new/
+   * await rm(root, { recursive: true, force: true });
    * ```
    */
   async replaceEntry(msg: MailMessage): Promise<Delivery> {
