@@ -335,7 +335,7 @@ describe("rss2imap on-update against Dovecot", { skip }, () => {
     }
   });
 
-  test("YAML: on-update under folder-options", async () => {
+  test("YAML: on-update under folder-options; a change the filter rejects is not sent", async () => {
     const name = "yaml";
     feeds.set(name, twoItems());
     const { readFile } = await import("node:fs/promises");
@@ -347,6 +347,7 @@ describe("rss2imap on-update against Dovecot", { skip }, () => {
       folder-options:
         Yaml:
           on-update: replace
+          filter: "!item.title.includes('secret')"
   - use: fetch`,
     );
     const file = path.join(dir, "updates.yaml");
@@ -355,6 +356,11 @@ describe("rss2imap on-update against Dovecot", { skip }, () => {
     await run(env, file);
     feeds.set(name, [{ title: "A two", body: "second text", day: 1 }, twoItems()[1]]);
     assert.equal(counter(await run(env, file), "replaced"), 1);
+    assert.deepEqual((await imapCopies(dove, "Yaml", "urn:yaml:0")).map((c) => c.subject), ["A two"]);
+    // A change the folder's filter now rejects is recorded, not sent.
+    feeds.set(name, [{ title: "A secret", body: "second text", day: 1 }, twoItems()[1]]);
+    const filtered = await run(env, file);
+    assert.equal(counter(filtered, "replaced") + counter(filtered, "updatedEntries"), 0);
     assert.deepEqual((await imapCopies(dove, "Yaml", "urn:yaml:0")).map((c) => c.subject), ["A two"]);
   });
 
