@@ -20,6 +20,7 @@ import { ImapUploader } from "../lib/imap/uploader.ts";
 import { MaildirWriter } from "../lib/maildir/writer.ts";
 import { entryContentHash } from "../lib/feed/entry_content_hash.ts";
 import { readFeedOptions } from "../lib/feed/feed_options.ts";
+import { parseFeedList } from "../lib/feed/feed_list.ts";
 import type { MailMessage } from "../lib/mime/types.ts";
 import { EntryVersionBook } from "../stages/entry_versions.ts";
 import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
@@ -396,6 +397,17 @@ describe("on-update pieces", () => {
     );
     assert.notEqual(entryContentHash({ ...base, title: "T2" }), h);
     assert.notEqual(entryContentHash({ ...base, html: "<p>y</p>" }), h);
+  });
+
+  test("on-update in OPML (a folder outline's, a feed's own wins) and in a plain list's [Folder] line", () => {
+    const opml = `<?xml version="1.0"?><opml version="2.0"><head/><body>
+  <outline text="Wiki" on-update="replace">
+    <outline text="a" type="rss" xmlUrl="https://example.org/a.xml"/>
+    <outline text="b" type="rss" xmlUrl="https://example.org/b.xml" on-update="new"/>
+  </outline></body></opml>`;
+    assert.deepEqual(parseFeedList(opml, "feeds.opml").map((f) => f.options?.onUpdate), ["replace", "new"]);
+    const plain = '[Logs] on-update="new"\nhttps://example.org/c.xml Logs\nhttps://example.org/d.xml Other\n';
+    assert.deepEqual(parseFeedList(plain, "feeds.txt").map((f) => f.options?.onUpdate), ["new", undefined]);
   });
 
   test("on-update in a feed list: replace, new, ignore; anything else names where", () => {
