@@ -35,6 +35,13 @@ describe("the tree", () => {
     assert.notEqual(c.children, c2.children);
   });
 
+  test("the text of an element: one CDATA between blank lines, or texts joined, trimmed", () => {
+    assert.equal(textOf(parseXml("<x>\n  <![CDATA[ <p>a</p> ]]>\n</x>").root), "<p>a</p>");
+    assert.equal(textOf(parseXml("<x> a <![CDATA[b]]> c\u00a0</x>").root), "a b c");
+    assert.equal(textOf(parseXml("<x> <![CDATA[ ]]>\n</x>").root), undefined);
+    assert.equal(textOf(parseXml("<x>\n<![CDATA[a]]><y>b</y></x>").root), "a" + "b");
+  });
+
   test("&quot; and &apos; are the predefined characters whatever a DTD declares", () => {
     const { root } = parseXml(
       '<!DOCTYPE a [<!ENTITY quot "x"><!ENTITY who "you">]><a t="&quot;&apos;">&quot;&who;&apos;</a>',
