@@ -22,7 +22,7 @@ function syntaxError(xml: string): XmlSyntaxError {
 }
 
 describe("the tree", () => {
-  test("elements without attributes or children read as empty ones; the first child makes its own array", () => {
+  test("elements without attributes or children read as empty ones, each with its own", () => {
     const { root } = parseXml('<a><b/><c x="1">t</c><d></d><c>u<e/></c></a>');
     const [b, c, d, c2] = elements(root);
     assert.deepEqual(b.attrs, {});

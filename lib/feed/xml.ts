@@ -120,20 +120,6 @@ function at(text: string, offset: number): string {
   return `line ${line} column ${column}`;
 }
 
-/**
- * The attributes of an element without any: one shared, frozen object rather than one more allocation for
- * each of a feed's hundreds of thousands of elements.
- */
-const NO_ATTRIBUTES: Record<string, string> = Object.freeze({});
-/** The children of an element without any, until the first: an array of exactly that child then. */
-const NO_CHILDREN: XmlNode[] = Object.freeze([]) as unknown as XmlNode[];
-
-/** Adds a node to an element's children. */
-function append(parent: XmlElement, node: XmlNode): void {
-  if (parent.children === NO_CHILDREN) parent.children = [node];
-  else parent.children.push(node);
-}
-
 interface Open {
   element: XmlElement;
   scope: Scope;
@@ -186,7 +172,7 @@ class Reader {
 
   addText(from: number, to: number): void {
     const top = this.stack[this.stack.length - 1];
-    if (top !== undefined) append(top.element, this.decode(from, to));
+    if (top !== undefined) top.element.children.push(this.decode(from, to));
   }
 
   /** Handles `</name>` at `lt`: closes the element, or the elements up to it, or ignores a stray tag. */
@@ -261,14 +247,14 @@ export function parseXml(text: string, options: ParseXmlOptions = {}): XmlDocume
           end = length;
         }
         const top = stack[stack.length - 1];
-        if (top !== undefined) append(top.element, text.slice(lt + 9, end));
+        if (top !== undefined) top.element.children.push(text.slice(lt + 9, end));
         pos = end + 3;
       } else if (/^<!DOCTYPE/i.test(text.slice(lt, lt + 9))) {
         pos = readDoctype(reader, lt);
       } else {
         reader.report(lt, "unexpected '<!'");
         const top = stack[stack.length - 1];
-        if (top !== undefined) append(top.element, "<");
+        if (top !== undefined) top.element.children.push("<");
         pos = lt + 1;
       }
     } else if (next === 63 /* ? */) {
@@ -296,7 +282,7 @@ export function parseXml(text: string, options: ParseXmlOptions = {}): XmlDocume
       if (name === undefined) {
         reader.report(lt, "malformed closing tag");
         const top = stack[stack.length - 1];
-        if (top !== undefined) append(top.element, "<");
+        if (top !== undefined) top.element.children.push("<");
         pos = lt + 1;
         continue;
       }
@@ -317,7 +303,7 @@ export function parseXml(text: string, options: ParseXmlOptions = {}): XmlDocume
       if (nameEnd === lt + 1) {
         // "a < b" in text: not a tag, keep the character.
         const top = stack[stack.length - 1];
-        if (top !== undefined) append(top.element, "<");
+        if (top !== undefined) top.element.children.push("<");
         pos = lt + 1;
         continue;
       }
@@ -368,7 +354,7 @@ function nameEnd(text: string, from: number): number {
 function readStartTag(reader: Reader, lt: number, name: string, from: number): XmlElement {
   const text = reader.text;
   const stack = reader.stack;
-  let attrs = NO_ATTRIBUTES;
+  const attrs: Record<string, string> = {};
   let declarations: [string, string][] | undefined;
   let pos = from;
   let selfClosing = false;
@@ -428,10 +414,7 @@ function readStartTag(reader: Reader, lt: number, name: string, from: number): X
     }
     if (attrName === "xmlns") (declarations ??= []).push(["", value]);
     else if (attrName.startsWith("xmlns:")) (declarations ??= []).push([attrName.slice(6), value]);
-    else {
-      if (attrs === NO_ATTRIBUTES) attrs = {};
-      attrs[attrName] = value;
-    }
+    else attrs[attrName] = value;
   }
   reader.tagEnd = Math.min(pos, text.length);
   const parentScope = stack.length > 0 ? stack[stack.length - 1].scope : ROOT_SCOPE;
@@ -446,9 +429,9 @@ function readStartTag(reader: Reader, lt: number, name: string, from: number): X
     local: colon < 0 ? name : name.slice(colon + 1),
     ns: (colon < 0 ? scope[""] : scope[name.slice(0, colon)]) ?? "",
     attrs,
-    children: NO_CHILDREN,
+    children: [],
   };
-  if (stack.length > 0) append(stack[stack.length - 1].element, element);
+  if (stack.length > 0) stack[stack.length - 1].element.children.push(element);
   if (selfClosing) return element;
   if (stack.length >= MAX_DEPTH) {
     reader.report(lt, `elements nested deeper than ${MAX_DEPTH} levels`);
