@@ -9,7 +9,6 @@ import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runLedger } from "./delivery_ledger.ts";
 import { sanitizeFolder } from "../lib/feed/feed_list.ts";
 import { filterEntries } from "../lib/feed/entry_filter.ts";
-import { digestEntry } from "../lib/mime/digest.ts";
 import type { EntryItem, FeedEntry, ParsedFeedItem } from "./types.ts";
 
 /** Options of `dedupe`. */
@@ -56,20 +55,6 @@ export async function newEntries(
   }
   const validators = { etag: item.etag, lastModified: item.lastModified, title: parsed.title };
   const folder = feed.autoFolder && parsed.title ? sanitizeFolder(parsed.title) : feed.folder;
-  if (feed.options?.digest && entries.length > 0) {
-    // One message lists them all; the ledger waits for it alone, and marks them when it is stored.
-    const { entry, covers } = digestEntry(feed.title ?? parsed.title, entries);
-    await ledger.expect(feed.url, [entry.id], validators);
-    ctx.count("newEntries", entries.length);
-    return [{
-      feed: { ...feed, folder },
-      feedTitle: feed.title ?? parsed.title,
-      feedLink: parsed.link,
-      entry,
-      images: [],
-      covers,
-    }];
-  }
   await ledger.expect(feed.url, entries.map((e) => e.id), validators);
   ctx.count("newEntries", entries.length);
   return entries.map((entry) => ({

@@ -50,6 +50,11 @@ export interface FeedOptions {
   enclosureMax?: number;
   /** True: one message per run lists the feed's new entries (set on a folder: for each of its feeds). */
   digest?: boolean;
+  /**
+   * Fetch the entry's link and put the page's main article in the message: `replace` (instead of the
+   * feed's content) or `append` (after it). Unset: the feed's content only.
+   */
+  fetchArticle?: "replace" | "append";
 }
 
 /**

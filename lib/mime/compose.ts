@@ -98,6 +98,9 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
     ...(feed.options?.thread ? threadHeaders(feed.url) : []),
     headerField("X-Sluice-Feed", encodeUnstructured(headerSafe(redactUrl(feed.url)))),
     headerField("X-Sluice-Entry-Id", encodeUnstructured(headerSafe(entry.id))),
+    ...(item.article
+      ? [headerField("X-Sluice-Article", encodeUnstructured(headerSafe(articleNote(item.article))))]
+      : []),
     ...(opts.listId ? [headerField("List-Id", listIdFor(feed.url, name))] : []),
     "MIME-Version: 1.0",
   ];
@@ -347,4 +350,12 @@ function sha256Hex(s: string): string {
 
 function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1).trimEnd()}…`;
+}
+
+/** The `X-Sluice-Article` header's text: the page the article came from, or why the feed's content is sent. */
+function articleNote(article: { url: string; fallback?: string }): string {
+  const url = redactUrl(article.url);
+  return article.fallback === undefined
+    ? `fetched from ${url}`
+    : `not fetched from ${url} (${article.fallback}); the feed's content is sent`;
 }

@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-export type { Attachment, Delivery, EntryItem, InlineImage, MailMessage } from "./types.ts";
+export type { Attachment, CoveredEntry, Delivery, EntryItem, InlineImage, MailMessage } from "./types.ts";
 export {
   COMPOSE_DEFAULTS,
   composeMessage,
@@ -26,6 +26,7 @@ export {
   threadRootIdFor,
 } from "./compose.ts";
 export { htmlToText } from "./text.ts";
-export { digestEntry } from "./digest.ts";
+export { folderDigest } from "./digest.ts";
+export { type ArticleTools, withArticle } from "./entry_article.ts";
 export { encodeUnstructured, headerField, headerWithParams } from "./header_encoding.ts";
 export { encodeQuotedPrintable } from "./quoted_printable.ts";
