@@ -14,7 +14,14 @@ export type {
   FetchedFeed,
   ParsedFeed,
 } from "../lib/feed/types.ts";
-export type { Attachment, Delivery, EntryItem, InlineImage, MailMessage } from "../lib/mime/types.ts";
+export type {
+  Attachment,
+  CoveredEntry,
+  Delivery,
+  EntryItem,
+  InlineImage,
+  MailMessage,
+} from "../lib/mime/types.ts";
 import type { FeedRef, ParsedFeed } from "../lib/feed/types.ts";
 
 /**

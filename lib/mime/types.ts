@@ -51,7 +51,9 @@ export interface EntryItem {
  * ```
  */
 export interface CoveredEntry {
+  /** The entry's feed, as listed (may hold credentials: redact before logging). */
   feedUrl: string;
+  /** The entry's stable id (`FeedEntry.id`). */
   id: string;
 }
 
