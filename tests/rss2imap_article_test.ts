@@ -21,6 +21,7 @@ import { runtime } from "../engine/runtime/mod.ts";
 import { makePng } from "./support/png_image.ts";
 import { parseFeedList } from "../lib/feed/feed_list.ts";
 import { articleHtml, decodePage } from "../lib/dom/article_html.ts";
+import { withArticle } from "../lib/mime/entry_article.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const flagship = path.join(repo, "pipelines", "rss2imap.yaml");
@@ -212,5 +213,29 @@ describe("fetch-article parts", () => {
     assert.equal(articleHtml(new TextEncoder().encode("<html><body></body></html>"), "text/html"), undefined);
     const latin = new Uint8Array([...new TextEncoder().encode('<meta charset="iso-8859-1"><p>'), 0xe9]);
     assert.equal(decodePage(latin).endsWith("<p>é"), true);
+  });
+});
+
+describe("withArticle", () => {
+  test("an extractor that throws (a worker lost) keeps the entry and its content, with the reason", async () => {
+    const item = {
+      feed: {
+        url: "https://example.org/feed.xml",
+        folder: "News",
+        options: { fetchArticle: "replace" as const },
+      },
+      entry: { id: "1", link: "https://example.org/1", summary: "Short", enclosures: [] },
+      images: [],
+    };
+    const out = await withArticle(item, {
+      fetchPage: (url) => Promise.resolve({ body: new Uint8Array([60]), finalUrl: url }),
+      extract: () => Promise.reject(new Error("worker exited")),
+    });
+    assert.equal(out.entry.summary, "Short");
+    assert.equal(out.entry.html, undefined);
+    assert.deepEqual(out.article, {
+      url: "https://example.org/1",
+      fallback: "extraction failed: worker exited",
+    });
   });
 });

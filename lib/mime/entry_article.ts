@@ -63,7 +63,16 @@ export async function withArticle(
     const reason = (e as Error).message.replace(/^fetching \S+ failed: /, "");
     return { ...item, article: { url, fallback: redactUrlsIn(reason) } };
   }
-  const found = await tools.extract(page.body, page.contentType, page.finalUrl);
+  let found;
+  try {
+    found = await tools.extract(page.body, page.contentType, page.finalUrl);
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason;
+    return {
+      ...item,
+      article: { url, fallback: `extraction failed: ${redactUrlsIn((e as Error).message)}` },
+    };
+  }
   if (!found) return { ...item, article: { url, fallback: "no article found on the page" } };
   const feedHtml = item.entry.html ?? item.entry.summary ?? "";
   const mode = item.feed.options?.fetchArticle ?? "replace";
