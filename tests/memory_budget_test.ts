@@ -15,12 +15,14 @@ import { chan } from "../engine/kernel/mod.ts";
 import {
   type DeadLetter,
   fromIterable,
+  LOOP_ONLY_BELOW_BYTES,
   map,
   pipeline,
   RunMetrics,
   runPipeline,
   silentLogger,
   sink,
+  task,
 } from "../engine/pipeline/mod.ts";
 import { loadPipeline } from "../cli/load.ts";
 import { main } from "../cli/main.ts";
@@ -135,6 +137,43 @@ describe("memory budget: the engine", () => {
     await allReturned;
     await afterMicrotasks(); // the runner's continuation of the handler that returned last
     assert.equal(metrics.snapshot().memory.held, 0);
+  });
+});
+
+describe("memory budget: a small one keeps CPU stages on the loop", () => {
+  const doubled = () =>
+    pipeline(fromIterable([1, 2, 3]))
+      .pipe(
+        task<number, number>({
+          module: new URL("./fixtures/pool_tasks.ts", import.meta.url),
+          export: "double",
+        }, {
+          name: "double",
+          placement: "pool",
+        }),
+      )
+      .to(sink(() => {}));
+  const placementOf = (metrics: RunMetrics) =>
+    metrics.snapshot().stages.find((s) => s.name === "double")?.placement;
+
+  test("below 192 MiB a pool stage runs on the loop (one V8 heap); at or above it, or when asked not to, on the pool", async () => {
+    assert.ok(128 * KB * KB < LOOP_ONLY_BELOW_BYTES && 256 * KB * KB >= LOOP_ONLY_BELOW_BYTES);
+    const small = new RunMetrics();
+    assert.equal(
+      (await runPipeline(doubled(), { ...quiet, maxMemory: 128 * KB * KB, metrics: small })).ok,
+      true,
+    );
+    assert.equal(placementOf(small), "loop");
+    const large = new RunMetrics();
+    assert.equal(
+      (await runPipeline(doubled(), { ...quiet, maxMemory: 256 * KB * KB, metrics: large })).ok,
+      true,
+    );
+    assert.equal(placementOf(large), "pool");
+    const kept = new RunMetrics();
+    const options = { ...quiet, maxMemory: 128 * KB * KB, smallBudgetOnLoop: false, metrics: kept };
+    assert.equal((await runPipeline(doubled(), options)).ok, true);
+    assert.equal(placementOf(kept), "pool");
   });
 });
 

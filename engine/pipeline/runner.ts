@@ -13,7 +13,7 @@ import type { Pipeline } from "./pipeline.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
 import { RunMetrics, type StageMetrics } from "./metrics.ts";
 import { RunResources } from "./resources.ts";
-import { BytesInFlight, DEFAULT_MEMORY_BUDGET } from "./bytes_in_flight.ts";
+import { BytesInFlight, DEFAULT_MEMORY_BUDGET, LOOP_ONLY_BELOW_BYTES } from "./bytes_in_flight.ts";
 import { Tracer } from "./trace.ts";
 import { type Logger, textLogger } from "./logger.ts";
 import { ChainRunner } from "./chain_runner.ts";
@@ -60,6 +60,12 @@ export interface RunOptions {
    * at once (see `StageOptions.bytesOf`); a stage waits to emit while it is used up. Default 64 MiB.
    */
   maxMemory?: number;
+  /**
+   * Whether a `maxMemory` below {@linkcode LOOP_ONLY_BELOW_BYTES} also keeps `pool`/`auto` stages on the
+   * event loop (default true): a pool worker is a second V8 heap, 40-60 MB of a run's resident memory
+   * (W3 under Deno with `--max-memory 128MB`: 236 MB with the pool, 191 MB without).
+   */
+  smallBudgetOnLoop?: boolean;
   /** Dry run: sinks write what they would send into this folder. */
   dryRun?: string;
   /**
@@ -129,6 +135,11 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const tracer = options.tracer ?? new Tracer(false);
   const resources = options.resources ?? new RunResources();
   const memory = new BytesInFlight(options.maxMemory ?? DEFAULT_MEMORY_BUDGET);
+  const placementOverride = options.placementOverride ??
+    (options.smallBudgetOnLoop !== false && options.maxMemory !== undefined &&
+        options.maxMemory < LOOP_ONLY_BELOW_BYTES
+      ? "loop"
+      : undefined);
   metrics.watchMemory(() => ({ limit: memory.limit, held: memory.held, highWater: memory.highWater }));
   const failures: ItemFailure[] = [];
   let ownPool: WorkerPool | undefined;
@@ -188,7 +199,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const usesPool = (pipeline.stages as Array<Stage<unknown, unknown>>).some((s) =>
     s.options.placement === "pool"
   );
-  if (usesPool && !options.placementOverride) poolOf().warm();
+  if (usesPool && !placementOverride) poolOf().warm();
   // With --trace, each heartbeat's lag is a counter in the trace: a spike sits above the spans that caused it.
   const onSample = tracer.enabled
     ? (lagMs: number) => tracer.counter("event-loop lag", { ms: lagMs })
@@ -224,7 +235,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     resources,
     tracer,
     dryRun: options.dryRun,
-    placementOverride: options.placementOverride,
+    placementOverride,
     get pool() {
       return poolOf();
     },
