@@ -73,6 +73,11 @@ export interface RuntimeAdapter {
    */
   gcHint?: () => void;
   /**
+   * A full, blocking garbage collection (Bun's `Bun.gc(true)`); undefined where a program cannot ask for
+   * one (Deno without `--expose-gc`). A run with a small memory budget calls it every 500 ms.
+   */
+  collectNow?: () => void;
+  /**
    * Whether `error` is the runtime refusing a permission (Deno's `NotCapable`: a missing `--allow-*`
    * flag); undefined on runtimes without permissions (Bun). See `engine/permission_error.ts`.
    */
