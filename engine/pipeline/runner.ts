@@ -85,16 +85,18 @@ export interface RunOptions {
    */
   gcHint?: (() => void) | false;
   /**
-   * With a `maxMemory` below {@linkcode LOOP_ONLY_BELOW_BYTES}, called every 500 ms while the run goes
-   * on: a full, blocking collection, memory bought with event-loop lag. Default: the runtime adapter's
-   * `collectNow` (Bun's `Bun.gc(true)`: W3 with `--max-memory 128MB` peaked at 178 MB instead of 271 MB,
-   * in no more CPU time; none under Deno). `false` gives none; a larger budget, or none, never calls it.
+   * Called every second while the run goes on, every 500 ms with a `maxMemory` below
+   * {@linkcode LOOP_ONLY_BELOW_BYTES}: a full, blocking collection, memory bought with event-loop lag.
+   * Default: the runtime adapter's `collectNow` (Bun's `Bun.gc(true)`: W3 peaked at 192 MB instead of
+   * 252-282 MB, and at 178-183 MB with `--max-memory 128MB`, in about the same CPU time; none under Deno,
+   * whose heap the run's thread sizes instead). `false` gives none.
    */
   collect?: (() => void) | false;
 }
 
-/** How often a run with a small memory budget collects garbage where the runtime lets it (ms). */
-const COLLECT_EVERY_MS = 500;
+/** How often a run collects garbage where the runtime lets it (ms); with a small memory budget, more often. */
+const COLLECT_EVERY_MS = 1000;
+const COLLECT_EVERY_MS_SMALL_BUDGET = 500;
 
 /**
  * What a run did.
@@ -219,10 +221,13 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const hint = options.gcHint === false ? undefined : options.gcHint ?? runtime.gcHint;
   const stopGcHints = hint ? startGcHints({ hint, intervalMs: 100 }) : undefined;
   const smallBudget = options.maxMemory !== undefined && options.maxMemory < LOOP_ONLY_BELOW_BYTES;
-  const collect = smallBudget && options.collect !== false
-    ? options.collect ?? runtime.collectNow
+  const collect = options.collect === false ? undefined : options.collect ?? runtime.collectNow;
+  const stopCollections = collect
+    ? startGcHints({
+      hint: collect,
+      intervalMs: smallBudget ? COLLECT_EVERY_MS_SMALL_BUDGET : COLLECT_EVERY_MS,
+    })
     : undefined;
-  const stopCollections = collect ? startGcHints({ hint: collect, intervalMs: COLLECT_EVERY_MS }) : undefined;
   if (lag) metrics.watchLag(() => lag.snapshot());
   metrics.watchPool(() => (options.pool ?? ownPool)?.stats);
 

@@ -74,7 +74,7 @@ export interface RuntimeAdapter {
   gcHint?: () => void;
   /**
    * A full, blocking garbage collection (Bun's `Bun.gc(true)`); undefined where a program cannot ask for
-   * one (Deno without `--expose-gc`). A run with a small memory budget calls it every 500 ms.
+   * one (Deno without `--expose-gc`). A run calls it every second (every 500 ms with a small memory budget).
    */
   collectNow?: () => void;
   /**
