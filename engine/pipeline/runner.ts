@@ -63,8 +63,8 @@ export interface RunOptions {
   /**
    * Whether a `maxMemory` below {@linkcode LOOP_ONLY_BELOW_BYTES} also keeps `pool`/`auto` stages on the
    * event loop. Default: under Deno, where a pool worker is a second V8 heap, 40-60 MB of a run's resident
-   * memory (W3 with `--max-memory 128MB`: 236 MB with the pool, 191-199 MB without); not under Bun, whose
-   * one heap on the loop peaked higher than the pool's two (W3: 271 against 258 MB).
+   * memory (W3 with `--max-memory 128MB`: 223-231 MB with the pool, 185-195 MB without); not under Bun, whose
+   * one heap on the loop peaked higher than the pool's two (W3 with `--max-memory 128MB`: 265 MB, against 246-275 MB with the pool).
    */
   smallBudgetOnLoop?: boolean;
   /** Dry run: sinks write what they would send into this folder. */
@@ -87,8 +87,8 @@ export interface RunOptions {
   /**
    * Called every second while the run goes on, every 500 ms with a `maxMemory` below
    * {@linkcode LOOP_ONLY_BELOW_BYTES}: a full, blocking collection, memory bought with event-loop lag.
-   * Default: the runtime adapter's `collectNow` (Bun's `Bun.gc(true)`: W3 peaked at 192 MB instead of
-   * 252-282 MB, and at 178-183 MB with `--max-memory 128MB`, in about the same CPU time; none under Deno,
+   * Default: the runtime adapter's `collectNow` (Bun's `Bun.gc(true)`: W3 peaked at 187-188 MB instead of
+   * 246-275 MB, and at 174-179 MB with `--max-memory 128MB`, in about the same CPU time; none under Deno,
    * whose heap the run's thread sizes instead). `false` gives none.
    */
   collect?: (() => void) | false;
