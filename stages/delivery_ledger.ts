@@ -19,6 +19,7 @@ import type { SendingRecord, StateStore } from "../engine/state/mod.ts";
 import type { StageContext } from "../engine/pipeline/mod.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 import { FeedStateBook } from "./feed_state.ts";
+import { EntryVersionBook, type StoredVersion } from "./entry_versions.ts";
 import { runStore } from "./run_state.ts";
 import { DEFAULT_STATE } from "../engine/pipeline/mod.ts";
 import { setImmediate } from "node:timers";
@@ -46,6 +47,12 @@ export type FindStored = (folder: string, messages: MailMessage[]) => Promise<De
 export interface SettledDoubts {
   found: Delivery[];
   toSend: MailMessage[];
+}
+
+interface DeliveredRecord {
+  id: string;
+  folder: string;
+  messageId: string;
 }
 
 interface Pending {
@@ -92,31 +99,57 @@ export class DeliveryLedger {
     this.#pending.set(feedUrl, pending);
   }
 
-  /** Records confirmed deliveries; commits each feed whose entries are all confirmed. */
-  async confirm(messages: MailMessage[]): Promise<void> {
+  /**
+   * Records confirmed deliveries; commits each feed whose entries are all confirmed. A message carrying
+   * its entry's version (`on-update`) also records it, with its UID from `uids` when the server told,
+   * before the delivered record clears its "sending" mark.
+   */
+  async confirm(messages: MailMessage[], uids?: ReadonlyMap<MailMessage, number>): Promise<void> {
     if (this.dryRun) return;
-    const byFeed = new Map<string, MailMessage[]>();
+    const byFeed = new Map<string, DeliveredRecord[]>();
+    const add = (feedUrl: string, record: DeliveredRecord) => {
+      const list = byFeed.get(feedUrl);
+      if (list) list.push(record);
+      else byFeed.set(feedUrl, [record]);
+    };
+    // Messages carrying their entry's version (on-update), by feed: recorded before the delivered marks.
+    const versionedByFeed = new Map<string, MailMessage[]>();
     for (const m of messages) {
-      const list = byFeed.get(m.feedUrl);
-      if (list) list.push(m);
-      else byFeed.set(m.feedUrl, [m]);
+      if (m.version) {
+        const list = versionedByFeed.get(m.feedUrl);
+        if (list) list.push(m);
+        else versionedByFeed.set(m.feedUrl, [m]);
+      }
+      // A digest marks the entries it lists: those of its own feed in the same write as itself (which
+      // clears its "sending" mark), those of other feeds of its folder just before.
+      for (const c of m.covers ?? []) {
+        if (c.feedUrl !== m.feedUrl) add(c.feedUrl, { id: c.id, folder: m.folder, messageId: m.messageId });
+      }
+      add(m.feedUrl, { id: m.entryId, folder: m.folder, messageId: m.messageId });
+      for (const c of m.covers ?? []) {
+        if (c.feedUrl === m.feedUrl) add(c.feedUrl, { id: c.id, folder: m.folder, messageId: m.messageId });
+      }
     }
     let first = true;
-    for (const [feedUrl, msgs] of byFeed) {
+    for (const [feedUrl, records] of byFeed) {
       // Each feed's records are one synchronous transaction (an fsync with sqlite): a batch spanning many
       // feeds would block the event loop for all of them in a row (~4 ms each, 80 ms+ per batch in W3).
       if (!first) await nextTurn();
       first = false;
-      await this.store.markDeliveredMany(
-        feedUrl,
-        // A digest marks the entries it lists, in the same write as itself.
-        msgs.flatMap((m) =>
-          [m.entryId, ...(m.covers ?? [])].map((id) => ({ id, folder: m.folder, messageId: m.messageId }))
-        ),
-      );
+      const versioned = versionedByFeed.get(feedUrl);
+      if (versioned) {
+        await new EntryVersionBook(this.store).record(
+          feedUrl,
+          Object.fromEntries(versioned.map((m): [string, StoredVersion] => {
+            const uid = uids?.get(m);
+            return [m.entryId, { hash: m.version!.hash, folder: m.folder, ...(uid ? { uid } : {}) }];
+          })),
+        );
+      }
+      await this.store.markDeliveredMany(feedUrl, records);
       const pending = this.#pending.get(feedUrl);
       if (!pending) continue;
-      for (const m of msgs) pending.remaining.delete(m.entryId);
+      for (const r of records) pending.remaining.delete(r.id);
       if (pending.remaining.size === 0) {
         this.#pending.delete(feedUrl);
         await this.#commit(feedUrl, pending);
@@ -182,6 +215,21 @@ export class DeliveryLedger {
     }
     const isFound = new Set(found.map((f) => f.message));
     return { found, toSend: messages.filter((m) => !isFound.has(m)) };
+  }
+
+  /**
+   * Whether the message's delivery is in doubt (a mark an earlier run left, or this run's broken
+   * connection); read before {@linkcode DeliveryLedger.sending} marks it for this attempt.
+   */
+  async doubted(message: MailMessage): Promise<boolean> {
+    if (this.dryRun) return false;
+    return (await this.#loadDoubts()).has(entryKey(message.feedUrl, message.entryId));
+  }
+
+  /** The message's doubt is resolved (it was delivered, checked): it is not looked for again. */
+  async settled(message: MailMessage): Promise<void> {
+    if (this.dryRun) return;
+    (await this.#loadDoubts()).delete(entryKey(message.feedUrl, message.entryId));
   }
 
   /** The marks an earlier run left (read once, on first use); then this run's doubts join them. */

@@ -111,11 +111,21 @@ export const feedsStage: StageFactory = {
           },
           digest: {
             type: "boolean",
-            description: "one message per run and feed listing the new entries",
+            description: "one message per run and folder listing the new entries",
+          },
+          "fetch-article": {
+            type: "any",
+            description: "fetch each entry's link and send its main article: true/replace, or append",
           },
           thread: {
             type: "boolean",
             description: "thread the folder's messages by feed (References to a per-feed root Message-ID)",
+          },
+          "on-update": {
+            type: "string",
+            enum: ["replace", "new", "ignore"],
+            description: "a delivered entry whose title or content changed: replace its message (flags " +
+              "kept), send it again as a new message, or ignore it (the default)",
           },
         },
       },

@@ -57,6 +57,8 @@ function composeInput(item: EntryItem): EntryItem {
     images: item.images,
     ...(item.attachments ? { attachments: item.attachments } : {}),
     ...(item.covers ? { covers: item.covers } : {}),
+    ...(item.version ? { version: item.version } : {}),
+    ...(item.article ? { article: item.article } : {}),
   };
 }
 

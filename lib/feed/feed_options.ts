@@ -5,7 +5,7 @@
  */
 import { SluiceError } from "../../engine/errors.ts";
 import { compileEntryFilter } from "./entry_filter.ts";
-import type { FeedOptions } from "./types.ts";
+import type { FeedOptions, OnUpdate } from "./types.ts";
 
 /**
  * The option names a feed list may set, as written (OPML attribute, plain list word, YAML key).
@@ -21,7 +21,19 @@ export const FEED_OPTION_NAMES: readonly string[] = [
   "enclosures",
   "enclosure-max",
   "digest",
+  "on-update",
+  "fetch-article",
 ];
+
+/**
+ * The values `on-update` takes; `ignore` is the default.
+ *
+ * @example
+ * ```ts
+ * console.log(ON_UPDATE_MODES[0]); // "ignore"
+ * ```
+ */
+export const ON_UPDATE_MODES: readonly OnUpdate[] = ["ignore", "replace", "new"];
 
 /**
  * The enclosure size cap when a feed attaches enclosures without `enclosure-max`: 10 MB.
@@ -56,6 +68,18 @@ export function readFeedOptions(
   }
   if (values.thread !== undefined) options.thread = booleanOption(values.thread, "thread", where);
   if (values.digest !== undefined) options.digest = booleanOption(values.digest, "digest", where);
+  if (values["fetch-article"] !== undefined) {
+    const mode = fetchArticleMode(values["fetch-article"]);
+    if (mode === null) {
+      throw new FeedOptionError(
+        `${where("fetch-article")}: \`fetch-article\` must be true, false, replace or append, got ${
+          JSON.stringify(values["fetch-article"])
+        }`,
+        'write fetch-article="true" (the article replaces the feed\'s content) or fetch-article="append"',
+      );
+    }
+    if (mode) options.fetchArticle = mode;
+  }
   if (values.enclosures !== undefined) {
     const mode = String(values.enclosures).trim().toLowerCase();
     if (mode !== "link" && mode !== "attach") {
@@ -67,6 +91,18 @@ export function readFeedOptions(
       );
     }
     options.enclosures = mode;
+  }
+  if (values["on-update"] !== undefined) {
+    const mode = String(values["on-update"]).trim().toLowerCase() as OnUpdate;
+    if (!ON_UPDATE_MODES.includes(mode)) {
+      throw new FeedOptionError(
+        `${where("on-update")}: \`on-update\` must be replace, new or ignore, got ${
+          JSON.stringify(values["on-update"])
+        }`,
+        'write on-update="replace" (the message is replaced, flags kept), "new" or "ignore" (the default)',
+      );
+    }
+    options.onUpdate = mode;
   }
   if (values["enclosure-max"] !== undefined) {
     const max = parseByteSize(values["enclosure-max"]);
@@ -101,6 +137,17 @@ export function parseByteSize(value: unknown): number | undefined {
   const unit = (m[2] ?? "b").toLowerCase()[0];
   const scale = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
   return Math.floor(Number(m[1]) * scale);
+}
+
+/** `fetch-article`'s value: `replace` (also `true`, `yes`), `append`, undefined for off, null when invalid. */
+function fetchArticleMode(value: unknown): "replace" | "append" | undefined | null {
+  if (value === true) return "replace";
+  if (value === false) return undefined;
+  const text = typeof value === "string" ? value.trim().toLowerCase() : "";
+  if (text === "true" || text === "yes" || text === "replace") return "replace";
+  if (text === "append") return "append";
+  if (text === "false" || text === "no") return undefined;
+  return null;
 }
 
 /** `true`/`false` (YAML), or the text `true`, `false`, `yes`, `no` (OPML, the plain list). */

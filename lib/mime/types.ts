@@ -31,10 +31,56 @@ export interface EntryItem {
   html?: string;
   /** Images to attach inline, one per distinct URL referenced as `cid:` in `html`; empty before rewriting. */
   images: InlineImage[];
-  /** A digest's covered entry ids (same feed): marked delivered with it, once it is stored. */
-  covers?: string[];
+  /** A digest's entries (of one or more feeds): marked delivered with it, once it is stored. */
+  covers?: CoveredEntry[];
   /** Enclosures fetched to attach (`enclosures: attach`); the others are listed as links. */
   attachments?: Attachment[];
+  /** For a feed with `on-update` set: the entry's content hash, and how to deliver it when it changed. */
+  version?: EntryVersion;
+  /**
+   * `fetch-article`: the page the article came from, or, with `fallback` (the reason), the page that
+   * could not give one (the feed's content is sent instead). Shown in the `X-Sluice-Article` header.
+   */
+  article?: { url: string; fallback?: string };
+}
+
+/**
+ * The version of an entry a message carries (feeds with `on-update: replace` or `new`): its content
+ * hash (`entryContentHash`), and, when the entry was delivered before with other content, how this
+ * version goes to the mailbox.
+ *
+ * @example
+ * ```ts
+ * const v: EntryVersion = { hash: "9f86d081884c7d659a2feaa0c55ad015",
+ *   update: { mode: "replace", folder: "News", uid: 42 } };
+ * ```
+ */
+export interface EntryVersion {
+  /** The content hash of this version (written into the `X-Sluice-Content-Hash` header). */
+  hash: string;
+  /** Set for a changed entry: `replace` the message delivered before, or send this one as `new`. */
+  update?: {
+    mode: "replace" | "new";
+    /** The folder the earlier version went to. */
+    folder: string;
+    /** Its UID there, when the server told (UIDPLUS); else it is found by its entry id. */
+    uid?: number;
+  };
+}
+
+/**
+ * An entry a digest lists: its feed (as listed) and its id.
+ *
+ * @example
+ * ```ts
+ * const c: CoveredEntry = { feedUrl: "https://example.org/feed.xml", id: "urn:1" };
+ * ```
+ */
+export interface CoveredEntry {
+  /** The entry's feed, as listed (may hold credentials: redact before logging). */
+  feedUrl: string;
+  /** The entry's stable id (`FeedEntry.id`). */
+  id: string;
 }
 
 /**
@@ -79,10 +125,12 @@ export interface MailMessage {
   entryId: string;
   /** Deterministic Message-ID (with angle brackets) derived from feed URL and entry id. */
   messageId: string;
-  /** For a digest: the entry ids it lists, marked delivered together with it (never before it is stored). */
-  covers?: string[];
+  /** For a digest: the entries it lists, marked delivered together with it (never before it is stored). */
+  covers?: CoveredEntry[];
   /** Decoded subject (the entry title, else its first words), kept for names such as Maildir files. */
   subject?: string;
+  /** The entry's version, for a feed with `on-update` set (see {@linkcode EntryVersion}). */
+  version?: EntryVersion;
 }
 
 /**
@@ -93,4 +141,6 @@ export interface Delivery {
   message: MailMessage;
   /** Where it went: `imap://host/Folder` (no credentials) or a Maildir path. */
   location: string;
+  /** Its UID in the IMAP folder, when the server told (UIDPLUS). */
+  uid?: number;
 }
