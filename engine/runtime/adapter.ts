@@ -3,6 +3,8 @@
  * @module
  */
 
+import type { HeapLimits, WorkerHandle } from "./heap_limited_thread.ts";
+
 /** Runtimes sluice knows by name. */
 export type RuntimeName = "deno" | "bun" | "node" | "deno-deploy";
 
@@ -71,8 +73,26 @@ export interface RuntimeAdapter {
    */
   gcHint?: () => void;
   /**
+   * A full, blocking garbage collection (Bun's `Bun.gc(true)`); undefined where a program cannot ask for
+   * one (Deno without `--expose-gc`). A run calls it every second (every 500 ms with a small memory budget).
+   */
+  collectNow?: () => void;
+  /**
    * Whether `error` is the runtime refusing a permission (Deno's `NotCapable`: a missing `--allow-*`
    * flag); undefined on runtimes without permissions (Bun). See `engine/permission_error.ts`.
    */
   isPermissionError?: (error: unknown) => boolean;
+  /**
+   * Runs the module `entry` in a thread of its own whose V8 young generation is capped at
+   * `limits.youngGenerationMb`, and resolves with the exit code it ends with (see
+   * `engine/runtime/heap_limited_thread.ts`); undefined where a thread's heap cannot be sized from inside
+   * the program (Bun: JavaScriptCore ignores `resourceLimits`).
+   */
+  runHeapLimited?: (entry: URL, argv: string[], limits: HeapLimits) => Promise<number>;
+  /**
+   * Starts the module worker `entry` with its V8 young generation capped at `limits.youngGenerationMb`
+   * (the worker pool's workers); undefined where a worker's heap cannot be sized (Bun), where a plain
+   * `new Worker(entry, { type: "module" })` is used.
+   */
+  startHeapLimitedWorker?: (entry: URL, limits: HeapLimits) => WorkerHandle;
 }

@@ -13,6 +13,7 @@ import {
   nodeMemoryRss,
   nodeOnSignal,
 } from "./node_common.ts";
+import { HeapLimitedWorker, runHeapLimitedThread } from "./heap_limited_thread.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -62,4 +63,7 @@ export const denoAdapter: RuntimeAdapter = {
   isPermissionError: typeof Deno?.errors?.NotCapable === "function"
     ? (error) => error instanceof Deno.errors.NotCapable
     : undefined,
+  // Deno honours a node:worker_threads thread's resourceLimits (its own isolate cannot be sized from inside).
+  runHeapLimited: onDeploy ? undefined : runHeapLimitedThread,
+  startHeapLimitedWorker: onDeploy ? undefined : (entry, limits) => new HeapLimitedWorker(entry, limits),
 };
