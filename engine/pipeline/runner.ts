@@ -87,9 +87,11 @@ export interface RunOptions {
   /**
    * Called every second while the run goes on, every 500 ms with a `maxMemory` below
    * {@linkcode LOOP_ONLY_BELOW_BYTES}: a full, blocking collection, memory bought with event-loop lag.
-   * Default: the runtime adapter's `collectNow` (Bun's `Bun.gc(true)`: W3 peaked at 187-188 MB instead of
-   * 246-275 MB, and at 174-179 MB with `--max-memory 128MB`, in about the same CPU time; none under Deno,
-   * whose heap the run's thread sizes instead). `false` gives none.
+   * Default: with a `maxMemory` below {@linkcode LOOP_ONLY_BELOW_BYTES}, the runtime adapter's `collectNow`
+   * (Bun's `Bun.gc(true)`: W3 with `--max-memory 128MB` peaked at 174-179 MB instead of 265 MB; every second
+   * it also took the default run from 246-275 MB to 187-188 MB, but a blocking collection each second
+   * raised the loop's lag, so the default run has none); none under Deno, whose heap the run's thread sizes
+   * instead. `false` gives none.
    */
   collect?: (() => void) | false;
 }
@@ -221,7 +223,10 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const hint = options.gcHint === false ? undefined : options.gcHint ?? runtime.gcHint;
   const stopGcHints = hint ? startGcHints({ hint, intervalMs: 100 }) : undefined;
   const smallBudget = options.maxMemory !== undefined && options.maxMemory < LOOP_ONLY_BELOW_BYTES;
-  const collect = options.collect === false ? undefined : options.collect ?? runtime.collectNow;
+  // Forced collections buy memory with event-loop lag: by default only for a run given a small budget.
+  const collect = options.collect === false
+    ? undefined
+    : options.collect ?? (smallBudget ? runtime.collectNow : undefined);
   const stopCollections = collect
     ? startGcHints({
       hint: collect,
