@@ -3,8 +3,6 @@
  * @module
  */
 
-import type { HeapLimits, WorkerHandle } from "./heap_limited_thread.ts";
-
 /** Runtimes sluice knows by name. */
 export type RuntimeName = "deno" | "bun" | "node" | "deno-deploy";
 
@@ -95,4 +93,36 @@ export interface RuntimeAdapter {
    * `new Worker(entry, { type: "module" })` is used.
    */
   startHeapLimitedWorker?: (entry: URL, limits: HeapLimits) => WorkerHandle;
+}
+
+/** The V8 heap sizes of a thread started by `runHeapLimitedThread` (heap_limited_thread.ts). */
+export interface HeapLimits {
+  /** The young generation's maximum, in MB (V8's default under Deno 2.9: 64). */
+  youngGenerationMb: number;
+  /**
+   * The old generation's maximum, in MB (V8's default: from the machine's memory, 2-4 GB); a thread whose
+   * live objects outgrow it ends with an out-of-memory error. Below 2 GB it also lowers how far V8 lets
+   * the old generation grow between full collections (at 512: to about 1.4x what was live after the
+   * last one, against up to 4x).
+   */
+  oldGenerationMb?: number;
+}
+
+/**
+ * The parts of a module `Worker` that sluice's worker pool uses: a web `Worker` has them, and so does
+ * `HeapLimitedWorker` (heap_limited_thread.ts).
+ */
+export interface WorkerHandle {
+  /** Receives what the worker posts, as `event.data`. */
+  onmessage: ((e: MessageEvent) => void) | null;
+  /** `error` (an uncaught error in the worker) and `close` (the worker ended). */
+  addEventListener(type: "error" | "close", listener: (e: Event) => void): void;
+  /** Sends `message`, moving the buffers in `transfer`. */
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  /** Ends the worker. */
+  terminate(): void;
+  /** Lets the worker keep the process alive (again). */
+  ref?(): void;
+  /** Lets the process end while the worker idles. */
+  unref?(): void;
 }

@@ -10,19 +10,9 @@
  */
 import { Worker, workerData } from "node:worker_threads";
 import { nodeOnSignal } from "./node_common.ts";
+import type { HeapLimits, WorkerHandle } from "./adapter.ts";
 
-/** The V8 heap sizes of a thread started by {@linkcode runHeapLimitedThread}. */
-export interface HeapLimits {
-  /** The young generation's maximum, in MB (V8's default under Deno 2.9: 64). */
-  youngGenerationMb: number;
-  /**
-   * The old generation's maximum, in MB (V8's default: from the machine's memory, 2-4 GB); a thread whose
-   * live objects outgrow it ends with an out-of-memory error. Below 2 GB it also lowers how far V8 lets
-   * the old generation grow between full collections (at 512: to about 1.4x what was live after the
-   * last one, against up to 4x).
-   */
-  oldGenerationMb?: number;
-}
+export type { HeapLimits, WorkerHandle };
 
 /** The marker that {@linkcode heapLimitedThreadArgs} finds in the thread's `workerData`. */
 const MARK = "sluice.heapLimitedThread";
@@ -75,25 +65,6 @@ function resourceLimits(limits: HeapLimits) {
 export function heapLimitedThreadArgs(): string[] | undefined {
   const data = workerData as { [MARK]?: boolean; argv?: string[] } | null | undefined;
   return data?.[MARK] ? data.argv : undefined;
-}
-
-/**
- * The parts of a module `Worker` that sluice's worker pool uses: a web `Worker` has them, and so does
- * {@linkcode HeapLimitedWorker}.
- */
-export interface WorkerHandle {
-  /** Receives what the worker posts, as `event.data`. */
-  onmessage: ((e: MessageEvent) => void) | null;
-  /** `error` (an uncaught error in the worker) and `close` (the worker ended). */
-  addEventListener(type: "error" | "close", listener: (e: Event) => void): void;
-  /** Sends `message`, moving the buffers in `transfer`. */
-  postMessage(message: unknown, transfer?: Transferable[]): void;
-  /** Ends the worker. */
-  terminate(): void;
-  /** Lets the worker keep the process alive (again). */
-  ref?(): void;
-  /** Lets the process end while the worker idles. */
-  unref?(): void;
 }
 
 /**
