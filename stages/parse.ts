@@ -33,7 +33,7 @@ export function parseFetchedTask(fetched: FetchedFeed): ParsedFeedItem {
 
 /**
  * The `parse` stage: CPU-bound, so it runs on the worker pool by default (placement `pool`; `auto`
- * measures first), except feeds of 256 KiB or less, which are parsed on the event loop. The body's buffer moves to the worker instead of being copied. A feed that does not
+ * measures first). The body's buffer moves to the worker instead of being copied. A feed that does not
  * parse fails alone: its health records the reason, and the run's summary names its URL. A damaged feed
  * whose entries were recovered is a warning: logged with the first problem's line and column, and
  * counted as `recovered` on the stage's line of the summary.
@@ -52,7 +52,6 @@ export function parseFeeds(opts: { state?: string } = {}): Stage<FetchedFeed, Pa
     outType: "ParsedFeedItem",
     onError: "drop",
     transfer: (f) => ownsBuffer(f.body) ? [f.body.buffer as ArrayBuffer] : [],
-    loopIf: (f) => f.body.byteLength <= SMALL_FEED_BYTES,
   });
   const body = inner.body as Extract<typeof inner.body, { kind: "transform" }>;
   return {
@@ -83,13 +82,6 @@ export function parseFeeds(opts: { state?: string } = {}): Stage<FetchedFeed, Pa
   };
 }
 
-/**
- * Feeds up to this size (256 KiB) are parsed on the event loop, whatever the placement: about 2 ms of
- * the loop at the parser's speed, less than a trip to the pool's worker, where the feed would also wait
- * behind the messages `mime` composes there (W1's feeds are 77 KB, W3's 114 KB).
- */
-const SMALL_FEED_BYTES = 256 * 1024;
-
 /** Whether `bytes` is the whole of its buffer (then moving the buffer moves nothing else). */
 function ownsBuffer(bytes: Uint8Array): boolean {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength &&
@@ -110,8 +102,7 @@ export const PARSE_PLACEMENTS: readonly Placement[] = ["pool", "loop", "auto"];
 /** The `parse` stage for YAML. */
 export const parseStage: StageFactory = {
   name: "parse",
-  description:
-    "parses RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1 (worker pool; feeds up to 256 KiB on the loop)",
+  description: "parses RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1 (worker pool)",
   inType: "FetchedFeed",
   outType: "ParsedFeedItem",
   placements: PARSE_PLACEMENTS,

@@ -11,9 +11,10 @@ import {
   nodeExit,
   nodeIsTerminal,
   nodeMemoryRss,
+  nodeOnMainThread,
   nodeOnSignal,
 } from "./node_common.ts";
-import { HeapLimitedWorker, runHeapLimitedThread } from "./heap_limited_thread.ts";
+import { heapLimitedThreadArgs, HeapLimitedWorker, runHeapLimitedThread } from "./heap_limited_thread.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -30,10 +31,13 @@ export const denoAdapter: RuntimeAdapter = {
   name: onDeploy ? "deno-deploy" : "deno",
   cpuCount: onDeploy ? 1 : nodeCpuCount(),
   hasWorkers: typeof (globalThis as { Worker?: unknown }).Worker === "function",
-  // Deno's node:worker_threads says `isMainThread` inside a web Worker too: ask the global scope.
+  // Deno's node:worker_threads says `isMainThread` inside a web Worker too: ask the global scope first.
+  // A node:worker_threads thread is off the main thread, except the one a CLI run goes in (it is the run's
+  // main thread: its event loop is the pipeline's).
   onMainThread: () => {
     const scope = (globalThis as { WorkerGlobalScope?: new () => unknown }).WorkerGlobalScope;
-    return !(typeof scope === "function" && globalThis instanceof scope);
+    if (typeof scope === "function" && globalThis instanceof scope) return false;
+    return nodeOnMainThread() || heapLimitedThreadArgs() !== undefined;
   },
   scriptCommand: (file) => [
     (globalThis as { Deno?: { execPath(): string } }).Deno?.execPath() ?? "deno",
