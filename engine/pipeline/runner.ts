@@ -151,7 +151,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const resources = options.resources ?? new RunResources();
   const memory = new BytesInFlight(options.maxMemory ?? DEFAULT_MEMORY_BUDGET);
   const placementOverride = options.placementOverride ??
-    ((options.smallBudgetOnLoop ?? runtime.name === "deno") && options.maxMemory !== undefined &&
+    ((options.smallBudgetOnLoop ?? runtime.poolWorkerIsOwnHeap ?? false) && options.maxMemory !== undefined &&
         options.maxMemory < LOOP_ONLY_BELOW_BYTES
       ? "loop"
       : undefined);

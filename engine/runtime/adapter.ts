@@ -71,8 +71,14 @@ export interface RuntimeAdapter {
    */
   gcHint?: () => void;
   /**
+   * True where a pool worker is a second heap worth sparing under a small memory budget (Deno: a V8 isolate
+   * of its own, 40-60 MB of a run's resident memory), so such a run keeps its pool stages on the loop.
+   * Bun: false (a loop-only run peaked higher than one with the pool).
+   */
+  poolWorkerIsOwnHeap?: boolean;
+  /**
    * A full, blocking garbage collection (Bun's `Bun.gc(true)`); undefined where a program cannot ask for
-   * one (Deno without `--expose-gc`). A run calls it every second (every 500 ms with a small memory budget).
+   * one (Deno without `--expose-gc`). A run given a small memory budget calls it every 500 ms.
    */
   collectNow?: () => void;
   /**

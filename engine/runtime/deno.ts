@@ -34,6 +34,7 @@ export const denoAdapter: RuntimeAdapter = {
   // Deno's node:worker_threads says `isMainThread` inside a web Worker too: ask the global scope first.
   // A node:worker_threads thread is off the main thread, except the one a CLI run goes in (it is the run's
   // main thread: its event loop is the pipeline's).
+  poolWorkerIsOwnHeap: true,
   onMainThread: () => {
     const scope = (globalThis as { WorkerGlobalScope?: new () => unknown }).WorkerGlobalScope;
     if (typeof scope === "function" && globalThis instanceof scope) return false;
