@@ -43,6 +43,25 @@ describe("heap-limited threads", () => {
     );
   });
 
+  test("a pool in a thread gets its workers from the main thread: tasks, moved buffers, crashes", async () => {
+    if (!runtime.runHeapLimited) return;
+    dir ||= await mkdtemp(path.join(tmpdir(), "sluice-heap-"));
+    const out = path.join(dir, "pool.json");
+    const entry = new URL("./fixtures/heap_limited_pool_entry.ts", import.meta.url);
+    const code = await runtime.runHeapLimited(entry, [out], { youngGenerationMb: 4 });
+    assert.equal(code, 3);
+    const seen = JSON.parse(await readFile(out, "utf8"));
+    assert.equal(seen.error, undefined);
+    assert.deepEqual(
+      [seen.double, seen.length, seen.movedAway, seen.crash, seen.afterCrash],
+      [42, 1000, true, "WorkerCrashedError", 4],
+    );
+    assert.ok(
+      seen.youngGenerationBytes > 0 && seen.youngGenerationBytes <= 8 * MB,
+      String(seen.youngGenerationBytes),
+    );
+  });
+
   test("a thread whose entry throws ends with code 1", async () => {
     if (!runtime.runHeapLimited) return;
     const entry = new URL("./fixtures/heap_limited_entry.ts", import.meta.url);

@@ -14,7 +14,13 @@ import {
   nodeOnMainThread,
   nodeOnSignal,
 } from "./node_common.ts";
-import { heapLimitedThreadArgs, HeapLimitedWorker, runHeapLimitedThread } from "./heap_limited_thread.ts";
+import {
+  exitHeapLimitedThread,
+  heapLimitedThreadArgs,
+  HeapLimitedWorker,
+  ParentStartedWorker,
+  runHeapLimitedThread,
+} from "./heap_limited_thread.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -61,7 +67,9 @@ export const denoAdapter: RuntimeAdapter = {
   },
   nativeCronMissingHint: () =>
     typeof Deno?.cron === "function" ? undefined : "run deno with --unstable-cron to use Deno.cron",
-  exit: nodeExit,
+  // In a run's thread: the parent ends the process as soon as it has the code (see exitHeapLimitedThread).
+  exit: (code: number) =>
+    heapLimitedThreadArgs() !== undefined ? exitHeapLimitedThread(code) : nodeExit(code),
   isTerminal:
     () => (typeof Deno?.stdout?.isTerminal === "function" ? Deno.stdout.isTerminal() : nodeIsTerminal()),
   memoryRss: () => (typeof Deno?.memoryUsage === "function" ? Deno.memoryUsage().rss : nodeMemoryRss()),
@@ -70,5 +78,11 @@ export const denoAdapter: RuntimeAdapter = {
     : undefined,
   // Deno honours a node:worker_threads thread's resourceLimits (its own isolate cannot be sized from inside).
   runHeapLimited: onDeploy ? undefined : runHeapLimitedThread,
-  startHeapLimitedWorker: onDeploy ? undefined : (entry, limits) => new HeapLimitedWorker(entry, limits),
+  // In a run's thread, its pool's workers are started by the main thread (see heap_limited_thread.ts).
+  startHeapLimitedWorker: onDeploy
+    ? undefined
+    : (entry, limits) =>
+      heapLimitedThreadArgs() !== undefined
+        ? new ParentStartedWorker(entry, limits)
+        : new HeapLimitedWorker(entry, limits),
 };
