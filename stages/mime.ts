@@ -1,16 +1,13 @@
 /**
- * The `mime` stage: composes each entry into a MIME message (`lib/mime/compose.ts`) on the worker pool.
- *
- * `composeMessageTask` runs as a worker-pool task: under Bun the pool's worker registers the `npm:`
- * plugin before it imports task modules, so the static `npm:` imports of `lib/mime/header_encoding.ts`
- * resolve in a worker too.
+ * The `mime` stage: composes each entry into a MIME message (`lib/mime/compose.ts`) on the worker pool
+ * (the task is in `mime_task.ts`).
  * @module
  */
 import type { EntryItem, MailMessage } from "./types.ts";
 import { type Stage, task } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
-import { transferResult } from "../engine/kernel/pool_transfer.ts";
-import { COMPOSE_DEFAULTS, composeMessage, type ComposeOptions, headerSafe } from "../lib/mime/compose.ts";
+import { MIME_TASK } from "./mime_task.ts";
+import { COMPOSE_DEFAULTS, type ComposeOptions, headerSafe } from "../lib/mime/compose.ts";
 
 /**
  * The `mime` stage: composes each entry into a MIME message, on the worker pool.
@@ -21,7 +18,7 @@ import { COMPOSE_DEFAULTS, composeMessage, type ComposeOptions, headerSafe } fro
  * ```
  */
 export function mime(options: ComposeOptions = {}): Stage<EntryItem, MailMessage> {
-  return task<EntryItem, MailMessage>({ module: import.meta.url, export: "composeMessageTask" }, {
+  return task<EntryItem, MailMessage>(MIME_TASK, {
     name: "mime",
     placement: "pool",
     concurrency: 8,
@@ -62,20 +59,7 @@ function composeInput(item: EntryItem): EntryItem {
   };
 }
 
-/**
- * Pool task of the `mime` stage: composes on a worker and moves the message bytes back instead of
- * copying them. (Image bytes go to the worker as copies: the image cache shares them between entries.)
- *
- * @example Not run here: the `mime` stage calls it on the worker pool with an entry the earlier stages built.
- * ```ts ignore
- * const msg = await pool.run({ module: MIME_MODULE, export: "composeMessageTask" }, [item, {}]);
- * ```
- */
-export async function composeMessageTask(item: EntryItem, options: ComposeOptions = {}) {
-  const msg = await composeMessage(item, options);
-  const own = msg.raw.byteOffset === 0 && msg.raw.byteLength === msg.raw.buffer.byteLength;
-  return transferResult(msg, own ? [msg.raw.buffer as ArrayBuffer] : []);
-}
+export { composeMessageTask } from "./mime_task.ts";
 
 /** The `mime` stage for YAML. */
 export const mimeStage: StageFactory = {

@@ -1,9 +1,10 @@
 /**
- * The `parse` stage: the feed parser (`lib/feed/parse_feed.ts`) on the worker pool, a failure recorded in
- * the feed's health.
+ * The `parse` stage: the feed parser (`lib/feed/parse_feed.ts`) on the worker pool (the task is in
+ * `parse_task.ts`), a failure recorded in the feed's health.
  * @module
  */
-import { parseFeed, recoveredText } from "../lib/feed/parse_feed.ts";
+import { recoveredText } from "../lib/feed/parse_feed.ts";
+import { PARSE_TASK } from "./parse_task.ts";
 import { redactUrl } from "../engine/errors.ts";
 import { type Placement, type Stage, task } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
@@ -12,24 +13,7 @@ import { FeedStateBook } from "./feed_state.ts";
 import { runStore } from "./run_state.ts";
 import type { FetchedFeed, ParsedFeedItem } from "./types.ts";
 
-/**
- * Pool task of the `parse` stage: a fetched feed in, the parsed feed with its validators out.
- *
- * @example
- * ```ts
- * const item = parseFetchedTask({ feed: { url: "https://x/f", folder: "F" }, status: 200, notModified: false,
- *   body: new TextEncoder().encode('{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[]}'),
- *   finalUrl: "https://x/f" });
- * ```
- */
-export function parseFetchedTask(fetched: FetchedFeed): ParsedFeedItem {
-  return {
-    feed: fetched.feed,
-    parsed: parseFeed(fetched.body, { url: fetched.finalUrl, contentType: fetched.contentType }),
-    etag: fetched.etag,
-    lastModified: fetched.lastModified,
-  };
-}
+export { parseFetchedTask } from "./parse_task.ts";
 
 /**
  * The `parse` stage: CPU-bound, so it runs on the worker pool by default (placement `pool`; `auto`
@@ -44,7 +28,7 @@ export function parseFetchedTask(fetched: FetchedFeed): ParsedFeedItem {
  * ```
  */
 export function parseFeeds(opts: { state?: string } = {}): Stage<FetchedFeed, ParsedFeedItem> {
-  const inner = task<FetchedFeed, ParsedFeedItem>({ module: import.meta.url, export: "parseFetchedTask" }, {
+  const inner = task<FetchedFeed, ParsedFeedItem>(PARSE_TASK, {
     name: "parse",
     placement: "pool",
     concurrency: runtime.cpuCount,

@@ -89,6 +89,21 @@ describe("WorkerPool", () => {
     assert.equal(warmed.stats.workers, 0, "no-op once closed");
   });
 
+  test("preload() imports task modules ahead; one that cannot be imported fails only its own tasks", async () => {
+    const missing = new URL("./fixtures/no_such_module.ts", import.meta.url);
+    single.preload(missing);
+    single.preload(TASKS);
+    single.preload(TASKS); // once is enough
+    single.preload("./relative.ts"); // ignored: the tasks naming it say why
+    assert.equal(await single.run<number>(task("double"), [4]), 8);
+    await assert.rejects(single.run({ module: missing, export: "x" }), (e: Error) => {
+      assert.equal(e.name, "PoolTaskModuleError");
+      assert.match(e.message, /cannot be imported/);
+      return true;
+    });
+    assert.equal(await single.run<number>(task("double"), [5]), 10, "the worker keeps serving");
+  });
+
   test("a task that throws rejects with its name, message, code and stack", async () => {
     const e = await caught(pool.run(task("fail"), ["too far"]));
     assert.equal(e.name, "RangeError");

@@ -7,6 +7,14 @@
 /** Main -> worker: run `module`'s `exportName` with `args`, answer with `id`. */
 export type TaskMessage = [id: number, module: string, exportName: string, args: unknown[]];
 
+/**
+ * Main -> worker: import `module` now, before a task names it (the worker keeps it for the tasks; an
+ * import that fails is reported by the first task that names the module). No answer.
+ */
+export interface PreloadMessage {
+  preload: string;
+}
+
 /** Worker -> main: the task `id` settled. `ok` 1 carries the value, 0 a {@linkcode SerializedError}. */
 export type ResultMessage = [id: number, ok: 1 | 0, payload: unknown];
 

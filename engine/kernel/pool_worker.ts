@@ -1,6 +1,6 @@
 /**
- * The entry module of every {@linkcode WorkerPool} worker: imports task modules on demand (once per
- * module), runs one task at a time, posts the result (moving buffers, see `pool_transfer.ts`) or the
+ * The entry module of every {@linkcode WorkerPool} worker: imports task modules on demand or when the
+ * pool asks it to preload them (once per module), runs one task at a time, posts the result (moving buffers, see `pool_transfer.ts`) or the
  * flattened error, and tells the pool before the worker dies so a crashed task never hangs.
  *
  * Not imported by user code; `worker_pool.ts` starts it with `new Worker(new URL("./pool_worker.ts",
@@ -19,7 +19,13 @@ import "../runtime/bun_npm_plugin.ts";
 import process from "node:process";
 import { SluiceError } from "../errors.ts";
 import { PoolTaskModuleError } from "./pool_errors.ts";
-import { describeError, type ResultMessage, serializeError, type TaskMessage } from "./pool_protocol.ts";
+import {
+  describeError,
+  type PreloadMessage,
+  type ResultMessage,
+  serializeError,
+  type TaskMessage,
+} from "./pool_protocol.ts";
 import { unwrapTaskResult } from "./pool_transfer.ts";
 
 /** The parts of a dedicated worker's global scope this entry uses. */
@@ -34,16 +40,33 @@ type TaskModule = Record<string, unknown>;
 
 const scope = globalThis as unknown as WorkerScope;
 const loaded = new Map<string, TaskModule>();
+/** Imports started and not finished (a preload, or a task that came first): each module is imported once. */
+const loading = new Map<string, Promise<TaskModule>>();
+
+function importOnce(module: string): Promise<TaskModule> {
+  let p = loading.get(module);
+  if (!p) {
+    p = import(module).then((m: TaskModule) => {
+      loaded.set(module, m);
+      return m;
+    });
+    p.finally(() => loading.delete(module)).catch(() => {});
+    loading.set(module, p);
+  }
+  return p;
+}
 
 scope.onmessage = (e: MessageEvent) => {
+  if (!Array.isArray(e.data)) {
+    const { preload } = e.data as PreloadMessage;
+    if (typeof preload === "string" && !loaded.has(preload)) importOnce(preload).catch(() => {});
+    return;
+  }
   const [id, module, name, args] = e.data as TaskMessage;
   const mod = loaded.get(module);
   if (mod) return callExport(id, module, mod, name, args);
-  import(module).then(
-    (m: TaskModule) => {
-      loaded.set(module, m);
-      callExport(id, module, m, name, args);
-    },
+  importOnce(module).then(
+    (m) => callExport(id, module, m, name, args),
     (err) => {
       const problem = `cannot be imported: ${describeError(err)}`;
       replyError(

@@ -69,6 +69,8 @@ export function task<In, Out>(
           ? new AutoPlacement({})
           : undefined;
         if (ctx.placementOverride === "loop") ctx.placed("loop");
+        // The worker imports the task's module while the items are still on their way.
+        else if (ctx.placement === "pool") ctx.pool.preload(ref.module);
       },
       handle: async (item, ctx) => {
         if (ctx.placementOverride === "loop" || ctx.placement === "loop" || options?.loopIf?.(item)) {
