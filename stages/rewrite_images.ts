@@ -19,7 +19,7 @@ import { resolveStageOptions, type Stage, type StageContext } from "../engine/pi
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { AutoPlacement, measureBlocking } from "../engine/placement/auto_placement.ts";
 import { yieldWhenBusy } from "../engine/placement/loop_slice.ts";
-import { ARTICLE_HTML_TASK, type ArticleHtml, articleHtml } from "../lib/dom/article_html.ts";
+import type { ArticleHtml } from "../lib/dom/article_html.ts";
 import { ConditionalFetcher } from "../lib/feed/conditional_fetcher.ts";
 import { withArticle } from "../lib/mime/entry_article.ts";
 import { redactUrl } from "../engine/errors.ts";
@@ -217,6 +217,9 @@ async function fetchArticle(item: EntryItem, ctx: StageContext): Promise<EntryIt
   // The fetch stage made the run's fetcher with its options; a pipeline without one gets the defaults.
   const fetcher = ctx.resources.shared("fetcher", () => new ConditionalFetcher({}));
   const onLoop = ctx.placementOverride === "loop" || ctx.placement === "loop";
+  // Loaded here, not at the top: Readability and linkedom take 0.2-0.4 s to load, and only feeds set to
+  // `fetch-article` need them.
+  const { ARTICLE_HTML_TASK, articleHtml } = await import("../lib/dom/article_html.ts");
   const out = await withArticle(item, {
     fetchPage: (url) => fetcher.fetchPage(url, ctx.signal),
     extract: (body, contentType, url) =>
