@@ -43,7 +43,7 @@ describe("heap-limited threads", () => {
     );
   });
 
-  test("a pool in a thread gets its workers from the main thread: tasks, moved buffers, crashes", async () => {
+  test("a pool in a thread runs tasks, moves buffers and replaces a crashed worker", async () => {
     if (!runtime.runHeapLimited) return;
     dir ||= await mkdtemp(path.join(tmpdir(), "sluice-heap-"));
     const out = path.join(dir, "pool.json");

@@ -18,7 +18,6 @@ import {
   exitHeapLimitedThread,
   heapLimitedThreadArgs,
   HeapLimitedWorker,
-  ParentStartedWorker,
   runHeapLimitedThread,
 } from "./heap_limited_thread.ts";
 
@@ -78,11 +77,5 @@ export const denoAdapter: RuntimeAdapter = {
     : undefined,
   // Deno honours a node:worker_threads thread's resourceLimits (its own isolate cannot be sized from inside).
   runHeapLimited: onDeploy ? undefined : runHeapLimitedThread,
-  // In a run's thread, its pool's workers are started by the main thread (see heap_limited_thread.ts).
-  startHeapLimitedWorker: onDeploy
-    ? undefined
-    : (entry, limits) =>
-      heapLimitedThreadArgs() !== undefined
-        ? new ParentStartedWorker(entry, limits)
-        : new HeapLimitedWorker(entry, limits),
+  startHeapLimitedWorker: onDeploy ? undefined : (entry, limits) => new HeapLimitedWorker(entry, limits),
 };
