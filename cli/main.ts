@@ -236,6 +236,12 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
       }
       const threaded = await runInHeapLimitedThread();
       if (threaded !== undefined) return threaded;
+      if (v.placement === undefined && !v.sequential) {
+        // The pool's first worker starts while the run's modules load (see prestartPoolWorker); a run
+        // that needs no pool ends it.
+        const { prestartPoolWorker } = await import("../engine/kernel/worker_pool.ts");
+        prestartPoolWorker();
+      }
       const { runCommand } = await import("./run_command.ts");
       return await runCommand({
         file,

@@ -13,8 +13,10 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../engine/runtime/mod.ts";
 import {
+  discardPrestartedWorker,
   PoolClosedError,
   PoolTaskModuleError,
+  prestartPoolWorker,
   WorkerCrashedError,
   WorkerPool,
 } from "../engine/kernel/worker_pool.ts";
@@ -102,6 +104,28 @@ describe("WorkerPool", () => {
       return true;
     });
     assert.equal(await single.run<number>(task("double"), [5]), 10, "the worker keeps serving");
+  });
+
+  test("a worker started ahead (prestartPoolWorker) serves the next pool; an untaken one is discarded", async () => {
+    prestartPoolWorker();
+    prestartPoolWorker(); // one is waiting already: no second
+    const taker = new WorkerPool({ size: 1, idleTimeoutMs: Infinity });
+    try {
+      taker.warm();
+      assert.equal(taker.stats.workers, 1);
+      assert.equal(await taker.run<number>(task("double"), [6]), 12);
+    } finally {
+      await taker.close();
+    }
+    discardPrestartedWorker(); // nothing left: a no-op
+    prestartPoolWorker();
+    discardPrestartedWorker(); // ends the untaken worker (it would not keep the process alive either)
+    const after = new WorkerPool({ size: 1 });
+    try {
+      assert.equal(await after.run<number>(task("double"), [7]), 14);
+    } finally {
+      await after.close();
+    }
   });
 
   test("a task that throws rejects with its name, message, code and stack", async () => {

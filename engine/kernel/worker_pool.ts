@@ -99,6 +99,65 @@ const DEFAULT_IDLE_MS_WITHOUT_UNREF = 1000;
 const DEFAULT_YOUNG_GENERATION_MB = 8;
 let warnedNoWorkers = false;
 
+/** A pool worker started before any pool (`prestartPoolWorker`), for the first pool that needs one. */
+let prestarted: { worker: WorkerHandle; youngGenerationMb: number } | undefined;
+
+function startWorker(youngGenerationMb: number): WorkerHandle {
+  const entry = new URL("./pool_worker.ts", import.meta.url);
+  return (youngGenerationMb > 0
+    ? runtime.startHeapLimitedWorker?.(entry, { youngGenerationMb })
+    : undefined) ??
+    new Worker(entry, { type: "module" });
+}
+
+function takePrestarted(youngGenerationMb: number): WorkerHandle | undefined {
+  if (prestarted?.youngGenerationMb !== youngGenerationMb) return undefined;
+  const { worker } = prestarted;
+  prestarted = undefined;
+  return worker;
+}
+
+/**
+ * Starts a pool worker (with the default heap) before any pool exists: the first {@linkcode WorkerPool}
+ * that starts a worker takes it. The CLI calls this before it loads a run's modules, so that the worker
+ * starts meanwhile: under Deno a worker started from a run's thread waits about a second before it takes
+ * its first task, longer than a small run's first feed takes to arrive. It never keeps the process alive;
+ * `discardPrestartedWorker()` ends it when the run turns out to need no pool. A no-op without workers
+ * or when one is waiting already.
+ *
+ * @example
+ * ```ts
+ * import { discardPrestartedWorker, prestartPoolWorker, WorkerPool } from "./worker_pool.ts";
+ * prestartPoolWorker();
+ * const pool = new WorkerPool({ size: 1 });
+ * pool.warm(); // takes the worker started above
+ * await pool.close();
+ * discardPrestartedWorker(); // nothing left to end
+ * ```
+ */
+export function prestartPoolWorker(): void {
+  if (prestarted || !runtime.hasWorkers) return;
+  prestarted = {
+    worker: startWorker(DEFAULT_YOUNG_GENERATION_MB),
+    youngGenerationMb: DEFAULT_YOUNG_GENERATION_MB,
+  };
+  prestarted.worker.unref?.();
+}
+
+/**
+ * Ends the worker `prestartPoolWorker()` started, if no pool took it.
+ *
+ * @example
+ * ```ts
+ * import { discardPrestartedWorker } from "./worker_pool.ts";
+ * discardPrestartedWorker();
+ * ```
+ */
+export function discardPrestartedWorker(): void {
+  prestarted?.worker.terminate();
+  prestarted = undefined;
+}
+
 /**
  * Runs named tasks on a fixed-size set of module Workers; tasks wait in FIFO order when all are busy.
  * Where Workers do not exist (Deno Deploy) it runs them on the event loop and says so once.
@@ -294,11 +353,7 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
-    const entry = new URL("./pool_worker.ts", import.meta.url);
-    const youngGenerationMb = this.#youngGenerationMb;
-    const worker: WorkerHandle =
-      (youngGenerationMb > 0 ? runtime.startHeapLimitedWorker?.(entry, { youngGenerationMb }) : undefined) ??
-        new Worker(entry, { type: "module" });
+    const worker = takePrestarted(this.#youngGenerationMb) ?? startWorker(this.#youngGenerationMb);
     const slot: Slot = { worker, dead: false, idleSince: 0 };
     worker.onmessage = (e: MessageEvent) => {
       const d = e.data;

@@ -5,6 +5,7 @@
  * @module
  */
 import { WorkerPool } from "../kernel/mod.ts";
+import { discardPrestartedWorker } from "../kernel/worker_pool.ts";
 import { runtime } from "../runtime/mod.ts";
 import { SluiceError } from "../errors.ts";
 import { startLoopLagMonitor } from "../placement/loop_lag.ts";
@@ -215,6 +216,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     s.options.placement === "pool"
   );
   if (usesPool && !placementOverride) poolOf().warm();
+  // A worker the CLI started ahead (prestartPoolWorker) is this run's if it has a pool of its own.
+  if (!usesPool || placementOverride || options.pool) discardPrestartedWorker();
   // With --trace, each heartbeat's lag is a counter in the trace: a spike sits above the spans that caused it.
   const onSample = tracer.enabled
     ? (lagMs: number) => tracer.counter("event-loop lag", { ms: lagMs })
