@@ -2,13 +2,16 @@
  * Feed parsing throughput on a folder of real feed documents (the 200 feeds of
  * `../shared/corpus/realfeeds-200.tar.gz`, unpacked outside the repository): sluice's `parseFeed` and
  * feedsmith 3 (bytes decoded as UTF-8 first, since it takes a string) parse every document of the folder
- * once per pass after warm-up passes (`--warmup`, 4); the best pass of each is printed in MB/s and process CPU time, with the
- * ratio, the documents each threw on, and memory (heap after a pass, process RSS). Each parser runs in
- * its own worker (its own isolate), passes alternating between them: in one isolate, sluice's parser
- * measured 30-40% slower once feedsmith had been loaded and run there. With `--baseline <module>` another
- * module exporting `parseFeed` (an older copy of the parser, e.g. from `git archive`) is measured in the
- * same run, so a change is judged against its predecessor on the same noisy machine. Nothing is
- * asserted: this is not a test.
+ * once per pass. Each parser runs in its own worker (its own isolate: in one isolate, sluice's parser
+ * measured 30-40% slower once feedsmith had been loaded and run there), warms up (`--warmup`, 4 passes),
+ * then the run goes in rounds (`--rounds`, 9): one pass of each parser a round, next to each other, the
+ * order alternating (ABAB, then BABA), so that the two passes of a round saw the same load. Printed: the
+ * median and range of each parser's pass time (wall and process CPU), and the median and range of the
+ * per-round ratio feedsmith / sluice, the figure a noisy machine cannot decide with one lucky pass; also
+ * the documents each threw on and memory (heap after a pass, process RSS). With `--baseline <module>`
+ * another module exporting `parseFeed` (an older copy of the parser, e.g. from `git archive`) is measured
+ * in the same rounds, so a change is judged against its predecessor on the same noisy machine. Nothing
+ * is asserted: this is not a test.
  *
  * @example
  * ```sh
@@ -84,6 +87,12 @@ async function startParser(parser: string, module?: string) {
   };
 }
 
+// The first worker a process starts runs slower than the others (Deno 2.9): with the same parser loaded
+// as "sluice" (started first) and as the baseline (started third), the first took 1.7-2x the time of the
+// other (median of 7 rounds, CPU and wall), and 0.5-0.8x the other way round. A worker that does nothing
+// is started first, so that no parser is that worker; the same check then gave 1.03x (CPU) and 1.15x
+// (wall).
+const idle = new Worker(new URL("./parse_bench_worker.ts", import.meta.url), { type: "module" });
 const parsers = [await startParser("sluice"), await startParser("feedsmith")];
 if (baselinePath) {
   parsers.push(await startParser("baseline", new URL(baselinePath, `file://${process.cwd()}/`).href));
@@ -103,6 +112,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 for (const parser of parsers) parser.stop();
+idle.terminate();
 
 /** The median of `values` (the mean of the middle two when their count is even). */
 function median(values: number[]): number {
