@@ -88,10 +88,10 @@ async function startParser(parser: string, module?: string) {
 }
 
 // The first worker a process starts runs slower than the others (Deno 2.9): with the same parser loaded
-// as "sluice" (started first) and as the baseline (started third), the first took 1.7-2x the time of the
-// other (median of 7 rounds, CPU and wall), and 0.5-0.8x the other way round. A worker that does nothing
-// is started first, so that no parser is that worker; the same check then gave 1.03x (CPU) and 1.15x
-// (wall).
+// twice, as "sluice" and as the baseline, whichever was started first took 1.2-2x the time of the other
+// (median of 7 rounds, CPU and wall; three runs, the first worker sluice's twice, the baseline's once). A
+// worker that does nothing is started first, so that no parser is that worker; the same check then gave
+// 1.03x (CPU) and 1.15x (wall).
 const idle = new Worker(new URL("./parse_bench_worker.ts", import.meta.url), { type: "module" });
 const parsers = [await startParser("sluice"), await startParser("feedsmith")];
 if (baselinePath) {
