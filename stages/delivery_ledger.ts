@@ -50,6 +50,7 @@ export interface SettledDoubts {
 
 interface Pending {
   remaining: Set<string>;
+  expected: string[];
   etag?: string;
   lastModified?: string;
   title?: string;
@@ -74,6 +75,8 @@ interface Pending {
  */
 export class DeliveryLedger {
   #pending = new Map<string, Pending>();
+  /** Feeds registered by {@linkcode DeliveryLedger.expectRemaining}, each once. */
+  #registered = new Map<string, Promise<void>>();
   /** Messages in doubt, by {@linkcode entryKey}: the folder they may be in. Loaded on first use. */
   #doubts: Promise<Map<string, string>> | undefined;
   constructor(readonly store: StateStore, readonly dryRun = false) {}
@@ -84,12 +87,45 @@ export class DeliveryLedger {
     entryIds: string[],
     validators: { etag?: string; lastModified?: string; title?: string },
   ): Promise<void> {
-    const pending: Pending = { remaining: new Set(entryIds), ...validators };
+    const pending: Pending = { remaining: new Set(entryIds), expected: [...entryIds], ...validators };
     if (pending.remaining.size === 0) {
       await this.#commit(feedUrl, pending);
       return;
     }
     this.#pending.set(feedUrl, pending);
+  }
+
+  /**
+   * What this run expects of a feed: its new entries (all of them, confirmed or not) and the validators to
+   * commit once they are delivered; undefined when nothing is pending. On a cluster, a message handed to
+   * the process holding its mailbox carries this, so the holder commits the validators.
+   */
+  expectation(
+    feedUrl: string,
+  ): { entryIds: string[]; etag?: string; lastModified?: string; title?: string } | undefined {
+    const p = this.#pending.get(feedUrl);
+    if (!p) return undefined;
+    return { entryIds: [...p.expected], etag: p.etag, lastModified: p.lastModified, title: p.title };
+  }
+
+  /**
+   * On the process holding a mailbox: expects a feed's entries that are not delivered yet (an earlier
+   * holder may have delivered some), once per feed for this ledger; concurrent calls share the first.
+   */
+  expectRemaining(
+    feedUrl: string,
+    entryIds: string[],
+    validators: { etag?: string; lastModified?: string; title?: string },
+  ): Promise<void> {
+    let registered = this.#registered.get(feedUrl);
+    if (!registered) {
+      registered = (async () => {
+        const left = this.dryRun ? entryIds : await this.store.filterUndelivered(feedUrl, entryIds);
+        await this.expect(feedUrl, left, validators);
+      })();
+      this.#registered.set(feedUrl, registered);
+    }
+    return registered;
   }
 
   /** Records confirmed deliveries; commits each feed whose entries are all confirmed. */

@@ -33,6 +33,7 @@ import { type OAuthTokenSource, tokenFromCommand, tokenFromRefresh } from "../li
 import type { OAuthMechanism } from "../lib/imap/sasl_oauth.ts";
 import { SluiceError } from "../engine/errors.ts";
 import type { Delivery, MailMessage } from "./types.ts";
+import { ownedMailbox } from "./mailbox_owner.ts";
 
 /** Options of the IMAP sink. */
 export interface ImapSinkOptions {
@@ -270,6 +271,8 @@ export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
     outType: "none",
     onError: "drop",
     retry: IMAP_ITEM_RETRY,
+    // On a cluster, one process at a time holds each account and appends its messages.
+    owned: ownedMailbox(accountOf, opts.state),
     settings: {
       maxBatch: opts.maxBatch ?? MAILBOX_DEFAULTS.maxBatch,
       serverCheck: opts.serverCheck ?? MAILBOX_DEFAULTS.serverCheck,

@@ -39,13 +39,14 @@ interface WorkerChild {
   stopped: Promise<number | null>;
 }
 
-function startWorker(nats: string): WorkerChild {
+function startWorker(nats: string, env: Record<string, string> = {}): WorkerChild {
   const pre = runtime.name === "deno"
     ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
     : [path.join(repo, "cli.ts")];
   const child = spawn(process.execPath, [...pre, "worker", "--nats", nats, "--quiet"], {
     cwd: repo,
-    env: { ...process.env, NO_COLOR: "1" },
+    // Secrets (IMAP_URL holds the password) come from each worker's own environment, never from NATS.
+    env: { ...process.env, NO_COLOR: "1", ...env },
     stdio: ["ignore", "ignore", "ignore"],
   });
   const stopped = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
@@ -87,7 +88,7 @@ describe("cluster: SIGKILLed workers lose nothing and deliver nothing twice", { 
     dove = await startDovecot({ fsync: false });
     farm = await startFeedFarm({ feeds: FEEDS, entries: 2, images: 1, latencyMs: 20 });
     await writeFile(path.join(dir, "feeds.opml"), farm.opmlText);
-    for (let i = 0; i < 3; i++) workers.push(startWorker(nats.url));
+    for (let i = 0; i < 3; i++) workers.push(startWorker(nats.url, { IMAP_URL: dove.url }));
   });
   after(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");
@@ -120,7 +121,7 @@ describe("cluster: SIGKILLed workers lose nothing and deliver nothing twice", { 
         const victim = alive[random(0, alive.length - 1)];
         victim.child.kill("SIGKILL");
         workers.splice(workers.indexOf(victim), 1);
-        workers.push(startWorker(nats.url));
+        workers.push(startWorker(nats.url, { IMAP_URL: dove.url }));
         kills++;
       };
       // While units are in flight: after a random image request of this run.

@@ -34,13 +34,14 @@ interface WorkerChild {
   log(): string;
 }
 
-function startWorker(nats: string): WorkerChild {
+function startWorker(nats: string, env: Record<string, string> = {}): WorkerChild {
   const pre = runtime.name === "deno"
     ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
     : [path.join(repo, "cli.ts")];
   const child = spawn(process.execPath, [...pre, "worker", "--nats", nats], {
     cwd: repo,
-    env: { ...process.env, NO_COLOR: "1" },
+    // Secrets (IMAP_URL holds the password) come from each worker's own environment, never from NATS.
+    env: { ...process.env, NO_COLOR: "1", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let text = "";
@@ -62,7 +63,7 @@ describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
     dove = await startDovecot({ fsync: false });
     farm = await startFeedFarm({ feeds: FEEDS, entries: ENTRIES, images: 1, latencyMs: 30 });
     await writeFile(path.join(dir, "feeds.opml"), farm.opmlText);
-    workers = [startWorker(nats.url), startWorker(nats.url)];
+    workers = [startWorker(nats.url, { IMAP_URL: dove.url }), startWorker(nats.url, { IMAP_URL: dove.url })];
   });
   after(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");

@@ -19,6 +19,8 @@ import { readMaildir } from "./support/maildir_reader.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
 import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
 import { runCliChild } from "./support/cli_child.ts";
+import { openNats } from "../engine/nats/connection.ts";
+import { openWorkQueue } from "../engine/cluster/work_queue.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const yamlFile = path.join(repo, "pipelines", "rss2imap.yaml");
@@ -35,13 +37,14 @@ interface WorkerChild {
   log(): string;
 }
 
-function startWorker(nats: string): WorkerChild {
+function startWorker(nats: string, env: Record<string, string> = {}): WorkerChild {
   const pre = runtime.name === "deno"
     ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
     : [path.join(repo, "cli.ts")];
   const child = spawn(process.execPath, [...pre, "worker", "--nats", nats], {
     cwd: repo,
-    env: { ...process.env, NO_COLOR: "1" },
+    // Secrets (IMAP_URL holds the password) come from each worker's own environment, never from NATS.
+    env: { ...process.env, NO_COLOR: "1", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let text = "";
@@ -74,7 +77,7 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
     dove = await startDovecot({ fsync: false });
     farm = await startFeedFarm({ feeds: FEEDS, entries: ENTRIES, images: 1, latencyMs: 5 });
     await writeFile(path.join(dir, "feeds.opml"), farm.opmlText);
-    workers = [startWorker(nats.url), startWorker(nats.url), startWorker(nats.url)];
+    workers = [0, 1, 2].map(() => startWorker(nats.url, { IMAP_URL: dove.url }));
   });
   after(async () => {
     await stopWorkers(workers);
@@ -91,7 +94,25 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
   });
 
   test("every entry arrives exactly once; the submitter's summary counts the workers' work", async () => {
+    // Every job record stored while the run lasts, read as it is written.
+    const link = await openNats(nats.url);
+    const queue = await openWorkQueue(link.nc);
+    const records: string[] = [];
+    const watch = await queue.jobs.watch();
+    const watching = (async () => {
+      for await (const e of watch) if (e.operation === "PUT") records.push(e.string());
+    })();
     const run = await runCliChild(["run", yamlFile, "--nats", nats.url], env());
+    watch.stop();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([watching, new Promise((r) => timer = setTimeout(r, 5_000))]);
+    clearTimeout(timer);
+    await link.release();
+    assert.equal(records.length, 1, "one job record");
+    const password = decodeURIComponent(new URL(dove.url).password);
+    assert.ok(password.length > 0);
+    assert.ok(!records[0].includes(password), "the job record holds the IMAP password");
+    assert.deepEqual(JSON.parse(records[0]).secretVars, ["IMAP_URL"]);
     assert.equal(run.code, EXIT.OK, run.stderr + workers.map((w) => w.log()).join("\n"));
     if (runtime.env("DEBUG_CLUSTER")) console.log(run.stderr, workers.map((w) => w.log()).join("\n"));
     const ids = await storedIds(dove);
@@ -109,12 +130,25 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
   });
 
   test("a refused IMAP login on the workers stops the run with exit 3", async () => {
+    // The password is the workers' own: here one worker has a wrong one.
+    await stopWorkers(workers);
     const wrong = dove.url.replace(/:[^:@/]+@/, ":wrong-password@");
+    workers = [startWorker(nats.url, { IMAP_URL: wrong })];
     const run = await runCliChild(["run", yamlFile, "--nats", nats.url], {
       ...env(),
-      IMAP_URL: wrong,
       STATE_DIR: path.join(dir, "state-wrong"),
     });
     assert.equal(run.code, EXIT.RUN_FAILED, run.stderr);
+  });
+
+  test("a worker without the secret a job needs stops the run with exit 3, naming it", async () => {
+    await stopWorkers(workers);
+    workers = [startWorker(nats.url, { IMAP_URL: "" })];
+    const run = await runCliChild(["run", yamlFile, "--nats", nats.url], {
+      ...env(),
+      STATE_DIR: path.join(dir, "state-no-secret"),
+    });
+    assert.equal(run.code, EXIT.RUN_FAILED, run.stderr);
+    assert.match(run.stderr, /IMAP_URL/);
   });
 });
