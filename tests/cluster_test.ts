@@ -123,8 +123,11 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
   });
 
   test("a second run fetches conditionally and delivers nothing", async () => {
+    farm.resetCounters();
     const run = await runCliChild(["run", yamlFile, "--nats", nats.url], env());
     assert.equal(run.code, EXIT.OK, run.stderr);
+    // The mailbox's holder committed each feed's ETag once all its entries were stored.
+    assert.equal(farm.counters.notModified, FEEDS, run.stderr);
     assert.equal((await storedIds(dove)).length, FEEDS * ENTRIES);
     assert.match(run.stderr, new RegExp(`fetch\\s+\\S+\\s+in\\s+${FEEDS}\\b`), run.stderr);
   });
