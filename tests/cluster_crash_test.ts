@@ -1,10 +1,12 @@
 /**
  * A sluice cluster loses nothing and delivers nothing twice when workers die: rss2imap runs over three
  * `cli.ts worker` processes against Dovecot while the test SIGKILLs a worker at points picked at random
- * (after the Nth image request of the run, so while units are in flight, and after the Nth message is
- * stored), and starts a replacement. The killed worker's units are redelivered (the consumer's ack wait
- * is 2 s here, leases on units last 4 s) and its messages in doubt are looked for in their folder before being sent again.
- * `CLUSTER_KILL_ROUNDS` (default 3, two kills each) sets how many runs; new entries appear before each.
+ * (after the Nth image request of the run, so while units are in flight; then, after the Nth message is
+ * stored, the worker holding the mailbox's lease, the one appending), and starts a replacement. The killed
+ * worker's units and unacknowledged messages are redelivered (the consumers' ack wait is 2 s here, leases
+ * last 4 s: the mailbox's lease moves to another worker) and its messages in doubt are looked for in their
+ * folder before being sent again. `CLUSTER_KILL_ROUNDS` (default 3, two kills each) sets how many runs;
+ * new entries appear before each.
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
@@ -16,8 +18,8 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../engine/runtime/mod.ts";
 import { EXIT } from "../cli/exit_codes.ts";
-import { openNats } from "../engine/nats/connection.ts";
-import { openWorkQueue } from "../engine/cluster/work_queue.ts";
+import { type NatsLink, openNats } from "../engine/nats/connection.ts";
+import { openWorkQueue, type WorkQueue } from "../engine/cluster/work_queue.ts";
 import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
@@ -77,14 +79,26 @@ describe("cluster: SIGKILLed workers lose nothing and deliver nothing twice", { 
   let farm: FeedFarm;
   let dir = "";
   const workers: WorkerChild[] = [];
+  let link: NatsLink | undefined;
+  let queue: WorkQueue;
+
+  /** The process id of the worker holding the mailbox's lease now, if one does. */
+  const mailboxHolder = async (): Promise<number | undefined> => {
+    for await (const key of await queue.leases.keys("owner.>")) {
+      const entry = await queue.leases.get(key);
+      if (entry?.operation !== "PUT") continue;
+      const holder = (JSON.parse(entry.string()) as { holder: string }).holder;
+      return Number(holder.slice(holder.lastIndexOf(":") + 1));
+    }
+    return undefined;
+  };
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "sluice-cluster-crash-"));
     nats = await startNatsServer();
     // The consumer is made before any worker: units of a dead worker come back after 2 s, not 30.
-    const link = await openNats(nats.url);
-    await openWorkQueue(link.nc, { ackWaitMs: 2_000, leaseTtlMs: 4_000 });
-    await link.release();
+    link = await openNats(nats.url);
+    queue = await openWorkQueue(link.nc, { ackWaitMs: 2_000, leaseTtlMs: 4_000 });
     dove = await startDovecot({ fsync: false });
     farm = await startFeedFarm({ feeds: FEEDS, entries: 2, images: 1, latencyMs: 20 });
     await writeFile(path.join(dir, "feeds.opml"), farm.opmlText);
@@ -93,6 +107,7 @@ describe("cluster: SIGKILLed workers lose nothing and deliver nothing twice", { 
   after(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");
     await Promise.all(workers.map((w) => w.stopped));
+    await link?.release();
     await farm?.close();
     await dove?.stop();
     await nats?.stop();
@@ -107,6 +122,7 @@ describe("cluster: SIGKILLed workers lose nothing and deliver nothing twice", { 
     };
     let expected = FEEDS * 2;
     let kills = 0;
+    let holderKills = 0;
     for (let round = 0; round < ROUNDS; round++) {
       if (round > 0) {
         for (let i = 0; i < FEEDS; i++) farm.bump(i, NEW_PER_ROUND);
@@ -116,9 +132,10 @@ describe("cluster: SIGKILLed workers lose nothing and deliver nothing twice", { 
       const fresh = expected - before;
       farm.resetCounters();
       const run = runCliChild(["run", yamlFile, "--nats", nats.url, "--quiet"], env);
-      const kill = () => {
+      const kill = (pid?: number) => {
         const alive = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
-        const victim = alive[random(0, alive.length - 1)];
+        const victim = alive.find((w) => w.child.pid === pid) ?? alive[random(0, alive.length - 1)];
+        if (pid !== undefined && victim.child.pid === pid) holderKills++;
         victim.child.kill("SIGKILL");
         workers.splice(workers.indexOf(victim), 1);
         workers.push(startWorker(nats.url, { IMAP_URL: dove.url }));
@@ -128,9 +145,9 @@ describe("cluster: SIGKILLed workers lose nothing and deliver nothing twice", { 
       const images = random(1, Math.max(1, Math.floor(fresh / 2)));
       await Promise.race([farm.until((c) => c.imageRequests >= images), run]);
       kill();
-      // After a random message is stored.
+      // After a random message is stored: the process holding the mailbox (appending) dies.
       await untilStored(dove, before + random(1, fresh - 1), run);
-      kill();
+      kill(await mailboxHolder());
       const result = await run;
       assert.equal(result.code, EXIT.OK, `round ${round}: ${result.stderr}`);
       const ids = await storedIds(dove);
@@ -139,7 +156,9 @@ describe("cluster: SIGKILLed workers lose nothing and deliver nothing twice", { 
       assert.equal(ids.length, expected, `round ${round}: ${expected - ids.length} entries missing`);
     }
     console.log(
-      `cluster crash: ${kills} workers SIGKILLed over ${ROUNDS} runs; ${expected} entries, each once`,
+      `cluster crash: ${kills} workers SIGKILLed over ${ROUNDS} runs (${holderKills} of them holding the ` +
+        `mailbox); ${expected} entries, each once`,
     );
+    assert.ok(holderKills > 0, "the mailbox holder was never among the killed");
   });
 });
