@@ -335,7 +335,7 @@ function handOff(
 ): Stage<unknown, unknown> {
   const owned = stage.options.owned!;
   return sink(async (item: unknown, sctx) => {
-    const owner = owned.ownerOf(item, sctx);
+    const owner = owned.ownerOf(item);
     const key = owned.keyOf(item);
     const bytes = await owned.encode(item, sctx);
     await publishOwned(ctx.queue, jobId, owner, key, bytes, ctx.maxPayload);

@@ -270,7 +270,7 @@ export function resolveStageOptions(
 // deno-lint-ignore no-explicit-any
 export interface OwnedStage<In = any> {
   /** The owner an item goes to (no credentials: it names a lease and a subject). */
-  ownerOf(item: In, ctx: StageContext): string;
+  ownerOf(item: In): string;
   /** The item's identity: the same item handed on twice has the same key. */
   keyOf(item: In): string;
   /** The item as bytes, with what the holder needs to finish it (read from `ctx` where it was made). */
