@@ -94,7 +94,24 @@ export async function publishOwned(
 }
 
 /**
+ * An item whose chunks are gone (deleted after an earlier delivery, or expired): it cannot be read again.
+ *
+ * @example
+ * ```ts
+ * import { OwnedItemLost } from "./owned_transit.ts";
+ * const e = new OwnedItemLost("j1", "<a@sluice>", "part 7 is gone");
+ * ```
+ */
+export class OwnedItemLost extends Error {
+  constructor(readonly job: string, readonly key: string, message: string) {
+    super(message);
+  }
+}
+
+/**
  * Reads an item from its message (its parts too); undefined for a message that is not one.
+ *
+ * @throws OwnedItemLost when a chunk is gone
  *
  * @example
  * ```ts ignore
@@ -114,8 +131,14 @@ export async function readOwned(queue: WorkQueue, msg: JsMsg): Promise<OwnedItem
   if (!header.parts) return { job: header.job, key: header.key, bytes: data.subarray(end + 1), parts: [] };
   const chunks: Uint8Array[] = [];
   for (const seq of header.parts) {
-    const stored = await retryTransient(() => queue.jsm.streams.getMessage(PARTS_STREAM, { seq }));
-    if (!stored) throw new Error(`part ${seq} of ${header.key} is gone from ${PARTS_STREAM}`);
+    const lost = () => new OwnedItemLost(header.job, header.key, `part ${seq} is gone from ${PARTS_STREAM}`);
+    const stored = await retryTransient(() => queue.jsm.streams.getMessage(PARTS_STREAM, { seq })).catch(
+      (e) => {
+        if (/no message found|not found/i.test((e as Error).message)) throw lost();
+        throw e;
+      },
+    );
+    if (!stored) throw lost();
     chunks.push(stored.data);
   }
   return { job: header.job, key: header.key, bytes: concatBytes(chunks), parts: header.parts };

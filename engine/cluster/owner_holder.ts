@@ -22,7 +22,7 @@ import { runPipeline, type RunSummary } from "../pipeline/runner.ts";
 import type { Stage } from "../pipeline/stage.ts";
 import { retryTransient } from "../nats/transient.ts";
 import { Lease } from "./lease.ts";
-import { deleteParts, type OwnedItem, readOwned } from "./owned_transit.ts";
+import { deleteParts, type OwnedItem, OwnedItemLost, readOwned } from "./owned_transit.ts";
 import { countersOf, fatalOf } from "./report_fields.ts";
 import { OWNED_STREAM, type UnitReport, type WorkQueue } from "./work_queue.ts";
 
@@ -194,10 +194,24 @@ export class OwnerHolders {
     try {
       const byJob = new Map<string, Array<{ msg: JsMsg; item: OwnedItem }>>();
       for (const msg of msgs) {
-        const item = await readOwned(ctx.queue, msg).catch((e) => {
+        let item: OwnedItem | undefined;
+        try {
+          item = await readOwned(ctx.queue, msg);
+        } catch (e) {
           ctx.logger.log("warn", `worker ${ctx.name}: owner ${hash}: ${(e as Error).message}`);
-          return undefined;
-        });
+          if (!(e instanceof OwnedItemLost)) {
+            msg.nak(1000); // NATS trouble: later
+            continue;
+          }
+          // It can never be read: it failed, and the job stops waiting for it.
+          await ctx.report({
+            job: e.job,
+            units: [],
+            stages: [],
+            failures: [{ stage: "owned", item: e.key, error: e.message }],
+            settled: [e.key],
+          });
+        }
         if (!item) {
           msg.term();
           continue;
