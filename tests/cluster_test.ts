@@ -37,14 +37,21 @@ interface WorkerChild {
   log(): string;
 }
 
-function startWorker(nats: string, env: Record<string, string> = {}): WorkerChild {
+function startWorker(
+  nats: string,
+  env: Record<string, string | undefined> = {},
+  args: string[] = [],
+): WorkerChild {
+  // An undefined value leaves the variable out of the worker's environment.
+  const childEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...env };
+  for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
   const pre = runtime.name === "deno"
     ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
     : [path.join(repo, "cli.ts")];
-  const child = spawn(process.execPath, [...pre, "worker", "--nats", nats], {
+  const child = spawn(process.execPath, [...pre, "worker", "--nats", nats, ...args], {
     cwd: repo,
     // Secrets (IMAP_URL holds the password) come from each worker's own environment, never from NATS.
-    env: { ...process.env, NO_COLOR: "1", ...env },
+    env: childEnv,
     stdio: ["ignore", "ignore", "pipe"],
   });
   let text = "";
@@ -133,15 +140,17 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
   });
 
   test("a refused IMAP login on the workers stops the run with exit 3", async () => {
-    // The password is the workers' own: here one worker has a wrong one.
+    // The password is the workers' own: here one worker has a wrong one, in its --env-file.
     await stopWorkers(workers);
     const wrong = dove.url.replace(/:[^:@/]+@/, ":wrong-password@");
-    workers = [startWorker(nats.url, { IMAP_URL: wrong })];
+    await writeFile(path.join(dir, "worker.env"), `IMAP_URL=${wrong}\n`);
+    workers = [startWorker(nats.url, { IMAP_URL: undefined }, ["--env-file", path.join(dir, "worker.env")])];
     const run = await runCliChild(["run", yamlFile, "--nats", nats.url], {
       ...env(),
       STATE_DIR: path.join(dir, "state-wrong"),
     });
     assert.equal(run.code, EXIT.RUN_FAILED, run.stderr);
+    assert.doesNotMatch(run.stderr, /has no IMAP_URL/, "the worker read its --env-file");
   });
 
   test("a worker without the secret a job needs stops the run with exit 3, naming it", async () => {
