@@ -27,7 +27,7 @@ import { OwnerHolders } from "./owner_holder.ts";
 import { ownerHash, publishOwned } from "./owned_transit.ts";
 import { countersOf, fatalOf } from "./report_fields.ts";
 import { openNats, replicasFor } from "../nats/connection.ts";
-import { retryTransient } from "../nats/transient.ts";
+import { isTransientNatsError, retryTransient } from "../nats/transient.ts";
 import {
   DEFAULT_ACK_WAIT_MS,
   type JobRecord,
@@ -188,16 +188,27 @@ function jobOf(ctx: RunContext, id: string): Promise<PreparedJob | undefined> {
     })();
     ctx.prepared.set(id, found);
   }
-  return found.catch((e) => {
-    if (e instanceof JobGone) {
-      ctx.prepared.delete(id); // it may be a record not written yet, or a job that ended
-      return undefined;
-    }
+  const attempt = found;
+  return attempt.catch((e) => {
+    // Not kept: a record not written yet, a job that ended, or a failure the next unit may not meet.
+    if (ctx.prepared.get(id) === attempt) ctx.prepared.delete(id);
+    if (e instanceof JobGone) return undefined;
     throw e;
   });
 }
 
 class JobGone extends Error {}
+
+/** How many deliveries of a unit a transient NATS failure may cost before it stops the job. */
+const TRANSIENT_JOB_DELIVERIES = 6;
+
+/** A NATS failure that a retry may not meet (a timeout, a leader election), here or as the cause. */
+function isTransientFailure(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c && depth < 4; c = (c as Error).cause, depth++) {
+    if (isTransientNatsError(c)) return true;
+  }
+  return false;
+}
 
 /** A unit this run took: its message (kept alive until acked) and its lease. */
 interface Held {
@@ -227,6 +238,19 @@ async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promis
     job = await jobOf(ctx, jobId);
   } catch (e) {
     await drain(iterator, (m) => m.nak(250));
+    // A NATS node leaving makes opening the job's state time out for a while (its streams elect new
+    // leaders): the unit comes back later. Only a failure that outlasts several deliveries stops the job.
+    const deliveries = first.msg.info.deliveryCount;
+    if (isTransientFailure(e) && deliveries < TRANSIENT_JOB_DELIVERIES) {
+      ctx.logger.log(
+        "warn",
+        `worker ${ctx.name}: cannot prepare ${jobId} yet (${
+          (e as Error).message
+        }); unit ${first.unit.seq} comes back`,
+      );
+      first.msg.nak(1_000 * deliveries);
+      return;
+    }
     await report(ctx, { job: jobId, units: [first.unit.seq], stages: [], failures: [], fatal: fatalOf(e) });
     first.msg.ack();
     return;
@@ -306,6 +330,19 @@ async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promis
     clearInterval(keepAlive);
   }
   if (held.length === 0) return;
+  const deliveries = Math.max(...held.map((h) => h.msg.info.deliveryCount));
+  if (summary.aborted && isTransientFailure(summary.error) && deliveries < TRANSIENT_JOB_DELIVERIES) {
+    // As if this worker had died: nothing reported, the units come back, the ledger skips what was sent.
+    ctx.logger.log(
+      "warn",
+      `worker ${ctx.name}: ${jobId} stopped on a NATS failure (${
+        (summary.error as Error).message
+      }); its ${held.length} unit(s) come back`,
+    );
+    for (const h of held) h.msg.nak(1_000 * deliveries);
+    await Promise.all(held.map((h) => h.lease.release()));
+    return;
+  }
   const fatal = summary.aborted ? fatalOf(summary.error) : undefined;
   const handedOff = Boolean(job.stages.at(-1)?.options.owned);
   await report(ctx, {
