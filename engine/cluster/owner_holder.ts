@@ -20,7 +20,7 @@ import type { Logger } from "../pipeline/logger.ts";
 import type { RunResources } from "../pipeline/resources.ts";
 import { runPipeline, type RunSummary } from "../pipeline/runner.ts";
 import type { Stage } from "../pipeline/stage.ts";
-import { retryTransient } from "../nats/transient.ts";
+import { isTransientFailure, retryTransient, TRANSIENT_JOB_DELIVERIES } from "../nats/transient.ts";
 import { Lease } from "./lease.ts";
 import { deleteParts, type OwnedItem, OwnedItemLost, readOwned } from "./owned_transit.ts";
 import { countersOf, fatalOf } from "./report_fields.ts";
@@ -233,10 +233,20 @@ export class OwnerHolders {
       await Promise.all(items.map((i) => retryTransient(() => i.msg.ackAck()).catch(() => false)));
       for (const i of items) await deleteParts(ctx.queue, i.item.parts);
     };
+    // A NATS node leaving makes the job's state time out for a while: the messages come back later, as if
+    // this holder had died; only a failure that outlasts several deliveries stops the job.
+    const deliveries = Math.max(...items.map((i) => i.msg.info.deliveryCount));
+    const later = (e: unknown) => {
+      if (!isTransientFailure(e) || deliveries >= TRANSIENT_JOB_DELIVERIES) return false;
+      ctx.logger.log("warn", `worker ${ctx.name}: ${jobId}: ${(e as Error).message}; its messages come back`);
+      for (const i of items) i.msg.nak(1_000 * deliveries);
+      return true;
+    };
     let job: HeldJob | undefined;
     try {
       job = await ctx.jobOf(jobId);
     } catch (e) {
+      if (later(e)) return;
       await ctx.report({ job: jobId, units: [], stages: [], failures: [], fatal: fatalOf(e), settled: keys });
       return await finish();
     }
@@ -270,6 +280,7 @@ export class OwnerHolders {
       logger: ctx.logger,
       measureLag: false,
     });
+    if (summary.aborted && later(summary.error)) return;
     await ctx.report({
       job: jobId,
       units: [],

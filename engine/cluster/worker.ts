@@ -27,7 +27,7 @@ import { OwnerHolders } from "./owner_holder.ts";
 import { ownerHash, publishOwned } from "./owned_transit.ts";
 import { countersOf, fatalOf } from "./report_fields.ts";
 import { openNats, replicasFor } from "../nats/connection.ts";
-import { isTransientNatsError, retryTransient } from "../nats/transient.ts";
+import { isTransientFailure, retryTransient, TRANSIENT_JOB_DELIVERIES } from "../nats/transient.ts";
 import {
   DEFAULT_ACK_WAIT_MS,
   type JobRecord,
@@ -198,17 +198,6 @@ function jobOf(ctx: RunContext, id: string): Promise<PreparedJob | undefined> {
 }
 
 class JobGone extends Error {}
-
-/** How many deliveries of a unit a transient NATS failure may cost before it stops the job. */
-const TRANSIENT_JOB_DELIVERIES = 6;
-
-/** A NATS failure that a retry may not meet (a timeout, a leader election), here or as the cause. */
-function isTransientFailure(e: unknown): boolean {
-  for (let c: unknown = e, depth = 0; c && depth < 4; c = (c as Error).cause, depth++) {
-    if (isTransientNatsError(c)) return true;
-  }
-  return false;
-}
 
 /** A unit this run took: its message (kept alive until acked) and its lease. */
 interface Held {

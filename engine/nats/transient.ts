@@ -43,3 +43,22 @@ export async function retryTransient<T>(fn: () => Promise<T>, forMs = TRANSIENT_
     }
   }
 }
+
+/** How many deliveries of a unit (or a mailbox's message) a transient NATS failure may cost before it stops the job. */
+export const TRANSIENT_JOB_DELIVERIES = 6;
+
+/**
+ * A NATS failure that a retry may not meet (a timeout, a leader election), here or as a cause.
+ *
+ * @example
+ * ```ts
+ * import { isTransientFailure } from "./transient.ts";
+ * isTransientFailure(new Error("state", { cause: new Error("timeout") })); // true
+ * ```
+ */
+export function isTransientFailure(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c && depth < 4; c = (c as Error).cause, depth++) {
+    if (isTransientNatsError(c)) return true;
+  }
+  return false;
+}
