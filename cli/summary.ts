@@ -85,13 +85,13 @@ export function nothingTried(summary: RunSummary): { feeds: number; nextAttemptA
   return { feeds: source.counters.backingOff ?? 0, nextAttemptAt: next };
 }
 
-/** What the sink took in without failing: messages appended or written, or its items otherwise. */
+/** What the sink took in without failing: messages appended, written or replaced, or its items otherwise. */
 function delivered(summary: RunSummary): string {
   const sink = summary.metrics.stages.at(-1);
   if (!sink) return "nothing";
   const c = sink.counters;
-  if (c.appended !== undefined || c.written !== undefined) {
-    const n = (c.appended ?? 0) + (c.written ?? 0);
+  if (c.appended !== undefined || c.written !== undefined || c.replaced !== undefined) {
+    const n = (c.appended ?? 0) + (c.written ?? 0) + (c.replaced ?? 0);
     return `${n} message${n === 1 ? "" : "s"}`;
   }
   const n = sink.itemsDone;

@@ -7,10 +7,14 @@
 import { flatMap, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runLedger } from "./delivery_ledger.ts";
+import type { StateStore } from "../engine/state/mod.ts";
 import { sanitizeFolder } from "../lib/feed/feed_list.ts";
 import { filterEntries } from "../lib/feed/entry_filter.ts";
 import { digestEntry } from "../lib/mime/digest.ts";
-import type { EntryItem, FeedEntry, ParsedFeedItem } from "./types.ts";
+import { entryContentHash } from "../lib/feed/entry_content_hash.ts";
+import { ON_UPDATE_MODES } from "../lib/feed/feed_options.ts";
+import { EntryVersionBook, type FeedVersions } from "./entry_versions.ts";
+import type { EntryItem, FeedEntry, FeedRef, OnUpdate, ParsedFeedItem } from "./types.ts";
 
 /** Options of `dedupe`. */
 export interface DedupeOptions {
@@ -18,6 +22,8 @@ export interface DedupeOptions {
   state?: string;
   /** Deliver at most this many new entries per feed and run (the newest); 0 = all. */
   maxPerFeed?: number;
+  /** `on-update` for the feeds that do not set their own (default `ignore`). */
+  onUpdate?: OnUpdate;
 }
 
 /**
@@ -56,6 +62,21 @@ export async function newEntries(
   }
   const validators = { etag: item.etag, lastModified: item.lastModified, title: parsed.title };
   const folder = feed.autoFolder && parsed.title ? sanitizeFolder(parsed.title) : feed.folder;
+  const onUpdate = feed.options?.onUpdate ?? opts.onUpdate ?? "ignore";
+  if (onUpdate !== "ignore" && !feed.options?.digest) {
+    const { fresh: freshItems, updates } = await trackVersions(
+      { feed: { ...feed, folder }, feedTitle: feed.title ?? parsed.title, feedLink: parsed.link },
+      onUpdate,
+      entries,
+      [...unique.values()].filter((e) => !fresh.has(e.id)),
+      ctx,
+      ledger.store,
+    );
+    await ledger.expect(feed.url, [...freshItems, ...updates].map((i) => i.entry.id), validators);
+    ctx.count("newEntries", freshItems.length);
+    if (updates.length > 0) ctx.count("updatedEntries", updates.length);
+    return [...freshItems, ...updates];
+  }
   if (feed.options?.digest && entries.length > 0) {
     // One message lists them all; the ledger waits for it alone, and marks them when it is stored.
     const { entry, covers } = digestEntry(feed.title ?? parsed.title, entries);
@@ -81,6 +102,63 @@ export async function newEntries(
   }));
 }
 
+/**
+ * For a feed with `on-update: replace` or `new`: each new entry's item carries its content hash; each
+ * delivered entry whose title or content changed since (its hash differs from the one recorded) becomes an
+ * update item, unless the feed's filter now rejects it. Delivered entries without a recorded version
+ * (delivered before `on-update` was set, or seen) are recorded as they are now, without sending.
+ */
+async function trackVersions(
+  base: Pick<EntryItem, "feed" | "feedTitle" | "feedLink">,
+  mode: Exclude<OnUpdate, "ignore">,
+  fresh: FeedEntry[],
+  delivered: FeedEntry[],
+  ctx: StageContext,
+  store: StateStore,
+): Promise<{ fresh: EntryItem[]; updates: EntryItem[] }> {
+  const feed: FeedRef = base.feed;
+  const item = (entry: FeedEntry, extra: Partial<EntryItem>): EntryItem => ({
+    ...base,
+    entry,
+    images: [],
+    ...extra,
+  });
+  const freshItems = fresh.map((entry) => item(entry, { version: { hash: entryContentHash(entry) } }));
+  if (delivered.length === 0) return { fresh: freshItems, updates: [] };
+  const book = new EntryVersionBook(store);
+  const known = await book.read(feed.url);
+  const silent: FeedVersions = {};
+  let changed: Array<{ entry: FeedEntry; hash: string }> = [];
+  for (const entry of delivered) {
+    const hash = entryContentHash(entry);
+    const stored = known[entry.id];
+    if (!stored) silent[entry.id] = { hash, folder: feed.folder };
+    else if (stored.hash !== hash) changed.push({ entry, hash });
+  }
+  if (feed.options?.filter && changed.length > 0) {
+    const { skipped } = filterEntries(changed.map((c) => c.entry), feed.options.filter, () => {});
+    const out = new Set(skipped);
+    for (const c of changed) {
+      if (out.has(c.entry)) silent[c.entry.id] = { ...known[c.entry.id], hash: c.hash };
+    }
+    changed = changed.filter((c) => !out.has(c.entry));
+  }
+  if (Object.keys(silent).length > 0 && !ctx.dryRun) {
+    const inFeed = new Set([...fresh, ...delivered].map((e) => e.id));
+    await book.record(feed.url, silent, inFeed);
+  }
+  const updates = changed.map(({ entry, hash }) => {
+    const stored = known[entry.id];
+    // Replaced where the old version is; sent again to the feed's folder of today.
+    const folder = mode === "replace" ? stored.folder : feed.folder;
+    return item(entry, {
+      feed: { ...feed, folder },
+      version: { hash, update: { mode, folder: stored.folder, ...(stored.uid ? { uid: stored.uid } : {}) } },
+    });
+  });
+  return { fresh: freshItems, updates };
+}
+
 /** Oldest first; entries without a date keep their feed order after dated ones of the same feed. */
 function byDate(a: FeedEntry, b: FeedEntry): number {
   const ta = Date.parse(a.published ?? a.updated ?? "");
@@ -103,7 +181,7 @@ export function dedupe(opts: DedupeOptions): Stage<ParsedFeedItem, EntryItem> {
     inType: "ParsedFeedItem",
     outType: "EntryItem",
     concurrency: 4,
-    settings: { maxPerFeed: opts.maxPerFeed ?? 0 },
+    settings: { maxPerFeed: opts.maxPerFeed ?? 0, onUpdate: opts.onUpdate ?? "ignore" },
   });
 }
 
@@ -128,6 +206,18 @@ export const dedupeStage: StageFactory = {
       min: 0,
       description: "newest entries per feed and run; 0 = all",
     },
+    "on-update": {
+      type: "string",
+      enum: [...ON_UPDATE_MODES],
+      default: "ignore",
+      description: "a delivered entry whose title or content changed: replace its message (flags kept), " +
+        "send it again as a new one, or ignore it; for the feeds that do not set their own",
+    },
   },
-  create: (o) => dedupe({ state: o.state as string | undefined, maxPerFeed: o["max-per-feed"] as number }),
+  create: (o) =>
+    dedupe({
+      state: o.state as string | undefined,
+      maxPerFeed: o["max-per-feed"] as number,
+      onUpdate: o["on-update"] as OnUpdate,
+    }),
 };

@@ -19,6 +19,7 @@ import type { SendingRecord, StateStore } from "../engine/state/mod.ts";
 import type { StageContext } from "../engine/pipeline/mod.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 import { FeedStateBook } from "./feed_state.ts";
+import { EntryVersionBook, type StoredVersion } from "./entry_versions.ts";
 import { runStore } from "./run_state.ts";
 import { DEFAULT_STATE } from "../engine/pipeline/mod.ts";
 import { setImmediate } from "node:timers";
@@ -111,25 +112,35 @@ export class DeliveryLedger {
   /**
    * On the process holding a mailbox: expects a feed's entries that are not delivered yet (an earlier
    * holder may have delivered some), once per feed for this ledger; concurrent calls share the first.
+   * `update` names an entry delivered before whose new version (`on-update`) this message is: it is
+   * expected too, so the feed's validators wait for it.
    */
-  expectRemaining(
+  async expectRemaining(
     feedUrl: string,
     entryIds: string[],
     validators: { etag?: string; lastModified?: string; title?: string },
+    update?: string,
   ): Promise<void> {
     let registered = this.#registered.get(feedUrl);
     if (!registered) {
       registered = (async () => {
         const left = this.dryRun ? entryIds : await this.store.filterUndelivered(feedUrl, entryIds);
+        if (update !== undefined && !left.includes(update)) left.push(update);
         await this.expect(feedUrl, left, validators);
       })();
       this.#registered.set(feedUrl, registered);
     }
-    return registered;
+    await registered;
+    // A later update of a feed registered before: expected too, unless its validators are committed.
+    if (update !== undefined) this.#pending.get(feedUrl)?.remaining.add(update);
   }
 
-  /** Records confirmed deliveries; commits each feed whose entries are all confirmed. */
-  async confirm(messages: MailMessage[]): Promise<void> {
+  /**
+   * Records confirmed deliveries; commits each feed whose entries are all confirmed. A message carrying
+   * its entry's version (`on-update`) also records it, with its UID from `uids` when the server told,
+   * before the delivered record clears its "sending" mark.
+   */
+  async confirm(messages: MailMessage[], uids?: ReadonlyMap<MailMessage, number>): Promise<void> {
     if (this.dryRun) return;
     const byFeed = new Map<string, MailMessage[]>();
     for (const m of messages) {
@@ -143,6 +154,16 @@ export class DeliveryLedger {
       // feeds would block the event loop for all of them in a row (~4 ms each, 80 ms+ per batch in W3).
       if (!first) await nextTurn();
       first = false;
+      const versioned = msgs.filter((m) => m.version);
+      if (versioned.length > 0) {
+        await new EntryVersionBook(this.store).record(
+          feedUrl,
+          Object.fromEntries(versioned.map((m): [string, StoredVersion] => {
+            const uid = uids?.get(m);
+            return [m.entryId, { hash: m.version!.hash, folder: m.folder, ...(uid ? { uid } : {}) }];
+          })),
+        );
+      }
       await this.store.markDeliveredMany(
         feedUrl,
         // A digest marks the entries it lists, in the same write as itself.
@@ -218,6 +239,21 @@ export class DeliveryLedger {
     }
     const isFound = new Set(found.map((f) => f.message));
     return { found, toSend: messages.filter((m) => !isFound.has(m)) };
+  }
+
+  /**
+   * Whether the message's delivery is in doubt (a mark an earlier run left, or this run's broken
+   * connection); read before {@linkcode DeliveryLedger.sending} marks it for this attempt.
+   */
+  async doubted(message: MailMessage): Promise<boolean> {
+    if (this.dryRun) return false;
+    return (await this.#loadDoubts()).has(entryKey(message.feedUrl, message.entryId));
+  }
+
+  /** The message's doubt is resolved (it was delivered, checked): it is not looked for again. */
+  async settled(message: MailMessage): Promise<void> {
+    if (this.dryRun) return;
+    (await this.#loadDoubts()).delete(entryKey(message.feedUrl, message.entryId));
   }
 
   /** The marks an earlier run left (read once, on first use); then this run's doubts join them. */

@@ -17,6 +17,7 @@ import {
   type FetchSuccess,
   mergeState,
 } from "./feed_health.ts";
+import { EntryVersionBook } from "./entry_versions.ts";
 
 /** The key prefix of the feed records in the store's key/value part. */
 export const FEED_KEY_PREFIX = "feed/";
@@ -116,10 +117,11 @@ export class FeedStateBook {
     return [...feeds.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
   }
 
-  /** Removes a feed's state, delivered ids and "sending" marks. */
+  /** Removes a feed's state, delivered ids, "sending" marks and entry versions (`on-update`). */
   async forgetFeed(feedUrl: string): Promise<void> {
     await this.store.forgetScope(feedUrl);
     await this.store.delete(feedRecordKey(feedUrl));
+    await new EntryVersionBook(this.store).forget(feedUrl);
   }
 }
 

@@ -117,6 +117,12 @@ export const feedsStage: StageFactory = {
             type: "boolean",
             description: "thread the folder's messages by feed (References to a per-feed root Message-ID)",
           },
+          "on-update": {
+            type: "string",
+            enum: ["replace", "new", "ignore"],
+            description: "a delivered entry whose title or content changed: replace its message (flags " +
+              "kept), send it again as a new message, or ignore it (the default)",
+          },
         },
       },
     },

@@ -121,6 +121,8 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
           up.appendBatch(req.folder, req.msgs),
         present: (up: ImapUploader, req: { folder: string; ids: string[] }) =>
           up.hasEntries(req.folder, req.ids),
+        update: (up: ImapUploader, req: { folder: string; msg: MailMessage; search: boolean }) =>
+          up.updateEntry(req.folder, req.msg, { search: req.search }),
       },
     });
     // `/healthz` (--metrics) reports the mailbox unhealthy while its connection is down.
@@ -140,9 +142,28 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
         location: location(folder),
       }));
     };
-    const gc: Committer = new GroupCommit<MailMessage, Delivery | Error>(async (folder, msgs) => {
+    const gc: Committer = new GroupCommit<MailMessage, Delivery | Error>(async (folder, batch) => {
       const l = await ledger;
       const outcome = new Map<MailMessage, Delivery | Error>();
+      // Changed entries (on-update) go one by one; the others in batches.
+      const msgs = batch.filter((m) => !m.version?.update);
+      for (const m of batch) {
+        if (!m.version?.update) continue;
+        const search = await l.doubted(m);
+        await l.sending([m]);
+        try {
+          const { delivery, appended } = await conn.call.update({ folder, msg: m, search });
+          await l.confirm([m], uidsOf([delivery]));
+          await l.settled(m);
+          outcome.set(m, delivery);
+          if (!appended) ctx.count("foundInDoubt");
+          else ctx.count(m.version.update.mode === "replace" ? "replaced" : "appended");
+        } catch (e) {
+          // It may have got half-way (appended, not yet expunged): the next attempt looks for every copy.
+          outcome.set(m, e instanceof Error ? e : new Error(String(e)));
+          await l.inDoubt([m], folder);
+        }
+      }
       const { found, toSend } = await l.settleDoubts(msgs, findStored);
       for (const d of found) outcome.set(d.message, d);
       if (found.length) ctx.count("foundInDoubt", found.length);
@@ -150,19 +171,19 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
         await l.sending(toSend);
         try {
           const deliveries = await conn.call.append({ folder, msgs: toSend });
-          await l.confirm(toSend);
+          await l.confirm(toSend, uidsOf(deliveries));
           toSend.forEach((m, i) => outcome.set(m, deliveries[i]));
           ctx.count("appended", toSend.length);
           ctx.count("batches");
         } catch (e) {
           const done = deliveredBefore(e);
-          await l.confirm(done.map((d) => d.message));
+          await l.confirm(done.map((d) => d.message), uidsOf(done));
           for (const d of done) outcome.set(d.message, d);
           if (done.length) ctx.count("appended", done.length);
           await settleFailure(l, folder, toSend.filter((m) => !outcome.has(m)), e, outcome);
         }
       }
-      return msgs.map((m) => outcome.get(m)!);
+      return batch.map((m) => outcome.get(m)!);
     }, { maxBatch: opts.maxBatch ?? MAILBOX_DEFAULTS.maxBatch, keyOf: (m) => m.folder });
     return { gc, conn };
   }, async ({ gc, conn }) => {
@@ -191,6 +212,13 @@ async function settleFailure(
   else await ledger.inDoubt(failed, folder);
 }
 
+/** The UIDs the server reported for these deliveries (UIDPLUS), by message. */
+function uidsOf(deliveries: Delivery[]): Map<MailMessage, number> {
+  const out = new Map<MailMessage, number>();
+  for (const d of deliveries) if (d.uid !== undefined) out.set(d.message, d.uid);
+  return out;
+}
+
 /** Submits `msg` and throws its own failure, if it had one. */
 async function commit(gc: Committer, msg: MailMessage): Promise<void> {
   const result = await gc.submit(msg);
@@ -209,10 +237,26 @@ function writerCommitter(
     // A writer that cannot look for its files (the dry run) has nothing in doubt: its ledger records nothing.
     const findStored = (folder: string, msgs: MailMessage[]) =>
       writer.findStored?.(folder, msgs) ?? Promise.resolve([]);
-    return new GroupCommit<MailMessage, Delivery | Error>(async (folder, msgs) => {
+    return new GroupCommit<MailMessage, Delivery | Error>(async (folder, batch) => {
       const l = await ledger;
-      const { found, toSend } = await l.settleDoubts(msgs, findStored);
       const outcome = new Map<MailMessage, Delivery | Error>();
+      // A replaced entry goes one by one (it looks for its earlier files every time: nothing in doubt).
+      const replacing = writer.replaceEntry ? batch.filter((m) => m.version?.update?.mode === "replace") : [];
+      for (const m of replacing) {
+        await l.doubted(m); // the marks an earlier run left are read before this run writes its own
+        await l.sending([m]);
+        try {
+          const d = await writer.replaceEntry!(m);
+          await l.confirm([m]);
+          outcome.set(m, d);
+          ctx.count("replaced");
+        } catch (e) {
+          outcome.set(m, e instanceof Error ? e : new Error(String(e)));
+          await l.inDoubt([m], folder);
+        }
+      }
+      const msgs = batch.filter((m) => !outcome.has(m));
+      const { found, toSend } = await l.settleDoubts(msgs, findStored);
       for (const d of found) outcome.set(d.message, d);
       if (found.length) ctx.count("foundInDoubt", found.length);
       if (toSend.length) {
@@ -227,7 +271,7 @@ function writerCommitter(
           await settleFailure(l, folder, toSend, e, outcome);
         }
       }
-      return msgs.map((m) => outcome.get(m)!);
+      return batch.map((m) => outcome.get(m)!);
     }, { maxBatch: 64, keyOf: (m) => m.folder });
   }, (gc) => gc.close());
 }

@@ -1,8 +1,8 @@
 /**
  * The IMAP mailbox as a single owner across a cluster: a composed message goes to the one process that
  * holds its account (`imap://user@host:port`, no password), which appends it. A message travels as one
- * line of JSON (its fields, and what its feed expects: the entry ids of that fetch and the validators to
- * commit once they are delivered) followed by the raw message bytes. The holder registers the feed's
+ * line of JSON (its fields, its entry's version for `on-update`, and what its feed expects: the entry ids
+ * of that fetch and the validators to commit once they are delivered) followed by the raw message bytes. The holder registers the feed's
  * entries that are not yet delivered in its own ledger, so the feed's ETag is committed there, once every
  * entry is in the mailbox, as in a local run.
  * @module
@@ -10,20 +10,15 @@
 import type { OwnedStage, StageContext } from "../engine/pipeline/mod.ts";
 import { runLedger } from "./delivery_ledger.ts";
 import { runStore } from "./run_state.ts";
+import { EntryVersionBook } from "./entry_versions.ts";
 import type { MailMessage } from "./types.ts";
 
-/** The header line of a message in transit. */
-interface TransitHeader {
-  folder: string;
+/** The header line of a message in transit: its fields but the bytes, and its feed's expectation. */
+type TransitHeader = Omit<MailMessage, "raw" | "date"> & {
   date: string;
-  feedUrl: string;
-  entryId: string;
-  messageId: string;
-  covers?: string[];
-  subject?: string;
   /** The feed's expectation where the message was composed. */
   feed?: { entryIds: string[]; etag?: string; lastModified?: string; title?: string };
-}
+};
 
 /**
  * The account a URL logs in to, without its password: `imap://user@host:port`.
@@ -56,17 +51,14 @@ export function ownedMailbox(
 ): OwnedStage<MailMessage> {
   return {
     ownerOf: (m) => mailboxOwner(accountOf(m.folder)),
-    keyOf: (m) => m.messageId,
+    // An updated entry (on-update) is another message than its first version.
+    keyOf: (m) => m.version?.update ? `${m.messageId} ${m.version.hash}` : m.messageId,
     async encode(m: MailMessage, ctx: StageContext): Promise<Uint8Array> {
       const ledger = await runLedger(ctx, state);
+      const { raw: _raw, date, ...fields } = m;
       const header: TransitHeader = {
-        folder: m.folder,
-        date: m.date.toISOString(),
-        feedUrl: m.feedUrl,
-        entryId: m.entryId,
-        messageId: m.messageId,
-        ...(m.covers ? { covers: m.covers } : {}),
-        ...(m.subject !== undefined ? { subject: m.subject } : {}),
+        ...fields,
+        date: date.toISOString(),
         feed: ledger.expectation(m.feedUrl),
       };
       const head = new TextEncoder().encode(JSON.stringify(header) + "\n");
@@ -77,26 +69,29 @@ export function ownedMailbox(
     },
     async decode(bytes: Uint8Array, ctx: StageContext): Promise<MailMessage> {
       const end = bytes.indexOf(10);
-      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(0, end))) as TransitHeader;
-      const message: MailMessage = {
-        folder: header.folder,
-        raw: bytes.slice(end + 1),
-        date: new Date(header.date),
-        feedUrl: header.feedUrl,
-        entryId: header.entryId,
-        messageId: header.messageId,
-        ...(header.covers ? { covers: header.covers } : {}),
-        ...(header.subject !== undefined ? { subject: header.subject } : {}),
-      };
-      if (header.feed) {
-        const { entryIds, ...validators } = header.feed;
-        await (await runLedger(ctx, state)).expectRemaining(header.feedUrl, entryIds, validators);
+      const { feed, date, ...fields } = JSON.parse(
+        new TextDecoder().decode(bytes.subarray(0, end)),
+      ) as TransitHeader;
+      const message: MailMessage = { ...fields, raw: bytes.slice(end + 1), date: new Date(date) };
+      if (feed) {
+        const { entryIds, ...validators } = feed;
+        await (await runLedger(ctx, state)).expectRemaining(
+          message.feedUrl,
+          entryIds,
+          validators,
+          message.version?.update ? message.entryId : undefined,
+        );
       }
       return message;
     },
     async done(m: MailMessage, ctx: StageContext): Promise<boolean> {
       if (ctx.dryRun) return false;
-      return await (await runStore(ctx, state)).isDelivered(m.feedUrl, m.entryId);
+      const store = await runStore(ctx, state);
+      // An update is done once its version is the one recorded; a first version once it is delivered.
+      if (m.version?.update) {
+        return (await new EntryVersionBook(store).read(m.feedUrl))[m.entryId]?.hash === m.version.hash;
+      }
+      return await store.isDelivered(m.feedUrl, m.entryId);
     },
   };
 }

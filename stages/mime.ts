@@ -57,6 +57,7 @@ function composeInput(item: EntryItem): EntryItem {
     images: item.images,
     ...(item.attachments ? { attachments: item.attachments } : {}),
     ...(item.covers ? { covers: item.covers } : {}),
+    ...(item.version ? { version: item.version } : {}),
   };
 }
 

@@ -12,9 +12,17 @@ export type {
   FeedProblem,
   FeedRef,
   FetchedFeed,
+  OnUpdate,
   ParsedFeed,
 } from "../lib/feed/types.ts";
-export type { Attachment, Delivery, EntryItem, InlineImage, MailMessage } from "../lib/mime/types.ts";
+export type {
+  Attachment,
+  Delivery,
+  EntryItem,
+  EntryVersion,
+  InlineImage,
+  MailMessage,
+} from "../lib/mime/types.ts";
 import type { FeedRef, ParsedFeed } from "../lib/feed/types.ts";
 
 /**

@@ -11,6 +11,7 @@ import { MemoryStore, openStore, type StateStore, StateStoreError } from "../eng
 import { kvSupport } from "../engine/runtime/kv.ts";
 import { DEFAULT_BACKOFF } from "../stages/feed_health.ts";
 import { FeedStateBook } from "../stages/feed_state.ts";
+import { EntryVersionBook } from "../stages/entry_versions.ts";
 
 /** The feed stages' records over `store` (the FeedStateBook cases run over every adapter). */
 function book(store: StateStore): FeedStateBook {
@@ -290,6 +291,38 @@ for (const adapter of adapters) {
         assert.equal(await store.deliveredCount(FEED), 0);
         assert.equal(await store.isDelivered(OTHER, "e1"), true);
         assert.deepEqual((await book(store).listFeeds()).map((f) => f.url), [OTHER]);
+      });
+    });
+
+    test("EntryVersionBook (on-update): versions by entry, updated in place, pruned to the feed, forgotten with it", async () => {
+      await withStore(adapter, async (store) => {
+        const versions = new EntryVersionBook(store);
+        assert.deepEqual(await versions.read(FEED), {});
+        await versions.record(FEED, {
+          a: { hash: "h1", folder: "News", uid: 4 },
+          b: { hash: "h2", folder: "News" },
+        });
+        await versions.record(FEED, { a: { hash: "h3", folder: "News", uid: 9 } });
+        await versions.record(OTHER, { a: { hash: "x", folder: "Other" } });
+        assert.deepEqual(await versions.read(FEED), {
+          a: { hash: "h3", folder: "News", uid: 9 },
+          b: { hash: "h2", folder: "News" },
+        });
+        // An entry gone from the feed leaves the record when the feed is next recorded.
+        await versions.record(FEED, { c: { hash: "h4", folder: "News" } }, new Set(["a", "c"]));
+        assert.deepEqual(Object.keys(await versions.read(FEED)).sort(), ["a", "c"]);
+        await Promise.all(
+          Array.from(
+            { length: 10 },
+            (_, i) => versions.record(FEED, { [`n${i}`]: { hash: "h", folder: "News" } }),
+          ),
+        );
+        assert.equal(Object.keys(await versions.read(FEED)).length, 12, "no update lost");
+        await store.markDelivered(FEED, "a");
+        await book(store).forgetFeed(FEED);
+        assert.deepEqual(await versions.read(FEED), {});
+        assert.deepEqual(Object.keys(await versions.read(OTHER)), ["a"]);
+        assert.deepEqual((await book(store).listFeeds()).map((f) => f.url), [], "versions are not feeds");
       });
     });
 

@@ -5,7 +5,7 @@
  */
 import { SluiceError } from "../../engine/errors.ts";
 import { compileEntryFilter } from "./entry_filter.ts";
-import type { FeedOptions } from "./types.ts";
+import type { FeedOptions, OnUpdate } from "./types.ts";
 
 /**
  * The option names a feed list may set, as written (OPML attribute, plain list word, YAML key).
@@ -21,7 +21,18 @@ export const FEED_OPTION_NAMES: readonly string[] = [
   "enclosures",
   "enclosure-max",
   "digest",
+  "on-update",
 ];
+
+/**
+ * The values `on-update` takes; `ignore` is the default.
+ *
+ * @example
+ * ```ts
+ * console.log(ON_UPDATE_MODES[0]); // "ignore"
+ * ```
+ */
+export const ON_UPDATE_MODES: readonly OnUpdate[] = ["ignore", "replace", "new"];
 
 /**
  * The enclosure size cap when a feed attaches enclosures without `enclosure-max`: 10 MB.
@@ -67,6 +78,18 @@ export function readFeedOptions(
       );
     }
     options.enclosures = mode;
+  }
+  if (values["on-update"] !== undefined) {
+    const mode = String(values["on-update"]).trim().toLowerCase() as OnUpdate;
+    if (!ON_UPDATE_MODES.includes(mode)) {
+      throw new FeedOptionError(
+        `${where("on-update")}: \`on-update\` must be replace, new or ignore, got ${
+          JSON.stringify(values["on-update"])
+        }`,
+        'write on-update="replace" (the message is replaced, flags kept), "new" or "ignore" (the default)',
+      );
+    }
+    options.onUpdate = mode;
   }
   if (values["enclosure-max"] !== undefined) {
     const max = parseByteSize(values["enclosure-max"]);

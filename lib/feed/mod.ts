@@ -26,8 +26,10 @@ export type {
   FeedProblem,
   FeedRef,
   FetchedFeed,
+  OnUpdate,
   ParsedFeed,
 } from "./types.ts";
+export { entryContentHash } from "./entry_content_hash.ts";
 export {
   compileEntryFilter,
   type EntryFilter,
@@ -58,6 +60,7 @@ export {
   FEED_OPTION_NAMES,
   FeedOptionError,
   layerFeedOptions,
+  ON_UPDATE_MODES,
   parseByteSize,
   readFeedOptions,
 } from "./feed_options.ts";

@@ -50,7 +50,23 @@ export interface FeedOptions {
   enclosureMax?: number;
   /** True: one message per run lists the feed's new entries (set on a folder: for each of its feeds). */
   digest?: boolean;
+  /**
+   * What to do when an entry already delivered changes (its title or content, not just its date):
+   * `replace` its message (flags kept), send it again as a `new` message marked as an update, or
+   * `ignore` it (the default).
+   */
+  onUpdate?: OnUpdate;
 }
+
+/**
+ * The choices of {@linkcode FeedOptions.onUpdate}.
+ *
+ * @example
+ * ```ts
+ * const mode: OnUpdate = "replace";
+ * ```
+ */
+export type OnUpdate = "replace" | "new" | "ignore";
 
 /**
  * The result of fetching a feed. `notModified` is true for a 304 (then `body` is empty).

@@ -26,12 +26,20 @@ import {
   queryNamespacePrefix,
 } from "./mailbox_commands.ts";
 import { MailboxSelection } from "./mailbox_selection.ts";
-import { fetchHeaderValues, fetchInternalDates, searchHeader } from "./mailbox_search.ts";
+import {
+  fetchFlagsAndHeaders,
+  fetchHeaderValues,
+  fetchInternalDates,
+  searchHeader,
+  type StoredMessage,
+} from "./mailbox_search.ts";
+import { addFlags, expungeUids } from "./mailbox_expunge.ts";
 import { openSession, type SessionOptions } from "./open_session.ts";
 import { ImapSession } from "./session.ts";
 
 export type { AppendMessage, AppendMode, AppendOutcome, AppendResult } from "./append_command.ts";
 export type { MailboxInfo } from "./mailbox_commands.ts";
+export type { StoredMessage } from "./mailbox_search.ts";
 
 /**
  * Connection options besides the URL.
@@ -350,5 +358,75 @@ export class ImapClient extends ImapSession {
     if (uids.length === 0) return new Map();
     await this.select(mailbox);
     return fetchHeaderValues(this.#conn, uids, header);
+  }
+
+  /**
+   * Flags and some headers of the given messages (UIDs the mailbox does not hold are left out).
+   *
+   * @param mailbox full server name
+   * @param uids message UIDs
+   * @param headers header names
+   * @returns the messages found, by ascending UID
+   * @example
+   * ```ts
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
+   * const raw = new TextEncoder().encode("X-Sluice-Entry-Id: urn:entry:1\r\nSubject: hi\r\n\r\nbody\r\n");
+   * await client.append("INBOX", [{ raw, flags: ["\\Seen"] }]);
+   * const [m] = await client.flagsAndHeaders("INBOX", [1], ["X-Sluice-Entry-Id"]);
+   * console.log(m.flags, m.headers["x-sluice-entry-id"]); // ["\\Seen"] "urn:entry:1"
+   * await client.logout();
+   * ```
+   */
+  async flagsAndHeaders(mailbox: string, uids: number[], headers: string[]): Promise<StoredMessage[]> {
+    if (uids.length === 0) return [];
+    await this.select(mailbox);
+    return fetchFlagsAndHeaders(this.#conn, uids, headers);
+  }
+
+  /**
+   * Adds flags (or keywords) to messages.
+   *
+   * @param mailbox full server name
+   * @param uids message UIDs
+   * @param flags e.g. `["\\Flagged", "$Important"]`
+   * @example
+   * ```ts
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
+   * await client.append("INBOX", [{ raw: new TextEncoder().encode("Subject: hi\r\n\r\nbody\r\n") }]);
+   * await client.addFlags("INBOX", [1], ["\\Flagged"]);
+   * await client.logout();
+   * ```
+   */
+  async addFlags(mailbox: string, uids: number[], flags: string[]): Promise<void> {
+    if (uids.length === 0 || flags.length === 0) return;
+    await this.select(mailbox, false);
+    await addFlags(this.#conn, uids, flags);
+  }
+
+  /**
+   * Removes messages: `\Deleted`, then UID EXPUNGE with UIDPLUS, else EXPUNGE (which also removes the
+   * other messages of the mailbox already flagged `\Deleted`).
+   *
+   * @param mailbox full server name
+   * @param uids message UIDs
+   * @returns `uid` (only these went) or `all` (the EXPUNGE fallback)
+   * @example
+   * ```ts
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const client = await ImapClient.connect(dovecot.url);
+   * await client.append("INBOX", [{ raw: new TextEncoder().encode("Subject: hi\r\n\r\nbody\r\n") }]);
+   * await client.expunge("INBOX", [1]); // "uid" on Dovecot
+   * await client.logout();
+   * ```
+   */
+  async expunge(mailbox: string, uids: number[]): Promise<"uid" | "all"> {
+    if (uids.length === 0) return "uid";
+    await this.select(mailbox, false);
+    return expungeUids(this.#conn, uids);
   }
 }

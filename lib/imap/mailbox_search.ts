@@ -130,6 +130,75 @@ export async function fetchHeaderValues(
   return out;
 }
 
+/**
+ * The flags and some headers of one stored message, as {@linkcode fetchFlagsAndHeaders} reads them.
+ *
+ * @example
+ * ```ts
+ * const m: StoredMessage = { uid: 7, flags: ["\\Seen"], headers: { "x-sluice-entry-id": "urn:1" } };
+ * ```
+ */
+export interface StoredMessage {
+  uid: number;
+  /** Its flags and keywords, as the server lists them (`\Seen`, `$Important`, `\Recent`...). */
+  flags: string[];
+  /** The headers asked for, by lower-case name (unfolded, decoded); absent ones are left out. */
+  headers: Record<string, string>;
+}
+
+/**
+ * Flags and the headers `headers` of the given messages in the selected mailbox (one UID FETCH,
+ * `BODY.PEEK`: nothing is marked read). UIDs the mailbox does not hold are left out.
+ *
+ * @param conn a connection with the mailbox selected
+ * @param uids message UIDs (at least one)
+ * @param headers header names
+ * @returns the messages found, by ascending UID
+ * @example
+ * ```ts
+ * import { fetchFlagsAndHeaders } from "./mailbox_search.ts";
+ * import { openSession } from "./open_session.ts";
+ * import { startDovecot } from "../../tests/support/dovecot.ts";
+ * await using dovecot = await startDovecot();
+ * const { conn } = await openSession(dovecot.url);
+ * await conn.run(["EXAMINE INBOX"], "SELECT");
+ * const found = await fetchFlagsAndHeaders(conn, [1], ["X-Sluice-Entry-Id"]); // [] in an empty INBOX
+ * await conn.close();
+ * ```
+ */
+export async function fetchFlagsAndHeaders(
+  conn: ImapConnection,
+  uids: number[],
+  headers: string[],
+): Promise<StoredMessage[]> {
+  const names: CommandPart[] = headers.flatMap((h, i) => (i === 0 ? [astring(h)] : [" ", astring(h)]));
+  const { untagged } = await conn.run(
+    [`UID FETCH ${uids.join(",")} (UID FLAGS BODY.PEEK[HEADER.FIELDS (`, ...names, ")])"],
+    "UID FETCH",
+  );
+  const out: StoredMessage[] = [];
+  for (const items of fetchedItems(untagged)) {
+    const uidAt = itemIndex(items, "UID");
+    const flagsAt = itemIndex(items, "FLAGS");
+    if (uidAt < 0) continue;
+    const body = valueText(
+      items.find((_v, i) => i > 0 && String(items[i - 1]).toUpperCase().startsWith("BODY[")),
+    ) ?? "";
+    const flags = flagsAt >= 0 && Array.isArray(items[flagsAt + 1])
+      ? (items[flagsAt + 1] as ImapValue[]).map(String)
+      : [];
+    const values: Record<string, string> = {};
+    for (const h of headers) {
+      const v = headerValue(body, h);
+      if (v !== undefined) values[h.toLowerCase()] = v;
+    }
+    out.push({ uid: Number(items[uidAt + 1]), flags, headers: values });
+  }
+  // A FETCH response may also come unasked (another session changed flags): only the UIDs asked count.
+  const asked = new Set(uids);
+  return out.filter((m) => asked.has(m.uid)).sort((a, b) => a.uid - b.uid);
+}
+
 function searchUids(untagged: ImapResponse[]): number[] {
   const out: number[] = [];
   for (const r of untagged) {

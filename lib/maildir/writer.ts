@@ -35,6 +35,11 @@ export interface MessageWriter {
    * crash). A writer without it cannot tell, and its messages are written again.
    */
   findStored?(folder: string, msgs: readonly MailMessage[]): Promise<Delivery[]>;
+  /**
+   * Replaces the stored versions of a changed entry with `msg` (`on-update: replace`), flags kept. A
+   * writer without it writes the new version beside the old one.
+   */
+  replaceEntry?(msg: MailMessage): Promise<Delivery>;
 }
 
 /** Options of {@link MaildirWriter}. */
@@ -207,11 +212,81 @@ export class MaildirWriter implements MessageWriter {
     return found;
   }
 
-  async #deliver(msg: MailMessage): Promise<Delivery> {
+  /**
+   * Replaces the stored versions of a changed entry (`msg.version.update.mode` is `replace`): the files
+   * of its Message-ID in the folder are found, the new version is written (into `cur/` with their flags,
+   * the `:2,` letters, when one had any; else into `new/`), and the others are removed. Safe to repeat
+   * after a crash at any point: a file that already holds this version (its name carries the content
+   * hash) is kept instead of writing another, and every other copy goes.
+   *
+   * @param msg the composed new version
+   * @returns its delivery
+   * @throws MaildirError `E_MAILDIR_WRITE` when the file cannot be written
+   * @example
+   * ```ts
+   * import { mkdtemp, rm } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import path from "node:path";
+   * import { MaildirWriter } from "./writer.ts";
+   * import type { MailMessage } from "../mime/types.ts";
+   * const root = await mkdtemp(path.join(tmpdir(), "sluice-replace-"));
+   * const writer = new MaildirWriter(root, { fsync: false });
+   * const msg: MailMessage = { folder: "News", raw: new TextEncoder().encode("Subject: v2\r\n\r\nnew\r\n"),
+   *   date: new Date(), feedUrl: "https://x/feed", entryId: "urn:1", messageId: "<1@sluice>",
+   *   version: { hash: "0123456789abcdef0123456789abcdef", update: { mode: "replace", folder: "News" } } };
+   * const delivery = await writer.replaceEntry(msg); // no earlier file: written into new/
+   * await rm(root, { recursive: true, force: true });
+   * ```
+   */
+  async replaceEntry(msg: MailMessage): Promise<Delivery> {
+    const dir = await this.#ensureFolder(msg.folder);
+    const mark = messageIdMark(msg.messageId);
+    const hash = versionMark(msg);
+    const copies: Array<{ file: string; name: string; flags: string; sub: string }> = [];
+    for (const sub of ["new", "cur"]) {
+      let names: string[] = [];
+      try {
+        names = await readdir(path.join(dir, sub));
+      } catch (cause) {
+        if ((cause as { code?: string }).code !== "ENOENT") throw cause;
+      }
+      for (const name of names) {
+        if (/\.[^.]*I([0-9a-f]{16})\./.exec(name)?.[1] !== mark) continue;
+        copies.push({
+          file: path.join(dir, sub, name),
+          name,
+          sub,
+          flags: /:2,([^:]*)$/.exec(name)?.[1] ?? "",
+        });
+      }
+    }
+    const current = copies.find((c) => hash !== undefined && c.name.includes(`V${hash}I`));
+    let delivery: Delivery;
+    if (current) delivery = { message: msg, location: current.file };
+    else {
+      // Flags are the letters after `:2,` (keywords too: a-z, by the folder's dovecot-keywords file).
+      const letters = [...new Set(copies.flatMap((c) => [...c.flags]))].filter((f) => f !== "T").sort().join(
+        "",
+      );
+      const seen = copies.some((c) => c.sub === "cur");
+      delivery = await this.#deliver(msg, seen ? { sub: "cur", info: `:2,${letters}` } : undefined);
+    }
+    const old = copies.filter((c) => c !== current);
+    for (const c of old) {
+      await unlink(c.file).catch((e) => (e.code === "ENOENT" ? undefined : Promise.reject(e)));
+    }
+    if (this.#fsync) {
+      await syncDirectory(path.dirname(delivery.location));
+      for (const sub of new Set(old.map((c) => path.dirname(c.file)))) await syncDirectory(sub);
+    }
+    return delivery;
+  }
+
+  async #deliver(msg: MailMessage, into?: { sub: "cur"; info: string }): Promise<Delivery> {
     const dir = await this.#ensureFolder(msg.folder);
     const name = this.#uniqueName(msg);
     const tmp = path.join(dir, "tmp", name);
-    const target = path.join(dir, "new", name);
+    const target = into ? path.join(dir, into.sub, name + into.info) : path.join(dir, "new", name);
     try {
       await writeExclusive(tmp, msg.raw, this.#fsync);
       const seconds = msg.date.getTime() / 1000;
@@ -258,9 +333,10 @@ export class MaildirWriter implements MessageWriter {
   #uniqueName(msg: MailMessage): string {
     const now = Date.now();
     const rand = randomBytes(4).toString("hex");
-    return `${Math.floor(now / 1000)}.M${(now % 1000) * 1000}P${process.pid}Q${++fileSequence}R${rand}I${
-      messageIdMark(msg.messageId)
-    }.${this.#host},S=${msg.raw.byteLength}`;
+    const version = versionMark(msg);
+    return `${Math.floor(now / 1000)}.M${(now % 1000) * 1000}P${process.pid}Q${++fileSequence}R${rand}${
+      version ? `V${version}` : ""
+    }I${messageIdMark(msg.messageId)}.${this.#host},S=${msg.raw.byteLength}`;
   }
 }
 
@@ -336,6 +412,12 @@ export class DryRunWriter implements MessageWriter {
   writeBatch(msgs: readonly MailMessage[]): Promise<Delivery[]> {
     return Promise.all(msgs.map((m) => this.write(m)));
   }
+}
+
+/** 16 hex digits of a versioned message's content hash (`on-update`), for its file name; else undefined. */
+function versionMark(msg: MailMessage): string | undefined {
+  const hash = msg.version?.hash;
+  return hash && /^[0-9a-f]{16,}$/.test(hash) ? hash.slice(0, 16) : undefined;
 }
 
 /** 16 hex digits of the SHA-256 of a Message-ID: the part of a Maildir file name that finds it again. */

@@ -81,8 +81,15 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
   const opts = { ...COMPOSE_DEFAULTS, ...options };
   const { feed, entry } = item;
   const date = entryDate(item, opts.now ?? (() => new Date()));
-  const messageId = messageIdFor(feed.url, entry.id);
-  const subject = subjectFor(item);
+  const update = item.version?.update;
+  // Sent again as a new message, an update has its own Message-ID and refers to the first version.
+  const firstId = messageIdFor(feed.url, entry.id);
+  const messageId = update?.mode === "new"
+    ? updateMessageIdFor(feed.url, entry.id, item.version!.hash)
+    : firstId;
+  const subject = update?.mode === "new"
+    ? truncate(`Updated: ${subjectFor(item)}`, MAX_SUBJECT)
+    : subjectFor(item);
   const link = safeLink(entry.link);
   const bodyHtml = withEnclosureLinks(item, item.html ?? entry.html ?? entry.summary ?? "");
   const html = htmlDocument(subject, bodyHtml, link, opts.linkPosition);
@@ -95,9 +102,14 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
     headerField("Subject", encodeUnstructured(subject)),
     headerField("Date", date.toUTCString().replace(/GMT/, "+0000")),
     headerField("Message-ID", messageId),
-    ...(feed.options?.thread ? threadHeaders(feed.url) : []),
+    ...referenceHeaders(
+      feed.options?.thread ? threadRootIdFor(feed.url) : undefined,
+      update?.mode === "new" ? firstId : undefined,
+    ),
     headerField("X-Sluice-Feed", encodeUnstructured(headerSafe(redactUrl(feed.url)))),
     headerField("X-Sluice-Entry-Id", encodeUnstructured(headerSafe(entry.id))),
+    ...(item.version ? [headerField(CONTENT_HASH_HEADER, item.version.hash)] : []),
+    ...(update?.mode === "new" ? [headerField("X-Sluice-Update-Of", firstId)] : []),
     ...(opts.listId ? [headerField("List-Id", listIdFor(feed.url, name))] : []),
     "MIME-Version: 1.0",
   ];
@@ -127,7 +139,34 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
     messageId,
     subject,
     ...(item.covers ? { covers: item.covers } : {}),
+    ...(item.version ? { version: item.version } : {}),
   };
+}
+
+/**
+ * The header holding the content hash of the entry version a message carries (feeds with `on-update`):
+ * after a crash, it tells the new version of an entry from the old one in the same folder.
+ *
+ * @example
+ * ```ts
+ * import { CONTENT_HASH_HEADER } from "./compose.ts";
+ * console.log(CONTENT_HASH_HEADER); // "X-Sluice-Content-Hash"
+ * ```
+ */
+export const CONTENT_HASH_HEADER = "X-Sluice-Content-Hash";
+
+/**
+ * The Message-ID of an updated entry sent again as a new message (`on-update: new`): one per version
+ * (content hash), so that mail clients do not take it for the first one.
+ *
+ * @example
+ * ```ts
+ * import { updateMessageIdFor } from "./compose.ts";
+ * updateMessageIdFor("https://example.org/feed.xml", "urn:1", "9f86d081884c7d659a2feaa0c55ad015"); // "<...@sluice>"
+ * ```
+ */
+export function updateMessageIdFor(feedUrl: string, entryId: string, hash: string): string {
+  return `<${sha256Hex(`${redactUrl(feedUrl)}\n${entryId}\n#${hash}`).slice(0, 32)}.update@sluice>`;
 }
 
 /**
@@ -160,10 +199,14 @@ export function threadRootIdFor(feedUrl: string): string {
   return `<${sha256Hex(`${redactUrl(feedUrl)}\n#thread`).slice(0, 32)}.thread@sluice>`;
 }
 
-/** `In-Reply-To` and `References` pointing at the feed's thread root. */
-function threadHeaders(feedUrl: string): string[] {
-  const root = threadRootIdFor(feedUrl);
-  return [headerField("In-Reply-To", root), headerField("References", root)];
+/**
+ * `In-Reply-To` and `References`: to the feed's thread root (`thread: true`) and to the first version of
+ * an entry sent again as an update; none when neither.
+ */
+function referenceHeaders(root: string | undefined, firstVersion: string | undefined): string[] {
+  const refs = [root, firstVersion].filter((id): id is string => id !== undefined);
+  if (refs.length === 0) return [];
+  return [headerField("In-Reply-To", refs.at(-1)!), headerField("References", refs.join(" "))];
 }
 
 /**

@@ -16,14 +16,16 @@
  * ```
  * @module
  */
-export type { Attachment, Delivery, EntryItem, InlineImage, MailMessage } from "./types.ts";
+export type { Attachment, Delivery, EntryItem, EntryVersion, InlineImage, MailMessage } from "./types.ts";
 export {
   COMPOSE_DEFAULTS,
   composeMessage,
   type ComposeOptions,
+  CONTENT_HASH_HEADER,
   headerSafe,
   messageIdFor,
   threadRootIdFor,
+  updateMessageIdFor,
 } from "./compose.ts";
 export { htmlToText } from "./text.ts";
 export { digestEntry } from "./digest.ts";

@@ -35,6 +35,32 @@ export interface EntryItem {
   covers?: string[];
   /** Enclosures fetched to attach (`enclosures: attach`); the others are listed as links. */
   attachments?: Attachment[];
+  /** For a feed with `on-update` set: the entry's content hash, and how to deliver it when it changed. */
+  version?: EntryVersion;
+}
+
+/**
+ * The version of an entry a message carries (feeds with `on-update: replace` or `new`): its content
+ * hash (`entryContentHash`), and, when the entry was delivered before with other content, how this
+ * version goes to the mailbox.
+ *
+ * @example
+ * ```ts
+ * const v: EntryVersion = { hash: "9f86d081884c7d659a2feaa0c55ad015",
+ *   update: { mode: "replace", folder: "News", uid: 42 } };
+ * ```
+ */
+export interface EntryVersion {
+  /** The content hash of this version (written into the `X-Sluice-Content-Hash` header). */
+  hash: string;
+  /** Set for a changed entry: `replace` the message delivered before, or send this one as `new`. */
+  update?: {
+    mode: "replace" | "new";
+    /** The folder the earlier version went to. */
+    folder: string;
+    /** Its UID there, when the server told (UIDPLUS); else it is found by its entry id. */
+    uid?: number;
+  };
 }
 
 /**
@@ -83,6 +109,8 @@ export interface MailMessage {
   covers?: string[];
   /** Decoded subject (the entry title, else its first words), kept for names such as Maildir files. */
   subject?: string;
+  /** The entry's version, for a feed with `on-update` set (see {@linkcode EntryVersion}). */
+  version?: EntryVersion;
 }
 
 /**
@@ -93,4 +121,6 @@ export interface Delivery {
   message: MailMessage;
   /** Where it went: `imap://host/Folder` (no credentials) or a Maildir path. */
   location: string;
+  /** Its UID in the IMAP folder, when the server told (UIDPLUS). */
+  uid?: number;
 }

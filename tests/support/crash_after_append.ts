@@ -2,8 +2,9 @@
  * `cli.ts` with a crash built in, for the exactly-once tests: run this file instead of `cli.ts` (same
  * arguments) with `CRASH_AFTER_BATCHES=N`, and the process exits with code 137, as if killed, right after
  * the mailbox accepted its Nth batch (an IMAP APPEND answered OK, or Maildir files renamed into `new/`)
- * and before the sink could record the batch as delivered. The product has no hook for it: this wraps
- * the writers' batch methods before the CLI loads them.
+ * and before the sink could record the batch as delivered. With `CRASH_AFTER_UPDATES=N` instead, it
+ * exits right after the Nth changed entry (`on-update`) was replaced or sent again, before it is recorded.
+ * The product has no hook for it: this wraps the writers' methods before the CLI loads them.
  *
  * @example Not run here: the process it starts dies on purpose (`tests/rss2imap_crash_test.ts`).
  * ```ts ignore
@@ -39,16 +40,34 @@ function crashAfterNthBatch(proto: Record<string, BatchMethod>, method: string, 
 
 if (import.meta.main) {
   const crashAfter = Number(process.env.CRASH_AFTER_BATCHES);
-  if (!(crashAfter > 0)) throw new Error("set CRASH_AFTER_BATCHES to the batch to die after (1, 2...)");
-  crashAfterNthBatch(
-    ImapUploader.prototype as unknown as Record<string, BatchMethod>,
-    "appendBatch",
-    crashAfter,
-  );
-  crashAfterNthBatch(
-    MaildirWriter.prototype as unknown as Record<string, BatchMethod>,
-    "writeBatch",
-    crashAfter,
-  );
+  const crashAfterUpdates = Number(process.env.CRASH_AFTER_UPDATES);
+  if (!(crashAfter > 0) && !(crashAfterUpdates > 0)) {
+    throw new Error("set CRASH_AFTER_BATCHES (or CRASH_AFTER_UPDATES) to the batch to die after (1, 2...)");
+  }
+  if (crashAfter > 0) {
+    crashAfterNthBatch(
+      ImapUploader.prototype as unknown as Record<string, BatchMethod>,
+      "appendBatch",
+      crashAfter,
+    );
+    crashAfterNthBatch(
+      MaildirWriter.prototype as unknown as Record<string, BatchMethod>,
+      "writeBatch",
+      crashAfter,
+    );
+  } else {
+    // After an update (on-update) is complete in the mailbox (appended and the old one removed), before
+    // the sink records it.
+    crashAfterNthBatch(
+      ImapUploader.prototype as unknown as Record<string, BatchMethod>,
+      "updateEntry",
+      crashAfterUpdates,
+    );
+    crashAfterNthBatch(
+      MaildirWriter.prototype as unknown as Record<string, BatchMethod>,
+      "replaceEntry",
+      crashAfterUpdates,
+    );
+  }
   await import("../../cli.ts");
 }
