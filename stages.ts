@@ -1,7 +1,7 @@
 /**
  * The built-in stages of sluice, each usable on its own in a TypeScript pipeline, their registry (the
  * names a YAML pipeline uses) and the rss2imap pipeline built from them: feeds -> fetch -> parse ->
- * dedupe -> rewrite images -> mime -> mailbox (IMAP or Maildir).
+ * dedupe -> digest -> rewrite images -> mime -> mailbox (IMAP or Maildir).
  *
  * @example
  * ```ts
@@ -19,6 +19,7 @@ export { feeds, type FeedsOptions } from "./stages/feeds.ts";
 export { fetchFeeds, type FetchStageOptions } from "./stages/fetch.ts";
 export { parseFeeds } from "./stages/parse.ts";
 export { dedupe, type DedupeOptions } from "./stages/dedupe.ts";
+export { digest } from "./stages/digest.ts";
 export { rewriteEntryImages, rewriteImages, type RewriteImagesOptions } from "./stages/rewrite_images.ts";
 export { mime } from "./stages/mime.ts";
 // What the feed stages remember of each feed, on the state store's key/value part.

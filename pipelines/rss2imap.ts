@@ -7,7 +7,7 @@
  * import { rss2imap } from "./rss2imap.ts";
  * // Built, not run here: a run needs the feeds and a mailbox (`runPipeline(p)` from mod.ts runs it).
  * const p = rss2imap({ feeds: "feeds.txt", imapUrl: "imaps://me:secret@mail.example.org" });
- * console.log(p.names()); // ["feeds", "fetch", "parse", "dedupe", "rewrite-images", "mime", "upload-imap"]
+ * console.log(p.names()); // ["feeds", "fetch", "parse", "dedupe", "digest", "rewrite-images", "mime", "upload-imap"]
  * ```
  * @module
  */
@@ -16,6 +16,7 @@ import { feeds } from "../stages/feeds.ts";
 import { fetchFeeds } from "../stages/fetch.ts";
 import { parseFeeds } from "../stages/parse.ts";
 import { dedupe } from "../stages/dedupe.ts";
+import { digest } from "../stages/digest.ts";
 import { rewriteImages } from "../stages/rewrite_images.ts";
 import { mime } from "../stages/mime.ts";
 import { mailbox } from "../stages/mailbox.ts";
@@ -42,7 +43,7 @@ export interface Rss2ImapOptions {
  * @example
  * ```ts
  * const p = rss2imap({ folders: { News: ["https://example.org/feed.xml"] }, state: "memory:" });
- * console.log(p.names()); // ["feeds", "fetch", "parse", "dedupe", "rewrite-images", "mime", "mailbox"]
+ * console.log(p.names()); // ["feeds", "fetch", "parse", "dedupe", "digest", "rewrite-images", "mime", "mailbox"]
  * ```
  */
 export function rss2imap(opts: Rss2ImapOptions): Pipeline<never> {
@@ -50,6 +51,7 @@ export function rss2imap(opts: Rss2ImapOptions): Pipeline<never> {
     .pipe(fetchFeeds({}))
     .pipe(parseFeeds())
     .pipe(dedupe({}))
+    .pipe(digest())
     .pipe(rewriteImages())
     .pipe(mime())
     .to(mailbox({ url: opts.imapUrl, maildir: opts.maildir, connections: opts.connections }));

@@ -10,7 +10,6 @@ import { runLedger } from "./delivery_ledger.ts";
 import type { StateStore } from "../engine/state/mod.ts";
 import { sanitizeFolder } from "../lib/feed/feed_list.ts";
 import { filterEntries } from "../lib/feed/entry_filter.ts";
-import { digestEntry } from "../lib/mime/digest.ts";
 import { entryContentHash } from "../lib/feed/entry_content_hash.ts";
 import { ON_UPDATE_MODES } from "../lib/feed/feed_options.ts";
 import { EntryVersionBook, type FeedVersions } from "./entry_versions.ts";
@@ -76,20 +75,6 @@ export async function newEntries(
     ctx.count("newEntries", freshItems.length);
     if (updates.length > 0) ctx.count("updatedEntries", updates.length);
     return [...freshItems, ...updates];
-  }
-  if (feed.options?.digest && entries.length > 0) {
-    // One message lists them all; the ledger waits for it alone, and marks them when it is stored.
-    const { entry, covers } = digestEntry(feed.title ?? parsed.title, entries);
-    await ledger.expect(feed.url, [entry.id], validators);
-    ctx.count("newEntries", entries.length);
-    return [{
-      feed: { ...feed, folder },
-      feedTitle: feed.title ?? parsed.title,
-      feedLink: parsed.link,
-      entry,
-      images: [],
-      covers,
-    }];
   }
   await ledger.expect(feed.url, entries.map((e) => e.id), validators);
   ctx.count("newEntries", entries.length);

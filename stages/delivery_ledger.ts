@@ -49,6 +49,12 @@ export interface SettledDoubts {
   toSend: MailMessage[];
 }
 
+interface DeliveredRecord {
+  id: string;
+  folder: string;
+  messageId: string;
+}
+
 interface Pending {
   remaining: Set<string>;
   expected: string[];
@@ -142,20 +148,38 @@ export class DeliveryLedger {
    */
   async confirm(messages: MailMessage[], uids?: ReadonlyMap<MailMessage, number>): Promise<void> {
     if (this.dryRun) return;
-    const byFeed = new Map<string, MailMessage[]>();
+    const byFeed = new Map<string, DeliveredRecord[]>();
+    const add = (feedUrl: string, record: DeliveredRecord) => {
+      const list = byFeed.get(feedUrl);
+      if (list) list.push(record);
+      else byFeed.set(feedUrl, [record]);
+    };
+    // Messages carrying their entry's version (on-update), by feed: recorded before the delivered marks.
+    const versionedByFeed = new Map<string, MailMessage[]>();
     for (const m of messages) {
-      const list = byFeed.get(m.feedUrl);
-      if (list) list.push(m);
-      else byFeed.set(m.feedUrl, [m]);
+      if (m.version) {
+        const list = versionedByFeed.get(m.feedUrl);
+        if (list) list.push(m);
+        else versionedByFeed.set(m.feedUrl, [m]);
+      }
+      // A digest marks the entries it lists: those of its own feed in the same write as itself (which
+      // clears its "sending" mark), those of other feeds of its folder just before.
+      for (const c of m.covers ?? []) {
+        if (c.feedUrl !== m.feedUrl) add(c.feedUrl, { id: c.id, folder: m.folder, messageId: m.messageId });
+      }
+      add(m.feedUrl, { id: m.entryId, folder: m.folder, messageId: m.messageId });
+      for (const c of m.covers ?? []) {
+        if (c.feedUrl === m.feedUrl) add(c.feedUrl, { id: c.id, folder: m.folder, messageId: m.messageId });
+      }
     }
     let first = true;
-    for (const [feedUrl, msgs] of byFeed) {
+    for (const [feedUrl, records] of byFeed) {
       // Each feed's records are one synchronous transaction (an fsync with sqlite): a batch spanning many
       // feeds would block the event loop for all of them in a row (~4 ms each, 80 ms+ per batch in W3).
       if (!first) await nextTurn();
       first = false;
-      const versioned = msgs.filter((m) => m.version);
-      if (versioned.length > 0) {
+      const versioned = versionedByFeed.get(feedUrl);
+      if (versioned) {
         await new EntryVersionBook(this.store).record(
           feedUrl,
           Object.fromEntries(versioned.map((m): [string, StoredVersion] => {
@@ -164,16 +188,10 @@ export class DeliveryLedger {
           })),
         );
       }
-      await this.store.markDeliveredMany(
-        feedUrl,
-        // A digest marks the entries it lists, in the same write as itself.
-        msgs.flatMap((m) =>
-          [m.entryId, ...(m.covers ?? [])].map((id) => ({ id, folder: m.folder, messageId: m.messageId }))
-        ),
-      );
+      await this.store.markDeliveredMany(feedUrl, records);
       const pending = this.#pending.get(feedUrl);
       if (!pending) continue;
-      for (const m of msgs) pending.remaining.delete(m.entryId);
+      for (const r of records) pending.remaining.delete(r.id);
       if (pending.remaining.size === 0) {
         this.#pending.delete(feedUrl);
         await this.#commit(feedUrl, pending);

@@ -111,7 +111,11 @@ export const feedsStage: StageFactory = {
           },
           digest: {
             type: "boolean",
-            description: "one message per run and feed listing the new entries",
+            description: "one message per run and folder listing the new entries",
+          },
+          "fetch-article": {
+            type: "any",
+            description: "fetch each entry's link and send its main article: true/replace, or append",
           },
           thread: {
             type: "boolean",

@@ -58,6 +58,7 @@ function composeInput(item: EntryItem): EntryItem {
     ...(item.attachments ? { attachments: item.attachments } : {}),
     ...(item.covers ? { covers: item.covers } : {}),
     ...(item.version ? { version: item.version } : {}),
+    ...(item.article ? { article: item.article } : {}),
   };
 }
 

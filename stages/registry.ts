@@ -13,6 +13,7 @@ import { feedsStage } from "./feeds.ts";
 import { fetchStage } from "./fetch.ts";
 import { parseStage } from "./parse.ts";
 import { dedupeStage } from "./dedupe.ts";
+import { digestStage } from "./digest.ts";
 import { rewriteImagesStage } from "./rewrite_images.ts";
 import { mimeStage } from "./mime.ts";
 import { mailboxStage, maildirStage, uploadImapStage } from "./mailbox.ts";
@@ -33,6 +34,7 @@ export function builtinStages(): StageRegistry {
     fetchStage,
     parseStage,
     dedupeStage,
+    digestStage,
     rewriteImagesStage,
     mimeStage,
     uploadImapStage,

@@ -19,6 +19,10 @@ import { resolveStageOptions, type Stage, type StageContext } from "../engine/pi
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { AutoPlacement, measureBlocking } from "../engine/placement/auto_placement.ts";
 import { yieldWhenBusy } from "../engine/placement/loop_slice.ts";
+import { ARTICLE_HTML_TASK, type ArticleHtml, articleHtml } from "../lib/dom/article_html.ts";
+import { ConditionalFetcher } from "../lib/feed/conditional_fetcher.ts";
+import { withArticle } from "../lib/mime/entry_article.ts";
+import { redactUrl } from "../engine/errors.ts";
 
 /**
  * Returns `item` with its HTML sanitised, its images fetched through `cache` and attached as `images`,
@@ -174,9 +178,12 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
       open: (ctx) => {
         auto = ctx.placement === "auto" ? new AutoPlacement({}) : undefined;
       },
-      handle: async (item, ctx) => {
+      handle: async (input, ctx) => {
+        let item = input;
         const cache = ctx.resources.shared("image-cache", () => new ImageCache(cacheOptions));
         const work = workFor(ctx);
+        // Only feeds set to `fetch-article` fetch pages; the article's images are then inlined below.
+        if (item.feed.options?.fetchArticle && item.entry.link) item = await fetchArticle(item, ctx);
         let out = item;
         if (disabled) {
           const html = item.html ?? item.entry.html ?? item.entry.summary;
@@ -198,6 +205,40 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
       },
     },
   };
+}
+
+/**
+ * The entry with the article at its link (`fetch-article`): the page fetched by the run's feed fetcher
+ * (its per-host limits, timeouts, size limit and redirects), the article extracted on the worker pool
+ * (on the loop when the stage is placed there). A failure keeps the feed's content and logs a warning
+ * naming the page.
+ */
+async function fetchArticle(item: EntryItem, ctx: StageContext): Promise<EntryItem> {
+  // The fetch stage made the run's fetcher with its options; a pipeline without one gets the defaults.
+  const fetcher = ctx.resources.shared("fetcher", () => new ConditionalFetcher({}));
+  const onLoop = ctx.placementOverride === "loop" || ctx.placement === "loop";
+  const out = await withArticle(item, {
+    fetchPage: (url) => fetcher.fetchPage(url, ctx.signal),
+    extract: (body, contentType, url) =>
+      onLoop
+        ? Promise.resolve(articleHtml(body, contentType, url))
+        : ctx.pool.run<ArticleHtml | undefined>(ARTICLE_HTML_TASK, [body, contentType, url], {
+          signal: ctx.signal,
+        }),
+  }, ctx.signal);
+  if (out.article?.fallback !== undefined) {
+    ctx.count("articleFallbacks");
+    ctx.log(
+      "warn",
+      `article of ${
+        redactUrl(out.article.url)
+      } not fetched, the feed's content is sent: ${out.article.fallback}`,
+      {
+        feed: redactUrl(item.feed.url),
+      },
+    );
+  } else if (out.article) ctx.count("articles");
+  return out;
 }
 
 /** The `rewrite-images` stage for YAML. */

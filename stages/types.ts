@@ -17,6 +17,7 @@ export type {
 } from "../lib/feed/types.ts";
 export type {
   Attachment,
+  CoveredEntry,
   Delivery,
   EntryItem,
   EntryVersion,

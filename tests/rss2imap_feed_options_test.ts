@@ -3,7 +3,9 @@
  * root Message-ID. `filter`, end to end against a real Dovecot: set per feed and per folder in the plain
  * list, in OPML and in the YAML, it keeps out the entries the expression rejects, and a filtered entry is
  * remembered as seen, so it does not arrive once the filter is gone. A filter that does not compile is
- * reported at the feed list's (or the YAML's) file:line:col before anything is fetched.
+ * reported at the feed list's (or the YAML's) file:line:col before anything is fetched. `digest`: one
+ * message per folder and run, and exactly once when the process is killed between the digest's append
+ * and the ledger's record of it.
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
@@ -12,6 +14,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runPipeline, silentLogger } from "../engine/pipeline/mod.ts";
+import { openStore } from "../engine/state/mod.ts";
+import { runCliChild as cliChild } from "./support/cli_child.ts";
+import { CRASH_AFTER_APPEND_CLI } from "./support/crash_after_append.ts";
 import { loadPipeline } from "../cli/load.ts";
 import { ConfigErrors } from "../engine/config/config_error.ts";
 import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
@@ -467,6 +472,136 @@ describe("rss2imap digest against Dovecot", { skip }, () => {
     // And a run with nothing new sends nothing.
     for (const summary of await runAll(dove.url)) assert.equal(summary.ok, true);
     assert.equal((await messages("DigestList")).length, 2);
+  });
+});
+
+describe("rss2imap digest per folder, and across a crash", { skip }, () => {
+  let dove: RunningDovecot;
+  let server: TestServer;
+  let dir = "";
+  let count = 2;
+
+  const feed = (name: string) =>
+    `<?xml version="1.0"?><rss version="2.0"><channel><title>${name}</title>` +
+    Array.from(
+      { length: count },
+      (_, i) =>
+        `<item><title>${name} entry ${i}</title><guid>urn:${name}:${i}</guid>` +
+        `<link>https://example.org/${name}/${i}</link><pubDate>Mon, 0${i + 1} Jun 2026 1${
+          name === "f-two" ? 1 : 0
+        }:00:00 GMT</pubDate><description>Text of ${name} ${i}</description></item>`,
+    ).join("") + `</channel></rss>`;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "sluice-digest-folder-"));
+    dove = await startDovecot({ fsync: false });
+    const routes: Record<string, Route> = {};
+    for (const name of ["f-one", "f-two", "f-own", "c-one", "c-two"]) {
+      routes[`/${name}.xml`] = (_req, res) => {
+        res.setHeader("content-type", "application/rss+xml");
+        res.end(feed(name));
+      };
+    }
+    server = await startServer(routes);
+  });
+  after(async () => {
+    await server?.close();
+    await dove?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function stored(folder: string) {
+    const all = (await readMaildir(dove.mailRoot)).filter((m) => m.folder === folder);
+    return all.map((m) => {
+      const mime = parseMime(m.raw);
+      const html = allParts(mime).find((p) => p.contentType === "text/html");
+      return {
+        subject: decodeWords(headerValue(mime, "Subject") ?? ""),
+        id: headerValue(mime, "Message-ID") ?? "",
+        html: html ? bodyText(html) : "",
+      };
+    });
+  }
+
+  test("a folder set to digest gets one message per run listing all its feeds' new entries", async () => {
+    const list = path.join(dir, "feeds.txt");
+    await writeFile(
+      list,
+      `[Daily] digest=true\n${server.url("/f-one.xml")} Daily\n${server.url("/f-two.xml")} Daily\n` +
+        `${server.url("/f-own.xml")} Own digest=true\n`,
+    );
+    const env = { IMAP_URL: dove.url, STATE_DIR: path.join(dir, "state"), FEEDS: list };
+    const run = async () => {
+      const summary = await runPipeline((await loadPipeline(flagship, env)).pipeline, {
+        logger: silentLogger,
+        measureLag: false,
+      });
+      assert.equal(summary.ok, true, JSON.stringify(summary.failures));
+    };
+    await run();
+    const daily = await stored("Daily");
+    assert.equal(daily.length, 1, "one digest for the folder's two feeds");
+    assert.equal(daily[0].subject, "Daily: 4 new entries");
+    // Oldest first across the feeds, each entry named with its feed.
+    assert.match(daily[0].html, /f-one entry 0[^]*f-two entry 0[^]*f-one entry 1[^]*f-two entry 1/);
+    assert.match(daily[0].html, /f-two · /);
+    assert.deepEqual((await stored("Own")).map((m) => m.subject), ["f-own: 2 new entries"]);
+
+    count = 3; // one more entry in each feed: the next digest lists only those two
+    await run();
+    const second = (await stored("Daily")).find((m) => m.subject === "Daily: 2 new entries");
+    assert.ok(second);
+    assert.match(second.html, /f-one entry 2[^]*f-two entry 2/);
+    assert.doesNotMatch(second.html, /entry 1/);
+    await run(); // nothing new: no digest
+    assert.equal((await stored("Daily")).length, 2);
+    count = 2;
+  });
+
+  test("killed after the digest's append, before the ledger: the next run sends it once and loses nothing", async () => {
+    const list = path.join(dir, "crash.txt");
+    await writeFile(
+      list,
+      `[Crash] digest=true\n${server.url("/c-one.xml")} Crash\n${server.url("/c-two.xml")} Crash\n`,
+    );
+    const state = path.join(dir, "crash-state");
+    const env = { IMAP_URL: dove.url, STATE_DIR: state, FEEDS: list };
+    const crashed = await cliChild([flagship, "--quiet"], { ...env, CRASH_AFTER_BATCHES: "1" }, {
+      entry: CRASH_AFTER_APPEND_CLI,
+    });
+    assert.equal(crashed.code, 137, crashed.stderr);
+    const afterCrash = await stored("Crash");
+    assert.equal(afterCrash.length, 1, "the digest was stored before the process died");
+
+    const again = await runPipeline((await loadPipeline(flagship, env)).pipeline, {
+      logger: silentLogger,
+      measureLag: false,
+    });
+    assert.equal(again.ok, true, JSON.stringify(again.failures));
+    const final = await stored("Crash");
+    assert.equal(final.length, 1, "the digest is not sent twice");
+    assert.equal(final[0].id, afterCrash[0].id);
+    // Its entries are recorded as delivered: a feed with one more entry gets a digest of that one only.
+    const store = await openStore(state);
+    try {
+      for (const name of ["c-one", "c-two"]) {
+        for (const i of [0, 1]) {
+          assert.equal(await store.isDelivered(server.url(`/${name}.xml`), `urn:${name}:${i}`), true);
+        }
+      }
+      assert.deepEqual(await store.listSending(), [], "no message left in doubt");
+    } finally {
+      await store.close();
+    }
+    count = 3;
+    const third = await runPipeline((await loadPipeline(flagship, env)).pipeline, {
+      logger: silentLogger,
+      measureLag: false,
+    });
+    count = 2;
+    assert.equal(third.ok, true);
+    const subjects = (await stored("Crash")).map((m) => m.subject).sort();
+    assert.deepEqual(subjects, ["Crash: 2 new entries", "Crash: 4 new entries"]);
   });
 });
 

@@ -16,3 +16,4 @@ export {
   type HtmlDocument,
 } from "./document_call.ts";
 export { article, title } from "./article.ts";
+export { ARTICLE_HTML_TASK, type ArticleHtml, articleHtml, decodePage } from "./article_html.ts";

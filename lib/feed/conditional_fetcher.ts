@@ -118,6 +118,7 @@ export interface Validators {
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, " +
   "text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
+const PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5";
 // Both runtimes' fetch decode gzip and br; deflate is finished by finishDeflate where Deno leaves it.
 const ACCEPT_ENCODING = "gzip, br, deflate";
 
@@ -164,7 +165,31 @@ export class ConditionalFetcher {
    * a 304, `notModified: true` and an empty body); rejects with a `FetchError` once retries are spent, or
    * with `signal.reason` when `signal` aborts.
    */
-  async fetchFeed(feed: FeedRef, validators: Validators = {}, signal?: AbortSignal): Promise<FetchedFeed> {
+  fetchFeed(feed: FeedRef, validators: Validators = {}, signal?: AbortSignal): Promise<FetchedFeed> {
+    return this.#fetch(feed, validators, ACCEPT, signal);
+  }
+
+  /**
+   * Fetches a web page (an entry's link, for its article) with the same limits, retries, redirects and
+   * per-host queue as the feeds: resolves with its bytes, `contentType` and `finalUrl`; rejects with a
+   * `FetchError` like {@linkcode ConditionalFetcher.fetchFeed}.
+   *
+   * @example
+   * ```ts ignore
+   * const page = await new ConditionalFetcher().fetchPage("https://example.org/post/1");
+   * console.log(page.finalUrl, page.body.byteLength);
+   * ```
+   */
+  fetchPage(url: string, signal?: AbortSignal): Promise<FetchedFeed> {
+    return this.#fetch({ url, folder: "" }, {}, PAGE_ACCEPT, signal);
+  }
+
+  async #fetch(
+    feed: FeedRef,
+    validators: Validators,
+    accept: string,
+    signal?: AbortSignal,
+  ): Promise<FetchedFeed> {
     const url = checkFeedUrl(feed.url);
     // Only the total clock of this Deadline runs (no headers phase): the feed's time in all.
     const whole = new Deadline({ headersMs: 0, totalMs: this.options.deadlineMs, signal });
@@ -172,7 +197,7 @@ export class ConditionalFetcher {
     try {
       for (;; attempt++) {
         try {
-          return await this.#attempt(feed, url, validators, whole.signal);
+          return await this.#attempt(feed, url, validators, accept, whole.signal);
         } catch (e) {
           // A failed attempt N is followed by retry number N, while retries remain.
           if (!(e instanceof FetchError) || !e.retryable || attempt > this.options.retries) throw e;
@@ -210,6 +235,7 @@ export class ConditionalFetcher {
     feed: FeedRef,
     start: URL,
     validators: Validators,
+    accept: string,
     signal?: AbortSignal,
   ): Promise<FetchedFeed> {
     const o = this.options;
@@ -223,7 +249,7 @@ export class ConditionalFetcher {
         deadline.startHeaders();
         const response = await fetch(withoutCredentials(current), {
           method: "GET",
-          headers: this.#headers(current, start, validators),
+          headers: this.#headers(current, start, validators, accept),
           redirect: "manual",
           signal: deadline.signal,
         });
@@ -275,10 +301,10 @@ export class ConditionalFetcher {
     }
   }
 
-  #headers(url: URL, start: URL, validators: Validators): Headers {
+  #headers(url: URL, start: URL, validators: Validators, accept: string): Headers {
     const headers = new Headers({
       "user-agent": this.options.userAgent,
-      "accept": ACCEPT,
+      "accept": accept,
       "accept-encoding": ACCEPT_ENCODING,
     });
     if (validators.etag) headers.set("if-none-match", validators.etag);

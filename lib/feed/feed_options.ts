@@ -22,6 +22,7 @@ export const FEED_OPTION_NAMES: readonly string[] = [
   "enclosure-max",
   "digest",
   "on-update",
+  "fetch-article",
 ];
 
 /**
@@ -67,6 +68,18 @@ export function readFeedOptions(
   }
   if (values.thread !== undefined) options.thread = booleanOption(values.thread, "thread", where);
   if (values.digest !== undefined) options.digest = booleanOption(values.digest, "digest", where);
+  if (values["fetch-article"] !== undefined) {
+    const mode = fetchArticleMode(values["fetch-article"]);
+    if (mode === null) {
+      throw new FeedOptionError(
+        `${where("fetch-article")}: \`fetch-article\` must be true, false, replace or append, got ${
+          JSON.stringify(values["fetch-article"])
+        }`,
+        'write fetch-article="true" (the article replaces the feed\'s content) or fetch-article="append"',
+      );
+    }
+    if (mode) options.fetchArticle = mode;
+  }
   if (values.enclosures !== undefined) {
     const mode = String(values.enclosures).trim().toLowerCase();
     if (mode !== "link" && mode !== "attach") {
@@ -124,6 +137,17 @@ export function parseByteSize(value: unknown): number | undefined {
   const unit = (m[2] ?? "b").toLowerCase()[0];
   const scale = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
   return Math.floor(Number(m[1]) * scale);
+}
+
+/** `fetch-article`'s value: `replace` (also `true`, `yes`), `append`, undefined for off, null when invalid. */
+function fetchArticleMode(value: unknown): "replace" | "append" | undefined | null {
+  if (value === true) return "replace";
+  if (value === false) return undefined;
+  const text = typeof value === "string" ? value.trim().toLowerCase() : "";
+  if (text === "true" || text === "yes" || text === "replace") return "replace";
+  if (text === "append") return "append";
+  if (text === "false" || text === "no") return undefined;
+  return null;
 }
 
 /** `true`/`false` (YAML), or the text `true`, `false`, `yes`, `no` (OPML, the plain list). */

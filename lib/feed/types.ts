@@ -56,6 +56,11 @@ export interface FeedOptions {
    * `ignore` it (the default).
    */
   onUpdate?: OnUpdate;
+  /**
+   * Fetch the entry's link and put the page's main article in the message: `replace` (instead of the
+   * feed's content) or `append` (after it). Unset: the feed's content only.
+   */
+  fetchArticle?: "replace" | "append";
 }
 
 /**

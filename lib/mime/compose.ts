@@ -110,6 +110,9 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
     headerField("X-Sluice-Entry-Id", encodeUnstructured(headerSafe(entry.id))),
     ...(item.version ? [headerField(CONTENT_HASH_HEADER, item.version.hash)] : []),
     ...(update?.mode === "new" ? [headerField("X-Sluice-Update-Of", firstId)] : []),
+    ...(item.article
+      ? [headerField("X-Sluice-Article", encodeUnstructured(headerSafe(articleNote(item.article))))]
+      : []),
     ...(opts.listId ? [headerField("List-Id", listIdFor(feed.url, name))] : []),
     "MIME-Version: 1.0",
   ];
@@ -390,4 +393,12 @@ function sha256Hex(s: string): string {
 
 function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1).trimEnd()}…`;
+}
+
+/** The `X-Sluice-Article` header's text: the page the article came from, or why the feed's content is sent. */
+function articleNote(article: { url: string; fallback?: string }): string {
+  const url = redactUrl(article.url);
+  return article.fallback === undefined
+    ? `fetched from ${url}`
+    : `not fetched from ${url} (${article.fallback}); the feed's content is sent`;
 }

@@ -16,7 +16,15 @@
  * ```
  * @module
  */
-export type { Attachment, Delivery, EntryItem, EntryVersion, InlineImage, MailMessage } from "./types.ts";
+export type {
+  Attachment,
+  CoveredEntry,
+  Delivery,
+  EntryItem,
+  EntryVersion,
+  InlineImage,
+  MailMessage,
+} from "./types.ts";
 export {
   COMPOSE_DEFAULTS,
   composeMessage,
@@ -28,6 +36,7 @@ export {
   updateMessageIdFor,
 } from "./compose.ts";
 export { htmlToText } from "./text.ts";
-export { digestEntry } from "./digest.ts";
+export { folderDigest } from "./digest.ts";
+export { type ArticleTools, withArticle } from "./entry_article.ts";
 export { encodeUnstructured, headerField, headerWithParams } from "./header_encoding.ts";
 export { encodeQuotedPrintable } from "./quoted_printable.ts";

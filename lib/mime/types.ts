@@ -31,12 +31,17 @@ export interface EntryItem {
   html?: string;
   /** Images to attach inline, one per distinct URL referenced as `cid:` in `html`; empty before rewriting. */
   images: InlineImage[];
-  /** A digest's covered entry ids (same feed): marked delivered with it, once it is stored. */
-  covers?: string[];
+  /** A digest's entries (of one or more feeds): marked delivered with it, once it is stored. */
+  covers?: CoveredEntry[];
   /** Enclosures fetched to attach (`enclosures: attach`); the others are listed as links. */
   attachments?: Attachment[];
   /** For a feed with `on-update` set: the entry's content hash, and how to deliver it when it changed. */
   version?: EntryVersion;
+  /**
+   * `fetch-article`: the page the article came from, or, with `fallback` (the reason), the page that
+   * could not give one (the feed's content is sent instead). Shown in the `X-Sluice-Article` header.
+   */
+  article?: { url: string; fallback?: string };
 }
 
 /**
@@ -61,6 +66,21 @@ export interface EntryVersion {
     /** Its UID there, when the server told (UIDPLUS); else it is found by its entry id. */
     uid?: number;
   };
+}
+
+/**
+ * An entry a digest lists: its feed (as listed) and its id.
+ *
+ * @example
+ * ```ts
+ * const c: CoveredEntry = { feedUrl: "https://example.org/feed.xml", id: "urn:1" };
+ * ```
+ */
+export interface CoveredEntry {
+  /** The entry's feed, as listed (may hold credentials: redact before logging). */
+  feedUrl: string;
+  /** The entry's stable id (`FeedEntry.id`). */
+  id: string;
 }
 
 /**
@@ -105,8 +125,8 @@ export interface MailMessage {
   entryId: string;
   /** Deterministic Message-ID (with angle brackets) derived from feed URL and entry id. */
   messageId: string;
-  /** For a digest: the entry ids it lists, marked delivered together with it (never before it is stored). */
-  covers?: string[];
+  /** For a digest: the entries it lists, marked delivered together with it (never before it is stored). */
+  covers?: CoveredEntry[];
   /** Decoded subject (the entry title, else its first words), kept for names such as Maildir files. */
   subject?: string;
   /** The entry's version, for a feed with `on-update` set (see {@linkcode EntryVersion}). */
