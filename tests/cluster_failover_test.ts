@@ -96,7 +96,7 @@ describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
     assert.equal(result.code, EXIT.OK, logs);
     const stored = await readMaildir(dove.mailRoot);
     const ids = stored.map((s) => headerValue(parseMime(s.raw), "X-Sluice-Entry-Id"));
-    assert.equal(new Set(ids).size, ids.length, "an entry was delivered twice");
+    assert.equal(new Set(ids).size, ids.length, `an entry was delivered twice\n${logs}`);
     assert.equal(ids.length, FEEDS * ENTRIES, logs);
   });
 });

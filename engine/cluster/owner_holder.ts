@@ -123,14 +123,23 @@ export class OwnerHolders {
     if (!lease) return;
     ctx.logger.log("debug", `worker ${ctx.name} holds owner ${hash}`);
     let renewedAt = Date.now();
+    // Safe to append only while the lease is surely ours: renewed within the last two thirds of its life.
+    const safe = () => !lease.lost && Date.now() - renewedAt < (ctx.queue.leaseTtlMs * 2) / 3;
+    // Aborts the run in progress when the lease may be lost: no append starts after that (a message cut off
+    // stays in doubt, and the next holder looks for it before sending it).
+    const fence = new AbortController();
     const renewing = setInterval(() => {
-      lease.renew().then((ok) => {
+      // A node going away makes a renewal time out for a while: retried, within a third of the lease.
+      retryTransient(() => lease.renew(), ctx.queue.leaseTtlMs / 3).then((ok) => {
         if (ok) renewedAt = Date.now();
         else ctx.logger.log("warn", `worker ${ctx.name}: lost owner ${hash} (its lease was taken)`);
-      }, () => {});
+      }, () => {}).finally(() => {
+        if (!safe() && !fence.signal.aborted) {
+          ctx.logger.log("warn", `worker ${ctx.name}: owner ${hash}: lease not renewed in time, stopping`);
+          fence.abort();
+        }
+      });
     }, Math.max(200, ctx.queue.leaseTtlMs / 3));
-    // Safe to pull only while the lease is surely ours: renewed within the last two thirds of its life.
-    const safe = () => !lease.lost && Date.now() - renewedAt < (ctx.queue.leaseTtlMs * 2) / 3;
     try {
       const consumer = await this.#consumer(hash);
       let idleSince = Date.now();
@@ -151,7 +160,7 @@ export class OwnerHolders {
           if (Date.now() - idleSince > ctx.queue.leaseTtlMs) break;
           continue;
         }
-        await this.#runPulled(hash, msgs);
+        await this.#runPulled(hash, msgs, fence.signal);
         idleSince = Date.now();
       }
     } finally {
@@ -186,7 +195,7 @@ export class OwnerHolders {
   }
 
   /** Runs one pull's items, job by job, keeping them alive meanwhile; acknowledges each job's once reported. */
-  async #runPulled(hash: string, msgs: JsMsg[]): Promise<void> {
+  async #runPulled(hash: string, msgs: JsMsg[], fence: AbortSignal): Promise<void> {
     const { ctx } = this;
     const keepAlive = setInterval(() => {
       for (const m of msgs) m.working();
@@ -220,13 +229,17 @@ export class OwnerHolders {
         if (list) list.push({ msg, item });
         else byJob.set(item.job, [{ msg, item }]);
       }
-      for (const [jobId, items] of byJob) await this.#runJob(jobId, items);
+      for (const [jobId, items] of byJob) await this.#runJob(jobId, items, fence);
     } finally {
       clearInterval(keepAlive);
     }
   }
 
-  async #runJob(jobId: string, items: Array<{ msg: JsMsg; item: OwnedItem }>): Promise<void> {
+  async #runJob(
+    jobId: string,
+    items: Array<{ msg: JsMsg; item: OwnedItem }>,
+    fence: AbortSignal,
+  ): Promise<void> {
     const { ctx } = this;
     const keys = items.map((i) => i.item.key);
     const finish = async () => {
@@ -279,7 +292,13 @@ export class OwnerHolders {
       dryRun: job.dryRun,
       logger: ctx.logger,
       measureLag: false,
+      signal: fence,
     });
+    if (fence.aborted) {
+      // The owner may be someone else's now: its messages go back to whoever holds it.
+      for (const i of items) i.msg.nak();
+      return;
+    }
     if (summary.aborted && later(summary.error)) return;
     await ctx.report({
       job: jobId,
