@@ -14,11 +14,13 @@
  * ```
  * @module
  */
-import { createWriteStream } from "node:fs";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import {
   fromIterable,
   moduleMap,
@@ -41,26 +43,22 @@ const items = arg("items", 100_000);
 const bigPlacement = process.argv.includes("--loop") ? "loop" : "pool";
 const tasks = new URL("./lang_tasks.ts", import.meta.url).href;
 const quiet = { logger: silentLogger, measureLag: false };
+const execFileAsync = promisify(execFile);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
-async function writeInput(file: string, bytes: number): Promise<number> {
-  const out = createWriteStream(file);
-  const text = "lorem ipsum dolor sit amet consectetur ".repeat(24);
-  let written = 0;
-  let id = 0;
-  while (written < bytes) {
-    const line = JSON.stringify({ id: id++, text }) + "\n";
-    written += line.length;
-    if (!out.write(line)) await new Promise((r) => out.once("drain", r));
-  }
-  await new Promise((r) => out.end(r));
-  return id;
+/** Writes the input in a child process (see `lang_input.ts`) and returns how many records it holds. */
+async function writeInput(file: string, mb: number): Promise<number> {
+  const [command, ...args] = runtime.scriptCommand(
+    fileURLToPath(new URL("./lang_input.ts", import.meta.url)),
+  );
+  const { stdout } = await execFileAsync(command, [...args, file, String(mb)]);
+  return Number(stdout.trim());
 }
 
 async function bigFile(dir: string): Promise<void> {
   const input = path.join(dir, "in.jsonl");
   const output = path.join(dir, "out.jsonl");
-  const records = await writeInput(input, megabytes * 1024 * 1024);
+  const records = await writeInput(input, megabytes);
   const before = runtime.memoryRss();
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, runtime.memoryRss())), 50);

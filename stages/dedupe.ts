@@ -176,6 +176,8 @@ export const dedupeStage: StageFactory = {
   description: "keeps the entries not delivered yet (state store keyed by feed and entry id)",
   inType: "ParsedFeedItem",
   outType: "EntryItem",
+  placements: ["loop"],
+  placementNote: "it asks the run's state store and delivery ledger, which live on the event loop",
   example: `- use: dedupe
   with:
     state: \${STATE_DIR:-./.sluice}

@@ -53,5 +53,16 @@ export const digestStage: StageFactory = {
   outType: "EntryItem",
   example: `- use: digest`,
   options: {},
+  placements: ["loop"],
+  placementNote: "it holds the run's digest entries until its input ends, on the event loop",
+  // It reads its whole input as one stream and fails no entry on its own: a per-item setting has no item.
+  settingsWithoutEffect: Object.fromEntries(
+    (["retry", "onError", "deadLetter", "concurrency", "ordered", "timeout"] as const).map((key) => [key, {
+      reason:
+        "it reads its whole input as one stream (entries wait for the end of the run) and fails no entry " +
+        "on its own",
+      hint: "remove it",
+    }]),
+  ),
   create: () => digest(),
 };

@@ -31,7 +31,25 @@ export const execStage: StageFactory = {
     },
   },
   defaults: { placement: "process" },
-  streamsItems: true,
+  settingsWithoutEffect: {
+    retry: {
+      reason: "it streams every item through one process, which cannot take an item back",
+      hint: "remove it (`on-error` and `dead-letter` do work here); for per-item retries, use a module " +
+        "stage (or `map`) that runs the command for each item",
+    },
+    concurrency: {
+      reason: "one process reads every item in turn",
+      hint: "remove it; for several processes at once, use a module stage (or `map`) that runs the command",
+    },
+    ordered: {
+      reason: "the command answers in the order it reads, one line per item",
+      hint: "remove it",
+    },
+    timeout: {
+      reason: "one process handles every item, so no single item can be timed out",
+      hint: "remove it; the pipeline's `budget:` limits the whole run",
+    },
+  },
   placements: ["process"],
   placementNote: "it streams every item through one external command",
   create: (o) =>

@@ -69,6 +69,9 @@ export const feedsStage: StageFactory = {
   description: "reads the feed list (FEEDS file/URL, OPML) and the YAML's folders",
   inType: "none",
   outType: "FeedRef",
+  placements: ["loop"],
+  placementNote:
+    "it reads the feed list and asks the state store which feeds are due, both on the event loop",
   example: `- use: feeds
   with:
     list: \${FEEDS:-feeds.txt}   # one URL a line (optionally a folder after it), or OPML

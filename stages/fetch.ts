@@ -78,6 +78,9 @@ export const fetchStage: StageFactory = {
   description: "conditional GET of each feed (ETag/Last-Modified), gzip/br, retries, per-host limits",
   inType: "FeedRef",
   outType: "FetchedFeed",
+  placements: ["loop"],
+  placementNote: "it is network I/O, which waits on the event loop at no cost; its per-host limits and " +
+    "connections are shared by the whole run there (a worker would fetch with limits of its own)",
   example: `- use: fetch
   concurrency: 32
   with:

@@ -483,6 +483,21 @@ const IMAP_OPTIONS = {
   },
 } as const;
 
+/** Where the IMAP sink can run: behind its connections' single owners only. */
+const IMAP_PLACEMENT = {
+  placements: ["owner"],
+  placementNote:
+    "an IMAP connection takes one command at a time: each connection has a single owner on the " +
+    "event loop that batches the appends (raise `connections` for more at once)",
+} as const;
+
+/** Where the Maildir sink can run: on the event loop, whose group commit batches the fsyncs. */
+const MAILDIR_PLACEMENT = {
+  placements: ["loop"],
+  placementNote: "it writes files on the event loop, where waiting costs nothing, through one group " +
+    "commit per run that batches the fsyncs and the state's marks",
+} as const;
+
 /** `upload-imap` for YAML. */
 export const uploadImapStage: StageFactory = {
   name: "upload-imap",
@@ -505,6 +520,7 @@ export const uploadImapStage: StageFactory = {
     ...SHARED_OPTIONS,
     ...IMAP_OPTIONS,
   },
+  ...IMAP_PLACEMENT,
   create: (o) => uploadImap(imapOptions(o)),
 };
 
@@ -527,6 +543,7 @@ export const maildirStage: StageFactory = {
       description: "fsync each message before it counts as delivered",
     },
   },
+  ...MAILDIR_PLACEMENT,
   create: (o) =>
     maildir({ path: o.path as string, state: o.state as string | undefined, fsync: o.fsync as boolean }),
 };
@@ -562,10 +579,10 @@ export const mailboxStage: StageFactory = {
     ...IMAP_OPTIONS,
     fsync: { type: "boolean", default: MAILBOX_DEFAULTS.fsync, description: "Maildir: fsync each message" },
   },
+  // IMAP's placement or the Maildir's, whichever sink the options pick.
+  forOptions: (o) => (sendsOverImap(o) ? IMAP_PLACEMENT : MAILDIR_PLACEMENT),
   create: (o) => {
-    const url = o.url as string;
-    const hasAccounts = Object.keys((o.accounts as object | undefined) ?? {}).length > 0;
-    if ((url && /^imaps?:\/\//i.test(url)) || hasAccounts) return uploadImap(imapOptions(o));
+    if (sendsOverImap(o)) return uploadImap(imapOptions(o));
     return maildir({
       path: o.maildir as string,
       state: o.state as string | undefined,
@@ -573,6 +590,13 @@ export const mailboxStage: StageFactory = {
     });
   },
 };
+
+/** Whether `mailbox` options pick the IMAP sink: an imap(s) URL, or accounts. */
+function sendsOverImap(o: Record<string, unknown>): boolean {
+  const url = o.url as string | undefined;
+  const hasAccounts = Object.keys((o.accounts as object | undefined) ?? {}).length > 0;
+  return (url !== undefined && /^imaps?:\/\//i.test(url)) || hasAccounts;
+}
 
 /** `check` parses the URL and applies the TLS policy, so that a bad one fails there and not at run (exit 3). */
 function imapUrlCheck(url: string): { reason: string; hint?: string } | undefined {

@@ -83,6 +83,10 @@ export const mimeStage: StageFactory = {
   description: "composes multipart/alternative mail with inline cid: images (quoted-printable HTML and text)",
   inType: "EntryItem",
   outType: "MailMessage",
+  placements: ["pool", "loop", "auto"],
+  placementNote: "composing is CPU work that runs on the worker pool (`pool`), on the event loop (`loop`), " +
+    "or measured first (`auto`); it holds no resource an `owner` would guard, and no other program to run " +
+    "in a `process`",
   example: `- use: mime
   with:
     from: feeds@example.org

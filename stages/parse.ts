@@ -5,7 +5,7 @@
  */
 import { parseFeed, recoveredText } from "../lib/feed/parse_feed.ts";
 import { redactUrl } from "../engine/errors.ts";
-import { type Stage, task } from "../engine/pipeline/mod.ts";
+import { type Placement, type Stage, task } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { FeedStateBook } from "./feed_state.ts";
@@ -88,12 +88,28 @@ function ownsBuffer(bytes: Uint8Array): boolean {
     !(bytes.buffer instanceof SharedArrayBuffer);
 }
 
+/**
+ * Where `parse` can run: the worker pool (its default), the event loop, or `auto` (measured, then moved).
+ *
+ * @example
+ * ```ts
+ * import { PARSE_PLACEMENTS } from "./parse.ts";
+ * PARSE_PLACEMENTS.includes("loop"); // true
+ * ```
+ */
+export const PARSE_PLACEMENTS: readonly Placement[] = ["pool", "loop", "auto"];
+
 /** The `parse` stage for YAML. */
 export const parseStage: StageFactory = {
   name: "parse",
   description: "parses RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1 (worker pool)",
   inType: "FetchedFeed",
   outType: "ParsedFeedItem",
+  placements: PARSE_PLACEMENTS,
+  placementNote:
+    "parsing is CPU work that runs on the worker pool (`pool`), on the event loop (`loop`), or " +
+    "measured first (`auto`); it holds no resource an `owner` would guard, and no other program to run in a " +
+    "`process`",
   example: `- use: parse
   placement: pool`,
   options: {

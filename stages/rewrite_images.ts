@@ -247,6 +247,9 @@ export const rewriteImagesStage: StageFactory = {
   description: "sanitises entry HTML, attaches its images inline (cid:) and rewrites the references",
   inType: "EntryItem",
   outType: "EntryItem",
+  placements: ["auto", "loop", "pool"],
+  placementNote: "its image downloads run on the event loop through the run's image cache; its HTML work " +
+    "runs on the loop, on the worker pool, or `auto` (measured, then moved)",
   example: `- use: rewrite-images
   with:
     max-image-size: 2097152

@@ -3,12 +3,53 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import type { StageFactory } from "../engine/config/mod.ts";
+import type { SettingsWithoutEffect, StageFactory } from "../engine/config/mod.ts";
 import type { Stage } from "../engine/pipeline/mod.ts";
 import { formatOfPath, type RecordFormat, RecordWriter } from "../lib/records/mod.ts";
 
 /** Records written in one call to the operating system, at most. */
 const MAX_BATCH = 1024;
+
+const STOPS =
+  "a failed write stops the run (exit 3) with the file as far as it got, so nothing counts as written that is not in it";
+
+/**
+ * The stage settings `write` cannot honour: it writes its whole input in arrival order, a batch of records a
+ * call, and handles no item on its own that a setting could retry, time or set aside.
+ *
+ * @example
+ * ```ts
+ * import { WRITE_SETTINGS } from "./write.ts";
+ * console.log(WRITE_SETTINGS.retry?.hint); // says what to do instead
+ * ```
+ */
+export const WRITE_SETTINGS: SettingsWithoutEffect = {
+  retry: {
+    reason: `records go to the file in batches, not one by one: ${STOPS}`,
+    hint: "remove it; run the pipeline again once the cause is fixed (`mode: replace` starts the file over)",
+  },
+  onError: {
+    reason: `no record fails on its own: ${STOPS}`,
+    hint: "remove it; to set records aside, do it in a stage before `write` (a `filter`, or a `map` with " +
+      "`on-error: dead-letter`)",
+  },
+  deadLetter: {
+    reason: `no record fails on its own: ${STOPS}`,
+    hint: "remove it; put `dead-letter:` on the stage before `write` whose items may fail",
+  },
+  concurrency: {
+    reason: "one writer keeps the file in arrival order",
+    hint: "remove it; `capacity:` sets how many records may wait for the writer",
+  },
+  ordered: {
+    reason: "records are always written in arrival order",
+    hint: "remove it",
+  },
+  timeout: {
+    reason: "it writes batches of records, not one item at a time that could be timed",
+    hint: "remove it; the pipeline's `budget:` limits the whole run",
+  },
+};
 
 /**
  * The `write` stage for YAML: `path: ./out.jsonl`, `mode: append | replace`.
@@ -47,6 +88,7 @@ export const writeStage: StageFactory = {
   placements: ["loop"],
   placementNote:
     "it does its I/O on the event loop, where waiting costs nothing; a worker would only add a copy of each item",
+  settingsWithoutEffect: WRITE_SETTINGS,
   checkOptions: (o) =>
     formatOf(o) === "json" && o.mode !== "replace" && o.path !== "-"
       ? [{

@@ -103,6 +103,30 @@ describe("no charset anywhere", () => {
   });
 });
 
+describe("U+FFFD written in the document", () => {
+  // The decoder reads UTF-8 replacing bad bytes and checks the text for U+FFFD: one that the bytes spell
+  // (EF BF BD) must not be taken for a bad byte, and a bad byte beside it must still be one.
+  test("a valid U+FFFD keeps the document UTF-8", () => {
+    const bytes = new TextEncoder().encode(
+      '<rss version="2.0"><channel><title>a \ufffd “b”</title></channel></rss>',
+    );
+    assert.equal(parseFeed(bytes, { url: URL_ }).title, "a \ufffd “b”");
+    assert.equal(decodeFeed(bytes).charset, "utf-8");
+    assert.equal(decodeFeed(bytes, "text/xml; charset=utf-8").source, "header");
+  });
+
+  test("a bad byte beside a valid U+FFFD still means windows-1252", () => {
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode('<rss version="2.0"><channel><title>\ufffd '),
+      0xe9, // é in windows-1252, a bad byte in UTF-8
+      ...new TextEncoder().encode("</title></channel></rss>"),
+    ]);
+    const decoded = decodeFeed(bytes);
+    assert.equal(decoded.source, "fallback");
+    assert.equal(decoded.charset, "windows-1252");
+  });
+});
+
 describe("a declared UTF-8 the bytes contradict", () => {
   test("a header charset=utf-8 on Latin-1 bytes yields to the XML declaration", () => {
     assert.deepEqual(titles("latin1_declared.xml", "text/xml; charset=utf-8"), [

@@ -21,6 +21,36 @@ function syntaxError(xml: string): XmlSyntaxError {
   assert.fail("expected an XmlSyntaxError");
 }
 
+describe("the tree", () => {
+  test("elements without attributes or children read as empty ones, each with its own", () => {
+    const { root } = parseXml('<a><b/><c x="1">t</c><d></d><c>u<e/></c></a>');
+    const [b, c, d, c2] = elements(root);
+    assert.deepEqual(b.attrs, {});
+    assert.deepEqual(b.children, []);
+    assert.deepEqual(d.children, []);
+    assert.deepEqual(c.attrs, { x: "1" });
+    assert.deepEqual(c.children, ["t"]);
+    assert.equal(c2.children.length, 2);
+    assert.deepEqual(c2.attrs, {});
+    assert.notEqual(c.children, c2.children);
+  });
+
+  test("the text of an element: one CDATA between blank lines, or texts joined, trimmed", () => {
+    assert.equal(textOf(parseXml("<x>\n  <![CDATA[ <p>a</p> ]]>\n</x>").root), "<p>a</p>");
+    assert.equal(textOf(parseXml("<x> a <![CDATA[b]]> c\u00a0</x>").root), "a b c");
+    assert.equal(textOf(parseXml("<x> <![CDATA[ ]]>\n</x>").root), undefined);
+    assert.equal(textOf(parseXml("<x>\n<![CDATA[a]]><y>b</y></x>").root), "a" + "b");
+  });
+
+  test("&quot; and &apos; are the predefined characters whatever a DTD declares", () => {
+    const { root } = parseXml(
+      '<!DOCTYPE a [<!ENTITY quot "x"><!ENTITY who "you">]><a t="&quot;&apos;">&quot;&who;&apos;</a>',
+    );
+    assert.equal(root.attrs.t, `"'`);
+    assert.equal(textOf(root), `"you'`);
+  });
+});
+
 describe("namespaces", () => {
   test("prefixes resolve to URIs, redeclared prefixes are scoped, default namespace inherited", () => {
     const { root } = parseXml(

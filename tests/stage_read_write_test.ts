@@ -139,6 +139,30 @@ describe("read and write", () => {
     assert.match(text, /bad\.yaml:7:11: stage `write`: a JSON array cannot be appended to/);
   });
 
+  test("lines that span 64 KiB chunks, CRLF endings and non-ASCII text come through whole", async () => {
+    // Records of 1,000 to 1,400 characters, some with characters of 2, 3 and 4 bytes in UTF-8: over 300 KiB,
+    // so lines and CRLF pairs fall across the reader's chunks, and records across the writer's buffer.
+    const records = Array.from({ length: 300 }, (_, i) => ({
+      i,
+      text: (i % 3 === 0 ? "é€😀" : "ab").repeat(100 + i) + "x".repeat(1000),
+    }));
+    const input = path.join(dir, "spanning.jsonl");
+    await writeFile(input, records.map((r) => JSON.stringify(r) + "\r\n").join(""));
+    const read: unknown[] = [];
+    for await (const r of readRecords(input, { format: "jsonl" })) read.push(r);
+    assert.deepEqual(read, records);
+    const out = path.join(dir, "spanning-out.jsonl");
+    const summary = await runPipeline(
+      pipeline(fromIterable(records)).to(writeRecords(out, { format: "jsonl", mode: "replace" })),
+      quiet,
+    );
+    assert.equal(summary.ok, true);
+    assert.equal(await readFile(out, "utf8"), records.map((r) => JSON.stringify(r) + "\n").join(""));
+    const lines: unknown[] = [];
+    for await (const l of readRecords(input, { format: "lines" })) lines.push(l);
+    assert.deepEqual(lines, records.map((r) => JSON.stringify(r)));
+  });
+
   test("TypeScript: readRecords streams a large file line by line", async () => {
     const big = path.join(dir, "big.jsonl");
     await writeFile(big, Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ i })).join("\n") + "\n");

@@ -5,6 +5,7 @@
  */
 import type { OptionSchema } from "./schema.ts";
 import type { Placement } from "../pipeline/stage.ts";
+import type { SettingsWithoutEffect } from "./settings_without_effect.ts";
 
 /**
  * A mistake in a stage's options that only the stage can see (an expression that does not compile, a
@@ -54,13 +55,15 @@ export interface StageCatalogEntry {
    */
   example?: string;
   /**
-   * True for a stage that streams every item through one process (`exec`): `retry` cannot apply to it
-   * (the process cannot take an item back), and the loader says so rather than ignore it.
+   * Stage settings (beside `use:`) that the stage cannot honour, each with why and the fix: the loader
+   * reports one a pipeline file sets instead of ignoring it (`retry` on `exec`, which streams every item
+   * through one process). A source's per-item settings are reported without being listed here.
    */
-  streamsItems?: boolean;
+  settingsWithoutEffect?: SettingsWithoutEffect;
   /**
-   * The placements the stage can take (YAML `placement:`); undefined: any (the placement is then a
-   * label for `plan` and metrics). A placement outside the list is a config error naming `placementNote`.
+   * The placements the stage honours (YAML `placement:`); a placement outside the list is a config error
+   * naming `placementNote`. Every built-in stage declares them (a test checks): a placement is never a
+   * mere label. Undefined only for stages made elsewhere (tests' fakes): then any placement is accepted.
    */
   placements?: readonly Placement[];
   /** Why the stage cannot take the other placements, shown when `placement:` asks for one of them. */

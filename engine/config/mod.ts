@@ -44,6 +44,13 @@ export {
   validateOptions,
   type ValidationContext,
 } from "./schema.ts";
+export {
+  type ItemSetting,
+  type NoEffect,
+  type SettingsWithoutEffect,
+  settingsWithoutEffect,
+  SOURCE_SETTINGS,
+} from "./settings_without_effect.ts";
 export { type LoadedYaml, readYamlWithPositions } from "./source_map.ts";
 export type { ErrorPolicy, PipelineSpec, Placement, RetrySpec, StageSpec } from "./spec.ts";
 export { editDistance, suggest } from "./suggest.ts";

@@ -13,6 +13,7 @@ import { resolveStage } from "./resolve_stage.ts";
 import { validateOptions } from "./schema.ts";
 import type { ErrorPolicy, Placement, RetrySpec, StageSpec } from "./spec.ts";
 import { checkStageTypes } from "./type_check.ts";
+import { type ItemSetting, settingsWithoutEffect } from "./settings_without_effect.ts";
 
 /** A stage item after its own checks, before ids are settled. */
 interface LoadedStage {
@@ -102,7 +103,6 @@ export class StageLoader {
           : undefined,
     });
     this.errors.push(...settings.errors);
-    if (entry?.streamsItems) this.#itemPoliciesOnStream(raw, entry.name, where);
     let options: Record<string, unknown> = {};
     let optionErrors = 0;
     if (entry) {
@@ -121,6 +121,7 @@ export class StageLoader {
     }
     if (use === undefined || entry === undefined) return undefined;
     if (entry.forOptions) entry = { ...entry, ...stripUndefined(entry.forOptions(options)) };
+    this.#settingsWithoutEffect(raw, entry, subject, where);
     if (typeof settings.value.placement === "string") {
       this.#placement(settings.value.placement as Placement, entry, subject, where.child("placement"));
     }
@@ -216,19 +217,25 @@ export class StageLoader {
     }`;
   }
 
-  /**
-   * `retry` re-runs one item: a stage that streams every item through one process cannot send an item
-   * again (`on-error` and `dead-letter` do apply: an item the command answers with stderr instead of a
-   * line fails on its own).
-   */
-  #itemPoliciesOnStream(raw: Record<string, unknown>, name: string, where: PathPositions): void {
-    if (raw.retry === undefined) return;
-    this.#error(
-      ConfigErrorCode.NoEffect,
-      `\`retry\` has no effect on stage \`${name}\`: it streams every item through one process, which cannot take an item back`,
-      where.child("retry").keySpan(),
-      "remove it (`on-error` and `dead-letter` do work here); for per-item retries, use a module stage (or `map`) that runs the command for each item",
-    );
+  /** A setting the stage cannot honour (`retry` on a source) is an error, with the stage's reason. */
+  #settingsWithoutEffect(
+    raw: Record<string, unknown>,
+    entry: StageCatalogEntry,
+    subject: string,
+    where: PathPositions,
+  ): void {
+    const table = settingsWithoutEffect(entry);
+    for (const written of Object.keys(raw)) {
+      const key = (KEY_ALIASES[written] ?? written) as ItemSetting;
+      const why = Object.hasOwn(table, key) ? table[key] : undefined;
+      if (!why) continue;
+      this.#error(
+        ConfigErrorCode.NoEffect,
+        `\`${written}\` has no effect on ${subject}: ${why.reason}`,
+        where.child(written).keySpan(),
+        why.hint,
+      );
+    }
   }
 
   /** A placement the stage cannot take is an error, with the stage's reason and the ones it can. */

@@ -184,7 +184,7 @@ export class WorkerPool {
         done: false,
       };
       if (signal) {
-        t.onAbort = () => this.#abort(t);
+        t.onAbort = this.#abortHandler(t);
         signal.addEventListener("abort", t.onAbort, { once: true });
       }
       const slot = this.#freeSlot();
@@ -255,9 +255,10 @@ export class WorkerPool {
         slot.task = undefined;
         // Hand the worker its next task before settling, so it never idles while callbacks run.
         this.#release(slot);
+        const { resolve, reject } = t;
         this.#settle(t);
-        if (d[1]) t.resolve(d[2]);
-        else t.reject(reviveError(d[2] as SerializedError));
+        if (d[1]) resolve(d[2]);
+        else reject(reviveError(d[2] as SerializedError));
       } else if (d && typeof d.crash === "string") this.#crash(slot, d.crash);
     };
     worker.addEventListener("error", (e: Event) => {
@@ -323,6 +324,14 @@ export class WorkerPool {
     this.#pump();
   }
 
+  /**
+   * The abort listener of `t`, made here so that it closes over `t` alone: made inside `run`, it held the
+   * task's arguments (a batch of items) for as long as the listener stayed reachable.
+   */
+  #abortHandler(t: PendingTask): () => void {
+    return () => this.#abort(t);
+  }
+
   #abort(t: PendingTask): void {
     if (t.done) return;
     if (t.slot) {
@@ -379,18 +388,30 @@ export class WorkerPool {
     return undefined;
   }
 
+  /**
+   * Marks `t` done and lets go of what it holds: under Deno an abort listener stays reachable for a while
+   * after it is removed, and through it the task's resolver, its promise and so the result (with the
+   * arguments, see `#abortHandler`: a pool map promoted 1.7 KB per record to the old generation, 48 B
+   * without a signal).
+   */
   #settle(t: PendingTask): void {
     t.done = true;
     t.slot = undefined;
     if (t.onAbort) t.signal?.removeEventListener("abort", t.onAbort);
+    t.onAbort = t.signal = undefined;
+    t.resolve = t.reject = settled;
   }
 
   #fail(t: PendingTask, error: unknown): void {
     if (t.done) return;
+    const reject = t.reject;
     this.#settle(t);
-    t.reject(error);
+    reject(error);
   }
 }
+
+/** What a settled task's resolvers become: nothing is left to settle. */
+function settled(): void {}
 
 function label(t: PendingTask): string {
   return `${t.module}#${t.exportName}`;

@@ -217,7 +217,8 @@ export class ChainRunner {
         if (!r.ok) return;
         const mySeq = seq++; // taken at once: the order items came in, whatever waits after
         // Items arrive by microtasks: without this, a burst would run back to back in one event-loop task.
-        await yieldWhenBusy();
+        const pause = yieldWhenBusy();
+        if (pause) await pause;
         m.itemsIn++;
         m.inFlight++;
         m.maxInFlight = Math.max(m.maxInFlight, m.inFlight + input.length);
@@ -226,7 +227,9 @@ export class ChainRunner {
         const endSpan = this.deps.tracer.begin(lane, o.name, label);
         let emitted: Awaited<ReturnType<typeof body.handle>> | undefined;
         try {
-          emitted = await withRetry(
+          // Without retries or a time limit, the item goes straight to the stage: the retry machinery's
+          // promises and closures were a large part of what every item of every stage allocated.
+          emitted = !o.retry && !o.timeoutMs ? await body.handle(r.value, ctx) : await withRetry(
             (signal) => body.handle(r.value, signal === ctx.signal ? ctx : withSignal(ctx, signal)),
             {
               stage: o.name,
@@ -255,7 +258,10 @@ export class ChainRunner {
         if (emitted && !passesOn(emitted, r.value)) memory.release(r.value);
         if (order) await order.turn(mySeq, ctx.signal);
         try {
-          if (emitted) await this.emit(emitted, m, send);
+          if (emitted && "one" in emitted) {
+            m.itemsOut++;
+            await send(emitted.one);
+          } else if (emitted) await this.emit(emitted, m, send);
         } finally {
           order?.done(mySeq);
         }

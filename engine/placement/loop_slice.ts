@@ -17,8 +17,8 @@ function endSlice(): void {
 }
 
 /**
- * Resolves at once while the current event-loop task has run for less than `budgetMs` of yielding work;
- * past it, on a later task (after timers and I/O had their turn). Call it before each piece of CPU work
+ * Nothing to wait for (undefined) while the current event-loop task has run for less than `budgetMs` of
+ * yielding work; past it, a promise that resolves on a later task (after timers and I/O had their turn). Call it before each piece of CPU work
  * of about a millisecond.
  *
  * @example
@@ -30,16 +30,23 @@ function endSlice(): void {
  * }
  * ```
  */
-export async function yieldWhenBusy(budgetMs = 6): Promise<void> {
-  for (;;) {
-    const now = performance.now();
-    if (sliceStart === undefined) {
-      sliceStart = now;
-      // Runs once the current task and its microtasks are over: the next caller starts a new slice.
-      setImmediate(endSlice);
-      return;
-    }
-    if (now - sliceStart < budgetMs) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+export function yieldWhenBusy(budgetMs = 6): Promise<void> | undefined {
+  // Within the slice it allocates nothing (no promise): the runner calls it once per item and stage.
+  return sliceIsOver(budgetMs) ? waitForNextSlice(budgetMs) : undefined;
+}
+
+/** Whether the current slice has used its budget; starts a slice when none is running. */
+function sliceIsOver(budgetMs: number): boolean {
+  const now = performance.now();
+  if (sliceStart === undefined) {
+    sliceStart = now;
+    // Runs once the current task and its microtasks are over: the next caller starts a new slice.
+    setImmediate(endSlice);
+    return false;
   }
+  return now - sliceStart >= budgetMs;
+}
+
+async function waitForNextSlice(budgetMs: number): Promise<void> {
+  do await new Promise<void>((resolve) => setImmediate(resolve)); while (sliceIsOver(budgetMs));
 }

@@ -147,6 +147,15 @@ function namedReference(
   if (length === 2 && text.charCodeAt(start + 1) === 116 /* t */) {
     if (c0 === 108 /* l */) return "<";
     if (c0 === 103 /* g */) return ">";
+  } else if (length === 4) {
+    if (
+      c0 === 113 && text.charCodeAt(start + 1) === 117 && text.charCodeAt(start + 2) === 111 &&
+      text.charCodeAt(start + 3) === 116
+    ) return '"';
+    if (
+      c0 === 97 && text.charCodeAt(start + 1) === 112 && text.charCodeAt(start + 2) === 111 &&
+      text.charCodeAt(start + 3) === 115
+    ) return "'";
   } else if (
     length === 3 && c0 === 97 && text.charCodeAt(start + 1) === 109 && text.charCodeAt(start + 2) === 112
   ) {

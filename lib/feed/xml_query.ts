@@ -100,9 +100,27 @@ export function childrenByKey(parent: XmlElement, home: string): Map<string, Xml
  */
 export function textOf(element: XmlElement | undefined): string | undefined {
   if (element === undefined) return undefined;
-  const only = element.children.length === 1 ? element.children[0] : undefined;
-  const text = (typeof only === "string" ? only : allText(element.children)).trim();
+  const only = soleText(element.children);
+  const text = (only ?? allText(element.children)).trim();
   return text === "" ? undefined : text;
+}
+
+const NOT_BLANK = /\S/;
+
+/**
+ * The one text of `nodes` that is not blank when all of them are texts (`<x>\n<![CDATA[...]]>\n</x>`), so
+ * that trimming it gives the element's text without first copying the content into a joined string.
+ */
+function soleText(nodes: XmlNode[]): string | undefined {
+  if (nodes.length === 1) return typeof nodes[0] === "string" ? nodes[0] : undefined;
+  let sole: string | undefined;
+  for (const node of nodes) {
+    if (typeof node !== "string") return undefined;
+    if (!NOT_BLANK.test(node)) continue;
+    if (sole !== undefined) return undefined;
+    sole = node;
+  }
+  return sole;
 }
 
 function allText(nodes: XmlNode[]): string {

@@ -130,16 +130,23 @@ async function* readOne(file: string, options: ReadRecordsOptions): AsyncGenerat
       }
       continue;
     }
-    rest += text;
-    let start = 0;
-    let nl: number;
-    while ((nl = rest.indexOf("\n", start)) >= 0) {
-      const end = nl > start && rest.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      const r = line(rest.slice(start, end));
+    // Lines are cut from the chunk's text itself: only the line that spans two chunks is joined. (Joining
+    // every chunk to the rest of the last one copied the whole file once more, a large share of a big
+    // read's garbage.)
+    let nl = text.indexOf("\n");
+    if (nl < 0) {
+      rest += text;
+      continue;
+    }
+    let r = line(withoutCr(rest + text.slice(0, nl)));
+    if (r !== undefined) yield r;
+    let start = nl + 1;
+    while ((nl = text.indexOf("\n", start)) >= 0) {
+      r = line(withoutCr(text.slice(start, nl)));
       start = nl + 1;
       if (r !== undefined) yield r;
     }
-    rest = rest.slice(start);
+    rest = text.slice(start);
   }
   const tail = decoder.decode();
   if (csv) {
@@ -154,6 +161,10 @@ async function* readOne(file: string, options: ReadRecordsOptions): AsyncGenerat
     const r = line(rest.endsWith("\r") ? rest.slice(0, -1) : rest);
     if (r !== undefined) yield r;
   }
+}
+
+function withoutCr(line: string): string {
+  return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
 }
 
 async function* chunks(file: string): AsyncGenerator<Uint8Array> {

@@ -13,6 +13,9 @@ import { SluiceError } from "../../engine/errors.ts";
 import { csvRow } from "./csv.ts";
 import type { RecordFormat } from "./formats.ts";
 
+/** Bytes handed to the operating system in one call, at most (unless one record is larger). */
+const BUFFER_BYTES = 256 * 1024;
+
 /** Options of {@linkcode RecordWriter}. */
 export interface RecordWriterOptions {
   /** How records are written (`bytes` writes byte arrays and text as they are). */
@@ -38,6 +41,9 @@ export class RecordWriter {
   #columns?: string[];
   #first = true;
   #encoder = new TextEncoder();
+  /** Encoded records waiting for the next write call to the operating system. */
+  #buffer = new Uint8Array(BUFFER_BYTES);
+  #used = 0;
 
   private constructor(
     readonly target: string,
@@ -68,33 +74,53 @@ export class RecordWriter {
 
   /** Writes `records`; resolves once they are handed to the operating system. */
   async write(records: readonly unknown[]): Promise<void> {
-    let text = "";
-    const bytes: Uint8Array[] = [];
     for (const record of records) {
       switch (this.options.format) {
         case "jsonl":
-          text += JSON.stringify(record) + "\n";
+          await this.#text(JSON.stringify(record), true);
           break;
         case "json":
-          text += (this.#first ? "\n" : ",\n") + JSON.stringify(record);
+          await this.#text(this.#first ? "\n" : ",\n", false);
+          await this.#text(JSON.stringify(record), false);
           this.#first = false;
           break;
         case "csv":
-          text += this.#csv(record);
+          await this.#text(this.#csv(record), false);
           break;
         case "bytes":
           if (record instanceof Uint8Array) {
-            if (text) bytes.push(this.#encoder.encode(text));
-            text = "";
-            bytes.push(record);
-          } else text += String(record);
+            await this.#flush();
+            await this.#put(record);
+          } else await this.#text(String(record), false);
           break;
         default:
-          text += (typeof record === "string" ? record : JSON.stringify(record)) + "\n";
+          await this.#text(typeof record === "string" ? record : JSON.stringify(record), true);
       }
     }
-    if (text) bytes.push(this.#encoder.encode(text));
-    for (const b of bytes) await this.#put(b);
+    await this.#flush();
+  }
+
+  /**
+   * Encodes `text` (and a newline) straight into the writer's buffer, which goes to the operating system
+   * when full and at the end of each `write`. Joining a batch's records into one string first, then
+   * encoding it, made two more copies of every record (the joined string, the encoded bytes).
+   */
+  async #text(text: string, newline: boolean): Promise<void> {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const most = text.length * 3 + 1;
+    if (this.#used + most > this.#buffer.length) {
+      await this.#flush();
+      if (most > this.#buffer.length) this.#buffer = new Uint8Array(most);
+    }
+    this.#used += this.#encoder.encodeInto(text, this.#buffer.subarray(this.#used)).written;
+    if (newline) this.#buffer[this.#used++] = 10;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#used === 0) return;
+    const used = this.#used;
+    this.#used = 0;
+    await this.#put(this.#buffer.subarray(0, used));
   }
 
   /** Finishes the file: closes a JSON array, and for `replace` renames the temporary file over the target. */
