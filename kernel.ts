@@ -29,3 +29,4 @@ export * from "./engine/placement/mod.ts";
 // The runtime adapter: the one place that knows Deno from Bun.
 export { runtime } from "./engine/runtime/mod.ts";
 export type { CronHandle, RuntimeAdapter, RuntimeName, SignalName } from "./engine/runtime/adapter.ts";
+export type { HeapLimits, WorkerHandle } from "./engine/runtime/heap_limited_thread.ts";

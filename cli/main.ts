@@ -7,6 +7,9 @@ import { parseArgs } from "node:util";
 import { EXIT } from "./exit_codes.ts";
 import { HELP } from "./help.ts";
 
+/** The arguments `main` was given (a run under Deno hands them to its thread). */
+let mainArgv: string[] = [];
+
 const COMMANDS = new Set(["run", "check", "plan", "state", "test", "stages", "worker", "help"]);
 
 const OPTIONS = {
@@ -44,6 +47,7 @@ const OPTIONS = {
  * ```
  */
 export async function main(argv: string[]): Promise<number> {
+  mainArgv = argv;
   let command = "run";
   let rest = argv;
   if (argv[0] && COMMANDS.has(argv[0])) {
@@ -238,6 +242,8 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
           return usage(`--every: ${(e as Error).message}`, command);
         }
       }
+      const threaded = await runInHeapLimitedThread();
+      if (threaded !== undefined) return threaded;
       const { runCommand } = await import("./run_command.ts");
       return await runCommand({
         file,
@@ -260,6 +266,33 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
       });
     }
   }
+}
+
+/** The young generation of a run's thread under Deno, in MB, unless `SLUICE_YOUNG_GENERATION_MB` says. */
+const RUN_YOUNG_GENERATION_MB = 8;
+/**
+ * The old generation of a run's thread under Deno, in MB: far above what a run keeps alive (W4 holds
+ * less than 100 MB), and low enough that V8 collects it when it grows ~1.4x past what was live (its
+ * default limit of several GB lets it grow 4x).
+ */
+const RUN_OLD_GENERATION_MB = 512;
+
+/**
+ * Under Deno, runs this command line again in a thread whose V8 young generation is a few MB (V8 grows the
+ * main thread's to 64 MB under a run's allocation, and only `--v8-flags` can size the main thread's):
+ * resolves with its exit code. Undefined when the run goes on here: Bun (whose collector is not V8's),
+ * already in that thread, or `SLUICE_YOUNG_GENERATION_MB=0`.
+ */
+async function runInHeapLimitedThread(): Promise<number | undefined> {
+  const { runtime, heapLimitedThreadArgs } = await import("../engine/runtime/mod.ts");
+  if (!runtime.runHeapLimited || heapLimitedThreadArgs() !== undefined) return undefined;
+  const setting = runtime.env("SLUICE_YOUNG_GENERATION_MB");
+  const youngGenerationMb = setting ? Number(setting) : RUN_YOUNG_GENERATION_MB;
+  if (!(youngGenerationMb > 0)) return undefined;
+  return await runtime.runHeapLimited(new URL("./run_thread.ts", import.meta.url), mainArgv, {
+    youngGenerationMb,
+    oldGenerationMb: RUN_OLD_GENERATION_MB,
+  });
 }
 
 /**

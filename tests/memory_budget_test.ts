@@ -15,14 +15,17 @@ import { chan } from "../engine/kernel/mod.ts";
 import {
   type DeadLetter,
   fromIterable,
+  LOOP_ONLY_BELOW_BYTES,
   map,
   pipeline,
   RunMetrics,
   runPipeline,
   silentLogger,
   sink,
+  task,
 } from "../engine/pipeline/mod.ts";
 import { loadPipeline } from "../cli/load.ts";
+import { runtime } from "../engine/runtime/mod.ts";
 import { main } from "../cli/main.ts";
 import { EXIT } from "../cli/exit_codes.ts";
 import { parsePipelineConfig } from "../engine/config/mod.ts";
@@ -135,6 +138,70 @@ describe("memory budget: the engine", () => {
     await allReturned;
     await afterMicrotasks(); // the runner's continuation of the handler that returned last
     assert.equal(metrics.snapshot().memory.held, 0);
+  });
+});
+
+describe("memory budget: a small one keeps CPU stages on the loop", () => {
+  const doubled = () =>
+    pipeline(fromIterable([1, 2, 3]))
+      .pipe(
+        task<number, number>({
+          module: new URL("./fixtures/pool_tasks.ts", import.meta.url),
+          export: "double",
+        }, {
+          name: "double",
+          placement: "pool",
+        }),
+      )
+      .to(sink(() => {}));
+  const placementOf = (metrics: RunMetrics) =>
+    metrics.snapshot().stages.find((s) => s.name === "double")?.placement;
+
+  test("below 192 MiB a pool stage runs on the loop under Deno (one V8 heap); at or above it, or when asked not to, on the pool", async () => {
+    assert.ok(128 * KB * KB < LOOP_ONLY_BELOW_BYTES && 256 * KB * KB >= LOOP_ONLY_BELOW_BYTES);
+    const small = new RunMetrics();
+    assert.equal(
+      (await runPipeline(doubled(), { ...quiet, maxMemory: 128 * KB * KB, metrics: small })).ok,
+      true,
+    );
+    assert.equal(placementOf(small), runtime.name === "deno" ? "loop" : "pool");
+    const asked = new RunMetrics();
+    const onLoop = { ...quiet, maxMemory: 128 * KB * KB, smallBudgetOnLoop: true, metrics: asked };
+    assert.equal((await runPipeline(doubled(), onLoop)).ok, true);
+    assert.equal(placementOf(asked), "loop");
+    const large = new RunMetrics();
+    assert.equal(
+      (await runPipeline(doubled(), { ...quiet, maxMemory: 256 * KB * KB, metrics: large })).ok,
+      true,
+    );
+    assert.equal(placementOf(large), "pool");
+    const kept = new RunMetrics();
+    const options = { ...quiet, maxMemory: 128 * KB * KB, smallBudgetOnLoop: false, metrics: kept };
+    assert.equal((await runPipeline(doubled(), options)).ok, true);
+    assert.equal(placementOf(kept), "pool");
+  });
+});
+
+describe("memory budget: the run collects garbage while it goes on", () => {
+  test("the run calls the full collection (Bun's Bun.gc(true), every 500 ms below 192 MiB); Deno has none", async () => {
+    assert.equal(typeof runtime.collectNow === "function", runtime.name === "bun");
+    let calls = 0;
+    let collected!: () => void;
+    const firstCollection = new Promise<void>((resolve) => collected = resolve);
+    // The one item waits for the first collection, so the run cannot end before it (500 ms in).
+    const p = pipeline(fromIterable([1]))
+      .pipe(map(async (x: number) => (await firstCollection, x)))
+      .to(sink(() => {}));
+    const collect = () => {
+      calls++;
+      collected();
+    };
+    // The run's timers never keep a process alive: this one does, until the run is over.
+    const keepAlive = setInterval(() => {}, 1000);
+    const summary = await runPipeline(p, { ...quiet, maxMemory: 128 * KB * KB, collect })
+      .finally(() => clearInterval(keepAlive));
+    assert.equal(summary.ok, true);
+    assert.ok(calls >= 1);
   });
 });
 

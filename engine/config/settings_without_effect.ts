@@ -5,7 +5,6 @@
  * reports such a setting with its reason instead of accepting it and doing nothing.
  * @module
  */
-import type { StageCatalogEntry } from "./catalog.ts";
 
 /**
  * The stage settings that can lack an effect, by their canonical names (`on-error` is `onError`).
@@ -93,7 +92,7 @@ export const SOURCE_SETTINGS: SettingsWithoutEffect = {
 };
 
 /**
- * The settings `entry` cannot honour: a source's (see {@linkcode SOURCE_SETTINGS}) and those the stage
+ * The settings `entry` (a stage catalog entry) cannot honour: a source's (see {@linkcode SOURCE_SETTINGS}) and those the stage
  * declares itself.
  *
  * @example
@@ -103,7 +102,9 @@ export const SOURCE_SETTINGS: SettingsWithoutEffect = {
  * console.log(settingsWithoutEffect(entry).retry !== undefined); // true
  * ```
  */
-export function settingsWithoutEffect(entry: StageCatalogEntry): SettingsWithoutEffect {
+export function settingsWithoutEffect(
+  entry: { inType: string; settingsWithoutEffect?: SettingsWithoutEffect },
+): SettingsWithoutEffect {
   const own = entry.settingsWithoutEffect ?? {};
   return entry.inType === "none" ? { ...SOURCE_SETTINGS, ...own } : own;
 }

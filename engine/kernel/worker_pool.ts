@@ -10,7 +10,7 @@
  */
 import { setTimeout as setNodeTimeout } from "node:timers";
 import { pathToFileURL } from "node:url";
-import { runtime } from "../runtime/mod.ts";
+import { runtime, type WorkerHandle } from "../runtime/mod.ts";
 import { PoolClosedError, PoolTaskModuleError, WorkerCrashedError } from "./pool_errors.ts";
 import { describeError, reviveError, type SerializedError, type TaskMessage } from "./pool_protocol.ts";
 import { unwrapTaskResult } from "./pool_transfer.ts";
@@ -46,6 +46,13 @@ export interface WorkerPoolOptions {
   idleTimeoutMs?: number;
   /** `false` runs tasks on the event loop even where Workers exist (tests, debugging). */
   useWorkers?: boolean;
+  /**
+   * The most MB each worker's V8 young generation may take, where the runtime lets a program size a
+   * worker's heap (Deno: a `node:worker_threads` thread with `resourceLimits`; Bun ignores it). Default
+   * 8: V8 otherwise grows it to 64 MB under a sustained rate of allocation, such as parsing feeds.
+   * `0` starts plain module Workers with V8's defaults.
+   */
+  youngGenerationMb?: number;
 }
 
 /** Counters for metrics and tests. */
@@ -75,7 +82,7 @@ interface PendingTask {
 }
 
 interface Slot {
-  worker: Worker & { ref?(): void; unref?(): void };
+  worker: WorkerHandle;
   task?: PendingTask;
   dead: boolean;
   idleSince: number;
@@ -83,6 +90,7 @@ interface Slot {
 }
 
 const DEFAULT_IDLE_MS_WITHOUT_UNREF = 1000;
+const DEFAULT_YOUNG_GENERATION_MB = 8;
 let warnedNoWorkers = false;
 
 /**
@@ -109,6 +117,7 @@ export class WorkerPool {
   /** Whether tasks run in Workers (false on runtimes without them, or with `useWorkers: false`). */
   readonly usesWorkers: boolean;
   readonly #idleTimeoutMs: number | undefined;
+  readonly #youngGenerationMb: number;
   readonly #slots = new Set<Slot>();
   readonly #idle: Slot[] = [];
   #queue: PendingTask[] = [];
@@ -127,6 +136,7 @@ export class WorkerPool {
     this.size = Math.max(1, Math.floor(options.size ?? runtime.cpuCount));
     this.usesWorkers = runtime.hasWorkers && options.useWorkers !== false;
     this.#idleTimeoutMs = options.idleTimeoutMs;
+    this.#youngGenerationMb = options.youngGenerationMb ?? DEFAULT_YOUNG_GENERATION_MB;
   }
 
   /** Current counters (live workers, busy workers, queued tasks, crashes so far). */
@@ -245,7 +255,11 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(new URL("./pool_worker.ts", import.meta.url), { type: "module" });
+    const entry = new URL("./pool_worker.ts", import.meta.url);
+    const youngGenerationMb = this.#youngGenerationMb;
+    const worker: WorkerHandle =
+      (youngGenerationMb > 0 ? runtime.startHeapLimitedWorker?.(entry, { youngGenerationMb }) : undefined) ??
+        new Worker(entry, { type: "module" });
     const slot: Slot = { worker, dead: false, idleSince: 0 };
     worker.onmessage = (e: MessageEvent) => {
       const d = e.data;

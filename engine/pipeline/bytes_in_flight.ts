@@ -13,6 +13,18 @@ import { ByteBudget } from "../kernel/byte_budget.ts";
 export const DEFAULT_MEMORY_BUDGET: number = 64 * 1024 * 1024;
 
 /**
+ * A memory budget set below this (192 MiB) also keeps a run's `pool` and `auto` stages on the event loop
+ * (`RunOptions.smallBudgetOnLoop`): one V8 heap instead of two.
+ *
+ * @example
+ * ```ts
+ * import { LOOP_ONLY_BELOW_BYTES } from "./bytes_in_flight.ts";
+ * console.log(128 * 1024 * 1024 < LOOP_ONLY_BELOW_BYTES); // true: --max-memory 128MB runs on the loop
+ * ```
+ */
+export const LOOP_ONLY_BELOW_BYTES: number = 192 * 1024 * 1024;
+
+/**
  * Bytes held by the items of one run, keyed by the item.
  *
  * @example

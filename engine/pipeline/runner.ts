@@ -13,7 +13,7 @@ import type { Pipeline } from "./pipeline.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
 import { RunMetrics, type StageMetrics } from "./metrics.ts";
 import { RunResources } from "./resources.ts";
-import { BytesInFlight, DEFAULT_MEMORY_BUDGET } from "./bytes_in_flight.ts";
+import { BytesInFlight, DEFAULT_MEMORY_BUDGET, LOOP_ONLY_BELOW_BYTES } from "./bytes_in_flight.ts";
 import { Tracer } from "./trace.ts";
 import { type Logger, textLogger } from "./logger.ts";
 import { ChainRunner } from "./chain_runner.ts";
@@ -60,6 +60,13 @@ export interface RunOptions {
    * at once (see `StageOptions.bytesOf`); a stage waits to emit while it is used up. Default 64 MiB.
    */
   maxMemory?: number;
+  /**
+   * Whether a `maxMemory` below {@linkcode LOOP_ONLY_BELOW_BYTES} also keeps `pool`/`auto` stages on the
+   * event loop. Default: under Deno, where a pool worker is a second V8 heap, 40-60 MB of a run's resident
+   * memory (W3 with `--max-memory 128MB`: 223-231 MB with the pool, 185-195 MB without); not under Bun, whose
+   * one heap on the loop peaked higher than the pool's two (W3 with `--max-memory 128MB`: 265 MB, against 246-275 MB with the pool).
+   */
+  smallBudgetOnLoop?: boolean;
   /** Dry run: sinks write what they would send into this folder. */
   dryRun?: string;
   /**
@@ -77,7 +84,21 @@ export interface RunOptions {
    * `false` gives none.
    */
   gcHint?: (() => void) | false;
+  /**
+   * Called every second while the run goes on, every 500 ms with a `maxMemory` below
+   * {@linkcode LOOP_ONLY_BELOW_BYTES}: a full, blocking collection, memory bought with event-loop lag.
+   * Default: with a `maxMemory` below {@linkcode LOOP_ONLY_BELOW_BYTES}, the runtime adapter's `collectNow`
+   * (Bun's `Bun.gc(true)`: W3 with `--max-memory 128MB` peaked at 174-179 MB instead of 265 MB; every second
+   * it also took the default run from 246-275 MB to 187-188 MB, but a blocking collection each second
+   * raised the loop's lag, so the default run has none); none under Deno, whose heap the run's thread sizes
+   * instead. `false` gives none.
+   */
+  collect?: (() => void) | false;
 }
+
+/** How often a run collects garbage where the runtime lets it (ms); with a small memory budget, more often. */
+const COLLECT_EVERY_MS = 1000;
+const COLLECT_EVERY_MS_SMALL_BUDGET = 500;
 
 /**
  * What a run did.
@@ -129,6 +150,11 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const tracer = options.tracer ?? new Tracer(false);
   const resources = options.resources ?? new RunResources();
   const memory = new BytesInFlight(options.maxMemory ?? DEFAULT_MEMORY_BUDGET);
+  const placementOverride = options.placementOverride ??
+    ((options.smallBudgetOnLoop ?? runtime.poolWorkerIsOwnHeap ?? false) && options.maxMemory !== undefined &&
+        options.maxMemory < LOOP_ONLY_BELOW_BYTES
+      ? "loop"
+      : undefined);
   metrics.watchMemory(() => ({ limit: memory.limit, held: memory.held, highWater: memory.highWater }));
   const failures: ItemFailure[] = [];
   let ownPool: WorkerPool | undefined;
@@ -188,7 +214,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const usesPool = (pipeline.stages as Array<Stage<unknown, unknown>>).some((s) =>
     s.options.placement === "pool"
   );
-  if (usesPool && !options.placementOverride) poolOf().warm();
+  if (usesPool && !placementOverride) poolOf().warm();
   // With --trace, each heartbeat's lag is a counter in the trace: a spike sits above the spans that caused it.
   const onSample = tracer.enabled
     ? (lagMs: number) => tracer.counter("event-loop lag", { ms: lagMs })
@@ -196,6 +222,17 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const lag = options.measureLag === false ? undefined : startLoopLagMonitor({ intervalMs: 100, onSample });
   const hint = options.gcHint === false ? undefined : options.gcHint ?? runtime.gcHint;
   const stopGcHints = hint ? startGcHints({ hint, intervalMs: 100 }) : undefined;
+  const smallBudget = options.maxMemory !== undefined && options.maxMemory < LOOP_ONLY_BELOW_BYTES;
+  // Forced collections buy memory with event-loop lag: by default only for a run given a small budget.
+  const collect = options.collect === false
+    ? undefined
+    : options.collect ?? (smallBudget ? runtime.collectNow : undefined);
+  const stopCollections = collect
+    ? startGcHints({
+      hint: collect,
+      intervalMs: smallBudget ? COLLECT_EVERY_MS_SMALL_BUDGET : COLLECT_EVERY_MS,
+    })
+    : undefined;
   if (lag) metrics.watchLag(() => lag.snapshot());
   metrics.watchPool(() => (options.pool ?? ownPool)?.stats);
 
@@ -224,7 +261,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     resources,
     tracer,
     dryRun: options.dryRun,
-    placementOverride: options.placementOverride,
+    placementOverride,
     get pool() {
       return poolOf();
     },
@@ -246,6 +283,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   } finally {
     clearTimeout(graceTimer);
     stopGcHints?.();
+    stopCollections?.();
     for (const u of unlink) u();
     if (lag) {
       metrics.lag = pick(lag.stop());

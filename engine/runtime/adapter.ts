@@ -71,8 +71,64 @@ export interface RuntimeAdapter {
    */
   gcHint?: () => void;
   /**
+   * True where a pool worker is a second heap worth sparing under a small memory budget (Deno: a V8 isolate
+   * of its own, 40-60 MB of a run's resident memory), so such a run keeps its pool stages on the loop.
+   * Bun: false (a loop-only run peaked higher than one with the pool).
+   */
+  poolWorkerIsOwnHeap?: boolean;
+  /**
+   * A full, blocking garbage collection (Bun's `Bun.gc(true)`); undefined where a program cannot ask for
+   * one (Deno without `--expose-gc`). A run given a small memory budget calls it every 500 ms.
+   */
+  collectNow?: () => void;
+  /**
    * Whether `error` is the runtime refusing a permission (Deno's `NotCapable`: a missing `--allow-*`
    * flag); undefined on runtimes without permissions (Bun). See `engine/permission_error.ts`.
    */
   isPermissionError?: (error: unknown) => boolean;
+  /**
+   * Runs the module `entry` in a thread of its own whose V8 young generation is capped at
+   * `limits.youngGenerationMb`, and resolves with the exit code it ends with (see
+   * `engine/runtime/heap_limited_thread.ts`); undefined where a thread's heap cannot be sized from inside
+   * the program (Bun: JavaScriptCore ignores `resourceLimits`).
+   */
+  runHeapLimited?: (entry: URL, argv: string[], limits: HeapLimits) => Promise<number>;
+  /**
+   * Starts the module worker `entry` with its V8 young generation capped at `limits.youngGenerationMb`
+   * (the worker pool's workers); undefined where a worker's heap cannot be sized (Bun), where a plain
+   * `new Worker(entry, { type: "module" })` is used.
+   */
+  startHeapLimitedWorker?: (entry: URL, limits: HeapLimits) => WorkerHandle;
+}
+
+/** The V8 heap sizes of a thread started by `runHeapLimitedThread` (heap_limited_thread.ts). */
+export interface HeapLimits {
+  /** The young generation's maximum, in MB (V8's default under Deno 2.9: 64). */
+  youngGenerationMb: number;
+  /**
+   * The old generation's maximum, in MB (V8's default: from the machine's memory, 2-4 GB); a thread whose
+   * live objects outgrow it ends with an out-of-memory error. Below 2 GB it also lowers how far V8 lets
+   * the old generation grow between full collections (at 512: to about 1.4x what was live after the
+   * last one, against up to 4x).
+   */
+  oldGenerationMb?: number;
+}
+
+/**
+ * The parts of a module `Worker` that sluice's worker pool uses: a web `Worker` has them, and so does
+ * `HeapLimitedWorker` (heap_limited_thread.ts).
+ */
+export interface WorkerHandle {
+  /** Receives what the worker posts, as `event.data`. */
+  onmessage: ((e: MessageEvent) => void) | null;
+  /** `error` (an uncaught error in the worker) and `close` (the worker ended). */
+  addEventListener(type: "error" | "close", listener: (e: Event) => void): void;
+  /** Sends `message`, moving the buffers in `transfer`. */
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  /** Ends the worker. */
+  terminate(): void;
+  /** Lets the worker keep the process alive (again). */
+  ref?(): void;
+  /** Lets the process end while the worker idles. */
+  unref?(): void;
 }

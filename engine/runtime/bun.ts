@@ -41,4 +41,5 @@ export const bunAdapter: RuntimeAdapter = {
   isTerminal: nodeIsTerminal,
   memoryRss: nodeMemoryRss,
   gcHint: typeof Bun?.gc === "function" ? () => Bun.gc(false) : undefined,
+  collectNow: typeof Bun?.gc === "function" ? () => Bun.gc(true) : undefined,
 };

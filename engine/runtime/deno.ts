@@ -11,8 +11,10 @@ import {
   nodeExit,
   nodeIsTerminal,
   nodeMemoryRss,
+  nodeOnMainThread,
   nodeOnSignal,
 } from "./node_common.ts";
+import { heapLimitedThreadArgs, HeapLimitedWorker, runHeapLimitedThread } from "./heap_limited_thread.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -29,10 +31,14 @@ export const denoAdapter: RuntimeAdapter = {
   name: onDeploy ? "deno-deploy" : "deno",
   cpuCount: onDeploy ? 1 : nodeCpuCount(),
   hasWorkers: typeof (globalThis as { Worker?: unknown }).Worker === "function",
-  // Deno's node:worker_threads says `isMainThread` inside a web Worker too: ask the global scope.
+  // Deno's node:worker_threads says `isMainThread` inside a web Worker too: ask the global scope first.
+  // A node:worker_threads thread is off the main thread, except the one a CLI run goes in (it is the run's
+  // main thread: its event loop is the pipeline's).
+  poolWorkerIsOwnHeap: true,
   onMainThread: () => {
     const scope = (globalThis as { WorkerGlobalScope?: new () => unknown }).WorkerGlobalScope;
-    return !(typeof scope === "function" && globalThis instanceof scope);
+    if (typeof scope === "function" && globalThis instanceof scope) return false;
+    return nodeOnMainThread() || heapLimitedThreadArgs() !== undefined;
   },
   scriptCommand: (file) => [
     (globalThis as { Deno?: { execPath(): string } }).Deno?.execPath() ?? "deno",
@@ -62,4 +68,7 @@ export const denoAdapter: RuntimeAdapter = {
   isPermissionError: typeof Deno?.errors?.NotCapable === "function"
     ? (error) => error instanceof Deno.errors.NotCapable
     : undefined,
+  // Deno honours a node:worker_threads thread's resourceLimits (its own isolate cannot be sized from inside).
+  runHeapLimited: onDeploy ? undefined : runHeapLimitedThread,
+  startHeapLimitedWorker: onDeploy ? undefined : (entry, limits) => new HeapLimitedWorker(entry, limits),
 };

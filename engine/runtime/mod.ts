@@ -15,6 +15,8 @@ import { denoAdapter } from "./deno.ts";
 import { bunAdapter } from "./bun.ts";
 import { genericAdapter } from "./generic.ts";
 
+export { heapLimitedThreadArgs } from "./heap_limited_thread.ts";
+export type { HeapLimits, WorkerHandle } from "./heap_limited_thread.ts";
 export type { CronHandle, RuntimeAdapter, RuntimeName, SignalName } from "./adapter.ts";
 
 // deno-lint-ignore no-explicit-any

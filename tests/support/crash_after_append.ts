@@ -69,5 +69,7 @@ if (import.meta.main) {
       crashAfterUpdates,
     );
   }
+  // The classes patched above live in this thread: the run must stay in it, not go in a thread of its own.
+  process.env.SLUICE_YOUNG_GENERATION_MB = "0";
   await import("../../cli.ts");
 }

@@ -17,11 +17,11 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import process from "node:process";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runtime } from "../../engine/runtime/mod.ts";
+import { freePort, probeImapGreeting } from "./loopback.ts";
 
 /** Where `.ci/install_cyrus` unpacks Cyrus (the `CYRUS_PREFIX` variable overrides it). */
 const PREFIX = runtime.env("CYRUS_PREFIX") || "/opt/sluice-cyrus";
@@ -197,7 +197,7 @@ async function launch(dir: string, port: number): Promise<ChildProcess> {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const greeted = await Promise.race([probeGreeting(port), exited.then(() => "exited" as const)]);
+    const greeted = await Promise.race([probeImapGreeting(port), exited.then(() => "exited" as const)]);
     if (greeted === true) return child;
     if (greeted === "exited") {
       throw new Error(`cyrus master exited during startup (code ${child.exitCode}): ${stderr.trim()}`);
@@ -206,29 +206,6 @@ async function launch(dir: string, port: number): Promise<ChildProcess> {
   }
   await stopInstance(child, undefined);
   throw new Error(`cyrus did not greet on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms`);
-}
-
-/** Connects once; true when the server sends an `* OK` greeting (bounded by a 2 s timeout). */
-function probeGreeting(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: "127.0.0.1", port });
-    let text = "";
-    const timer = setTimeout(() => done(false), 2_000);
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.removeAllListeners();
-      socket.on("error", () => {});
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setEncoding("utf8");
-    socket.on("data", (s: string) => {
-      text += s;
-      if (text.includes("\r\n")) done(text.startsWith("* OK"));
-    });
-    socket.on("error", () => done(false));
-    socket.on("close", () => done(false));
-  });
 }
 
 /** SIGTERM to the master (it stops its services), SIGKILL to anything of the instance left after 5 s. */
@@ -283,15 +260,4 @@ function idOf(flag: "-u" | "-g", name: string): number {
   const id = Number(out.stdout?.trim());
   if (out.status !== 0 || !Number.isInteger(id)) throw new Error(`no ${name} user/group on this machine`);
   return id;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

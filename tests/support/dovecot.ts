@@ -17,11 +17,11 @@ import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import process from "node:process";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runtime } from "../../engine/runtime/mod.ts";
+import { freePort, probeImapGreeting } from "./loopback.ts";
 
 /** Where the Debian package installs the Dovecot master binary. */
 const DOVECOT_BIN = "/usr/sbin/dovecot";
@@ -339,18 +339,6 @@ function makeSelfSignedCert(dir: string): string {
   return readFileSync(path.join(dir, "cert.pem"), "utf8");
 }
 
-/** A port that was free on 127.0.0.1 a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Runs `dovecot -F` (foreground: its exit ends every child) and waits for the IMAP greeting. */
 async function launch(dir: string, port: number): Promise<ChildProcess> {
   const child = spawn(DOVECOT_BIN, ["-F", "-c", path.join(dir, "dovecot.conf")], {
@@ -362,7 +350,7 @@ async function launch(dir: string, port: number): Promise<ChildProcess> {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const greeted = await Promise.race([probeGreeting(port), exited.then(() => "exited" as const)]);
+    const greeted = await Promise.race([probeImapGreeting(port), exited.then(() => "exited" as const)]);
     if (greeted === true) return child;
     if (greeted === "exited") {
       const log = await readFile(path.join(dir, "dovecot.log"), "utf8").catch(() => "");
@@ -374,27 +362,6 @@ async function launch(dir: string, port: number): Promise<ChildProcess> {
   }
   await stopInstance(child, undefined, instanceName(port));
   throw new Error(`dovecot did not greet on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms`);
-}
-
-/** Connects once; true when the server sends an `* OK` greeting. */
-function probeGreeting(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: "127.0.0.1", port });
-    let text = "";
-    const done = (ok: boolean) => {
-      socket.removeAllListeners();
-      socket.on("error", () => {});
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setEncoding("utf8");
-    socket.on("data", (s: string) => {
-      text += s;
-      if (text.includes("\r\n")) done(text.startsWith("* OK"));
-    });
-    socket.on("error", () => done(false));
-    socket.on("close", () => done(false));
-  });
 }
 
 /**

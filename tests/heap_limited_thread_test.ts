@@ -1,0 +1,70 @@
+/**
+ * Heap-limited threads (Deno): a run's thread and the pool's workers get a young generation of a few MB,
+ * sized from inside the program; Bun offers neither (JavaScriptCore ignores `resourceLimits`).
+ */
+import { after, describe, test } from "./support/testing.ts";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { runtime } from "../engine/runtime/mod.ts";
+import { WorkerPool } from "../engine/kernel/worker_pool.ts";
+
+const MB = 1024 * 1024;
+
+describe("heap-limited threads", () => {
+  const pools: WorkerPool[] = [];
+  let dir = "";
+  after(async () => {
+    await Promise.all(pools.map((p) => p.close()));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test("only Deno offers them", () => {
+    assert.equal(typeof runtime.runHeapLimited === "function", runtime.name === "deno");
+    assert.equal(typeof runtime.startHeapLimitedWorker === "function", runtime.name === "deno");
+  });
+
+  test("a thread gets its arguments and young generation, and its exit code comes back", async () => {
+    if (!runtime.runHeapLimited) return;
+    dir = await mkdtemp(path.join(tmpdir(), "sluice-heap-"));
+    const out = path.join(dir, "out.json");
+    const entry = new URL("./fixtures/heap_limited_entry.ts", import.meta.url);
+    const code = await runtime.runHeapLimited(entry, [out, "7"], {
+      youngGenerationMb: 4,
+      oldGenerationMb: 256,
+    });
+    assert.equal(code, 7);
+    const seen = JSON.parse(await readFile(out, "utf8"));
+    assert.deepEqual(seen.argv, [out, "7"]);
+    assert.ok(
+      seen.youngGenerationBytes > 0 && seen.youngGenerationBytes <= 4 * MB,
+      String(seen.youngGenerationBytes),
+    );
+  });
+
+  test("a thread whose entry throws ends with code 1", async () => {
+    if (!runtime.runHeapLimited) return;
+    const entry = new URL("./fixtures/heap_limited_entry.ts", import.meta.url);
+    const code = await runtime.runHeapLimited(entry, ["throw"], { youngGenerationMb: 4 });
+    assert.equal(code, 1);
+  });
+
+  test("the pool's workers keep their young generation at 8 MB by default, V8's default with 0", async () => {
+    const task = {
+      module: new URL("./fixtures/pool_tasks.ts", import.meta.url),
+      export: "youngGenerationBytes",
+    };
+    const sized = new WorkerPool({ size: 1 });
+    const plain = new WorkerPool({ size: 1, youngGenerationMb: 0 });
+    pools.push(sized, plain);
+    // Enough allocation to grow an unlimited young generation past 8 MB.
+    const grow = { module: new URL("./fixtures/pool_tasks.ts", import.meta.url), export: "allocate" };
+    await sized.run(grow, [3_000_000]);
+    await plain.run(grow, [3_000_000]);
+    const [small, large] = [await sized.run<number>(task, []), await plain.run<number>(task, [])];
+    if (runtime.name !== "deno") return; // Bun: no V8 heap spaces to read
+    assert.ok(small > 0 && small <= 8 * MB, String(small));
+    assert.ok(large > 8 * MB, String(large));
+  });
+});
