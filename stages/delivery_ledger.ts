@@ -274,6 +274,16 @@ export class DeliveryLedger {
     (await this.#loadDoubts()).delete(entryKey(message.feedUrl, message.entryId));
   }
 
+  /**
+   * Reads the marks an earlier run (on a cluster: an earlier holder of the mailbox) left, once; later calls
+   * wait for that read. A holder calls it before it reads whether an entry is delivered: a mark that is
+   * gone by then had its delivered record written first.
+   */
+  async readDoubts(): Promise<void> {
+    if (this.dryRun) return;
+    await this.#loadDoubts();
+  }
+
   /** The marks an earlier run left (read once, on first use); then this run's doubts join them. */
   #loadDoubts(): Promise<Map<string, string>> {
     this.#doubts ??= this.store.listSending().then(

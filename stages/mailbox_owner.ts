@@ -86,6 +86,9 @@ export function ownedMailbox(
     },
     async done(m: MailMessage, ctx: StageContext): Promise<boolean> {
       if (ctx.dryRun) return false;
+      // The marks of messages in doubt first, the delivered records after: an entry an earlier holder was
+      // sending is then either looked for in the mailbox (its mark is read) or skipped (its record is).
+      await (await runLedger(ctx, state)).readDoubts();
       const store = await runStore(ctx, state);
       // An update is done once its version is the one recorded; a first version once it is delivered.
       if (m.version?.update) {

@@ -1,7 +1,8 @@
 /**
  * A sluice cluster on a 3-node NATS cluster (routes on loopback; the work queue, the reports, the job,
  * lease and state buckets kept in three copies because `--nats` lists three servers): stopping one node
- * while rss2imap runs over two workers loses nothing and delivers nothing twice.
+ * while rss2imap runs over two workers loses nothing and delivers nothing twice. With CLUSTER_VERBOSE=1
+ * the workers log at debug level (which process held which mailbox when), shown when the test fails.
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
@@ -38,7 +39,13 @@ function startWorker(nats: string, env: Record<string, string> = {}): WorkerChil
   const pre = runtime.name === "deno"
     ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
     : [path.join(repo, "cli.ts")];
-  const child = spawn(process.execPath, [...pre, "worker", "--nats", nats], {
+  const child = spawn(process.execPath, [
+    ...pre,
+    "worker",
+    "--nats",
+    nats,
+    ...(runtime.env("CLUSTER_VERBOSE") ? ["-v"] : []),
+  ], {
     cwd: repo,
     // Secrets (IMAP_URL holds the password) come from each worker's own environment, never from NATS.
     env: { ...process.env, NO_COLOR: "1", ...env },

@@ -9,7 +9,8 @@
  * items waiting in the stream (the holder may have died): a dead holder's lease expires and its
  * unacknowledged items are redelivered to the next holder after the ack wait. A holder that could not renew
  * its lease in time stops pulling (another process may hold the owner now); one with nothing to do for a
- * lease's time to live gives it up.
+ * lease's time to live gives it up. Its sink writes under an {@linkcode OwnerFence}: no message is appended
+ * twice, however late a renewal comes.
  * @module
  */
 import { AckPolicy, DeliverPolicy, type JsMsg } from "npm:@nats-io/jetstream@^3.4.0";
@@ -22,6 +23,7 @@ import { runPipeline, type RunSummary } from "../pipeline/runner.ts";
 import type { Stage } from "../pipeline/stage.ts";
 import { isTransientFailure, retryTransient, TRANSIENT_JOB_DELIVERIES } from "../nats/transient.ts";
 import { Lease } from "./lease.ts";
+import { fenceMargins, OwnerFence } from "./owner_fence.ts";
 import { deleteParts, type OwnedItem, OwnedItemLost, readOwned } from "./owned_transit.ts";
 import { countersOf, fatalOf } from "./report_fields.ts";
 import { OWNED_STREAM, type UnitReport, type WorkQueue } from "./work_queue.ts";
@@ -119,31 +121,36 @@ export class OwnerHolders {
 
   async #hold(hash: string): Promise<void> {
     const { ctx } = this;
-    const lease = await retryTransient(() => Lease.take(ctx.queue.leases, `owner.${hash}`, ctx.name));
+    const ttl = ctx.queue.leaseTtlMs;
+    const lease = await retryTransient(() => Lease.take(ctx.queue.leases, `owner.${hash}`, ctx.name, ttl));
     if (!lease) return;
     ctx.logger.log("debug", `worker ${ctx.name} holds owner ${hash}`);
-    let renewedAt = Date.now();
-    // Safe to append only while the lease is surely ours: renewed within the last two thirds of its life.
-    const safe = () => !lease.lost && Date.now() - renewedAt < (ctx.queue.leaseTtlMs * 2) / 3;
-    // Aborts the run in progress when the lease may be lost: no append starts after that (a message cut off
-    // stays in doubt, and the next holder looks for it before sending it).
-    const fence = new AbortController();
-    const renewing = setInterval(() => {
+    // The sink asks the fence before each APPEND and cuts one off that the lease may not outlast (see
+    // owner_fence.ts for why no message is appended twice).
+    const fence = new OwnerFence(`owner ${hash}`, lease, fenceMargins(ttl));
+    // Stops the run in progress as soon as no write may start: its messages go back to the stream.
+    const stop = new AbortController();
+    let renewing = false;
+    let renewedAt = performance.now();
+    const tick = setInterval(() => {
+      if (!fence.open && !stop.signal.aborted) {
+        ctx.logger.log("warn", `worker ${ctx.name}: owner ${hash}: lease not renewed in time, stopping`);
+        stop.abort();
+      }
+      if (renewing || stop.signal.aborted || performance.now() - renewedAt < ttl / 3) return;
+      renewing = true;
+      renewedAt = performance.now();
       // A node going away makes a renewal time out for a while: retried, within a third of the lease.
-      retryTransient(() => lease.renew(), ctx.queue.leaseTtlMs / 3).then((ok) => {
-        if (ok) renewedAt = Date.now();
-        else ctx.logger.log("warn", `worker ${ctx.name}: lost owner ${hash} (its lease was taken)`);
-      }, () => {}).finally(() => {
-        if (!safe() && !fence.signal.aborted) {
-          ctx.logger.log("warn", `worker ${ctx.name}: owner ${hash}: lease not renewed in time, stopping`);
-          fence.abort();
-        }
-      });
-    }, Math.max(200, ctx.queue.leaseTtlMs / 3));
+      retryTransient(() => lease.renew(), ttl / 3).then((ok) => {
+        if (!ok) ctx.logger.log("warn", `worker ${ctx.name}: lost owner ${hash} (its lease was taken)`);
+      }, (e) => {
+        ctx.logger.log("warn", `worker ${ctx.name}: owner ${hash}: renewing: ${(e as Error).message}`);
+      }).finally(() => renewing = false);
+    }, Math.max(100, Math.min(1000, ttl / 6)));
     try {
       const consumer = await this.#consumer(hash);
       let idleSince = Date.now();
-      while (!this.#stop.signal.aborted && safe()) {
+      while (!this.#stop.signal.aborted && !stop.signal.aborted && fence.open) {
         const msgs: JsMsg[] = [];
         try {
           const batch = await consumer.fetch({ max_messages: HOLDER_BATCH, expires: 1000 });
@@ -157,15 +164,16 @@ export class OwnerHolders {
           );
         }
         if (msgs.length === 0) {
-          if (Date.now() - idleSince > ctx.queue.leaseTtlMs) break;
+          if (Date.now() - idleSince > ttl) break;
           continue;
         }
-        await this.#runPulled(hash, msgs, fence.signal);
+        await this.#runPulled(hash, msgs, fence, stop);
         idleSince = Date.now();
       }
     } finally {
-      clearInterval(renewing);
-      await lease.release();
+      clearInterval(tick);
+      // Given up only when every write was over in time; otherwise it expires (the next holder waits).
+      if (fence.open && fence.tripped === 0 && !stop.signal.aborted) await lease.release();
       ctx.logger.log("debug", `worker ${ctx.name} gave up owner ${hash}`);
     }
   }
@@ -195,7 +203,7 @@ export class OwnerHolders {
   }
 
   /** Runs one pull's items, job by job, keeping them alive meanwhile; acknowledges each job's once reported. */
-  async #runPulled(hash: string, msgs: JsMsg[], fence: AbortSignal): Promise<void> {
+  async #runPulled(hash: string, msgs: JsMsg[], fence: OwnerFence, stop: AbortController): Promise<void> {
     const { ctx } = this;
     const keepAlive = setInterval(() => {
       for (const m of msgs) m.working();
@@ -226,10 +234,16 @@ export class OwnerHolders {
           continue;
         }
         const list = byJob.get(item.job);
-        if (list) list.push({ msg, item });
+        if (list?.some((other) => other.item.key === item!.key)) {
+          // The same item twice in one pull (a hand-off repeated after NATS lost its duplicate window):
+          // one copy goes through the sink, the other would race it.
+          ctx.logger.log("debug", `worker ${ctx.name}: owner ${hash}: ${item.key} twice in one pull`);
+          msg.term();
+          await deleteParts(ctx.queue, item.parts);
+        } else if (list) list.push({ msg, item });
         else byJob.set(item.job, [{ msg, item }]);
       }
-      for (const [jobId, items] of byJob) await this.#runJob(jobId, items, fence);
+      for (const [jobId, items] of byJob) await this.#runJob(jobId, items, fence, stop);
     } finally {
       clearInterval(keepAlive);
     }
@@ -238,7 +252,8 @@ export class OwnerHolders {
   async #runJob(
     jobId: string,
     items: Array<{ msg: JsMsg; item: OwnedItem }>,
-    fence: AbortSignal,
+    fence: OwnerFence,
+    stop: AbortController,
   ): Promise<void> {
     const { ctx } = this;
     const keys = items.map((i) => i.item.key);
@@ -286,15 +301,19 @@ export class OwnerHolders {
       decode as Stage<unknown, unknown>,
       owned,
     ];
+    const resources = job.resources();
+    resources.fence = fence;
+    const tripped = fence.tripped;
     const summary: RunSummary = await runPipeline(new Chain<never, unknown>(stages, job.state), {
       pool: ctx.pool,
-      resources: job.resources(),
+      resources,
       dryRun: job.dryRun,
       logger: ctx.logger,
       measureLag: false,
-      signal: fence,
+      signal: stop.signal,
     });
-    if (fence.aborted) {
+    if (stop.signal.aborted || !fence.open || fence.tripped > tripped) {
+      stop.abort();
       // The owner may be someone else's now: its messages go back to whoever holds it.
       for (const i of items) i.msg.nak();
       return;
