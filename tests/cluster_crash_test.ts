@@ -9,6 +9,7 @@
  * new entries appear before each.
  */
 import { after, before, describe, test } from "./support/testing.ts";
+import { stopChild } from "./support/child_stop.ts";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -105,8 +106,7 @@ describe("cluster: SIGKILLed workers lose nothing and deliver nothing twice", { 
     for (let i = 0; i < 3; i++) workers.push(startWorker(nats.url, { IMAP_URL: dove.url }));
   });
   after(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");
-    await Promise.all(workers.map((w) => w.stopped));
+    await Promise.all(workers.map((w) => stopChild(w.child, w.stopped)));
     await link?.release();
     await farm?.close();
     await dove?.stop();

@@ -5,6 +5,7 @@
  * the workers log at debug level (which process held which mailbox when), shown when the test fails.
  */
 import { after, before, describe, test } from "./support/testing.ts";
+import { stopChild } from "./support/child_stop.ts";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -73,8 +74,7 @@ describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
     workers = [startWorker(nats.url, { IMAP_URL: dove.url }), startWorker(nats.url, { IMAP_URL: dove.url })];
   });
   after(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");
-    await Promise.all(workers.map((w) => w.stopped));
+    await Promise.all(workers.map((w) => stopChild(w.child, w.stopped)));
     await farm?.close();
     await dove?.stop();
     await nats?.stop();

@@ -6,6 +6,7 @@
  * larger than a NATS message may be: it travels in chunks and arrives once, whole.
  */
 import { after, before, describe, test } from "./support/testing.ts";
+import { stopChild } from "./support/child_stop.ts";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -95,8 +96,7 @@ describe("cluster: one process appends to a mailbox at a time", { skip }, () => 
     workers = [0, 1, 2].map(() => startWorker(nats.url, { IMAP_URL: viaProxy }));
   });
   after(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");
-    await Promise.all(workers.map((w) => w.stopped));
+    await Promise.all(workers.map((w) => stopChild(w.child, w.stopped)));
     await farm?.close();
     await big?.close();
     await proxy?.close();

@@ -4,6 +4,7 @@
  * exactly once; a second run delivers nothing; the submitter's exit status means what a local run's does.
  */
 import { after, before, describe, test } from "./support/testing.ts";
+import { stopChild } from "./support/child_stop.ts";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -61,8 +62,7 @@ function startWorker(
 }
 
 async function stopWorkers(workers: WorkerChild[]): Promise<void> {
-  for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");
-  await Promise.all(workers.map((w) => w.stopped));
+  await Promise.all(workers.map((w) => stopChild(w.child, w.stopped)));
 }
 
 /** Entry ids in the mailbox, each as often as it was stored. */
