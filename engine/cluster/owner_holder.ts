@@ -1,6 +1,6 @@
 /**
  * Holding owners (mailboxes) on a worker: a single-owner stage stays single-owner across the cluster.
- * Each owner has a lease `owner.<hash>` in `sluice_leases` (create-if-absent, renewed every third of its
+ * Each owner has a lease `owner.<hash>` in `sluice_leases` (create-if-absent, renewed every quarter of its
  * time to live) and a durable consumer `owner_<hash>` on `SLUICE_OWNED` that only the lease holder pulls
  * from. The holder runs the job's owned stage (the IMAP sink) over what it pulls, one pull at a time, and
  * acknowledges the items once the stage is through with them and its report is stored.
@@ -137,7 +137,8 @@ export class OwnerHolders {
         ctx.logger.log("warn", `worker ${ctx.name}: owner ${hash}: lease not renewed in time, stopping`);
         stop.abort();
       }
-      if (renewing || stop.signal.aborted || performance.now() - renewedAt < ttl / 3) return;
+      // Renewed every quarter of its life: a renewal may then take a third of it before writes stop.
+      if (renewing || stop.signal.aborted || performance.now() - renewedAt < ttl / 4) return;
       renewing = true;
       renewedAt = performance.now();
       // A node going away makes a renewal time out for a while: retried, within a third of the lease.
@@ -146,7 +147,7 @@ export class OwnerHolders {
       }, (e) => {
         ctx.logger.log("warn", `worker ${ctx.name}: owner ${hash}: renewing: ${(e as Error).message}`);
       }).finally(() => renewing = false);
-    }, Math.max(100, Math.min(1000, ttl / 6)));
+    }, Math.max(50, Math.min(1000, ttl / 12)));
     try {
       const consumer = await this.#consumer(hash);
       let idleSince = Date.now();
