@@ -45,11 +45,21 @@ export interface WriteFence {
  * ```
  */
 export class FencedWrite extends SluiceError {
-  constructor(readonly owner: string, remainingMs: number) {
+  /** What the write was for (the mailbox's account, or its hash). */
+  readonly owner: string;
+
+  /**
+   * Creates the refusal.
+   *
+   * @param owner what the write was for
+   * @param remainingMs what was left of the lease when the write was refused
+   */
+  constructor(owner: string, remainingMs: number) {
     super(
       "E_CLUSTER_FENCED",
       `${owner}: not writing, this worker's lease on it has ${Math.max(0, Math.round(remainingMs))} ms left`,
       "nothing to do: the owner's next holder looks for the message in the mailbox before it sends it",
     );
+    this.owner = owner;
   }
 }

@@ -17,7 +17,16 @@ const KILL_WAIT_MS = 5_000;
 /** A promise that never settles (a pause that only its timer ends). */
 const never = new Promise<never>(() => {});
 
-/** Sends `signal` to `pid`; false when there is no such process. */
+/**
+ * Sends `signal` to `pid`; false when there is no such process.
+ *
+ * @example
+ * ```ts
+ * import process from "node:process";
+ * import { signalPid } from "./child_stop.ts";
+ * signalPid(process.pid, "SIGCONT"); // true: this process is there (and was not stopped)
+ * ```
+ */
 export function signalPid(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(pid, signal);
