@@ -25,7 +25,12 @@ import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } 
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
-import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
+import {
+  CLUSTER_TEST_TIMEOUT_MS,
+  natsSkip,
+  type RunningNats,
+  startNatsServer,
+} from "./support/nats_server.ts";
 import { runCliChild } from "./support/cli_child.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
@@ -114,7 +119,9 @@ describe("cluster: SIGKILLed workers lose nothing and deliver nothing twice", { 
     await rm(dir, { recursive: true, force: true });
   });
 
-  test(`${ROUNDS} runs, two SIGKILLs in each: every entry stored exactly once`, async () => {
+  test(`${ROUNDS} runs, two SIGKILLs in each: every entry stored exactly once`, {
+    timeout: CLUSTER_TEST_TIMEOUT_MS,
+  }, async () => {
     const env = {
       FEEDS: path.join(dir, "feeds.opml"),
       IMAP_URL: dove.url,

@@ -19,7 +19,12 @@ import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } 
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
-import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
+import {
+  CLUSTER_TEST_TIMEOUT_MS,
+  natsSkip,
+  type RunningNats,
+  startNatsServer,
+} from "./support/nats_server.ts";
 import { runCliChild } from "./support/cli_child.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
@@ -81,7 +86,7 @@ describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test("every entry arrives exactly once", async () => {
+  test("every entry arrives exactly once", { timeout: CLUSTER_TEST_TIMEOUT_MS }, async () => {
     const env = {
       FEEDS: path.join(dir, "feeds.opml"),
       IMAP_URL: dove.url,

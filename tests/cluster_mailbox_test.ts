@@ -20,7 +20,12 @@ import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } 
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
-import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
+import {
+  CLUSTER_TEST_TIMEOUT_MS,
+  natsSkip,
+  type RunningNats,
+  startNatsServer,
+} from "./support/nats_server.ts";
 import { runCliChild } from "./support/cli_child.ts";
 import { startTcpProxy, type TcpProxy } from "./support/tcp_proxy.ts";
 import { startServer, type TestServer } from "./support/http_server.ts";
@@ -105,7 +110,9 @@ describe("cluster: one process appends to a mailbox at a time", { skip }, () => 
     await rm(dir, { recursive: true, force: true });
   });
 
-  test("never two connections appending at once; the 1.6 MB message arrives once, whole", async () => {
+  test("never two connections appending at once; the 1.6 MB message arrives once, whole", {
+    timeout: CLUSTER_TEST_TIMEOUT_MS,
+  }, async () => {
     const run = await runCliChild(["run", path.join(dir, "rss2imap.yaml"), "--nats", nats.url], {
       FEEDS: path.join(dir, "feeds.txt"),
       IMAP_URL: dove.url.replace(`:${dove.port}`, `:${proxy.port}`),

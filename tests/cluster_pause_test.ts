@@ -24,7 +24,12 @@ import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } 
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
-import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
+import {
+  CLUSTER_TEST_TIMEOUT_MS,
+  natsSkip,
+  type RunningNats,
+  startNatsServer,
+} from "./support/nats_server.ts";
 import { runCliChild } from "./support/cli_child.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
@@ -121,7 +126,9 @@ describe("cluster: a mailbox holder frozen past its lease appends nothing twice"
     await rm(dir, { recursive: true, force: true });
   });
 
-  test(`${ROUNDS} runs, the holder frozen past its lease in each: every entry stored exactly once`, async () => {
+  test(`${ROUNDS} runs, the holder frozen past its lease in each: every entry stored exactly once`, {
+    timeout: CLUSTER_TEST_TIMEOUT_MS,
+  }, async () => {
     const env = {
       FEEDS: path.join(dir, "feeds.opml"),
       IMAP_URL: dove.url,

@@ -18,7 +18,12 @@ import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } 
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
-import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
+import {
+  CLUSTER_TEST_TIMEOUT_MS,
+  natsSkip,
+  type RunningNats,
+  startNatsServer,
+} from "./support/nats_server.ts";
 import { runCliChild } from "./support/cli_child.ts";
 import { openNats } from "../engine/nats/connection.ts";
 import { openWorkQueue } from "../engine/cluster/work_queue.ts";
@@ -100,7 +105,9 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
     STATE_DIR: path.join(dir, "state"),
   });
 
-  test("every entry arrives exactly once; the submitter's summary counts the workers' work", async () => {
+  test("every entry arrives exactly once; the submitter's summary counts the workers' work", {
+    timeout: CLUSTER_TEST_TIMEOUT_MS,
+  }, async () => {
     // Every job record stored while the run lasts, read as it is written.
     const link = await openNats(nats.url);
     const queue = await openWorkQueue(link.nc);
