@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { parseFeed, parseFeedTask } from "../lib/feed/mod.ts";
 import { WorkerPool } from "../engine/kernel/mod.ts";
 import type { FeedEntry, ParsedFeed } from "../lib/feed/mod.ts";
+import { detachedStrings } from "../lib/feed/detached_strings.ts";
 
 const FEED_URL = "https://feeds.example.net/path/feed.xml";
 
@@ -378,5 +379,29 @@ describe("categories", () => {
       { url: FEED_URL },
     );
     assert.deepEqual(json.entries[0].categories, ["a", "b"]);
+  });
+});
+
+describe("detachedStrings", () => {
+  test("copies every short field of the feed and its entries with the same text, html left as it is", () => {
+    const html = "<p>a paragraph long enough to be sliced</p>";
+    const feed: ParsedFeed = {
+      format: "rss2.0",
+      title: "A feed title long enough",
+      link: "https://blog.example.org/",
+      entries: [{
+        id: "https://blog.example.org/p/1",
+        title: "Short",
+        author: "An author with a long name",
+        categories: ["a category long enough", "b"],
+        enclosures: [{ url: "https://blog.example.org/a.mp3", type: "audio/mpeg" }],
+        images: ["https://blog.example.org/i.png"],
+        html,
+      }],
+    };
+    const copy = structuredClone(feed);
+    assert.equal(detachedStrings(feed), feed);
+    assert.deepEqual(feed, copy);
+    assert.equal(feed.entries[0].html, html);
   });
 });

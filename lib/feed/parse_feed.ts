@@ -36,6 +36,7 @@
  */
 import type { FeedProblem, ParsedFeed } from "./types.ts";
 import { decodeFeed } from "./charset.ts";
+import { detachedStrings } from "./detached_strings.ts";
 import { detectXmlFormat, looksLikeHtml } from "./detect.ts";
 import { FeedParseError } from "./feed_parse_error.ts";
 import { jsonFeedFormat, mapJsonFeed } from "./json_feed.ts";
@@ -91,7 +92,7 @@ export function parseFeed(bytes: Uint8Array, { url, contentType }: ParseFeedOpti
     const { line, column, reason, count } = doc.problem;
     feed.recovered = { line, column, reason, problems: count };
   }
-  return feed;
+  return detachedStrings(feed);
 }
 
 /**
