@@ -23,7 +23,7 @@ import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
 import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
-import { runCliChild } from "./support/cli_child.ts";
+import { runCliChild, stopChild } from "./support/cli_child.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const yamlFile = path.join(repo, "pipelines", "rss2imap.yaml");
@@ -90,8 +90,7 @@ describe("cluster: SIGKILLed workers lose nothing and deliver nothing twice", { 
     for (let i = 0; i < 3; i++) workers.push(startWorker(nats.url));
   });
   after(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");
-    await Promise.all(workers.map((w) => w.stopped));
+    await Promise.all(workers.map((w) => stopChild(w.child, w.stopped)));
     await farm?.close();
     await dove?.stop();
     await nats?.stop();

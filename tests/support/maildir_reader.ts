@@ -13,7 +13,13 @@ export interface StoredMessage {
   raw: Uint8Array;
 }
 
-/** Every message under `root` (INBOX and every `.Folder`). */
+/**
+ * Every message under `root` (INBOX and every `.Folder`), sorted by folder, then by file name.
+ *
+ * A directory lists its files in no fixed order (it differs between runs and runtimes), so the result is
+ * sorted to be the same every run. That order is not the order of delivery: a test that wants one message
+ * selects it by a header (`X-Sluice-Entry-Id`, `Message-ID`), never by its position.
+ */
 export async function readMaildir(root: string): Promise<StoredMessage[]> {
   const out: StoredMessage[] = [];
   const folders = [""];
@@ -38,5 +44,11 @@ export async function readMaildir(root: string): Promise<StoredMessage[]> {
       }
     }
   }
-  return out;
+  return out.sort((a, b) =>
+    compare(a.folder, b.folder) || compare(path.basename(a.file), path.basename(b.file))
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
