@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runPipeline, silentLogger } from "../engine/pipeline/mod.ts";
+import { WorkerPool } from "../engine/kernel/mod.ts";
 import { openStore } from "../engine/state/mod.ts";
 import { runCliChild as cliChild } from "./support/cli_child.ts";
 import { CRASH_AFTER_APPEND_CLI } from "./support/crash_after_append.ts";
@@ -351,6 +352,9 @@ describe("rss2imap enclosures against Dovecot", { skip }, () => {
 describe("rss2imap digest against Dovecot", { skip }, () => {
   let dove: RunningDovecot;
   let server: TestServer;
+  // One pool for the test's twelve runs: a run without one starts its own workers, which under Deno on a
+  // loaded machine takes seconds each time (the test then outran its 120 s).
+  let pool: WorkerPool;
   let dir = "";
   let count = 2;
   const png = makePng("digest", 2000);
@@ -373,6 +377,7 @@ describe("rss2imap digest against Dovecot", { skip }, () => {
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "sluice-digest-"));
+    pool = new WorkerPool({ size: 1 });
     dove = await startDovecot({ fsync: false });
     const routes: Record<string, Route> = {};
     for (let i = 0; i < 8; i++) {
@@ -390,6 +395,7 @@ describe("rss2imap digest against Dovecot", { skip }, () => {
     server = await startServer(routes);
   });
   after(async () => {
+    await pool?.close();
     await server?.close();
     await dove?.stop();
     await rm(dir, { recursive: true, force: true });
@@ -437,7 +443,7 @@ describe("rss2imap digest against Dovecot", { skip }, () => {
       const results = [];
       for (const [file, feeds] of runs) {
         const { pipeline } = await loadPipeline(file, { IMAP_URL: imapUrl, STATE_DIR: state, FEEDS: feeds });
-        results.push(await runPipeline(pipeline, { logger: silentLogger, measureLag: false }));
+        results.push(await runPipeline(pipeline, { logger: silentLogger, measureLag: false, pool }));
       }
       return results;
     };
@@ -478,6 +484,7 @@ describe("rss2imap digest against Dovecot", { skip }, () => {
 describe("rss2imap digest per folder, and across a crash", { skip }, () => {
   let dove: RunningDovecot;
   let server: TestServer;
+  let pool: WorkerPool; // one for all runs, as in the suite above
   let dir = "";
   let count = 2;
 
@@ -494,6 +501,7 @@ describe("rss2imap digest per folder, and across a crash", { skip }, () => {
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "sluice-digest-folder-"));
+    pool = new WorkerPool({ size: 1 });
     dove = await startDovecot({ fsync: false });
     const routes: Record<string, Route> = {};
     for (const name of ["f-one", "f-two", "f-own", "c-one", "c-two"]) {
@@ -505,6 +513,7 @@ describe("rss2imap digest per folder, and across a crash", { skip }, () => {
     server = await startServer(routes);
   });
   after(async () => {
+    await pool?.close();
     await server?.close();
     await dove?.stop();
     await rm(dir, { recursive: true, force: true });
@@ -535,6 +544,7 @@ describe("rss2imap digest per folder, and across a crash", { skip }, () => {
       const summary = await runPipeline((await loadPipeline(flagship, env)).pipeline, {
         logger: silentLogger,
         measureLag: false,
+        pool,
       });
       assert.equal(summary.ok, true, JSON.stringify(summary.failures));
     };
@@ -576,6 +586,7 @@ describe("rss2imap digest per folder, and across a crash", { skip }, () => {
     const again = await runPipeline((await loadPipeline(flagship, env)).pipeline, {
       logger: silentLogger,
       measureLag: false,
+      pool,
     });
     assert.equal(again.ok, true, JSON.stringify(again.failures));
     const final = await stored("Crash");
@@ -597,6 +608,7 @@ describe("rss2imap digest per folder, and across a crash", { skip }, () => {
     const third = await runPipeline((await loadPipeline(flagship, env)).pipeline, {
       logger: silentLogger,
       measureLag: false,
+      pool,
     });
     count = 2;
     assert.equal(third.ok, true);
@@ -664,6 +676,45 @@ describe("rss2imap filter mistakes", () => {
         assert.match(e.format(), new RegExp(`bad\\.yaml:${line}:19: .*not a JavaScript expression`));
         return true;
       });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("`digest: true` in the YAML without a `digest` stage: `check` fails at the option, naming the fix", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "sluice-digest-yaml-"));
+    try {
+      const withDigest = (await readFile(flagship, "utf8")).replace(
+        "      folders:\n        Deno:\n          - https://deno.com/feed\n",
+        "      folder-options:\n        News:\n          digest: true\n" +
+          "      folders:\n        Deno:\n          - url: https://deno.com/feed\n            digest: true\n",
+      );
+      const withoutStage = withDigest.replace(/^ {2}- use: digest.*\n/m, "");
+      assert.notEqual(withoutStage, withDigest);
+      const good = path.join(dir, "good.yaml");
+      const bad = path.join(dir, "bad.yaml");
+      await writeFile(good, withDigest);
+      await writeFile(bad, withoutStage);
+      await loadPipeline(good, {}); // with the stage: valid
+      const lines = withoutStage.split("\n");
+      const folderLine = lines.findIndex((l) => l === "          digest: true") + 1;
+      const feedLine = lines.findIndex((l) => l === "            digest: true") + 1;
+      const checked = await cliChild(["check", bad], {});
+      assert.equal(checked.code, 1, checked.stderr);
+      const expected: Array<[number, number, string]> = [
+        [folderLine, 19, "for folder `News`"],
+        [feedLine, 21, "for feed 1 of folder `Deno`"],
+      ];
+      for (const [line, col, what] of expected) {
+        assert.match(
+          checked.stderr,
+          new RegExp(
+            `bad\\.yaml:${line}:${col}: stage \`feeds\`: \`digest: true\` ${what} has no effect: ` +
+              "the pipeline has no `digest` stage to honour it",
+          ),
+        );
+      }
+      assert.match(checked.stderr, /add `- use: digest` after `dedupe`/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -15,7 +15,13 @@
  * ```
  * @module
  */
-export { catalogOf, type OptionProblem, type StageCatalog, type StageCatalogEntry } from "./catalog.ts";
+export {
+  catalogOf,
+  type OptionProblem,
+  type StageCatalog,
+  type StageCatalogEntry,
+  type StageNeed,
+} from "./catalog.ts";
 export { ConfigError, ConfigErrorCode, ConfigErrors, type ConfigNote } from "./config_error.ts";
 export { DurationError, parseDuration } from "./duration.ts";
 export {
