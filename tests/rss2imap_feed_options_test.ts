@@ -22,8 +22,8 @@ import { loadPipeline } from "../cli/load.ts";
 import { ConfigErrors } from "../engine/config/config_error.ts";
 import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { type Route, startServer, type TestServer } from "./support/http_server.ts";
-import { readMaildir } from "./support/maildir_reader.ts";
-import { allParts, bodyText, decodeWords, headerValue, parseMime } from "./support/mime_reader.ts";
+import { readFolder, readMaildir } from "./support/maildir_reader.ts";
+import { allParts, decodeWords, headerValue, parseMime } from "./support/mime_reader.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { makePng } from "./support/png_image.ts";
 import { threadRootIdFor } from "../lib/mime/compose.ts";
@@ -290,15 +290,14 @@ describe("rss2imap enclosures against Dovecot", { skip }, () => {
   });
 
   async function message(folder: string) {
-    const stored = (await readMaildir(dove.mailRoot)).filter((m) => m.folder === folder);
+    const stored = await readFolder(dove.mailRoot, folder);
     assert.equal(stored.length, 1, `one message in ${folder}`);
-    const mime = parseMime(stored[0].raw);
-    const html = allParts(mime).find((p) => p.contentType === "text/html");
-    assert.ok(html);
+    const [{ mime, html }] = stored;
+    assert.ok(html, `${folder}: a text/html part`);
     const attachments = allParts(mime).filter((p) =>
       /attachment/.test(headerValue(p, "Content-Disposition") ?? "")
     );
-    return { html: bodyText(html), attachments };
+    return { html, attachments };
   }
 
   test("a link by default; attached up to the cap when asked (list, OPML, YAML)", async () => {
@@ -401,19 +400,7 @@ describe("rss2imap digest against Dovecot", { skip }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function messages(folder: string) {
-    const stored = (await readMaildir(dove.mailRoot)).filter((m) => m.folder === folder);
-    return stored.map((m) => {
-      const mime = parseMime(m.raw);
-      const html = allParts(mime).find((p) => p.contentType === "text/html");
-      const images = allParts(mime).filter((p) => p.contentType === "image/png");
-      return {
-        subject: decodeWords(headerValue(mime, "Subject") ?? ""),
-        html: html ? bodyText(html) : "",
-        images,
-      };
-    });
-  }
+  const messages = (folder: string) => readFolder(dove.mailRoot, folder);
 
   test("one message per run lists the new entries with their images; nothing is marked before it is stored", async () => {
     const state = path.join(dir, "state");
@@ -520,16 +507,10 @@ describe("rss2imap digest per folder, and across a crash", { skip }, () => {
   });
 
   async function stored(folder: string) {
-    const all = (await readMaildir(dove.mailRoot)).filter((m) => m.folder === folder);
-    return all.map((m) => {
-      const mime = parseMime(m.raw);
-      const html = allParts(mime).find((p) => p.contentType === "text/html");
-      return {
-        subject: decodeWords(headerValue(mime, "Subject") ?? ""),
-        id: headerValue(mime, "Message-ID") ?? "",
-        html: html ? bodyText(html) : "",
-      };
-    });
+    return (await readFolder(dove.mailRoot, folder)).map((m) => ({
+      ...m,
+      id: headerValue(m.mime, "Message-ID") ?? "",
+    }));
   }
 
   test("a folder set to digest gets one message per run listing all its feeds' new entries", async () => {
