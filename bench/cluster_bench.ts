@@ -15,6 +15,7 @@
  * deno run -A bench/cluster_bench.ts                       # W3 local vs 1 worker, W4 with 1/2/4 workers
  * deno run -A bench/cluster_bench.ts --only W3 --runtime bun
  * deno run -A bench/cluster_bench.ts --only W4 --w4-feeds 500 --workers 1,2
+ * deno run -A bench/cluster_bench.ts --w3-feeds 20 --w4-feeds 40   # a quick check that it all works
  * ```
  * @module
  */
@@ -52,12 +53,14 @@ interface Row {
 }
 
 /** Starts `n` workers and resolves once each has said it joined. */
-async function startWorkers(n: number, nats: string): Promise<ChildProcess[]> {
+async function startWorkers(n: number, nats: string, imapUrl: string): Promise<ChildProcess[]> {
   const children: ChildProcess[] = [];
   await Promise.all(Array.from({ length: n }, () =>
     new Promise<void>((resolve, reject) => {
       const child = spawn(cliCommand[0], [...cliCommand.slice(1), "worker", "--nats", nats], {
         cwd: repo,
+        // The IMAP password is a secret: workers take it from their own environment, never from NATS.
+        env: { ...process.env, IMAP_URL: imapUrl },
         stdio: ["ignore", "ignore", "pipe"],
       });
       children.push(child);
@@ -91,7 +94,7 @@ async function runOnce(
   const dir = await mkdtemp(path.join(tmpdir(), "sluice-cluster-bench-"));
   const dove = await startDovecot({ fsync: false });
   const nats = workers > 0 ? await startNatsServer() : undefined;
-  const children = nats ? await startWorkers(workers, nats.url) : [];
+  const children = nats ? await startWorkers(workers, nats.url, dove.url) : [];
   try {
     const list = path.join(dir, "feeds.txt");
     await writeFile(list, farm.feedListText);
@@ -134,7 +137,13 @@ async function main(): Promise<void> {
         `delivered, ${(r.delivered / r.wallS).toFixed(0)} msg/s, exit ${r.exitCode}`,
     );
   if (only.includes("W3")) {
-    const w3 = { name: "W3", feeds: 200, entries: 30, images: 1, latencyMs: 100 };
+    const w3 = {
+      name: "W3",
+      feeds: Number(option("w3-feeds", "200")),
+      entries: 30,
+      images: 1,
+      latencyMs: 100,
+    };
     const farm = await startFeedFarm(w3);
     try {
       for (const workers of [0, 1]) {

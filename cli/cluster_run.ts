@@ -16,6 +16,7 @@ import {
   type StageMetrics,
 } from "../engine/pipeline/mod.ts";
 import type { JobRecord } from "../engine/cluster/work_queue.ts";
+import { splitSecrets } from "../engine/cluster/job_secrets.ts";
 
 /**
  * The index of the first stage workers run: the one marked `distribute: true`, else the one after the
@@ -98,8 +99,18 @@ export function planClusterRun(
   remote: Array<Pick<StageMetrics, "name" | "placement" | "concurrency" | "capacity">>;
 } {
   const at = distributeIndex(spec);
+  // Secrets (an IMAP password, a token) never go into NATS: workers take them from their own environment.
+  const { env: shared, secretVars } = splitSecrets(env);
   return {
-    job: { name: spec.name, file: spec.file, text, env, distributeAt: at, ...(dryRun ? { dryRun } : {}) },
+    job: {
+      name: spec.name,
+      file: spec.file,
+      text,
+      env: shared,
+      secretVars,
+      distributeAt: at,
+      ...(dryRun ? { dryRun } : {}),
+    },
     // The stages here and on the workers use the cluster's state.
     local: new Chain<never, unknown>(pipeline.stages.slice(0, at), clusterState(spec, nats)),
     remote: pipeline.stages.slice(at).map((s) => ({

@@ -71,6 +71,9 @@ ${EXIT_CODES}`,
 URL is nats://HOST:4222 (several servers joined with commas); default the NATS_URL variable. The
 worker runs the pipelines submitted with "cli.ts run FILE --nats URL", from their distributed stage
 on, with their state in the cluster's key-value buckets. Start as many as you like, anywhere.
+Secrets never travel through NATS: a job names the secret variables it uses (IMAP_URL with its
+password, *_TOKEN, *_PASSWORD...) and each worker takes them from its own environment or
+--env-file FILE. One worker at a time holds each IMAP account and appends its messages.
 SIGINT/SIGTERM: no more work; the units in progress finish first.`,
   check: `cli.ts check FILE: validate a pipeline file without running it
 

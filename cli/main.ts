@@ -109,7 +109,15 @@ export async function main(argv: string[]): Promise<number> {
     if (positionals.length > 0) {
       return usage(`worker takes no pipeline file, got: ${positionals.join(" ")}`, command);
     }
-    if (v["env-file"]) await loadEnvFile(v["env-file"]).catch(() => {});
+    // The worker's secrets may come from here: a file it cannot read is a mistake, not a default.
+    if (v["env-file"]) {
+      try {
+        await loadEnvFile(v["env-file"]);
+      } catch (e) {
+        if (e instanceof EnvFileError) return usage(e.message, command);
+        throw e;
+      }
+    }
     const { workerCommand } = await import("./worker_command.ts");
     try {
       return await workerCommand({ nats: v.nats, json: v.json, quiet: v.quiet, verbose: v.verbose });

@@ -11,6 +11,7 @@ import { runtime } from "../engine/runtime/mod.ts";
 import { SluiceError } from "../engine/errors.ts";
 import { type PreparedJob, runWorker } from "../engine/cluster/worker.ts";
 import type { JobRecord } from "../engine/cluster/work_queue.ts";
+import { jobVariables } from "../engine/cluster/job_secrets.ts";
 import { builtinStages } from "../stages/registry.ts";
 import { clusterResources, clusterState } from "./cluster_run.ts";
 import { EXIT } from "./exit_codes.ts";
@@ -77,7 +78,7 @@ async function prepareJob(job: JobRecord, nats: string): Promise<PreparedJob> {
   const registry = builtinStages();
   try {
     const spec = await parsePipelineConfig(job.text, job.file, {
-      env: (name) => job.env[name],
+      env: jobVariables(job, (name) => runtime.env(name)),
       catalog: registry,
     });
     const pipeline = buildPipeline(spec, registry);

@@ -57,6 +57,7 @@ interface DeliveredRecord {
 
 interface Pending {
   remaining: Set<string>;
+  expected: string[];
   etag?: string;
   lastModified?: string;
   title?: string;
@@ -81,6 +82,8 @@ interface Pending {
  */
 export class DeliveryLedger {
   #pending = new Map<string, Pending>();
+  /** Feeds registered by {@linkcode DeliveryLedger.expectRemaining}, each once. */
+  #registered = new Map<string, Promise<void>>();
   /** Messages in doubt, by {@linkcode entryKey}: the folder they may be in. Loaded on first use. */
   #doubts: Promise<Map<string, string>> | undefined;
   constructor(readonly store: StateStore, readonly dryRun = false) {}
@@ -91,12 +94,51 @@ export class DeliveryLedger {
     entryIds: string[],
     validators: { etag?: string; lastModified?: string; title?: string },
   ): Promise<void> {
-    const pending: Pending = { remaining: new Set(entryIds), ...validators };
+    const pending: Pending = { remaining: new Set(entryIds), expected: [...entryIds], ...validators };
     if (pending.remaining.size === 0) {
       await this.#commit(feedUrl, pending);
       return;
     }
     this.#pending.set(feedUrl, pending);
+  }
+
+  /**
+   * What this run expects of a feed: its new entries (all of them, confirmed or not) and the validators to
+   * commit once they are delivered; undefined when nothing is pending. On a cluster, a message handed to
+   * the process holding its mailbox carries this, so the holder commits the validators.
+   */
+  expectation(
+    feedUrl: string,
+  ): { entryIds: string[]; etag?: string; lastModified?: string; title?: string } | undefined {
+    const p = this.#pending.get(feedUrl);
+    if (!p) return undefined;
+    return { entryIds: [...p.expected], etag: p.etag, lastModified: p.lastModified, title: p.title };
+  }
+
+  /**
+   * On the process holding a mailbox: expects a feed's entries that are not delivered yet (an earlier
+   * holder may have delivered some), once per feed for this ledger; concurrent calls share the first.
+   * `update` names an entry delivered before whose new version (`on-update`) this message is: it is
+   * expected too, so the feed's validators wait for it.
+   */
+  async expectRemaining(
+    feedUrl: string,
+    entryIds: string[],
+    validators: { etag?: string; lastModified?: string; title?: string },
+    update?: string,
+  ): Promise<void> {
+    let registered = this.#registered.get(feedUrl);
+    if (!registered) {
+      registered = (async () => {
+        const left = this.dryRun ? entryIds : await this.store.filterUndelivered(feedUrl, entryIds);
+        if (update !== undefined && !left.includes(update)) left.push(update);
+        await this.expect(feedUrl, left, validators);
+      })();
+      this.#registered.set(feedUrl, registered);
+    }
+    await registered;
+    // A later update of a feed registered before: expected too, unless its validators are committed.
+    if (update !== undefined) this.#pending.get(feedUrl)?.remaining.add(update);
   }
 
   /**
@@ -230,6 +272,16 @@ export class DeliveryLedger {
   async settled(message: MailMessage): Promise<void> {
     if (this.dryRun) return;
     (await this.#loadDoubts()).delete(entryKey(message.feedUrl, message.entryId));
+  }
+
+  /**
+   * Reads the marks an earlier run (on a cluster: an earlier holder of the mailbox) left, once; later calls
+   * wait for that read. A holder calls it before it reads whether an entry is delivered: a mark that is
+   * gone by then had its delivered record written first.
+   */
+  async readDoubts(): Promise<void> {
+    if (this.dryRun) return;
+    await this.#loadDoubts();
   }
 
   /** The marks an earlier run left (read once, on first use); then this run's doubts join them. */

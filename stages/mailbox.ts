@@ -22,6 +22,7 @@ import {
   type StageContext,
   type StageOptions,
   withOptions,
+  type WriteFence,
 } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { type DeliveryLedger, runLedger } from "./delivery_ledger.ts";
@@ -33,6 +34,7 @@ import { type OAuthTokenSource, tokenFromCommand, tokenFromRefresh } from "../li
 import type { OAuthMechanism } from "../lib/imap/sasl_oauth.ts";
 import { SluiceError } from "../engine/errors.ts";
 import type { Delivery, MailMessage } from "./types.ts";
+import { ownedMailbox } from "./mailbox_owner.ts";
 
 /** Options of the IMAP sink. */
 export interface ImapSinkOptions {
@@ -100,6 +102,7 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
     const ca = opts.caFile ? readFileSync(opts.caFile, "utf8") : undefined;
     // No reconnect-and-retry inside the owner: a batch cut off mid-way may be stored, and only this
     // committer knows how to check that before sending it again. The next call reopens the connection.
+    const fence = ctx.resources.fence;
     const conn = owner({
       name: `imap ${redactUrl(opts.url)}`,
       open: async () => {
@@ -109,6 +112,8 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
           serverSideDedupe: opts.serverCheck,
           oauth: opts.oauth,
           ...(ca ? { ca } : {}),
+          // On a cluster's mailbox holder: no APPEND starts that its lease may not outlast.
+          ...(fence ? { beforeWrite: () => fence.check() } : {}),
         });
         await up.connect();
         return up;
@@ -117,11 +122,13 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
       isFatal: isConnectionError,
       actions: {
         append: (up: ImapUploader, req: { folder: string; msgs: MailMessage[] }) =>
-          up.appendBatch(req.folder, req.msgs),
+          fenced(fence, up, () => up.appendBatch(req.folder, req.msgs)),
         present: (up: ImapUploader, req: { folder: string; ids: string[] }) =>
           up.hasEntries(req.folder, req.ids),
-        update: (up: ImapUploader, req: { folder: string; msg: MailMessage; search: boolean }) =>
-          up.updateEntry(req.folder, req.msg, { search: req.search }),
+        update: async (up: ImapUploader, req: { folder: string; msg: MailMessage; search: boolean }) => {
+          if (req.search) await fence?.settled();
+          return await fenced(fence, up, () => up.updateEntry(req.folder, req.msg, { search: req.search }));
+        },
       },
     });
     // `/healthz` (--metrics) reports the mailbox unhealthy while its connection is down.
@@ -135,6 +142,8 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
     const ledger = runLedger(ctx, opts.state);
     const location = (folder: string) => `${redactUrl(opts.url)}/${folder}`;
     const findStored = async (folder: string, msgs: MailMessage[]): Promise<Delivery[]> => {
+      // On a cluster: an earlier holder's APPEND of these may still be on its way; it is over first.
+      await fence?.settled();
       const present = await conn.call.present({ folder, ids: msgs.map((m) => m.entryId) });
       return msgs.filter((m) => present.has(m.entryId)).map((message) => ({
         message,
@@ -190,6 +199,25 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
     await gc.close();
     await conn.close();
   }).gc;
+}
+
+/**
+ * Runs an IMAP write under the run's fence (a cluster's mailbox holder): it is cut off (the connection
+ * closed) if the holder's lease runs out before it is over. Without a fence, it just runs.
+ */
+async function fenced<T>(
+  fence: WriteFence | undefined,
+  up: ImapUploader,
+  write: () => Promise<T>,
+): Promise<T> {
+  if (!fence) return await write();
+  fence.check();
+  const unwatch = fence.watch(() => up.sever());
+  try {
+    return await write();
+  } finally {
+    unwatch();
+  }
 }
 
 /**
@@ -314,6 +342,8 @@ export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
     outType: "none",
     onError: "drop",
     retry: IMAP_ITEM_RETRY,
+    // On a cluster, one process at a time holds each account and appends its messages.
+    owned: ownedMailbox(accountOf, opts.state),
     settings: {
       maxBatch: opts.maxBatch ?? MAILBOX_DEFAULTS.maxBatch,
       serverCheck: opts.serverCheck ?? MAILBOX_DEFAULTS.serverCheck,

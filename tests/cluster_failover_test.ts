@@ -1,9 +1,11 @@
 /**
  * A sluice cluster on a 3-node NATS cluster (routes on loopback; the work queue, the reports, the job,
  * lease and state buckets kept in three copies because `--nats` lists three servers): stopping one node
- * while rss2imap runs over two workers loses nothing and delivers nothing twice.
+ * while rss2imap runs over two workers loses nothing and delivers nothing twice. With CLUSTER_VERBOSE=1
+ * the workers log at debug level (which process held which mailbox when), shown when the test fails.
  */
 import { after, before, describe, test } from "./support/testing.ts";
+import { stopChild } from "./support/child_stop.ts";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -17,8 +19,13 @@ import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } 
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
-import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
-import { runCliChild, stopChild } from "./support/cli_child.ts";
+import {
+  CLUSTER_TEST_TIMEOUT_MS,
+  natsSkip,
+  type RunningNats,
+  startNatsServer,
+} from "./support/nats_server.ts";
+import { runCliChild } from "./support/cli_child.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const yamlFile = path.join(repo, "pipelines", "rss2imap.yaml");
@@ -34,13 +41,20 @@ interface WorkerChild {
   log(): string;
 }
 
-function startWorker(nats: string): WorkerChild {
+function startWorker(nats: string, env: Record<string, string> = {}): WorkerChild {
   const pre = runtime.name === "deno"
     ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
     : [path.join(repo, "cli.ts")];
-  const child = spawn(process.execPath, [...pre, "worker", "--nats", nats], {
+  const child = spawn(process.execPath, [
+    ...pre,
+    "worker",
+    "--nats",
+    nats,
+    ...(runtime.env("CLUSTER_VERBOSE") ? ["-v"] : []),
+  ], {
     cwd: repo,
-    env: { ...process.env, NO_COLOR: "1" },
+    // Secrets (IMAP_URL holds the password) come from each worker's own environment, never from NATS.
+    env: { ...process.env, NO_COLOR: "1", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let text = "";
@@ -62,7 +76,7 @@ describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
     dove = await startDovecot({ fsync: false });
     farm = await startFeedFarm({ feeds: FEEDS, entries: ENTRIES, images: 1, latencyMs: 30 });
     await writeFile(path.join(dir, "feeds.opml"), farm.opmlText);
-    workers = [startWorker(nats.url), startWorker(nats.url)];
+    workers = [startWorker(nats.url, { IMAP_URL: dove.url }), startWorker(nats.url, { IMAP_URL: dove.url })];
   });
   after(async () => {
     await Promise.all(workers.map((w) => stopChild(w.child, w.stopped)));
@@ -72,7 +86,7 @@ describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test("every entry arrives exactly once", async () => {
+  test("every entry arrives exactly once", { timeout: CLUSTER_TEST_TIMEOUT_MS }, async () => {
     const env = {
       FEEDS: path.join(dir, "feeds.opml"),
       IMAP_URL: dove.url,
@@ -94,7 +108,7 @@ describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
     assert.equal(result.code, EXIT.OK, logs);
     const stored = await readMaildir(dove.mailRoot);
     const ids = stored.map((s) => headerValue(parseMime(s.raw), "X-Sluice-Entry-Id"));
-    assert.equal(new Set(ids).size, ids.length, "an entry was delivered twice");
+    assert.equal(new Set(ids).size, ids.length, `an entry was delivered twice\n${logs}`);
     assert.equal(ids.length, FEEDS * ENTRIES, logs);
   });
 });

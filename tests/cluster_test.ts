@@ -4,6 +4,7 @@
  * exactly once; a second run delivers nothing; the submitter's exit status means what a local run's does.
  */
 import { after, before, describe, test } from "./support/testing.ts";
+import { stopChild } from "./support/child_stop.ts";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -17,8 +18,15 @@ import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } 
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
-import { natsSkip, type RunningNats, startNatsServer } from "./support/nats_server.ts";
-import { runCliChild, stopChild } from "./support/cli_child.ts";
+import {
+  CLUSTER_TEST_TIMEOUT_MS,
+  natsSkip,
+  type RunningNats,
+  startNatsServer,
+} from "./support/nats_server.ts";
+import { runCliChild } from "./support/cli_child.ts";
+import { openNats } from "../engine/nats/connection.ts";
+import { openWorkQueue } from "../engine/cluster/work_queue.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const yamlFile = path.join(repo, "pipelines", "rss2imap.yaml");
@@ -35,13 +43,21 @@ interface WorkerChild {
   log(): string;
 }
 
-function startWorker(nats: string): WorkerChild {
+function startWorker(
+  nats: string,
+  env: Record<string, string | undefined> = {},
+  args: string[] = [],
+): WorkerChild {
+  // An undefined value leaves the variable out of the worker's environment.
+  const childEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...env };
+  for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
   const pre = runtime.name === "deno"
     ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
     : [path.join(repo, "cli.ts")];
-  const child = spawn(process.execPath, [...pre, "worker", "--nats", nats], {
+  const child = spawn(process.execPath, [...pre, "worker", "--nats", nats, ...args], {
     cwd: repo,
-    env: { ...process.env, NO_COLOR: "1" },
+    // Secrets (IMAP_URL holds the password) come from each worker's own environment, never from NATS.
+    env: childEnv,
     stdio: ["ignore", "ignore", "pipe"],
   });
   let text = "";
@@ -73,7 +89,7 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
     dove = await startDovecot({ fsync: false });
     farm = await startFeedFarm({ feeds: FEEDS, entries: ENTRIES, images: 1, latencyMs: 5 });
     await writeFile(path.join(dir, "feeds.opml"), farm.opmlText);
-    workers = [startWorker(nats.url), startWorker(nats.url), startWorker(nats.url)];
+    workers = [0, 1, 2].map(() => startWorker(nats.url, { IMAP_URL: dove.url }));
   });
   after(async () => {
     await stopWorkers(workers);
@@ -89,8 +105,28 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
     STATE_DIR: path.join(dir, "state"),
   });
 
-  test("every entry arrives exactly once; the submitter's summary counts the workers' work", async () => {
+  test("every entry arrives exactly once; the submitter's summary counts the workers' work", {
+    timeout: CLUSTER_TEST_TIMEOUT_MS,
+  }, async () => {
+    // Every job record stored while the run lasts, read as it is written.
+    const link = await openNats(nats.url);
+    const queue = await openWorkQueue(link.nc);
+    const records: string[] = [];
+    const watch = await queue.jobs.watch();
+    const watching = (async () => {
+      for await (const e of watch) if (e.operation === "PUT") records.push(e.string());
+    })();
     const run = await runCliChild(["run", yamlFile, "--nats", nats.url], env());
+    watch.stop();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([watching, new Promise((r) => timer = setTimeout(r, 5_000))]);
+    clearTimeout(timer);
+    await link.release();
+    assert.equal(records.length, 1, "one job record");
+    const password = decodeURIComponent(new URL(dove.url).password);
+    assert.ok(password.length > 0);
+    assert.ok(!records[0].includes(password), "the job record holds the IMAP password");
+    assert.deepEqual(JSON.parse(records[0]).secretVars, ["IMAP_URL"]);
     assert.equal(run.code, EXIT.OK, run.stderr + workers.map((w) => w.log()).join("\n"));
     if (runtime.env("DEBUG_CLUSTER")) console.log(run.stderr, workers.map((w) => w.log()).join("\n"));
     const ids = await storedIds(dove);
@@ -101,19 +137,37 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
   });
 
   test("a second run fetches conditionally and delivers nothing", async () => {
+    farm.resetCounters();
     const run = await runCliChild(["run", yamlFile, "--nats", nats.url], env());
     assert.equal(run.code, EXIT.OK, run.stderr);
+    // The mailbox's holder committed each feed's ETag once all its entries were stored.
+    assert.equal(farm.counters.notModified, FEEDS, run.stderr);
     assert.equal((await storedIds(dove)).length, FEEDS * ENTRIES);
     assert.match(run.stderr, new RegExp(`fetch\\s+\\S+\\s+in\\s+${FEEDS}\\b`), run.stderr);
   });
 
   test("a refused IMAP login on the workers stops the run with exit 3", async () => {
+    // The password is the workers' own: here one worker has a wrong one, in its --env-file.
+    await stopWorkers(workers);
     const wrong = dove.url.replace(/:[^:@/]+@/, ":wrong-password@");
+    await writeFile(path.join(dir, "worker.env"), `IMAP_URL=${wrong}\n`);
+    workers = [startWorker(nats.url, { IMAP_URL: undefined }, ["--env-file", path.join(dir, "worker.env")])];
     const run = await runCliChild(["run", yamlFile, "--nats", nats.url], {
       ...env(),
-      IMAP_URL: wrong,
       STATE_DIR: path.join(dir, "state-wrong"),
     });
     assert.equal(run.code, EXIT.RUN_FAILED, run.stderr);
+    assert.doesNotMatch(run.stderr, /has no IMAP_URL/, "the worker read its --env-file");
+  });
+
+  test("a worker without the secret a job needs stops the run with exit 3, naming it", async () => {
+    await stopWorkers(workers);
+    workers = [startWorker(nats.url, { IMAP_URL: "" })];
+    const run = await runCliChild(["run", yamlFile, "--nats", nats.url], {
+      ...env(),
+      STATE_DIR: path.join(dir, "state-no-secret"),
+    });
+    assert.equal(run.code, EXIT.RUN_FAILED, run.stderr);
+    assert.match(run.stderr, /IMAP_URL/);
   });
 });

@@ -24,6 +24,7 @@ import {
   WORK_STREAM,
   type WorkQueue,
 } from "./work_queue.ts";
+import { purgeOwned } from "./owned_transit.ts";
 
 /**
  * Metrics of a cluster run: the local stages' counters as the local run fills them, then the remote
@@ -50,7 +51,7 @@ export class ClusterMetrics extends RunMetrics {
   /** Adds a worker's report to the remote counters. */
   add(report: UnitReport): void {
     report.stages.forEach((r, i) => {
-      const s = this.remote[i];
+      const s = this.remote[(report.at ?? 0) + i];
       if (!s) return;
       s.itemsIn += r.itemsIn;
       s.itemsOut += r.itemsOut;
@@ -187,6 +188,7 @@ export async function submitRun(options: SubmitOptions): Promise<RunSummary> {
 async function cancel(queue: WorkQueue, id: string): Promise<void> {
   await queue.jobs.purge(id).catch(() => {});
   await queue.jsm.streams.purge(WORK_STREAM, { filter: `sluice.work.${id}` }).catch(() => {});
+  await purgeOwned(queue, id);
 }
 
 /** How long the report reader may sit idle while the stream holds reports it has not seen. */
@@ -202,6 +204,10 @@ const REPORT_STALL_MS = 3_000;
 async function trackReports(queue: WorkQueue, id: string, metrics: ClusterMetrics) {
   const subject = `sluice.report.${id}`;
   const done = new Set<number>();
+  // Items handed to the holder of their owner (a mailbox), and those it finished: the job waits for both.
+  const handed = new Set<string>();
+  const settled = new Set<string>();
+  let unsettled = 0;
   const failures: ItemFailure[] = [];
   let fatal: UnitReport["fatal"];
   let wake = () => {};
@@ -231,6 +237,16 @@ async function trackReports(queue: WorkQueue, id: string, metrics: ClusterMetric
           if (m.seq <= lastSeq) continue;
           lastSeq = m.seq;
           const report = JSON.parse(m.string()) as UnitReport;
+          for (const k of report.settled ?? []) {
+            if (settled.has(k)) continue;
+            settled.add(k);
+            if (handed.has(k)) unsettled--;
+          }
+          for (const k of report.handedOn ?? []) {
+            if (handed.has(k)) continue;
+            handed.add(k);
+            if (!settled.has(k)) unsettled++;
+          }
           // A unit reported twice (its worker died after the report, before the ack): counted once.
           const fresh = report.units.filter((u) => !done.has(u));
           if (fresh.length > 0 || report.units.length === 0) {
@@ -264,11 +280,14 @@ async function trackReports(queue: WorkQueue, id: string, metrics: ClusterMetric
   }, 1_000);
   return {
     failures,
-    /** Resolves once units 0..total-1 are all reported, or a report carries a fatal error. */
+    /**
+     * Resolves once units 0..total-1 are all reported and every item they handed on is finished by its
+     * holder, or a report carries a fatal error.
+     */
     until(total: number): Promise<{ fatal?: UnitReport["fatal"] }> {
       return new Promise((resolve) => {
         wake = () => {
-          if (fatal || done.size >= total) resolve({ fatal });
+          if (fatal || (done.size >= total && unsettled === 0)) resolve({ fatal });
         };
         wake();
       });

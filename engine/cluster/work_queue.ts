@@ -6,6 +6,11 @@
  * - stream `SLUICE_REPORTS` (subjects `sluice.report.<job>`, kept a day): what workers did with units;
  * - KV bucket `sluice_jobs`: one record per submitted run (the pipeline text and its variables);
  * - KV bucket `sluice_leases` (entries expire after `leaseTtlMs`): who works on a unit, holds a mailbox...
+ * - stream `SLUICE_OWNED` (work-queue retention, subjects `sluice.owned.<owner>.<job>`): the items of a
+ *   single-owner stage (a mailbox's messages) on their way to the one process holding their owner's lease,
+ *   which pulls them through the durable consumer `owner_<owner>`;
+ * - stream `SLUICE_PARTS` (subjects `sluice.part.<job>`, kept a day): the chunks of items larger than a
+ *   NATS message may be (1 MB by default), which an item in `SLUICE_OWNED` then names by sequence.
  * @module
  */
 import {
@@ -29,6 +34,10 @@ export const WORK_STREAM = "SLUICE_WORK";
 export const WORK_CONSUMER = "workers";
 /** The stream of reports. */
 export const REPORT_STREAM = "SLUICE_REPORTS";
+/** The stream of items on their way to the holder of their owner. */
+export const OWNED_STREAM = "SLUICE_OWNED";
+/** The stream of chunks of large items. */
+export const PARTS_STREAM = "SLUICE_PARTS";
 /** The bucket of job records. */
 export const JOB_BUCKET = "sluice_jobs";
 /** The bucket of leases. */
@@ -56,8 +65,16 @@ export interface JobRecord {
   file: string;
   /** The pipeline file's text. */
   text: string;
-  /** The values of the `${VAR}`s the file uses, as the submitter saw them (unset ones absent). */
+  /**
+   * The values of the `${VAR}`s the file uses, as the submitter saw them (unset ones absent), except the
+   * secret ones (see `secretVars`).
+   */
   env: Record<string, string>;
+  /**
+   * The variables the file uses whose values are secrets (a password in a URL, a token): never stored here;
+   * each worker takes them from its own environment (or `--env-file`).
+   */
+  secretVars?: string[];
   /** Index of the stage marked `distribute: true`: workers run it and the stages after it. */
   distributeAt: number;
   /** The submitter's `--dry-run` folder, when given. */
@@ -88,6 +105,12 @@ export interface UnitReport {
   failures: ItemFailure[];
   /** The error that stopped the units' run (a refused login...): the submitter stops the job with it. */
   fatal?: { message: string; code?: string; hint?: string };
+  /** Position (among the distributed stages) of the first stage in `stages` (default 0). */
+  at?: number;
+  /** Keys of the items handed to the holder of their owner (a mailbox): the job waits for them. */
+  handedOn?: string[];
+  /** Keys of handed-on items the holder has finished (delivered, failed, or found done before). */
+  settled?: string[];
 }
 
 /** The counters of a stage that add up across workers. */
@@ -176,6 +199,19 @@ export async function openWorkQueue(
     ack_wait: (options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS) * 1e6,
     max_ack_pending: 10_000,
   };
+  await ensureStream(jsm, {
+    name: OWNED_STREAM,
+    subjects: ["sluice.owned.>"],
+    retention: RetentionPolicy.Workqueue,
+    num_replicas: replicas,
+  });
+  await ensureStream(jsm, {
+    name: PARTS_STREAM,
+    subjects: ["sluice.part.>"],
+    retention: RetentionPolicy.Limits,
+    max_age: 24 * 3600 * 1e9,
+    num_replicas: replicas,
+  });
   await retryWhileElecting(async () => {
     try {
       await jsm.consumers.info(WORK_STREAM, WORK_CONSUMER);

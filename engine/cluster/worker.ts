@@ -14,23 +14,24 @@ import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import process from "node:process";
 import type { JsMsg } from "npm:@nats-io/jetstream@^3.4.0";
-import { SluiceError } from "../errors.ts";
 import { WorkerPool } from "../kernel/mod.ts";
 import { Chain } from "../pipeline/pipeline.ts";
-import { source } from "../pipeline/constructors.ts";
+import { sink, source } from "../pipeline/constructors.ts";
 import type { Logger } from "../pipeline/logger.ts";
 import { textLogger } from "../pipeline/logger.ts";
 import type { RunResources } from "../pipeline/resources.ts";
 import { runPipeline, type RunSummary } from "../pipeline/runner.ts";
 import type { Stage } from "../pipeline/stage.ts";
 import { Lease } from "./lease.ts";
+import { OwnerHolders } from "./owner_holder.ts";
+import { ownerHash, publishOwned } from "./owned_transit.ts";
+import { countersOf, fatalOf } from "./report_fields.ts";
 import { openNats, replicasFor } from "../nats/connection.ts";
-import { isTransientNatsError, retryTransient } from "../nats/transient.ts";
+import { isTransientFailure, retryTransient, TRANSIENT_JOB_DELIVERIES } from "../nats/transient.ts";
 import {
   DEFAULT_ACK_WAIT_MS,
   type JobRecord,
   openWorkQueue,
-  type StageCounters,
   type UnitMessage,
   type UnitReport,
   WORK_CONSUMER,
@@ -108,6 +109,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const pool = new WorkerPool();
   const prepared = new Map<string, Promise<PreparedJob>>();
   const name = `${hostname()}:${process.pid}`;
+  let holders: OwnerHolders | undefined;
   try {
     const queue = await openWorkQueue(link.nc, {
       ackWaitMs: options.ackWaitMs,
@@ -117,7 +119,18 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const consumer = await queue.js.consumers.get(WORK_STREAM, WORK_CONSUMER);
     const ackWaitMs = ((await consumer.info()).config.ack_wait ?? 0) / 1e6 || DEFAULT_ACK_WAIT_MS;
     logger.log("info", `worker ${name} joined the cluster at ${link.label}`);
-    const ctx: RunContext = { queue, pool, prepared, name, options, logger, ackWaitMs };
+    const maxPayload = link.nc.info?.max_payload ?? 1024 * 1024;
+    const base = { queue, pool, prepared, name, options, logger, ackWaitMs, maxPayload };
+    holders = new OwnerHolders({
+      queue,
+      name,
+      logger,
+      ackWaitMs,
+      pool,
+      jobOf: (id) => jobOf(base as RunContext, id),
+      report: (r) => report(base as RunContext, r),
+    });
+    const ctx: RunContext = { ...base, holders };
     const lanes = Array.from({ length: Math.max(1, options.parallelRuns ?? 2) }, async () => {
       while (!stopped.aborted) {
         try {
@@ -142,6 +155,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     });
     await Promise.all(lanes);
   } finally {
+    await holders?.stop();
     for (const p of prepared.values()) await (await p.catch(() => undefined))?.close?.();
     await pool.close();
     await link.release();
@@ -156,6 +170,10 @@ interface RunContext {
   options: WorkerOptions;
   logger: Logger;
   ackWaitMs: number;
+  /** The largest message the server takes. */
+  maxPayload: number;
+  /** The owners (mailboxes) this worker holds. */
+  holders: OwnerHolders;
 }
 
 /** The job a unit belongs to, prepared once per worker; undefined when the job is gone. */
@@ -180,17 +198,6 @@ function jobOf(ctx: RunContext, id: string): Promise<PreparedJob | undefined> {
 }
 
 class JobGone extends Error {}
-
-/** How many deliveries of a unit a transient NATS failure may cost before it stops the job. */
-const TRANSIENT_JOB_DELIVERIES = 6;
-
-/** A NATS failure that a retry may not meet (a timeout, a leader election), here or as the cause. */
-function isTransientFailure(e: unknown): boolean {
-  for (let c: unknown = e, depth = 0; c && depth < 4; c = (c as Error).cause, depth++) {
-    if (isTransientNatsError(c)) return true;
-  }
-  return false;
-}
 
 /** A unit this run took: its message (kept alive until acked) and its lease. */
 interface Held {
@@ -245,6 +252,7 @@ async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promis
   }
   // Every unit of the pull is taken (leased, kept alive) as it arrives, not when the stages get to it.
   const held: Held[] = [];
+  const handed: string[] = [];
   const ready: unknown[] = [];
   let ended = false;
   let wake = () => {};
@@ -296,6 +304,9 @@ async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promis
       }
     };
     const stages = [source(units, { name: "units" }) as Stage<unknown, unknown>, ...job.stages];
+    // A single-owner last stage (a mailbox) runs on the process holding the item's owner: hand it over.
+    const owned = job.stages.at(-1);
+    if (owned?.options.owned) stages[stages.length - 1] = handOff(ctx, jobId, owned, handed);
     summary = await runPipeline(new Chain<never, unknown>(stages, job.state), {
       pool: ctx.pool,
       resources: job.resources(),
@@ -322,16 +333,47 @@ async function runBatch(ctx: RunContext, messages: AsyncIterable<JsMsg>): Promis
     return;
   }
   const fatal = summary.aborted ? fatalOf(summary.error) : undefined;
+  const handedOff = Boolean(job.stages.at(-1)?.options.owned);
   await report(ctx, {
     job: jobId,
     units: held.map((h) => h.seq),
-    stages: summary.metrics.stages.slice(1).map(countersOf),
+    // A handed-off stage's counters come from its holder's reports.
+    stages: summary.metrics.stages.slice(1, handedOff ? -1 : undefined).map(countersOf),
     failures: summary.failures,
     fatal,
+    ...(handedOff ? { handedOn: handed } : {}),
   });
   // Only now: the sinks have handed everything on and the report is stored.
   await Promise.all(held.map((h) => retryTransient(() => h.msg.ackAck()).catch(() => false)));
   await Promise.all(held.map((h) => h.lease.release()));
+}
+
+/**
+ * The sink that stands for a single-owner stage on a worker: each item is encoded by the stage's contract
+ * and published for the holder of its owner (stored by JetStream before the item counts as handed on), and
+ * the worker offers to hold that owner when nobody does.
+ */
+function handOff(
+  ctx: RunContext,
+  jobId: string,
+  stage: Stage<unknown, unknown>,
+  handed: string[],
+): Stage<unknown, unknown> {
+  const owned = stage.options.owned!;
+  return sink(async (item: unknown, sctx) => {
+    const owner = owned.ownerOf(item);
+    const key = owned.keyOf(item);
+    const bytes = await owned.encode(item, sctx);
+    await publishOwned(ctx.queue, jobId, owner, key, bytes, ctx.maxPayload);
+    handed.push(key);
+    ctx.holders.want(ownerHash(owner));
+  }, {
+    name: stage.options.name,
+    concurrency: 32,
+    onError: stage.options.onError,
+    inType: stage.options.inType,
+    outType: stage.options.outType,
+  }) as Stage<unknown, unknown>;
 }
 
 /** A unit's lease key: the SHA-256 of its item (for rss2imap: the feed and its folder). */
@@ -361,24 +403,4 @@ function parseUnit(msg: JsMsg): UnitMessage | undefined {
     msg.term(); // not ours: never redeliver it
     return undefined;
   }
-}
-
-function countersOf(s: RunSummary["metrics"]["stages"][number]): StageCounters {
-  return {
-    name: s.name,
-    placement: s.placement,
-    itemsIn: s.itemsIn,
-    itemsOut: s.itemsOut,
-    errors: s.errors,
-    retries: s.retries,
-    dropped: s.dropped,
-    deadLettered: s.deadLettered,
-    busyMs: s.busyMs,
-    counters: { ...s.counters },
-  };
-}
-
-function fatalOf(e: unknown): UnitReport["fatal"] {
-  if (e instanceof SluiceError) return { message: e.message, code: e.code, hint: e.hint };
-  return { message: e instanceof Error ? e.message : String(e) };
 }

@@ -18,13 +18,16 @@ export async function openBucket(
   name: string,
   config: { history?: number; replicas?: number; ttl?: number },
 ): Promise<KV> {
+  // Reads go to the stream's leader: a replica may answer a direct get before it applied the last
+  // writes, and a holder deciding whether to send a message must see every delivered record and mark.
+  const options = { ...config, allow_direct: false };
   // A cluster elects its JetStream leader a moment after the routes are up: retry for a while.
   for (let attempt = 0;; attempt++) {
     try {
-      return await kvm.create(name, config);
+      return await kvm.create(name, options);
     } catch (e) {
       const message = (e as Error).message ?? "";
-      if (/already in use|exists/i.test(message)) return await kvm.open(name);
+      if (/already in use|exists/i.test(message)) return await kvm.open(name, { allow_direct: false });
       if (attempt >= 40 || !/unavailable|timeout|no responders|leader|503/i.test(message)) throw e;
       await new Promise((r) => setTimeout(r, 250));
     }

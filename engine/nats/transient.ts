@@ -1,7 +1,7 @@
 /**
  * Retrying what a NATS server refused for a passing reason: a request that timed out or found no
  * responder while a node of the cluster stopped and its clients reconnected to another, or a stream
- * whose leader is being elected. Only for operations that are safe to repeat (creates whose second try
+ * whose leader is being elected (a node that is stopping answers "jetstream is not enabled" for a moment). Only for operations that are safe to repeat (creates whose second try
  * is refused as "exists", writes of the same value, reads).
  * @module
  */
@@ -20,7 +20,7 @@ export const TRANSIENT_RETRY_MS = 15_000;
  */
 export function isTransientNatsError(e: unknown): boolean {
   const message = (e as Error)?.message ?? String(e);
-  return /timeout|timed out|no responders|unavailable|leader|503|disconnect|connection (closed|lost)|reconnect/i
+  return /timeout|timed out|no responders|unavailable|leader|503|disconnect|connection (closed|lost)|reconnect|jetstream (is )?not enabled/i
     .test(message);
 }
 
@@ -42,4 +42,23 @@ export async function retryTransient<T>(fn: () => Promise<T>, forMs = TRANSIENT_
       await new Promise((r) => setTimeout(r, wait));
     }
   }
+}
+
+/** How many deliveries of a unit (or a mailbox's message) a transient NATS failure may cost before it stops the job. */
+export const TRANSIENT_JOB_DELIVERIES = 6;
+
+/**
+ * A NATS failure that a retry may not meet (a timeout, a leader election), here or as a cause.
+ *
+ * @example
+ * ```ts
+ * import { isTransientFailure } from "./transient.ts";
+ * isTransientFailure(new Error("state", { cause: new Error("timeout") })); // true
+ * ```
+ */
+export function isTransientFailure(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c && depth < 4; c = (c as Error).cause, depth++) {
+    if (isTransientNatsError(c)) return true;
+  }
+  return false;
 }

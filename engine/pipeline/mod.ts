@@ -12,6 +12,7 @@ export * from "./runner.ts";
 export { describeItem } from "./describe_item.ts";
 export * from "./metrics.ts";
 export * from "./resources.ts";
+export * from "./write_fence.ts";
 export { BytesInFlight, DEFAULT_MEMORY_BUDGET, LOOP_ONLY_BELOW_BYTES } from "./bytes_in_flight.ts";
 export { DEFAULT_STATE, openRunState, provideRunState, type RunStateOptions } from "./run_state.ts";
 export * from "./trace.ts";

@@ -3,6 +3,7 @@
  * first use and closed once when the run ends, in reverse order of creation.
  * @module
  */
+import type { WriteFence } from "./write_fence.ts";
 
 /**
  * A keyed registry of shared resources for one run.
@@ -16,6 +17,11 @@
  * ```
  */
 export class RunResources {
+  /**
+   * Set on a cluster's mailbox holder: its sink asks it before each write it cannot take back (see
+   * {@linkcode WriteFence}). Undefined in a local run.
+   */
+  fence: WriteFence | undefined;
   #items = new Map<string, { value: unknown; close?: (value: unknown) => Promise<void> | void }>();
   #health = new Map<string, () => string | undefined>();
 

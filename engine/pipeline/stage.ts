@@ -96,6 +96,11 @@ export interface StageOptions {
    * feed lists), shown by `plan --json`, so two pipelines that should run alike can be compared.
    */
   settings?: Readonly<Record<string, unknown>>;
+  /**
+   * A single-owner stage (a mailbox) that stays single-owner on a cluster: each item goes to the one
+   * process holding its owner (see {@linkcode OwnedStage}). Ignored in a local run.
+   */
+  owned?: OwnedStage;
 }
 
 /** Stage options after defaults. */
@@ -248,4 +253,36 @@ export function resolveStageOptions(
     ordered: o.ordered ?? concurrency === 1,
     onError: o.onError ?? (o.deadLetter ? "dead-letter" : STAGE_DEFAULTS.onError),
   };
+}
+
+/**
+ * How a single-owner stage's items travel to the process holding their owner.
+ *
+ * @example
+ * ```ts
+ * import type { OwnedStage } from "./stage.ts";
+ * const owned: OwnedStage<{ box: string; text: string }> = {
+ *   ownerOf: (item) => item.box,
+ *   keyOf: (item) => item.text,
+ *   encode: (item) => new TextEncoder().encode(JSON.stringify(item)),
+ *   decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)),
+ * };
+ * console.log(owned.ownerOf({ box: "imap://me@mail", text: "hi" })); // "imap://me@mail"
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export interface OwnedStage<In = any> {
+  /** The owner an item goes to (no credentials: it names a lease and a subject). */
+  ownerOf(item: In): string;
+  /** The item's identity: the same item handed on twice has the same key. */
+  keyOf(item: In): string;
+  /** The item as bytes, with what the holder needs to finish it (read from `ctx` where it was made). */
+  encode(item: In, ctx: StageContext): Promise<Uint8Array> | Uint8Array;
+  /** Back to an item on the holder; `ctx` is the holder's run (it may register there what encode carried). */
+  decode(bytes: Uint8Array, ctx: StageContext): Promise<In> | In;
+  /**
+   * Whether the item was finished before (by an earlier holder that died before acknowledging it): such an
+   * item is not run again. Default: never.
+   */
+  done?(item: In, ctx: StageContext): Promise<boolean>;
 }

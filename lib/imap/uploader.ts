@@ -78,6 +78,11 @@ export interface ImapUploaderOptions {
   commandTimeoutMs?: number;
   /** Log in with an OAuth 2.0 token (XOAUTH2 / OAUTHBEARER) instead of the URL's password. */
   oauth?: SessionOptions["oauth"];
+  /**
+   * Called right before each APPEND command is written; what it throws fails the call, and nothing of that
+   * APPEND was sent (a cluster's mailbox holder refuses a write its lease may not outlast).
+   */
+  beforeWrite?: () => void;
 }
 
 /**
@@ -265,6 +270,7 @@ export class ImapUploader {
             continue;
           }
           // One message may spoil the whole MULTIAPPEND: one APPEND each lets the others through.
+          this.#options.beforeWrite?.();
           const outcomes = await (await this.#connected()).appendEach(mailbox, appendable);
           for (const [i, o] of outcomes.entries()) {
             if (o.ok) {
@@ -291,12 +297,14 @@ export class ImapUploader {
   ): Promise<{ mailbox: string; uids?: number[] }> {
     const client = await this.#connected();
     try {
+      this.#options.beforeWrite?.();
       const { uids } = await client.append(mailbox, appendable, this.#options.appendMode);
       return { mailbox, uids };
     } catch (e) {
       if (!(e instanceof ImapError) || e.responseCode !== "TRYCREATE") throw e;
       this.#folders.delete(folder);
       const again = await this.ensureFolder(folder);
+      this.#options.beforeWrite?.();
       const { uids } = await client.append(again, appendable, this.#options.appendMode);
       return { mailbox: again, uids };
     }
@@ -444,6 +452,24 @@ export class ImapUploader {
     const client = this.#client;
     this.#client = undefined;
     await client?.logout();
+  }
+
+  /**
+   * Cuts the connection at once, without LOGOUT: a command in flight fails as a broken connection (what
+   * it wrote may or may not be stored). The next call connects again.
+   *
+   * @example
+   * ```ts
+   * import { startDovecot } from "../../tests/support/dovecot.ts";
+   * await using dovecot = await startDovecot();
+   * const up = new ImapUploader({ url: dovecot.url });
+   * await up.connect();
+   * up.sever();
+   * console.log(up.connected); // false
+   * ```
+   */
+  sever(): void {
+    void this.#client?.close();
   }
 
   async #presentEntries(mailbox: string, entryIds: string[]): Promise<Set<string>> {

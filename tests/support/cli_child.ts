@@ -3,7 +3,7 @@
  * enabled), in the repository, colours off and `IMAP_URL` empty unless the test sets it.
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -19,52 +19,10 @@ export interface CliResult {
 }
 
 /**
- * How long a child process may run before it is killed and its test fails (a hang must not stall the
- * suite): below the 120 s a test may take (`bun test --timeout 120000`, the Deno shim's default), so the
- * kill and the line that says so come before the test's own timeout. Also the `timeout` of the suite's
- * other `spawn`/`execFile` calls that wait for a child to exit.
+ * How long a CLI child may run before it is killed and its test fails (a hang must not stall the suite).
+ * Also the `timeout` of the suite's other `spawn`/`execFile` calls that wait for a child to exit.
  */
-export const CLI_CHILD_TIMEOUT_MS = 100_000;
-
-/** How long {@linkcode stopChild} waits after SIGTERM before it sends SIGKILL. */
-export const STOP_GRACE_MS = 20_000;
-
-/**
- * Stops a long-running child (a `cli.ts worker`, a scheduled run): SIGTERM, then SIGKILL when it has not
- * exited within `graceMs`; resolves with its exit code once it has exited. For `after()` hooks, which must
- * not hang on a child that ignores SIGTERM.
- *
- * @example Not run here: it needs a child process.
- * ```ts ignore
- * import { spawn } from "node:child_process";
- * import { stopChild } from "./cli_child.ts";
- * const child = spawn("sleep", ["60"]);
- * const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
- * await stopChild(child, exited);
- * ```
- */
-export async function stopChild(
-  child: ChildProcess,
-  exited: Promise<number | null>,
-  graceMs = STOP_GRACE_MS,
-): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return await exited;
-  // process.kill, not child.kill: Deno's child_process sends only the first kill() of a child.
-  process.kill(child.pid!, "SIGTERM");
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const killed = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, "SIGKILL");
-      resolve();
-    }, graceMs);
-  });
-  try {
-    await Promise.race([exited, killed]);
-    return await exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export const CLI_CHILD_TIMEOUT_MS = 240_000;
 
 /**
  * Runs `cli.ts ARGS` (or `options.entry ARGS`, a script that wraps the CLI) with `env` over the test's

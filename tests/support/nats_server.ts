@@ -29,6 +29,18 @@ const NATS_BINS = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/
 const START_TIMEOUT_MS = 20_000;
 
 /** The message a test shows when it skips (or fails on CI) because nats-server is missing. */
+/**
+ * The time a whole-cluster test may take (10 minutes): several CLI children in turn, each killed after 240 s,
+ * on a loaded 2-core machine, well above the suite's default per-test timeout but still bounded.
+ *
+ * @example
+ * ```ts
+ * import { CLUSTER_TEST_TIMEOUT_MS } from "./nats_server.ts";
+ * console.log(CLUSTER_TEST_TIMEOUT_MS / 60_000, "minutes");
+ * ```
+ */
+export const CLUSTER_TEST_TIMEOUT_MS = 600_000;
+
 export const NATS_MISSING = "nats-server not installed: apt-get install nats-server";
 
 /**

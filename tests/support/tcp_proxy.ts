@@ -30,6 +30,11 @@ export interface TcpProxy {
   readonly clientBytes: number;
   /** Everything the clients sent, as latin1 text (only with `record: true`). */
   readonly clientText: string;
+  /**
+   * With `watchAppends: true`: the most connections that had an IMAP APPEND in flight at the same moment
+   * (sent, its tagged answer not yet back), and how many APPEND commands went through.
+   */
+  readonly appends: { maxConcurrentConnections: number; commands: number; connections: number };
   /** Destroys every proxied connection now (both sides). */
   cutAll(): void;
   /** Cuts everything and stops listening. */
@@ -51,8 +56,16 @@ export interface TcpProxy {
  */
 export function startTcpProxy(
   targetPort: number,
-  options: { cutAfterClientBytes?: number; record?: boolean } = {},
+  options: { cutAfterClientBytes?: number; record?: boolean; watchAppends?: boolean } = {},
 ): Promise<TcpProxy> {
+  const appends = { maxConcurrentConnections: 0, commands: 0, connections: 0 };
+  /** Connections with an APPEND in flight (their outstanding tags). */
+  const appending = new Map<net.Socket, Set<string>>();
+  const noteAppending = () => {
+    let now = 0;
+    for (const tags of appending.values()) if (tags.size > 0) now++;
+    appends.maxConcurrentConnections = Math.max(appends.maxConcurrentConnections, now);
+  };
   const pairs = new Set<[net.Socket, net.Socket]>();
   let clientBytes = 0;
   let clientText = "";
@@ -72,20 +85,46 @@ export function startTcpProxy(
     const pair: [net.Socket, net.Socket] = [client, upstream];
     pairs.add(pair);
     const end = () => {
+      appending.delete(client);
       client.destroy();
       upstream.destroy();
       pairs.delete(pair);
     };
+    // The last bytes of each direction, so a command or answer split between chunks is still seen.
+    let clientTail = "\r\n";
+    let serverTail = "\r\n";
+    let appended = false;
+    const tags = new Set<string>();
+    if (options.watchAppends) appending.set(client, tags);
     client.on("data", (chunk: Uint8Array) => {
       clientBytes += chunk.length;
       if (options.record) clientText += latin1.decode(chunk);
+      if (options.watchAppends) {
+        const text = clientTail + latin1.decode(chunk);
+        for (const m of text.matchAll(/\r\n([A-Za-z0-9.]+) APPEND /g)) {
+          if (m.index! + m[0].length <= clientTail.length) continue; // seen in the last chunk
+          tags.add(m[1]);
+          appends.commands++;
+          if (!appended) appends.connections++;
+          appended = true;
+        }
+        clientTail = text.slice(-64);
+        noteAppending();
+      }
       if (cutAt !== undefined && clientBytes > cutAt) {
         cutAt = undefined;
         return cutAll();
       }
       upstream.write(chunk);
     });
-    upstream.on("data", (chunk: Uint8Array) => client.write(chunk));
+    upstream.on("data", (chunk: Uint8Array) => {
+      if (options.watchAppends && tags.size > 0) {
+        const text = serverTail + latin1.decode(chunk);
+        for (const m of text.matchAll(/\r\n([A-Za-z0-9.]+) (OK|NO|BAD)\b/g)) tags.delete(m[1]);
+        serverTail = text.slice(-64);
+      } else if (options.watchAppends) serverTail = ("\r\n" + latin1.decode(chunk)).slice(-64);
+      client.write(chunk);
+    });
     for (const s of pair) {
       s.on("error", end);
       s.on("close", end);
@@ -102,6 +141,7 @@ export function startTcpProxy(
         get clientText() {
           return clientText;
         },
+        appends,
         cutAll,
         close: () => {
           cutAll();
