@@ -127,7 +127,8 @@ export interface FeedFarm {
   /**
    * Resolves once `predicate(counters)` holds, checked after every answer: lets a test wait for the farm
    * to have seen a request (e.g. a hanging one) without polling. Bounded: rejects, with the counters,
-   * when the predicate does not hold within `timeoutMs` (default 60 s) or when the farm closes first.
+   * when the predicate does not hold within `timeoutMs` (default 100 s, under the 120 s a test may take)
+   * or when the farm closes first.
    */
   until(predicate: (counters: FeedFarmCounters) => boolean, timeoutMs?: number): Promise<void>;
   /** Zeroes the counters (in place; `inFlight` keeps counting what is still running). */
@@ -418,7 +419,7 @@ export async function startFeedFarm(options: FeedFarmOptions = {}): Promise<Feed
     feedListText,
     opmlText,
     counters,
-    until(predicate, timeoutMs = 60_000) {
+    until(predicate, timeoutMs = 100_000) {
       if (predicate(counters)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const waiter: Waiter = {

@@ -47,7 +47,8 @@ export interface TestServer {
   /**
    * Resolves once `condition()` is true, checking now and after each request's handler has started (so
    * state the handler set synchronously, like a list of held responses, is visible). Bounded: rejects when
-   * the condition does not hold within `timeoutMs` (default 60 s) or when the server closes first.
+   * the condition does not hold within `timeoutMs` (default 100 s, under the 120 s a test may take) or when
+   * the server closes first.
    */
   waitFor(condition: () => boolean, timeoutMs?: number): Promise<void>;
   /** Adds or replaces a route. */
@@ -121,7 +122,7 @@ export async function startServer(routes: Record<string, Route> = {}): Promise<T
     },
     requests,
     waitForHits: (path, count) => api.waitFor(() => (counts.get(path) ?? 0) >= count),
-    waitFor(condition, timeoutMs = 60_000) {
+    waitFor(condition, timeoutMs = 100_000) {
       if (condition()) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const waiter: Waiter = {
