@@ -48,6 +48,7 @@ export {
   type Span,
   type StageCatalog,
   type StageCatalogEntry,
+  type StageNeed,
   type StageSpec,
   suggest,
   typeFits,

@@ -7,6 +7,7 @@
 import process from "node:process";
 import { source, type Stage, type StageContext } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
+import type { StageNeed } from "../engine/config/catalog.ts";
 import { type FeedListSource, loadFeeds } from "../lib/feed/load_feed_list.ts";
 import { FeedStateBook } from "./feed_state.ts";
 import { runStore } from "./run_state.ts";
@@ -144,6 +145,7 @@ export const feedsStage: StageFactory = {
       description: "skip feeds backing off after failures",
     },
   },
+  stagesNeeded: digestsWithoutStage,
   create: (o) => {
     const opts: FeedsOptions = {
       list: o.list as string,
@@ -170,6 +172,42 @@ function folderOptionsOf(
     if (options) out[folder] = options;
   }
   return out;
+}
+
+const DIGEST_HINT =
+  "add `- use: digest` after `dedupe` (as pipelines/rss2imap.yaml does), or remove `digest`";
+
+/**
+ * `digest: true` in the YAML (a folder's options, or a feed's under `folders:`) is honoured by the
+ * `digest` stage alone: without one, each entry would arrive as a message of its own.
+ */
+function digestsWithoutStage(o: Record<string, unknown>): StageNeed[] {
+  const needs: StageNeed[] = [];
+  const byFolder = (o["folder-options"] ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [folder, values] of Object.entries(byFolder)) {
+    if (values.digest !== true) continue;
+    needs.push({
+      stage: "digest",
+      path: ["folder-options", folder, "digest"],
+      reason: `\`digest: true\` for folder \`${folder}\``,
+      hint: DIGEST_HINT,
+    });
+  }
+  const folders = (o.folders ?? {}) as Record<string, unknown>;
+  for (const [folder, list] of Object.entries(folders)) {
+    if (!Array.isArray(list)) continue;
+    list.forEach((item, i) => {
+      const digest = (item as { digest?: unknown } | null)?.digest;
+      if (digest !== true && digest !== "true") return;
+      needs.push({
+        stage: "digest",
+        path: ["folders", folder, i, "digest"],
+        reason: `\`digest: true\` for feed ${i + 1} of folder \`${folder}\``,
+        hint: DIGEST_HINT,
+      });
+    });
+  }
+  return needs;
 }
 
 /** A filter expression that compiles, else the reason (the YAML loader adds the file:line:col). */

@@ -5,6 +5,7 @@
  * real HTTP server of the test's own.
  */
 import { after, before, describe, test } from "./support/testing.ts";
+import { CLI_CHILD_TIMEOUT_MS } from "./support/cli_child.ts";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import http from "node:http";
@@ -57,7 +58,12 @@ function cli(
     ...extra,
   };
   return new Promise((resolve) => {
-    execFile(deno, ["run", "--no-prompt", ...flags, path.join(repo, "cli.ts"), ...args], { cwd: repo, env }, (
+    execFile(deno, ["run", "--no-prompt", ...flags, path.join(repo, "cli.ts"), ...args], {
+      cwd: repo,
+      env,
+      timeout: CLI_CHILD_TIMEOUT_MS,
+      killSignal: "SIGKILL",
+    }, (
       err,
       stdout,
       stderr,

@@ -4,6 +4,7 @@
  * graceful stop on SIGINT.
  */
 import { after, before, describe, test } from "./support/testing.ts";
+import { CLI_CHILD_TIMEOUT_MS } from "./support/cli_child.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -41,6 +42,8 @@ function runCli(
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, [...pre, ...args], {
       cwd: repo,
+      timeout: CLI_CHILD_TIMEOUT_MS,
+      killSignal: "SIGKILL",
       env: { ...process.env, NO_COLOR: "1", ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -47,8 +47,11 @@ describe("cluster claims", { skip }, () => {
     const a = await Lease.take(kv, "unit.y", "a");
     assert.ok(a);
     let b: Lease | undefined;
+    // Polls the server's expiry (there is no event for it), within a bound: 1 s max age, 30 s at most.
+    const deadline = Date.now() + 30_000;
     while (!(b = await Lease.take(kv, "unit.y", "b"))) {
-      await new Promise((r) => setTimeout(r, 100)); // waits for the server's expiry, not for another task
+      assert.ok(Date.now() < deadline, "the lease with a 1 s max age had not expired after 30 s");
+      await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(await a.renew(), false);
     assert.equal(a.lost, true);

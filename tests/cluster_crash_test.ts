@@ -150,7 +150,7 @@ describe("cluster: SIGKILLed workers lose nothing and deliver nothing twice", { 
       };
       // While units are in flight: after a random image request of this run.
       const images = random(1, Math.max(1, Math.floor(fresh / 2)));
-      await Promise.race([farm.until((c) => c.imageRequests >= images), run]);
+      await Promise.race([farm.until((c) => c.imageRequests >= images, CLUSTER_TEST_TIMEOUT_MS), run]);
       kill();
       // After a random message is stored: the process holding the mailbox (appending) dies.
       await untilStored(dove, before + random(1, fresh - 1), run);

@@ -94,7 +94,10 @@ describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
     };
     const run = runCliChild(["run", yamlFile, "--nats", nats.url], env);
     // Mid-run: once a third of the images were asked for.
-    await Promise.race([farm.until((c) => c.imageRequests >= (FEEDS * ENTRIES) / 3), run]);
+    await Promise.race([
+      farm.until((c) => c.imageRequests >= (FEEDS * ENTRIES) / 3, CLUSTER_TEST_TIMEOUT_MS),
+      run,
+    ]);
     await nats.nodes[0].stop();
     if (runtime.env("DEBUG_CLUSTER")) {
       const show = setInterval(

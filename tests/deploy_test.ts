@@ -5,6 +5,7 @@
  * and that the module registers nothing when imported and only logs where Deno.cron is missing.
  */
 import { after, before, describe, test } from "./support/testing.ts";
+import { CLI_CHILD_TIMEOUT_MS } from "./support/cli_child.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -207,7 +208,13 @@ describe("registerDeployCron", () => {
     // Deno without --unstable-cron has no Deno.cron; Bun has Bun.cron, so `off` is the no-op there.
     const args = isDeno ? ["run", "-A", path.join(repo, "deploy.ts")] : [path.join(repo, "deploy.ts")];
     const env = { ...process.env, NO_COLOR: "1", ...(isDeno ? {} : { SLUICE_CRON: "off" }) };
-    const child = spawn(process.execPath, args, { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, {
+      cwd: repo,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: CLI_CHILD_TIMEOUT_MS,
+      killSignal: "SIGKILL",
+    });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));

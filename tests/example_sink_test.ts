@@ -5,6 +5,7 @@
  * the file exactly once. Each run is a child process of the test's runtime, killed by exit code 137.
  */
 import { after, before, describe, test } from "./support/testing.ts";
+import { CLI_CHILD_TIMEOUT_MS } from "./support/cli_child.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -33,6 +34,8 @@ function child(env: Record<string, string>): Promise<{ code: number | null; stde
     const p = spawn(process.execPath, [...pre, APPEND_FILE_CHILD], {
       env: { ...process.env, NO_COLOR: "1", COUNT: String(COUNT), ...env },
       stdio: ["ignore", "ignore", "pipe"],
+      timeout: CLI_CHILD_TIMEOUT_MS,
+      killSignal: "SIGKILL",
     });
     let stderr = "";
     p.stderr.on("data", (d) => (stderr += d));

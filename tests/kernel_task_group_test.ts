@@ -3,6 +3,7 @@
  * bounds concurrency, and a parent signal cancels the group.
  */
 import { describe, test } from "./support/testing.ts";
+import { CLI_CHILD_TIMEOUT_MS } from "./support/cli_child.ts";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { execFile } from "node:child_process";
@@ -45,9 +46,14 @@ describe("go", () => {
     try {
       const args = runtime.name === "deno" ? ["run", "-A", script] : [script];
       const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        execFile(process.execPath, args, (err, _stdout, stderr) => {
-          resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stderr });
-        });
+        execFile(
+          process.execPath,
+          args,
+          { timeout: CLI_CHILD_TIMEOUT_MS, killSignal: "SIGKILL" },
+          (err, _stdout, stderr) => {
+            resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stderr });
+          },
+        );
       });
       assert.notEqual(code, 0);
       assert.match(stderr, /nobody listens/);

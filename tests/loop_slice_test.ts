@@ -39,14 +39,8 @@ describe("yieldWhenBusy", () => {
     );
   });
 
-  test("resolves at once while the task is within its budget", async () => {
-    const t0 = performance.now();
-    let hops = 0;
-    for (let i = 0; i < 5; i++) {
-      await yieldWhenBusy(1000);
-      hops++;
-    }
-    assert.equal(hops, 5);
-    assert.ok(performance.now() - t0 < 1000);
+  test("gives nothing to wait for while the task is within its budget", () => {
+    // Five calls in one task, well within a 1 s budget: none of them yields (no promise to await).
+    for (let i = 0; i < 5; i++) assert.equal(yieldWhenBusy(1000), undefined);
   });
 });

@@ -4,8 +4,9 @@
  * turning 503 with the reason when a watched resource breaks or the last run failed.
  */
 import { describe, test } from "./support/testing.ts";
+import { CLI_CHILD_TIMEOUT_MS } from "./support/cli_child.ts";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -223,6 +224,9 @@ describe("metrics endpoint", () => {
 
   test("cli.ts with `metrics:` in the YAML serves /metrics while it runs; a bad --metrics is a usage error", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "sluice-metrics-"));
+    // The run is endless: whatever fails below, the finally block kills it.
+    let child: ChildProcess | undefined;
+    let exited: Promise<number | null> = Promise.resolve(null);
     try {
       const file = path.join(dir, "endless.yaml");
       await writeFile(
@@ -239,19 +243,22 @@ stages:
       );
       const pre = runtime.name === "deno" ? ["run", "-A", "--unstable-kv", "--unstable-cron"] : [];
       const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));
-      const child = spawn(process.execPath, [...pre, cli, file], {
+      const run = spawn(process.execPath, [...pre, cli, file], {
         env: { ...process.env, NO_COLOR: "1" },
         stdio: ["ignore", "ignore", "pipe"],
+        timeout: CLI_CHILD_TIMEOUT_MS,
+        killSignal: "SIGKILL",
       });
-      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      child = run;
+      exited = new Promise<number | null>((resolve) => run.on("close", (code) => resolve(code)));
       let stderr = "";
       const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on("data", (d) => {
+        run.stderr.on("data", (d) => {
           stderr += d;
           const m = /metrics at (http:\/\/\S+)\/metrics/.exec(stderr);
           if (m) resolve(m[1]);
         });
-        child.on("close", () => reject(new Error(`exited before serving metrics: ${stderr}`)));
+        run.on("close", () => reject(new Error(`exited before serving metrics: ${stderr}`)));
       });
       // Scrape until the run has moved items through `double` (each scrape waits on the server's answer).
       let e = await scrape(url);
@@ -260,12 +267,18 @@ stages:
       }
       assertConventions(e);
       assert.equal(valueOf(e, "sluice_run_in_progress"), 1);
-      process.kill(child.pid!, "SIGINT");
+      process.kill(run.pid!, "SIGINT");
       assert.equal(await exited, 130, stderr);
 
-      const bad = spawn(process.execPath, [...pre, cli, file, "--metrics", "nohost"], { stdio: "ignore" });
+      const bad = spawn(process.execPath, [...pre, cli, file, "--metrics", "nohost"], {
+        stdio: "ignore",
+        timeout: CLI_CHILD_TIMEOUT_MS,
+        killSignal: "SIGKILL",
+      });
       assert.equal(await new Promise((resolve) => bad.on("close", resolve)), 64);
     } finally {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
       await rm(dir, { recursive: true, force: true });
     }
   });

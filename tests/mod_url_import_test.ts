@@ -6,6 +6,7 @@
  * a script in a folder whose node_modules holds sluice imports each of them.
  */
 import { after, before, test } from "./support/testing.ts";
+import { CLI_CHILD_TIMEOUT_MS } from "./support/cli_child.ts";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { execFile } from "node:child_process";
@@ -23,7 +24,12 @@ let dir = "";
 
 function run(args: string[], cwd: string, bin = deno): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(bin, args, { cwd, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
+    execFile(bin, args, {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1" },
+      timeout: CLI_CHILD_TIMEOUT_MS,
+      killSignal: "SIGKILL",
+    }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
       resolve({ code, out: stdout + stderr });
     });

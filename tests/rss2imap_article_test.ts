@@ -15,8 +15,8 @@ import { runPipeline } from "../engine/pipeline/mod.ts";
 import { loadPipeline } from "../cli/load.ts";
 import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { type Route, startServer, type TestServer } from "./support/http_server.ts";
-import { readMaildir } from "./support/maildir_reader.ts";
-import { allParts, bodyText, decodeWords, headerValue, parseMime } from "./support/mime_reader.ts";
+import { readFolder } from "./support/maildir_reader.ts";
+import { headerValue } from "./support/mime_reader.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { makePng } from "./support/png_image.ts";
 import { parseFeedList } from "../lib/feed/feed_list.ts";
@@ -107,17 +107,10 @@ describe("rss2imap fetch-article against Dovecot", { skip }, () => {
   });
 
   async function messages(folder: string) {
-    const stored = (await readMaildir(dove.mailRoot)).filter((m) => m.folder === folder);
-    return stored.map((m) => {
-      const mime = parseMime(m.raw);
-      const html = allParts(mime).find((p) => p.contentType === "text/html");
-      return {
-        subject: decodeWords(headerValue(mime, "Subject") ?? ""),
-        article: headerValue(mime, "X-Sluice-Article"),
-        html: html ? bodyText(html) : "",
-        images: allParts(mime).filter((p) => p.contentType === "image/png").length,
-      };
-    }).sort((a, b) => a.subject.localeCompare(b.subject));
+    return (await readFolder(dove.mailRoot, folder)).map((m) => ({
+      ...m,
+      article: headerValue(m.mime, "X-Sluice-Article"),
+    }));
   }
 
   test("the article replaces or follows the summary; a failed page keeps the summary and says so", async () => {
@@ -159,7 +152,7 @@ describe("rss2imap fetch-article against Dovecot", { skip }, () => {
     assert.match(ok.html, /Readable words of the full story/);
     assert.doesNotMatch(ok.html, /Feed summary of ok/);
     assert.doesNotMatch(ok.html, /Sidebar advertisement|Copyright footer/);
-    assert.equal(ok.images, 1, `the article's image is inline: ${ok.html}`);
+    assert.equal(ok.images.length, 1, `the article's image is inline: ${ok.html}`);
     assert.equal(ok.article, `fetched from ${server.url("/post/ok")}`);
     assert.match(moved.html, /Café words after a redirect/, "redirect followed, charset of the header");
     assert.equal(moved.article, `fetched from ${server.url("/post/landed")}`);

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runPipeline, silentLogger } from "../engine/pipeline/mod.ts";
+import { WorkerPool } from "../engine/kernel/mod.ts";
 import { openStore } from "../engine/state/mod.ts";
 import { runCliChild as cliChild } from "./support/cli_child.ts";
 import { CRASH_AFTER_APPEND_CLI } from "./support/crash_after_append.ts";
@@ -21,8 +22,8 @@ import { loadPipeline } from "../cli/load.ts";
 import { ConfigErrors } from "../engine/config/config_error.ts";
 import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { type Route, startServer, type TestServer } from "./support/http_server.ts";
-import { readMaildir } from "./support/maildir_reader.ts";
-import { allParts, bodyText, decodeWords, headerValue, parseMime } from "./support/mime_reader.ts";
+import { readFolder, readMaildir } from "./support/maildir_reader.ts";
+import { allParts, decodeWords, headerValue, parseMime } from "./support/mime_reader.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { makePng } from "./support/png_image.ts";
 import { threadRootIdFor } from "../lib/mime/compose.ts";
@@ -289,15 +290,14 @@ describe("rss2imap enclosures against Dovecot", { skip }, () => {
   });
 
   async function message(folder: string) {
-    const stored = (await readMaildir(dove.mailRoot)).filter((m) => m.folder === folder);
+    const stored = await readFolder(dove.mailRoot, folder);
     assert.equal(stored.length, 1, `one message in ${folder}`);
-    const mime = parseMime(stored[0].raw);
-    const html = allParts(mime).find((p) => p.contentType === "text/html");
-    assert.ok(html);
+    const [{ mime, html }] = stored;
+    assert.ok(html, `${folder}: a text/html part`);
     const attachments = allParts(mime).filter((p) =>
       /attachment/.test(headerValue(p, "Content-Disposition") ?? "")
     );
-    return { html: bodyText(html), attachments };
+    return { html, attachments };
   }
 
   test("a link by default; attached up to the cap when asked (list, OPML, YAML)", async () => {
@@ -351,6 +351,9 @@ describe("rss2imap enclosures against Dovecot", { skip }, () => {
 describe("rss2imap digest against Dovecot", { skip }, () => {
   let dove: RunningDovecot;
   let server: TestServer;
+  // One pool for the test's twelve runs: a run without one starts its own workers, which under Deno on a
+  // loaded machine takes seconds each time (the test then outran its 120 s).
+  let pool: WorkerPool;
   let dir = "";
   let count = 2;
   const png = makePng("digest", 2000);
@@ -373,6 +376,7 @@ describe("rss2imap digest against Dovecot", { skip }, () => {
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "sluice-digest-"));
+    pool = new WorkerPool({ size: 1 });
     dove = await startDovecot({ fsync: false });
     const routes: Record<string, Route> = {};
     for (let i = 0; i < 8; i++) {
@@ -390,24 +394,13 @@ describe("rss2imap digest against Dovecot", { skip }, () => {
     server = await startServer(routes);
   });
   after(async () => {
+    await pool?.close();
     await server?.close();
     await dove?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function messages(folder: string) {
-    const stored = (await readMaildir(dove.mailRoot)).filter((m) => m.folder === folder);
-    return stored.map((m) => {
-      const mime = parseMime(m.raw);
-      const html = allParts(mime).find((p) => p.contentType === "text/html");
-      const images = allParts(mime).filter((p) => p.contentType === "image/png");
-      return {
-        subject: decodeWords(headerValue(mime, "Subject") ?? ""),
-        html: html ? bodyText(html) : "",
-        images,
-      };
-    });
-  }
+  const messages = (folder: string) => readFolder(dove.mailRoot, folder);
 
   test("one message per run lists the new entries with their images; nothing is marked before it is stored", async () => {
     const state = path.join(dir, "state");
@@ -437,7 +430,7 @@ describe("rss2imap digest against Dovecot", { skip }, () => {
       const results = [];
       for (const [file, feeds] of runs) {
         const { pipeline } = await loadPipeline(file, { IMAP_URL: imapUrl, STATE_DIR: state, FEEDS: feeds });
-        results.push(await runPipeline(pipeline, { logger: silentLogger, measureLag: false }));
+        results.push(await runPipeline(pipeline, { logger: silentLogger, measureLag: false, pool }));
       }
       return results;
     };
@@ -478,6 +471,7 @@ describe("rss2imap digest against Dovecot", { skip }, () => {
 describe("rss2imap digest per folder, and across a crash", { skip }, () => {
   let dove: RunningDovecot;
   let server: TestServer;
+  let pool: WorkerPool; // one for all runs, as in the suite above
   let dir = "";
   let count = 2;
 
@@ -494,6 +488,7 @@ describe("rss2imap digest per folder, and across a crash", { skip }, () => {
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "sluice-digest-folder-"));
+    pool = new WorkerPool({ size: 1 });
     dove = await startDovecot({ fsync: false });
     const routes: Record<string, Route> = {};
     for (const name of ["f-one", "f-two", "f-own", "c-one", "c-two"]) {
@@ -505,22 +500,17 @@ describe("rss2imap digest per folder, and across a crash", { skip }, () => {
     server = await startServer(routes);
   });
   after(async () => {
+    await pool?.close();
     await server?.close();
     await dove?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   async function stored(folder: string) {
-    const all = (await readMaildir(dove.mailRoot)).filter((m) => m.folder === folder);
-    return all.map((m) => {
-      const mime = parseMime(m.raw);
-      const html = allParts(mime).find((p) => p.contentType === "text/html");
-      return {
-        subject: decodeWords(headerValue(mime, "Subject") ?? ""),
-        id: headerValue(mime, "Message-ID") ?? "",
-        html: html ? bodyText(html) : "",
-      };
-    });
+    return (await readFolder(dove.mailRoot, folder)).map((m) => ({
+      ...m,
+      id: headerValue(m.mime, "Message-ID") ?? "",
+    }));
   }
 
   test("a folder set to digest gets one message per run listing all its feeds' new entries", async () => {
@@ -535,6 +525,7 @@ describe("rss2imap digest per folder, and across a crash", { skip }, () => {
       const summary = await runPipeline((await loadPipeline(flagship, env)).pipeline, {
         logger: silentLogger,
         measureLag: false,
+        pool,
       });
       assert.equal(summary.ok, true, JSON.stringify(summary.failures));
     };
@@ -576,6 +567,7 @@ describe("rss2imap digest per folder, and across a crash", { skip }, () => {
     const again = await runPipeline((await loadPipeline(flagship, env)).pipeline, {
       logger: silentLogger,
       measureLag: false,
+      pool,
     });
     assert.equal(again.ok, true, JSON.stringify(again.failures));
     const final = await stored("Crash");
@@ -597,6 +589,7 @@ describe("rss2imap digest per folder, and across a crash", { skip }, () => {
     const third = await runPipeline((await loadPipeline(flagship, env)).pipeline, {
       logger: silentLogger,
       measureLag: false,
+      pool,
     });
     count = 2;
     assert.equal(third.ok, true);
@@ -664,6 +657,45 @@ describe("rss2imap filter mistakes", () => {
         assert.match(e.format(), new RegExp(`bad\\.yaml:${line}:19: .*not a JavaScript expression`));
         return true;
       });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("`digest: true` in the YAML without a `digest` stage: `check` fails at the option, naming the fix", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "sluice-digest-yaml-"));
+    try {
+      const withDigest = (await readFile(flagship, "utf8")).replace(
+        "      folders:\n        Deno:\n          - https://deno.com/feed\n",
+        "      folder-options:\n        News:\n          digest: true\n" +
+          "      folders:\n        Deno:\n          - url: https://deno.com/feed\n            digest: true\n",
+      );
+      const withoutStage = withDigest.replace(/^ {2}- use: digest.*\n/m, "");
+      assert.notEqual(withoutStage, withDigest);
+      const good = path.join(dir, "good.yaml");
+      const bad = path.join(dir, "bad.yaml");
+      await writeFile(good, withDigest);
+      await writeFile(bad, withoutStage);
+      await loadPipeline(good, {}); // with the stage: valid
+      const lines = withoutStage.split("\n");
+      const folderLine = lines.findIndex((l) => l === "          digest: true") + 1;
+      const feedLine = lines.findIndex((l) => l === "            digest: true") + 1;
+      const checked = await cliChild(["check", bad], {});
+      assert.equal(checked.code, 1, checked.stderr);
+      const expected: Array<[number, number, string]> = [
+        [folderLine, 19, "for folder `News`"],
+        [feedLine, 21, "for feed 1 of folder `Deno`"],
+      ];
+      for (const [line, col, what] of expected) {
+        assert.match(
+          checked.stderr,
+          new RegExp(
+            `bad\\.yaml:${line}:${col}: stage \`feeds\`: \`digest: true\` ${what} has no effect: ` +
+              "the pipeline has no `digest` stage to honour it",
+          ),
+        );
+      }
+      assert.match(checked.stderr, /add `- use: digest` after `dedupe`/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -71,7 +71,10 @@ async function imapCopies(dove: RunningDovecot, folder: string, entryId: string)
   try {
     const uids = await client.searchHeader(folder, "X-Sluice-Entry-Id", entryId);
     const found = await client.flagsAndHeaders(folder, uids, ["Subject", "X-Sluice-Entry-Id"]);
-    return found.filter((m) => m.headers["x-sluice-entry-id"] === entryId).map((m) => ({
+    // Oldest first, by UID: the order of SEARCH and FETCH answers is the server's to choose.
+    return found.filter((m) => m.headers["x-sluice-entry-id"] === entryId).sort((a, b) => a.uid - b.uid).map((
+      m,
+    ) => ({
       uid: m.uid,
       flags: m.flags.filter((f) => f !== "\\Recent").sort(),
       subject: decodeWords(m.headers.subject ?? ""),

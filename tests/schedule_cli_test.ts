@@ -4,6 +4,7 @@
  * injected clock, and the real CLI stopping on SIGTERM while it waits for a tick.
  */
 import { after, before, describe, test } from "./support/testing.ts";
+import { CLI_CHILD_TIMEOUT_MS } from "./support/cli_child.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -242,6 +243,8 @@ stages:
         cwd: repo,
         env: { ...process.env, NO_COLOR: "1" },
         stdio: ["ignore", "ignore", "pipe"],
+        timeout: CLI_CHILD_TIMEOUT_MS,
+        killSignal: "SIGKILL",
       });
       let stderr = "";
       const exited = new Promise<number | null>((resolve, reject) => {

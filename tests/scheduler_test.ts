@@ -98,17 +98,19 @@ describe("startLoopLagMonitor", () => {
           `startLoopLagMonitor({ intervalMs: 10 });\nconsole.log("started");\n`,
       );
       const args = runtime.name === "bun" ? [script] : ["run", "-A", script];
-      const started = performance.now();
+      // The bound is the proof: a process the monitor kept alive is killed after 60 s and fails the test.
       const out = await new Promise<string>((resolve, reject) => {
         execFile(
           process.execPath,
           args,
-          { timeout: 20_000 },
-          (err, stdout) => (err ? reject(err) : resolve(stdout)),
+          { timeout: 60_000 },
+          (err, stdout) =>
+            err
+              ? reject(new Error(`the process did not exit by itself within 60 s: ${err.message}`))
+              : resolve(stdout),
         );
       });
       assert.equal(out.trim(), "started");
-      assert.ok(performance.now() - started < 15_000);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@
  * pipeline file, types that `check` verifies, and a failed write that fails its items instead of losing them.
  */
 import { after, before, describe, test } from "./support/testing.ts";
+import { CLI_CHILD_TIMEOUT_MS } from "./support/cli_child.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -185,6 +186,8 @@ describe("read and write", () => {
     const child = spawn(process.execPath, [...pre, file, "--quiet"], {
       cwd: repo,
       env: { ...process.env, NO_COLOR: "1" },
+      timeout: CLI_CHILD_TIMEOUT_MS,
+      killSignal: "SIGKILL",
     });
     let stdout = "";
     child.stdout.on("data", (d) => (stdout += d));

@@ -25,7 +25,7 @@ import { EXIT } from "../cli/exit_codes.ts";
 import { dovecotSkip, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
 import { readMaildir } from "./support/maildir_reader.ts";
-import { runCliChild as cli } from "./support/cli_child.ts";
+import { CLI_CHILD_TIMEOUT_MS, runCliChild as cli } from "./support/cli_child.ts";
 import { headerValue, parseMime } from "./support/mime_reader.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
@@ -115,6 +115,8 @@ describe("one run at a time on a state", { skip: dovecotSkip() }, () => {
       cwd: repo,
       env: { ...process.env, NO_COLOR: "1", ...env },
       stdio: ["ignore", "ignore", "pipe"],
+      timeout: CLI_CHILD_TIMEOUT_MS,
+      killSignal: "SIGKILL",
     });
     let stderr = "";
     const watchers = new Set<() => void>();

@@ -26,6 +26,32 @@ export interface OptionProblem {
 }
 
 /**
+ * A stage that one of a stage's options needs further along the pipeline: `digest: true` in the `feeds`
+ * stage's folder options is honoured only by a `digest` stage. `path` leads from `with:` to the option's
+ * value, where the loader reports a pipeline without that stage.
+ *
+ * @example
+ * ```ts
+ * const need: StageNeed = {
+ *   stage: "digest",
+ *   path: ["folder-options", "News", "digest"],
+ *   reason: "`digest: true` for folder `News`",
+ *   hint: "add `- use: digest` after `dedupe`",
+ * };
+ * ```
+ */
+export interface StageNeed {
+  /** The name of the stage the option needs. */
+  stage: string;
+  /** Keys (and list indexes) from `with:` to the option's value. */
+  path: readonly (string | number)[];
+  /** What is set (completes "... has no effect: the pipeline has no `digest` stage"). */
+  reason: string;
+  /** How to fix it. */
+  hint: string;
+}
+
+/**
  * One stage as the loader sees it. `inType`/`outType` are item type names (`FeedRef`, `FetchedFeed`),
  * `"none"` for a source's input or a sink's output, `"any"` for a generic stage. An `inType` may list
  * alternatives: `"FeedEntry | EntryItem"`.
@@ -83,6 +109,11 @@ export interface StageCatalogEntry {
     options: Record<string, unknown>,
     ctx: { file: string },
   ): OptionProblem[] | Promise<OptionProblem[]>;
+  /**
+   * The stages the validated options need in the same pipeline: the loader reports each need whose stage
+   * the pipeline lacks at its option's value (an option nothing honours is a mistake, not a no-op).
+   */
+  stagesNeeded?(options: Record<string, unknown>): StageNeed[];
 }
 
 /**

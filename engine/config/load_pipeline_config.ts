@@ -46,13 +46,14 @@ export interface LoadPipelineOptions {
  * ```ts
  * import { loadPipelineConfig } from "./load_pipeline_config.ts";
  * import { ConfigErrors } from "./config_error.ts";
- * import { builtinStages } from "../../stages/registry.ts";
- * const catalog = builtinStages();
+ * import { catalogOf } from "./catalog.ts";
+ * // The built-in stages are `builtinStages()` of stages/registry.ts (cli/load.ts loads with them).
+ * const catalog = catalogOf([{ name: "numbers", inType: "none", outType: "number", options: {}, description: "counts" }]);
  * try {
- *   const spec = await loadPipelineConfig("pipelines/rss2imap.yaml", { catalog });
+ *   const spec = await loadPipelineConfig("no-such-pipeline.yaml", { catalog });
  *   console.log(spec.stages.map((s) => s.id));
  * } catch (e) {
- *   if (e instanceof ConfigErrors) console.error(e.format());
+ *   if (e instanceof ConfigErrors) console.error(e.format()); // no-such-pipeline.yaml: cannot read ...
  *   else throw e;
  * }
  * ```
@@ -62,8 +63,8 @@ export async function loadPipelineConfig(file: string, options: LoadPipelineOpti
     // Read as YAML it would fail with a baffling syntax error on its first import line.
     const span: Span = { pos: { file, line: 0, column: 0 }, length: 0 };
     const reason = "a TypeScript or JavaScript module is not a pipeline file (those are YAML)";
-    const hint = "run a pipeline built in TypeScript as a script: " +
-      '`import { runPipeline } from "./mod.ts"; await runPipeline(myPipeline)`, then `deno run -A script.ts`';
+    const hint = "run a pipeline built in TypeScript as a script that passes it to sluice's `runPipeline` " +
+      "(mod.ts), with `deno run -A script.ts` or `bun script.ts`";
     throw new ConfigErrors(file, [new ConfigError(ConfigErrorCode.File, reason, span, { hint })]);
   }
   let text: string;

@@ -4,18 +4,26 @@
  *
  * @example
  * ```ts
- * import { ConfigErrors, loadPipelineConfig } from "./mod.ts";
- * import { builtinStages } from "../../stages/registry.ts";
- * const catalog = builtinStages();
+ * import { catalogOf } from "./catalog.ts";
+ * import { ConfigErrors } from "./config_error.ts";
+ * import { parsePipelineConfig } from "./load_pipeline_config.ts";
+ * // The built-in stages are `builtinStages()` of stages/registry.ts (cli/load.ts loads with them).
+ * const catalog = catalogOf([{ name: "numbers", inType: "none", outType: "number", options: {}, description: "counts" }]);
  * try {
- *   const spec = await loadPipelineConfig("pipelines/rss2imap.yaml", { catalog });
+ *   await parsePipelineConfig("name: n\nstages:\n  - use: nubmers\n", "n.yaml", { catalog });
  * } catch (e) {
- *   if (e instanceof ConfigErrors) console.error(e.format());
+ *   if (e instanceof ConfigErrors) console.error(e.format()); // n.yaml:3:10: unknown stage `nubmers` ...
  * }
  * ```
  * @module
  */
-export { catalogOf, type OptionProblem, type StageCatalog, type StageCatalogEntry } from "./catalog.ts";
+export {
+  catalogOf,
+  type OptionProblem,
+  type StageCatalog,
+  type StageCatalogEntry,
+  type StageNeed,
+} from "./catalog.ts";
 export { ConfigError, ConfigErrorCode, ConfigErrors, type ConfigNote } from "./config_error.ts";
 export { DurationError, parseDuration } from "./duration.ts";
 export {

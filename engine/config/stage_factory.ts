@@ -139,13 +139,16 @@ function isFactory(v: unknown): v is StageFactory {
  *
  * @example
  * ```ts
- * import { loadPipelineConfig } from "./load_pipeline_config.ts";
- * import { builtinStages } from "../../stages/registry.ts";
- * const registry = builtinStages();
- * const env = (name: string) => ({ FEEDS: "feeds.txt", IMAP_URL: "imaps://me:secret@mail.example.org" })[name];
- * const spec = await loadPipelineConfig("pipelines/rss2imap.yaml", { env, catalog: registry });
+ * import { parsePipelineConfig } from "./load_pipeline_config.ts";
+ * import { fromIterable } from "../pipeline/constructors.ts";
+ * // The built-in stages are `builtinStages()` of stages/registry.ts (cli/load.ts builds with them).
+ * const registry = new StageRegistry([{
+ *   name: "numbers", description: "counts", inType: "none", outType: "number", options: {},
+ *   create: () => fromIterable([1, 2, 3], { name: "numbers" }),
+ * }]);
+ * const spec = await parsePipelineConfig("name: n\nstages:\n  - use: numbers\n", "n.yaml", { catalog: registry });
  * const p = buildPipeline(spec, registry);
- * console.log(p.names().length); // 7
+ * console.log(p.names()); // ["numbers"]
  * ```
  */
 export function buildPipeline(spec: PipelineSpec, registry: StageCatalog): Chain<never, unknown> {

@@ -4,7 +4,7 @@
  * @module
  */
 import path from "node:path";
-import type { StageCatalog, StageCatalogEntry } from "./catalog.ts";
+import type { StageCatalog, StageCatalogEntry, StageNeed } from "./catalog.ts";
 import { ConfigError, ConfigErrorCode } from "./config_error.ts";
 import { isModuleSpecifier, parseModuleSpecifier } from "./module_specifier.ts";
 import { KEY_ALIASES, STAGE_KEYS } from "./pipeline_keys.ts";
@@ -21,6 +21,8 @@ interface LoadedStage {
   /** The `- use:` item, for type errors. */
   span: Span;
   explicitId?: { id: string; span: Span };
+  /** Stages its options need elsewhere in the pipeline, each with where its option is. */
+  needs: { need: StageNeed; at: PathPositions }[];
 }
 
 /**
@@ -62,6 +64,7 @@ export class StageLoader {
     for (let i = 0; i < raw.length; i++) loaded.push(await this.#stage(raw[i], i, where.child(i)));
     const typed = loaded.map((s) => s && { use: s.spec.use, entry: s.spec.entry, span: s.span });
     this.errors.push(...checkStageTypes(typed, this.catalog));
+    this.#stagesNeeded(loaded.filter((s): s is LoadedStage => s !== undefined));
     return this.#assignIds(loaded.filter((s): s is LoadedStage => s !== undefined));
   }
 
@@ -136,9 +139,14 @@ export class StageLoader {
         );
       }
     }
+    const needs = entry.stagesNeeded && optionErrors === 0 ? entry.stagesNeeded(options) : [];
     const loaded: LoadedStage = {
       spec: this.#spec(use, entry, options, settings.value, itemSpan),
       span: itemSpan,
+      needs: needs.map((need) => ({
+        need,
+        at: need.path.reduce<PathPositions>((w, key) => w.child(key), where.child("with")),
+      })),
     };
     if (typeof settings.value.id === "string") {
       loaded.explicitId = { id: settings.value.id, span: where.child("id").valueSpan() };
@@ -235,6 +243,22 @@ export class StageLoader {
         where.child(written).keySpan(),
         why.hint,
       );
+    }
+  }
+
+  /** An option that needs a stage the pipeline lacks (`digest: true` without `digest`) is an error. */
+  #stagesNeeded(stages: LoadedStage[]): void {
+    const present = new Set(stages.map((s) => s.spec.entry.name));
+    for (const stage of stages) {
+      for (const { need, at } of stage.needs) {
+        if (present.has(need.stage)) continue;
+        this.#error(
+          ConfigErrorCode.NoEffect,
+          `stage \`${stage.spec.use}\`: ${need.reason} has no effect: the pipeline has no \`${need.stage}\` stage to honour it`,
+          at.valueSpan(),
+          need.hint,
+        );
+      }
     }
   }
 

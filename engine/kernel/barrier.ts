@@ -12,7 +12,7 @@ import { WaitQueue } from "./wait_queue.ts";
  *
  * @example
  * ```ts
- * import { Barrier } from "./mod.ts";
+ * import { Barrier } from "./barrier.ts";
  * const b = new Barrier(3);
  * await Promise.all([1, 2, 3].map(async (i) => { await b.wait(); console.log("past", i); }));
  * ```

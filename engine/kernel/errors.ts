@@ -11,10 +11,10 @@ import { SluiceError } from "../errors.ts";
  *
  * @example
  * ```ts
- * import { chan, ChannelClosedError } from "./mod.ts";
- * const ch = chan<number>(1);
- * ch.close();
- * await ch.send(1).catch((e) => console.log(e instanceof ChannelClosedError)); // true
+ * import { ChannelClosedError } from "./errors.ts";
+ * // What `send` on a closed channel (channel.ts) rejects with:
+ * const e = new ChannelClosedError('send on closed channel "items"');
+ * console.log(e.code); // "E_CHANNEL_CLOSED"
  * ```
  */
 export class ChannelClosedError extends SluiceError {
@@ -37,10 +37,10 @@ export class ChannelClosedError extends SluiceError {
  *
  * @example
  * ```ts
- * import { owner, OwnerClosedError } from "./mod.ts";
- * const o = owner({ name: "stdout", open: async () => console, actions: { log: async (c, s: string) => c.log(s) } });
- * await o.close();
- * await o.call.log("hi").catch((e) => console.log(e instanceof OwnerClosedError)); // true
+ * import { OwnerClosedError } from "./errors.ts";
+ * // What a call to a closed owner (owner.ts) rejects with:
+ * const e = new OwnerClosedError("stdout", "log");
+ * console.log(e.message); // owner "stdout": call to "log" after close
  * ```
  */
 export class OwnerClosedError extends SluiceError {
@@ -65,7 +65,7 @@ export class OwnerClosedError extends SluiceError {
  *
  * @example
  * ```ts
- * import { OwnerReconnectError } from "./mod.ts";
+ * import { OwnerReconnectError } from "./errors.ts";
  * const e = new OwnerReconnectError("imap", "append", 3, new Error("ECONNRESET"));
  * console.log(e.code); // "E_OWNER_RECONNECT"
  * ```
@@ -96,8 +96,10 @@ export class OwnerReconnectError extends SluiceError {
  *
  * @example
  * ```ts
- * import { Mutex, KernelUsageError } from "./mod.ts";
- * try { new Mutex().unlock(); } catch (e) { console.log(e instanceof KernelUsageError); } // true
+ * import { KernelUsageError } from "./errors.ts";
+ * // What `unlock()` of an unlocked mutex (mutex.ts) throws:
+ * const e = new KernelUsageError("unlock of an unlocked mutex", "call unlock() once per lock()");
+ * console.log(e.code); // "E_KERNEL_USAGE"
  * ```
  */
 export class KernelUsageError extends SluiceError {

@@ -11,7 +11,7 @@ import { WaitQueue } from "./wait_queue.ts";
  *
  * @example
  * ```ts
- * import { Event } from "./mod.ts";
+ * import { Event } from "./event.ts";
  * const ready = new Event();
  * setTimeout(() => ready.set(), 10);
  * await ready.wait();

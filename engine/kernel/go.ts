@@ -12,7 +12,8 @@
  * @returns what `fn` returns (or throws)
  * @example
  * ```ts
- * import { chan, go } from "./mod.ts";
+ * import { chan } from "./channel.ts";
+ * import { go } from "./go.ts";
  * const ch = chan<number>();
  * go(async () => { await ch.send(42); });
  * console.log((await ch.recv()).value); // 42

@@ -12,7 +12,7 @@ import { WaitQueue } from "./wait_queue.ts";
  *
  * @example
  * ```ts
- * import { Mutex } from "./mod.ts";
+ * import { Mutex } from "./mutex.ts";
  * const m = new Mutex();
  * let n = 0;
  * await Promise.all([1, 2, 3].map(() => m.use(async () => { const v = n; await null; n = v + 1; })));

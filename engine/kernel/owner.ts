@@ -148,7 +148,7 @@ class OwnerRequest extends WaitNode {
  * @returns the owner, with one typed caller per action in `call`
  * @example
  * ```ts
- * import { owner } from "./mod.ts";
+ * import { owner } from "./owner.ts";
  * interface Conn { send(line: string): Promise<number> }
  * const imap = owner({
  *   name: "imap",

@@ -71,7 +71,8 @@ function channelOf<T>(ch: ReceiveChannel<T> | SendChannel<T>): ChannelImpl<T> {
  *
  * @example
  * ```ts
- * import { chan, recvCase, select } from "./mod.ts";
+ * import { chan } from "./channel.ts";
+ * import { recvCase, select } from "./select.ts";
  * const ch = chan<number>(1);
  * ch.trySend(7);
  * console.log(await select([recvCase(ch)])); // { index: 0, value: 7, ok: true }
@@ -87,7 +88,8 @@ export function recvCase<T>(ch: ReceiveChannel<T>): RecvCase<T> {
  *
  * @example
  * ```ts
- * import { chan, sendCase, select } from "./mod.ts";
+ * import { chan } from "./channel.ts";
+ * import { sendCase, select } from "./select.ts";
  * const ch = chan<number>(1);
  * console.log((await select([sendCase(ch, 1)])).index); // 0
  * ```
@@ -120,7 +122,8 @@ function commit(c: SelectCase, index: number): SelectResult {
  * @returns which case committed and what it received
  * @example
  * ```ts
- * import { chan, recvCase, select, sendCase } from "./mod.ts";
+ * import { chan } from "./channel.ts";
+ * import { recvCase, select, sendCase } from "./select.ts";
  * const jobs = chan<string>(1);
  * const quit = chan<void>();
  * const r = await select([sendCase(jobs, "a"), recvCase(quit)], { timeout: 100 });

@@ -12,7 +12,7 @@ import { WaitQueue } from "./wait_queue.ts";
  *
  * @example
  * ```ts
- * import { Semaphore } from "./mod.ts";
+ * import { Semaphore } from "./semaphore.ts";
  * const sem = new Semaphore(2); // at most two jobs at once
  * let running = 0, peak = 0;
  * const job = () => sem.use(async () => {

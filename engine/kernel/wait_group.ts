@@ -12,7 +12,7 @@ import { WaitQueue } from "./wait_queue.ts";
  *
  * @example
  * ```ts
- * import { WaitGroup } from "./mod.ts";
+ * import { WaitGroup } from "./wait_group.ts";
  * const wg = new WaitGroup();
  * for (let i = 0; i < 3; i++) {
  *   wg.add(1);

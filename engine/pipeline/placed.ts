@@ -28,8 +28,7 @@ export interface TaskRef {
  * A per-item stage whose function is a module export, so it can run on the worker pool. Placement
  * `pool` (default) always uses the pool; `loop` calls it on the event loop; `auto` calls the first items
  * on the loop, measures how long each blocks it, and moves the stage to the pool past a threshold.
- * The export is called with `args(item)` (default `[item]`); `transfer(item)` lists buffers to move;
- * `loopIf(item)` keeps chosen items (small ones) on the loop.
+ * The export is called with `args(item)` (default `[item]`); `transfer(item)` lists buffers to move.
  *
  * @example
  * ```ts
@@ -42,11 +41,6 @@ export function task<In, Out>(
   options?: StageOptions & {
     args?: (item: In) => unknown[];
     transfer?: (item: In) => Transferable[];
-    /**
-     * Items it says yes to run on the event loop whatever the placement: an input small enough costs
-     * less to handle here than to send to a worker, and does not wait behind other stages' pool tasks.
-     */
-    loopIf?: (item: In) => boolean;
   },
 ): Stage<In, Out> {
   const opts = resolveStageOptions(options, ref.export, "pool");
@@ -73,7 +67,7 @@ export function task<In, Out>(
         else if (ctx.placement === "pool") ctx.pool.preload(ref.module);
       },
       handle: async (item, ctx) => {
-        if (ctx.placementOverride === "loop" || ctx.placement === "loop" || options?.loopIf?.(item)) {
+        if (ctx.placementOverride === "loop" || ctx.placement === "loop") {
           return { one: await onLoop(item) };
         }
         if (!auto || auto.decided === "pool") return { one: await onPool(item, ctx) };

@@ -201,8 +201,11 @@ export type Emitted<Out> = { one: Out } | { many: Iterable<Out> | AsyncIterable<
  *
  * @example
  * ```ts
- * import { map } from "./constructors.ts";
- * const double: Stage<number, number> = map((n: number) => n * 2, { name: "double" });
+ * // Built by hand here; `map((n: number) => n * 2)` of constructors.ts makes the same.
+ * const double: Stage<number, number> = {
+ *   options: resolveStageOptions({ name: "double" }, "double"),
+ *   body: { kind: "transform", handle: (n) => ({ one: n * 2 }) },
+ * };
  * ```
  */
 export interface Stage<In, Out> {

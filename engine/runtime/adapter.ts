@@ -18,11 +18,13 @@ export interface CronHandle {
 /**
  * What sluice needs from a runtime, in one small surface.
  *
- * @example
+ * @example The adapter of the running runtime is `runtime` in `./mod.ts`; code that needs one takes it:
  * ```ts
- * import { runtime } from "./mod.ts";
- * const off = runtime.onSignal("SIGINT", () => console.log("stopping"));
- * off();
+ * import type { RuntimeAdapter } from "./adapter.ts";
+ * function stopOnInterrupt(rt: RuntimeAdapter, stop: () => void): () => void {
+ *   return rt.onSignal("SIGINT", stop);
+ * }
+ * console.log(typeof stopOnInterrupt); // "function"
  * ```
  */
 export interface RuntimeAdapter {

@@ -1,9 +1,11 @@
 /**
  * Entry filters: a JavaScript expression over an entry (`!item.title.includes('Sponsored')`), compiled
- * once when the feed list is read, then run on each new entry of the feeds that set it.
+ * once when the feed list is read (by `lib/expr`, the compiler of the `filter` and `map` stages' `expr:`),
+ * then run on each new entry of the feeds that set it.
  * @module
  */
 import { SluiceError } from "../../engine/errors.ts";
+import { compileExpression, ExpressionSyntaxError } from "../expr/mod.ts";
 import { htmlToLine } from "./plain_text.ts";
 import type { FeedEntry } from "./types.ts";
 
@@ -79,13 +81,13 @@ const compiled = new Map<string, EntryFilter>();
 export function compileEntryFilter(source: string, where: string): EntryFilter {
   const known = compiled.get(source);
   if (known) return known;
-  let fn: (item: FilterItem) => unknown;
+  let fn: (item: unknown) => unknown;
   try {
-    // The newline lets a trailing `// comment` end before the closing parenthesis.
-    fn = new Function("item", `"use strict";\nreturn (${source}\n);`) as (item: FilterItem) => unknown;
+    fn = compileExpression(source);
   } catch (e) {
+    if (!(e instanceof ExpressionSyntaxError)) throw e;
     throw new EntryFilterError(
-      `${where}: filter \`${source}\` is not a JavaScript expression: ${(e as Error).message}`,
+      `${where}: filter \`${source}\` is not a JavaScript expression: ${e.reason}`,
       "write one expression over `item` (title, author, categories, content, link, date, id), " +
         "e.g. filter=\"!item.title.includes('Sponsored')\"",
       { cause: e },

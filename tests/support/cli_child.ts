@@ -18,7 +18,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** How long a CLI child may run before it is killed and its test fails (a hang must not stall the suite). */
+/**
+ * How long a CLI child may run before it is killed and its test fails (a hang must not stall the suite).
+ * Also the `timeout` of the suite's other `spawn`/`execFile` calls that wait for a child to exit.
+ */
 export const CLI_CHILD_TIMEOUT_MS = 240_000;
 
 /**

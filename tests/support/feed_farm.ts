@@ -126,9 +126,11 @@ export interface FeedFarm {
   readonly counters: FeedFarmCounters;
   /**
    * Resolves once `predicate(counters)` holds, checked after every answer: lets a test wait for the farm
-   * to have seen a request (e.g. a hanging one) without polling.
+   * to have seen a request (e.g. a hanging one) without polling. Bounded: rejects, with the counters,
+   * when the predicate does not hold within `timeoutMs` (default 100 s, under the 120 s a test may take)
+   * or when the farm closes first.
    */
-  until(predicate: (counters: FeedFarmCounters) => boolean): Promise<void>;
+  until(predicate: (counters: FeedFarmCounters) => boolean, timeoutMs?: number): Promise<void>;
   /** Zeroes the counters (in place; `inFlight` keeps counting what is still running). */
   resetCounters(): void;
   /** Current number of entries of feed `i`. */
@@ -184,14 +186,21 @@ export async function startFeedFarm(options: FeedFarmOptions = {}): Promise<Feed
   const hanging = new Set<http.ServerResponse>();
   const rendered = new Map<number, RenderedFeed>();
   const imageCache = new Map<string, Uint8Array>();
-  const waiters = new Set<{ predicate: (c: FeedFarmCounters) => boolean; resolve: () => void }>();
+  interface Waiter {
+    predicate: (c: FeedFarmCounters) => boolean;
+    resolve: () => void;
+    reject: (e: Error) => void;
+    timer: ReturnType<typeof setTimeout>;
+  }
+  const waiters = new Set<Waiter>();
+  const settle = (w: Waiter, error?: Error) => {
+    waiters.delete(w);
+    clearTimeout(w.timer);
+    if (error) w.reject(error);
+    else w.resolve();
+  };
   const notify = () => {
-    for (const w of waiters) {
-      if (w.predicate(counters)) {
-        waiters.delete(w);
-        w.resolve();
-      }
-    }
+    for (const w of waiters) if (w.predicate(counters)) settle(w);
   };
 
   const server = http.createServer((req, res) => handle(req, res));
@@ -385,6 +394,12 @@ export async function startFeedFarm(options: FeedFarmOptions = {}): Promise<Feed
   let closing: Promise<void> | undefined;
   function close(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
+      for (const w of waiters) {
+        settle(
+          w,
+          new Error(`the feed farm closed before the awaited condition held (${JSON.stringify(counters)})`),
+        );
+      }
       for (const t of timers) clearTimeout(t);
       timers.clear();
       for (const res of hanging) res.destroy();
@@ -404,9 +419,25 @@ export async function startFeedFarm(options: FeedFarmOptions = {}): Promise<Feed
     feedListText,
     opmlText,
     counters,
-    until(predicate) {
+    until(predicate, timeoutMs = 100_000) {
       if (predicate(counters)) return Promise.resolve();
-      return new Promise<void>((resolve) => waiters.add({ predicate, resolve }));
+      return new Promise<void>((resolve, reject) => {
+        const waiter: Waiter = {
+          predicate,
+          resolve,
+          reject,
+          timer: setTimeout(() =>
+            settle(
+              waiter,
+              new Error(
+                `the feed farm waited ${timeoutMs} ms for a condition that did not hold (${
+                  JSON.stringify(counters)
+                }): ${predicate}`,
+              ),
+            ), timeoutMs),
+        };
+        waiters.add(waiter);
+      });
     },
     resetCounters,
     entryCount: (i) => entryCounts[checkIndex(i, feeds)],

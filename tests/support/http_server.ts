@@ -42,13 +42,15 @@ export interface TestServer {
   readonly maxInFlight: number;
   /** Headers of every request received, in arrival order. */
   readonly requests: Array<{ path: string; headers: http.IncomingHttpHeaders }>;
-  /** Resolves when `hits(path)` reaches `count` (already reached: at once). */
+  /** Resolves when `hits(path)` reaches `count` (already reached: at once); bounded as `waitFor` is. */
   waitForHits(path: string, count: number): Promise<void>;
   /**
    * Resolves once `condition()` is true, checking now and after each request's handler has started (so
-   * state the handler set synchronously, like a list of held responses, is visible).
+   * state the handler set synchronously, like a list of held responses, is visible). Bounded: rejects when
+   * the condition does not hold within `timeoutMs` (default 100 s, under the 120 s a test may take) or when
+   * the server closes first.
    */
-  waitFor(condition: () => boolean): Promise<void>;
+  waitFor(condition: () => boolean, timeoutMs?: number): Promise<void>;
   /** Adds or replaces a route. */
   route(path: string, handler: Route): void;
   /** Closes all sockets and the server. */
@@ -68,7 +70,20 @@ export interface TestServer {
 export async function startServer(routes: Record<string, Route> = {}): Promise<TestServer> {
   const table = new Map(Object.entries(routes));
   const counts = new Map<string, number>();
-  const waiters: Array<{ condition: () => boolean; resolve: () => void }> = [];
+  interface Waiter {
+    condition: () => boolean;
+    resolve: () => void;
+    reject: (e: Error) => void;
+    timer: ReturnType<typeof setTimeout>;
+  }
+  const waiters: Waiter[] = [];
+  const settle = (w: Waiter, error?: Error) => {
+    const at = waiters.indexOf(w);
+    if (at >= 0) waiters.splice(at, 1);
+    clearTimeout(w.timer);
+    if (error) w.reject(error);
+    else w.resolve();
+  };
   const requests: Array<{ path: string; headers: http.IncomingHttpHeaders }> = [];
   let total = 0;
   let inFlight = 0;
@@ -90,10 +105,7 @@ export async function startServer(routes: Record<string, Route> = {}): Promise<T
         else res.destroy();
       });
     }
-    for (const w of waiters.filter((w) => w.condition())) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
+    for (const w of waiters.filter((w) => w.condition())) settle(w);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -110,13 +122,31 @@ export async function startServer(routes: Record<string, Route> = {}): Promise<T
     },
     requests,
     waitForHits: (path, count) => api.waitFor(() => (counts.get(path) ?? 0) >= count),
-    waitFor(condition) {
+    waitFor(condition, timeoutMs = 100_000) {
       if (condition()) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ condition, resolve }));
+      return new Promise((resolve, reject) => {
+        const waiter: Waiter = {
+          condition,
+          resolve,
+          reject,
+          timer: setTimeout(
+            () =>
+              settle(
+                waiter,
+                new Error(
+                  `the test server waited ${timeoutMs} ms (${total} requests so far) for: ${condition}`,
+                ),
+              ),
+            timeoutMs,
+          ),
+        };
+        waiters.push(waiter);
+      });
     },
     route: (path, handler) => void table.set(path, handler),
     close: () =>
       new Promise<void>((resolve) => {
+        for (const w of [...waiters]) settle(w, new Error(`the test server closed before: ${w.condition}`));
         server.closeAllConnections();
         server.close(() => resolve());
       }),

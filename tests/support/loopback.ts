@@ -1,6 +1,6 @@
 /**
- * The two things every private test server launcher (Dovecot, Cyrus) needs on 127.0.0.1: a free port to
- * start on, and a probe that says when the IMAP server greets.
+ * The two things every private test server launcher (Dovecot, Cyrus, nats-server) needs on 127.0.0.1:
+ * free ports to start on, and a probe that says when the IMAP server greets.
  * @module
  */
 import net from "node:net";
@@ -14,15 +14,39 @@ import net from "node:net";
  * console.log((await freePort()) > 0); // true
  * ```
  */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0];
+}
+
+/**
+ * `n` distinct TCP ports free on 127.0.0.1 right now: each is held until all are found, so the OS cannot
+ * hand out one twice (a cluster of servers needs one port per node and route).
+ *
+ * @example
+ * ```ts
+ * import { freePorts } from "./loopback.ts";
+ * const ports = await freePorts(3);
+ * console.log(new Set(ports).size); // 3
+ * ```
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
+        }),
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
 }
 
 /**

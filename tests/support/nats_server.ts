@@ -21,6 +21,7 @@ import process from "node:process";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runtime } from "../../engine/runtime/mod.ts";
+import { freePorts } from "./loopback.ts";
 
 /** Where nats-server may be installed (Debian puts it in /usr/sbin). */
 const NATS_BINS = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"];
@@ -275,25 +276,4 @@ function probeInfo(port: number): Promise<Record<string, unknown> | undefined> {
     socket.on("error", () => done(undefined));
     socket.on("close", () => done(undefined));
   });
-}
-
-/** `n` distinct ports that were free on 127.0.0.1 a moment ago. */
-async function freePorts(n: number): Promise<number[]> {
-  const servers: net.Server[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const server = net.createServer();
-      servers.push(server);
-      ports.push(
-        await new Promise<number>((resolve, reject) => {
-          server.once("error", reject);
-          server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
-        }),
-      );
-    }
-    return ports;
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  }
 }

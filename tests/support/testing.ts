@@ -13,6 +13,9 @@
  *   after the file, for the same reason; they must come before the file's first test;
  * - `{ skip }` becomes `ignore` (the reason is printed), `t.skip(reason)` prints the reason (the test then
  *   returns early and passes), `{ timeout }` fails a test that runs longer;
+ * - every test and every hook is bounded: without `{ timeout }` a test fails after
+ *   `DEFAULT_TEST_TIMEOUT_MS` (120 s), the bound `bun test --timeout 120000` sets under Bun, so a hung
+ *   wait fails its test with a message instead of hanging the run (Deno has no default bound);
  * - what Deno 2.9's sanitizers do not see (`node:net`/`node:http`/`node:tls` servers and sockets, Workers)
  *   is tracked by `handle_tracker.ts`: a top-level test that leaves one open fails too.
  *
@@ -92,12 +95,18 @@ interface Case {
   kind: "case";
   name: string;
   skip: string | false;
-  timeout: number | undefined;
+  timeout: number;
   parent: Suite | undefined;
   fn: TestFn;
 }
 
 const SANITIZERS = { sanitizeOps: true, sanitizeResources: true, sanitizeExit: true } as const;
+
+/**
+ * How long a test (or a `before`/`after` hook) may run under Deno when it sets no `{ timeout }`: the bound
+ * that `bun test --timeout 120000` (package.json's `test:bun`, CI) gives every test under Bun.
+ */
+const DEFAULT_TEST_TIMEOUT_MS = 120_000;
 
 /** The Deno flavour: collects describes into trees and registers each top-level one as a Deno.test. */
 function denoApi(register: DenoTestRegistrar) {
@@ -141,7 +150,7 @@ function denoApi(register: DenoTestRegistrar) {
       name: node.name,
       ignore: node.skip !== false,
       ...SANITIZERS,
-      ...(node.kind === "case" && node.timeout ? { timeout: node.timeout } : {}),
+      ...(node.kind === "case" ? { timeout: node.timeout } : {}),
       fn: sanitized(
         handles,
         owned,
@@ -193,7 +202,7 @@ function denoApi(register: DenoTestRegistrar) {
       kind: "case",
       name,
       skip: skipReason(options.skip),
-      timeout: options.timeout,
+      timeout: options.timeout ?? DEFAULT_TEST_TIMEOUT_MS,
       parent: undefined,
       fn,
     });
@@ -242,7 +251,7 @@ function sanitized(
 /** Runs a suite inside its Deno.test or step: before hooks, each child as a step, after hooks. */
 async function runSuite(suite: Suite, t: DenoTestContext): Promise<void> {
   try {
-    for (const hook of suite.before) await hook();
+    for (const hook of suite.before) await bounded(hook, `before() of "${suite.name}"`);
     for (const child of suite.children) {
       // A failed step fails this test too; the remaining steps still run, as node:test does.
       await t.step({
@@ -252,8 +261,13 @@ async function runSuite(suite: Suite, t: DenoTestContext): Promise<void> {
       });
     }
   } finally {
-    for (const hook of suite.after) await hook();
+    for (const hook of suite.after) await bounded(hook, `after() of "${suite.name}"`);
   }
+}
+
+/** Runs a hook within {@linkcode DEFAULT_TEST_TIMEOUT_MS}: a hung hook fails with its name. */
+function bounded(hook: HookFn, name: string): Promise<void> {
+  return withTimeout(Promise.resolve().then(hook), DEFAULT_TEST_TIMEOUT_MS, name);
 }
 
 /** Runs one test with the beforeEach/afterEach hooks of every enclosing describe. */
@@ -264,12 +278,16 @@ async function runCase(c: Case, ownTimeout: boolean): Promise<void> {
     name: c.name,
     skip: (message) => console.log(`skipped "${c.name}"${message ? `: ${message}` : ""}`),
   };
-  for (const suite of suites) for (const hook of suite.beforeEach) await hook();
+  for (const suite of suites) {
+    for (const hook of suite.beforeEach) await bounded(hook, `beforeEach() of "${suite.name}"`);
+  }
   try {
     const run = Promise.resolve().then(() => c.fn(context));
-    await (ownTimeout && c.timeout ? withTimeout(run, c.timeout, c.name) : run);
+    await (ownTimeout ? withTimeout(run, c.timeout, `test "${c.name}"`) : run);
   } finally {
-    for (const suite of suites.reverse()) for (const hook of suite.afterEach) await hook();
+    for (const suite of suites.reverse()) {
+      for (const hook of suite.afterEach) await bounded(hook, `afterEach() of "${suite.name}"`);
+    }
   }
 }
 
@@ -277,7 +295,7 @@ async function runCase(c: Case, ownTimeout: boolean): Promise<void> {
 async function withTimeout(work: Promise<void>, ms: number, name: string): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`test "${name}" timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`${name} timed out after ${ms} ms`)), ms);
   });
   try {
     await Promise.race([work, expired]);
