@@ -105,8 +105,6 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
     const fence = ctx.resources.fence;
     const conn = owner({
       name: `imap ${redactUrl(opts.url)}`,
-      // Logged in while the first batch of its folders is still being put together (see uploadImap).
-      openOnStart: true,
       open: async () => {
         const up = new ImapUploader({
           url: opts.url,
@@ -322,17 +320,10 @@ export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
   // Each connection has its own single owner; a folder always goes to the same one (route by folder).
   const accounts = Object.entries(opts.accounts ?? {});
   const accountOf = (folder: string) => accountUrl(folder, accounts, opts.url);
-  let allOpen = false;
   const shardSink = (shard: number) =>
     sink(async (msg: MailMessage, ctx) => {
       if (ctx.dryRun) return await commit(dryRunCommitter(ctx, opts.state), msg);
-      if (accounts.length === 0) {
-        // The run's first message logs every connection in, not only its own: the other folders' first
-        // messages (W1: a second or more later) then find theirs ready. A run with nothing to send opens none.
-        if (!allOpen) { for (let s = 0; s < connections; s++) imapCommitter(ctx, opts, s); }
-        allOpen = true;
-        return await commit(imapCommitter(ctx, opts, shard), msg);
-      }
+      if (accounts.length === 0) return await commit(imapCommitter(ctx, opts, shard), msg);
       const url = accountOf(msg.folder);
       try {
         await commit(imapCommitter(ctx, { ...opts, url }, shard), msg);
