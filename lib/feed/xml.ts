@@ -120,11 +120,43 @@ function at(text: string, offset: number): string {
   return `line ${line} column ${column}`;
 }
 
-interface Open {
-  element: XmlElement;
-  scope: Scope;
-  /** Where the start tag begins, to say where an unclosed element was opened. */
-  offset: number;
+/*
+ * The tree is built without object or array literals. V8 tracks every literal's allocation site, and a
+ * site whose objects all survive a young-generation collection gets "pretenured": from then on its
+ * objects are allocated in the old generation. A document's elements all live until the document is
+ * read, so whether a scavenge fell inside a big document decided, per process, whether every later
+ * element, children array and attribute record went to the old generation: that process then parsed
+ * the corpus at half speed (2x user time, 3x the page faults, a mark-compact every pass) until a
+ * collection happened to undo the decision (`--trace-pretenuring-statistics`: the element literal and
+ * its nested `children: []` went "maybe tenure => tenure"; with `--no-allocation-site-pretenuring` no
+ * process was slow). Class instances, `Object.create` and `Array.prototype.slice` have no allocation
+ * site, so nothing of the tree can be pretenured.
+ */
+
+/** An element as {@link parseXml} builds it (a class: see above). */
+class Element implements XmlElement {
+  declare truncated?: true;
+  constructor(
+    public name: string,
+    public local: string,
+    public ns: string,
+    public attrs: Record<string, string>,
+    public children: XmlNode[],
+  ) {}
+}
+
+/** An empty array of the elements kind children arrays end in: its `slice()` is a new children array. */
+const NO_NODES: XmlNode[] = [""];
+NO_NODES.pop();
+
+/** An element on the stack of open elements. */
+class Open {
+  constructor(
+    readonly element: XmlElement,
+    readonly scope: Scope,
+    /** Where the start tag begins, to say where an unclosed element was opened. */
+    readonly offset: number,
+  ) {}
 }
 
 /** One parse: the text, where it is, the open elements and what went wrong so far. */
@@ -354,7 +386,7 @@ function nameEnd(text: string, from: number): number {
 function readStartTag(reader: Reader, lt: number, name: string, from: number): XmlElement {
   const text = reader.text;
   const stack = reader.stack;
-  const attrs: Record<string, string> = {};
+  const attrs: Record<string, string> = Object.create(Object.prototype);
   let declarations: [string, string][] | undefined;
   let pos = from;
   let selfClosing = false;
@@ -424,20 +456,20 @@ function readStartTag(reader: Reader, lt: number, name: string, from: number): X
     for (const [prefix, uri] of declarations) scope[prefix] = uri;
   }
   const colon = name.indexOf(":");
-  const element: XmlElement = {
+  const element = new Element(
     name,
-    local: colon < 0 ? name : name.slice(colon + 1),
-    ns: (colon < 0 ? scope[""] : scope[name.slice(0, colon)]) ?? "",
+    colon < 0 ? name : name.slice(colon + 1),
+    (colon < 0 ? scope[""] : scope[name.slice(0, colon)]) ?? "",
     attrs,
-    children: [],
-  };
+    NO_NODES.slice(),
+  );
   if (stack.length > 0) stack[stack.length - 1].element.children.push(element);
   if (selfClosing) return element;
   if (stack.length >= MAX_DEPTH) {
     reader.report(lt, `elements nested deeper than ${MAX_DEPTH} levels`);
     return element;
   }
-  stack.push({ element, scope, offset: lt });
+  stack.push(new Open(element, scope, lt));
   return element;
 }
 
