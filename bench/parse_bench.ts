@@ -8,10 +8,11 @@
  * order alternating (ABAB, then BABA), so that the two passes of a round saw the same load. Printed: the
  * median and range of each parser's pass time (wall and process CPU), and the median and range of the
  * per-round ratio feedsmith / sluice, the figure a noisy machine cannot decide with one lucky pass; also
- * the documents each threw on and memory (heap after a pass, process RSS). With `--baseline <module>`
- * another module exporting `parseFeed` (an older copy of the parser, e.g. from `git archive`) is measured
- * in the same rounds, so a change is judged against its predecessor on the same noisy machine. Nothing
- * is asserted: this is not a test.
+ * the documents each threw on, memory (heap after a pass, process RSS) and the minor page faults of a
+ * pass (a figure the machine's load does not change: 3x in a process where V8 had pretenured the parser's
+ * tree, see lib/feed/xml.ts). With `--baseline <module>` another module exporting `parseFeed` (an older
+ * copy of the parser, e.g. from `git archive`) is measured in the same rounds, so a change is judged
+ * against its predecessor on the same noisy machine. Nothing is asserted: this is not a test.
  *
  * @example
  * ```sh
@@ -139,8 +140,8 @@ console.log(
     `${ROUNDS} rounds after ${WARMUP} warm-up passes, each parser in its own worker, one pass of each a round`,
 );
 console.log(
-  "| parser | ms/pass median (min-max) | MB/s (median) | CPU ms/pass median (min-max) | threw on | heap after pass MB |\n" +
-    "|---|---:|---:|---:|---:|---:|",
+  "| parser | ms/pass median (min-max) | MB/s (median) | CPU ms/pass median (min-max) | threw on | heap after pass MB | page faults/pass median (min-max) |\n" +
+    "|---|---:|---:|---:|---:|---:|---:|",
 );
 for (const [name, results] of passes) {
   const ms = results.map((r) => r.ms);
@@ -148,7 +149,9 @@ for (const [name, results] of passes) {
   console.log(
     `| ${name} | ${spread(ms, 0)} | ${(mb / (median(ms) / 1000)).toFixed(1)} | ${
       spread(results.map((r) => r.cpuMs), 0)
-    } | ${last.threw.length} | ${last.heapMb.toFixed(0)} |`,
+    } | ${last.threw.length} | ${last.heapMb.toFixed(0)} | ${
+      last.faults < 0 ? "n/a" : spread(results.map((r) => r.faults / 1000), 1, "k")
+    } |`,
   );
 }
 const ours = passes.get("sluice")!;
