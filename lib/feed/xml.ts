@@ -148,6 +148,11 @@ class Element implements XmlElement {
 /** An empty array of the elements kind children arrays end in: its `slice()` is a new children array. */
 const NO_NODES: XmlNode[] = [""];
 NO_NODES.pop();
+/** The same for the stack of open elements (a literal there was pretenured too, and with it what it held). */
+const NO_OPEN: Open[] = [];
+
+/** Namespace declarations of a start tag, `[prefix, uri]` each. */
+const NO_DECLARATIONS: string[][] = [];
 
 /** An element on the stack of open elements. */
 class Open {
@@ -161,7 +166,7 @@ class Open {
 
 /** One parse: the text, where it is, the open elements and what went wrong so far. */
 class Reader {
-  readonly stack: Open[] = [];
+  readonly stack: Open[] = NO_OPEN.slice();
   root: XmlElement | undefined;
   doctype: string | undefined;
   problem: XmlProblem | undefined;
@@ -387,7 +392,7 @@ function readStartTag(reader: Reader, lt: number, name: string, from: number): X
   const text = reader.text;
   const stack = reader.stack;
   const attrs: Record<string, string> = Object.create(Object.prototype);
-  let declarations: [string, string][] | undefined;
+  let declarations: string[][] | undefined;
   let pos = from;
   let selfClosing = false;
   for (;;) {
@@ -444,9 +449,11 @@ function readStartTag(reader: Reader, lt: number, name: string, from: number): X
         pos = end;
       }
     }
-    if (attrName === "xmlns") (declarations ??= []).push(["", value]);
-    else if (attrName.startsWith("xmlns:")) (declarations ??= []).push([attrName.slice(6), value]);
-    else attrs[attrName] = value;
+    // `Array.of`, not literals: no allocation site to pretenure (see Element).
+    if (attrName === "xmlns") (declarations ??= NO_DECLARATIONS.slice()).push(Array.of("", value));
+    else if (attrName.startsWith("xmlns:")) {
+      (declarations ??= NO_DECLARATIONS.slice()).push(Array.of(attrName.slice(6), value));
+    } else attrs[attrName] = value;
   }
   reader.tagEnd = Math.min(pos, text.length);
   const parentScope = stack.length > 0 ? stack[stack.length - 1].scope : ROOT_SCOPE;
