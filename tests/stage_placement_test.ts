@@ -2,7 +2,8 @@
  * Placement and stage settings of the built-in stages are real or refused: every built-in declares where
  * it can run; a placement it cannot take, or a setting it cannot honour (`retry` on a source or on
  * `write`), fails `check` at its position with the reason; a placement it can take moves the work
- * (`parse` and `mime` on the loop send nothing to the worker pool, on the pool they send every item).
+ * (`parse` and `mime` on the loop send nothing to the worker pool, on the pool they send every item;
+ * `parse` is on the pool and `mime` on the loop by default).
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
@@ -103,7 +104,7 @@ describe("built-in stages and placement", () => {
     assert.match(placement[1].reason, /parsing is CPU work/);
     assert.equal(placement[1].hint, "use one of `pool`, `loop`, `auto`, or remove `placement:`");
     assert.equal(placement[2].hint, "use one of `auto`, `loop`, `pool`, or remove `placement:`");
-    assert.equal(placement[3].hint, "use one of `pool`, `loop`, `auto`, or remove `placement:`");
+    assert.equal(placement[3].hint, "use one of `loop`, `pool`, `auto`, or remove `placement:`");
     assert.match(placement[4].reason, /one command at a time: each connection has a single owner/);
     assert.equal(placement[4].hint, "use one of `owner`, or remove `placement:`");
   });
@@ -187,8 +188,14 @@ ${mime}  - use: ${itemFunctions}#collect
     return { tasks: [...pool.tasks].sort(), parse: placementOf("parse"), mime: placementOf("mime") };
   }
 
-  test("by default parse and mime send every item to the worker pool", async () => {
+  test("by default parse sends every feed to the worker pool and mime composes on the loop", async () => {
     const run = await runFeeds("default", "", "");
+    assert.deepEqual(run.tasks, Array(FEEDS).fill("parseFetchedTask"));
+    assert.deepEqual([run.parse, run.mime], ["pool", "loop"]);
+  });
+
+  test("placement: pool sends every entry to the worker pool", async () => {
+    const run = await runFeeds("pool", "", "    placement: pool\n");
     assert.equal(run.tasks.filter((t) => t === "parseFetchedTask").length, FEEDS);
     assert.equal(run.tasks.filter((t) => t === "composeMessageTask").length, FEEDS * ENTRIES);
     assert.deepEqual([run.parse, run.mime], ["pool", "pool"]);
