@@ -32,6 +32,9 @@ export interface TaskRef {
  * `loopUntilPoolLoaded`: on `pool`, items that come before a worker has imported the module run on the
  * loop (which imports it when the stage opens), so that a run's first items do not wait for its first
  * worker to start (0.5-1 s under Deno); for a function whose result does not depend on where it runs.
+ * `loopWhenPoolBacklog: n`: on `pool`, an item runs on the loop while at least `n` tasks wait in the pool's
+ * queue: the pool is behind, and the loop would only wait for it (and pay for cloning the item there and
+ * back); for a cheap function whose result does not depend on where it runs.
  *
  * @example
  * ```ts
@@ -45,6 +48,7 @@ export function task<In, Out>(
     args?: (item: In) => unknown[];
     transfer?: (item: In) => Transferable[];
     loopUntilPoolLoaded?: boolean;
+    loopWhenPoolBacklog?: number;
   },
 ): Stage<In, Out> {
   const opts = resolveStageOptions(options, ref.export, "pool");
@@ -84,6 +88,11 @@ export function task<In, Out>(
           !auto && options?.loopUntilPoolLoaded && ctx.pool.hasLoaded?.(ref.module) === false
         ) {
           ctx.count("onLoopBeforePool");
+          return { one: await onLoop(item) };
+        }
+        const backlog = options?.loopWhenPoolBacklog;
+        if (!auto && backlog !== undefined && ctx.pool.stats.queued >= backlog) {
+          ctx.count("onLoopPoolBusy");
           return { one: await onLoop(item) };
         }
         if (!auto || auto.decided === "pool") return { one: await onPool(item, ctx) };
