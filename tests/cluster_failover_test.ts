@@ -5,13 +5,10 @@
  * the workers log at debug level (which process held which mailbox when), shown when the test fails.
  */
 import { after, before, describe, test } from "./support/testing.ts";
-import { stopChild } from "./support/child_stop.ts";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../engine/runtime/mod.ts";
 import { EXIT } from "../cli/exit_codes.ts";
@@ -26,6 +23,7 @@ import {
   startNatsServer,
 } from "./support/nats_server.ts";
 import { runCliChild } from "./support/cli_child.ts";
+import { startClusterWorker, stopWorkers, type WorkerChild } from "./support/cluster_workers.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const yamlFile = path.join(repo, "pipelines", "rss2imap.yaml");
@@ -34,34 +32,6 @@ if (skip) console.log(`cluster failover suite skipped: ${skip}`);
 
 const FEEDS = 12;
 const ENTRIES = 4;
-
-interface WorkerChild {
-  child: ChildProcess;
-  stopped: Promise<number | null>;
-  log(): string;
-}
-
-function startWorker(nats: string, env: Record<string, string> = {}): WorkerChild {
-  const pre = runtime.name === "deno"
-    ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
-    : [path.join(repo, "cli.ts")];
-  const child = spawn(process.execPath, [
-    ...pre,
-    "worker",
-    "--nats",
-    nats,
-    ...(runtime.env("CLUSTER_VERBOSE") ? ["-v"] : []),
-  ], {
-    cwd: repo,
-    // Secrets (IMAP_URL holds the password) come from each worker's own environment, never from NATS.
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let text = "";
-  child.stderr!.on("data", (d) => (text += d));
-  const stopped = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  return { child, stopped, log: () => text };
-}
 
 describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
   let nats: RunningNats;
@@ -76,10 +46,13 @@ describe("cluster: one of three NATS nodes stops mid-run", { skip }, () => {
     dove = await startDovecot({ fsync: false });
     farm = await startFeedFarm({ feeds: FEEDS, entries: ENTRIES, images: 1, latencyMs: 30 });
     await writeFile(path.join(dir, "feeds.opml"), farm.opmlText);
-    workers = [startWorker(nats.url, { IMAP_URL: dove.url }), startWorker(nats.url, { IMAP_URL: dove.url })];
+    workers = [
+      startClusterWorker(nats.url, { IMAP_URL: dove.url }),
+      startClusterWorker(nats.url, { IMAP_URL: dove.url }),
+    ];
   });
   after(async () => {
-    await Promise.all(workers.map((w) => stopChild(w.child, w.stopped)));
+    await stopWorkers(workers);
     await farm?.close();
     await dove?.stop();
     await nats?.stop();

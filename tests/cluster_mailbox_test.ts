@@ -6,13 +6,10 @@
  * larger than a NATS message may be: it travels in chunks and arrives once, whole.
  */
 import { after, before, describe, test } from "./support/testing.ts";
-import { stopChild } from "./support/child_stop.ts";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../engine/runtime/mod.ts";
 import { EXIT } from "../cli/exit_codes.ts";
@@ -27,6 +24,7 @@ import {
   startNatsServer,
 } from "./support/nats_server.ts";
 import { runCliChild } from "./support/cli_child.ts";
+import { startClusterWorker, stopWorkers, type WorkerChild } from "./support/cluster_workers.ts";
 import { startTcpProxy, type TcpProxy } from "./support/tcp_proxy.ts";
 import { startServer, type TestServer } from "./support/http_server.ts";
 import { makePng } from "./support/png_image.ts";
@@ -38,27 +36,6 @@ if (skip) console.log(`cluster mailbox suite skipped: ${skip}`);
 const FEEDS = 9;
 const ENTRIES = 4;
 const BIG_IMAGE = makePng("big-entry", 1_200_000);
-
-interface WorkerChild {
-  child: ChildProcess;
-  stopped: Promise<number | null>;
-  log(): string;
-}
-
-function startWorker(nats: string, env: Record<string, string>): WorkerChild {
-  const pre = runtime.name === "deno"
-    ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
-    : [path.join(repo, "cli.ts")];
-  const child = spawn(process.execPath, [...pre, "worker", "--nats", nats], {
-    cwd: repo,
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let text = "";
-  child.stderr!.on("data", (d) => (text += d));
-  const stopped = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  return { child, stopped, log: () => text };
-}
 
 describe("cluster: one process appends to a mailbox at a time", { skip }, () => {
   let nats: RunningNats;
@@ -98,10 +75,10 @@ describe("cluster: one process appends to a mailbox at a time", { skip }, () => 
     assert.match(yaml, /connections: 1/);
     await writeFile(path.join(dir, "rss2imap.yaml"), yaml);
     const viaProxy = dove.url.replace(`:${dove.port}`, `:${proxy.port}`);
-    workers = [0, 1, 2].map(() => startWorker(nats.url, { IMAP_URL: viaProxy }));
+    workers = [0, 1, 2].map(() => startClusterWorker(nats.url, { IMAP_URL: viaProxy }));
   });
   after(async () => {
-    await Promise.all(workers.map((w) => stopChild(w.child, w.stopped)));
+    await stopWorkers(workers);
     await farm?.close();
     await big?.close();
     await proxy?.close();

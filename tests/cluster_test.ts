@@ -4,20 +4,15 @@
  * exactly once; a second run delivers nothing; the submitter's exit status means what a local run's does.
  */
 import { after, before, describe, test } from "./support/testing.ts";
-import { stopChild } from "./support/child_stop.ts";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../engine/runtime/mod.ts";
 import { EXIT } from "../cli/exit_codes.ts";
 import { DOVECOT_MISSING, dovecotAvailable, type RunningDovecot, startDovecot } from "./support/dovecot.ts";
 import { type FeedFarm, startFeedFarm } from "./support/feed_farm.ts";
-import { readMaildir } from "./support/maildir_reader.ts";
-import { headerValue, parseMime } from "./support/mime_reader.ts";
 import {
   CLUSTER_TEST_TIMEOUT_MS,
   natsSkip,
@@ -25,6 +20,12 @@ import {
   startNatsServer,
 } from "./support/nats_server.ts";
 import { runCliChild } from "./support/cli_child.ts";
+import {
+  startClusterWorker,
+  stopWorkers,
+  storedEntryIds,
+  type WorkerChild,
+} from "./support/cluster_workers.ts";
 import { openNats } from "../engine/nats/connection.ts";
 import { openWorkQueue } from "../engine/cluster/work_queue.ts";
 
@@ -35,46 +36,6 @@ if (skip) console.log(`cluster suite skipped: ${skip}`);
 
 const FEEDS = 12;
 const ENTRIES = 5;
-
-/** A `cli.ts worker` child process; `stopped` resolves with its exit code once it has exited. */
-interface WorkerChild {
-  child: ChildProcess;
-  stopped: Promise<number | null>;
-  log(): string;
-}
-
-function startWorker(
-  nats: string,
-  env: Record<string, string | undefined> = {},
-  args: string[] = [],
-): WorkerChild {
-  // An undefined value leaves the variable out of the worker's environment.
-  const childEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...env };
-  for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
-  const pre = runtime.name === "deno"
-    ? ["run", "-A", "--unstable-kv", "--unstable-cron", path.join(repo, "cli.ts")]
-    : [path.join(repo, "cli.ts")];
-  const child = spawn(process.execPath, [...pre, "worker", "--nats", nats, ...args], {
-    cwd: repo,
-    // Secrets (IMAP_URL holds the password) come from each worker's own environment, never from NATS.
-    env: childEnv,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let text = "";
-  child.stderr!.on("data", (d) => (text += d));
-  const stopped = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  return { child, stopped, log: () => text };
-}
-
-async function stopWorkers(workers: WorkerChild[]): Promise<void> {
-  await Promise.all(workers.map((w) => stopChild(w.child, w.stopped)));
-}
-
-/** Entry ids in the mailbox, each as often as it was stored. */
-async function storedIds(dove: RunningDovecot): Promise<string[]> {
-  const stored = await readMaildir(dove.mailRoot);
-  return stored.map((s) => headerValue(parseMime(s.raw), "X-Sluice-Entry-Id") ?? "?");
-}
 
 describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, () => {
   let nats: RunningNats;
@@ -89,7 +50,7 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
     dove = await startDovecot({ fsync: false });
     farm = await startFeedFarm({ feeds: FEEDS, entries: ENTRIES, images: 1, latencyMs: 5 });
     await writeFile(path.join(dir, "feeds.opml"), farm.opmlText);
-    workers = [0, 1, 2].map(() => startWorker(nats.url, { IMAP_URL: dove.url }));
+    workers = [0, 1, 2].map(() => startClusterWorker(nats.url, { IMAP_URL: dove.url }));
   });
   after(async () => {
     await stopWorkers(workers);
@@ -129,7 +90,7 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
     assert.deepEqual(JSON.parse(records[0]).secretVars, ["IMAP_URL"]);
     assert.equal(run.code, EXIT.OK, run.stderr + workers.map((w) => w.log()).join("\n"));
     if (runtime.env("DEBUG_CLUSTER")) console.log(run.stderr, workers.map((w) => w.log()).join("\n"));
-    const ids = await storedIds(dove);
+    const ids = await storedEntryIds(dove);
     assert.equal(ids.length, FEEDS * ENTRIES, run.stderr);
     assert.equal(new Set(ids).size, ids.length, "an entry was delivered twice");
     assert.match(run.stderr, /running on the cluster/);
@@ -142,7 +103,7 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
     assert.equal(run.code, EXIT.OK, run.stderr);
     // The mailbox's holder committed each feed's ETag once all its entries were stored.
     assert.equal(farm.counters.notModified, FEEDS, run.stderr);
-    assert.equal((await storedIds(dove)).length, FEEDS * ENTRIES);
+    assert.equal((await storedEntryIds(dove)).length, FEEDS * ENTRIES);
     assert.match(run.stderr, new RegExp(`fetch\\s+\\S+\\s+in\\s+${FEEDS}\\b`), run.stderr);
   });
 
@@ -151,7 +112,9 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
     await stopWorkers(workers);
     const wrong = dove.url.replace(/:[^:@/]+@/, ":wrong-password@");
     await writeFile(path.join(dir, "worker.env"), `IMAP_URL=${wrong}\n`);
-    workers = [startWorker(nats.url, { IMAP_URL: undefined }, ["--env-file", path.join(dir, "worker.env")])];
+    workers = [
+      startClusterWorker(nats.url, { IMAP_URL: undefined }, ["--env-file", path.join(dir, "worker.env")]),
+    ];
     const run = await runCliChild(["run", yamlFile, "--nats", nats.url], {
       ...env(),
       STATE_DIR: path.join(dir, "state-wrong"),
@@ -162,7 +125,7 @@ describe("rss2imap on a cluster (nats-server, 3 workers, Dovecot)", { skip }, ()
 
   test("a worker without the secret a job needs stops the run with exit 3, naming it", async () => {
     await stopWorkers(workers);
-    workers = [startWorker(nats.url, { IMAP_URL: "" })];
+    workers = [startClusterWorker(nats.url, { IMAP_URL: "" })];
     const run = await runCliChild(["run", yamlFile, "--nats", nats.url], {
       ...env(),
       STATE_DIR: path.join(dir, "state-no-secret"),
