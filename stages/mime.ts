@@ -35,6 +35,8 @@ export function mime(options: ComposeOptions = {}): Stage<EntryItem, MailMessage
       linkPosition: options.linkPosition ?? COMPOSE_DEFAULTS.linkPosition,
     },
     args: (item) => [composeInput(item), options],
+    // The run's first items do not wait for its first worker (see `task`).
+    loopUntilPoolLoaded: true,
   });
 }
 

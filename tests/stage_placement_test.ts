@@ -29,6 +29,11 @@ const itemFunctions = fileURLToPath(new URL("./fixtures/item_functions.ts", impo
 /** A pool that counts the tasks it is given: work a stage sends off the main thread shows up here. */
 class CountingPool extends WorkerPool {
   tasks: string[] = [];
+  /** What `hasLoaded` answers: a worker that started long ago (default), or one still starting. */
+  loaded = true;
+  override hasLoaded(): boolean {
+    return this.loaded;
+  }
   override run<R>(task: PoolTask, args?: unknown[], options?: PoolRunOptions): Promise<R> {
     this.tasks.push(task.export);
     return super.run<R>(task, args, options);
@@ -184,8 +189,13 @@ ${mime}  - use: ${itemFunctions}#collect
     });
     assert.equal(summary.ok, true, JSON.stringify(summary.failures));
     assert.equal(collected.length, FEEDS * ENTRIES);
-    const placementOf = (stage: string) => summary.metrics.stages.find((s) => s.name === stage)?.placement;
-    return { tasks: [...pool.tasks].sort(), parse: placementOf("parse"), mime: placementOf("mime") };
+    const stageOf = (stage: string) => summary.metrics.stages.find((s) => s.name === stage);
+    return {
+      tasks: [...pool.tasks].sort(),
+      parse: stageOf("parse")?.placement,
+      mime: stageOf("mime")?.placement,
+      onLoopBeforePool: [stageOf("parse"), stageOf("mime")].map((s) => s?.counters.onLoopBeforePool ?? 0),
+    };
   }
 
   test("by default parse sends every feed to the worker pool and mime composes on the loop", async () => {
@@ -199,6 +209,18 @@ ${mime}  - use: ${itemFunctions}#collect
     assert.equal(run.tasks.filter((t) => t === "parseFetchedTask").length, FEEDS);
     assert.equal(run.tasks.filter((t) => t === "composeMessageTask").length, FEEDS * ENTRIES);
     assert.deepEqual([run.parse, run.mime], ["pool", "pool"]);
+  });
+
+  test("on the pool, parse and mime keep their items on the loop until a worker has loaded their module", async () => {
+    pool.loaded = false;
+    try {
+      const run = await runFeeds("starting", "", "    placement: pool\n");
+      assert.deepEqual(run.tasks, [], "the pool's worker is still starting: nothing waits for it");
+      assert.deepEqual([run.parse, run.mime], ["pool", "pool"]);
+      assert.deepEqual(run.onLoopBeforePool, [FEEDS, FEEDS * ENTRIES]);
+    } finally {
+      pool.loaded = true;
+    }
   });
 
   test("placement: loop keeps parse and mime on the main thread: the pool gets nothing", async () => {
