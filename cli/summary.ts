@@ -134,10 +134,17 @@ export function summaryText(summary: RunSummary, context: SummaryContext = {}): 
       }`,
     );
   }
+  const own = m.lag.withoutCpuWait;
   lines.push(
     `  event-loop lag p50 ${m.lag.p50.toFixed(1)} ms, p99 ${m.lag.p99.toFixed(1)} ms, max ${
       m.lag.max.toFixed(1)
-    } ms`,
+    } ms${
+      own
+        ? `; less the thread's wait for a CPU: p50 ${own.p50.toFixed(1)} ms, p99 ${
+          own.p99.toFixed(1)
+        } ms, max ${own.max.toFixed(1)} ms`
+        : ""
+    }`,
   );
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
   lines.push(

@@ -120,6 +120,26 @@ export interface PoolMetrics {
 }
 
 /**
+ * Event-loop lag in ms: median, 99th percentile and maximum of the 100 ms heartbeat's lateness, and, where
+ * the thread's CPU wait can be read (Linux), the same less that wait (the lag the run's own work caused).
+ *
+ * @example
+ * ```ts
+ * const lag: LagFigures = { p50: 4.6, p99: 80.1, max: 302, withoutCpuWait: { p50: 0.4, p99: 12.3, max: 31.5 } };
+ * ```
+ */
+export interface LagFigures {
+  /** Median lag. */
+  p50: number;
+  /** 99th percentile lag. */
+  p99: number;
+  /** Largest lag. */
+  max: number;
+  /** The same figures less the time the loop's thread waited for a CPU (absent where it cannot be read). */
+  withoutCpuWait?: { p50: number; p99: number; max: number };
+}
+
+/**
  * The metrics of a run, stage by stage, plus the event-loop lag.
  *
  * @example
@@ -136,7 +156,7 @@ export class RunMetrics {
   #stages: StageMetrics[] = [];
   #depth = new Map<string, () => number>();
   /** Event-loop lag in ms (median, 99th percentile, maximum); all 0 until measured. */
-  lag: { p50: number; p99: number; max: number } = { p50: 0, p99: 0, max: 0 };
+  lag: LagFigures = { p50: 0, p99: 0, max: 0 };
   /** The memory budget in bytes, the bytes items hold now, and the most they held at once. */
   memory: MemoryFigures = { limit: 0, held: 0, highWater: 0 };
 
@@ -171,10 +191,10 @@ export class RunMetrics {
   }
 
   /** Lets the snapshot read the event-loop lag while the run goes on. */
-  watchLag(read: () => { p50: number; p99: number; max: number }): void {
+  watchLag(read: () => LagFigures): void {
     this.#lag = read;
   }
-  #lag?: () => { p50: number; p99: number; max: number };
+  #lag?: () => LagFigures;
 
   /** Lets the snapshot read the run's memory budget while the run goes on. */
   watchMemory(read: () => MemoryFigures): void {
@@ -192,15 +212,15 @@ export class RunMetrics {
   snapshot(): {
     elapsedMs: number;
     stages: StageMetrics[];
-    lag: { p50: number; p99: number; max: number };
+    lag: LagFigures;
     memory: MemoryFigures;
     pool?: PoolMetrics;
   } {
     for (const s of this.#stages) s.queueDepth = this.#depth.get(s.name)?.() ?? 0;
     if (this.#memory) this.memory = { ...this.#memory() };
     if (this.#lag) {
-      const { p50, p99, max } = this.#lag();
-      this.lag = { p50, p99, max };
+      const { p50, p99, max, withoutCpuWait } = this.#lag();
+      this.lag = { p50, p99, max, ...(withoutCpuWait ? { withoutCpuWait: { ...withoutCpuWait } } : {}) };
     }
     const pool = this.#pool?.();
     return {

@@ -10,10 +10,11 @@ import { discardPrestartedWorker } from "../kernel/worker_pool.ts";
 import { runtime } from "../runtime/mod.ts";
 import { SluiceError } from "../errors.ts";
 import { startLoopLagMonitor } from "../placement/loop_lag.ts";
+import { threadCpuWaitReader } from "../placement/cpu_wait.ts";
 import { startGcHints } from "../placement/gc_hints.ts";
 import type { Pipeline } from "./pipeline.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
-import { RunMetrics, type StageMetrics } from "./metrics.ts";
+import { type LagFigures, RunMetrics, type StageMetrics } from "./metrics.ts";
 import { RunResources } from "./resources.ts";
 import { BytesInFlight, DEFAULT_MEMORY_BUDGET, LOOP_ONLY_BELOW_BYTES } from "./bytes_in_flight.ts";
 import { Tracer } from "./trace.ts";
@@ -239,7 +240,11 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const onSample = tracer.enabled
     ? (lagMs: number) => tracer.counter("event-loop lag", { ms: lagMs })
     : undefined;
-  const lag = options.measureLag === false ? undefined : startLoopLagMonitor({ intervalMs: 100, onSample });
+  // On Linux the heartbeat also reads how long the loop's thread waited for a CPU, so that the summary can
+  // tell the lag of the run's own long tasks from a busy machine's.
+  const lag = options.measureLag === false
+    ? undefined
+    : startLoopLagMonitor({ intervalMs: 100, onSample, cpuWaitMs: threadCpuWaitReader() });
   const hint = options.gcHint === false ? undefined : options.gcHint ?? runtime.gcHint;
   const stopGcHints = hint ? startGcHints({ hint, intervalMs: 100 }) : undefined;
   const smallBudget = options.maxMemory !== undefined && options.maxMemory < LOOP_ONLY_BELOW_BYTES;
@@ -346,6 +351,7 @@ export function defaultPoolSize(): number {
   return Math.max(1, runtime.cpuCount - 1);
 }
 
-function pick(s: { p50: number; p99: number; max: number }) {
-  return { p50: s.p50, p99: s.p99, max: s.max };
+function pick(s: LagFigures): LagFigures {
+  const own = s.withoutCpuWait;
+  return { p50: s.p50, p99: s.p99, max: s.max, ...(own ? { withoutCpuWait: { ...own } } : {}) };
 }

@@ -16,6 +16,11 @@ export interface LagStats {
   max: number;
   /** Number of heartbeats measured. */
   samples: number;
+  /**
+   * The same lag less the time the loop's thread waited for a CPU meanwhile (another thread or process had
+   * the core): the lateness the run's own work caused. Only with a `cpuWaitMs` reader (Linux).
+   */
+  withoutCpuWait?: { p50: number; p99: number; max: number };
 }
 
 /** Options of {@linkcode startLoopLagMonitor}. */
@@ -24,6 +29,11 @@ export interface LoopLagOptions {
   intervalMs?: number;
   /** Called with each heartbeat's lag in milliseconds (for live metrics, or a test waiting for one). */
   onSample?: (lagMs: number) => void;
+  /**
+   * The loop thread's total CPU wait in ms (`threadCpuWaitReader()` of `cpu_wait.ts`); with it, the
+   * statistics also give each heartbeat's lag less the wait that fell into it (`withoutCpuWait`).
+   */
+  cpuWaitMs?: () => number;
 }
 
 /** A running heartbeat; see {@linkcode startLoopLagMonitor}. */
@@ -61,11 +71,16 @@ export function startLoopLagMonitor(options: LoopLagOptions = {}): LoopLagMonito
   let stopped = false;
   let timer: ReturnType<typeof setNodeTimeout> | undefined;
   let armedAt = 0;
+  const cpuWaitMs = options.cpuWaitMs;
+  const own = cpuWaitMs ? new Uint32Array(BUCKETS) : undefined;
+  let ownMax = 0;
+  let waitAtArm = 0;
 
   // A chain of one-shot timers rather than setInterval: each lag is measured from when its own timer was
   // armed, so one long block counts once instead of leaking into the schedule of the following beats.
   const arm = (): void => {
     armedAt = performance.now();
+    if (cpuWaitMs) waitAtArm = cpuWaitMs();
     timer = setNodeTimeout(beat, intervalMs);
     timer.unref();
   };
@@ -74,6 +89,12 @@ export function startLoopLagMonitor(options: LoopLagOptions = {}): LoopLagMonito
     histogram[Math.min(BUCKETS - 1, Math.floor(lag / BUCKET_MS))]++;
     samples++;
     if (lag > max) max = lag;
+    if (own && cpuWaitMs) {
+      // The wait since the timer was armed: a heartbeat late only because the thread had no core is not late.
+      const ownLag = Math.max(0, lag - (cpuWaitMs() - waitAtArm));
+      own[Math.min(BUCKETS - 1, Math.floor(ownLag / BUCKET_MS))]++;
+      if (ownLag > ownMax) ownMax = ownLag;
+    }
     if (!stopped) arm();
     options.onSample?.(lag);
   };
@@ -82,6 +103,15 @@ export function startLoopLagMonitor(options: LoopLagOptions = {}): LoopLagMonito
     p99: percentile(histogram, samples, 0.99, max),
     max: round(max),
     samples,
+    ...(own
+      ? {
+        withoutCpuWait: {
+          p50: percentile(own, samples, 0.5, ownMax),
+          p99: percentile(own, samples, 0.99, ownMax),
+          max: round(ownMax),
+        },
+      }
+      : {}),
   });
   arm();
   return {

@@ -4,6 +4,7 @@
  * @module
  */
 export * from "./loop_lag.ts";
+export { threadCpuWaitReader } from "./cpu_wait.ts";
 export * from "./auto_placement.ts";
 export { yieldWhenBusy } from "./loop_slice.ts";
 export { type GcHintOptions, startGcHints } from "./gc_hints.ts";
