@@ -9,6 +9,7 @@ import { source, type Stage, type StageContext } from "../engine/pipeline/mod.ts
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import type { StageNeed } from "../engine/config/catalog.ts";
 import { type FeedListSource, loadFeeds } from "../lib/feed/load_feed_list.ts";
+import { yieldWhenBusy } from "../engine/placement/loop_slice.ts";
 import { FeedStateBook } from "./feed_state.ts";
 import { runStore } from "./run_state.ts";
 import { compileEntryFilter, EntryFilterError } from "../lib/feed/entry_filter.ts";
@@ -24,7 +25,8 @@ export interface FeedsOptions extends FeedListSource {
 }
 
 async function* produceFeeds(opts: FeedsOptions, ctx: StageContext): AsyncIterable<FeedRef> {
-  const feeds = await loadFeeds(opts, ctx.signal);
+  // A list of thousands of feeds is read in slices of a few ms: in one piece it held the loop 50-250 ms.
+  const feeds = await loadFeeds(opts, ctx.signal, yieldWhenBusy);
   const location = opts.state ?? ctx.stateLocation;
   const book = location && opts.respectBackoff !== false
     ? new FeedStateBook(await runStore(ctx, location))

@@ -52,35 +52,89 @@ export function parseFeedList(text: string, source: string, listUrl?: string): F
     );
   }
   if (trimmed.startsWith("<")) return parseOpml(trimmed, source);
-  const feeds: FeedRef[] = [];
-  const folderOptions = new Map<string, FeedOptions>();
-  text.split(/\r?\n/).forEach((raw, i) => {
+  const list = new PlainList(source);
+  text.split(/\r?\n/).forEach((raw, i) => list.add(raw, i));
+  return list.feeds();
+}
+
+/**
+ * {@linkcode parseFeedList} for a long list on the event loop: `pause()` is called before each line of a
+ * plain list, and a promise it returns is awaited before the line is read (`yieldWhenBusy` of the engine
+ * lets other work run between slices of a few ms). A 2,000-line list took 50-250 ms in one piece on a
+ * loaded 2-core machine, the longest task of a W4 run's event loop. Same result and errors as
+ * `parseFeedList`; an OPML list is read in one piece.
+ *
+ * @example
+ * ```ts
+ * const feeds = await parseFeedListSliced("https://example.org/feed.xml\n", "feeds.txt", undefined, () => undefined);
+ * // [{ url: "https://example.org/feed.xml", folder: "example org feed xml", autoFolder: true }]
+ * ```
+ */
+export async function parseFeedListSliced(
+  text: string,
+  source: string,
+  listUrl: string | undefined,
+  pause: () => Promise<void> | undefined,
+): Promise<FeedRef[]> {
+  const trimmed = text.replace(/^\uFEFF/, "").trimStart();
+  if (isFeedDocument(trimmed) || trimmed.startsWith("<")) return parseFeedList(text, source, listUrl);
+  const list = new PlainList(source);
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const wait = pause();
+    if (wait) await wait;
+    list.add(lines[i], i);
+  }
+  return list.feeds();
+}
+
+/** A plain list read line by line: its feeds, and options for whole folders (`[News] filter="..."`). */
+class PlainList {
+  readonly #source: string;
+  readonly #feeds: FeedRef[] = [];
+  readonly #folderOptions = new Map<string, FeedOptions>();
+  constructor(source: string) {
+    this.#source = source;
+  }
+
+  /** Reads line `i` (0-based) of the list. */
+  add(raw: string, i: number): void {
     const line = raw.trim();
     if (!line || line.startsWith("#")) return;
+    const source = this.#source;
     const { rest, options } = plainListOptions(raw, `${source}:${i + 1}`);
     const folderLine = /^\[(.+)\]$/.exec(rest.trim());
     if (folderLine) {
       // `[News] filter="..."`: options for every feed of the folder `News`.
       const folder = folderLine[1].trim();
-      folderOptions.set(folder, layerFeedOptions(folderOptions.get(folder), options)!);
+      this.#folderOptions.set(folder, layerFeedOptions(this.#folderOptions.get(folder), options)!);
       return;
     }
     const [url, ...words] = rest.trim().split(/\s+/);
     checkUrl(url, `${source}:${i + 1}`);
     const folder = words.join(" ");
     const feed: FeedRef = folder ? { url, folder } : { url, folder: folderFromUrl(url), autoFolder: true };
-    feeds.push(options ? { ...feed, options } : feed);
-  });
-  return dedupeFeeds(withFolderOptions(feeds, folderOptions));
+    this.#feeds.push(options ? { ...feed, options } : feed);
+  }
+
+  /** The feeds read, with folder options applied and duplicates dropped. */
+  feeds(): FeedRef[] {
+    return dedupeFeeds(withFolderOptions(this.#feeds, this.#folderOptions));
+  }
 }
+
+/** A `key="value"` word of a plain list line (a global pattern: `replace` starts it from 0 each time). */
+const OPTION_WORD = new RegExp(
+  `(^|\\s)(${FEED_OPTION_NAMES.join("|")})=("(?:[^"\\\\]|\\\\.)*"|'(?:[^'\\\\]|\\\\.)*'|\\S+)`,
+  "g",
+);
 
 /** `key="value"` (or `key='value'`, `key=word`) words of a plain list line; the rest is URL and folder. */
 function plainListOptions(line: string, where: string): { rest: string; options?: FeedOptions } {
+  if (!line.includes("=")) return { rest: line };
   const values: Record<string, string> = {};
   const columns: Record<string, number> = {};
-  const names = FEED_OPTION_NAMES.join("|");
-  const pattern = new RegExp(`(^|\\s)(${names})=("(?:[^"\\\\]|\\\\.)*"|'(?:[^'\\\\]|\\\\.)*'|\\S+)`, "g");
-  const rest = line.replace(pattern, (whole, space: string, name: string, value: string, at: number) => {
+  const rest = line.replace(OPTION_WORD, (whole, space: string, name: string, value: string, at: number) => {
     const quoted = value.startsWith('"') || value.startsWith("'");
     columns[name] = at + space.length + name.length + 2 + (quoted ? 1 : 0);
     values[name] = !quoted ? value : value.slice(1, -1).replace(/\\(.)/g, "$1");
@@ -264,7 +318,7 @@ export function folderFromUrl(url: string): string {
   const u = new URL(url);
   const parts = [u.host, ...u.pathname.split("/").filter(Boolean)];
   // The query tells feeds of one path apart (`?category=...`), but a token in it must not name a folder.
-  const query = [...u.searchParams].filter(([name]) => !isSecretQueryName(name));
+  const query = u.search === "" ? [] : [...u.searchParams].filter(([name]) => !isSecretQueryName(name));
   if (query.length) parts.push(query.map(([k, v]) => `${k}=${v}`).join("&"));
   return sanitizeFolder(parts.join(" "));
 }

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { redactUrl, SluiceError } from "../../engine/errors.ts";
-import { applyFolderOptions, FeedListError, feedsFromFolders, parseFeedList } from "./feed_list.ts";
+import { applyFolderOptions, FeedListError, feedsFromFolders, parseFeedListSliced } from "./feed_list.ts";
 import type { FeedOptions, FeedRef } from "./types.ts";
 
 /**
@@ -29,7 +29,8 @@ export interface FeedListSource {
 }
 
 /**
- * Reads every feed the options name, in list order: the `list` when set, else the `folders` map.
+ * Reads every feed the options name, in list order: the `list` when set, else the `folders` map. With
+ * `pause`, a long list is read in slices (see `parseFeedListSliced`): pass the engine's `yieldWhenBusy`.
  *
  * @example
  * ```ts
@@ -38,12 +39,18 @@ export interface FeedListSource {
  * console.log(feeds[0].folder); // "News"
  * ```
  */
-export async function loadFeeds(opts: FeedListSource, signal?: AbortSignal): Promise<FeedRef[]> {
+export async function loadFeeds(
+  opts: FeedListSource,
+  signal?: AbortSignal,
+  pause: () => Promise<void> | undefined = () => undefined,
+): Promise<FeedRef[]> {
   const feeds: FeedRef[] = [];
   if (opts.list) {
     const remote = /^https?:\/\//i.test(opts.list);
     const text = remote ? await fetchList(opts.list, signal) : await readList(opts);
-    feeds.push(...parseFeedList(text, redactUrl(opts.list), remote ? opts.list : undefined));
+    feeds.push(
+      ...await parseFeedListSliced(text, redactUrl(opts.list), remote ? opts.list : undefined, pause),
+    );
   } else if (opts.folders && Object.keys(opts.folders).length > 0) {
     feeds.push(...feedsFromFolders(opts.folders));
   }
