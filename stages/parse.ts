@@ -36,6 +36,8 @@ export function parseFeeds(opts: { state?: string } = {}): Stage<FetchedFeed, Pa
     outType: "ParsedFeedItem",
     onError: "drop",
     transfer: (f) => ownsBuffer(f.body) ? [f.body.buffer as ArrayBuffer] : [],
+    // The run's first items do not wait for its first worker (see `task`).
+    loopUntilPoolLoaded: true,
   });
   const body = inner.body as Extract<typeof inner.body, { kind: "transform" }>;
   return {

@@ -106,6 +106,22 @@ describe("WorkerPool", () => {
     assert.equal(await single.run<number>(task("double"), [5]), 10, "the worker keeps serving");
   });
 
+  test("hasLoaded() says whether a worker has imported a task module (always true without workers)", async () => {
+    const fresh = new WorkerPool({ size: 1 });
+    const noWorkers = new WorkerPool({ useWorkers: false });
+    try {
+      assert.equal(fresh.hasLoaded(TASKS), false, "no worker yet");
+      assert.equal(await fresh.run<number>(task("double"), [2]), 4);
+      assert.equal(fresh.hasLoaded(TASKS), true, "a worker answered a task of it");
+      assert.equal(fresh.hasLoaded(TASKS.href), true, "named by URL string too");
+      assert.equal(fresh.hasLoaded(new URL("./fixtures/no_such_module.ts", import.meta.url)), false);
+      assert.equal(fresh.hasLoaded("./relative.ts"), false);
+      assert.equal(noWorkers.hasLoaded(TASKS), true);
+    } finally {
+      await Promise.all([fresh.close(), noWorkers.close()]);
+    }
+  });
+
   test("a worker started ahead (prestartPoolWorker) serves the next pool; an untaken one is discarded", async () => {
     prestartPoolWorker();
     prestartPoolWorker(); // one is waiting already: no second

@@ -203,6 +203,19 @@ describe("memory budget: the run collects garbage while it goes on", () => {
     assert.equal(summary.ok, true);
     assert.ok(calls >= 1);
   });
+
+  test("without a small budget the run collects while its resident memory is above the mark", async () => {
+    let collected!: () => void;
+    const firstCollection = new Promise<void>((resolve) => collected = resolve);
+    // The one item waits for the first collection (a second in): a mark of 0 is always passed.
+    const p = pipeline(fromIterable([1]))
+      .pipe(map(async (x: number) => (await firstCollection, x)))
+      .to(sink(() => {}));
+    const keepAlive = setInterval(() => {}, 1000);
+    const summary = await runPipeline(p, { ...quiet, collect: () => collected(), collectAboveRss: 0 })
+      .finally(() => clearInterval(keepAlive));
+    assert.equal(summary.ok, true);
+  });
 });
 
 describe("memory budget: the settings", () => {

@@ -2,7 +2,8 @@
  * Placement and stage settings of the built-in stages are real or refused: every built-in declares where
  * it can run; a placement it cannot take, or a setting it cannot honour (`retry` on a source or on
  * `write`), fails `check` at its position with the reason; a placement it can take moves the work
- * (`parse` and `mime` on the loop send nothing to the worker pool, on the pool they send every item).
+ * (`parse` and `mime` on the loop send nothing to the worker pool, on the pool they send every item;
+ * `parse` is on the pool and `mime` on the loop by default).
  */
 import { after, before, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
@@ -28,6 +29,11 @@ const itemFunctions = fileURLToPath(new URL("./fixtures/item_functions.ts", impo
 /** A pool that counts the tasks it is given: work a stage sends off the main thread shows up here. */
 class CountingPool extends WorkerPool {
   tasks: string[] = [];
+  /** What `hasLoaded` answers: a worker that started long ago (default), or one still starting. */
+  loaded = true;
+  override hasLoaded(): boolean {
+    return this.loaded;
+  }
   override run<R>(task: PoolTask, args?: unknown[], options?: PoolRunOptions): Promise<R> {
     this.tasks.push(task.export);
     return super.run<R>(task, args, options);
@@ -103,7 +109,7 @@ describe("built-in stages and placement", () => {
     assert.match(placement[1].reason, /parsing is CPU work/);
     assert.equal(placement[1].hint, "use one of `pool`, `loop`, `auto`, or remove `placement:`");
     assert.equal(placement[2].hint, "use one of `auto`, `loop`, `pool`, or remove `placement:`");
-    assert.equal(placement[3].hint, "use one of `pool`, `loop`, `auto`, or remove `placement:`");
+    assert.equal(placement[3].hint, "use one of `loop`, `pool`, `auto`, or remove `placement:`");
     assert.match(placement[4].reason, /one command at a time: each connection has a single owner/);
     assert.equal(placement[4].hint, "use one of `owner`, or remove `placement:`");
   });
@@ -183,15 +189,38 @@ ${mime}  - use: ${itemFunctions}#collect
     });
     assert.equal(summary.ok, true, JSON.stringify(summary.failures));
     assert.equal(collected.length, FEEDS * ENTRIES);
-    const placementOf = (stage: string) => summary.metrics.stages.find((s) => s.name === stage)?.placement;
-    return { tasks: [...pool.tasks].sort(), parse: placementOf("parse"), mime: placementOf("mime") };
+    const stageOf = (stage: string) => summary.metrics.stages.find((s) => s.name === stage);
+    return {
+      tasks: [...pool.tasks].sort(),
+      parse: stageOf("parse")?.placement,
+      mime: stageOf("mime")?.placement,
+      onLoopBeforePool: [stageOf("parse"), stageOf("mime")].map((s) => s?.counters.onLoopBeforePool ?? 0),
+    };
   }
 
-  test("by default parse and mime send every item to the worker pool", async () => {
+  test("by default parse sends every feed to the worker pool and mime composes on the loop", async () => {
     const run = await runFeeds("default", "", "");
+    assert.deepEqual(run.tasks, Array(FEEDS).fill("parseFetchedTask"));
+    assert.deepEqual([run.parse, run.mime], ["pool", "loop"]);
+  });
+
+  test("placement: pool sends every entry to the worker pool", async () => {
+    const run = await runFeeds("pool", "", "    placement: pool\n");
     assert.equal(run.tasks.filter((t) => t === "parseFetchedTask").length, FEEDS);
     assert.equal(run.tasks.filter((t) => t === "composeMessageTask").length, FEEDS * ENTRIES);
     assert.deepEqual([run.parse, run.mime], ["pool", "pool"]);
+  });
+
+  test("on the pool, parse and mime keep their items on the loop until a worker has loaded their module", async () => {
+    pool.loaded = false;
+    try {
+      const run = await runFeeds("starting", "", "    placement: pool\n");
+      assert.deepEqual(run.tasks, [], "the pool's worker is still starting: nothing waits for it");
+      assert.deepEqual([run.parse, run.mime], ["pool", "pool"]);
+      assert.deepEqual(run.onLoopBeforePool, [FEEDS, FEEDS * ENTRIES]);
+    } finally {
+      pool.loaded = true;
+    }
   });
 
   test("placement: loop keeps parse and mime on the main thread: the pool gets nothing", async () => {

@@ -9,10 +9,19 @@ export type TaskMessage = [id: number, module: string, exportName: string, args:
 
 /**
  * Main -> worker: import `module` now, before a task names it (the worker keeps it for the tasks; an
- * import that fails is reported by the first task that names the module). No answer.
+ * import that fails is reported by the first task that names the module). Answered with a
+ * {@linkcode PreloadedMessage} once the import succeeded; nothing when it failed.
  */
 export interface PreloadMessage {
   preload: string;
+}
+
+/**
+ * Worker -> main: the worker has imported `preloaded` (a {@linkcode PreloadMessage}'s module) and takes its
+ * tasks without delay from now on (`WorkerPool.hasLoaded`).
+ */
+export interface PreloadedMessage {
+  preloaded: string;
 }
 
 /** Worker -> main: the task `id` settled. `ok` 1 carries the value, 0 a {@linkcode SerializedError}. */

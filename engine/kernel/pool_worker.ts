@@ -21,6 +21,7 @@ import { SluiceError } from "../errors.ts";
 import { PoolTaskModuleError } from "./pool_errors.ts";
 import {
   describeError,
+  type PreloadedMessage,
   type PreloadMessage,
   type ResultMessage,
   serializeError,
@@ -44,6 +45,8 @@ const loaded = new Map<string, TaskModule>();
 const loading = new Map<string, Promise<TaskModule>>();
 
 function importOnce(module: string): Promise<TaskModule> {
+  const done = loaded.get(module);
+  if (done) return Promise.resolve(done);
   let p = loading.get(module);
   if (!p) {
     p = import(module).then((m: TaskModule) => {
@@ -59,7 +62,13 @@ function importOnce(module: string): Promise<TaskModule> {
 scope.onmessage = (e: MessageEvent) => {
   if (!Array.isArray(e.data)) {
     const { preload } = e.data as PreloadMessage;
-    if (typeof preload === "string" && !loaded.has(preload)) importOnce(preload).catch(() => {});
+    // The pool hears when the module is in: until then its stages may keep their items (`hasLoaded`).
+    if (typeof preload === "string") {
+      importOnce(preload).then(
+        () => scope.postMessage({ preloaded: preload } satisfies PreloadedMessage),
+        () => {},
+      );
+    }
     return;
   }
   const [id, module, name, args] = e.data as TaskMessage;

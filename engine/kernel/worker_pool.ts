@@ -187,6 +187,8 @@ export class WorkerPool {
   readonly #idle: Slot[] = [];
   /** Modules every worker imports as soon as it starts (`preload`). */
   readonly #preloads = new Set<string>();
+  /** Modules a worker has imported (it answered a preload or a task naming them): see `hasLoaded`. */
+  readonly #loaded = new Set<string>();
   #queue: PendingTask[] = [];
   #head = 0;
   #queued = 0;
@@ -322,6 +324,34 @@ export class WorkerPool {
   }
 
   /**
+   * Whether a worker has imported the task module `module` (it answered its `preload`, or a task naming
+   * it), so that a task naming it starts without waiting for a worker to start or import; always true
+   * without workers (tasks then run on the event loop at once). Under Deno a worker started from a run's
+   * thread takes 0.5-1 s to its first message: a stage may keep its first items meanwhile
+   * (`task(..., { loopUntilPoolLoaded: true })`).
+   *
+   * @param module the task module's URL, as tasks name it
+   * @example
+   * ```ts
+   * import { WorkerPool } from "./worker_pool.ts";
+   * const tasks = new URL("../../tests/fixtures/pool_tasks.ts", import.meta.url);
+   * const pool = new WorkerPool({ size: 1 });
+   * console.log(pool.hasLoaded(tasks)); // false: no worker yet
+   * await pool.run<number>({ module: tasks, export: "double" }, [21]);
+   * console.log(pool.hasLoaded(tasks)); // true
+   * await pool.close();
+   * ```
+   */
+  hasLoaded(module: string | URL): boolean {
+    if (!this.usesWorkers) return true;
+    try {
+      return this.#loaded.has(taskModuleUrl(module));
+    } catch {
+      return false;
+    }
+  }
+
+  /**
    * Terminates every worker. Queued and running tasks reject with {@linkcode PoolClosedError}; later
    * `run` calls reject too. Safe to call twice.
    *
@@ -361,13 +391,15 @@ export class WorkerPool {
         const t = slot.task;
         if (!t || t.id !== d[0]) return;
         slot.task = undefined;
+        this.#loaded.add(t.module);
         // Hand the worker its next task before settling, so it never idles while callbacks run.
         this.#release(slot);
         const { resolve, reject } = t;
         this.#settle(t);
         if (d[1]) resolve(d[2]);
         else reject(reviveError(d[2] as SerializedError));
-      } else if (d && typeof d.crash === "string") this.#crash(slot, d.crash);
+      } else if (d && typeof d.preloaded === "string") this.#loaded.add(d.preloaded);
+      else if (d && typeof d.crash === "string") this.#crash(slot, d.crash);
     };
     worker.addEventListener("error", (e: Event) => {
       e.preventDefault(); // otherwise the worker's error is rethrown on the main thread

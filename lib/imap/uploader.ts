@@ -599,17 +599,28 @@ function batches(msgs: MailMessage[], maxCount: number, maxBytes: number): MailM
   return out;
 }
 
-/** IMAP wants CRLF; composers sometimes produce bare LF. Returns `raw` itself when it is already clean. */
+/**
+ * IMAP wants CRLF; composers sometimes produce bare LF. Returns `raw` itself when it is already clean.
+ * Jumps from LF to LF with `indexOf` (a message has one every ~78 bytes): a loop over every byte was
+ * 2% of a W3 run's CPU time.
+ */
 function toCrlf(raw: Uint8Array): Uint8Array {
   let bare = 0;
-  for (let i = 0; i < raw.length; i++) if (raw[i] === 10 && raw[i - 1] !== 13) bare++;
+  for (let i = raw.indexOf(10); i !== -1; i = raw.indexOf(10, i + 1)) {
+    if (i === 0 || raw[i - 1] !== 13) bare++;
+  }
   if (bare === 0) return raw;
   const out = new Uint8Array(raw.length + bare);
+  let from = 0;
   let j = 0;
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] === 10 && raw[i - 1] !== 13) out[j++] = 13;
-    out[j++] = raw[i];
+  for (let i = raw.indexOf(10); i !== -1; i = raw.indexOf(10, i + 1)) {
+    if (i > 0 && raw[i - 1] === 13) continue;
+    out.set(raw.subarray(from, i), j);
+    j += i - from;
+    out[j++] = 13;
+    from = i; // the LF itself is copied with the next piece
   }
+  out.set(raw.subarray(from), j);
   return out;
 }
 
