@@ -75,6 +75,54 @@ describe("parseFeedDate", () => {
     assert.equal(parseFeedDate("1900-02-29"), undefined);
   });
 
+  test("the ISO string written out agrees with Date's toISOString across eras, offsets and edges", () => {
+    const reference = (
+      y: number,
+      mo: number,
+      d: number,
+      h: number,
+      mi: number,
+      s: number,
+      ms: number,
+      off: number,
+    ) => new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms) - off * 60_000).toISOString();
+    const two = (n: number) => String(n).padStart(2, "0");
+    const offsets = [0, 60, -300, 330, 845, -720, 14 * 60, -14 * 60];
+    const years = [
+      100,
+      101,
+      399,
+      400,
+      1599,
+      1600,
+      1899,
+      1900,
+      1969,
+      1970,
+      1999,
+      2000,
+      2024,
+      2100,
+      2400,
+      9998,
+      9999,
+    ];
+    for (const y of years) {
+      for (const [mo, d] of [[1, 1], [2, 28], [3, 1], [12, 31]]) {
+        for (const off of offsets) {
+          const zone = off === 0
+            ? "Z"
+            : `${off < 0 ? "-" : "+"}${two(Math.floor(Math.abs(off) / 60))}:${two(Math.abs(off) % 60)}`;
+          const text = `${String(y).padStart(4, "0")}-${two(mo)}-${two(d)}T23:59:59.999${zone}`;
+          assert.equal(parseFeedDate(text), reference(y, mo, d, 23, 59, 59, 999, off), text);
+        }
+      }
+    }
+    // Beyond year 9999 toISOString writes an extended year; the written-out form gives way to it there.
+    assert.equal(parseFeedDate("9999-12-31T23:59:59-14:00"), "+010000-01-01T13:59:59.000Z");
+    assert.equal(parseFeedDate("0100-01-01T00:00:00+01:00"), "0099-12-31T23:00:00.000Z");
+  });
+
   test("non-strings give undefined", () => {
     assert.equal(parseFeedDate(undefined), undefined);
     assert.equal(parseFeedDate(null), undefined);

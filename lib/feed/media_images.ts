@@ -29,6 +29,11 @@ export function mediaImages(
   enclosures: Enclosure[],
   base: string,
 ): string[] | undefined {
+  // Most entries have none of these: no closures and no array for them.
+  if (
+    enclosures.length === 0 && !fields.has("media:content") && !fields.has("media:thumbnail") &&
+    !fields.has("media:group")
+  ) return undefined;
   const urls: string[] = [];
   const add = (url: string | undefined) => {
     if (url !== undefined && !urls.includes(url)) urls.push(url);
