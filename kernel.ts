@@ -28,5 +28,11 @@ export { TRANSFER_RESULT, type TransferResult } from "./engine/kernel/pool_trans
 export * from "./engine/placement/mod.ts";
 // The runtime adapter: the one place that knows Deno from Bun.
 export { runtime } from "./engine/runtime/mod.ts";
-export type { CronHandle, RuntimeAdapter, RuntimeName, SignalName } from "./engine/runtime/adapter.ts";
+export type {
+  CronHandle,
+  HandedWorkerSpec,
+  RuntimeAdapter,
+  RuntimeName,
+  SignalName,
+} from "./engine/runtime/adapter.ts";
 export type { HeapLimits, WorkerHandle } from "./engine/runtime/heap_limited_thread.ts";

@@ -242,7 +242,7 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
           return usage(`--every: ${(e as Error).message}`, command);
         }
       }
-      const threaded = await runInHeapLimitedThread();
+      const threaded = await runInHeapLimitedThread(v.placement === undefined && !v.sequential);
       if (threaded !== undefined) return threaded;
       if (v.placement === undefined && !v.sequential) {
         // The pool's first worker starts while the run's modules load (see prestartPoolWorker); a run
@@ -287,18 +287,27 @@ const RUN_OLD_GENERATION_MB = 512;
  * Under Deno, runs this command line again in a thread whose V8 young generation is a few MB (V8 grows the
  * main thread's to 64 MB under a run's allocation, and only `--v8-flags` can size the main thread's):
  * resolves with its exit code. Undefined when the run goes on here: Bun (whose collector is not V8's),
- * already in that thread, or `SLUICE_YOUNG_GENERATION_MB=0`.
+ * already in that thread, or `SLUICE_YOUNG_GENERATION_MB=0`. With `withPoolWorker`, this thread then starts
+ * the pool's first worker for the run's thread (`prestartPoolWorker` there takes it): `new Worker` holds
+ * the thread that calls it while the worker boots (80-450 ms measured), and this one has nothing else to do.
  */
-async function runInHeapLimitedThread(): Promise<number | undefined> {
+async function runInHeapLimitedThread(withPoolWorker: boolean): Promise<number | undefined> {
   const { runtime, heapLimitedThreadArgs } = await import("../engine/runtime/mod.ts");
   if (!runtime.runHeapLimited || heapLimitedThreadArgs() !== undefined) return undefined;
   const setting = runtime.env("SLUICE_YOUNG_GENERATION_MB");
   const youngGenerationMb = setting ? Number(setting) : RUN_YOUNG_GENERATION_MB;
   if (!(youngGenerationMb > 0)) return undefined;
-  return await runtime.runHeapLimited(new URL("./run_thread.ts", import.meta.url), mainArgv, {
-    youngGenerationMb,
-    oldGenerationMb: RUN_OLD_GENERATION_MB,
-  });
+  const pool = withPoolWorker && runtime.hasWorkers
+    ? await import("../engine/kernel/pool_worker_spec.ts")
+    : undefined;
+  return await runtime.runHeapLimited(
+    new URL("./run_thread.ts", import.meta.url),
+    mainArgv,
+    { youngGenerationMb, oldGenerationMb: RUN_OLD_GENERATION_MB },
+    pool
+      ? { entry: pool.POOL_WORKER_ENTRY, limits: { youngGenerationMb: pool.POOL_WORKER_YOUNG_GENERATION_MB } }
+      : undefined,
+  );
 }
 
 /**

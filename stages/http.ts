@@ -6,7 +6,7 @@
 import type { OptionProblem, StageFactory } from "../engine/config/mod.ts";
 import { map, type Stage } from "../engine/pipeline/mod.ts";
 import { compileExpression, compileTemplate, ExpressionSyntaxError } from "../lib/expr/mod.ts";
-import { DEFAULT_FETCH_OPTIONS } from "../lib/feed/mod.ts";
+import { DEFAULT_FETCH_OPTIONS } from "../lib/feed/conditional_fetcher.ts";
 import { HttpClient } from "../lib/http/mod.ts";
 
 /**

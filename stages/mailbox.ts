@@ -27,14 +27,20 @@ import {
 import type { StageFactory } from "../engine/config/stage_factory.ts";
 import { type DeliveryLedger, runLedger } from "./delivery_ledger.ts";
 import { DryRunWriter, MaildirWriter, type MessageWriter } from "../lib/maildir/writer.ts";
-import { deliveredBefore, ImapError, ImapUploader, isConnectionError } from "../lib/imap/uploader.ts";
-import { isPermanentRefusal } from "../lib/imap/errors.ts";
+import type { ImapUploader } from "../lib/imap/uploader.ts";
+import { ImapError, isConnectionError, isPermanentRefusal } from "../lib/imap/errors.ts";
 import { imapUrlProblem } from "../lib/imap/imap_url.ts";
 import { type OAuthTokenSource, tokenFromCommand, tokenFromRefresh } from "../lib/imap/oauth_token.ts";
 import type { OAuthMechanism } from "../lib/imap/sasl_oauth.ts";
 import { SluiceError } from "../engine/errors.ts";
 import type { Delivery, MailMessage } from "./types.ts";
 import { ownedMailbox } from "./mailbox_owner.ts";
+
+/**
+ * The IMAP client (25 modules, `node:tls` among them), loaded when an IMAP sink opens rather than with
+ * the pipeline: a run's first fetches go out before it is loaded, and a Maildir run never loads it.
+ */
+const imapUploaderModule = () => import("../lib/imap/uploader.ts");
 
 /** Options of the IMAP sink. */
 export interface ImapSinkOptions {
@@ -106,6 +112,7 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
     const conn = owner({
       name: `imap ${redactUrl(opts.url)}`,
       open: async () => {
+        const { ImapUploader } = await imapUploaderModule();
         const up = new ImapUploader({
           url: opts.url,
           maxBatch: opts.maxBatch,
@@ -184,7 +191,7 @@ function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: number):
           ctx.count("appended", toSend.length);
           ctx.count("batches");
         } catch (e) {
-          const done = deliveredBefore(e);
+          const done = (await imapUploaderModule()).deliveredBefore(e);
           await l.confirm(done.map((d) => d.message), uidsOf(done));
           for (const d of done) outcome.set(d.message, d);
           if (done.length) ctx.count("appended", done.length);
@@ -330,6 +337,11 @@ export function uploadImap(opts: ImapSinkOptions): Stage<MailMessage, never> {
       } catch (e) {
         throw accountFailure(e, url);
       }
+    }, {
+      // The client's modules load while the first feeds are fetched, not when the first message waits.
+      open: (ctx) => {
+        if (!ctx.dryRun) imapUploaderModule().catch(() => {}); // a failed import fails the first open
+      },
     });
   const options = {
     name: "upload-imap",

@@ -6,8 +6,25 @@
 import type { EntryItem, MailMessage } from "./types.ts";
 import { type Stage, task } from "../engine/pipeline/mod.ts";
 import type { StageFactory } from "../engine/config/stage_factory.ts";
-import { MIME_TASK } from "./mime_task.ts";
-import { COMPOSE_DEFAULTS, type ComposeOptions, headerSafe } from "../lib/mime/compose.ts";
+import type { ComposeOptions } from "../lib/mime/compose.ts";
+import { COMPOSE_DEFAULTS } from "../lib/mime/compose_defaults.ts";
+import { headerSafe } from "../lib/mime/header_safe.ts";
+
+/**
+ * How the `mime` stage names its task (`composeMessageTask` of `mime_task.ts`) for the worker
+ * pool, or for the loop, which imports it when the stage opens: the MIME writer (16 modules) is no part of
+ * the modules a run loads before its first fetch.
+ *
+ * @example
+ * ```ts
+ * import { MIME_TASK } from "./mime.ts";
+ * MIME_TASK.export; // "composeMessageTask"
+ * ```
+ */
+export const MIME_TASK: { readonly module: string; readonly export: "composeMessageTask" } = {
+  module: new URL("./mime_task.ts", import.meta.url).href,
+  export: "composeMessageTask",
+};
 
 /**
  * The `mime` stage: composes each entry into a MIME message, on the event loop by default. Composing an
@@ -62,8 +79,6 @@ function composeInput(item: EntryItem): EntryItem {
     ...(item.article ? { article: item.article } : {}),
   };
 }
-
-export { composeMessageTask } from "./mime_task.ts";
 
 /** The `mime` stage for YAML. */
 export const mimeStage: StageFactory = {

@@ -27,17 +27,3 @@ export async function composeMessageTask(
   const own = msg.raw.byteOffset === 0 && msg.raw.byteLength === msg.raw.buffer.byteLength;
   return transferResult(msg, own ? [msg.raw.buffer as ArrayBuffer] : []);
 }
-
-/**
- * How the `mime` stage names {@linkcode composeMessageTask} for the worker pool.
- *
- * @example
- * ```ts
- * import { MIME_TASK } from "./mime_task.ts";
- * MIME_TASK.export; // "composeMessageTask"
- * ```
- */
-export const MIME_TASK: { readonly module: string; readonly export: "composeMessageTask" } = {
-  module: import.meta.url,
-  export: "composeMessageTask",
-};

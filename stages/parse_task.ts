@@ -25,17 +25,3 @@ export function parseFetchedTask(fetched: FetchedFeed): ParsedFeedItem {
     lastModified: fetched.lastModified,
   };
 }
-
-/**
- * How the `parse` stage names {@linkcode parseFetchedTask} for the worker pool.
- *
- * @example
- * ```ts
- * import { PARSE_TASK } from "./parse_task.ts";
- * PARSE_TASK.export; // "parseFetchedTask"
- * ```
- */
-export const PARSE_TASK: { readonly module: string; readonly export: "parseFetchedTask" } = {
-  module: import.meta.url,
-  export: "parseFetchedTask",
-};

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { runtime } from "../engine/runtime/mod.ts";
 import { WorkerPool } from "../engine/kernel/worker_pool.ts";
+import { POOL_WORKER_ENTRY, POOL_WORKER_YOUNG_GENERATION_MB } from "../engine/kernel/pool_worker_spec.ts";
 
 const MB = 1024 * 1024;
 
@@ -52,6 +53,31 @@ describe("heap-limited threads", () => {
     assert.equal(code, 3);
     const seen = JSON.parse(await readFile(out, "utf8"));
     assert.equal(seen.error, undefined);
+    assert.deepEqual(
+      [seen.double, seen.length, seen.movedAway, seen.crash, seen.afterCrash],
+      [42, 1000, true, "WorkerCrashedError", 4],
+    );
+    assert.ok(
+      seen.youngGenerationBytes > 0 && seen.youngGenerationBytes <= 8 * MB,
+      String(seen.youngGenerationBytes),
+    );
+  });
+
+  test("the pool's first worker, started by the main thread for the thread, runs its tasks there", async () => {
+    if (!runtime.runHeapLimited) return;
+    dir ||= await mkdtemp(path.join(tmpdir(), "sluice-heap-"));
+    const out = path.join(dir, "handed.json");
+    const entry = new URL("./fixtures/heap_limited_pool_entry.ts", import.meta.url);
+    const code = await runtime.runHeapLimited(entry, [out, "handed"], { youngGenerationMb: 4 }, {
+      entry: POOL_WORKER_ENTRY,
+      limits: { youngGenerationMb: POOL_WORKER_YOUNG_GENERATION_MB },
+    });
+    assert.equal(code, 3);
+    const seen = JSON.parse(await readFile(out, "utf8"));
+    assert.equal(seen.error, undefined);
+    // The thread found the worker and the pool took it: it did not start one of its own.
+    assert.deepEqual([seen.handed, seen.taken], [true, true]);
+    // A worker that exits is reported to the thread (over its port and by the main thread) and replaced.
     assert.deepEqual(
       [seen.double, seen.length, seen.movedAway, seen.crash, seen.afterCrash],
       [42, 1000, true, "WorkerCrashedError", 4],

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "./support/testing.ts";
-import { findCycles, type ImportGraph, importGraph, relativeImports } from "./support/import_graph.ts";
+import {
+  findCycles,
+  type ImportGraph,
+  importGraph,
+  reachable,
+  relativeImports,
+} from "./support/import_graph.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -45,6 +51,29 @@ describe("the import graph", () => {
   });
 });
 
+describe("what a run loads before its first fetch", () => {
+  const graph = importGraph(ROOT, { types: false });
+
+  test("not the IMAP client, the feed parser or the MIME writer: their stages load them when they open", () => {
+    // The CLI loads cli/run_command.ts (and the pipeline's stages through it) before anything is fetched;
+    // these load later, while the first feeds are on their way (stages/mailbox.ts, the parse and mime tasks).
+    const loaded = reachable(graph, "cli/run_command.ts");
+    assert.ok(
+      loaded.has("stages/mailbox.ts") && loaded.has("stages/parse.ts") && loaded.has("stages/mime.ts"),
+    );
+    const late = [
+      "lib/imap/uploader.ts",
+      "lib/imap/client.ts",
+      "lib/feed/parse_feed.ts",
+      "lib/mime/compose.ts",
+    ];
+    assert.deepEqual(late.filter((file) => loaded.has(file)), []);
+    // They are still what those stages run.
+    assert.ok(reachable(graph, "stages/parse_task.ts").has("lib/feed/parse_feed.ts"));
+    assert.ok(reachable(graph, "stages/mime_task.ts").has("lib/mime/compose.ts"));
+  });
+});
+
 describe("the import walker", () => {
   test("reads type imports, multi-line lists and re-exports, not doc examples", () => {
     const source = [
@@ -66,6 +95,13 @@ describe("the import walker", () => {
       "stages/d.ts",
       "stages/side_effect.ts",
     ]);
+  });
+
+  test("leaves out type-only imports when asked", () => {
+    const source =
+      'import type { A } from "./a.ts";\nexport type { B } from "./b.ts";\nimport { c } from "./c.ts";';
+    assert.deepEqual(relativeImports("x.ts", source, { types: false }), ["c.ts"]);
+    assert.deepEqual(relativeImports("x.ts", source), ["a.ts", "b.ts", "c.ts"]);
   });
 
   test("finds a cycle of two and a file that imports itself", () => {

@@ -28,6 +28,7 @@ import {
   type TaskMessage,
 } from "./pool_protocol.ts";
 import { unwrapTaskResult } from "./pool_transfer.ts";
+import { handedPort } from "../runtime/handed_worker.ts";
 
 /** The parts of a dedicated worker's global scope this entry uses. */
 interface WorkerScope {
@@ -39,7 +40,13 @@ interface WorkerScope {
 
 type TaskModule = Record<string, unknown>;
 
-const scope = globalThis as unknown as WorkerScope;
+const workerScope = globalThis as unknown as WorkerScope;
+// A worker the main thread started for a run's thread talks to that thread on its port (handed_worker.ts);
+// errors and the end of the worker still go through its own scope, which the main thread relays.
+const port = handedPort();
+const scope: Pick<WorkerScope, "postMessage" | "onmessage"> = port
+  ? port as unknown as Pick<WorkerScope, "postMessage" | "onmessage">
+  : workerScope;
 const loaded = new Map<string, TaskModule>();
 /** Imports started and not finished (a preload, or a task that came first): each module is imported once. */
 const loading = new Map<string, Promise<TaskModule>>();
@@ -133,20 +140,20 @@ function reportCrash(reason: string): void {
   scope.postMessage({ crash: reason });
 }
 
-scope.addEventListener("error", (e) => {
+workerScope.addEventListener("error", (e) => {
   e.preventDefault();
   const ev = e as ErrorEvent;
   reportCrash(`uncaught ${describeError(ev.error ?? ev.message)}`);
 });
-scope.addEventListener("unhandledrejection", (e) => {
+workerScope.addEventListener("unhandledrejection", (e) => {
   e.preventDefault();
   reportCrash(`unhandled rejection ${describeError((e as PromiseRejectionEvent).reason)}`);
 });
-scope.addEventListener("unload", () => reportCrash("the worker exited"));
+workerScope.addEventListener("unload", () => reportCrash("the worker exited"));
 process.on("exit", (code) => reportCrash(`the worker exited with code ${code}`));
-if (typeof scope.close === "function") {
-  const close = scope.close.bind(scope);
-  scope.close = () => {
+if (typeof workerScope.close === "function") {
+  const close = workerScope.close.bind(workerScope);
+  workerScope.close = () => {
     reportCrash("the task called self.close()");
     close();
   };

@@ -20,6 +20,7 @@ import {
   type TaskMessage,
 } from "./pool_protocol.ts";
 import { unwrapTaskResult } from "./pool_transfer.ts";
+import { POOL_WORKER_ENTRY, POOL_WORKER_YOUNG_GENERATION_MB } from "./pool_worker_spec.ts";
 
 export { PoolClosedError, PoolTaskModuleError, WorkerCrashedError } from "./pool_errors.ts";
 export { transferResult } from "./pool_transfer.ts";
@@ -96,14 +97,14 @@ interface Slot {
 }
 
 const DEFAULT_IDLE_MS_WITHOUT_UNREF = 1000;
-const DEFAULT_YOUNG_GENERATION_MB = 8;
+const DEFAULT_YOUNG_GENERATION_MB = POOL_WORKER_YOUNG_GENERATION_MB;
 let warnedNoWorkers = false;
 
 /** A pool worker started before any pool (`prestartPoolWorker`), for the first pool that needs one. */
 let prestarted: { worker: WorkerHandle; youngGenerationMb: number } | undefined;
 
 function startWorker(youngGenerationMb: number): WorkerHandle {
-  const entry = new URL("./pool_worker.ts", import.meta.url);
+  const entry = POOL_WORKER_ENTRY;
   return (youngGenerationMb > 0
     ? runtime.startHeapLimitedWorker?.(entry, { youngGenerationMb })
     : undefined) ??
@@ -121,7 +122,9 @@ function takePrestarted(youngGenerationMb: number): WorkerHandle | undefined {
  * Starts a pool worker (with the default heap) before any pool exists: the first {@linkcode WorkerPool}
  * that starts a worker takes it. The CLI calls this before it loads a run's modules, so that the worker
  * starts meanwhile: under Deno a worker started from a run's thread waits about a second before it takes
- * its first task, longer than a small run's first feed takes to arrive. It never keeps the process alive;
+ * its first task, longer than a small run's first feed takes to arrive. In a run's thread under Deno it
+ * takes the worker the main thread started for the run (`runtime.takeHandedWorker`) instead of starting
+ * one: `new Worker` holds the thread that calls it while the worker boots. It never keeps the process alive;
  * `discardPrestartedWorker()` ends it when the run turns out to need no pool. A no-op without workers
  * or when one is waiting already.
  *
@@ -138,7 +141,8 @@ function takePrestarted(youngGenerationMb: number): WorkerHandle | undefined {
 export function prestartPoolWorker(): void {
   if (prestarted || !runtime.hasWorkers) return;
   prestarted = {
-    worker: startWorker(DEFAULT_YOUNG_GENERATION_MB),
+    // In a run's thread under Deno, the main thread started it (see cli/main.ts and handed_worker.ts).
+    worker: runtime.takeHandedWorker?.() ?? startWorker(DEFAULT_YOUNG_GENERATION_MB),
     youngGenerationMb: DEFAULT_YOUNG_GENERATION_MB,
   };
   prestarted.worker.unref?.();

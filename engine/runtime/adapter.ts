@@ -94,13 +94,31 @@ export interface RuntimeAdapter {
    * `engine/runtime/heap_limited_thread.ts`); undefined where a thread's heap cannot be sized from inside
    * the program (Bun: JavaScriptCore ignores `resourceLimits`).
    */
-  runHeapLimited?: (entry: URL, argv: string[], limits: HeapLimits) => Promise<number>;
+  runHeapLimited?: (
+    entry: URL,
+    argv: string[],
+    limits: HeapLimits,
+    handed?: HandedWorkerSpec,
+  ) => Promise<number>;
+  /**
+   * In a run's thread: the worker that `runHeapLimited(..., handed)` started for it on the main thread
+   * (once; see `engine/runtime/handed_worker.ts`); undefined elsewhere.
+   */
+  takeHandedWorker?: () => WorkerHandle | undefined;
   /**
    * Starts the module worker `entry` with its V8 young generation capped at `limits.youngGenerationMb`
    * (the worker pool's workers); undefined where a worker's heap cannot be sized (Bun), where a plain
    * `new Worker(entry, { type: "module" })` is used.
    */
   startHeapLimitedWorker?: (entry: URL, limits: HeapLimits) => WorkerHandle;
+}
+
+/** A worker the main thread starts for a run's thread (`engine/runtime/handed_worker.ts`). */
+export interface HandedWorkerSpec {
+  /** The worker's entry module; it reads its port with `handedPort()`. */
+  entry: URL;
+  /** The worker's V8 heap sizes. */
+  limits: HeapLimits;
 }
 
 /** The V8 heap sizes of a thread started by `runHeapLimitedThread` (heap_limited_thread.ts). */

@@ -20,6 +20,7 @@ import {
   HeapLimitedWorker,
   runHeapLimitedThread,
 } from "./heap_limited_thread.ts";
+import { takeHandedWorker } from "./handed_worker.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -77,5 +78,6 @@ export const denoAdapter: RuntimeAdapter = {
     : undefined,
   // Deno honours a node:worker_threads thread's resourceLimits (its own isolate cannot be sized from inside).
   runHeapLimited: onDeploy ? undefined : runHeapLimitedThread,
+  takeHandedWorker: onDeploy ? undefined : takeHandedWorker,
   startHeapLimitedWorker: onDeploy ? undefined : (entry, limits) => new HeapLimitedWorker(entry, limits),
 };

@@ -8,10 +8,11 @@
  * thread's isolate can be sized by the program that starts it.
  * @module
  */
-import { parentPort, Worker, workerData } from "node:worker_threads";
+import { MessageChannel, parentPort, Worker, workerData } from "node:worker_threads";
 import process from "node:process";
 import { nodeOnSignal } from "./node_common.ts";
 import type { HeapLimits, WorkerHandle } from "./adapter.ts";
+import { HANDED_PORT, type HandedWorkerSpec, startHandedWorker } from "./handed_worker.ts";
 
 export type { HeapLimits, WorkerHandle };
 
@@ -42,6 +43,9 @@ export function exitHeapLimitedThread(code: number): never {
  * in the thread, or `exitHeapLimitedThread(n)`, which the parent hears of before the thread has ended), 1
  * when it throws. SIGINT and SIGTERM reach the thread's own listeners; while the
  * thread runs, this thread ignores them (they would otherwise end the process before the thread drains).
+ * With `handed`, this thread then starts that worker for the thread, which takes it with
+ * `takeHandedWorker()` (see `handed_worker.ts`): it boots while the thread loads its modules, and the
+ * thread is not held while it starts.
  *
  * @example
  * ```ts
@@ -50,12 +54,19 @@ export function exitHeapLimitedThread(code: number): never {
  * });
  * ```
  */
-export function runHeapLimitedThread(entry: URL, argv: string[], limits: HeapLimits): Promise<number> {
+export function runHeapLimitedThread(
+  entry: URL,
+  argv: string[],
+  limits: HeapLimits,
+  handed?: HandedWorkerSpec,
+): Promise<number> {
   const offs = (["SIGINT", "SIGTERM"] as const).map((sig) => nodeOnSignal(sig, () => {}));
   return new Promise<number>((resolve) => {
     let failed = false;
+    const channel = handed ? new MessageChannel() : undefined;
     const worker = new Worker(entry, {
-      workerData: { [MARK]: true, argv },
+      workerData: { [MARK]: true, argv, ...(channel ? { [HANDED_PORT]: channel.port2 } : {}) },
+      ...(channel ? { transferList: [channel.port2] } : {}),
       resourceLimits: resourceLimits(limits),
     });
     worker.on("error", (e) => {
@@ -66,6 +77,7 @@ export function runHeapLimitedThread(entry: URL, argv: string[], limits: HeapLim
       if (typeof m?.[EXIT] === "number") resolve(m[EXIT]);
     });
     worker.on("exit", (code) => resolve(failed && code === 0 ? 1 : code));
+    if (handed && channel) startHandedWorker(handed, channel.port1, worker);
   }).finally(() => offs.forEach((off) => off()));
 }
 

@@ -34,7 +34,8 @@
  * under Deno and Bun alike.
  * @module
  */
-import type { FeedProblem, ParsedFeed } from "./types.ts";
+import type { ParsedFeed } from "./types.ts";
+export { recoveredText } from "./recovered_text.ts";
 import { decodeFeed } from "./charset.ts";
 import { detachedStrings } from "./detached_strings.ts";
 import { detectXmlFormat, looksLikeHtml } from "./detect.ts";
@@ -93,20 +94,6 @@ export function parseFeed(bytes: Uint8Array, { url, contentType }: ParseFeedOpti
     feed.recovered = { line, column, reason, problems: count };
   }
   return detachedStrings(feed);
-}
-
-/**
- * How a recovered feed is reported: "recovered, with problems" and where the first one is.
- *
- * @example
- * ```ts
- * import { recoveredText } from "./parse_feed.ts";
- * recoveredText({ line: 3, column: 7, reason: "a bare '&' (write &amp;)", problems: 2 });
- * // "recovered, with problems (2): line 3 column 7: a bare '&' (write &amp;)"
- * ```
- */
-export function recoveredText(problem: FeedProblem): string {
-  return `recovered, with problems (${problem.problems}): line ${problem.line} column ${problem.column}: ${problem.reason}`;
 }
 
 /**

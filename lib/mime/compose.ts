@@ -16,6 +16,10 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { COMPOSE_DEFAULTS } from "./compose_defaults.ts";
+import { headerSafe } from "./header_safe.ts";
+
+export { COMPOSE_DEFAULTS, headerSafe };
 import { redactUrl } from "../../engine/errors.ts";
 import type { Attachment, EntryItem, InlineImage, MailMessage } from "./types.ts";
 import { htmlToText } from "./text.ts";
@@ -45,14 +49,6 @@ export interface ComposeOptions {
   /** Put the "Original: <link>" line at the `top` or `bottom` of both bodies. Default `bottom`. */
   linkPosition?: "top" | "bottom";
 }
-
-/** Defaults of {@link ComposeOptions}. */
-export const COMPOSE_DEFAULTS = {
-  from: "feed@sluice.invalid",
-  to: "rss@sluice.invalid",
-  listId: true,
-  linkPosition: "bottom",
-} as const;
 
 /** Longest subject kept (characters); longer titles are cut with an ellipsis. */
 const MAX_SUBJECT = 250;
@@ -210,21 +206,6 @@ function referenceHeaders(root: string | undefined, firstVersion: string | undef
   const refs = [root, firstVersion].filter((id): id is string => id !== undefined);
   if (refs.length === 0) return [];
   return [headerField("In-Reply-To", refs.at(-1)!), headerField("References", refs.join(" "))];
-}
-
-/**
- * Makes a string safe as a header value: control characters (CR and LF included, so no header can be
- * injected) become spaces, runs of spaces collapse, the ends are trimmed.
- *
- * @example
- * ```ts
- * import { headerSafe } from "./compose.ts";
- * headerSafe("Hello\r\nBcc: x@y"); // "Hello Bcc: x@y"
- * ```
- */
-export function headerSafe(value: string): string {
-  // deno-lint-ignore no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").replace(/\s{2,}/g, " ").trim();
 }
 
 function entryDate(item: EntryItem, now: () => Date): Date {

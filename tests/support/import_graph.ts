@@ -1,7 +1,8 @@
 /**
  * The relative imports of the project's TypeScript files, read by a regular expression (static `import`
  * and `export ... from`, type-only ones included; imports written in comments and doc examples are not
- * statements and are not read), and the cycles among them.
+ * statements and are not read), and the cycles among them. With `{ types: false }`, `import type` and
+ * `export type` statements are left out: what is left is what a runtime loads.
  *
  * @example
  * ```ts
@@ -19,6 +20,13 @@ export type ImportGraph = Map<string, string[]>;
 const SKIPPED_DIRS = new Set(["node_modules", ".git", ".sluice", "mail", "fixtures", "out"]);
 const FROM = /^[ \t]*(?:import|export)\b[^;'"`]*?\bfrom[ \t]*["']([^"']+)["']/gm;
 const BARE = /^[ \t]*import[ \t]*["']([^"']+)["']/gm;
+const TYPE_ONLY = /^[ \t]*(?:import|export)[ \t]+type\b/;
+
+/** Which imports to read: `types: false` leaves out `import type` and `export type` statements. */
+export interface ImportGraphOptions {
+  /** Read type-only imports (default true). */
+  types?: boolean;
+}
 
 /**
  * The import graph of every `.ts` file under `root` (node_modules and fixtures left out).
@@ -30,12 +38,35 @@ const BARE = /^[ \t]*import[ \t]*["']([^"']+)["']/gm;
  * graph.get("mod.ts"); // ["engine/kernel/mod.ts", ...]
  * ```
  */
-export function importGraph(root: string): ImportGraph {
+export function importGraph(root: string, options: ImportGraphOptions = {}): ImportGraph {
   const graph: ImportGraph = new Map();
   for (const file of tsFiles(root, "")) {
-    graph.set(file, relativeImports(file, readFileSync(path.join(root, file), "utf8")));
+    graph.set(file, relativeImports(file, readFileSync(path.join(root, file), "utf8"), options));
   }
   return graph;
+}
+
+/**
+ * The files `from` loads through `graph`, itself included.
+ *
+ * @example
+ * ```ts
+ * import { reachable } from "./import_graph.ts";
+ * reachable(new Map([["a.ts", ["b.ts"]], ["b.ts", []]]), "a.ts"); // Set { "a.ts", "b.ts" }
+ * ```
+ */
+export function reachable(graph: ImportGraph, from: string): Set<string> {
+  const seen = new Set<string>([from]);
+  const todo = [from];
+  for (let file = todo.pop(); file !== undefined; file = todo.pop()) {
+    for (const next of graph.get(file) ?? []) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        todo.push(next);
+      }
+    }
+  }
+  return seen;
 }
 
 /**
@@ -47,10 +78,11 @@ export function importGraph(root: string): ImportGraph {
  * relativeImports("stages/fetch.ts", 'import type { A } from "../lib/a.ts";'); // ["lib/a.ts"]
  * ```
  */
-export function relativeImports(file: string, source: string): string[] {
+export function relativeImports(file: string, source: string, options: ImportGraphOptions = {}): string[] {
   const found = new Set<string>();
   for (const re of [FROM, BARE]) {
     for (const m of source.matchAll(re)) {
+      if (options.types === false && TYPE_ONLY.test(m[0])) continue;
       const spec = m[1];
       if (!spec.startsWith("./") && !spec.startsWith("../")) continue;
       found.add(path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)));
