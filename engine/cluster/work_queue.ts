@@ -25,6 +25,7 @@ import {
 import { type KV, Kvm } from "npm:@nats-io/kv@^3.4.0";
 import type { NatsConnection } from "npm:@nats-io/transport-node@^3.4.0";
 import { openBucket } from "../nats/bucket.ts";
+import { isClusterForming } from "../nats/cluster_forming.ts";
 import type { ItemFailure } from "../pipeline/runner.ts";
 import type { StageMetrics } from "../pipeline/metrics.ts";
 
@@ -253,14 +254,16 @@ async function ensureStream(
   });
 }
 
-/** A cluster elects its JetStream leader a moment after the routes are up: retry for up to 10 s. */
+/**
+ * A cluster elects its JetStream leader and gathers its peers a moment after the routes are up: retry for
+ * up to 10 s.
+ */
 async function retryWhileElecting<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 0;; attempt++) {
     try {
       return await fn();
     } catch (e) {
-      const message = (e as Error).message ?? "";
-      if (attempt >= 40 || !/unavailable|timeout|no responders|leader|503/i.test(message)) throw e;
+      if (attempt >= 40 || !isClusterForming(e)) throw e;
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -3,6 +3,7 @@
  * @module
  */
 import type { KV, Kvm } from "npm:@nats-io/kv@^3.4.0";
+import { isClusterForming } from "./cluster_forming.ts";
 
 /**
  * Opens a KV bucket, creating it when missing. With several processes starting at once, each may try to
@@ -21,14 +22,14 @@ export async function openBucket(
   // Reads go to the stream's leader: a replica may answer a direct get before it applied the last
   // writes, and a holder deciding whether to send a message must see every delivered record and mark.
   const options = { ...config, allow_direct: false };
-  // A cluster elects its JetStream leader a moment after the routes are up: retry for a while.
+  // A cluster elects its JetStream leader (and gathers its peers) a moment after the routes are up: retry.
   for (let attempt = 0;; attempt++) {
     try {
       return await kvm.create(name, options);
     } catch (e) {
       const message = (e as Error).message ?? "";
       if (/already in use|exists/i.test(message)) return await kvm.open(name, { allow_direct: false });
-      if (attempt >= 40 || !/unavailable|timeout|no responders|leader|503/i.test(message)) throw e;
+      if (attempt >= 40 || !isClusterForming(e)) throw e;
       await new Promise((r) => setTimeout(r, 250));
     }
   }
