@@ -13,6 +13,21 @@ import { POOL_WORKER_ENTRY, POOL_WORKER_YOUNG_GENERATION_MB } from "../engine/ke
 
 const MB = 1024 * 1024;
 
+/**
+ * What the pool fixture saw in the thread: its tasks ran (a result, a moved buffer), a crashed worker was
+ * reported and replaced, and the worker's young generation stayed within its limit.
+ */
+function assertPoolRanInThread(seen: Record<string, unknown> & { youngGenerationBytes: number }): void {
+  assert.deepEqual(
+    [seen.double, seen.length, seen.movedAway, seen.crash, seen.afterCrash],
+    [42, 1000, true, "WorkerCrashedError", 4],
+  );
+  assert.ok(
+    seen.youngGenerationBytes > 0 && seen.youngGenerationBytes <= 8 * MB,
+    String(seen.youngGenerationBytes),
+  );
+}
+
 describe("heap-limited threads", () => {
   const pools: WorkerPool[] = [];
   let dir = "";
@@ -53,14 +68,7 @@ describe("heap-limited threads", () => {
     assert.equal(code, 3);
     const seen = JSON.parse(await readFile(out, "utf8"));
     assert.equal(seen.error, undefined);
-    assert.deepEqual(
-      [seen.double, seen.length, seen.movedAway, seen.crash, seen.afterCrash],
-      [42, 1000, true, "WorkerCrashedError", 4],
-    );
-    assert.ok(
-      seen.youngGenerationBytes > 0 && seen.youngGenerationBytes <= 8 * MB,
-      String(seen.youngGenerationBytes),
-    );
+    assertPoolRanInThread(seen);
   });
 
   test("the pool's first worker, started by the main thread for the thread, runs its tasks there", async () => {
@@ -78,14 +86,7 @@ describe("heap-limited threads", () => {
     // The thread found the worker and the pool took it: it did not start one of its own.
     assert.deepEqual([seen.handed, seen.taken], [true, true]);
     // A worker that exits is reported to the thread (over its port and by the main thread) and replaced.
-    assert.deepEqual(
-      [seen.double, seen.length, seen.movedAway, seen.crash, seen.afterCrash],
-      [42, 1000, true, "WorkerCrashedError", 4],
-    );
-    assert.ok(
-      seen.youngGenerationBytes > 0 && seen.youngGenerationBytes <= 8 * MB,
-      String(seen.youngGenerationBytes),
-    );
+    assertPoolRanInThread(seen);
   });
 
   test("a thread whose entry throws ends with code 1", async () => {

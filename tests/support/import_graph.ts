@@ -57,12 +57,12 @@ export function importGraph(root: string, options: ImportGraphOptions = {}): Imp
  */
 export function reachable(graph: ImportGraph, from: string): Set<string> {
   const seen = new Set<string>([from]);
-  const todo = [from];
-  for (let file = todo.pop(); file !== undefined; file = todo.pop()) {
+  const pending = [from];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
     for (const next of graph.get(file) ?? []) {
       if (!seen.has(next)) {
         seen.add(next);
-        todo.push(next);
+        pending.push(next);
       }
     }
   }
