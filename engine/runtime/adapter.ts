@@ -111,6 +111,12 @@ export interface RuntimeAdapter {
    * `new Worker(entry, { type: "module" })` is used.
    */
   startHeapLimitedWorker?: (entry: URL, limits: HeapLimits) => WorkerHandle;
+  /**
+   * Asks the kernel for time slices of `sliceNs` on the calling thread (Linux 6.12+, `sched_setattr` through
+   * the runtime's FFI, see `engine/runtime/thread_slice.ts`); resolves whether it took them, false where it
+   * cannot be done. Undefined where the runtime has no FFI.
+   */
+  shortenThreadSlice?: (sliceNs: number) => Promise<boolean>;
 }
 
 /** A worker the main thread starts for a run's thread (`engine/runtime/handed_worker.ts`). */
