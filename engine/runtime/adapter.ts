@@ -117,6 +117,12 @@ export interface RuntimeAdapter {
    * cannot be done. Undefined where the runtime has no FFI.
    */
   shortenThreadSlice?: (sliceNs: number) => Promise<boolean>;
+  /**
+   * Whether the program may already run `command` and read `/proc` without the runtime asking the user
+   * (Deno: both permissions granted; where they are not, asking on a terminal would hold up a run for
+   * something it does without). Undefined where the runtime has no permissions (Bun).
+   */
+  mayRunQuietly?: (command: string) => boolean;
 }
 
 /** A worker the main thread starts for a run's thread (`engine/runtime/handed_worker.ts`). */

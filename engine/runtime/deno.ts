@@ -33,6 +33,15 @@ const onDeploy = typeof Deno?.env?.get === "function" && (() => {
   }
 })();
 
+/** Whether Deno grants `descriptor` already (querying never asks the user, unlike using it). */
+function granted(descriptor: { name: string; command?: string; path?: string }): boolean {
+  try {
+    return Deno?.permissions?.querySync?.(descriptor)?.state === "granted";
+  } catch {
+    return false;
+  }
+}
+
 let denoSyscall: RawSyscall | null | undefined;
 
 /** The C library's `syscall` through `Deno.dlopen` (once per thread), or null where it cannot be opened. */
@@ -40,6 +49,8 @@ function openDenoSyscall(): RawSyscall | null {
   if (denoSyscall !== undefined) return denoSyscall;
   denoSyscall = null;
   if (schedSetattrNumber() === undefined || typeof Deno?.dlopen !== "function") return null;
+  // Without --allow-ffi (and /proc readable) Deno would ask on a terminal: do without.
+  if (!granted({ name: "ffi" }) || !granted({ name: "read", path: "/proc" })) return null;
   try {
     const lib = Deno.dlopen("libc.so.6", {
       syscall: { parameters: ["i64", "i64", "buffer", "i64"], result: "i64" },
@@ -99,6 +110,7 @@ export const denoAdapter: RuntimeAdapter = {
   runHeapLimited: onDeploy ? undefined : runHeapLimitedThread,
   takeHandedWorker: onDeploy ? undefined : takeHandedWorker,
   startHeapLimitedWorker: onDeploy ? undefined : (entry, limits) => new HeapLimitedWorker(entry, limits),
+  mayRunQuietly: (command) => granted({ name: "run", command }) && granted({ name: "read", path: "/proc" }),
   shortenThreadSlice: (sliceNs) => {
     const syscall = openDenoSyscall();
     return Promise.resolve(syscall ? setThreadSlice(syscall, sliceNs) : false);

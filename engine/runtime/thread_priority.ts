@@ -4,13 +4,14 @@
  * nice value per thread, and any thread may raise its own (lower its priority) without privilege; this
  * asks `renice -n N -p TID` (util-linux or busybox) for the thread's id read from `/proc/thread-self`, the
  * same way under Deno and Bun, without FFI. Where any of it is missing (not Linux, no `renice`, a Deno run
- * without `--allow-run` or `--allow-read`), nothing happens and nothing is reported: the thread keeps the
- * priority it had.
+ * without `--allow-run` or `--allow-read`, which is never asked for), nothing happens and nothing is
+ * reported: the thread keeps the priority it had.
  * @module
  */
 import { execFile } from "node:child_process";
 import { readFileSync, readlinkSync } from "node:fs";
 import process from "node:process";
+import { runtime } from "./mod.ts";
 
 /**
  * How much the worker pool's threads raise their nice value above the one they started with (the
@@ -105,6 +106,8 @@ export function threadPriorityLowered(): Promise<boolean> | undefined {
 
 function lower(by: number): Promise<boolean> {
   if (process.platform !== "linux") return Promise.resolve(false);
+  // Deno without --allow-run (or /proc readable) would ask on a terminal: do without.
+  if (runtime.mayRunQuietly && !runtime.mayRunQuietly("renice")) return Promise.resolve(false);
   const tid = currentThreadId();
   const before = tid === undefined ? undefined : threadNice(tid);
   if (tid === undefined || before === undefined) return Promise.resolve(false);
