@@ -44,7 +44,7 @@ export interface InlineImage {
  * ```
  */
 export interface ImageCacheOptions {
-  /** Image requests in flight at once (default 512). */
+  /** Image requests in flight at once (default 1,024). */
   concurrency?: number;
   /** Largest image inlined, in bytes (default 5 MB); larger ones stay remote links. */
   maxBytes?: number;
@@ -68,8 +68,9 @@ export interface ImageCacheOptions {
 }
 
 /**
- * The defaults of `ImageCacheOptions`. Twice the `rewrite-images` stage's 256 entries in flight, so
- * entries with two images (W1) fetch them all in one wave, not two.
+ * The defaults of `ImageCacheOptions`. Twice the `rewrite-images` stage's 512 entries in flight, so
+ * entries with two images (W1) fetch them all in one wave, not two. A socket each: a system whose hard
+ * limit on open files is near 1,024 (`ulimit -Hn`) wants a lower `image-concurrency`.
  *
  * @example
  * ```ts
@@ -83,7 +84,7 @@ export const DEFAULT_IMAGE_CACHE_OPTIONS: Readonly<{
   timeoutMs: number;
   cacheBytes: number;
 }> = Object.freeze({
-  concurrency: 512,
+  concurrency: 1024,
   maxBytes: 5 * 1024 * 1024,
   timeoutMs: 20_000,
   cacheBytes: 8 * 1024 * 1024,
