@@ -22,6 +22,7 @@ import {
 import { Chain } from "../engine/pipeline/pipeline.ts";
 import type { PipelineSpec } from "../engine/config/mod.ts";
 import { runtime } from "../engine/runtime/mod.ts";
+import { LOOP_THREAD_SLICE_NS } from "../engine/runtime/thread_slice.ts";
 import type { MetricsServer, PipelineMonitor } from "../engine/monitor/mod.ts";
 import { type Clock, TimeBudget } from "../engine/schedule/mod.ts";
 import { EXIT } from "./exit_codes.ts";
@@ -88,6 +89,9 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     return value;
   });
   if (typeof loaded === "number") return loaded;
+  // This thread runs the pipeline's event loop: on a busy machine it gets a core soon after it wakes (a
+  // timer, a socket ready) with the kernel's shortest time slices (Linux 6.12+; engine/runtime/thread_slice.ts).
+  runtime.shortenThreadSlice?.(LOOP_THREAD_SLICE_NS);
   const { spec } = loaded;
   const pipeline = comparisonMode(loaded.pipeline, opts);
   const schedule = opts.every ?? spec.schedule;

@@ -29,6 +29,7 @@ import {
 } from "./pool_protocol.ts";
 import { unwrapTaskResult } from "./pool_transfer.ts";
 import { handedPort } from "../runtime/handed_worker.ts";
+import { lowerThreadPriority } from "../runtime/thread_priority.ts";
 
 /** The parts of a dedicated worker's global scope this entry uses. */
 interface WorkerScope {
@@ -39,6 +40,10 @@ interface WorkerScope {
 }
 
 type TaskModule = Record<string, unknown>;
+
+// CPU-bound tasks run here; the event loop's thread must not wait for a core behind them (Linux: this
+// thread's nice value goes up by 10, see thread_priority.ts; elsewhere nothing changes). Tasks do not wait for it.
+lowerThreadPriority();
 
 const workerScope = globalThis as unknown as WorkerScope;
 // A worker the main thread started for a run's thread talks to that thread on its port (handed_worker.ts);

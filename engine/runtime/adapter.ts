@@ -111,6 +111,18 @@ export interface RuntimeAdapter {
    * `new Worker(entry, { type: "module" })` is used.
    */
   startHeapLimitedWorker?: (entry: URL, limits: HeapLimits) => WorkerHandle;
+  /**
+   * Asks the kernel for time slices of `sliceNs` on the calling thread (Linux 6.12+, `sched_setattr` through
+   * the runtime's FFI, see `engine/runtime/thread_slice.ts`); resolves whether it took them, false where it
+   * cannot be done. Undefined where the runtime has no FFI.
+   */
+  shortenThreadSlice?: (sliceNs: number) => Promise<boolean>;
+  /**
+   * Whether the program may already run `command` and read `/proc` without the runtime asking the user
+   * (Deno: both permissions granted; where they are not, asking on a terminal would hold up a run for
+   * something it does without). Undefined where the runtime has no permissions (Bun).
+   */
+  mayRunQuietly?: (command: string) => boolean;
 }
 
 /** A worker the main thread starts for a run's thread (`engine/runtime/handed_worker.ts`). */

@@ -16,8 +16,31 @@ import {
   nodeScriptCommand,
 } from "./node_common.ts";
 
+import { type RawSyscall, schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
+
 // deno-lint-ignore no-explicit-any
 const Bun = (globalThis as any).Bun;
+
+/** Bun's FFI module, named through a variable so that Deno's type check does not look for it. */
+const BUN_FFI = "bun:ffi";
+let bunSyscall: Promise<RawSyscall | null> | undefined;
+
+/** The C library's `syscall` through `bun:ffi` (once per thread), or null where it cannot be opened. */
+function openBunSyscall(): Promise<RawSyscall | null> {
+  return bunSyscall ??= (async () => {
+    if (schedSetattrNumber() === undefined) return null;
+    try {
+      const { dlopen, FFIType } = await import(BUN_FFI);
+      const lib = dlopen("libc.so.6", {
+        syscall: { args: [FFIType.i64, FFIType.i64, FFIType.ptr, FFIType.i64], returns: FFIType.i64 },
+      });
+      return (nr: number, a: number, struct: Uint8Array, flags: number) =>
+        Number(lib.symbols.syscall(nr, a, struct, flags));
+    } catch {
+      return null;
+    }
+  })();
+}
 
 /** The adapter used under Bun 1.x. */
 export const bunAdapter: RuntimeAdapter = {
@@ -42,4 +65,8 @@ export const bunAdapter: RuntimeAdapter = {
   memoryRss: nodeMemoryRss,
   gcHint: typeof Bun?.gc === "function" ? () => Bun.gc(false) : undefined,
   collectNow: typeof Bun?.gc === "function" ? () => Bun.gc(true) : undefined,
+  shortenThreadSlice: async (sliceNs) => {
+    const syscall = await openBunSyscall();
+    return syscall ? setThreadSlice(syscall, sliceNs) : false;
+  },
 };

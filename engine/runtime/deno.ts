@@ -21,6 +21,7 @@ import {
   runHeapLimitedThread,
 } from "./heap_limited_thread.ts";
 import { takeHandedWorker } from "./handed_worker.ts";
+import { type RawSyscall, schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -31,6 +32,35 @@ const onDeploy = typeof Deno?.env?.get === "function" && (() => {
     return false;
   }
 })();
+
+/** Whether Deno grants `descriptor` already (querying never asks the user, unlike using it). */
+function granted(descriptor: { name: string; command?: string; path?: string }): boolean {
+  try {
+    return Deno?.permissions?.querySync?.(descriptor)?.state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+let denoSyscall: RawSyscall | null | undefined;
+
+/** The C library's `syscall` through `Deno.dlopen` (once per thread), or null where it cannot be opened. */
+function openDenoSyscall(): RawSyscall | null {
+  if (denoSyscall !== undefined) return denoSyscall;
+  denoSyscall = null;
+  if (schedSetattrNumber() === undefined || typeof Deno?.dlopen !== "function") return null;
+  // Without --allow-ffi (and /proc readable) Deno would ask on a terminal: do without.
+  if (!granted({ name: "ffi" }) || !granted({ name: "read", path: "/proc" })) return null;
+  try {
+    const lib = Deno.dlopen("libc.so.6", {
+      syscall: { parameters: ["i64", "i64", "buffer", "i64"], result: "i64" },
+    });
+    denoSyscall = (nr, a, struct, flags) => Number(lib.symbols.syscall(nr, a, struct, flags));
+  } catch {
+    // No --allow-ffi, or no glibc: the thread keeps its slice.
+  }
+  return denoSyscall;
+}
 
 /** The adapter used under Deno 2 (and Deno Deploy, which has no Worker). */
 export const denoAdapter: RuntimeAdapter = {
@@ -80,4 +110,9 @@ export const denoAdapter: RuntimeAdapter = {
   runHeapLimited: onDeploy ? undefined : runHeapLimitedThread,
   takeHandedWorker: onDeploy ? undefined : takeHandedWorker,
   startHeapLimitedWorker: onDeploy ? undefined : (entry, limits) => new HeapLimitedWorker(entry, limits),
+  mayRunQuietly: (command) => granted({ name: "run", command }) && granted({ name: "read", path: "/proc" }),
+  shortenThreadSlice: (sliceNs) => {
+    const syscall = openDenoSyscall();
+    return Promise.resolve(syscall ? setThreadSlice(syscall, sliceNs) : false);
+  },
 };
