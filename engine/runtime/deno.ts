@@ -21,6 +21,7 @@ import {
   runHeapLimitedThread,
 } from "./heap_limited_thread.ts";
 import { takeHandedWorker } from "./handed_worker.ts";
+import { mallocTrimmer } from "./malloc_trim.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -31,6 +32,9 @@ const onDeploy = typeof Deno?.env?.get === "function" && (() => {
     return false;
   }
 })();
+
+/** glibc's malloc_trim, opened on the first call (undefined until then; a no-op where it cannot work). */
+let trimmer: (() => Promise<void> | undefined) | undefined;
 
 /** The adapter used under Deno 2 (and Deno Deploy, which has no Worker). */
 export const denoAdapter: RuntimeAdapter = {
@@ -76,6 +80,7 @@ export const denoAdapter: RuntimeAdapter = {
   isPermissionError: typeof Deno?.errors?.NotCapable === "function"
     ? (error) => error instanceof Deno.errors.NotCapable
     : undefined,
+  releaseFreedMemory: onDeploy ? undefined : () => (trimmer ??= mallocTrimmer() ?? (() => undefined))(),
   // Deno honours a node:worker_threads thread's resourceLimits (its own isolate cannot be sized from inside).
   runHeapLimited: onDeploy ? undefined : runHeapLimitedThread,
   takeHandedWorker: onDeploy ? undefined : takeHandedWorker,
