@@ -208,7 +208,7 @@ describe("memory budget: the run collects garbage while it goes on", () => {
     assert.equal(typeof runtime.releaseFreedMemory === "function", runtime.name === "deno");
     let released!: () => void;
     const firstRelease = new Promise<void>((resolve) => released = resolve);
-    // The one item waits for the first release (500 ms in), so the run cannot end before it.
+    // The one item waits for the first release (2 s in), so the run cannot end before it.
     const p = pipeline(fromIterable([1]))
       .pipe(map(async (x: number) => (await firstRelease, x)))
       .to(sink(() => {}));

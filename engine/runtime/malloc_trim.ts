@@ -5,9 +5,10 @@
  *
  * Why: under Deno the bodies, images and messages of a run live in buffers of the C allocator (glibc
  * malloc, in arenas shared by Deno's threads), which keeps the pages of freed buffers in the process
- * between allocations of other sizes. In W3 with `--max-memory 128MB` that freed-but-held memory grew the
- * resident size by 20 MB over the run while the V8 heaps stayed flat; trimming every second took the peak
- * from 210-216 MB to 201-205 MB.
+ * between allocations of other sizes. In W3 with `--max-memory 128MB` the resident size crept up by 20 MB
+ * over the run while the V8 heaps stayed flat, and in W4 a trim took it from 200 back to 177 MB. Each trim
+ * costs system time, since the pages given back are faulted in again when reused (trimming every 500 ms
+ * added 2-3 s of system time to W3's ~10 s of CPU), so a run trims seldom (`engine/pipeline/runner.ts`).
  *
  * Only where it can work: Deno on Linux with glibc and the FFI permission granted (`-A` or `--allow-ffi`;
  * without it nothing is asked and nothing is trimmed).
