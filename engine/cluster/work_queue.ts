@@ -25,7 +25,8 @@ import {
 import { type KV, Kvm } from "npm:@nats-io/kv@^3.4.0";
 import type { NatsConnection } from "npm:@nats-io/transport-node@^3.4.0";
 import { openBucket } from "../nats/bucket.ts";
-import { isClusterForming } from "../nats/cluster_forming.ts";
+import { retryWhileForming } from "../nats/cluster_forming.ts";
+import { ensureConsumer, ensureStream } from "../nats/stream.ts";
 import type { ItemFailure } from "../pipeline/runner.ts";
 import type { StageMetrics } from "../pipeline/metrics.ts";
 
@@ -179,46 +180,42 @@ export async function openWorkQueue(
   options: { replicas?: number; ackWaitMs?: number; leaseTtlMs?: number } = {},
 ): Promise<WorkQueue> {
   const replicas = options.replicas ?? 1;
-  const jsm = await retryWhileElecting(() => jetstreamManager(nc));
-  await ensureStream(jsm, {
-    name: WORK_STREAM,
-    subjects: ["sluice.work.>"],
-    retention: RetentionPolicy.Workqueue,
-    num_replicas: replicas,
-  });
-  await ensureStream(jsm, {
-    name: REPORT_STREAM,
-    subjects: ["sluice.report.>"],
-    retention: RetentionPolicy.Limits,
-    max_age: 24 * 3600 * 1e9,
-    num_replicas: replicas,
-  });
-  const consumer = {
+  const jsm = await retryWhileForming(() => jetstreamManager(nc));
+  // The four streams are independent: ask for them at once (a worker's start waits for the slowest).
+  await Promise.all([
+    ensureStream(jsm, {
+      name: WORK_STREAM,
+      subjects: ["sluice.work.>"],
+      retention: RetentionPolicy.Workqueue,
+      num_replicas: replicas,
+    }),
+    ensureStream(jsm, {
+      name: REPORT_STREAM,
+      subjects: ["sluice.report.>"],
+      retention: RetentionPolicy.Limits,
+      max_age: 24 * 3600 * 1e9,
+      num_replicas: replicas,
+    }),
+    ensureStream(jsm, {
+      name: OWNED_STREAM,
+      subjects: ["sluice.owned.>"],
+      retention: RetentionPolicy.Workqueue,
+      num_replicas: replicas,
+    }),
+    ensureStream(jsm, {
+      name: PARTS_STREAM,
+      subjects: ["sluice.part.>"],
+      retention: RetentionPolicy.Limits,
+      max_age: 24 * 3600 * 1e9,
+      num_replicas: replicas,
+    }),
+  ]);
+  await ensureConsumer(jsm, WORK_STREAM, {
     durable_name: WORK_CONSUMER,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: (options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS) * 1e6,
     max_ack_pending: 10_000,
-  };
-  await ensureStream(jsm, {
-    name: OWNED_STREAM,
-    subjects: ["sluice.owned.>"],
-    retention: RetentionPolicy.Workqueue,
-    num_replicas: replicas,
-  });
-  await ensureStream(jsm, {
-    name: PARTS_STREAM,
-    subjects: ["sluice.part.>"],
-    retention: RetentionPolicy.Limits,
-    max_age: 24 * 3600 * 1e9,
-    num_replicas: replicas,
-  });
-  await retryWhileElecting(async () => {
-    try {
-      await jsm.consumers.info(WORK_STREAM, WORK_CONSUMER);
-    } catch {
-      await jsm.consumers.add(WORK_STREAM, consumer);
-    }
   });
   const kvm = new Kvm(nc);
   const jobs = await openBucket(kvm, JOB_BUCKET, { history: 1, replicas });
@@ -229,42 +226,4 @@ export async function openWorkQueue(
   });
   const leaseTtlMs = (await leases.status()).ttl || DEFAULT_LEASE_TTL_MS;
   return { js: jetstream(nc), jsm, jobs, leases, leaseTtlMs, replicas };
-}
-
-async function ensureStream(
-  jsm: JetStreamManager,
-  config: {
-    name: string;
-    subjects: string[];
-    retention: RetentionPolicy;
-    max_age?: number;
-    num_replicas: number;
-  },
-): Promise<void> {
-  await retryWhileElecting(async () => {
-    try {
-      await jsm.streams.info(config.name);
-    } catch {
-      try {
-        await jsm.streams.add(config);
-      } catch (e) {
-        if (!/already in use|exists/i.test((e as Error).message)) throw e;
-      }
-    }
-  });
-}
-
-/**
- * A cluster elects its JetStream leader and gathers its peers a moment after the routes are up: retry for
- * up to 10 s.
- */
-async function retryWhileElecting<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (attempt >= 40 || !isClusterForming(e)) throw e;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }

@@ -21,3 +21,28 @@ export function isClusterForming(error: unknown): boolean {
   const message = (error as Error)?.message ?? "";
   return /unavailable|timeout|no responders|leader|503|no suitable peers/i.test(message);
 }
+
+/**
+ * Calls `fn` until it succeeds, waiting 250 ms after each failure that {@linkcode isClusterForming} calls
+ * the cluster forming, for up to 10 s; any other failure, or the 41st, is thrown.
+ *
+ * @example
+ * ```ts
+ * import { retryWhileForming } from "./cluster_forming.ts";
+ * let calls = 0;
+ * const answer = await retryWhileForming(() =>
+ *   ++calls < 2 ? Promise.reject(new Error("no responders")) : Promise.resolve("ok")
+ * );
+ * console.log(answer, calls); // ok 2
+ * ```
+ */
+export async function retryWhileForming<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (attempt >= 40 || !isClusterForming(e)) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

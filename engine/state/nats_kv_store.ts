@@ -52,6 +52,13 @@ const WRITES_IN_FLIGHT = 256;
 const LEASE_KEY = "lease";
 
 /**
+ * How long a state operation is retried while the cluster recovers from a lost node: the bucket's new
+ * leader is elected within seconds on a quiet machine, but took over 15 s on a loaded one, and an
+ * operation given up on costs its item the run (delivered on the next one) or its unit a redelivery.
+ */
+const STATE_RETRY_MS = 60_000;
+
+/**
  * Where a `nats:` spec points: the servers, the bucket and its replicas.
  *
  * @example
@@ -144,7 +151,9 @@ export class NatsKvStore implements StateStore {
     try {
       link = await openNats(servers);
       const kv = await openBucket(new Kvm(link.nc), bucket, { history: 1, replicas });
-      await moveFeedRecords(kv);
+      // Safe to repeat (creates refused as "exists", purges), and it lists keys through a consumer that
+      // times out while the bucket's leader is being elected: retried like every other operation.
+      await retryTransient(() => moveFeedRecords(kv), STATE_RETRY_MS);
       return new NatsKvStore(description, link, kv);
     } catch (cause) {
       await link?.release();
@@ -169,7 +178,7 @@ export class NatsKvStore implements StateStore {
     try {
       // Every operation here is safe to repeat (creates refused as "exists", same-value writes, reads),
       // so one interrupted by a node of the cluster going away is tried again.
-      return await retryTransient(() => fn(kv));
+      return await retryTransient(() => fn(kv), STATE_RETRY_MS);
     } catch (cause) {
       if (cause instanceof StateStoreError) throw cause;
       throw new StateStoreError(
