@@ -1,6 +1,6 @@
 /**
  * The heap of a CLI run's thread under Deno follows the memory budget: a small one (below 192 MiB) gets a
- * smaller young and old generation and no pool worker started ahead.
+ * smaller old generation and no pool worker started ahead.
  */
 import { after, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
@@ -18,9 +18,9 @@ describe("run thread limits", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  test("a budget below 192 MiB gets a 4 MB young generation, 256 MB old, and no pool worker ahead", () => {
+  test("a budget below 192 MiB gets a 256 MB old generation and no pool worker ahead", () => {
     assert.deepEqual(runThreadLimits(128 * MB), {
-      youngGenerationMb: 4,
+      youngGenerationMb: 8,
       oldGenerationMb: 256,
       prestartPoolWorker: false,
     });
