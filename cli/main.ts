@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { EXIT } from "./exit_codes.ts";
 import { HELP } from "./help.ts";
+import type { RunThreadLimits } from "./run_thread_limits.ts";
 
 /** The arguments `main` was given (a run under Deno hands them to its thread). */
 let mainArgv: string[] = [];
@@ -242,9 +243,15 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
           return usage(`--every: ${(e as Error).message}`, command);
         }
       }
-      const threaded = await runInHeapLimitedThread(v.placement === undefined && !v.sequential);
+      // Under Deno a small budget keeps the pool stages on the loop: no pool worker is started ahead.
+      const { budgetOfRun, runThreadLimits } = await import("./run_thread_limits.ts");
+      const limits = runThreadLimits(await budgetOfRun(maxMemory, file));
+      const { runtime } = await import("../engine/runtime/mod.ts");
+      const mayUsePool = v.placement === undefined && !v.sequential &&
+        (limits.prestartPoolWorker || !runtime.poolWorkerIsOwnHeap);
+      const threaded = await runInHeapLimitedThread(mayUsePool, limits);
       if (threaded !== undefined) return threaded;
-      if (v.placement === undefined && !v.sequential) {
+      if (mayUsePool) {
         // The pool's first worker starts while the run's modules load (see prestartPoolWorker); a run
         // that needs no pool ends it.
         const { prestartPoolWorker } = await import("../engine/kernel/worker_pool.ts");
@@ -274,28 +281,23 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
   }
 }
 
-/** The young generation of a run's thread under Deno, in MB, unless `SLUICE_YOUNG_GENERATION_MB` says. */
-const RUN_YOUNG_GENERATION_MB = 8;
 /**
- * The old generation of a run's thread under Deno, in MB: far above what a run keeps alive (W4 holds
- * less than 100 MB), and low enough that V8 collects it when it grows ~1.4x past what was live (its
- * default limit of several GB lets it grow 4x).
- */
-const RUN_OLD_GENERATION_MB = 512;
-
-/**
- * Under Deno, runs this command line again in a thread whose V8 young generation is a few MB (V8 grows the
- * main thread's to 64 MB under a run's allocation, and only `--v8-flags` can size the main thread's):
+ * Under Deno, runs this command line again in a thread whose V8 heap is sized by `limits` (a young
+ * generation of a few MB: V8 grows the main thread's to 64 MB under a run's allocation, and only
+ * `--v8-flags` can size the main thread's; see `run_thread_limits.ts`):
  * resolves with its exit code. Undefined when the run goes on here: Bun (whose collector is not V8's),
  * already in that thread, or `SLUICE_YOUNG_GENERATION_MB=0`. With `withPoolWorker`, this thread then starts
  * the pool's first worker for the run's thread (`prestartPoolWorker` there takes it): `new Worker` holds
  * the thread that calls it while the worker boots (80-450 ms measured), and this one has nothing else to do.
  */
-async function runInHeapLimitedThread(withPoolWorker: boolean): Promise<number | undefined> {
+async function runInHeapLimitedThread(
+  withPoolWorker: boolean,
+  limits: RunThreadLimits,
+): Promise<number | undefined> {
   const { runtime, heapLimitedThreadArgs } = await import("../engine/runtime/mod.ts");
   if (!runtime.runHeapLimited || heapLimitedThreadArgs() !== undefined) return undefined;
   const setting = runtime.env("SLUICE_YOUNG_GENERATION_MB");
-  const youngGenerationMb = setting ? Number(setting) : RUN_YOUNG_GENERATION_MB;
+  const youngGenerationMb = setting ? Number(setting) : limits.youngGenerationMb;
   if (!(youngGenerationMb > 0)) return undefined;
   const pool = withPoolWorker && runtime.hasWorkers
     ? await import("../engine/kernel/pool_worker_spec.ts")
@@ -303,7 +305,7 @@ async function runInHeapLimitedThread(withPoolWorker: boolean): Promise<number |
   return await runtime.runHeapLimited(
     new URL("./run_thread.ts", import.meta.url),
     mainArgv,
-    { youngGenerationMb, oldGenerationMb: RUN_OLD_GENERATION_MB },
+    { youngGenerationMb, oldGenerationMb: limits.oldGenerationMb },
     pool
       ? { entry: pool.POOL_WORKER_ENTRY, limits: { youngGenerationMb: pool.POOL_WORKER_YOUNG_GENERATION_MB } }
       : undefined,

@@ -204,6 +204,24 @@ describe("memory budget: the run collects garbage while it goes on", () => {
     assert.ok(calls >= 1);
   });
 
+  test("below 192 MiB the run hands freed memory back to the system (Deno: malloc_trim); Bun has none", async () => {
+    assert.equal(typeof runtime.releaseFreedMemory === "function", runtime.name === "deno");
+    let released!: () => void;
+    const firstRelease = new Promise<void>((resolve) => released = resolve);
+    // The one item waits for the first release (2 s in), so the run cannot end before it.
+    const p = pipeline(fromIterable([1]))
+      .pipe(map(async (x: number) => (await firstRelease, x)))
+      .to(sink(() => {}));
+    const keepAlive = setInterval(() => {}, 1000);
+    const summary = await runPipeline(p, {
+      ...quiet,
+      maxMemory: 128 * KB * KB,
+      collect: false,
+      releaseFreedMemory: () => released(),
+    }).finally(() => clearInterval(keepAlive));
+    assert.equal(summary.ok, true);
+  });
+
   test("without a small budget the run collects while its resident memory is above the mark", async () => {
     let collected!: () => void;
     const firstCollection = new Promise<void>((resolve) => collected = resolve);

@@ -98,6 +98,13 @@ export interface RunOptions {
    */
   collect?: (() => void) | false;
   /**
+   * Hands the memory the C allocator holds freed back to the system, called every 2 s with a
+   * `maxMemory` below {@linkcode LOOP_ONLY_BELOW_BYTES}. Default: the runtime adapter's
+   * `releaseFreedMemory` (Deno: glibc's `malloc_trim` on another thread, where FFI is granted); none under
+   * Bun. `false` gives none.
+   */
+  releaseFreedMemory?: (() => Promise<void> | void) | false;
+  /**
    * Resident memory (bytes) above which a run without a small budget calls `collect` (at most once a
    * second). Default {@linkcode COLLECT_ABOVE_RSS_BYTES}; `0` collects every second.
    */
@@ -107,6 +114,12 @@ export interface RunOptions {
 /** How often a run collects garbage where the runtime lets it (ms); with a small memory budget, more often. */
 const COLLECT_EVERY_MS = 1000;
 const COLLECT_EVERY_MS_SMALL_BUDGET = 500;
+/**
+ * How often a run with a small budget hands freed memory back (ms): each trim costs system time (the pages
+ * given back are faulted in again when reused: every 500 ms it added 2-3 s of system time to W3's ~10 s),
+ * and what it bounds creeps up slowly (~20 MB over W3).
+ */
+const RELEASE_EVERY_MS_SMALL_BUDGET = 2000;
 /**
  * Without a small budget, a run collects only while its resident memory is above this: Bun's W3 peaked at
  * 260-274 MB without collections, the default budget's goal is 256 MB (issue 20).
@@ -260,6 +273,14 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
       intervalMs: smallBudget ? COLLECT_EVERY_MS_SMALL_BUDGET : COLLECT_EVERY_MS,
     })
     : undefined;
+  const release = options.releaseFreedMemory === false
+    ? undefined
+    : options.releaseFreedMemory ?? runtime.releaseFreedMemory;
+  // The last release may still run on another thread when the run ends: the run waits for it.
+  let releasing: Promise<void> | void = undefined;
+  const stopReleases = release && smallBudget
+    ? startGcHints({ hint: () => releasing = release(), intervalMs: RELEASE_EVERY_MS_SMALL_BUDGET })
+    : undefined;
   if (lag) metrics.watchLag(() => lag.snapshot());
   metrics.watchPool(() => (options.pool ?? ownPool)?.stats);
 
@@ -311,6 +332,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     clearTimeout(graceTimer);
     stopGcHints?.();
     stopCollections?.();
+    stopReleases?.();
+    await releasing;
     for (const u of unlink) u();
     if (lag) {
       metrics.lag = pick(lag.stop());

@@ -84,6 +84,13 @@ export interface RuntimeAdapter {
    */
   collectNow?: () => void;
   /**
+   * Hands the memory the C allocator holds freed back to the system, without blocking (Deno: glibc's
+   * `malloc_trim(0)` through FFI on another thread, where the FFI permission is granted; see
+   * `engine/runtime/malloc_trim.ts`); undefined where the runtime's allocator returns it by itself (Bun's
+   * mimalloc). A run given a small memory budget calls it every 2 s, and waits for the last one to end.
+   */
+  releaseFreedMemory?: () => Promise<void> | void;
+  /**
    * Whether `error` is the runtime refusing a permission (Deno's `NotCapable`: a missing `--allow-*`
    * flag); undefined on runtimes without permissions (Bun). See `engine/permission_error.ts`.
    */

@@ -22,6 +22,7 @@ import {
 } from "./heap_limited_thread.ts";
 import { takeHandedWorker } from "./handed_worker.ts";
 import { type RawSyscall, schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
+import { mallocTrimmer } from "./malloc_trim.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -61,6 +62,9 @@ function openDenoSyscall(): RawSyscall | null {
   }
   return denoSyscall;
 }
+
+/** glibc's malloc_trim, opened on the first call (undefined until then; a no-op where it cannot work). */
+let trimmer: (() => Promise<void> | undefined) | undefined;
 
 /** The adapter used under Deno 2 (and Deno Deploy, which has no Worker). */
 export const denoAdapter: RuntimeAdapter = {
@@ -106,6 +110,7 @@ export const denoAdapter: RuntimeAdapter = {
   isPermissionError: typeof Deno?.errors?.NotCapable === "function"
     ? (error) => error instanceof Deno.errors.NotCapable
     : undefined,
+  releaseFreedMemory: onDeploy ? undefined : () => (trimmer ??= mallocTrimmer() ?? (() => undefined))(),
   // Deno honours a node:worker_threads thread's resourceLimits (its own isolate cannot be sized from inside).
   runHeapLimited: onDeploy ? undefined : runHeapLimitedThread,
   takeHandedWorker: onDeploy ? undefined : takeHandedWorker,
