@@ -155,9 +155,8 @@ export function rewriteImages(opts: RewriteImagesOptions = {}): Stage<EntryItem,
     options: resolveStageOptions({
       name: "rewrite-images",
       placement: "auto",
-      concurrency: 512,
-      // Every entry of a W1-sized run in flight at once (500 entries, whose 1,000 images then take one
-      // round trip, not two: with 256 the farm saw at most ~480 requests at once), but a short queue in
+      concurrency: 256,
+      // Enough entries in flight to keep image downloads wide (W1: ~500 at 150 ms), but a short queue in
       // front of them: queued entries are what outlives the young generation while IMAP sets the pace
       // (2x concurrency, the default, held 512 more entries; W3 peak RSS fell 30 MB with 16).
       capacity: 32,

@@ -44,7 +44,7 @@ export interface InlineImage {
  * ```
  */
 export interface ImageCacheOptions {
-  /** Image requests in flight at once (default 1,024). */
+  /** Image requests in flight at once (default 512). */
   concurrency?: number;
   /** Largest image inlined, in bytes (default 5 MB); larger ones stay remote links. */
   maxBytes?: number;
@@ -68,9 +68,8 @@ export interface ImageCacheOptions {
 }
 
 /**
- * The defaults of `ImageCacheOptions`. Twice the `rewrite-images` stage's 512 entries in flight, so
- * entries with two images (W1) fetch them all in one wave, not two. A socket each: a system whose hard
- * limit on open files is near 1,024 (`ulimit -Hn`) wants a lower `image-concurrency`.
+ * The defaults of `ImageCacheOptions`. Twice the `rewrite-images` stage's 256 entries in flight, so
+ * entries with two images (W1) fetch them all in one wave, not two.
  *
  * @example
  * ```ts
@@ -84,7 +83,7 @@ export const DEFAULT_IMAGE_CACHE_OPTIONS: Readonly<{
   timeoutMs: number;
   cacheBytes: number;
 }> = Object.freeze({
-  concurrency: 1024,
+  concurrency: 512,
   maxBytes: 5 * 1024 * 1024,
   timeoutMs: 20_000,
   cacheBytes: 8 * 1024 * 1024,
