@@ -19,11 +19,13 @@ import {
   type SerializedError,
   type TaskMessage,
 } from "./pool_protocol.ts";
-import { unwrapTaskResult } from "./pool_transfer.ts";
-import { POOL_WORKER_ENTRY, POOL_WORKER_YOUNG_GENERATION_MB } from "./pool_worker_spec.ts";
+import { POOL_WORKER_YOUNG_GENERATION_MB } from "./pool_worker_spec.ts";
+import { startPoolWorker, takePrestartedWorker } from "./pool_prestart.ts";
+import { runOnLoop } from "./pool_on_loop.ts";
 
 export { PoolClosedError, PoolTaskModuleError, WorkerCrashedError } from "./pool_errors.ts";
 export { transferResult } from "./pool_transfer.ts";
+export { discardPrestartedWorker, prestartPoolWorker } from "./pool_prestart.ts";
 
 /** Names a pool task: the module that exports it and the export's name. */
 export interface PoolTask {
@@ -97,70 +99,6 @@ interface Slot {
 }
 
 const DEFAULT_IDLE_MS_WITHOUT_UNREF = 1000;
-const DEFAULT_YOUNG_GENERATION_MB = POOL_WORKER_YOUNG_GENERATION_MB;
-let warnedNoWorkers = false;
-
-/** A pool worker started before any pool (`prestartPoolWorker`), for the first pool that needs one. */
-let prestarted: { worker: WorkerHandle; youngGenerationMb: number } | undefined;
-
-function startWorker(youngGenerationMb: number): WorkerHandle {
-  const entry = POOL_WORKER_ENTRY;
-  return (youngGenerationMb > 0
-    ? runtime.startHeapLimitedWorker?.(entry, { youngGenerationMb })
-    : undefined) ??
-    new Worker(entry, { type: "module" });
-}
-
-function takePrestarted(youngGenerationMb: number): WorkerHandle | undefined {
-  if (prestarted?.youngGenerationMb !== youngGenerationMb) return undefined;
-  const { worker } = prestarted;
-  prestarted = undefined;
-  return worker;
-}
-
-/**
- * Starts a pool worker (with the default heap) before any pool exists: the first {@linkcode WorkerPool}
- * that starts a worker takes it. The CLI calls this before it loads a run's modules, so that the worker
- * starts meanwhile: under Deno a worker started from a run's thread waits about a second before it takes
- * its first task, longer than a small run's first feed takes to arrive. In a run's thread under Deno it
- * takes the worker the main thread started for the run (`runtime.takeHandedWorker`) instead of starting
- * one: `new Worker` holds the thread that calls it while the worker boots. It never keeps the process alive;
- * `discardPrestartedWorker()` ends it when the run turns out to need no pool. A no-op without workers
- * or when one is waiting already.
- *
- * @example
- * ```ts
- * import { discardPrestartedWorker, prestartPoolWorker, WorkerPool } from "./worker_pool.ts";
- * prestartPoolWorker();
- * const pool = new WorkerPool({ size: 1 });
- * pool.warm(); // takes the worker started above
- * await pool.close();
- * discardPrestartedWorker(); // nothing left to end
- * ```
- */
-export function prestartPoolWorker(): void {
-  if (prestarted || !runtime.hasWorkers) return;
-  prestarted = {
-    // In a run's thread under Deno, the main thread started it (see cli/main.ts and handed_worker.ts).
-    worker: runtime.takeHandedWorker?.() ?? startWorker(DEFAULT_YOUNG_GENERATION_MB),
-    youngGenerationMb: DEFAULT_YOUNG_GENERATION_MB,
-  };
-  prestarted.worker.unref?.();
-}
-
-/**
- * Ends the worker `prestartPoolWorker()` started, if no pool took it.
- *
- * @example
- * ```ts
- * import { discardPrestartedWorker } from "./worker_pool.ts";
- * discardPrestartedWorker();
- * ```
- */
-export function discardPrestartedWorker(): void {
-  prestarted?.worker.terminate();
-  prestarted = undefined;
-}
 
 /**
  * Runs named tasks on a fixed-size set of module Workers; tasks wait in FIFO order when all are busy.
@@ -209,7 +147,7 @@ export class WorkerPool {
     this.size = Math.max(1, Math.floor(options.size ?? runtime.cpuCount));
     this.usesWorkers = runtime.hasWorkers && options.useWorkers !== false;
     this.#idleTimeoutMs = options.idleTimeoutMs;
-    this.#youngGenerationMb = options.youngGenerationMb ?? DEFAULT_YOUNG_GENERATION_MB;
+    this.#youngGenerationMb = options.youngGenerationMb ?? POOL_WORKER_YOUNG_GENERATION_MB;
   }
 
   /** Current counters (live workers, busy workers, queued tasks, crashes so far). */
@@ -387,7 +325,7 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
-    const worker = takePrestarted(this.#youngGenerationMb) ?? startWorker(this.#youngGenerationMb);
+    const worker = takePrestartedWorker(this.#youngGenerationMb) ?? startPoolWorker(this.#youngGenerationMb);
     const slot: Slot = { worker, dead: false, idleSince: 0 };
     worker.onmessage = (e: MessageEvent) => {
       const d = e.data;
@@ -575,36 +513,4 @@ function taskModuleUrl(module: string | URL): string {
     "is a relative path, and a worker cannot know what it is relative to",
     `pass new URL(${JSON.stringify(module)}, import.meta.url)`,
   );
-}
-
-/** Runs a task on the event loop, for runtimes without Workers. */
-async function runOnLoop<R>(module: string, name: string, args: unknown[], signal?: AbortSignal): Promise<R> {
-  if (!warnedNoWorkers) {
-    warnedNoWorkers = true;
-    console.warn("sluice: no Worker here, running pool tasks on the event loop");
-  }
-  let mod: Record<string, unknown>;
-  try {
-    mod = await import(module);
-  } catch (e) {
-    const problem = `cannot be imported: ${describeError(e)}`;
-    throw new PoolTaskModuleError(module, problem, "check the module URL and that it loads on its own");
-  }
-  const fn = mod[name];
-  if (typeof fn !== "function") {
-    throw new PoolTaskModuleError(module, `has no exported function "${name}"`, `export a function ${name}`);
-  }
-  signal?.throwIfAborted();
-  const result = fn(...args);
-  if (!signal) return unwrapTaskResult(await result).value as R;
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return unwrapTaskResult(await Promise.race([result, aborted])).value as R;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
 }
