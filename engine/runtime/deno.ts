@@ -43,24 +43,29 @@ function granted(descriptor: { name: string; command?: string; path?: string }):
   }
 }
 
-let denoSyscall: RawSyscall | null | undefined;
-
-/** The C library's `syscall` through `Deno.dlopen` (once per thread), or null where it cannot be opened. */
-function openDenoSyscall(): RawSyscall | null {
-  if (denoSyscall !== undefined) return denoSyscall;
-  denoSyscall = null;
+/**
+ * Calls `use` with the C library's `syscall` through `Deno.dlopen`, then closes the library again (a
+ * library left open is a leaked resource to `deno test`, and a run asks once); null where it cannot be
+ * opened (no FFI permission, no glibc), without calling `use`.
+ */
+function withDenoSyscall<T>(use: (syscall: RawSyscall) => T): T | null {
   if (schedSetattrNumber() === undefined || typeof Deno?.dlopen !== "function") return null;
   // Without --allow-ffi (and /proc readable) Deno would ask on a terminal: do without.
   if (!granted({ name: "ffi" }) || !granted({ name: "read", path: "/proc" })) return null;
+  let lib;
   try {
-    const lib = Deno.dlopen("libc.so.6", {
+    lib = Deno.dlopen("libc.so.6", {
       syscall: { parameters: ["i64", "i64", "buffer", "i64"], result: "i64" },
     });
-    denoSyscall = (nr, a, struct, flags) => Number(lib.symbols.syscall(nr, a, struct, flags));
   } catch {
     // No --allow-ffi, or no glibc: the thread keeps its slice.
+    return null;
   }
-  return denoSyscall;
+  try {
+    return use((nr, a, struct, flags) => Number(lib.symbols.syscall(nr, a, struct, flags)));
+  } finally {
+    lib.close();
+  }
 }
 
 /** glibc's malloc_trim, opened on the first call (undefined until then; a no-op where it cannot work). */
@@ -117,7 +122,6 @@ export const denoAdapter: RuntimeAdapter = {
   startHeapLimitedWorker: onDeploy ? undefined : (entry, limits) => new HeapLimitedWorker(entry, limits),
   mayRunQuietly: (command) => granted({ name: "run", command }) && granted({ name: "read", path: "/proc" }),
   shortenThreadSlice: (sliceNs) => {
-    const syscall = openDenoSyscall();
-    return Promise.resolve(syscall ? setThreadSlice(syscall, sliceNs) : false);
+    return Promise.resolve(withDenoSyscall((syscall) => setThreadSlice(syscall, sliceNs)) ?? false);
   },
 };
