@@ -182,56 +182,59 @@ describe("memory budget: a small one keeps CPU stages on the loop", () => {
   });
 });
 
+/**
+ * Runs a pipeline of one item that waits until `signal` (given to the run's `options`) was first called, so
+ * the run cannot end before it; the run's timers never keep a process alive, so a timer here does until
+ * the run is over.
+ */
+async function runUntilFirstCall(
+  options: (signal: () => void) => Parameters<typeof runPipeline>[1],
+): Promise<Awaited<ReturnType<typeof runPipeline>>> {
+  let called!: () => void;
+  const first = new Promise<void>((resolve) => called = resolve);
+  const p = pipeline(fromIterable([1]))
+    .pipe(map(async (x: number) => (await first, x)))
+    .to(sink(() => {}));
+  const keepAlive = setInterval(() => {}, 1000);
+  return await runPipeline(p, options(() => called())).finally(() => clearInterval(keepAlive));
+}
+
 describe("memory budget: the run collects garbage while it goes on", () => {
   test("the run calls the full collection (Bun's Bun.gc(true), every 500 ms below 192 MiB); Deno has none", async () => {
     assert.equal(typeof runtime.collectNow === "function", runtime.name === "bun");
     let calls = 0;
-    let collected!: () => void;
-    const firstCollection = new Promise<void>((resolve) => collected = resolve);
-    // The one item waits for the first collection, so the run cannot end before it (500 ms in).
-    const p = pipeline(fromIterable([1]))
-      .pipe(map(async (x: number) => (await firstCollection, x)))
-      .to(sink(() => {}));
-    const collect = () => {
-      calls++;
-      collected();
-    };
-    // The run's timers never keep a process alive: this one does, until the run is over.
-    const keepAlive = setInterval(() => {}, 1000);
-    const summary = await runPipeline(p, { ...quiet, maxMemory: 128 * KB * KB, collect })
-      .finally(() => clearInterval(keepAlive));
+    // The first collection comes 500 ms in.
+    const summary = await runUntilFirstCall((collected) => ({
+      ...quiet,
+      maxMemory: 128 * KB * KB,
+      collect: () => {
+        calls++;
+        collected();
+      },
+    }));
     assert.equal(summary.ok, true);
     assert.ok(calls >= 1);
   });
 
   test("below 192 MiB the run hands freed memory back to the system (Deno: malloc_trim); Bun has none", async () => {
     assert.equal(typeof runtime.releaseFreedMemory === "function", runtime.name === "deno");
-    let released!: () => void;
-    const firstRelease = new Promise<void>((resolve) => released = resolve);
-    // The one item waits for the first release (2 s in), so the run cannot end before it.
-    const p = pipeline(fromIterable([1]))
-      .pipe(map(async (x: number) => (await firstRelease, x)))
-      .to(sink(() => {}));
-    const keepAlive = setInterval(() => {}, 1000);
-    const summary = await runPipeline(p, {
+    // The first release comes 2 s in.
+    const summary = await runUntilFirstCall((released) => ({
       ...quiet,
       maxMemory: 128 * KB * KB,
       collect: false,
-      releaseFreedMemory: () => released(),
-    }).finally(() => clearInterval(keepAlive));
+      releaseFreedMemory: released,
+    }));
     assert.equal(summary.ok, true);
   });
 
   test("without a small budget the run collects while its resident memory is above the mark", async () => {
-    let collected!: () => void;
-    const firstCollection = new Promise<void>((resolve) => collected = resolve);
-    // The one item waits for the first collection (a second in): a mark of 0 is always passed.
-    const p = pipeline(fromIterable([1]))
-      .pipe(map(async (x: number) => (await firstCollection, x)))
-      .to(sink(() => {}));
-    const keepAlive = setInterval(() => {}, 1000);
-    const summary = await runPipeline(p, { ...quiet, collect: () => collected(), collectAboveRss: 0 })
-      .finally(() => clearInterval(keepAlive));
+    // The first collection comes a second in: a mark of 0 is always passed.
+    const summary = await runUntilFirstCall((collected) => ({
+      ...quiet,
+      collect: collected,
+      collectAboveRss: 0,
+    }));
     assert.equal(summary.ok, true);
   });
 });

@@ -3,7 +3,8 @@
  * @module
  */
 import type { KV, Kvm } from "npm:@nats-io/kv@^3.4.0";
-import { isClusterForming } from "./cluster_forming.ts";
+import { retryWhileForming } from "./cluster_forming.ts";
+import { isAlreadyCreated } from "./stream.ts";
 
 /**
  * Opens a KV bucket, creating it when missing. With several processes starting at once, each may try to
@@ -23,14 +24,12 @@ export async function openBucket(
   // writes, and a holder deciding whether to send a message must see every delivered record and mark.
   const options = { ...config, allow_direct: false };
   // A cluster elects its JetStream leader (and gathers its peers) a moment after the routes are up: retry.
-  for (let attempt = 0;; attempt++) {
+  return await retryWhileForming(async () => {
     try {
       return await kvm.create(name, options);
     } catch (e) {
-      const message = (e as Error).message ?? "";
-      if (/already in use|exists/i.test(message)) return await kvm.open(name, { allow_direct: false });
-      if (attempt >= 40 || !isClusterForming(e)) throw e;
-      await new Promise((r) => setTimeout(r, 250));
+      if (isAlreadyCreated(e)) return await kvm.open(name, { allow_direct: false });
+      throw e;
     }
-  }
+  });
 }

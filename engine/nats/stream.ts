@@ -27,8 +27,17 @@ export function isNotFound(error: unknown): boolean {
   return /^(stream|consumer) not found$/i.test((error as Error)?.message ?? "");
 }
 
-/** Whether `error` is the server refusing to create what another process created first. */
-function isAlreadyCreated(error: unknown): boolean {
+/**
+ * Whether `error` is the server refusing to create a stream, consumer or bucket that another process
+ * created first (which the loser of that race takes as success).
+ *
+ * @example
+ * ```ts
+ * import { isAlreadyCreated } from "./stream.ts";
+ * console.log(isAlreadyCreated(new Error("stream name already in use"))); // true
+ * ```
+ */
+export function isAlreadyCreated(error: unknown): boolean {
   return /already in use|exists/i.test((error as Error)?.message ?? "");
 }
 

@@ -9,9 +9,10 @@
  * @module
  */
 import { execFile } from "node:child_process";
-import { readFileSync, readlinkSync } from "node:fs";
+import { readlinkSync } from "node:fs";
 import process from "node:process";
 import { runtime } from "./mod.ts";
+import { niceInStat } from "./thread_nice.ts";
 
 /**
  * How much the worker pool's threads raise their nice value above the one they started with (the
@@ -59,15 +60,7 @@ export function currentThreadId(): number | undefined {
  * ```
  */
 export function threadNice(tid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-    // The name in parentheses may hold spaces: count the fields after its closing parenthesis. The nice
-    // value is field 19 of the file, the 17th after the name.
-    const nice = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
-    return Number.isInteger(nice) ? nice : undefined;
-  } catch {
-    return undefined;
-  }
+  return niceInStat(`/proc/self/task/${tid}/stat`);
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
+import { niceInStat } from "./thread_nice.ts";
 
 /** The slice the CLI's run asks for on its event loop's thread: the kernel's smallest, 0.1 ms. */
 export const LOOP_THREAD_SLICE_NS = 100_000;
@@ -78,7 +79,7 @@ export function threadSliceNs(): number | undefined {
  */
 export function setThreadSlice(syscall: RawSyscall, sliceNs: number): boolean {
   const nr = schedSetattrNumber();
-  const nice = ownNice();
+  const nice = niceInStat("/proc/thread-self/stat");
   if (nr === undefined || nice === undefined) return false;
   const attr = new Uint8Array(SCHED_ATTR_SIZE);
   const view = new DataView(attr.buffer);
@@ -94,15 +95,4 @@ export function setThreadSlice(syscall: RawSyscall, sliceNs: number): boolean {
   }
   const now = threadSliceNs();
   return now === undefined || now === Math.round(sliceNs);
-}
-
-/** The calling thread's nice value (`/proc/thread-self/stat`, field 19). */
-function ownNice(): number | undefined {
-  try {
-    const stat = readFileSync("/proc/thread-self/stat", "utf8");
-    const nice = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
-    return Number.isInteger(nice) ? nice : undefined;
-  } catch {
-    return undefined;
-  }
 }
