@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { KV, Kvm } from "npm:@nats-io/kv@^3.4.0";
 import { openBucket } from "../engine/nats/bucket.ts";
 import { isClusterForming } from "../engine/nats/cluster_forming.ts";
+import { isTransientNatsError } from "../engine/nats/transient.ts";
 
 /** A manager whose `create` fails with `failures` in turn, then gives a bucket. */
 function fakeKvm(failures: string[]): { kvm: Kvm; bucket: KV; calls: () => number } {
@@ -46,5 +47,25 @@ describe("openBucket", () => {
     for (const m of ["stream name already in use", "insufficient resources", "bad request"]) {
       assert.equal(isClusterForming(new Error(m)), false, m);
     }
+  });
+
+  test("start-up and a running job call the same failures passing (one classification, two policies)", () => {
+    const messages = [
+      "no suitable peers for placement",
+      "timeout",
+      "request timed out",
+      "no responders",
+      "no leader",
+      "503",
+      "connection closed",
+      "jetstream is not enabled",
+      "stream name already in use",
+      "insufficient resources",
+      "consumer not found",
+    ];
+    for (const m of messages) {
+      assert.equal(isClusterForming(new Error(m)), isTransientNatsError(new Error(m)), m);
+    }
+    assert.equal(isTransientNatsError(new Error("consumer not found")), false);
   });
 });

@@ -22,6 +22,7 @@ import type { RunResources } from "../pipeline/resources.ts";
 import { runPipeline, type RunSummary } from "../pipeline/runner.ts";
 import type { Stage } from "../pipeline/stage.ts";
 import { isTransientFailure, retryTransient, TRANSIENT_JOB_DELIVERIES } from "../nats/transient.ts";
+import { ensureConsumer } from "../nats/stream.ts";
 import { Lease } from "./lease.ts";
 import { fenceMargins, OwnerFence } from "./owner_fence.ts";
 import { deleteParts, type OwnedItem, OwnedItemLost, readOwned } from "./owned_transit.ts";
@@ -182,24 +183,15 @@ export class OwnerHolders {
   async #consumer(hash: string) {
     const { queue, ackWaitMs } = this.ctx;
     const name = `owner_${hash}`;
-    await retryTransient(async () => {
-      try {
-        await queue.jsm.consumers.info(OWNED_STREAM, name);
-      } catch (e) {
-        if (!/not found/i.test((e as Error).message)) throw e;
-        await queue.jsm.consumers.add(OWNED_STREAM, {
-          durable_name: name,
-          filter_subject: `sluice.owned.${hash}.>`,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.All,
-          ack_wait: ackWaitMs * 1e6,
-          max_ack_pending: 10_000,
-          inactive_threshold: 24 * 3600 * 1e9,
-        }).catch((e) => {
-          if (!/already in use|exists/i.test((e as Error).message)) throw e;
-        });
-      }
-    });
+    await ensureConsumer(queue.jsm, OWNED_STREAM, {
+      durable_name: name,
+      filter_subject: `sluice.owned.${hash}.>`,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: ackWaitMs * 1e6,
+      max_ack_pending: 10_000,
+      inactive_threshold: 24 * 3600 * 1e9,
+    }, (fn) => retryTransient(fn));
     return await retryTransient(() => queue.js.consumers.get(OWNED_STREAM, name));
   }
 

@@ -1,14 +1,15 @@
 /**
- * JetStream's answers while a cluster is still forming or electing, which a moment later become normal
- * answers: a request to retry rather than to report.
+ * Opening streams, consumers and buckets while a cluster may still be forming: JetStream's answers then
+ * (no leader yet, no responders, "no suitable peers for placement" before three servers have joined) become
+ * normal answers a moment later. Which failures pass is `transient.ts`'s one classification; this is the
+ * policy for start-up.
  * @module
  */
+import { isTransientNatsError } from "./transient.ts";
 
 /**
- * Whether `error` is one JetStream gives while its cluster forms or elects a leader: no leader yet, a
- * request timed out or found no responder, or "no suitable peers for placement" (a stream of three copies
- * asked for before all three servers have joined JetStream's meta group, as when sluice starts right after
- * its servers do).
+ * Whether `error` is one JetStream gives while its cluster forms or elects a leader (a passing failure,
+ * {@linkcode isTransientNatsError}), to retry rather than report.
  *
  * @example
  * ```ts
@@ -18,8 +19,7 @@
  * ```
  */
 export function isClusterForming(error: unknown): boolean {
-  const message = (error as Error)?.message ?? "";
-  return /unavailable|timeout|no responders|leader|503|no suitable peers/i.test(message);
+  return isTransientNatsError(error);
 }
 
 /**

@@ -71,7 +71,8 @@ export async function ensureStream(
 
 /**
  * Opens the durable consumer `config.durable_name` of `stream`, creating it when the server says it does not
- * exist; like {@linkcode ensureStream}.
+ * exist; like {@linkcode ensureStream}. `retry` is the policy for passing failures: by default the start-up
+ * one (`retryWhileForming`); a running job passes `retryTransient`.
  *
  * @example
  * ```ts ignore
@@ -82,8 +83,9 @@ export async function ensureConsumer(
   jsm: JetStreamManager,
   stream: string,
   config: Partial<ConsumerConfig> & { durable_name: string },
+  retry: (fn: () => Promise<void>) => Promise<void> = retryWhileForming,
 ): Promise<void> {
-  await retryWhileForming(async () => {
+  await retry(async () => {
     try {
       await jsm.consumers.info(stream, config.durable_name);
     } catch (e) {

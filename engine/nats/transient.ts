@@ -1,27 +1,37 @@
 /**
- * Retrying what a NATS server refused for a passing reason: a request that timed out or found no
- * responder while a node of the cluster stopped and its clients reconnected to another, or a stream
- * whose leader is being elected (a node that is stopping answers "jetstream is not enabled" for a moment). Only for operations that are safe to repeat (creates whose second try
- * is refused as "exists", writes of the same value, reads).
+ * NATS failures that pass, and the two ways sluice waits them out.
+ *
+ * One classification: {@linkcode isTransientNatsError} says whether a failure is one a moment later may not
+ * meet (a request that timed out or found no responder while a node stopped and its clients reconnected, a
+ * stream whose leader is being elected, a stream of three copies asked for before three servers have joined,
+ * a node that is stopping and answers "jetstream is not enabled" for a moment). Two policies:
+ * {@linkcode retryTransient} backs off (250 ms growing to 2 s) for up to 15 s, for a running job's operations;
+ * `retryWhileForming` (`cluster_forming.ts`) retries every 250 ms for up to 10 s, for opening streams,
+ * consumers and buckets when sluice starts. Only for operations that are safe to repeat (creates whose
+ * second try is refused as "exists", writes of the same value, reads).
  * @module
  */
 
 /** How long a transient failure is retried by default. */
 export const TRANSIENT_RETRY_MS = 15_000;
 
+/** The server's and the client's words for a failure that passes (see the module's description). */
+const PASSING_NATS_FAILURE =
+  /timeout|timed out|no responders|unavailable|leader|503|no suitable peers|disconnect|connection (closed|lost)|reconnect|jetstream (is )?not enabled/i;
+
 /**
- * Whether `e` is a passing NATS failure (timeout, no responders, no leader, 503, disconnect).
+ * Whether `e` is a passing NATS failure (timeout, no responders, no leader, no peers yet, 503, disconnect).
  *
  * @example
  * ```ts
  * import { isTransientNatsError } from "./transient.ts";
- * isTransientNatsError(new Error("timeout")); // true
+ * console.log(isTransientNatsError(new Error("timeout"))); // true
+ * console.log(isTransientNatsError(new Error("no suitable peers for placement"))); // true
+ * console.log(isTransientNatsError(new Error("insufficient resources"))); // false
  * ```
  */
 export function isTransientNatsError(e: unknown): boolean {
-  const message = (e as Error)?.message ?? String(e);
-  return /timeout|timed out|no responders|unavailable|leader|503|disconnect|connection (closed|lost)|reconnect|jetstream (is )?not enabled/i
-    .test(message);
+  return PASSING_NATS_FAILURE.test((e as Error)?.message ?? String(e));
 }
 
 /**
