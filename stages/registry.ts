@@ -16,7 +16,7 @@ import { dedupeStage } from "./dedupe.ts";
 import { digestStage } from "./digest.ts";
 import { rewriteImagesStage } from "./rewrite_images.ts";
 import { mimeStage } from "./mime.ts";
-import { mailboxStage, maildirStage, uploadImapStage } from "./mailbox.ts";
+import { mailboxStage, maildirStage, uploadImapStage } from "./mailbox_factories.ts";
 import { execStage } from "./exec.ts";
 import { mapStage } from "./map.ts";
 import { filterStage } from "./filter.ts";

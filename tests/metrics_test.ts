@@ -25,7 +25,7 @@ import {
 } from "../engine/pipeline/mod.ts";
 import { owner } from "../engine/kernel/mod.ts";
 import net from "node:net";
-import { mailboxStage } from "../stages/mailbox.ts";
+import { mailboxStage } from "../stages/mailbox_factories.ts";
 import { PipelineMonitor, serveMetrics } from "../engine/monitor/mod.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 import { type Exposition, readPrometheusText, valueOf } from "./support/prometheus_reader.ts";

@@ -22,14 +22,16 @@
  * ```
  * @module
  */
-import { redactUrl } from "../../engine/errors.ts";
 import { type AppendMessage, type AppendMode, ImapClient, type StoredMessage } from "./client.ts";
 import { ImapError, isConnectionError } from "./errors.ts";
 import { endpointLabel, parseImapUrl } from "./imap_url.ts";
 import type { Delivery, MailMessage } from "../mime/types.ts";
 import type { SessionOptions } from "./open_session.ts";
+import { ImapBatchError, markDelivered, type RefusedMessage } from "./batch_outcome.ts";
+import { batches, toCrlf, usableInternalDate } from "./append_batches.ts";
 
 export { ImapConnectionError, ImapError, isConnectionError } from "./errors.ts";
+export { deliveredBefore, ImapBatchError, type RefusedMessage } from "./batch_outcome.ts";
 
 /** The header the composer writes the entry id into; `hasEntry` searches it. */
 export const ENTRY_ID_HEADER = "X-Sluice-Entry-Id";
@@ -282,8 +284,7 @@ export class ImapUploader {
         }
       }
     } catch (e) {
-      if (e instanceof Error) (e as Error & { [DELIVERED]?: Delivery[] })[DELIVERED] = deliveries();
-      throw e;
+      throw markDelivered(e, deliveries());
     }
     if (failures.length > 0) throw new ImapBatchError(folder, msgs.length, failures, deliveries());
     return deliveries();
@@ -488,140 +489,6 @@ export class ImapUploader {
     if (!this.connected) await this.connect();
     return this.#client!;
   }
-}
-
-const DELIVERED = Symbol("sluice.imap.delivered");
-
-/**
- * The messages of a failed {@linkcode ImapUploader.appendBatch} call that the server did store before
- * the failure (confirm these, retry the rest).
- *
- * @param error what `appendBatch` threw
- * @returns the deliveries the server confirmed (empty when none, or for other errors)
- * @example
- * ```ts
- * import type { MailMessage } from "../mime/types.ts";
- * const up = new ImapUploader({ url: "imap://bob:secret@127.0.0.1:1143" });
- * const messages: MailMessage[] = [];
- * try {
- *   await up.appendBatch("News", messages);
- * } catch (e) {
- *   console.log(deliveredBefore(e).length, "stored before the failure");
- * }
- * ```
- */
-export function deliveredBefore(error: unknown): Delivery[] {
-  if (error instanceof ImapBatchError) return error.delivered;
-  return (error as { [DELIVERED]?: Delivery[] } | undefined)?.[DELIVERED] ?? [];
-}
-
-/**
- * One message the server refused, and its reason.
- *
- * @example
- * ```ts
- * import type { MailMessage } from "../mime/types.ts";
- * import { ImapError } from "./errors.ts";
- * const message: MailMessage = { folder: "News", raw: new Uint8Array(), date: new Date(), feedUrl: "u",
- *   entryId: "urn:entry:1", messageId: "<1@sluice>" };
- * const r: RefusedMessage = { message, error: new ImapError("E_IMAP_NO", "APPEND failed: NO too big") };
- * ```
- */
-export interface RefusedMessage {
-  message: MailMessage;
-  error: ImapError;
-}
-
-/**
- * The server refused some messages of an `appendBatch` call (each was tried on its own); the others
- * are stored and listed in `delivered`. Not a connection error: retrying the same messages will not help.
- *
- * @example
- * ```ts
- * import { ImapBatchError } from "./uploader.ts";
- * const e = new ImapBatchError("News", 3, [], []);
- * console.log(e.code); // E_IMAP_REFUSED
- * ```
- */
-export class ImapBatchError extends ImapError {
-  /** The refused messages with the server's reasons. */
-  readonly refused: RefusedMessage[];
-  /** The messages of the call that were stored. */
-  readonly delivered: Delivery[];
-
-  /**
-   * @param folder the pipeline folder
-   * @param total how many messages the call had
-   * @param refused the refused messages
-   * @param delivered the stored ones
-   */
-  constructor(folder: string, total: number, refused: RefusedMessage[], delivered: Delivery[]) {
-    const first = refused[0];
-    super(
-      "E_IMAP_REFUSED",
-      `${refused.length} of ${total} messages for IMAP folder '${folder}' refused` +
-        (first
-          ? `; entry ${first.message.entryId} of ${redactUrl(first.message.feedUrl)}: ${first.error.message}`
-          : ""),
-      "the other messages were stored; a refused message is usually too large for the server or malformed",
-      { command: "APPEND", responseCode: first?.error.responseCode, cause: first?.error },
-    );
-    this.refused = refused;
-    this.delivered = delivered;
-  }
-}
-
-/**
- * The entry date as INTERNALDATE when servers keep it as it is: from 1970 to two days ahead. Dovecot
- * stores 1900 as 2036, replaces the far future with the arrival time and rejects year 1 outright.
- */
-function usableInternalDate(d: Date | undefined): Date | undefined {
-  const t = d?.getTime();
-  if (t === undefined || Number.isNaN(t) || t < 0 || t > Date.now() + 2 * 86_400_000) return undefined;
-  return d;
-}
-
-/** Splits into batches of at most `maxCount` messages and (unless a single message is larger) `maxBytes`. */
-function batches(msgs: MailMessage[], maxCount: number, maxBytes: number): MailMessage[][] {
-  const out: MailMessage[][] = [];
-  let current: MailMessage[] = [];
-  let bytes = 0;
-  for (const m of msgs) {
-    if (current.length > 0 && (current.length >= maxCount || bytes + m.raw.length > maxBytes)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(m);
-    bytes += m.raw.length;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
-
-/**
- * IMAP wants CRLF; composers sometimes produce bare LF. Returns `raw` itself when it is already clean.
- * Jumps from LF to LF with `indexOf` (a message has one every ~78 bytes): a loop over every byte was
- * 2% of a W3 run's CPU time.
- */
-function toCrlf(raw: Uint8Array): Uint8Array {
-  let bare = 0;
-  for (let i = raw.indexOf(10); i !== -1; i = raw.indexOf(10, i + 1)) {
-    if (i === 0 || raw[i - 1] !== 13) bare++;
-  }
-  if (bare === 0) return raw;
-  const out = new Uint8Array(raw.length + bare);
-  let from = 0;
-  let j = 0;
-  for (let i = raw.indexOf(10); i !== -1; i = raw.indexOf(10, i + 1)) {
-    if (i > 0 && raw[i - 1] === 13) continue;
-    out.set(raw.subarray(from, i), j);
-    j += i - from;
-    out[j++] = 13;
-    from = i; // the LF itself is copied with the next piece
-  }
-  out.set(raw.subarray(from), j);
-  return out;
 }
 
 function folderError(folder: string, why: string): ImapError {
