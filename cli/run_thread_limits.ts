@@ -12,6 +12,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { parseSize } from "../engine/config/size.ts";
+import { type Environment, interpolate } from "../engine/config/interpolate.ts";
+import { runtime } from "../engine/runtime/mod.ts";
 import { LOOP_ONLY_BELOW_BYTES } from "../engine/pipeline/bytes_in_flight.ts";
 
 /** The heap sizes of a run's thread and whether a pool worker is started for it. */
@@ -62,21 +64,29 @@ export function runThreadLimits(maxMemory: number | undefined): RunThreadLimits 
 }
 
 /**
- * The `memory:` of a pipeline file's text, read from its top-level `memory: SIZE` line; undefined when
- * there is none, or it is not a plain size (`${VAR}`, a mistake: the run's config loader reports that).
+ * The `memory:` of a pipeline file's text, read from its top-level `memory: SIZE` line, with `${VAR}` and
+ * `${VAR:-default}` filled from `env` as the config loader fills them (the process environment by default);
+ * undefined when there is none, a variable is unset, or it is not a size (a mistake the run's config loader
+ * reports).
  *
  * @example
  * ```ts
  * import { declaredMemory } from "./run_thread_limits.ts";
  * declaredMemory("name: x\nmemory: 128MB # small\nstages: []\n"); // 134217728
+ * declaredMemory("name: x\nmemory: ${MEM:-64MB}\n", {}); // 67108864
  * declaredMemory("name: x\n"); // undefined
  * ```
  */
-export function declaredMemory(text: string): number | undefined {
+export function declaredMemory(
+  text: string,
+  env: Environment = (name) => runtime.env(name),
+): number | undefined {
   const value = /^memory:[ \t]*(["']?)([^"'#\r\n]*?)\1[ \t]*(?:#.*)?$/m.exec(text)?.[2];
   if (!value) return undefined;
+  const filled = interpolate(value, env);
+  if (filled.unset.length > 0 || filled.malformed.length > 0) return undefined;
   try {
-    return parseSize(value);
+    return parseSize(filled.value);
   } catch {
     return undefined;
   }

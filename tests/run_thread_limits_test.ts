@@ -37,7 +37,9 @@ describe("run thread limits", () => {
     assert.equal(declaredMemory('name: x\nmemory: "64 MiB" # small\n'), 64 * MB);
     assert.equal(declaredMemory("name: x\r\nmemory: 1GB\r\n"), 1024 * MB);
     assert.equal(declaredMemory("name: x\nstages:\n  - use: fetch\n    memory: 1MB\n"), undefined);
-    assert.equal(declaredMemory("name: x\nmemory: ${MEM:-128MB}\n"), undefined);
+    assert.equal(declaredMemory("name: x\nmemory: ${MEM:-128MB}\n", {}), 128 * MB);
+    assert.equal(declaredMemory("name: x\nmemory: ${MEM}\n", { MEM: "96MB" }), 96 * MB);
+    assert.equal(declaredMemory("name: x\nmemory: ${MEM}\n", {}), undefined);
     assert.equal(declaredMemory("name: x\nmemory: lots\n"), undefined);
     assert.equal(declaredMemory("name: x\n# memory: 128MB\n"), undefined);
   });
