@@ -144,6 +144,12 @@ export async function main(argv: string[]): Promise<number> {
   const envFile = v["env-file"];
   try {
     if (envFile) await loadEnvFile(envFile);
+    if (command !== "test") {
+      // Deno without --allow-env: every ${VAR} of the file would read as unset and take its default.
+      const { environmentRefusal } = await import("./environment_refusal.ts");
+      const refused = await environmentRefusal(file);
+      if (refused) throw refused;
+    }
     return await dispatch(command, file, v, action);
   } catch (e) {
     // Deno without an --allow-* flag sluice needs: say which flags, not a stack trace.

@@ -111,6 +111,17 @@ describe("cli.ts under Deno without the permissions it needs", () => {
     assertFlagsHint(r.out);
   });
 
+  test("a scoped --allow-env naming the file's settings is enough: the variables it leaves out read as unset", async () => {
+    // rss2imap.yaml also names IMAP_SASL, IMAP_TOKEN_COMMAND...: refused, they take their defaults.
+    const r = await cli(
+      ["--allow-read", "--allow-env=FEEDS,IMAP_URL,MAILDIR,STATE_DIR"],
+      ["check", pipeline],
+      "scoped-env",
+    );
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /ok \(pipeline rss2imap/);
+  });
+
   test("no --allow-read: the pipeline file's error says which flag, not 'check the path'", async () => {
     const r = await cli(["--allow-env", "--allow-write", "--allow-net"], ["check", pipeline], "read");
     assert.equal(r.code, 1, r.out);

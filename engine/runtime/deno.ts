@@ -94,6 +94,16 @@ export const denoAdapter: RuntimeAdapter = {
     file,
   ],
   env: nodeEnv,
+  envRefusal: typeof Deno?.errors?.NotCapable === "function"
+    ? (name) => {
+      try {
+        Deno.env.get(name);
+        return undefined;
+      } catch (e) {
+        return e instanceof Deno.errors.NotCapable ? e as Error : undefined;
+      }
+    }
+    : undefined,
   envObject: nodeEnvObject,
   args: () => (Deno?.args ? [...Deno.args] : nodeArgs()),
   onSignal: nodeOnSignal,
