@@ -5,7 +5,6 @@
  * state in `./.sluice`): the commands that load a pipeline file stop first, with the runtime's refusal.
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { interpolate } from "../engine/config/interpolate.ts";
 import { runtime } from "../engine/runtime/mod.ts";
 
@@ -33,26 +32,4 @@ export function refusedEveryVariable(text: string): Error | undefined {
     return undefined;
   });
   return allowed ? undefined : first;
-}
-
-/**
- * {@linkcode refusedEveryVariable} of the pipeline file `file`; undefined when the file cannot be read
- * (the command reports that itself) or the runtime has no permissions.
- *
- * @example
- * ```ts
- * import { environmentRefusal } from "./environment_refusal.ts";
- * const refused = await environmentRefusal("pipelines/rss2imap.yaml");
- * if (refused) throw refused;
- * ```
- */
-export async function environmentRefusal(file: string): Promise<Error | undefined> {
-  if (!runtime.envRefusal) return undefined;
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    return undefined;
-  }
-  return refusedEveryVariable(text);
 }

@@ -4,6 +4,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { ConfigErrors } from "../engine/config/config_error.ts";
+import { readPipelineFile } from "../engine/config/read_pipeline_file.ts";
+import { SluiceError } from "../engine/errors.ts";
+import { permissionProblem } from "../engine/permission_error.ts";
+import { refusedEveryVariable } from "./environment_refusal.ts";
 import { EXIT } from "./exit_codes.ts";
 import { HELP } from "./help.ts";
 import type { RunThreadLimits } from "./run_thread_limits.ts";
@@ -123,7 +128,6 @@ export async function main(argv: string[]): Promise<number> {
     try {
       return await workerCommand({ nats: v.nats, json: v.json, quiet: v.quiet, verbose: v.verbose });
     } catch (e) {
-      const { SluiceError } = await import("../engine/errors.ts");
       if (!(e instanceof SluiceError)) throw e;
       console.error(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
       return EXIT.RUN_FAILED;
@@ -145,15 +149,23 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (envFile) await loadEnvFile(envFile);
     if (command !== "test") {
+      // A file this process may not read is reported here, as the command would: under Deno the command's
+      // modules load when it starts (deno.json: lazy-dynamic-imports), which needs --allow-read too.
+      const text = await readPipelineFile(file).catch((e: unknown) => {
+        if (e instanceof ConfigErrors && e.errors.some((c) => permissionProblem(c.cause))) throw e;
+        return undefined; // the command reports it
+      });
       // Deno without --allow-env: every ${VAR} of the file would read as unset and take its default.
-      const { environmentRefusal } = await import("./environment_refusal.ts");
-      const refused = await environmentRefusal(file);
+      const refused = text === undefined ? undefined : refusedEveryVariable(text);
       if (refused) throw refused;
     }
     return await dispatch(command, file, v, action);
   } catch (e) {
+    if (e instanceof ConfigErrors) {
+      console.error(e.format());
+      return EXIT.CONFIG;
+    }
     // Deno without an --allow-* flag sluice needs: say which flags, not a stack trace.
-    const { permissionProblem } = await import("../engine/permission_error.ts");
     const refused = permissionProblem(e);
     if (refused) {
       console.error(`error: ${(e as Error).message}\n  hint: ${refused.hint}`);
@@ -162,7 +174,6 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof EnvFileError) return usage(e.message, command);
     // An error sluice explains (a state store it cannot open, a stage it cannot build): its message and
     // hint, not a stack trace. Anything else is a bug, and its stack helps.
-    const { SluiceError } = await import("../engine/errors.ts");
     if (!(e instanceof SluiceError)) throw e;
     console.error(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
     return EXIT.RUN_FAILED;
@@ -345,7 +356,6 @@ async function loadEnvFile(file: string): Promise<void> {
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    const { permissionProblem } = await import("../engine/permission_error.ts");
     if (permissionProblem(e)) throw e;
     throw new EnvFileError(`cannot read --env-file ${file}: ${(e as Error).message}`);
   }

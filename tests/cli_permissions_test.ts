@@ -130,6 +130,15 @@ describe("cli.ts under Deno without the permissions it needs", () => {
     assertFlagsHint(r.out);
   });
 
+  test("an --allow-read that leaves out sluice's own files: the module refused and the flags (exit 64)", async () => {
+    // deno.json's lazy-dynamic-imports: each command's modules load when it starts, and need --allow-read.
+    const scoped = `--allow-read=${path.dirname(pipeline)}`;
+    const r = await cli([scoped, "--allow-env"], ["check", pipeline], "read-scoped");
+    assert.equal(r.code, 64, r.out);
+    assert.match(r.out, /^error: Requires read access to ".*check_command\.ts"/m);
+    assertFlagsHint(r.out);
+  });
+
   test("no --allow-net: the run stops at the first refused fetch (exit 3), not item by item", async () => {
     const r = await cli(READ_ENV_WRITE, [pipeline], "net");
     // Without the stop, the feed would be retried with back-off and then counted as a failed item (exit 2).
