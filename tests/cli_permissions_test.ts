@@ -139,6 +139,16 @@ describe("cli.ts under Deno without the permissions it needs", () => {
     assertFlagsHint(r.out);
   });
 
+  test("no permissions at all: `stages` names the flag (exit 64), a mistyped command still gets its suggestion", async () => {
+    const stages = await cli([], ["stages"], "stages");
+    assert.equal(stages.code, 64, stages.out);
+    assert.match(stages.out, /^error: Requires read access to ".*stages_command\.ts"/m);
+    assertFlagsHint(stages.out);
+    const typo = await cli([], ["chek", "x.yaml"], "typo");
+    assert.equal(typo.code, 64, typo.out);
+    assert.match(typo.out, /unknown command `chek`; did you mean `check`\?/);
+  });
+
   test("no --allow-net: the run stops at the first refused fetch (exit 3), not item by item", async () => {
     const r = await cli(READ_ENV_WRITE, [pipeline], "net");
     // Without the stop, the feed would be retried with back-off and then counted as a failed item (exit 2).
