@@ -4,6 +4,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { ConfigErrors } from "../engine/config/config_error.ts";
+import { suggest } from "../engine/config/suggest.ts";
+import { readPipelineFile } from "../engine/config/read_pipeline_file.ts";
+import { SluiceError } from "../engine/errors.ts";
+import { permissionProblem } from "../engine/permission_error.ts";
+import { refusedEveryVariable } from "./environment_refusal.ts";
 import { EXIT } from "./exit_codes.ts";
 import { HELP } from "./help.ts";
 import type { RunThreadLimits } from "./run_thread_limits.ts";
@@ -56,7 +62,6 @@ export async function main(argv: string[]): Promise<number> {
     rest = argv.slice(1);
   } else if (argv[0] && await looksLikeCommand(argv[0])) {
     // `cli.ts chek x.yaml` would otherwise try to run a pipeline file called `chek`.
-    const { suggest } = await import("../engine/config/suggest.ts");
     const near = suggest(argv[0], COMMANDS);
     if (near) return usage(`unknown command \`${argv[0]}\`; did you mean \`${near}\`?`, "run");
   }
@@ -89,7 +94,6 @@ export async function main(argv: string[]): Promise<number> {
       console.log(HELP[topic]);
       return EXIT.OK;
     }
-    const { suggest } = await import("../engine/config/suggest.ts");
     const topics = Object.keys(HELP).filter((t) => t !== "main");
     const near = suggest(topic, topics);
     console.error(
@@ -102,8 +106,14 @@ export async function main(argv: string[]): Promise<number> {
     if (positionals.length > 1) {
       return usage(`one stage name expected, got: ${positionals.join(" ")}`, command);
     }
-    const { stagesCommand } = await import("./stages_command.ts");
-    return stagesCommand(positionals[0], (text) => console.log(text), (text) => console.error(text));
+    try {
+      const { stagesCommand } = await import("./stages_command.ts");
+      return stagesCommand(positionals[0], (text) => console.log(text), (text) => console.error(text));
+    } catch (e) {
+      const refused = refusedPermission(e);
+      if (refused === undefined) throw e;
+      return refused;
+    }
   }
   if (command === "worker" && !v.help) {
     // A worker takes its pipelines from the jobs it is given: no file.
@@ -119,11 +129,12 @@ export async function main(argv: string[]): Promise<number> {
         throw e;
       }
     }
-    const { workerCommand } = await import("./worker_command.ts");
     try {
+      const { workerCommand } = await import("./worker_command.ts");
       return await workerCommand({ nats: v.nats, json: v.json, quiet: v.quiet, verbose: v.verbose });
     } catch (e) {
-      const { SluiceError } = await import("../engine/errors.ts");
+      const refused = refusedPermission(e);
+      if (refused !== undefined) return refused;
       if (!(e instanceof SluiceError)) throw e;
       console.error(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
       return EXIT.RUN_FAILED;
@@ -144,23 +155,44 @@ export async function main(argv: string[]): Promise<number> {
   const envFile = v["env-file"];
   try {
     if (envFile) await loadEnvFile(envFile);
+    if (command !== "test") {
+      // A file this process may not read is reported here, as the command would: under Deno the command's
+      // modules load when it starts (deno.json: lazy-dynamic-imports), which needs --allow-read too.
+      const text = await readPipelineFile(file).catch((e: unknown) => {
+        if (e instanceof ConfigErrors && e.errors.some((c) => permissionProblem(c.cause))) throw e;
+        return undefined; // the command reports it
+      });
+      // Deno without --allow-env: every ${VAR} of the file would read as unset and take its default.
+      const refused = text === undefined ? undefined : refusedEveryVariable(text);
+      if (refused) throw refused;
+    }
     return await dispatch(command, file, v, action);
   } catch (e) {
-    // Deno without an --allow-* flag sluice needs: say which flags, not a stack trace.
-    const { permissionProblem } = await import("../engine/permission_error.ts");
-    const refused = permissionProblem(e);
-    if (refused) {
-      console.error(`error: ${(e as Error).message}\n  hint: ${refused.hint}`);
-      return EXIT.USAGE;
+    if (e instanceof ConfigErrors) {
+      console.error(e.format());
+      return EXIT.CONFIG;
     }
+    const refused = refusedPermission(e);
+    if (refused !== undefined) return refused;
     if (e instanceof EnvFileError) return usage(e.message, command);
     // An error sluice explains (a state store it cannot open, a stage it cannot build): its message and
     // hint, not a stack trace. Anything else is a bug, and its stack helps.
-    const { SluiceError } = await import("../engine/errors.ts");
     if (!(e instanceof SluiceError)) throw e;
     console.error(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
     return EXIT.RUN_FAILED;
   }
+}
+
+/**
+ * Deno without an --allow-* flag sluice needs (a module of the command included, see deno.json's
+ * lazy-dynamic-imports): prints the refusal and the flags, not a stack trace, and returns `EXIT.USAGE`;
+ * undefined when `e` is something else.
+ */
+function refusedPermission(e: unknown): number | undefined {
+  const refused = permissionProblem(e);
+  if (!refused) return undefined;
+  console.error(`error: ${(e as Error).message}\n  hint: ${refused.hint}`);
+  return EXIT.USAGE;
 }
 
 /** `--env-file` names a file that cannot be read: a mistake on the command line. */
@@ -339,7 +371,6 @@ async function loadEnvFile(file: string): Promise<void> {
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    const { permissionProblem } = await import("../engine/permission_error.ts");
     if (permissionProblem(e)) throw e;
     throw new EnvFileError(`cannot read --env-file ${file}: ${(e as Error).message}`);
   }

@@ -18,7 +18,7 @@ import { runtime } from "./runtime/mod.ts";
  */
 export const PERMISSION_HINT: string =
   "run it as `deno run -A cli.ts ...`, or grant what sluice uses: --allow-read " +
-  "(pipeline file, feed list, state), --allow-write (state), --allow-net (feeds, images, mail server) and " +
+  "(sluice's own files, pipeline file, feed list, state), --allow-write (state), --allow-net (feeds, images, mail server) and " +
   "--allow-env (settings such as FEEDS and IMAP_URL); scoped forms such as --allow-net=example.org work too";
 
 /**

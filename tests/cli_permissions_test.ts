@@ -111,12 +111,42 @@ describe("cli.ts under Deno without the permissions it needs", () => {
     assertFlagsHint(r.out);
   });
 
+  test("a scoped --allow-env naming the file's settings is enough: the variables it leaves out read as unset", async () => {
+    // rss2imap.yaml also names IMAP_SASL, IMAP_TOKEN_COMMAND...: refused, they take their defaults.
+    const r = await cli(
+      ["--allow-read", "--allow-env=FEEDS,IMAP_URL,MAILDIR,STATE_DIR"],
+      ["check", pipeline],
+      "scoped-env",
+    );
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /ok \(pipeline rss2imap/);
+  });
+
   test("no --allow-read: the pipeline file's error says which flag, not 'check the path'", async () => {
     const r = await cli(["--allow-env", "--allow-write", "--allow-net"], ["check", pipeline], "read");
     assert.equal(r.code, 1, r.out);
     assert.match(r.out, /cannot read pipeline file: Requires read access/);
     assert.doesNotMatch(r.out, /check the path/);
     assertFlagsHint(r.out);
+  });
+
+  test("an --allow-read that leaves out sluice's own files: the module refused and the flags (exit 64)", async () => {
+    // deno.json's lazy-dynamic-imports: each command's modules load when it starts, and need --allow-read.
+    const scoped = `--allow-read=${path.dirname(pipeline)}`;
+    const r = await cli([scoped, "--allow-env"], ["check", pipeline], "read-scoped");
+    assert.equal(r.code, 64, r.out);
+    assert.match(r.out, /^error: Requires read access to ".*check_command\.ts"/m);
+    assertFlagsHint(r.out);
+  });
+
+  test("no permissions at all: `stages` names the flag (exit 64), a mistyped command still gets its suggestion", async () => {
+    const stages = await cli([], ["stages"], "stages");
+    assert.equal(stages.code, 64, stages.out);
+    assert.match(stages.out, /^error: Requires read access to ".*stages_command\.ts"/m);
+    assertFlagsHint(stages.out);
+    const typo = await cli([], ["chek", "x.yaml"], "typo");
+    assert.equal(typo.code, 64, typo.out);
+    assert.match(typo.out, /unknown command `chek`; did you mean `check`\?/);
   });
 
   test("no --allow-net: the run stops at the first refused fetch (exit 3), not item by item", async () => {

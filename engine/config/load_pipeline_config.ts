@@ -4,11 +4,8 @@
  * Every mistake in the file is collected and thrown together as {@linkcode ConfigErrors}.
  * @module
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import process from "node:process";
 import { runtime } from "../runtime/mod.ts";
-import { PERMISSION_HINT, permissionProblem } from "../permission_error.ts";
 import { CronError, parseCron } from "../schedule/cron.ts";
 import { parseStoreSpec } from "../state/open_store.ts";
 import { StateStoreError } from "../state/store.ts";
@@ -16,7 +13,8 @@ import type { StageCatalog } from "./catalog.ts";
 import { ConfigError, ConfigErrorCode, ConfigErrors } from "./config_error.ts";
 import type { Environment } from "./interpolate.ts";
 import { PIPELINE_KEYS } from "./pipeline_keys.ts";
-import type { PathPositions, Span } from "./position.ts";
+import type { PathPositions } from "./position.ts";
+import { readPipelineFile } from "./read_pipeline_file.ts";
 import { validateOptions } from "./schema.ts";
 import { readYamlWithPositions } from "./source_map.ts";
 import type { PipelineSpec } from "./spec.ts";
@@ -59,26 +57,7 @@ export interface LoadPipelineOptions {
  * ```
  */
 export async function loadPipelineConfig(file: string, options: LoadPipelineOptions): Promise<PipelineSpec> {
-  if (/\.(ts|mts|js|mjs)$/i.test(file)) {
-    // Read as YAML it would fail with a baffling syntax error on its first import line.
-    const span: Span = { pos: { file, line: 0, column: 0 }, length: 0 };
-    const reason = "a TypeScript or JavaScript module is not a pipeline file (those are YAML)";
-    const hint = "run a pipeline built in TypeScript as a script that passes it to sluice's `runPipeline` " +
-      "(mod.ts), with `deno run -A script.ts` or `bun script.ts`";
-    throw new ConfigErrors(file, [new ConfigError(ConfigErrorCode.File, reason, span, { hint })]);
-  }
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    const reason = `cannot read pipeline file: ${(e as Error).message}`;
-    const span: Span = { pos: { file, line: 0, column: 0 }, length: 0 };
-    const hint = permissionProblem(e)
-      ? PERMISSION_HINT
-      : `check the path (relative paths start at ${process.cwd()})`;
-    throw new ConfigErrors(file, [new ConfigError(ConfigErrorCode.File, reason, span, { hint, cause: e })]);
-  }
-  return await parsePipelineConfig(text, file, options);
+  return await parsePipelineConfig(await readPipelineFile(file), file, options);
 }
 
 /**

@@ -43,6 +43,12 @@ export interface RuntimeAdapter {
   scriptCommand(file: string): string[];
   /** Reads an environment variable; undefined when unset or when the runtime forbids reading it. */
   env(name: string): string | undefined;
+  /**
+   * The runtime's refusal to let this process read the environment variable `name` (Deno's `NotCapable`
+   * without an `--allow-env` that covers it), or undefined when it may; undefined on runtimes without
+   * permissions (Bun). `env` reads a refused variable as unset; this tells the two apart.
+   */
+  envRefusal?: (name: string) => Error | undefined;
   /** A snapshot of the environment (for `${VAR}` interpolation). */
   envObject(): Record<string, string | undefined>;
   /** Command-line arguments after the script name. */

@@ -68,6 +68,15 @@ function withDenoSyscall<T>(use: (syscall: RawSyscall) => T): T | null {
   }
 }
 
+/**
+ * A module Deno would not load for want of a permission: an `import()` it did not read ahead (deno.json's
+ * `lazy-dynamic-imports`, or a computed specifier) needs --allow-read, and Deno rejects it with a
+ * `TypeError` (code `ERR_MODULE_NOT_FOUND`) whose message is the permission's, not a `NotCapable`.
+ */
+function refusedModuleLoad(error: unknown): boolean {
+  return error instanceof TypeError && /^Requires (read|import) access to /.test(error.message);
+}
+
 /** glibc's malloc_trim, opened on the first call (undefined until then; a no-op where it cannot work). */
 let trimmer: (() => Promise<void> | undefined) | undefined;
 
@@ -94,6 +103,16 @@ export const denoAdapter: RuntimeAdapter = {
     file,
   ],
   env: nodeEnv,
+  envRefusal: typeof Deno?.errors?.NotCapable === "function"
+    ? (name) => {
+      try {
+        Deno.env.get(name);
+        return undefined;
+      } catch (e) {
+        return e instanceof Deno.errors.NotCapable ? e as Error : undefined;
+      }
+    }
+    : undefined,
   envObject: nodeEnvObject,
   args: () => (Deno?.args ? [...Deno.args] : nodeArgs()),
   onSignal: nodeOnSignal,
@@ -113,7 +132,7 @@ export const denoAdapter: RuntimeAdapter = {
     () => (typeof Deno?.stdout?.isTerminal === "function" ? Deno.stdout.isTerminal() : nodeIsTerminal()),
   memoryRss: () => (typeof Deno?.memoryUsage === "function" ? Deno.memoryUsage().rss : nodeMemoryRss()),
   isPermissionError: typeof Deno?.errors?.NotCapable === "function"
-    ? (error) => error instanceof Deno.errors.NotCapable
+    ? (error) => error instanceof Deno.errors.NotCapable || refusedModuleLoad(error)
     : undefined,
   releaseFreedMemory: onDeploy ? undefined : () => (trimmer ??= mallocTrimmer() ?? (() => undefined))(),
   // Deno honours a node:worker_threads thread's resourceLimits (its own isolate cannot be sized from inside).

@@ -4,7 +4,10 @@
  * @module
  */
 // npm: specifiers keep the module importable by URL from a config-less Deno script (ARCHITECTURE.md).
+// In this repository deno.json maps this specifier to the package's ES module build (ARCHITECTURE.md,
+// "npm packages"); the types come from the package, spelled so that the map leaves them alone.
 // deno-lint-ignore no-import-prefix
+// @ts-types="npm:yaml@2"
 import * as YAML from "npm:yaml@^2.9.1";
 
 /**
