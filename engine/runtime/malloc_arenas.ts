@@ -17,7 +17,7 @@ import { withDenoLibc } from "./deno_libc.ts";
 /** glibc's `M_ARENA_MAX` (`malloc.h`). */
 const M_ARENA_MAX = -8;
 
-/** The arenas a CLI process keeps (`cli.ts`): the most that W3 showed no slowdown with. */
+/** The arenas a CLI process keeps (`cli.ts`); README, "Small budgets, the C allocator": what it measured. */
 export const CLI_MALLOC_ARENAS = 2;
 
 /**
