@@ -16,30 +16,20 @@ import {
   nodeScriptCommand,
 } from "./node_common.ts";
 
-import { type RawSyscall, schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
+import { schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
+import { withBunLibc } from "./bun_libc.ts";
 
 // deno-lint-ignore no-explicit-any
 const Bun = (globalThis as any).Bun;
 
-/** Bun's FFI module, named through a variable so that Deno's type check does not look for it. */
-const BUN_FFI = "bun:ffi";
-let bunSyscall: Promise<RawSyscall | null> | undefined;
-
-/** The C library's `syscall` through `bun:ffi` (once per thread), or null where it cannot be opened. */
-function openBunSyscall(): Promise<RawSyscall | null> {
-  return bunSyscall ??= (async () => {
-    if (schedSetattrNumber() === undefined) return null;
-    try {
-      const { dlopen, FFIType } = await import(BUN_FFI);
-      const lib = dlopen("libc.so.6", {
-        syscall: { args: [FFIType.i64, FFIType.i64, FFIType.ptr, FFIType.i64], returns: FFIType.i64 },
-      });
-      return (nr: number, a: number, struct: Uint8Array, flags: number) =>
-        Number(lib.symbols.syscall(nr, a, struct, flags));
-    } catch {
-      return null;
-    }
-  })();
+/** Sets the calling thread's time slice through the C library's `syscall` (`withBunLibc`). */
+async function setBunThreadSlice(sliceNs: number): Promise<boolean> {
+  if (schedSetattrNumber() === undefined) return false;
+  const taken = await withBunLibc(
+    (t) => ({ syscall: { args: [t.i64, t.i64, t.ptr, t.i64], returns: t.i64 } }),
+    (libc) => setThreadSlice((nr, a, struct, flags) => Number(libc.syscall(nr, a, struct, flags)), sliceNs),
+  ).catch(() => null);
+  return taken ?? false;
 }
 
 /** The adapter used under Bun 1.x. */
@@ -65,8 +55,5 @@ export const bunAdapter: RuntimeAdapter = {
   memoryRss: nodeMemoryRss,
   gcHint: typeof Bun?.gc === "function" ? () => Bun.gc(false) : undefined,
   collectNow: typeof Bun?.gc === "function" ? () => Bun.gc(true) : undefined,
-  shortenThreadSlice: async (sliceNs) => {
-    const syscall = await openBunSyscall();
-    return syscall ? setThreadSlice(syscall, sliceNs) : false;
-  },
+  shortenThreadSlice: setBunThreadSlice,
 };

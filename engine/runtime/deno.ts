@@ -21,8 +21,10 @@ import {
   runHeapLimitedThread,
 } from "./heap_limited_thread.ts";
 import { takeHandedWorker } from "./handed_worker.ts";
-import { type RawSyscall, schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
+import { schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
 import { mallocTrimmer } from "./malloc_trim.ts";
+import { limitDenoMallocArenas } from "./malloc_arenas.ts";
+import { granted, withDenoLibc } from "./deno_libc.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -34,38 +36,19 @@ const onDeploy = typeof Deno?.env?.get === "function" && (() => {
   }
 })();
 
-/** Whether Deno grants `descriptor` already (querying never asks the user, unlike using it). */
-function granted(descriptor: { name: string; command?: string; path?: string }): boolean {
-  try {
-    return Deno?.permissions?.querySync?.(descriptor)?.state === "granted";
-  } catch {
-    return false;
-  }
-}
+const SYSCALL = { syscall: { parameters: ["i64", "i64", "buffer", "i64"], result: "i64" } };
 
 /**
- * Calls `use` with the C library's `syscall` through `Deno.dlopen`, then closes the library again (a
- * library left open is a leaked resource to `deno test`, and a run asks once); null where it cannot be
- * opened (no FFI permission, no glibc), without calling `use`.
+ * Sets the calling thread's time slice through the C library's `syscall` (`withDenoLibc` opens it and
+ * closes it again); false where it cannot be opened (no FFI permission, no glibc) or `/proc` may not be
+ * read (Deno would ask on a terminal: do without).
  */
-function withDenoSyscall<T>(use: (syscall: RawSyscall) => T): T | null {
-  if (schedSetattrNumber() === undefined || typeof Deno?.dlopen !== "function") return null;
-  // Without --allow-ffi (and /proc readable) Deno would ask on a terminal: do without.
-  if (!granted({ name: "ffi" }) || !granted({ name: "read", path: "/proc" })) return null;
-  let lib;
-  try {
-    lib = Deno.dlopen("libc.so.6", {
-      syscall: { parameters: ["i64", "i64", "buffer", "i64"], result: "i64" },
-    });
-  } catch {
-    // No --allow-ffi, or no glibc: the thread keeps its slice.
-    return null;
-  }
-  try {
-    return use((nr, a, struct, flags) => Number(lib.symbols.syscall(nr, a, struct, flags)));
-  } finally {
-    lib.close();
-  }
+function setDenoThreadSlice(sliceNs: number): boolean {
+  if (schedSetattrNumber() === undefined || !granted({ name: "read", path: "/proc" })) return false;
+  return withDenoLibc(
+    SYSCALL,
+    (libc) => setThreadSlice((nr, a, struct, flags) => Number(libc.syscall(nr, a, struct, flags)), sliceNs),
+  ) ?? false;
 }
 
 /**
@@ -140,7 +123,6 @@ export const denoAdapter: RuntimeAdapter = {
   takeHandedWorker: onDeploy ? undefined : takeHandedWorker,
   startHeapLimitedWorker: onDeploy ? undefined : (entry, limits) => new HeapLimitedWorker(entry, limits),
   mayRunQuietly: (command) => granted({ name: "run", command }) && granted({ name: "read", path: "/proc" }),
-  shortenThreadSlice: (sliceNs) => {
-    return Promise.resolve(withDenoSyscall((syscall) => setThreadSlice(syscall, sliceNs)) ?? false);
-  },
+  shortenThreadSlice: (sliceNs) => Promise.resolve(setDenoThreadSlice(sliceNs)),
+  limitMallocArenas: onDeploy ? undefined : limitDenoMallocArenas,
 };

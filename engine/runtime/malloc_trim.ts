@@ -15,16 +15,17 @@
  * @module
  */
 
-// deno-lint-ignore no-explicit-any
-const Deno = (globalThis as any).Deno;
+import { denoLibcReachable, withDenoLibc } from "./deno_libc.ts";
 
 type Trim = () => Promise<number>;
+
+const MALLOC_TRIM = { malloc_trim: { parameters: ["usize"], result: "i32", nonblocking: true } };
 
 /**
  * glibc's `malloc_trim(0)` through Deno's FFI, or undefined where that cannot work: not Deno, not Linux,
  * the FFI permission not granted (it is queried, never asked for), or no glibc. Each call opens the
  * library, trims on a thread of Deno's own, and closes the library again, so nothing stays open between
- * calls.
+ * calls (`deno_libc.ts`).
  *
  * @returns a function that trims on another thread and resolves with glibc's answer (1: memory released)
  * @example
@@ -35,28 +36,9 @@ type Trim = () => Promise<number>;
  * ```
  */
 export function openMallocTrim(): Trim | undefined {
-  if (typeof Deno?.dlopen !== "function" || Deno.build?.os !== "linux") return undefined;
-  try {
-    if (Deno.permissions?.querySync?.({ name: "ffi" })?.state !== "granted") return undefined;
-    open().close();
-  } catch {
-    // musl, or a libc without malloc_trim: nothing to trim with.
-    return undefined;
-  }
-  return async () => {
-    const lib = open();
-    try {
-      return await lib.symbols.malloc_trim(0);
-    } finally {
-      lib.close();
-    }
-  };
-}
-
-function open() {
-  return Deno.dlopen("libc.so.6", {
-    malloc_trim: { parameters: ["usize"], result: "i32", nonblocking: true },
-  });
+  // musl, or a libc without malloc_trim: nothing to trim with.
+  if (!denoLibcReachable() || withDenoLibc(MALLOC_TRIM, () => true) === null) return undefined;
+  return async () => (await withDenoLibc(MALLOC_TRIM, (libc) => libc.malloc_trim(0) as Promise<number>)) ?? 0;
 }
 
 /**
