@@ -2,6 +2,7 @@
  * The contract every runtime adapter fulfils. Only files in `engine/runtime/` implement it.
  * @module
  */
+import type { ThreadPolicy } from "./thread_policy.ts";
 
 /** Runtimes sluice knows by name. */
 export type RuntimeName = "deno" | "bun" | "node" | "deno-deploy";
@@ -124,6 +125,13 @@ export interface RuntimeAdapter {
    * cannot be done. Undefined where the runtime has no FFI.
    */
   shortenThreadSlice?: (sliceNs: number) => Promise<boolean>;
+  /**
+   * Moves thread `tid` of this process (default 0: the calling thread) to a scheduling policy below the
+   * normal one (Linux `SCHED_BATCH` or `SCHED_IDLE`, `sched_setattr` through the runtime's FFI, see
+   * `engine/runtime/thread_policy.ts`); resolves whether the thread now runs under it, false where it cannot
+   * be done. Undefined where the runtime has no FFI.
+   */
+  setThreadPolicy?: (policy: ThreadPolicy, tid?: number) => Promise<boolean>;
   /**
    * Whether the program may already run `command` and read `/proc` without the runtime asking the user
    * (Deno: both permissions granted; where they are not, asking on a terminal would hold up a run for

@@ -17,6 +17,7 @@ import {
 } from "./node_common.ts";
 
 import { type RawSyscall, schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
+import { setThreadPolicy } from "./thread_policy.ts";
 
 // deno-lint-ignore no-explicit-any
 const Bun = (globalThis as any).Bun;
@@ -42,6 +43,25 @@ function openBunSyscall(): Promise<RawSyscall | null> {
   })();
 }
 
+/**
+ * A full collection that leaves the sweep to JavaScriptCore's incremental sweeper (`fullGC` of `bun:jsc`):
+ * it marks as `Bun.gc(true)` does, which then also sweeps the whole heap before it returns; the freed blocks
+ * go back within a few hundred ms all the same. Falls back to `Bun.gc(true)`; undefined outside Bun.
+ */
+function bunFullCollection(): (() => void) | undefined {
+  if (typeof Bun?.gc !== "function") return undefined;
+  let jsc: { fullGC?: () => unknown } | undefined;
+  try {
+    // A built-in module: Bun's require loads it at once (no top-level await in an adapter every runtime loads).
+    // deno-lint-ignore no-explicit-any
+    jsc = (import.meta as any).require?.("bun:jsc");
+  } catch {
+    jsc = undefined;
+  }
+  const fullGC = jsc?.fullGC;
+  return typeof fullGC === "function" ? () => void fullGC() : () => Bun.gc(true);
+}
+
 /** The adapter used under Bun 1.x. */
 export const bunAdapter: RuntimeAdapter = {
   name: "bun",
@@ -64,9 +84,13 @@ export const bunAdapter: RuntimeAdapter = {
   isTerminal: nodeIsTerminal,
   memoryRss: nodeMemoryRss,
   gcHint: typeof Bun?.gc === "function" ? () => Bun.gc(false) : undefined,
-  collectNow: typeof Bun?.gc === "function" ? () => Bun.gc(true) : undefined,
+  collectNow: bunFullCollection(),
   shortenThreadSlice: async (sliceNs) => {
     const syscall = await openBunSyscall();
     return syscall ? setThreadSlice(syscall, sliceNs) : false;
+  },
+  setThreadPolicy: async (policy, tid) => {
+    const syscall = await openBunSyscall();
+    return syscall ? setThreadPolicy(syscall, policy, tid) : false;
   },
 };

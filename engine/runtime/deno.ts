@@ -23,6 +23,7 @@ import {
 import { takeHandedWorker } from "./handed_worker.ts";
 import { type RawSyscall, schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
 import { mallocTrimmer } from "./malloc_trim.ts";
+import { setThreadPolicy } from "./thread_policy.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -123,5 +124,8 @@ export const denoAdapter: RuntimeAdapter = {
   mayRunQuietly: (command) => granted({ name: "run", command }) && granted({ name: "read", path: "/proc" }),
   shortenThreadSlice: (sliceNs) => {
     return Promise.resolve(withDenoSyscall((syscall) => setThreadSlice(syscall, sliceNs)) ?? false);
+  },
+  setThreadPolicy: (policy, tid) => {
+    return Promise.resolve(withDenoSyscall((syscall) => setThreadPolicy(syscall, policy, tid)) ?? false);
   },
 };
