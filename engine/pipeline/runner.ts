@@ -91,7 +91,8 @@ export interface RunOptions {
    * A full, blocking collection, memory bought with event-loop lag: called every 500 ms with a `maxMemory`
    * below {@linkcode LOOP_ONLY_BELOW_BYTES}, otherwise at most once a second and only while the process's
    * resident memory is above {@linkcode COLLECT_ABOVE_RSS_BYTES}. Default: the runtime adapter's
-   * `collectNow` (Bun's `Bun.gc(true)`: W3 with `--max-memory 128MB` peaked at 174-179 MB instead of 265 MB;
+   * `collectNow` (Bun's full collection, `bun:jsc`'s `fullGC`; measured with `Bun.gc(true)`, which also
+   * sweeps the whole heap: W3 with `--max-memory 128MB` peaked at 174-179 MB instead of 265 MB;
    * every second it also took the default run from 246-275 MB to 187-188 MB, but raised the loop's lag, so
    * the default run collects only above the mark); none under Deno, whose heap the run's thread sizes
    * instead. `false` gives none.

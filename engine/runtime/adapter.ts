@@ -80,8 +80,9 @@ export interface RuntimeAdapter {
    */
   poolWorkerIsOwnHeap?: boolean;
   /**
-   * A full, blocking garbage collection (Bun's `Bun.gc(true)`); undefined where a program cannot ask for
-   * one (Deno without `--expose-gc`). A run given a small memory budget calls it every 500 ms.
+   * A full, blocking garbage collection (Bun: `bun:jsc`'s `fullGC`, which marks the whole heap and leaves
+   * the sweep to the incremental sweeper; `Bun.gc(true)` where that is missing); undefined where a program
+   * cannot ask for one (Deno without `--expose-gc`). A run given a small memory budget calls it every 500 ms.
    */
   collectNow?: () => void;
   /**
