@@ -80,11 +80,17 @@ export interface RuntimeAdapter {
    */
   poolWorkerIsOwnHeap?: boolean;
   /**
-   * A full, blocking garbage collection (Bun: `bun:jsc`'s `fullGC`, which marks the whole heap and leaves
-   * the sweep to the incremental sweeper; `Bun.gc(true)` where that is missing); undefined where a program
-   * cannot ask for one (Deno without `--expose-gc`). A run given a small memory budget calls it every 500 ms.
+   * A full, blocking garbage collection (Bun's `Bun.gc(true)`); undefined where a program cannot ask for
+   * one (Deno without `--expose-gc`). A run given a small memory budget calls it every 500 ms.
    */
   collectNow?: () => void;
+  /**
+   * A full collection that marks the whole heap before it returns but leaves the sweep to the runtime's
+   * incremental sweeper (Bun: `bun:jsc`'s `fullGC`; `Bun.gc(true)` also sweeps every block before it
+   * returns, most of its pause): a shorter pause, the memory comes back within a few hundred ms. A run
+   * without a small budget calls it while its resident memory is high; undefined where there is none.
+   */
+  collectSweepingLater?: () => void;
   /**
    * Hands the memory the C allocator holds freed back to the system, without blocking (Deno: glibc's
    * `malloc_trim(0)` through FFI on another thread, where the FFI permission is granted; see

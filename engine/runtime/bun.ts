@@ -48,7 +48,7 @@ function openBunSyscall(): Promise<RawSyscall | null> {
  * it marks as `Bun.gc(true)` does, which then also sweeps the whole heap before it returns; the freed blocks
  * go back within a few hundred ms all the same. Falls back to `Bun.gc(true)`; undefined outside Bun.
  */
-function bunFullCollection(): (() => void) | undefined {
+function bunCollectionSweepingLater(): (() => void) | undefined {
   if (typeof Bun?.gc !== "function") return undefined;
   let jsc: { fullGC?: () => unknown } | undefined;
   try {
@@ -84,7 +84,8 @@ export const bunAdapter: RuntimeAdapter = {
   isTerminal: nodeIsTerminal,
   memoryRss: nodeMemoryRss,
   gcHint: typeof Bun?.gc === "function" ? () => Bun.gc(false) : undefined,
-  collectNow: bunFullCollection(),
+  collectNow: typeof Bun?.gc === "function" ? () => Bun.gc(true) : undefined,
+  collectSweepingLater: bunCollectionSweepingLater(),
   shortenThreadSlice: async (sliceNs) => {
     const syscall = await openBunSyscall();
     return syscall ? setThreadSlice(syscall, sliceNs) : false;
