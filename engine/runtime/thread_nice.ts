@@ -1,6 +1,7 @@
 /**
  * A Linux thread's nice value, read from its `stat` file in `/proc`: what `thread_priority.ts` checks after
- * lowering a thread's priority and what `thread_slice.ts` must hand back unchanged to `sched_setattr`.
+ * lowering a thread's priority and what `thread_slice.ts` and `thread_policy.ts` must hand back unchanged to
+ * `sched_setattr` (`thread_policy.ts` also reads the policy field through {@linkcode statField}).
  * @module
  */
 import { readFileSync } from "node:fs";
