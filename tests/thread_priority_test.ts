@@ -2,7 +2,8 @@
  * Thread priority (Linux): the worker pool's threads run at a lower priority (a higher nice value) than
  * the event loop's thread, so the loop gets a core first; where that cannot be done (no `renice`, not
  * Linux) nothing fails and the thread keeps its priority. The thread that runs a pipeline from the CLI asks
- * for the kernel's shortest time slices, so that it preempts busy threads when it wakes.
+ * for the kernel's shortest time slices, so that it preempts busy threads when it wakes; the pool's
+ * threads run under SCHED_BATCH, so that they do not preempt it when they wake.
  */
 import { after, describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
@@ -16,19 +17,57 @@ import { WorkerPool } from "../engine/kernel/worker_pool.ts";
 import {
   currentThreadId,
   POOL_WORKER_NICE_INCREMENT,
+  POOL_WORKER_POLICY,
   threadNice,
 } from "../engine/runtime/thread_priority.ts";
+import { SCHED_POLICY } from "../engine/runtime/thread_policy.ts";
 import { LOOP_THREAD_SLICE_NS } from "../engine/runtime/thread_slice.ts";
 
 const TASKS = new URL("./fixtures/pool_tasks.ts", import.meta.url);
 const MAIN = fileURLToPath(new URL("./fixtures/lower_priority_main.ts", import.meta.url));
 const SLICE_MAIN = fileURLToPath(new URL("./fixtures/thread_slice_main.ts", import.meta.url));
+const POLICY_MAIN = fileURLToPath(new URL("./fixtures/thread_policy_main.ts", import.meta.url));
 const onLinux = process.platform === "linux";
 
 /** The nice value field of `/proc/<pid>/task/<tid>/stat`, read as the kernel writes it. */
 function niceFromProc(tid: number): number {
   const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, "utf8");
   return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+}
+
+/** The policy field of `/proc/<pid>/task/<tid>/stat` (field 41), read as the kernel writes it. */
+function policyFromProc(tid: number): number {
+  const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[38]);
+}
+
+/** What `fixtures/thread_policy_main.ts` prints. */
+type PolicyFixture = {
+  batch: boolean;
+  policy: number | null;
+  missing: boolean;
+  nice: number | null;
+  niceBefore: number | null;
+};
+
+/** Runs a fixture under Deno with every permission but FFI (which sched_setattr needs). */
+function runDenoWithoutFfi<T>(file: string): Promise<T> {
+  const args = [
+    "run",
+    "--allow-read",
+    "--allow-env",
+    "--allow-run",
+    "--allow-write",
+    "--allow-net",
+    "--allow-sys",
+    file,
+  ];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${err.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split("\n").pop()!));
+    });
+  });
 }
 
 /** Runs a fixture `file` that prints a JSON line, with `path` as its PATH. */
@@ -61,6 +100,40 @@ describe("thread priority", () => {
     assert.ok(expected > loopNice);
     assert.equal(niceFromProc(seen.tid), expected);
     assert.equal(seen.nice, expected);
+  });
+
+  test("a pool worker's thread runs under SCHED_BATCH where the runtime's FFI may set it", async () => {
+    const seen = await pool.run<{ tid?: number; policy?: number; lowered: boolean }>(
+      { module: TASKS, export: "threadPriority" },
+      [],
+    );
+    if (!onLinux || !runtime.setThreadPolicy || !["x64", "arm64"].includes(process.arch)) return;
+    // Read from this (the loop's) thread, as any tool would: field 41 of /proc/<pid>/task/<tid>/stat.
+    assert.equal(policyFromProc(seen.tid!), SCHED_POLICY[POOL_WORKER_POLICY]);
+    assert.equal(seen.policy, SCHED_POLICY.batch);
+    // The loop's own thread keeps the normal policy.
+    assert.equal(policyFromProc(currentThreadId()!), SCHED_POLICY.normal);
+  });
+
+  test("a thread's policy is set by thread id and read back; a thread that is not there is a no-op", async () => {
+    const seen = await runFixture<PolicyFixture>(POLICY_MAIN);
+    if (!onLinux || !runtime.setThreadPolicy || !["x64", "arm64"].includes(process.arch)) {
+      return assert.deepEqual([seen.batch, seen.missing], [false, false]);
+    }
+    assert.deepEqual(seen, {
+      batch: true,
+      policy: SCHED_POLICY.batch,
+      missing: false,
+      nice: seen.niceBefore,
+      niceBefore: seen.niceBefore,
+    });
+  });
+
+  test("without the FFI permission (Deno) no policy is set and nothing fails", async () => {
+    if (runtime.name !== "deno") return;
+    // Deno reads /proc/thread-self only with every permission: the policy is not read back here.
+    const seen = await runDenoWithoutFfi<PolicyFixture>(POLICY_MAIN);
+    assert.deepEqual([seen.batch, seen.missing], [false, false]);
   });
 
   test("a thread lowers its own priority without privilege, and nothing fails without renice", async () => {

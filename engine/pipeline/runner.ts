@@ -91,10 +91,11 @@ export interface RunOptions {
    * A full, blocking collection, memory bought with event-loop lag: called every 500 ms with a `maxMemory`
    * below {@linkcode LOOP_ONLY_BELOW_BYTES}, otherwise at most once a second and only while the process's
    * resident memory is above {@linkcode COLLECT_ABOVE_RSS_BYTES}. Default: the runtime adapter's
-   * `collectNow` (Bun's `Bun.gc(true)`: W3 with `--max-memory 128MB` peaked at 174-179 MB instead of 265 MB;
-   * every second it also took the default run from 246-275 MB to 187-188 MB, but raised the loop's lag, so
-   * the default run collects only above the mark); none under Deno, whose heap the run's thread sizes
-   * instead. `false` gives none.
+   * `collectNow` with a small budget (Bun's `Bun.gc(true)`: W3 with `--max-memory 128MB` peaked at 174-179
+   * MB instead of 265 MB), else its `collectSweepingLater` (Bun: `bun:jsc`'s `fullGC`, which leaves the
+   * sweep to the incremental sweeper: a shorter pause; every second `Bun.gc(true)` took the default run from
+   * 246-275 MB to 187-188 MB, but raised the loop's lag, so the default run collects only above the mark);
+   * none under Deno, whose heap the run's thread sizes instead. `false` gives none.
    */
   collect?: (() => void) | false;
   /**
@@ -263,7 +264,9 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const smallBudget = options.maxMemory !== undefined && options.maxMemory < LOOP_ONLY_BELOW_BYTES;
   // Forced collections buy memory with event-loop lag: a run given a small budget collects every 500 ms,
   // any other only while its resident memory is high.
-  const collect = options.collect === false ? undefined : options.collect ?? runtime.collectNow;
+  // The small budget pays for memory with lag; any other run's collections sweep later (a shorter pause).
+  const collect = options.collect === false ? undefined : options.collect ??
+    (smallBudget ? runtime.collectNow : runtime.collectSweepingLater ?? runtime.collectNow);
   const collectAbove = options.collectAboveRss ?? COLLECT_ABOVE_RSS_BYTES;
   const stopCollections = collect
     ? startGcHints({

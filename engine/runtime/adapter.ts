@@ -2,6 +2,7 @@
  * The contract every runtime adapter fulfils. Only files in `engine/runtime/` implement it.
  * @module
  */
+import type { ThreadPolicy } from "./thread_policy.ts";
 
 /** Runtimes sluice knows by name. */
 export type RuntimeName = "deno" | "bun" | "node" | "deno-deploy";
@@ -90,6 +91,13 @@ export interface RuntimeAdapter {
    */
   collectNow?: () => void;
   /**
+   * A full collection that marks the whole heap before it returns but leaves the sweep to the runtime's
+   * incremental sweeper (Bun: `bun:jsc`'s `fullGC`; `Bun.gc(true)` also sweeps every block before it
+   * returns, most of its pause): a shorter pause, the memory comes back within a few hundred ms. A run
+   * without a small budget calls it while its resident memory is high; undefined where there is none.
+   */
+  collectSweepingLater?: () => void;
+  /**
    * Hands the memory the C allocator holds freed back to the system, without blocking (Deno: glibc's
    * `malloc_trim(0)` through FFI on another thread, where the FFI permission is granted; see
    * `engine/runtime/malloc_trim.ts`); undefined where the runtime's allocator returns it by itself (Bun's
@@ -137,6 +145,13 @@ export interface RuntimeAdapter {
    * cannot be done. Undefined where the runtime has no FFI.
    */
   shortenThreadSlice?: (sliceNs: number) => Promise<boolean>;
+  /**
+   * Moves thread `tid` of this process (default 0: the calling thread) to a scheduling policy below the
+   * normal one (Linux `SCHED_BATCH` or `SCHED_IDLE`, `sched_setattr` through the runtime's FFI, see
+   * `engine/runtime/thread_policy.ts`); resolves whether the thread now runs under it, false where it cannot
+   * be done. Undefined where the runtime has no FFI.
+   */
+  setThreadPolicy?: (policy: ThreadPolicy, tid?: number) => Promise<boolean>;
   /**
    * Whether the program may already run `command` and read `/proc` without the runtime asking the user
    * (Deno: both permissions granted; where they are not, asking on a terminal would hold up a run for

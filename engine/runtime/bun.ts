@@ -16,20 +16,42 @@ import {
   nodeScriptCommand,
 } from "./node_common.ts";
 
-import { schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
+import { type RawSyscall, schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
+import { setThreadPolicy } from "./thread_policy.ts";
 import { withBunLibc } from "./bun_libc.ts";
 
 // deno-lint-ignore no-explicit-any
 const Bun = (globalThis as any).Bun;
 
-/** Sets the calling thread's time slice through the C library's `syscall` (`withBunLibc`). */
-async function setBunThreadSlice(sliceNs: number): Promise<boolean> {
-  if (schedSetattrNumber() === undefined) return false;
-  const taken = await withBunLibc(
+/**
+ * Calls `use` with the C library's `syscall` (`withBunLibc`: opened for the call, closed after), for the
+ * scheduler settings of a thread (time slice, policy); null where it cannot be done (not Linux, no glibc).
+ */
+async function withBunSyscall<T>(use: (syscall: RawSyscall) => T): Promise<T | null> {
+  if (schedSetattrNumber() === undefined) return null;
+  return await withBunLibc(
     (t) => ({ syscall: { args: [t.i64, t.i64, t.ptr, t.i64], returns: t.i64 } }),
-    (libc) => setThreadSlice((nr, a, struct, flags) => Number(libc.syscall(nr, a, struct, flags)), sliceNs),
+    (libc) => use((nr, a, struct, flags) => Number(libc.syscall(nr, a, struct, flags))),
   ).catch(() => null);
-  return taken ?? false;
+}
+
+/**
+ * A full collection that leaves the sweep to JavaScriptCore's incremental sweeper (`fullGC` of `bun:jsc`):
+ * it marks as `Bun.gc(true)` does, which then also sweeps the whole heap before it returns; the freed blocks
+ * go back within a few hundred ms all the same. Falls back to `Bun.gc(true)`; undefined outside Bun.
+ */
+function bunCollectionSweepingLater(): (() => void) | undefined {
+  if (typeof Bun?.gc !== "function") return undefined;
+  let jsc: { fullGC?: () => unknown } | undefined;
+  try {
+    // A built-in module: Bun's require loads it at once (no top-level await in an adapter every runtime loads).
+    // deno-lint-ignore no-explicit-any
+    jsc = (import.meta as any).require?.("bun:jsc");
+  } catch {
+    jsc = undefined;
+  }
+  const fullGC = jsc?.fullGC;
+  return typeof fullGC === "function" ? () => void fullGC() : () => Bun.gc(true);
 }
 
 /** The adapter used under Bun 1.x. */
@@ -55,5 +77,9 @@ export const bunAdapter: RuntimeAdapter = {
   memoryRss: nodeMemoryRss,
   gcHint: typeof Bun?.gc === "function" ? () => Bun.gc(false) : undefined,
   collectNow: typeof Bun?.gc === "function" ? () => Bun.gc(true) : undefined,
-  shortenThreadSlice: setBunThreadSlice,
+  collectSweepingLater: bunCollectionSweepingLater(),
+  shortenThreadSlice: async (sliceNs) =>
+    (await withBunSyscall((sys) => setThreadSlice(sys, sliceNs))) ?? false,
+  setThreadPolicy: async (policy, tid) =>
+    (await withBunSyscall((sys) => setThreadPolicy(sys, policy, tid))) ?? false,
 };

@@ -21,10 +21,11 @@ import {
   runHeapLimitedThread,
 } from "./heap_limited_thread.ts";
 import { takeHandedWorker } from "./handed_worker.ts";
-import { schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
+import { type RawSyscall, schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
 import { mallocTrimmer } from "./malloc_trim.ts";
 import { limitDenoMallocArenas } from "./malloc_arenas.ts";
 import { granted, withDenoLibc } from "./deno_libc.ts";
+import { setThreadPolicy } from "./thread_policy.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -39,16 +40,16 @@ const onDeploy = typeof Deno?.env?.get === "function" && (() => {
 const SYSCALL = { syscall: { parameters: ["i64", "i64", "buffer", "i64"], result: "i64" } };
 
 /**
- * Sets the calling thread's time slice through the C library's `syscall` (`withDenoLibc` opens it and
- * closes it again); false where it cannot be opened (no FFI permission, no glibc) or `/proc` may not be
- * read (Deno would ask on a terminal: do without).
+ * Calls `use` with the C library's `syscall` (`withDenoLibc`: opened for the call, closed after), for the
+ * scheduler settings of a thread (time slice, policy), which read the thread back from `/proc`; null where
+ * it cannot be done (not Linux, no --allow-ffi, /proc not readable), without asking.
  */
-function setDenoThreadSlice(sliceNs: number): boolean {
-  if (schedSetattrNumber() === undefined || !granted({ name: "read", path: "/proc" })) return false;
+function withDenoSyscall<T>(use: (syscall: RawSyscall) => T): T | null {
+  if (schedSetattrNumber() === undefined || !granted({ name: "read", path: "/proc" })) return null;
   return withDenoLibc(
     SYSCALL,
-    (libc) => setThreadSlice((nr, a, struct, flags) => Number(libc.syscall(nr, a, struct, flags)), sliceNs),
-  ) ?? false;
+    (libc) => use((nr, a, struct, flags) => Number(libc.syscall(nr, a, struct, flags))),
+  );
 }
 
 /**
@@ -123,6 +124,9 @@ export const denoAdapter: RuntimeAdapter = {
   takeHandedWorker: onDeploy ? undefined : takeHandedWorker,
   startHeapLimitedWorker: onDeploy ? undefined : (entry, limits) => new HeapLimitedWorker(entry, limits),
   mayRunQuietly: (command) => granted({ name: "run", command }) && granted({ name: "read", path: "/proc" }),
-  shortenThreadSlice: (sliceNs) => Promise.resolve(setDenoThreadSlice(sliceNs)),
+  shortenThreadSlice: (sliceNs) =>
+    Promise.resolve(withDenoSyscall((sys) => setThreadSlice(sys, sliceNs)) ?? false),
+  setThreadPolicy: (policy, tid) =>
+    Promise.resolve(withDenoSyscall((sys) => setThreadPolicy(sys, policy, tid)) ?? false),
   limitMallocArenas: onDeploy ? undefined : limitDenoMallocArenas,
 };

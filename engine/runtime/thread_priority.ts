@@ -13,12 +13,20 @@ import { readlinkSync } from "node:fs";
 import process from "node:process";
 import { runtime } from "./mod.ts";
 import { niceInStat } from "./thread_nice.ts";
+import type { ThreadPolicy } from "./thread_policy.ts";
 
 /**
  * How much the worker pool's threads raise their nice value above the one they started with (the
  * process's): at 10 a thread gets about a tenth of the CPU time of the loop's thread when both want a core.
  */
 export const POOL_WORKER_NICE_INCREMENT = 10;
+
+/**
+ * The scheduling policy the worker pool's threads take once reniced (`thread_policy.ts`): under
+ * `SCHED_BATCH` a worker that wakes with a task no longer preempts the event loop's thread; it keeps its
+ * share of the CPU (its nice value), so the pool's throughput stays.
+ */
+export const POOL_WORKER_POLICY: ThreadPolicy = "batch";
 
 /** How long `renice` may take before the thread gives up on it (it takes a few ms). */
 const RENICE_TIMEOUT_MS = 10_000;
@@ -65,10 +73,14 @@ export function threadNice(tid: number): number | undefined {
 
 /**
  * Lowers the calling thread's priority: raises its nice value by `by` (to at most 19, the lowest
- * priority). Resolves true when the thread then runs at that nice value, false where that could not be
- * done; it never rejects. Called again in the same thread, it returns the first call's promise.
+ * priority), then moves it to `policy` (`runtime.setThreadPolicy`, where the runtime's FFI may be used;
+ * elsewhere the thread keeps the normal policy). Resolves true when the thread then runs at that nice
+ * value, false where that could not be done; it never rejects. Called again in the same thread, it returns
+ * the first call's promise.
  *
  * @param by how much to raise the nice value, 1..19 (default {@linkcode POOL_WORKER_NICE_INCREMENT})
+ * @param policy the scheduling policy to take afterwards (default {@linkcode POOL_WORKER_POLICY}), or
+ *   undefined to keep the normal one
  * @returns whether the thread's priority is now that much lower
  * @example
  * ```ts
@@ -78,8 +90,15 @@ export function threadNice(tid: number): number | undefined {
  * console.log(lowered); // true on Linux with renice, false elsewhere
  * ```
  */
-export function lowerThreadPriority(by = POOL_WORKER_NICE_INCREMENT): Promise<boolean> {
-  return lowered ??= lower(Math.min(19, Math.max(1, Math.round(by))));
+export function lowerThreadPriority(
+  by = POOL_WORKER_NICE_INCREMENT,
+  policy: ThreadPolicy | undefined = POOL_WORKER_POLICY,
+): Promise<boolean> {
+  return lowered ??= lower(Math.min(19, Math.max(1, Math.round(by)))).then(async (done) => {
+    // After the renice: the policy call hands the thread's nice value back to the kernel as it then is.
+    if (policy) await runtime.setThreadPolicy?.(policy).catch(() => false);
+    return done;
+  });
 }
 
 /**
