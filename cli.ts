@@ -3,10 +3,6 @@
  * @module
  */
 import process from "node:process";
-import { runtime } from "./engine/runtime/mod.ts";
-import { CLI_MALLOC_ARENAS } from "./engine/runtime/malloc_arenas.ts";
 import { main } from "./cli/main.ts";
 
-// Before the run's threads start: they then share the C allocator's arenas (malloc_arenas.ts).
-runtime.limitMallocArenas?.(CLI_MALLOC_ARENAS);
 process.exit(await main(process.argv.slice(2)));

@@ -105,13 +105,6 @@ export interface RuntimeAdapter {
    */
   releaseFreedMemory?: () => Promise<void> | void;
   /**
-   * Caps the arenas of the C allocator at `max` (Deno: glibc's `mallopt(M_ARENA_MAX)` through FFI, where
-   * the FFI permission is granted; see `engine/runtime/malloc_arenas.ts`) and says whether it took the cap;
-   * undefined where the runtime does not allocate from glibc's arenas (Bun: mimalloc). The CLI calls it
-   * first thing, since arenas made before the call stay.
-   */
-  limitMallocArenas?: (max: number) => boolean;
-  /**
    * Whether `error` is the runtime refusing a permission (Deno's `NotCapable`: a missing `--allow-*`
    * flag); undefined on runtimes without permissions (Bun). See `engine/permission_error.ts`.
    */

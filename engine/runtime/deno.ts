@@ -23,7 +23,6 @@ import {
 import { takeHandedWorker } from "./handed_worker.ts";
 import { type RawSyscall, schedSetattrNumber, setThreadSlice } from "./thread_slice.ts";
 import { mallocTrimmer } from "./malloc_trim.ts";
-import { limitDenoMallocArenas } from "./malloc_arenas.ts";
 import { granted, withDenoLibc } from "./deno_libc.ts";
 import { setThreadPolicy } from "./thread_policy.ts";
 
@@ -128,5 +127,4 @@ export const denoAdapter: RuntimeAdapter = {
     Promise.resolve(withDenoSyscall((sys) => setThreadSlice(sys, sliceNs)) ?? false),
   setThreadPolicy: (policy, tid) =>
     Promise.resolve(withDenoSyscall((sys) => setThreadPolicy(sys, policy, tid)) ?? false),
-  limitMallocArenas: onDeploy ? undefined : limitDenoMallocArenas,
 };

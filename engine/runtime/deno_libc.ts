@@ -1,6 +1,6 @@
 /**
  * The C library through Deno's FFI, the one way the Deno adapter reaches it (`thread_slice.ts`'s
- * `syscall`, `malloc_trim.ts`, `malloc_arenas.ts`): only on Linux, only where the FFI permission is granted
+ * `syscall`, `malloc_trim.ts`): only on Linux, only where the FFI permission is granted
  * already (it is queried, never asked for: a run in a terminal with scoped permissions must not stop to ask
  * for something it does without), and the library is opened for one use and closed again (a library left
  * open is a leaked resource to `deno test`). `bun_libc.ts` is the same for Bun.
