@@ -36,3 +36,4 @@ export type {
   SignalName,
 } from "./engine/runtime/adapter.ts";
 export type { HeapLimits, WorkerHandle } from "./engine/runtime/heap_limited_thread.ts";
+export type { ThreadPolicy } from "./engine/runtime/thread_policy.ts";
