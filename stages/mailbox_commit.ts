@@ -107,25 +107,23 @@ export function imapCommitter(ctx: StageContext, opts: ImapSinkOptions, shard: n
           await l.inDoubt([m], folder);
         }
       }
-      const { found, toSend } = await l.settleDoubts(msgs, findStored);
-      for (const d of found) outcome.set(d.message, d);
-      if (found.length) ctx.count("foundInDoubt", found.length);
-      if (toSend.length) {
-        await l.sending(toSend);
-        try {
+      await sendOnce(ctx, l, msgs, outcome, {
+        findStored,
+        write: async (toSend) => {
           const deliveries = await conn.call.append({ folder, msgs: toSend });
-          await l.confirm(toSend, uidsOf(deliveries));
-          toSend.forEach((m, i) => outcome.set(m, deliveries[i]));
-          ctx.count("appended", toSend.length);
           ctx.count("batches");
-        } catch (e) {
+          return deliveries;
+        },
+        counter: "appended",
+        onFailure: async (toSend, e) => {
+          // The messages of the batch the server confirmed before it failed are delivered.
           const done = (await imapUploaderModule()).deliveredBefore(e);
           await l.confirm(done.map((d) => d.message), uidsOf(done));
           for (const d of done) outcome.set(d.message, d);
           if (done.length) ctx.count("appended", done.length);
           await settleFailure(l, folder, toSend.filter((m) => !outcome.has(m)), e, outcome);
-        }
-      }
+        },
+      });
       return batch.map((m) => outcome.get(m)!);
     }, { maxBatch: opts.maxBatch ?? MAILBOX_DEFAULTS.maxBatch, keyOf: (m) => m.folder });
     return { gc, conn };
@@ -152,6 +150,45 @@ async function fenced<T>(
     return await write();
   } finally {
     unwatch();
+  }
+}
+
+/** How a mail sink stores a batch: what {@linkcode sendOnce} needs of it. */
+interface BatchWrite {
+  /** Looks in the mailbox for messages an earlier attempt left in doubt: the ones it stored. */
+  findStored: (folder: string, msgs: MailMessage[]) => Promise<Delivery[]>;
+  /** Stores the messages, in order: one delivery each, or throws. */
+  write: (msgs: MailMessage[]) => Promise<Delivery[]>;
+  /** The counter the stored messages add to (`appended`, `written`). */
+  counter: string;
+  /** After `write` threw: gives each of `msgs` its outcome and its mark in the ledger. */
+  onFailure: (msgs: MailMessage[], e: unknown) => Promise<void>;
+}
+
+/**
+ * The exactly-once steps every mail sink takes with a batch of messages: the ones an earlier attempt
+ * left in doubt are looked for first (found, they are delivered), the rest are marked "sending" in the
+ * ledger, stored and confirmed. Each message gets its outcome in `outcome`.
+ */
+async function sendOnce(
+  ctx: StageContext,
+  ledger: DeliveryLedger,
+  msgs: MailMessage[],
+  outcome: Map<MailMessage, Delivery | Error>,
+  how: BatchWrite,
+): Promise<void> {
+  const { found, toSend } = await ledger.settleDoubts(msgs, how.findStored);
+  for (const d of found) outcome.set(d.message, d);
+  if (found.length) ctx.count("foundInDoubt", found.length);
+  if (!toSend.length) return;
+  await ledger.sending(toSend);
+  try {
+    const deliveries = await how.write(toSend);
+    await ledger.confirm(toSend, uidsOf(deliveries));
+    toSend.forEach((m, i) => outcome.set(m, deliveries[i]));
+    ctx.count(how.counter, toSend.length);
+  } catch (e) {
+    await how.onFailure(toSend, e);
   }
 }
 
@@ -218,21 +255,13 @@ export function writerCommitter(
         }
       }
       const msgs = batch.filter((m) => !outcome.has(m));
-      const { found, toSend } = await l.settleDoubts(msgs, findStored);
-      for (const d of found) outcome.set(d.message, d);
-      if (found.length) ctx.count("foundInDoubt", found.length);
-      if (toSend.length) {
-        await l.sending(toSend);
-        try {
-          const deliveries = await writer.writeBatch(toSend);
-          await l.confirm(toSend);
-          toSend.forEach((m, i) => outcome.set(m, deliveries[i]));
-          ctx.count("written", toSend.length);
-        } catch (e) {
-          // Files renamed into new/ before the failure are delivered: all of the batch is in doubt.
-          await settleFailure(l, folder, toSend, e, outcome);
-        }
-      }
+      await sendOnce(ctx, l, msgs, outcome, {
+        findStored,
+        write: (toSend) => writer.writeBatch(toSend),
+        counter: "written",
+        // Files renamed into new/ before the failure are delivered: all of the batch is in doubt.
+        onFailure: (toSend, e) => settleFailure(l, folder, toSend, e, outcome),
+      });
       return batch.map((m) => outcome.get(m)!);
     }, { maxBatch: 64, keyOf: (m) => m.folder });
   }, (gc) => gc.close());
