@@ -275,7 +275,7 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
           return usage(`--every: ${(e as Error).message}`, command);
         }
       }
-      // A small budget keeps the pool stages on the loop (Deno, Bun): no pool worker is started ahead.
+      // Under Deno a small budget keeps the pool stages on the loop: no pool worker is started ahead.
       const { budgetOfRun, runThreadLimits } = await import("./run_thread_limits.ts");
       const limits = runThreadLimits(await budgetOfRun(maxMemory, file));
       const { runtime } = await import("../engine/runtime/mod.ts");

@@ -157,15 +157,14 @@ describe("memory budget: a small one keeps CPU stages on the loop", () => {
   const placementOf = (metrics: RunMetrics) =>
     metrics.snapshot().stages.find((s) => s.name === "double")?.placement;
 
-  test("below 192 MiB a pool stage runs on the loop under Deno and Bun (one heap); at or above it, or when asked not to, on the pool", async () => {
+  test("below 192 MiB a pool stage runs on the loop under Deno (one V8 heap); at or above it, or when asked not to, on the pool", async () => {
     assert.ok(128 * KB * KB < LOOP_ONLY_BELOW_BYTES && 256 * KB * KB >= LOOP_ONLY_BELOW_BYTES);
     const small = new RunMetrics();
     assert.equal(
       (await runPipeline(doubled(), { ...quiet, maxMemory: 128 * KB * KB, metrics: small })).ok,
       true,
     );
-    // Deno's and Bun's pool workers are heaps of their own (a V8 isolate, a JavaScriptCore VM).
-    assert.equal(placementOf(small), runtime.name === "deno" || runtime.name === "bun" ? "loop" : "pool");
+    assert.equal(placementOf(small), runtime.name === "deno" ? "loop" : "pool");
     const asked = new RunMetrics();
     const onLoop = { ...quiet, maxMemory: 128 * KB * KB, smallBudgetOnLoop: true, metrics: asked };
     assert.equal((await runPipeline(doubled(), onLoop)).ok, true);

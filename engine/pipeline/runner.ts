@@ -65,10 +65,9 @@ export interface RunOptions {
   maxMemory?: number;
   /**
    * Whether a `maxMemory` below {@linkcode LOOP_ONLY_BELOW_BYTES} also keeps `pool`/`auto` stages on the
-   * event loop. Default: yes under Deno and Bun, where a pool worker is a second heap (Deno: a V8 isolate,
-   * 40-60 MB of a run's resident memory; W3 with `--max-memory 128MB`: 223-231 MB with the pool, 185-195 MB
-   * without; Bun: a JavaScriptCore VM, W3 with `--max-memory 128MB` 172-180 MB without it against 166-189
-   * MB with it, see bench/RESULTS.md), as the runtime adapter's `poolWorkerIsOwnHeap` says.
+   * event loop. Default: under Deno, where a pool worker is a second V8 heap, 40-60 MB of a run's resident
+   * memory (W3 with `--max-memory 128MB`: 223-231 MB with the pool, 185-195 MB without); not under Bun, whose
+   * one heap on the loop peaked higher than the pool's two (W3 with `--max-memory 128MB`: 265 MB, against 246-275 MB with the pool).
    */
   smallBudgetOnLoop?: boolean;
   /** Dry run: sinks write what they would send into this folder. */

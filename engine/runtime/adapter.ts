@@ -80,10 +80,9 @@ export interface RuntimeAdapter {
    */
   gcHint?: () => void;
   /**
-   * True where a pool worker is a second heap worth sparing under a small memory budget, so such a run
-   * keeps its pool stages on the loop: Deno (a V8 isolate of its own, 40-60 MB of a run's resident memory)
-   * and Bun (a JavaScriptCore VM of its own; since a small budget also collects every 500 ms, W3 with
-   * `--max-memory 128MB` peaked no higher on the loop: see bench/RESULTS.md).
+   * True where a pool worker is a second heap worth sparing under a small memory budget (Deno: a V8 isolate
+   * of its own, 40-60 MB of a run's resident memory), so such a run keeps its pool stages on the loop.
+   * Bun: false (a loop-only run peaked higher than one with the pool).
    */
   poolWorkerIsOwnHeap?: boolean;
   /**

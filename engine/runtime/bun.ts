@@ -59,8 +59,6 @@ export const bunAdapter: RuntimeAdapter = {
   name: "bun",
   cpuCount: nodeCpuCount(),
   hasWorkers: typeof (globalThis as { Worker?: unknown }).Worker === "function",
-  // A pool worker is a JavaScriptCore VM of its own: a run under a small budget keeps its stages on the loop.
-  poolWorkerIsOwnHeap: true,
   onMainThread: nodeOnMainThread,
   scriptCommand: nodeScriptCommand,
   env: nodeEnv,
