@@ -11,6 +11,7 @@ import { SluiceError } from "../engine/errors.ts";
 import { permissionProblem } from "../engine/permission_error.ts";
 import { refusedEveryVariable } from "./environment_refusal.ts";
 import { EXIT } from "./exit_codes.ts";
+import { runtime } from "../engine/runtime/mod.ts";
 import { HELP } from "./help.ts";
 import type { RunThreadLimits } from "./run_thread_limits.ts";
 
@@ -155,10 +156,12 @@ export async function main(argv: string[]): Promise<number> {
   const envFile = v["env-file"];
   try {
     if (envFile) await loadEnvFile(envFile);
+    let text: string | undefined;
     if (command !== "test") {
       // A file this process may not read is reported here, as the command would: under Deno the command's
       // modules load when it starts (deno.json: lazy-dynamic-imports), which needs --allow-read too.
-      const text = await readPipelineFile(file).catch((e: unknown) => {
+      // runtime.readTextFile: under Deno, node:fs would cost this thread 35-50 ms before a run's thread starts.
+      text = await readPipelineFile(file, (f) => runtime.readTextFile(f)).catch((e: unknown) => {
         if (e instanceof ConfigErrors && e.errors.some((c) => permissionProblem(c.cause))) throw e;
         return undefined; // the command reports it
       });
@@ -166,7 +169,7 @@ export async function main(argv: string[]): Promise<number> {
       const refused = text === undefined ? undefined : refusedEveryVariable(text);
       if (refused) throw refused;
     }
-    return await dispatch(command, file, v, action);
+    return await dispatch(command, file, v, action, text);
   } catch (e) {
     if (e instanceof ConfigErrors) {
       console.error(e.format());
@@ -200,7 +203,14 @@ class EnvFileError extends Error {}
 
 type Options = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
 
-async function dispatch(command: string, file: string, v: Options, action = ""): Promise<number> {
+/** `text`: the pipeline file's text, when `main` could read it. */
+async function dispatch(
+  command: string,
+  file: string,
+  v: Options,
+  action = "",
+  text?: string,
+): Promise<number> {
   switch (command) {
     case "check": {
       const { checkCommand } = await import("./check_command.ts");
@@ -277,8 +287,7 @@ async function dispatch(command: string, file: string, v: Options, action = ""):
       }
       // Under Deno a small budget keeps the pool stages on the loop: no pool worker is started ahead.
       const { budgetOfRun, runThreadLimits } = await import("./run_thread_limits.ts");
-      const limits = runThreadLimits(await budgetOfRun(maxMemory, file));
-      const { runtime } = await import("../engine/runtime/mod.ts");
+      const limits = runThreadLimits(await budgetOfRun(maxMemory, file, text));
       const mayUsePool = v.placement === undefined && !v.sequential &&
         (limits.prestartPoolWorker || !runtime.poolWorkerIsOwnHeap);
       const threaded = await runInHeapLimitedThread(mayUsePool, limits);
@@ -326,7 +335,7 @@ async function runInHeapLimitedThread(
   withPoolWorker: boolean,
   limits: RunThreadLimits,
 ): Promise<number | undefined> {
-  const { runtime, heapLimitedThreadArgs } = await import("../engine/runtime/mod.ts");
+  const { heapLimitedThreadArgs } = await import("../engine/runtime/mod.ts");
   if (!runtime.runHeapLimited || heapLimitedThreadArgs() !== undefined) return undefined;
   const setting = runtime.env("SLUICE_YOUNG_GENERATION_MB");
   const youngGenerationMb = setting ? Number(setting) : limits.youngGenerationMb;

@@ -10,7 +10,6 @@
  * booted on a busy core, 80-450 ms), and the run's thread can trade some collector time for a smaller heap.
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { parseSize } from "../engine/config/size.ts";
 import { type Environment, interpolate } from "../engine/config/interpolate.ts";
 import { runtime } from "../engine/runtime/mod.ts";
@@ -95,7 +94,7 @@ export function declaredMemory(
 /**
  * The budget a run of `file` will have: `maxMemory` (`--max-memory`) when given, else the file's
  * `memory:` ({@linkcode declaredMemory}); undefined when neither says, or the file cannot be read (the
- * run reports that itself).
+ * run reports that itself). `text` is the file's text when the caller has read it already.
  *
  * @example
  * ```ts ignore
@@ -103,11 +102,15 @@ export function declaredMemory(
  * await budgetOfRun(undefined, "pipelines/rss2imap.yaml"); // undefined: no memory: line
  * ```
  */
-export async function budgetOfRun(maxMemory: number | undefined, file: string): Promise<number | undefined> {
+export async function budgetOfRun(
+  maxMemory: number | undefined,
+  file: string,
+  text?: string,
+): Promise<number | undefined> {
   if (maxMemory !== undefined) return maxMemory;
   if (!/\.ya?ml$/i.test(file)) return undefined;
   try {
-    return declaredMemory(await readFile(file, "utf8"));
+    return declaredMemory(text ?? await runtime.readTextFile(file));
   } catch {
     return undefined;
   }

@@ -3,7 +3,6 @@
  * a path that does not exist, a read the runtime refuses) as {@linkcode ConfigErrors} at the file.
  * @module
  */
-import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { PERMISSION_HINT, permissionProblem } from "../permission_error.ts";
 import { ConfigError, ConfigErrorCode, ConfigErrors } from "./config_error.ts";
@@ -12,6 +11,8 @@ import type { Span } from "./position.ts";
 /**
  * The text of the pipeline file `file`. Throws {@linkcode ConfigErrors} (`E_CONFIG_FILE`) when it is a
  * TypeScript or JavaScript module, or cannot be read (the runtime's refusal has the flags to add as hint).
+ * `read` reads the file (default: `node:fs/promises`, loaded on the first call; the CLI's main thread
+ * passes `runtime.readTextFile`, which does not load `node:fs` under Deno).
  *
  * @example
  * ```ts
@@ -20,7 +21,10 @@ import type { Span } from "./position.ts";
  * console.log(text.includes("stages:")); // true
  * ```
  */
-export async function readPipelineFile(file: string): Promise<string> {
+export async function readPipelineFile(
+  file: string,
+  read: (file: string) => Promise<string> = readWithNodeFs,
+): Promise<string> {
   const span: Span = { pos: { file, line: 0, column: 0 }, length: 0 };
   if (/\.(ts|mts|js|mjs)$/i.test(file)) {
     // Read as YAML it would fail with a baffling syntax error on its first import line.
@@ -30,7 +34,7 @@ export async function readPipelineFile(file: string): Promise<string> {
     throw new ConfigErrors(file, [new ConfigError(ConfigErrorCode.File, reason, span, { hint })]);
   }
   try {
-    return await readFile(file, "utf8");
+    return await read(file);
   } catch (e) {
     const reason = `cannot read pipeline file: ${(e as Error).message}`;
     const hint = permissionProblem(e)
@@ -38,4 +42,9 @@ export async function readPipelineFile(file: string): Promise<string> {
       : `check the path (relative paths start at ${process.cwd()})`;
     throw new ConfigErrors(file, [new ConfigError(ConfigErrorCode.File, reason, span, { hint, cause: e })]);
   }
+}
+
+async function readWithNodeFs(file: string): Promise<string> {
+  const { readFile } = await import("node:fs/promises");
+  return await readFile(file, "utf8");
 }

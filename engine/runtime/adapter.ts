@@ -54,6 +54,12 @@ export interface RuntimeAdapter {
   envObject(): Record<string, string | undefined>;
   /** Command-line arguments after the script name. */
   args(): string[];
+  /**
+   * The UTF-8 text of the file at `path`; rejects with the runtime's error (a refused read included). Under
+   * Deno it does not load `node:fs`, whose first load costs a thread 35-50 ms of CPU: the CLI's main thread
+   * reads the pipeline file with it before a run's thread starts.
+   */
+  readTextFile(path: string): Promise<string>;
   /** Calls `handler` on the signal; returns a function that removes the listener. */
   onSignal(signal: SignalName, handler: () => void): () => void;
   /**

@@ -13,6 +13,7 @@ import {
   nodeMemoryRss,
   nodeOnMainThread,
   nodeOnSignal,
+  nodeReadTextFile,
   nodeScriptCommand,
 } from "./node_common.ts";
 
@@ -64,6 +65,7 @@ export const bunAdapter: RuntimeAdapter = {
   env: nodeEnv,
   envObject: nodeEnvObject,
   args: nodeArgs,
+  readTextFile: nodeReadTextFile,
   onSignal: nodeOnSignal,
   nativeCron(_name, schedule, fn): CronHandle | undefined {
     if (typeof Bun?.cron !== "function") return undefined;

@@ -98,6 +98,7 @@ export const denoAdapter: RuntimeAdapter = {
     : undefined,
   envObject: nodeEnvObject,
   args: () => (Deno?.args ? [...Deno.args] : nodeArgs()),
+  readTextFile: (path) => Deno.readTextFile(path),
   onSignal: nodeOnSignal,
   nativeCron(name, schedule, fn): CronHandle | undefined {
     if (typeof Deno?.cron !== "function") return undefined;

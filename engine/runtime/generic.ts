@@ -13,6 +13,7 @@ import {
   nodeMemoryRss,
   nodeOnMainThread,
   nodeOnSignal,
+  nodeReadTextFile,
   nodeScriptCommand,
 } from "./node_common.ts";
 
@@ -26,6 +27,7 @@ export const genericAdapter: RuntimeAdapter = {
   env: nodeEnv,
   envObject: nodeEnvObject,
   args: nodeArgs,
+  readTextFile: nodeReadTextFile,
   onSignal: nodeOnSignal,
   nativeCron: () => undefined,
   nativeCronMissingHint: () => undefined,

@@ -66,6 +66,12 @@ export function nodeExit(code: number): never {
   process.exit(code);
 }
 
+/** The UTF-8 text of the file at `path`, through `node:fs/promises` (loaded on the first call). */
+export async function nodeReadTextFile(path: string): Promise<string> {
+  const { readFile } = await import("node:fs/promises");
+  return await readFile(path, "utf8");
+}
+
 /** The process arguments after the script. */
 export function nodeArgs(): string[] {
   return process.argv.slice(2);

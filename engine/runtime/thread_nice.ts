@@ -4,7 +4,7 @@
  * `sched_setattr` (`thread_policy.ts` also reads the policy field through {@linkcode statField}).
  * @module
  */
-import { readFileSync } from "node:fs";
+import { readFileSyncOnUse } from "./node_fs_on_use.ts";
 
 /**
  * The nice value in a thread's `stat` file (`/proc/self/task/TID/stat`, `/proc/thread-self/stat`), or
@@ -40,7 +40,7 @@ export function niceInStat(statPath: string): number | undefined {
  */
 export function statField(statPath: string, index: number): number | undefined {
   try {
-    const stat = readFileSync(statPath, "utf8");
+    const stat = readFileSyncOnUse(statPath, "utf8");
     // The name in parentheses may hold spaces: count the fields after its closing parenthesis.
     const value = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[index]);
     return Number.isFinite(value) ? value : undefined;

@@ -10,9 +10,9 @@
  * older kernel, which ignores the slice, Deno without `--allow-ffi`) nothing changes and nothing is reported.
  * @module
  */
-import { readFileSync } from "node:fs";
 import process from "node:process";
 import { niceInStat } from "./thread_nice.ts";
+import { readFileSyncOnUse } from "./node_fs_on_use.ts";
 
 /** The slice the CLI's run asks for on its event loop's thread: the kernel's smallest, 0.1 ms. */
 export const LOOP_THREAD_SLICE_NS = 100_000;
@@ -53,7 +53,7 @@ export function schedSetattrNumber(): number | undefined {
  */
 export function threadSliceNs(): number | undefined {
   try {
-    const line = readFileSync("/proc/thread-self/sched", "utf8").split("\n").find((l) =>
+    const line = readFileSyncOnUse("/proc/thread-self/sched", "utf8").split("\n").find((l) =>
       l.startsWith("se.slice")
     );
     const ns = Number(line?.split(":")[1]);
