@@ -5,6 +5,7 @@
  */
 import process from "node:process";
 import { PERMISSION_HINT, permissionProblem } from "../permission_error.ts";
+import { nodeReadTextFile } from "../runtime/node_common.ts";
 import { ConfigError, ConfigErrorCode, ConfigErrors } from "./config_error.ts";
 import type { Span } from "./position.ts";
 
@@ -23,7 +24,7 @@ import type { Span } from "./position.ts";
  */
 export async function readPipelineFile(
   file: string,
-  read: (file: string) => Promise<string> = readWithNodeFs,
+  read: (file: string) => Promise<string> = nodeReadTextFile,
 ): Promise<string> {
   const span: Span = { pos: { file, line: 0, column: 0 }, length: 0 };
   if (/\.(ts|mts|js|mjs)$/i.test(file)) {
@@ -42,9 +43,4 @@ export async function readPipelineFile(
       : `check the path (relative paths start at ${process.cwd()})`;
     throw new ConfigErrors(file, [new ConfigError(ConfigErrorCode.File, reason, span, { hint, cause: e })]);
   }
-}
-
-async function readWithNodeFs(file: string): Promise<string> {
-  const { readFile } = await import("node:fs/promises");
-  return await readFile(file, "utf8");
 }
