@@ -31,6 +31,7 @@ export { runtime } from "./engine/runtime/mod.ts";
 export type {
   CronHandle,
   HandedWorkerSpec,
+  PermissionDescriptor,
   RuntimeAdapter,
   RuntimeName,
   SignalName,

@@ -26,6 +26,7 @@
 export { fromIterable } from "./engine/pipeline/constructors.ts";
 export { collectInto, runStage, type StageRun } from "./engine/pipeline/run_stage.ts";
 export { silentLogger } from "./engine/pipeline/logger.ts";
+export { DeliveryMarks } from "./engine/state/delivery_marks.ts";
 export { MemoryStore } from "./engine/state/memory_store.ts";
 export { ManualClock } from "./engine/schedule/clock.ts";
 // `cli.ts test`: the cases beside a pipeline, run with its real stages and compared.

@@ -157,6 +157,12 @@ export interface RuntimeAdapter {
    * something it does without). Undefined where the runtime has no permissions (Bun).
    */
   mayRunQuietly?: (command: string) => boolean;
+  /**
+   * Whether the runtime grants `permission` already, asked without a prompt (Deno's
+   * `permissions.querySync`: a run in a terminal with scoped permissions must not stop to ask for one it can
+   * do without). Undefined where the runtime has no permissions (Bun): everything is allowed.
+   */
+  permissionGranted?: (permission: PermissionDescriptor) => boolean;
 }
 
 /** A worker the main thread starts for a run's thread (`engine/runtime/handed_worker.ts`). */
@@ -197,4 +203,16 @@ export interface WorkerHandle {
   ref?(): void;
   /** Lets the process end while the worker idles. */
   unref?(): void;
+}
+
+/** A permission as `Deno.permissions.querySync` takes it (see {@linkcode RuntimeAdapter.permissionGranted}). */
+export interface PermissionDescriptor {
+  /** `ffi`, `read`, `run`, `sys`, ... */
+  name: string;
+  /** The command of a `run` permission. */
+  command?: string;
+  /** The path of a `read` or `write` permission. */
+  path?: string;
+  /** The kind of a `sys` permission (`hostname`, ...). */
+  kind?: string;
 }

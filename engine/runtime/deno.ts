@@ -124,6 +124,7 @@ export const denoAdapter: RuntimeAdapter = {
   takeHandedWorker: onDeploy ? undefined : takeHandedWorker,
   startHeapLimitedWorker: onDeploy ? undefined : (entry, limits) => new HeapLimitedWorker(entry, limits),
   mayRunQuietly: (command) => granted({ name: "run", command }) && granted({ name: "read", path: "/proc" }),
+  permissionGranted: granted,
   shortenThreadSlice: (sliceNs) =>
     Promise.resolve(withDenoSyscall((sys) => setThreadSlice(sys, sliceNs)) ?? false),
   setThreadPolicy: (policy, tid) =>

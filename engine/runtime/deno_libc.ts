@@ -7,18 +7,10 @@
  * @module
  */
 
+import type { PermissionDescriptor } from "./adapter.ts";
+
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
-
-/** A permission as `Deno.permissions.querySync` takes it. */
-export interface PermissionDescriptor {
-  /** `ffi`, `read`, `run`, `sys`, ... */
-  name: string;
-  /** The command of a `run` permission. */
-  command?: string;
-  /** The path of a `read` or `write` permission. */
-  path?: string;
-}
 
 /**
  * Whether Deno grants `descriptor` already (querying never asks the user, unlike using it); false outside

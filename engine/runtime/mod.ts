@@ -18,7 +18,14 @@ import { genericAdapter } from "./generic.ts";
 export { heapLimitedThreadArgs } from "./heap_limited_thread.ts";
 export type { HeapLimits, WorkerHandle } from "./heap_limited_thread.ts";
 export type { ThreadPolicy } from "./thread_policy.ts";
-export type { CronHandle, HandedWorkerSpec, RuntimeAdapter, RuntimeName, SignalName } from "./adapter.ts";
+export type {
+  CronHandle,
+  HandedWorkerSpec,
+  PermissionDescriptor,
+  RuntimeAdapter,
+  RuntimeName,
+  SignalName,
+} from "./adapter.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;

@@ -20,3 +20,16 @@ import process from "node:process";
 export function readFileSyncOnUse(path: string, encoding: "utf8"): string {
   return process.getBuiltinModule("node:fs").readFileSync(path, encoding);
 }
+
+/**
+ * The `readlinkSync` of `node:fs`, loading the module on the first call.
+ *
+ * @example
+ * ```ts
+ * import { readlinkSyncOnUse } from "./node_fs_on_use.ts";
+ * console.log(readlinkSyncOnUse("/proc/self").length > 0); // true on Linux
+ * ```
+ */
+export function readlinkSyncOnUse(path: string): string {
+  return process.getBuiltinModule("node:fs").readlinkSync(path, "utf8");
+}

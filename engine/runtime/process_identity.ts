@@ -5,6 +5,8 @@
  */
 import { hostname } from "node:os";
 import process from "node:process";
+import type { PermissionDescriptor } from "./adapter.ts";
+import { runtime } from "./mod.ts";
 
 /**
  * This process's id and host name (`localhost` when the runtime may not read it, e.g. Deno without
@@ -25,19 +27,9 @@ export function processIdentity(): { pid: number; host: string } {
   return { pid: process.pid, host };
 }
 
-/**
- * Deno: whether a permission is granted already, asked without a prompt (a run in a terminal with
- * scoped permissions must not stop to ask for one it can do without). Other runtimes: true.
- */
-function granted(descriptor: { name: string; kind?: string }): boolean {
-  // deno-lint-ignore no-explicit-any
-  const permissions = (globalThis as any).Deno?.permissions;
-  if (typeof permissions?.querySync !== "function") return true;
-  try {
-    return permissions.querySync(descriptor).state === "granted";
-  } catch {
-    return false;
-  }
+/** Whether the runtime allows `permission` without asking the user (runtimes without permissions: yes). */
+function granted(permission: PermissionDescriptor): boolean {
+  return runtime.permissionGranted?.(permission) ?? true;
 }
 
 /**

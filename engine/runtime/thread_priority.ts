@@ -9,9 +9,9 @@
  * @module
  */
 import { execFile } from "node:child_process";
-import { readlinkSync } from "node:fs";
 import process from "node:process";
 import { runtime } from "./mod.ts";
+import { readlinkSyncOnUse } from "./node_fs_on_use.ts";
 import { niceInStat } from "./thread_nice.ts";
 import type { ThreadPolicy } from "./thread_policy.ts";
 
@@ -47,7 +47,7 @@ let lowered: Promise<boolean> | undefined;
  */
 export function currentThreadId(): number | undefined {
   try {
-    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    const tid = Number(readlinkSyncOnUse("/proc/thread-self").split("/").pop());
     return Number.isInteger(tid) && tid > 0 ? tid : undefined;
   } catch {
     return undefined;

@@ -10,6 +10,7 @@
 import { dirname } from "node:path";
 import { redactUrl } from "../errors.ts";
 import { type Kv, type KvKey, kvSupport, openKv } from "../runtime/kv.ts";
+import { DeliveryMarks } from "./delivery_marks.ts";
 import { checkStateFile, makeStateFilesPrivate, RECOVERY_HINT } from "./state_file.ts";
 import { ensureStateDir, storageError } from "./storage_error.ts";
 import {
@@ -89,13 +90,14 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * await rm(dir, { recursive: true });
  * ```
  */
-export class KvStore implements StateStore {
+export class KvStore extends DeliveryMarks implements StateStore {
   readonly description: string;
   /** The KV path or URL ("" for the default database). */
   readonly path: string;
   #kv: Kv | undefined;
 
   private constructor(path: string, kv: Kv) {
+    super();
     this.path = path;
     this.description = `kv:${path}`;
     this.#kv = kv;
@@ -196,7 +198,12 @@ export class KvStore implements StateStore {
     return ids.filter((_, i) => !known.has(parts[i]));
   }
 
-  #record(url: string, entries: readonly DeliveryRecord[], seen: boolean): Promise<void> {
+  /** The ledger write behind `markDelivered`, `markDeliveredMany` and `markAllSeen` (see {@linkcode DeliveryMarks}). */
+  protected override recordDeliveries(
+    url: string,
+    entries: readonly DeliveryRecord[],
+    seen: boolean,
+  ): Promise<void> {
     return this.#use(async (kv) => {
       const recordKey = await this.#scopeKey(url);
       const fresh: ScopeValue = { scope: url };
@@ -292,25 +299,6 @@ export class KvStore implements StateStore {
       const key = [...await this.#deliveredPrefix(scope), await keyPart(id)];
       return (await kv.get(key)).versionstamp !== null;
     });
-  }
-
-  markDelivered(
-    scope: string,
-    id: string,
-    info: { folder?: string; messageId?: string } = {},
-  ): Promise<void> {
-    scope = scopeKey(scope);
-    return this.#record(scope, [{ id, ...info }], false);
-  }
-
-  markDeliveredMany(scope: string, entries: DeliveryRecord[]): Promise<void> {
-    scope = scopeKey(scope);
-    return this.#record(scope, entries, false);
-  }
-
-  markAllSeen(scope: string, ids: string[]): Promise<void> {
-    scope = scopeKey(scope);
-    return this.#record(scope, ids.map((id) => ({ id })), true);
   }
 
   filterUndelivered(scope: string, ids: string[]): Promise<string[]> {

@@ -2,6 +2,7 @@
  * The in-memory state store: everything in Maps, gone when the process ends. For tests and dry runs.
  * @module
  */
+import { DeliveryMarks } from "./delivery_marks.ts";
 import {
   type DeliveryRecord,
   type KeyValueEntry,
@@ -35,7 +36,7 @@ interface Delivery {
  * await store.close();
  * ```
  */
-export class MemoryStore implements StateStore {
+export class MemoryStore extends DeliveryMarks implements StateStore {
   readonly description = "memory:";
   /** Delivered and seen ids by scope. */
   #scopes = new Map<string, Map<string, Delivery>>();
@@ -56,14 +57,21 @@ export class MemoryStore implements StateStore {
     return Promise.resolve(fn());
   }
 
-  #record(url: string, entries: Iterable<DeliveryRecord>, seen: boolean): void {
-    let delivered = this.#scopes.get(url);
-    if (!delivered) this.#scopes.set(url, delivered = new Map());
-    const at = new Date().toISOString();
-    for (const e of entries) {
-      if (!delivered.has(e.id)) delivered.set(e.id, { folder: e.folder, messageId: e.messageId, at, seen });
-      this.#sending.delete(sendingKey(url, e.id));
-    }
+  /** The ledger write behind `markDelivered`, `markDeliveredMany` and `markAllSeen` (see {@linkcode DeliveryMarks}). */
+  protected override recordDeliveries(
+    url: string,
+    entries: readonly DeliveryRecord[],
+    seen: boolean,
+  ): Promise<void> {
+    return this.#use(() => {
+      let delivered = this.#scopes.get(url);
+      if (!delivered) this.#scopes.set(url, delivered = new Map());
+      const at = new Date().toISOString();
+      for (const e of entries) {
+        if (!delivered.has(e.id)) delivered.set(e.id, { folder: e.folder, messageId: e.messageId, at, seen });
+        this.#sending.delete(sendingKey(url, e.id));
+      }
+    });
   }
 
   get<T = unknown>(key: string): Promise<T | undefined> {
@@ -101,25 +109,6 @@ export class MemoryStore implements StateStore {
   isDelivered(scope: string, id: string): Promise<boolean> {
     scope = scopeKey(scope);
     return this.#use(() => this.#scopes.get(scope)?.has(id) ?? false);
-  }
-
-  markDelivered(
-    scope: string,
-    id: string,
-    info: { folder?: string; messageId?: string } = {},
-  ): Promise<void> {
-    scope = scopeKey(scope);
-    return this.#use(() => this.#record(scope, [{ id, ...info }], false));
-  }
-
-  markDeliveredMany(scope: string, entries: DeliveryRecord[]): Promise<void> {
-    scope = scopeKey(scope);
-    return this.#use(() => this.#record(scope, entries, false));
-  }
-
-  markAllSeen(scope: string, ids: string[]): Promise<void> {
-    scope = scopeKey(scope);
-    return this.#use(() => this.#record(scope, ids.map((id) => ({ id })), true));
   }
 
   filterUndelivered(scope: string, ids: string[]): Promise<string[]> {

@@ -34,6 +34,7 @@ export {
   describeLeaseHolder,
   type HeldLease,
 } from "./lease.ts";
+export { DeliveryMarks } from "./delivery_marks.ts";
 export { MemoryStore } from "./memory_store.ts";
 export { SQLITE_SCHEMA_VERSION, SqliteStore, type SqliteStoreOptions } from "./sqlite_store.ts";
 export { KvStore, type KvStoreOptions } from "./kv_store.ts";

@@ -15,6 +15,7 @@
 import { createHash } from "node:crypto";
 import { type KV, type KvEntry, Kvm } from "npm:@nats-io/kv@^3.4.0";
 import { openBucket } from "../nats/bucket.ts";
+import { DeliveryMarks } from "./delivery_marks.ts";
 import { redactUrl } from "../errors.ts";
 import { type NatsLink, natsServers, openNats } from "../nats/connection.ts";
 import { retryTransient } from "../nats/transient.ts";
@@ -122,12 +123,13 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
  * await store.close();
  * ```
  */
-export class NatsKvStore implements StateStore {
+export class NatsKvStore extends DeliveryMarks implements StateStore {
   readonly description: string;
   #kv: KV | undefined;
   #link: NatsLink | undefined;
 
   private constructor(description: string, link: NatsLink, kv: KV) {
+    super();
     this.description = description;
     this.#link = link;
     this.#kv = kv;
@@ -211,7 +213,12 @@ export class NatsKvStore implements StateStore {
     return ids.filter((_, i) => !known.has(parts[i]));
   }
 
-  #record(url: string, entries: readonly DeliveryRecord[], seen: boolean): Promise<void> {
+  /** The ledger write behind `markDelivered`, `markDeliveredMany` and `markAllSeen` (see {@linkcode DeliveryMarks}). */
+  protected override recordDeliveries(
+    url: string,
+    entries: readonly DeliveryRecord[],
+    seen: boolean,
+  ): Promise<void> {
     return this.#use(async (kv) => {
       const feed = keyPart(url);
       try {
@@ -291,25 +298,6 @@ export class NatsKvStore implements StateStore {
   isDelivered(scope: string, id: string): Promise<boolean> {
     scope = scopeKey(scope);
     return this.#use(async (kv) => decode(await kv.get(`d.${keyPart(scope)}.${keyPart(id)}`)) !== undefined);
-  }
-
-  markDelivered(
-    scope: string,
-    id: string,
-    info: { folder?: string; messageId?: string } = {},
-  ): Promise<void> {
-    scope = scopeKey(scope);
-    return this.#record(scope, [{ id, ...info }], false);
-  }
-
-  markDeliveredMany(scope: string, entries: DeliveryRecord[]): Promise<void> {
-    scope = scopeKey(scope);
-    return this.#record(scope, entries, false);
-  }
-
-  markAllSeen(scope: string, ids: string[]): Promise<void> {
-    scope = scopeKey(scope);
-    return this.#record(scope, ids.map((id) => ({ id })), true);
   }
 
   filterUndelivered(scope: string, ids: string[]): Promise<string[]> {

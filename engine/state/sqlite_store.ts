@@ -10,6 +10,7 @@ import { chmodSync, linkSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { redactUrl } from "../errors.ts";
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from "../runtime/sqlite.ts";
+import { DeliveryMarks } from "./delivery_marks.ts";
 import { checkStateFile, makeStateFilesPrivate, RECOVERY_HINT } from "./state_file.ts";
 import { ensureStateDir, storageError } from "./storage_error.ts";
 import {
@@ -130,7 +131,7 @@ type Statements = { [K in keyof typeof SQL]: SqliteStatement };
  * await store.close();
  * ```
  */
-export class SqliteStore implements StateStore {
+export class SqliteStore extends DeliveryMarks implements StateStore {
   readonly description: string;
   /** The database file. */
   readonly path: string;
@@ -138,6 +139,7 @@ export class SqliteStore implements StateStore {
   #sql: Statements;
 
   private constructor(path: string, db: SqliteDatabase) {
+    super();
     this.path = path;
     this.description = `sqlite:${path}`;
     this.#db = db;
@@ -196,7 +198,12 @@ export class SqliteStore implements StateStore {
     }
   }
 
-  #record(url: string, entries: readonly DeliveryRecord[], seen: boolean): Promise<void> {
+  /** The ledger write behind `markDelivered`, `markDeliveredMany` and `markAllSeen` (see {@linkcode DeliveryMarks}). */
+  protected override recordDeliveries(
+    url: string,
+    entries: readonly DeliveryRecord[],
+    seen: boolean,
+  ): Promise<void> {
     return this.#use((db, sql) =>
       transaction(db, () => {
         const at = new Date().toISOString();
@@ -260,25 +267,6 @@ export class SqliteStore implements StateStore {
   isDelivered(scope: string, id: string): Promise<boolean> {
     scope = scopeKey(scope);
     return this.#use((_, sql) => sql.isDelivered.get(scope, id) !== undefined);
-  }
-
-  markDelivered(
-    scope: string,
-    id: string,
-    info: { folder?: string; messageId?: string } = {},
-  ): Promise<void> {
-    scope = scopeKey(scope);
-    return this.#record(scope, [{ id, ...info }], false);
-  }
-
-  markDeliveredMany(scope: string, entries: DeliveryRecord[]): Promise<void> {
-    scope = scopeKey(scope);
-    return this.#record(scope, entries, false);
-  }
-
-  markAllSeen(scope: string, ids: string[]): Promise<void> {
-    scope = scopeKey(scope);
-    return this.#record(scope, ids.map((id) => ({ id })), true);
   }
 
   filterUndelivered(scope: string, ids: string[]): Promise<string[]> {

@@ -12,6 +12,8 @@
  * An adapter implements four small parts: keys and values ({@linkcode KeyValueStore}), the delivery
  * ledger and its sending marks ({@linkcode DeliveryLedgerStore}) and the lease ({@linkcode LeaseStore}:
  * one compare-and-set record; `lease.ts` builds waiting, takeover of a dead holder and renewal on top).
+ * The ledger's three marking methods are written once in `DeliveryMarks` (`delivery_marks.ts`), which an
+ * adapter extends, implementing its one write.
  * @module
  */
 import { redactUrl, SluiceError } from "../errors.ts";
