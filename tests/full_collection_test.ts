@@ -61,7 +61,7 @@ describe("full collection", () => {
   });
 
   test("a run without a small budget collects with collectSweepingLater, a small budget with collectNow", async () => {
-    // A mark of 0 is always passed: the first collection comes a second in.
+    // A mark of 0 is always passed: the first collection comes at the first tick, 500 ms in.
     const plain = await runUntilCollected({ collectAboveRss: 0 });
     assert.ok(plain.later >= 1 && plain.now === 0, JSON.stringify(plain));
     // With a small budget the first comes 500 ms in.

@@ -12,6 +12,7 @@ import { SluiceError } from "../errors.ts";
 import { startLoopLagMonitor } from "../placement/loop_lag.ts";
 import { threadCpuWaitReader } from "../placement/cpu_wait.ts";
 import { startGcHints } from "../placement/gc_hints.ts";
+import { collectionPace } from "../placement/collection_pace.ts";
 import type { Pipeline } from "./pipeline.ts";
 import type { Placement, Stage, StageContext } from "./stage.ts";
 import { type LagFigures, RunMetrics, type StageMetrics } from "./metrics.ts";
@@ -89,8 +90,9 @@ export interface RunOptions {
   gcHint?: (() => void) | false;
   /**
    * A full, blocking collection, memory bought with event-loop lag: called every 500 ms with a `maxMemory`
-   * below {@linkcode LOOP_ONLY_BELOW_BYTES}, otherwise at most once a second and only while the process's
-   * resident memory is above {@linkcode COLLECT_ABOVE_RSS_BYTES}. Default: the runtime adapter's
+   * below {@linkcode LOOP_ONLY_BELOW_BYTES}, otherwise only while the process's resident memory is above
+   * {@linkcode COLLECT_ABOVE_RSS_BYTES}: at most once a second, and every 500 ms above
+   * {@linkcode COLLECT_OFTEN_ABOVE_RSS_BYTES}. Default: the runtime adapter's
    * `collectNow` with a small budget (Bun's `Bun.gc(true)`: W3 with `--max-memory 128MB` peaked at 174-179
    * MB instead of 265 MB), else its `collectSweepingLater` (Bun: `bun:jsc`'s `fullGC`, which leaves the
    * sweep to the incremental sweeper: a shorter pause; every second `Bun.gc(true)` took the default run from
@@ -107,14 +109,19 @@ export interface RunOptions {
   releaseFreedMemory?: (() => Promise<void> | void) | false;
   /**
    * Resident memory (bytes) above which a run without a small budget calls `collect` (at most once a
-   * second). Default {@linkcode COLLECT_ABOVE_RSS_BYTES}; `0` collects every second.
+   * second; every 500 ms above {@linkcode COLLECT_OFTEN_ABOVE_RSS_BYTES}). Default
+   * {@linkcode COLLECT_ABOVE_RSS_BYTES}; `0` collects every second.
    */
   collectAboveRss?: number;
 }
 
-/** How often a run collects garbage where the runtime lets it (ms); with a small memory budget, more often. */
+/**
+ * The period of a run's collection timer where the runtime lets it collect (ms): a run with a small memory
+ * budget collects at every tick; any other while its memory is high (see {@linkcode collectionPace}).
+ */
+const COLLECT_TICK_MS = 500;
+/** How often a run without a small budget collects between the two marks (ms). */
 const COLLECT_EVERY_MS = 1000;
-const COLLECT_EVERY_MS_SMALL_BUDGET = 500;
 /**
  * How often a run with a small budget hands freed memory back (ms): each trim costs system time (the pages
  * given back are faulted in again when reused: every 500 ms it added 2-3 s of system time to W3's ~10 s),
@@ -132,6 +139,18 @@ const RELEASE_EVERY_MS_SMALL_BUDGET = 2000;
  * ```
  */
 export const COLLECT_ABOVE_RSS_BYTES: number = 192 * 1024 * 1024;
+/**
+ * Above this resident memory, a run without a small budget collects at every tick of its collection timer
+ * (500 ms) instead of once a second: Bun's W4 peaked at 277-329 MB with collections once a second, 277-281
+ * MB with this, for the same wall time (issue 20).
+ *
+ * @example
+ * ```ts
+ * import { COLLECT_OFTEN_ABOVE_RSS_BYTES } from "./runner.ts";
+ * COLLECT_OFTEN_ABOVE_RSS_BYTES / 1024 / 1024; // 240
+ * ```
+ */
+export const COLLECT_OFTEN_ABOVE_RSS_BYTES: number = 240 * 1024 * 1024;
 
 /**
  * What a run did.
@@ -268,12 +287,19 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
   const collect = options.collect === false ? undefined : options.collect ??
     (smallBudget ? runtime.collectNow : runtime.collectSweepingLater ?? runtime.collectNow);
   const collectAbove = options.collectAboveRss ?? COLLECT_ABOVE_RSS_BYTES;
+  const due = smallBudget ? undefined : collectionPace({
+    aboveRss: collectAbove,
+    oftenAboveRss: Math.max(collectAbove, COLLECT_OFTEN_ABOVE_RSS_BYTES),
+    ticksBetween: COLLECT_EVERY_MS / COLLECT_TICK_MS,
+  });
   const stopCollections = collect
     ? startGcHints({
-      hint: smallBudget ? collect : () => {
-        if (process.memoryUsage.rss() > collectAbove) collect();
-      },
-      intervalMs: smallBudget ? COLLECT_EVERY_MS_SMALL_BUDGET : COLLECT_EVERY_MS,
+      hint: due
+        ? () => {
+          if (due(process.memoryUsage.rss())) collect();
+        }
+        : collect,
+      intervalMs: COLLECT_TICK_MS,
     })
     : undefined;
   const release = options.releaseFreedMemory === false

@@ -8,3 +8,4 @@ export { threadCpuWaitReader } from "./cpu_wait.ts";
 export * from "./auto_placement.ts";
 export { yieldWhenBusy } from "./loop_slice.ts";
 export { type GcHintOptions, startGcHints } from "./gc_hints.ts";
+export { collectionPace, type CollectionPaceOptions } from "./collection_pace.ts";
