@@ -26,8 +26,14 @@ export function readFileSyncOnUse(path: string, encoding: "utf8"): string {
  *
  * @example
  * ```ts
+ * import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { readlinkSyncOnUse } from "./node_fs_on_use.ts";
- * console.log(readlinkSyncOnUse("/proc/self").length > 0); // true on Linux
+ * const dir = mkdtempSync(join(tmpdir(), "sluice-link-"));
+ * symlinkSync("target", join(dir, "link"));
+ * readlinkSyncOnUse(join(dir, "link")); // "target"
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export function readlinkSyncOnUse(path: string): string {
