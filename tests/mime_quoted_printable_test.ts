@@ -5,6 +5,7 @@
  */
 import { describe, test } from "./support/testing.ts";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { encodeQuotedPrintable } from "../lib/mime/quoted_printable.ts";
 import { encodeBase64Body, encodeTextBody } from "../lib/mime/body_encoding.ts";
 import { bodyText, parseMime } from "./support/mime_reader.ts";
@@ -154,12 +155,22 @@ describe("text and binary bodies", () => {
 
   test("binary as base64 in 76-character CRLF lines, byte-identical after decoding", () => {
     const bytes = new Uint8Array(5_000).map((_, i) => (i * 131 + 7) & 0xff);
-    const body = encodeBase64Body(bytes.subarray(3, 4_003));
+    const body = new TextDecoder().decode(encodeBase64Body(bytes.subarray(3, 4_003)));
+    assert.equal(
+      body,
+      Buffer.from(bytes.subarray(3, 4_003)).toString("base64").replace(/.{76}(?!$)/g, "$&\r\n"),
+    );
     const lines = body.split("\r\n");
     assert.ok(lines.slice(0, -1).every((l) => l.length === 76));
     assert.ok(lines.at(-1)!.length <= 76);
     const part = parseMime(`Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n${body}`);
     assert.deepEqual(part.body, bytes.subarray(3, 4_003));
-    assert.equal(encodeBase64Body(new Uint8Array()), "");
+    assert.equal(encodeBase64Body(new Uint8Array()).length, 0);
+    for (let n = 0; n <= 120; n++) {
+      // Every remainder (padding) and every length around a line's 57 bytes, against the runtime's own.
+      const some = bytes.subarray(0, n);
+      const expected = Buffer.from(some).toString("base64").replace(/.{76}(?!$)/g, "$&\r\n");
+      assert.equal(new TextDecoder().decode(encodeBase64Body(some)), expected, `${n} bytes`);
+    }
   });
 });

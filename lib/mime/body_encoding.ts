@@ -47,17 +47,60 @@ export function encodeTextBody(text: string): EncodedBody {
 }
 
 /**
- * Encodes bytes as base64 in lines of 76 characters joined with CRLF (no CRLF at the end).
+ * Encodes bytes as base64 in lines of 76 characters joined with CRLF (no CRLF at the end), as ASCII bytes:
+ * written straight into one buffer of the exact size, so an image never becomes a base64 string, its
+ * lines and their joined copy on the way to the message's bytes.
  *
  * @example
  * ```ts
  * import { encodeBase64Body } from "./body_encoding.ts";
- * encodeBase64Body(new Uint8Array([0, 1, 2, 255])); // "AAEC/w=="
+ * new TextDecoder().decode(encodeBase64Body(new Uint8Array([0, 1, 2, 255]))); // "AAEC/w=="
  * ```
  */
-export function encodeBase64Body(bytes: Uint8Array): string {
-  return base64Lines(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64"));
+export function encodeBase64Body(bytes: Uint8Array): Uint8Array {
+  const n = bytes.length;
+  const chars = Math.ceil(n / 3) * 4;
+  // A multiple of 4 characters and 2 per line break: an even length, written two characters at a time.
+  const out = new Uint8Array(chars + 2 * Math.max(0, Math.ceil(chars / BASE64_LINE) - 1));
+  const pairs = new Uint16Array(out.buffer, 0, out.length >> 1);
+  const whole = n - (n % 3);
+  let o = 0;
+  let i = 0;
+  while (i < whole) {
+    const full = i + BASE64_LINE_BYTES <= whole;
+    const end = full ? i + BASE64_LINE_BYTES : whole;
+    for (; i < end; i += 3) {
+      const triple = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+      pairs[o++] = CHAR_PAIRS[triple >> 12];
+      pairs[o++] = CHAR_PAIRS[triple & 4095];
+    }
+    if (full && i < n) pairs[o++] = CRLF_PAIR;
+  }
+  if (whole < n) {
+    o *= 2;
+    const two = whole + 1 < n;
+    const last = (bytes[whole] << 16) | (two ? bytes[whole + 1] << 8 : 0);
+    out[o++] = ALPHABET[last >> 18];
+    out[o++] = ALPHABET[(last >> 12) & 63];
+    out[o++] = two ? ALPHABET[(last >> 6) & 63] : PAD;
+    out[o++] = PAD;
+  }
+  return out;
 }
+
+/** Input bytes per base64 line. */
+const BASE64_LINE_BYTES = (BASE64_LINE / 4) * 3;
+const ALPHABET = new TextEncoder().encode("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+const PAD = 0x3d;
+/** Whether a Uint16Array stores its low byte first (in memory order) on this machine. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Two ASCII bytes as one 16-bit unit of this machine, first byte first in memory. */
+function pair(first: number, second: number): number {
+  return LITTLE_ENDIAN ? first | (second << 8) : (first << 8) | second;
+}
+/** The two characters of every 12 bits, as one 16-bit unit each. */
+const CHAR_PAIRS = new Uint16Array(4096).map((_, k) => pair(ALPHABET[k >> 6], ALPHABET[k & 63]));
+const CRLF_PAIR = pair(0x0d, 0x0a);
 
 function base64Lines(b64: string): string {
   if (b64.length <= BASE64_LINE) return b64;

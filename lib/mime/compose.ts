@@ -3,8 +3,8 @@
  * and the HTML, the HTML inside `multipart/related` with every inline image as a `cid:` part. This file
  * decides the headers and the bodies; the other files of `lib/mime/` write them, synchronously and without
  * streams: header fields (encoded words, parameters and folding from nodemailer's synchronous `mime-funcs`
- * and `addressparser`), quoted-printable and base64 bodies, and the multipart tree as one 7-bit CRLF
- * string, turned into bytes once at the end.
+ * and `addressparser`), quoted-printable and base64 bodies, and the multipart tree, written piece by
+ * piece into the message's 7-bit CRLF bytes (a base64 body is bytes from the start).
  *
  * The output is deterministic: the same entry gives the same bytes (Message-ID from feed URL + entry id,
  * boundaries from a hash of the content), so a retried delivery is the identical message.
@@ -34,7 +34,7 @@ import {
   headerWithParams,
 } from "./header_encoding.ts";
 import { encodeBase64Body, encodeTextBody } from "./body_encoding.ts";
-import { messageBytes, type MimeEntity, type MimeLeaf, renderEntity } from "./multipart.ts";
+import { type MimeEntity, type MimeLeaf, renderEntityBytes } from "./multipart.ts";
 
 /** Options of {@link composeMessage}; every field has a default. */
 export interface ComposeOptions {
@@ -131,7 +131,7 @@ export async function composeMessage(item: EntryItem, options: ComposeOptions = 
   const boundaryBase = contentHash(messageId, html, item.images);
   return {
     folder: feed.folder,
-    raw: messageBytes(renderEntity(root, boundaryBase, headers)),
+    raw: renderEntityBytes(root, boundaryBase, headers),
     date,
     feedUrl: feed.url,
     entryId: entry.id,

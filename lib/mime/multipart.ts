@@ -1,6 +1,6 @@
 /**
- * The MIME tree of a message as strings: leaf parts (header lines and an encoded body) nested in
- * multiparts, rendered with deterministic boundaries into one 7-bit CRLF string, then into bytes.
+ * The MIME tree of a message: leaf parts (header lines and an encoded body) nested in multiparts,
+ * rendered with deterministic boundaries into the message's 7-bit CRLF bytes.
  * @module
  */
 import { headerField, headerWithParams } from "./header_encoding.ts";
@@ -9,8 +9,8 @@ import { headerField, headerWithParams } from "./header_encoding.ts";
 export interface MimeLeaf {
   /** Header fields, each from `headerField` (no trailing CRLF). */
   headers: string[];
-  /** The encoded body (7-bit, CRLF line ends). */
-  body: string;
+  /** The encoded body (7-bit, CRLF line ends): text, or ASCII bytes (a base64 body). */
+  body: string | Uint8Array;
 }
 
 /** A multipart: its subtype, extra Content-Type parameters, and its children in order. */
@@ -26,10 +26,15 @@ export interface MimeMultipart {
 export type MimeEntity = MimeLeaf | MimeMultipart;
 
 /**
- * Renders an entity, headers first: `headers` (the message header when this is the root) go before the
- * entity's own fields. Multipart boundaries are `=_<base>_<n>`, numbered in render order: no
+ * Renders an entity into bytes, headers first: `headers` (the message header when this is the root) go
+ * before the entity's own fields. Multipart boundaries are `=_<base>_<n>`, numbered in render order: no
  * quoted-printable or base64 body can contain `=_`, so a boundary never occurs inside a part, and the
- * same tree with the same base renders to the same string.
+ * same tree with the same base renders to the same bytes.
+ *
+ * The rendering is a list of pieces (header blocks, delimiters, bodies) written one after the other into
+ * a buffer of exactly the right size, owned by the array (a worker can transfer it): the message is never
+ * one string, a chain of concatenations the encoder would first copy into a flat string. The composer
+ * writes 7-bit text; a piece that is not ASCII after all makes the whole message UTF-8.
  *
  * @param entity the tree
  * @param boundaryBase what makes boundaries differ between messages (a content hash)
@@ -39,43 +44,70 @@ export type MimeEntity = MimeLeaf | MimeMultipart;
  * @example
  * ```ts
  * import { headerField } from "./header_encoding.ts";
- * import { renderEntity } from "./multipart.ts";
+ * import { renderEntityBytes } from "./multipart.ts";
  * const text = { headers: [headerField("Content-Type", "text/plain")], body: "hi" };
- * renderEntity({ multipart: "alternative", parts: [text] }, "abc", [headerField("Subject", "x")]);
+ * const bytes = renderEntityBytes({ multipart: "alternative", parts: [text] }, "abc", [headerField("Subject", "x")]);
+ * new TextDecoder().decode(bytes);
  * // "Subject: x\r\nContent-Type: multipart/alternative; boundary=\"=_abc_1\"\r\n\r\n--=_abc_1\r\n..."
  * ```
  */
-export function renderEntity(entity: MimeEntity, boundaryBase: string, headers: string[] = []): string {
-  const counter = { n: 0 };
-  return render(entity, boundaryBase, headers, counter);
-}
-
-/**
- * The bytes of a rendered message. The composer writes 7-bit text, so this is one copy into a buffer of
- * exactly the right size, owned by the array (a worker can transfer it); a string that is not ASCII after
- * all is encoded as UTF-8.
- *
- * @example
- * ```ts
- * import { messageBytes } from "./multipart.ts";
- * messageBytes("Subject: x\r\n\r\nhi\r\n").byteLength; // 18
- * ```
- */
-export function messageBytes(message: string): Uint8Array {
-  const bytes = new Uint8Array(message.length);
-  const { read } = utf8.encodeInto(message, bytes);
-  return read === message.length ? bytes : utf8.encode(message);
+export function renderEntityBytes(
+  entity: MimeEntity,
+  boundaryBase: string,
+  headers: string[] = [],
+): Uint8Array {
+  const pieces: (string | Uint8Array)[] = [];
+  render(entity, boundaryBase, headers, { n: 0 }, pieces);
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) {
+    if (typeof piece !== "string") {
+      bytes.set(piece, at);
+      at += piece.length;
+      continue;
+    }
+    const { read, written } = utf8.encodeInto(piece, at === 0 ? bytes : bytes.subarray(at));
+    if (read !== piece.length || written !== piece.length) return utf8Message(pieces);
+    at += written;
+  }
+  return bytes;
 }
 
 const utf8 = new TextEncoder();
 
-function render(entity: MimeEntity, base: string, headers: string[], counter: { n: number }): string {
+/** The pieces as UTF-8, for a message that is not 7-bit after all. */
+function utf8Message(pieces: (string | Uint8Array)[]): Uint8Array {
+  const encoded = pieces.map((piece) => typeof piece === "string" ? utf8.encode(piece) : piece);
+  const bytes = new Uint8Array(encoded.reduce((sum, piece) => sum + piece.length, 0));
+  let at = 0;
+  for (const piece of encoded) {
+    bytes.set(piece, at);
+    at += piece.length;
+  }
+  return bytes;
+}
+
+/** Appends the entity's rendering to `out`, in pieces (each body one piece of its own). */
+function render(
+  entity: MimeEntity,
+  base: string,
+  headers: string[],
+  counter: { n: number },
+  out: (string | Uint8Array)[],
+): void {
   if (!("multipart" in entity)) {
-    return `${[...headers, ...entity.headers].join("\r\n")}\r\n\r\n${entity.body}`;
+    out.push(`${[...headers, ...entity.headers].join("\r\n")}\r\n\r\n`, entity.body);
+    return;
   }
   const boundary = `=_${base}_${++counter.n}`;
   const type = headerWithParams(`multipart/${entity.multipart}`, { ...entity.params, boundary });
-  let out = `${[...headers, headerField("Content-Type", type)].join("\r\n")}\r\n\r\n`;
-  for (const part of entity.parts) out += `--${boundary}\r\n${render(part, base, [], counter)}\r\n`;
-  return `${out}--${boundary}--\r\n`;
+  let open = `${[...headers, headerField("Content-Type", type)].join("\r\n")}\r\n\r\n`;
+  for (const part of entity.parts) {
+    out.push(`${open}--${boundary}\r\n`);
+    render(part, base, [], counter, out);
+    open = "\r\n";
+  }
+  out.push(`${open}--${boundary}--\r\n`);
 }
